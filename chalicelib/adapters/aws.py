@@ -1,0 +1,124 @@
+"""boto3 clients, made lazily and once per process.
+
+The endpoint is never chosen here: boto3 reads the standard AWS_ENDPOINT_URL
+(or AWS_ENDPOINT_URL_<SERVICE>) variables, so the same code talks to the local
+moto server and to AWS. boto3 itself is imported on first use, keeping it off
+the cold-start path of handlers that never call AWS.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from chalicelib.config import settings
+
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+
+# Error codes AWS uses for "slow down" and "try again": the request may be
+# retried unchanged. Anything else is our bug or bad input.
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+        "InternalServerError",
+        "InternalError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "TransactionInProgressException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "KMSInternalException",
+    }
+)
+
+
+class ServiceUnavailable(Exception):
+    """AWS could not take the request now (throttled, 5xx, timed out).
+
+    Nothing was changed by the failed call; the caller should answer 503 with
+    Retry-After so the sender tries again.
+    """
+
+    def __init__(self, service: str, reason: str):
+        self.service = service
+        self.reason = reason
+        super().__init__(f"{service} unavailable: {reason}")
+
+
+def client(service: str) -> Any:
+    existing = _clients.get(service)
+    if existing is not None:
+        return existing
+    with _lock:
+        if service not in _clients:
+            import logging
+
+            import boto3
+            from botocore.config import Config
+
+            # botocore's INFO lines ("Found credentials in environment variables")
+            # are noise in every request log.
+            logging.getLogger("botocore").setLevel(logging.WARNING)
+
+            config = Config(
+                retries={"mode": "standard", "max_attempts": 3},
+                connect_timeout=2,
+                read_timeout=5,
+                max_pool_connections=64,
+            )
+            session = boto3.session.Session()
+            _clients[service] = session.client(service, region_name=settings().region, config=config)
+    return _clients[service]
+
+
+def reset() -> None:
+    """Drop cached clients (tests switch endpoints and credentials)."""
+    with _lock:
+        _clients.clear()
+
+
+def error_code(error: BaseException) -> str | None:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return response.get("Error", {}).get("Code")
+    return None
+
+
+def is_transient(error: BaseException) -> bool:
+    from botocore.exceptions import (
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
+
+    if isinstance(error, (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError, ConnectionClosedError)):
+        return True
+    if isinstance(error, ClientError):
+        if error_code(error) in TRANSIENT_CODES:
+            return True
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return status >= 500
+    return False
+
+
+@contextmanager
+def unavailable_on_transient(service: str) -> Iterator[None]:
+    """Turn throttling/5xx/timeouts (after boto3's own retries) into ServiceUnavailable."""
+    try:
+        yield
+    except Exception as error:
+        if is_transient(error):
+            raise ServiceUnavailable(service, error_code(error) or type(error).__name__) from error
+        raise

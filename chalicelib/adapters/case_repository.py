@@ -1,0 +1,216 @@
+"""Cases in DynamoDB: one item per case, written with one request per change.
+
+Item keys and access patterns are documented in docs/data-model.md. The short
+version: ``PK = CASE#<tracking code>, SK = CASE``; every write replaces the
+item's ``outbox`` with the events of that write (the stream relays them), and
+is conditional so that nothing is overwritten by accident:
+
+* ``add``  -- PutItem if the code is free. A retried provider message derives
+  the same code, so its second delivery fails the condition and gets the old
+  item back in the same response (ReturnValuesOnConditionCheckFailure): one
+  request either way, no read-before-write.
+* ``get``  -- one strongly consistent GetItem (a reporter polls right after
+  receiving the code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from chalicelib.adapters import aws
+from chalicelib.domain.case import Case, PhotoRef, TimelineEntry
+from chalicelib.domain.channels import Channel
+from chalicelib.domain.clock import parse_instant, to_utc_text
+from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.lifecycle import CaseStatus
+from chalicelib.domain.report import GeoPoint, ReporterContact
+
+CASE_SK = "CASE"
+
+
+def case_pk(tracking_code: str) -> str:
+    return f"CASE#{tracking_code}"
+
+
+@dataclass(frozen=True)
+class Added:
+    """The case was stored as new."""
+
+    case: Case
+
+
+@dataclass(frozen=True)
+class AlreadyStored:
+    """The same provider message was stored before: here is that case."""
+
+    case: Case
+
+
+@dataclass(frozen=True)
+class CodeTaken:
+    """Another message's case holds this code (a 1-in-2**64 collision)."""
+
+
+AddOutcome = Added | AlreadyStored | CodeTaken
+
+
+class CaseRepository(Protocol):
+    def add(self, case: Case) -> AddOutcome: ...
+
+    def get(self, tracking_code: str) -> Case | None: ...
+
+
+class DynamoCaseRepository:
+    def __init__(self, table_name: str):
+        self.table_name = table_name
+
+    @property
+    def _client(self) -> Any:
+        return aws.client("dynamodb")
+
+    def add(self, case: Case) -> AddOutcome:
+        events = case.pull_events()
+        item = case_to_item(case, version=1, events=events)
+        with aws.unavailable_on_transient("dynamodb"):
+            try:
+                self._client.put_item(
+                    TableName=self.table_name,
+                    Item=serialize(item),
+                    ConditionExpression="attribute_not_exists(PK)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except self._client.exceptions.ConditionalCheckFailedException as error:
+                case.pending_events = events  # nothing was written
+                old = error.response.get("Item")
+                if old is None:  # the service did not return it: ask once
+                    stored = self.get(case.tracking_code)
+                else:
+                    stored = item_to_case(deserialize(old))
+                if stored is not None and stored.source_key == case.source_key and case.source_key:
+                    return AlreadyStored(stored)
+                return CodeTaken()
+        case.version = 1
+        return Added(case)
+
+    def get(self, tracking_code: str) -> Case | None:
+        with aws.unavailable_on_transient("dynamodb"):
+            response = self._client.get_item(
+                TableName=self.table_name,
+                Key=serialize({"PK": case_pk(tracking_code), "SK": CASE_SK}),
+                ConsistentRead=True,
+            )
+        item = response.get("Item")
+        return item_to_case(deserialize(item)) if item else None
+
+
+# --- mapping between Case and item -------------------------------------------------
+
+
+def outbox_records(case: Case, version: int, events: list[DomainEvent]) -> list[dict[str, Any]]:
+    return [
+        {"id": f"{case.tracking_code}:{version}:{index}", **event.to_record()}
+        for index, event in enumerate(events)
+    ]
+
+
+def case_to_item(case: Case, version: int, events: list[DomainEvent]) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "PK": case_pk(case.tracking_code),
+        "SK": CASE_SK,
+        "type": "case",
+        "code": case.tracking_code,
+        "channel": case.channel.value,
+        "category": case.category,
+        "description": case.description,
+        "status": case.status.value,
+        "language": case.language,
+        "anonymous": case.anonymous,
+        "created_at": to_utc_text(case.created_at),
+        "updated_at": to_utc_text(case.updated_at),
+        "version": version,
+        "photos": [vars(photo).copy() for photo in case.photos],
+        "timeline": [
+            {"at": to_utc_text(entry.at), "type": entry.type, "data": entry.data} for entry in case.timeline
+        ],
+        "outbox": outbox_records(case, version, events),
+    }
+    optional = {
+        "source_key": case.source_key,
+        "agency_id": case.agency_id,
+        "reported_at": to_utc_text(case.reported_at) if case.reported_at else None,
+        "expected_completion": to_utc_text(case.expected_completion) if case.expected_completion else None,
+        "location": case.location.model_dump(exclude_none=True) if case.location else None,
+        "reporter": case.reporter.model_dump(exclude_none=True) if case.reporter else None,
+    }
+    item.update({key: value for key, value in optional.items() if value is not None})
+    return item
+
+
+def _instant(value: str | None) -> datetime | None:
+    return parse_instant(value) if value else None
+
+
+def item_to_case(item: dict[str, Any]) -> Case:
+    return Case(
+        tracking_code=item["code"],
+        channel=Channel(item["channel"]),
+        category=item["category"],
+        description=item["description"],
+        status=CaseStatus(item["status"]),
+        created_at=parse_instant(item["created_at"]),
+        updated_at=parse_instant(item["updated_at"]),
+        source_key=item.get("source_key"),
+        location=GeoPoint(**item["location"]) if item.get("location") else None,
+        reporter=ReporterContact.model_construct(**item["reporter"]) if item.get("reporter") else None,
+        anonymous=bool(item.get("anonymous")),
+        language=item.get("language", "id"),
+        reported_at=_instant(item.get("reported_at")),
+        agency_id=item.get("agency_id"),
+        expected_completion=_instant(item.get("expected_completion")),
+        photos=[PhotoRef(**photo) for photo in item.get("photos", [])],
+        timeline=[
+            TimelineEntry(at=parse_instant(entry["at"]), type=entry["type"], data=entry.get("data", {}))
+            for entry in item.get("timeline", [])
+        ],
+        version=int(item.get("version", 0)),
+    )
+
+
+# --- DynamoDB's typed JSON -----------------------------------------------------------
+
+
+def _to_storable(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {key: _to_storable(inner) for key, inner in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_storable(inner) for inner in value]
+    return value
+
+
+def _from_stored(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _from_stored(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_from_stored(inner) for inner in value]
+    return value
+
+
+def serialize(item: dict[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    return {key: serializer.serialize(_to_storable(value)) for key, value in item.items()}
+
+
+def deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return {key: _from_stored(deserializer.deserialize(value)) for key, value in item.items()}

@@ -1,0 +1,88 @@
+"""Checking and cleaning photos with Pillow.
+
+A whistleblower's photo can reveal them through its metadata (GPS position,
+camera serial, owner name, edit history), so the public copy of every photo is
+re-encoded from pixels alone: no EXIF, GPS, XMP, ICC profile or comments
+survive. The original bytes are kept unchanged, privately, as evidence.
+
+Pillow is imported on first use; it is not needed at cold start.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+MAX_PIXELS = 40_000_000  # larger claims are decompression bombs, not phone photos
+PUBLIC_MAX_SIDE = 2048  # public copies are for phones on slow connections
+
+_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+
+
+class UnreadableImage(ValueError):
+    """Not a JPEG, PNG or WebP image we can decode."""
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    format: str  # JPEG, PNG or WEBP: what the bytes really are
+    content_type: str
+    extension: str
+    original: bytes
+    public: bytes  # re-encoded from pixels, no metadata at all
+    width: int  # of the public copy
+    height: int
+
+
+def clean(data: bytes) -> CleanImage:
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            if image_format not in _FORMATS:
+                raise UnreadableImage("is not a JPEG, PNG or WebP image")
+            width, height = probe.size
+            if width * height > MAX_PIXELS:
+                raise UnreadableImage(f"is too large ({width}x{height} pixels)")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            if image_format == "JPEG":
+                image.draft("RGB", (PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE))  # decode at reduced size
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+    except UnreadableImage:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise UnreadableImage(f"is not a readable image ({type(error).__name__})") from None
+
+    mode = _public_mode(image_format, upright.mode)
+    pixels = upright.convert(mode) if upright.mode != mode else upright
+    pixels.thumbnail((PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE))
+    # A new image from raw pixels carries no info dict: nothing to leak.
+    bare = Image.frombytes(mode, pixels.size, pixels.tobytes())
+    out = io.BytesIO()
+    if image_format == "JPEG":
+        bare.save(out, "JPEG", quality=85, optimize=True)
+    elif image_format == "PNG":
+        bare.save(out, "PNG", optimize=True)
+    else:
+        bare.save(out, "WEBP", quality=85)
+    content_type, extension = _FORMATS[image_format]
+    return CleanImage(
+        format=image_format,
+        content_type=content_type,
+        extension=extension,
+        original=data,
+        public=out.getvalue(),
+        width=bare.width,
+        height=bare.height,
+    )
+
+
+def _public_mode(image_format: str, mode: str) -> str:
+    if image_format == "JPEG":
+        return "L" if mode == "L" else "RGB"
+    if mode in ("RGBA", "LA", "PA") or (mode == "P"):
+        return "RGBA"
+    return "L" if mode == "L" else "RGB"

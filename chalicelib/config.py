@@ -1,0 +1,105 @@
+"""Configuration, from environment variables only.
+
+The same code runs against the local AWS stand-in and real AWS; what differs is
+these variables (set per stage in .chalice/config.json, or by `make run`).
+Every variable, its default and its meaning is listed in README.md.
+
+Secrets have development defaults only when CRM_STAGE=local, so a deployed
+stage with a missing secret fails closed instead of trusting a public default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+LOCAL_STAGE = "local"
+
+# Development defaults for secrets, used only when CRM_STAGE=local (documented
+# in README.md; never valid anywhere else).
+DEV_SECRETS = {
+    "JAKI_WEBHOOK_SECRET": "dev-jaki-secret",
+    "QLUE_WEBHOOK_SECRET": "dev-qlue-secret",
+    "TRACKING_CODE_KEY": "dev-tracking-code-key-not-for-production",
+}
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing: an operator must fix the deployment."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    cases_table: str
+    photos_bucket: str
+    events_topic_arn: str | None
+    public_base_url: str
+    photo_url_ttl_seconds: int
+    webhook_max_skew_seconds: int
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == LOCAL_STAGE
+
+    def secret(self, name: str) -> str | None:
+        """A secret by its environment variable name; the dev default locally."""
+        value = os.environ.get(name)
+        if value:
+            return value
+        if self.is_local:
+            return DEV_SECRETS.get(name)
+        return None
+
+    def required_secret(self, name: str) -> str:
+        value = self.secret(name)
+        if not value:
+            raise ConfigurationError(f"{name} is not set")
+        return value
+
+    @property
+    def tracking_code_key(self) -> bytes:
+        return self.required_secret("TRACKING_CODE_KEY").encode()
+
+    def status_url(self, tracking_code: str) -> str:
+        return f"{self.public_base_url}/status/{tracking_code}"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    stage = os.environ.get("CRM_STAGE", "prod")
+    return Settings(
+        stage=stage,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-3",
+        cases_table=os.environ.get("CASES_TABLE", f"crm-{stage}-cases"),
+        photos_bucket=os.environ.get("PHOTOS_BUCKET", f"crm-{stage}-photos"),
+        events_topic_arn=os.environ.get("EVENTS_TOPIC_ARN") or None,
+        public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        photo_url_ttl_seconds=_int("PHOTO_URL_TTL_SECONDS", 900),
+        webhook_max_skew_seconds=_int("WEBHOOK_MAX_SKEW_SECONDS", 300),
+    )
+
+
+def reset() -> None:
+    """Forget cached settings (tests change the environment)."""
+    settings.cache_clear()
+
+
+# Read at import by app.py's stream handler declaration; in AWS it comes from the
+# infra stack's outputs, locally from the provisioned moto stack.
+CASES_STREAM_ARN = os.environ.get(
+    "CASES_STREAM_ARN",
+    "arn:aws:dynamodb:ap-southeast-3:000000000000:table/crm-local-cases/stream/local",
+)
