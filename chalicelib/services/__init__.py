@@ -1,0 +1,1 @@
+"""Use cases: they orchestrate the domain and the adapters; the domain decides."""
