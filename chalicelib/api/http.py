@@ -1,0 +1,199 @@
+"""HTTP plumbing shared by the blueprints: one error format, body limits,
+correlation ids, security headers, ETags.
+
+Every error, from any route, is JSON: ``{"error": {"code", "message", ...}}``.
+Bad input gets a 4xx naming the problem; AWS trouble gets 503 + Retry-After
+(so providers retry and nothing is lost); only our own bugs are 500s.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from chalice import Response
+
+from chalicelib import logs
+from chalicelib.adapters.aws import ServiceUnavailable
+from chalicelib.channels.base import Reply, WebhookRejected
+from chalicelib.config import ConfigurationError
+from chalicelib.domain.errors import ConcurrentUpdate, IllegalTransition, InvalidReport
+
+log = logs.get_logger("api")
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own limit, enforced here too
+RETRY_AFTER_SECONDS = "5"
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = dict(headers or {})
+
+
+def not_found(message: str = "Not found.") -> ApiError:
+    return ApiError(404, "not_found", message)
+
+
+def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def error_response(error: ApiError) -> Response:
+    payload: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.details:
+        payload["details"] = error.details
+    correlation_id = logs.current("correlation_id")
+    if correlation_id:
+        payload["correlation_id"] = correlation_id
+    return json_response({"error": payload}, error.status, error.headers)
+
+
+def reply_response(reply: Reply) -> Response:
+    if isinstance(reply.body, (dict, list)):
+        return json_response(reply.body, reply.status, reply.headers)
+    return Response(
+        body=reply.body, status_code=reply.status, headers={"Content-Type": reply.content_type, **reply.headers}
+    )
+
+
+def to_api_error(error: Exception) -> ApiError:
+    """Map an exception from any layer to what the client is told."""
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, WebhookRejected):
+        return ApiError(error.status, error.code, error.message)
+    if isinstance(error, InvalidReport):
+        return ApiError(
+            422,
+            "validation_failed",
+            "The report is not valid: " + "; ".join(f"{field}: {message}" for field, message in error.problems),
+            details=[{"field": field, "message": message} for field, message in error.problems],
+        )
+    if isinstance(error, ConcurrentUpdate):
+        return ApiError(409, "concurrent_update", str(error))
+    if isinstance(error, IllegalTransition):
+        return ApiError(409, "illegal_transition", str(error))
+    if isinstance(error, ServiceUnavailable):
+        log.warning("aws unavailable", extra={"service": error.service, "reason": error.reason})
+        return ApiError(
+            503,
+            "temporarily_unavailable",
+            "The report could not be stored right now; nothing was saved. Please retry.",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    if isinstance(error, ConfigurationError):
+        log.error("configuration error", extra={"problem": str(error)})
+        return ApiError(
+            503,
+            "not_configured",
+            "This endpoint is not configured yet; please retry later.",
+            headers={"Retry-After": "60"},
+        )
+    log.exception("unhandled error")
+    return ApiError(500, "internal_error", "Something went wrong on our side; it has been logged.")
+
+
+def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a view so that every exception becomes a JSON error response."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - mapped, logged, never leaked
+            return error_response(to_api_error(error))
+
+    return wrapper
+
+
+def read_body(request: Any, content_types: tuple[str, ...]) -> bytes:
+    """The raw body, after the size (413) and content type (415) checks."""
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    content_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if content_type not in content_types:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type must be {' or '.join(content_types)}, not {content_type or 'missing'}.",
+        )
+    return raw
+
+
+def preferred_language(request: Any) -> str:
+    """``?lang=en|id`` wins; otherwise Accept-Language; Bahasa Indonesia by default."""
+    query = request.query_params or {}
+    asked = (query.get("lang") or "").lower()
+    if asked in ("id", "en"):
+        return asked
+    accept = (request.headers.get("accept-language") or "").lower()
+    for part in accept.split(","):
+        tag = part.split(";", 1)[0].strip()
+        if tag.startswith("id") or tag.startswith("in"):
+            return "id"
+        if tag.startswith("en"):
+            return "en"
+    return "id"
+
+
+def etag_for(body: str) -> str:
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    candidates = [tag.strip() for tag in if_none_match.split(",")]
+    return any(tag.removeprefix("W/") == etag for tag in candidates)
+
+
+def correlation_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Bind a correlation id to the logs of this request and echo it back."""
+    given = event.headers.get("x-correlation-id") or ""
+    if _CORRELATION_ID.match(given):
+        correlation_id = given
+    else:
+        correlation_id = (event.context or {}).get("requestId") or secrets.token_hex(8)
+    token = logs.bind(correlation_id=correlation_id)
+    try:
+        response = get_response(event)
+    finally:
+        logs.reset(token)
+    response.headers["X-Correlation-Id"] = correlation_id
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,0 +1,62 @@
+"""Public case status for tracking-code holders (no sign-in).
+
+GET /status/{tracking_code}                     the public view, with ETag
+GET /status/{tracking_code}/photos/{photo_id}   302 to the metadata-free copy
+
+Unknown and malformed codes get the same 404, so the endpoint is no oracle
+for which codes exist.
+"""
+
+from __future__ import annotations
+
+import json
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import (
+    etag_for,
+    etag_matches,
+    handles_errors,
+    not_found,
+    preferred_language,
+)
+
+bp = Blueprint(__name__)
+
+NO_SUCH_CASE = "No case has this tracking code. Check the code and try again."
+
+
+@bp.route("/status/{tracking_code}", methods=["GET"])
+@handles_errors
+def get_status(tracking_code):
+    from chalicelib.bootstrap import services
+    from chalicelib.services.status import find_case, public_view
+
+    app = services()
+    case = find_case(tracking_code, app.cases)
+    if case is None:
+        raise not_found(NO_SUCH_CASE)
+    request = bp.current_request
+    language = preferred_language(request)
+    view = public_view(case, language, app.settings.public_base_url)
+    body = json.dumps(view, ensure_ascii=False, separators=(",", ":"))
+    etag = etag_for(body)
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Language"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=body, status_code=200, headers={"Content-Type": "application/json; charset=utf-8", **headers})
+
+
+@bp.route("/status/{tracking_code}/photos/{photo_id}", methods=["GET"])
+@handles_errors
+def get_photo(tracking_code, photo_id):
+    from chalicelib.bootstrap import services
+    from chalicelib.services.status import find_case
+
+    app = services()
+    case = find_case(tracking_code, app.cases)
+    photo = next((p for p in case.photos if p.id == photo_id), None) if case else None
+    if photo is None:
+        raise not_found("No such photo.")
+    url = app.photos.public_url(photo)
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "private, max-age=60"})
