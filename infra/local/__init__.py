@@ -1,0 +1,1 @@
+"""Local stand-ins for AWS: moto server, provisioning, event runner, `make run`."""

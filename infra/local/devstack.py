@@ -1,0 +1,245 @@
+"""`make run`: the whole system on one machine, no AWS account needed.
+
+    1. local AWS stand-in (moto server)           http://127.0.0.1:$LOCAL_AWS_PORT
+    2. resources provisioned from infra/template.yaml
+    3. the API with `chalice local`                http://127.0.0.1:$PORT
+    4. demo reports, sent as signed webhooks
+    5. the local event runner (streams, queues, schedules) in this process
+
+Runs in the foreground; Ctrl-C or SIGTERM stops everything it started.
+The smoke test (tests/e2e) starts the stack through this same ``start()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from infra.local import demo
+from infra.local.provision import DEFAULT_REGION, app_environment, provision
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class StartupFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Stack:
+    api_url: str
+    aws_endpoint: str
+    env: dict[str, str]
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    runner: Any = None
+    demo_cases: list[dict[str, str]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in reversed(self.processes):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_http(url: str, process: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise StartupFailed(f"{what} exited with code {process.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.1)
+    raise StartupFailed(f"{what} did not answer at {url} within {timeout:.0f} s")
+
+
+def _chalice_executable() -> str:
+    candidate = Path(sys.executable).parent / "chalice"
+    return str(candidate) if candidate.exists() else "chalice"
+
+
+def start(
+    api_port: int = 8000,
+    aws_port: int = 4566,
+    *,
+    load_demo: bool = True,
+    run_events: bool = True,
+    output: IO[str] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Stack:
+    """Start the stack; the caller must ``stop()`` it. ``output`` receives child logs."""
+    for port, name in ((api_port, "PORT"), (aws_port, "LOCAL_AWS_PORT")):
+        if not port_is_free(port):
+            raise StartupFailed(f"port {port} is already in use; set {name}=<another port>")
+    endpoint = f"http://127.0.0.1:{aws_port}"
+    api_url = f"http://127.0.0.1:{api_port}"
+    stack = Stack(api_url=api_url, aws_endpoint=endpoint, env={})
+    child_output = {"stdout": output, "stderr": subprocess.STDOUT} if output else {}
+    try:
+        aws = subprocess.Popen(
+            [sys.executable, "-m", "infra.local.aws_server", "--port", str(aws_port)],
+            cwd=ROOT, **child_output,
+        )
+        stack.processes.append(aws)
+        _wait_for_http(f"{endpoint}/moto-api/", aws, "the local AWS stand-in")
+
+        outputs = provision(endpoint, stage="local", region=DEFAULT_REGION)
+        env = {
+            **os.environ,
+            **app_environment(outputs, endpoint),
+            "PUBLIC_BASE_URL": api_url,
+            **(extra_env or {}),
+        }
+        stack.env = env
+
+        api = subprocess.Popen(
+            [_chalice_executable(), "local", "--host", "127.0.0.1", "--port", str(api_port),
+             "--stage", "local", "--no-autoreload"],
+            cwd=ROOT, env=env, **child_output,
+        )
+        stack.processes.append(api)
+        _wait_for_http(f"{api_url}/health", api, "chalice local")
+
+        if run_events:
+            stack.runner = start_event_runner(env)
+        if load_demo:
+            from chalicelib.config import DEV_SECRETS
+
+            secrets = {
+                "jaki": env.get("JAKI_WEBHOOK_SECRET") or DEV_SECRETS["JAKI_WEBHOOK_SECRET"],
+                "qlue": env.get("QLUE_WEBHOOK_SECRET") or DEV_SECRETS["QLUE_WEBHOOK_SECRET"],
+            }
+            stack.demo_cases = demo.load(api_url, secrets)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def start_event_runner(env: dict[str, str]) -> Any:
+    """Import the app with the stack's environment and feed its event handlers."""
+    os.environ.update(env)
+    from chalicelib import bootstrap, config
+    from chalicelib.adapters import aws
+
+    config.reset()
+    aws.reset()
+    bootstrap.reset()
+    sys.path.insert(0, str(ROOT))
+    app_module = importlib.import_module("app")
+    from infra.local.event_runner import EventRunner
+
+    every = float(env["LOCAL_SCHEDULE_SECONDS"]) if env.get("LOCAL_SCHEDULE_SECONDS") else None
+    runner = EventRunner(app_module, env["AWS_ENDPOINT_URL"], env["AWS_REGION"], schedule_every=every)
+    runner.start()
+    return runner
+
+
+def banner(stack: Stack) -> str:
+    from chalicelib.config import DEV_SECRETS
+
+    lines = [
+        "",
+        "CRM is running (local stage; no AWS account used).",
+        "",
+        f"  API                 {stack.api_url}",
+        f"  Health              {stack.api_url}/health",
+        f"  Public status       {stack.api_url}/status/<tracking code>",
+        f"  Partner webhooks    {stack.api_url}/webhooks/jaki   {stack.api_url}/webhooks/qlue",
+        f"  Local AWS (moto)    {stack.aws_endpoint}",
+        "",
+        "Demo credentials (development defaults, valid only with CRM_STAGE=local):",
+        f"  JAKI_WEBHOOK_SECRET = {stack.env.get('JAKI_WEBHOOK_SECRET') or DEV_SECRETS['JAKI_WEBHOOK_SECRET']}",
+        f"  QLUE_WEBHOOK_SECRET = {stack.env.get('QLUE_WEBHOOK_SECRET') or DEV_SECRETS['QLUE_WEBHOOK_SECRET']}",
+        "",
+    ]
+    if stack.demo_cases:
+        lines.append("Demo cases:")
+        for case in stack.demo_cases:
+            lines.append(f"  {case['report_id']:<16} {case['tracking_code']}   {case['status_url']}")
+        lines.append("")
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    api_port = int(os.environ.get("PORT", "8000"))
+    aws_port = int(os.environ.get("LOCAL_AWS_PORT", "4566"))
+    stopping = False
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stack = start(api_port, aws_port)
+    except StartupFailed as error:
+        print(f"make run: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    print(banner(stack), flush=True)
+    try:
+        while all(process.poll() is None for process in stack.processes):
+            time.sleep(0.5)
+        print("make run: a component stopped unexpectedly; shutting down.", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        print("Stopping...", flush=True)
+        stack.stop()
+    if stack.runner is not None and stack.runner.dead_letters:
+        print(json.dumps([letter.source for letter in stack.runner.dead_letters]), file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

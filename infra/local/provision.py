@@ -1,0 +1,143 @@
+"""Provision the local AWS stand-in from infra/template.yaml -- the same file
+ops deploy to AWS -- so local and cloud resources cannot drift apart.
+
+moto's CloudFormation creates the resources; a few properties it does not
+apply are filled in afterwards (`_GAP_FILLERS`), each one a real moto gap,
+not a second definition: the values still come from the template.
+
+    python -m infra.local.provision --endpoint http://127.0.0.1:4566
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
+DEFAULT_REGION = "ap-southeast-3"  # Jakarta
+
+# Credentials for the stand-in; moto accepts any. Never real ones.
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """Parse a CloudFormation YAML template, short-form tags (!Ref, !Sub...) included."""
+    import yaml
+
+    class CfnLoader(yaml.SafeLoader):
+        pass
+
+    def intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+        name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if tag_suffix == "GetAtt":
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+
+    CfnLoader.add_multi_constructor("!", intrinsic)
+    return yaml.load(path.read_text(), Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+def _client(service: str, endpoint: str, region: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def _table_ttl(properties: dict[str, Any], physical_id: str, client: Callable[[str], Any]) -> None:
+    spec = properties.get("TimeToLiveSpecification")
+    if spec and spec.get("Enabled"):
+        client("dynamodb").update_time_to_live(
+            TableName=physical_id,
+            TimeToLiveSpecification={"AttributeName": spec["AttributeName"], "Enabled": True},
+        )
+
+
+def _bucket_public_access_block(properties: dict[str, Any], physical_id: str, client: Callable[[str], Any]) -> None:
+    block = properties.get("PublicAccessBlockConfiguration")
+    if block:
+        client("s3").put_public_access_block(Bucket=physical_id, PublicAccessBlockConfiguration=block)
+
+
+def _bucket_versioning(properties: dict[str, Any], physical_id: str, client: Callable[[str], Any]) -> None:
+    versioning = properties.get("VersioningConfiguration")
+    if versioning:
+        client("s3").put_bucket_versioning(Bucket=physical_id, VersioningConfiguration={"Status": versioning["Status"]})
+
+
+_GAP_FILLERS: dict[str, list[Callable[[dict[str, Any], str, Callable[[str], Any]], None]]] = {
+    "AWS::DynamoDB::Table": [_table_ttl],
+    "AWS::S3::Bucket": [_bucket_public_access_block, _bucket_versioning],
+}
+
+
+def provision(endpoint: str, stage: str = "local", region: str = DEFAULT_REGION) -> dict[str, str]:
+    """Create (or reuse) the stack on the stand-in; return its outputs."""
+    stack_name = f"crm-{stage}"
+
+    def client(service: str) -> Any:
+        return _client(service, endpoint, region)
+
+    template = load_template()
+    cloudformation = client("cloudformation")
+    existing = {s["StackName"] for s in cloudformation.list_stacks().get("StackSummaries", [])
+                if s["StackStatus"] != "DELETE_COMPLETE"}
+    if stack_name not in existing:
+        cloudformation.create_stack(
+            StackName=stack_name,
+            TemplateBody=TEMPLATE.read_text(),
+            Parameters=[{"ParameterKey": "Stage", "ParameterValue": stage}],
+        )
+        cloudformation.get_waiter("stack_create_complete").wait(
+            StackName=stack_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+        resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+        for resource in resources:
+            definition = template["Resources"].get(resource["LogicalResourceId"], {})
+            for fill in _GAP_FILLERS.get(resource["ResourceType"], []):
+                fill(definition.get("Properties", {}), resource["PhysicalResourceId"], client)
+    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def app_environment(outputs: dict[str, str], endpoint: str, region: str = DEFAULT_REGION) -> dict[str, str]:
+    """The environment the app needs to run against the provisioned stand-in."""
+    return {
+        "CRM_STAGE": "local",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        **LOCAL_CREDENTIALS,
+        "CASES_TABLE": outputs["CasesTableName"],
+        "CASES_STREAM_ARN": outputs["CasesStreamArn"],
+        "PHOTOS_BUCKET": outputs["PhotosBucketName"],
+        "EVENTS_TOPIC_ARN": outputs["CaseEventsTopicArn"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Provision the local AWS stand-in from infra/template.yaml")
+    parser.add_argument("--endpoint", default="http://127.0.0.1:4566")
+    parser.add_argument("--stage", default="local")
+    args = parser.parse_args(argv)
+    print(json.dumps(provision(args.endpoint, args.stage), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
