@@ -1,0 +1,16 @@
+"""Shared test set-up: every test starts from clean process-wide caches."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib import bootstrap, config
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    config.reset()
+    bootstrap.reset()
+    yield
+    config.reset()
+    bootstrap.reset()

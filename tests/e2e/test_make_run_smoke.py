@@ -1,0 +1,107 @@
+"""Smoke test: `make run`'s own start-up code, as a user runs it.
+
+Starts the dev stack in a child process on free ports, waits for the banner,
+uses the printed URLs and a demo tracking code, then stops it the two ways a
+person would (Ctrl-C to the process group, SIGTERM) and checks it cleaned up.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from infra.local.devstack import free_port, port_is_free
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def start(command, ports):
+    env = {**os.environ, "PORT": str(ports[0]), "LOCAL_AWS_PORT": str(ports[1])}
+    for name in ("CRM_STAGE", "AWS_ENDPOINT_URL", "CASES_TABLE", "PHOTOS_BUCKET", "EVENTS_TOPIC_ARN"):
+        env.pop(name, None)  # exactly what a fresh shell has
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    return process, lines
+
+
+def read_until(lines, marker, timeout=120):
+    seen, deadline = [], time.time() + timeout
+    while time.time() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if marker in line:
+            return seen
+    raise AssertionError(f"{marker!r} not printed within {timeout}s:\n{''.join(seen)[-4000:]}")
+
+
+def wait_exit(process, timeout=30):
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "command, stop",
+    [
+        (["make", "--no-print-directory", "run"], "ctrl-c"),
+        ([sys.executable, "-m", "infra.local.devstack"], "sigterm"),
+    ],
+    ids=["make-run-ctrl-c", "devstack-sigterm"],
+)
+def test_make_run_serves_health_and_the_demo_then_stops_cleanly(command, stop):
+    ports = (free_port(), free_port())
+    process, lines = start(command, ports)
+    try:
+        output = "".join(read_until(lines, "Press Ctrl-C to stop."))
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"make-run-{stop}.log").write_text(output)
+        api = f"http://127.0.0.1:{ports[0]}"
+        assert f"API                 {api}" in output
+        assert "JAKI_WEBHOOK_SECRET = dev-jaki-secret" in output
+
+        health = requests.get(f"{api}/health", timeout=10)
+        assert health.status_code == 200
+        assert health.json()["status"] == "ok" and health.json()["stage"] == "local"
+        deep = requests.get(f"{api}/health?deep=1", timeout=10).json()
+        assert deep["checks"] == {"dynamodb": "ok", "s3": "ok"}
+
+        codes = re.findall(r"JAKI-DEMO-0001\s+(\S+)", output)
+        assert codes, output
+        status = requests.get(f"{api}/status/{codes[0]}", timeout=10)
+        assert status.status_code == 200 and status.json()["status"] == "received"
+        assert status.json()["photos"], "the demo report carries a photo"
+    finally:
+        if process.poll() is None:
+            if stop == "ctrl-c":
+                os.killpg(process.pid, signal.SIGINT)
+            else:
+                process.send_signal(signal.SIGTERM)
+        code = wait_exit(process)
+    # Ctrl-C reaches make too, which reports the interrupt (as in a terminal);
+    # the stack itself must still stop cleanly and release its ports.
+    assert code == 0 if stop == "sigterm" else code in (0, -signal.SIGINT, 130, 2)
+    deadline = time.time() + 20
+    while time.time() < deadline and not (port_is_free(ports[0]) and port_is_free(ports[1])):
+        time.sleep(0.2)
+    assert port_is_free(ports[0]) and port_is_free(ports[1]), "make run left a server behind"

@@ -1,0 +1,66 @@
+"""Test images made on the fly, some carrying metadata that must not leak."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+GPS_IFD = 0x8825
+SECRET_MAKE = "SECRET-CAMERA-SERIAL-42"
+
+
+def jpeg_with_metadata(width: int = 320, height: int = 240, orientation: int | None = None) -> bytes:
+    """A JPEG with EXIF (camera, GPS), an ICC profile, a comment and XMP."""
+    image = Image.new("RGB", (width, height), (200, 40, 40))
+    image.paste((40, 40, 200), (0, 0, width // 2, height // 2))
+    exif = Image.Exif()
+    exif[0x010F] = SECRET_MAKE  # Make
+    exif[0x013B] = "Whistleblower Name"  # Artist
+    exif[GPS_IFD] = {1: "S", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 40.0)}
+    if orientation:
+        exif[0x0112] = orientation
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description>secret-xmp</rdf:Description></x:xmpmeta>'
+    out = io.BytesIO()
+    image.save(
+        out,
+        "JPEG",
+        exif=exif,
+        icc_profile=b"\x00" * 128 + b"fake-icc-profile",
+        comment=b"secret comment",
+        xmp=xmp,
+    )
+    return out.getvalue()
+
+
+def png_bytes(mode: str = "RGBA", size: tuple[int, int] = (64, 48)) -> bytes:
+    out = io.BytesIO()
+    image = Image.new(mode, size)
+    info = None
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "secret png author")
+    image.save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def gif_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("P", (10, 10)).save(out, "GIF")
+    return out.getvalue()
+
+
+def metadata_leaks(data: bytes) -> list[str]:
+    """Every kind of metadata still present in an image (empty list: clean)."""
+    found = []
+    with Image.open(io.BytesIO(data)) as image:
+        if image.getexif():
+            found.append("exif")
+        for key in ("exif", "icc_profile", "comment", "xmp", "XML:com.adobe.xmp", "Author", "photoshop"):
+            if image.info.get(key):
+                found.append(key)
+    for marker in (SECRET_MAKE.encode(), b"Whistleblower", b"secret-xmp", b"secret comment", b"fake-icc"):
+        if marker in data:
+            found.append(marker.decode())
+    return found

@@ -1,0 +1,68 @@
+import json
+from datetime import UTC, datetime
+
+from chalicelib.adapters.case_repository import case_to_item
+from chalicelib.domain.case import Case
+from chalicelib.domain.channels import Channel
+from chalicelib.domain.report import build_report
+from chalicelib.services.outbox import ChangeRecord, messages_for, relay
+from chalicelib.services.status import public_view
+from tests.support.fakes import FakePublisher
+
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+MARKERS = ("Siti Rahasia", "+6281299990000", "rahasia@example.com")
+
+
+def new_case():
+    report = build_report(
+        channel=Channel.QLUE, message_id="Q-1", category="damaged_road", description="Jalan berlubang",
+        location={"lat": -6.2, "lng": 106.8},
+        reporter={"name": MARKERS[0], "phone": MARKERS[1], "email": MARKERS[2]},
+    )
+    return Case.open(report, "K7QM4-XPA9R-TD2W", NOW)
+
+
+def inserted(case):
+    return ChangeRecord("INSERT", case_to_item(case, 1, case.pull_events()), None)
+
+
+def test_an_insert_relays_its_outbox_event_with_filterable_case_facts():
+    (message,) = messages_for(inserted(new_case()))
+    assert message["id"] == "K7QM4-XPA9R-TD2W:1:0"
+    assert message["type"] == "case.received"
+    assert message["tracking_code"] == "K7QM4-XPA9R-TD2W"
+    assert message["case"] == {"channel": "qlue", "category": "damaged_road", "agency_id": None, "status": "received"}
+
+
+def test_relayed_messages_carry_no_reporter_identity():
+    text = json.dumps(messages_for(inserted(new_case())))
+    assert not any(marker in text for marker in MARKERS)
+
+
+def test_writes_that_do_not_advance_the_version_relay_nothing():
+    item = case_to_item(new_case(), 1, [])
+    assert messages_for(ChangeRecord("MODIFY", item, item)) == []
+    assert messages_for(ChangeRecord("REMOVE", None, item)) == []
+    assert messages_for(ChangeRecord("INSERT", {"type": "claim", "version": 1}, None)) == []
+
+
+def test_relay_publishes_everything_in_one_call():
+    publisher = FakePublisher()
+    assert relay([inserted(new_case()), inserted(new_case())], publisher) == 2
+    assert len(publisher.published) == 2
+
+
+def test_public_view_has_the_contract_fields_and_no_identity():
+    view = public_view(new_case(), "id", "https://crm.example")
+    assert {"tracking_code", "status", "category", "agency", "created_at", "updated_at",
+            "expected_completion", "timeline"} <= set(view)
+    assert view["created_at"] == "2026-11-23T10:00:00+07:00"
+    assert view["timeline"][0]["text"] == "Laporan diterima melalui aplikasi Qlue."
+    assert not any(marker in json.dumps(view) for marker in MARKERS)
+
+
+def test_public_view_speaks_english_when_asked():
+    view = public_view(new_case(), "en", "https://crm.example")
+    assert view["status_label"] == "Received"
+    assert view["category"]["name"] == "Damaged road"
+    assert view["timeline"][0]["text"] == "Report received via the Qlue app."
