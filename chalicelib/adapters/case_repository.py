@@ -9,6 +9,9 @@ is conditional so that nothing is overwritten by accident:
   the same code, so its second delivery fails the condition and gets the old
   item back in the same response (ReturnValuesOnConditionCheckFailure): one
   request either way, no read-before-write.
+* ``save`` -- PutItem of the whole item, conditional on the version that was
+  read: a concurrent change makes it fail with ConcurrentUpdate (409), never
+  overwrite. State, version and outbox are one write.
 * ``get``  -- one strongly consistent GetItem (a reporter polls right after
   receiving the code).
 """
@@ -24,6 +27,7 @@ from chalicelib.adapters import aws
 from chalicelib.domain.case import Case, PhotoRef, TimelineEntry
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.clock import parse_instant, to_utc_text
+from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.report import GeoPoint, ReporterContact
@@ -60,6 +64,8 @@ AddOutcome = Added | AlreadyStored | CodeTaken
 class CaseRepository(Protocol):
     def add(self, case: Case) -> AddOutcome: ...
 
+    def save(self, case: Case) -> Case: ...
+
     def get(self, tracking_code: str) -> Case | None: ...
 
 
@@ -94,6 +100,30 @@ class DynamoCaseRepository:
                 return CodeTaken()
         case.version = 1
         return Added(case)
+
+    def save(self, case: Case) -> Case:
+        """Store a changed case read at ``case.version``; raises ConcurrentUpdate."""
+        if case.version < 1:
+            raise ValueError("save() is for stored cases; use add() for new ones")
+        events = case.pull_events()
+        item = case_to_item(case, version=case.version + 1, events=events)
+        with aws.unavailable_on_transient("dynamodb"):
+            try:
+                self._client.put_item(
+                    TableName=self.table_name,
+                    Item=serialize(item),
+                    ConditionExpression="#version = :read_version",
+                    ExpressionAttributeNames={"#version": "version"},
+                    ExpressionAttributeValues=serialize({":read_version": case.version}),
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except self._client.exceptions.ConditionalCheckFailedException as error:
+                case.pending_events = events + case.pending_events
+                old = error.response.get("Item")
+                current = int(deserialize(old).get("version", 0)) if old else None
+                raise ConcurrentUpdate(current) from None
+        case.version += 1
+        return case
 
     def get(self, tracking_code: str) -> Case | None:
         with aws.unavailable_on_transient("dynamodb"):

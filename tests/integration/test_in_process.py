@@ -123,3 +123,23 @@ def test_logs_carry_the_correlation_id_and_no_reporter_identity(client, json_log
     text = json.dumps(lines)
     for marker in ("Siti Penanda", "6281277770000", "penanda@example.com"):
         assert marker not in text
+
+
+def test_save_is_versioned_one_request_and_refuses_a_stale_copy(client, dynamodb_calls):
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.errors import ConcurrentUpdate
+    from chalicelib.domain.events import CaseReceived
+
+    code = json.loads(post(client, partner_body()).body)["tracking_code"]
+    cases = services().cases
+    mine, theirs = cases.get(code), cases.get(code)
+    dynamodb_calls.clear()
+    mine.record(CaseReceived(occurred_at=mine.updated_at, channel="jaki", category="garbage"))
+    cases.save(mine)
+    assert dynamodb_calls == ["PutItem"]
+    assert mine.version == 2 and cases.get(code).version == 2
+    theirs.description = "a stale edit"
+    with pytest.raises(ConcurrentUpdate) as refused:
+        cases.save(theirs)
+    assert refused.value.current_version == 2
+    assert cases.get(code).description != "a stale edit"

@@ -16,6 +16,7 @@ from typing import Any
 from chalicelib.adapters.case_repository import Added, AlreadyStored, CodeTaken, case_to_item, item_to_case
 from chalicelib.adapters.images import CleanImage
 from chalicelib.domain.case import Case, PhotoRef
+from chalicelib.domain.errors import ConcurrentUpdate
 
 
 class FakeCaseRepository:
@@ -39,6 +40,17 @@ class FakeCaseRepository:
             self.items[case.tracking_code] = item
             case.version = 1
             return Added(case)
+
+    def save(self, case: Case) -> Case:
+        with self._lock:
+            self.requests += 1
+            current = self.items.get(case.tracking_code)
+            current_version = int(current["version"]) if current else None
+            if current_version != case.version:
+                raise ConcurrentUpdate(current_version)
+            self.items[case.tracking_code] = case_to_item(case, case.version + 1, case.pull_events())
+            case.version += 1
+            return case
 
     def get(self, tracking_code: str) -> Case | None:
         with self._lock:
