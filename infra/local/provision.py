@@ -1,9 +1,17 @@
 """Provision the local AWS stand-in from infra/template.yaml -- the same file
 ops deploy to AWS -- so local and cloud resources cannot drift apart.
 
-moto's CloudFormation creates the resources; a few properties it does not
-apply are filled in afterwards (`_GAP_FILLERS`), each one a real moto gap,
-not a second definition: the values still come from the template.
+moto's CloudFormation creates the resources; what it cannot do is filled in
+from the same definitions, never from a second copy:
+
+* properties it ignores are applied afterwards (`_GAP_FILLERS`);
+* resource types it does not implement at all (Cognito, Secrets Manager,
+  SNS subscriptions, ...) are created through moto's API (`_CREATORS`) after
+  the stack, with their properties evaluated from the template (`intrinsics`);
+* types with no local effect (alarms, resource policies moto does not
+  enforce, SES receiving) are skipped, each with its reason (`_NOT_NEEDED_LOCALLY`).
+
+A type in none of these makes provisioning fail with a message saying so.
 
     python -m infra.local.provision --endpoint http://127.0.0.1:4566
 """
@@ -80,39 +88,99 @@ def _bucket_versioning(properties: dict[str, Any], physical_id: str, client: Cal
         client("s3").put_bucket_versioning(Bucket=physical_id, VersioningConfiguration={"Status": versioning["Status"]})
 
 
+def _bucket_cors(properties: dict[str, Any], physical_id: str, client: Callable[[str], Any]) -> None:
+    cors = properties.get("CorsConfiguration")
+    if cors:
+        client("s3").put_bucket_cors(Bucket=physical_id, CORSConfiguration={"CORSRules": [
+            {key: rule[key] for key in ("AllowedMethods", "AllowedOrigins", "AllowedHeaders") if key in rule}
+            | ({"ExposeHeaders": rule["ExposedHeaders"]} if "ExposedHeaders" in rule else {})
+            | ({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})
+            for rule in cors["CorsRules"]
+        ]})
+
+
+def _bucket_lifecycle(properties: dict[str, Any], physical_id: str, client: Callable[[str], Any]) -> None:
+    lifecycle = properties.get("LifecycleConfiguration")
+    if not lifecycle:
+        return
+    rules = []
+    for rule in lifecycle["Rules"]:
+        api: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
+        if "ExpirationInDays" in rule:
+            api["Expiration"] = {"Days": rule["ExpirationInDays"]}
+        if "AbortIncompleteMultipartUpload" in rule:
+            api["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+        if "NoncurrentVersionExpiration" in rule:
+            api["NoncurrentVersionExpiration"] = rule["NoncurrentVersionExpiration"]
+        if "Transitions" in rule:
+            api["Transitions"] = [{"Days": t["TransitionInDays"], "StorageClass": t["StorageClass"]}
+                                  for t in rule["Transitions"]]
+        rules.append(api)
+    client("s3").put_bucket_lifecycle_configuration(Bucket=physical_id, LifecycleConfiguration={"Rules": rules})
+
+
 _GAP_FILLERS: dict[str, list[Callable[[dict[str, Any], str, Callable[[str], Any]], None]]] = {
     "AWS::DynamoDB::Table": [_table_ttl],
-    "AWS::S3::Bucket": [_bucket_public_access_block, _bucket_versioning],
+    "AWS::S3::Bucket": [_bucket_public_access_block, _bucket_versioning, _bucket_cors, _bucket_lifecycle],
 }
+
+
+def _evaluated(
+    properties: dict[str, Any], plan: Any, physical: dict[str, str], pseudo: dict[str, str]
+) -> dict[str, Any]:
+    """Properties with parameters, pseudo parameters and Refs filled in (for the gap fillers)."""
+    from infra.cfn import condition_evaluator, evaluate
+
+    def ref(name: str) -> Any:
+        for source in (plan.parameters, pseudo, physical):
+            if name in source:
+                return source[name]
+        raise KeyError(f"Ref {name}")
+
+    def get_att(name: str, attribute: str) -> Any:
+        raise KeyError(f"Fn::GetAtt {name}.{attribute} in a property moto ignores")
+
+    return evaluate(properties, ref, get_att, condition_evaluator(plan.template, ref))
 
 
 def provision(endpoint: str, stage: str = "local", region: str = DEFAULT_REGION) -> dict[str, str]:
     """Create (or reuse) the stack on the stand-in; return its outputs."""
+    from infra.local import unsupported
+
     stack_name = f"crm-{stage}"
 
     def client(service: str) -> Any:
         return _client(service, endpoint, region)
 
     template = load_template()
+    plan = unsupported.split(template, {"Stage": stage})
     cloudformation = client("cloudformation")
     existing = {s["StackName"] for s in cloudformation.list_stacks().get("StackSummaries", [])
                 if s["StackStatus"] != "DELETE_COMPLETE"}
     if stack_name not in existing:
         cloudformation.create_stack(
             StackName=stack_name,
-            TemplateBody=TEMPLATE.read_text(),
+            TemplateBody=json.dumps(plan.moto_template),
             Parameters=[{"ParameterKey": "Stage", "ParameterValue": stage}],
         )
         cloudformation.get_waiter("stack_create_complete").wait(
             StackName=stack_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
         resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+        physical = {resource["LogicalResourceId"]: resource["PhysicalResourceId"] for resource in resources}
+        pseudo = {"AWS::Region": region, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+                  "AWS::StackName": stack_name, "AWS::AccountId": client("sts").get_caller_identity()["Account"]}
         for resource in resources:
             definition = template["Resources"].get(resource["LogicalResourceId"], {})
-            for fill in _GAP_FILLERS.get(resource["ResourceType"], []):
-                fill(definition.get("Properties", {}), resource["PhysicalResourceId"], client)
+            fillers = _GAP_FILLERS.get(resource["ResourceType"], [])
+            if fillers:
+                properties = _evaluated(definition.get("Properties", {}), plan, physical, pseudo)
+                for fill in fillers:
+                    fill(properties, resource["PhysicalResourceId"], client)
     stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
-    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    moto_outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    # Creators find what an earlier run made, so a reused stack gets the same answers.
+    return unsupported.create(plan, moto_outputs, client, stack_name=stack_name, region=region)
 
 
 def app_environment(outputs: dict[str, str], endpoint: str, region: str = DEFAULT_REGION) -> dict[str, str]:
@@ -127,6 +195,11 @@ def app_environment(outputs: dict[str, str], endpoint: str, region: str = DEFAUL
         "CASES_STREAM_ARN": outputs["CasesStreamArn"],
         "PHOTOS_BUCKET": outputs["PhotosBucketName"],
         "EVENTS_TOPIC_ARN": outputs["CaseEventsTopicArn"],
+        "SECRETS_SSM_PREFIX": outputs["SecretsParameterPath"],
+        "TRACKING_CODE_KEY_PARAM": outputs["TrackingCodeKeySecretArn"],
+        "COGNITO_USER_POOL_ID": outputs["UserPoolId"],
+        "COGNITO_APP_CLIENT_ID": outputs["UserPoolClientId"],
+        "COGNITO_ISSUER": outputs["UserPoolIssuer"],
     }
 
 
