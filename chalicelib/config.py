@@ -6,6 +6,8 @@ Every variable, its default and its meaning is listed in README.md.
 
 Secrets have development defaults only when CRM_STAGE=local, so a deployed
 stage with a missing secret fails closed instead of trusting a public default.
+In AWS they live in SSM Parameter Store / Secrets Manager and are read on first
+use, then cached (chalicelib/adapters/secret_store.py); see ``Settings.secret``.
 """
 
 from __future__ import annotations
@@ -45,10 +47,27 @@ class Settings:
         return self.stage == LOCAL_STAGE
 
     def secret(self, name: str) -> str | None:
-        """A secret by its environment variable name; the dev default locally."""
+        """A secret by its environment variable name, looked up in this order:
+
+        1. the variable itself (``JAKI_WEBHOOK_SECRET=...``), for local runs and tests;
+        2. ``<NAME>_PARAM``: an SSM parameter name or a Secrets Manager secret ARN;
+        3. ``SECRETS_SSM_PREFIX``: the SecureString parameter ``<prefix><NAME>``;
+        4. the development default, only when CRM_STAGE=local.
+
+        AWS lookups happen on first use and are cached (secret_store). None if
+        the secret is nowhere: callers fail closed (503 not_configured).
+        """
         value = os.environ.get(name)
         if value:
             return value
+        reference = os.environ.get(f"{name}_PARAM")
+        prefix = os.environ.get("SECRETS_SSM_PREFIX")
+        if reference or prefix:
+            from chalicelib.adapters import secret_store
+
+            value = secret_store.by_reference(reference) if reference else secret_store.under_path(prefix).get(name)
+            if value:
+                return value
         if self.is_local:
             return DEV_SECRETS.get(name)
         return None
@@ -93,8 +112,13 @@ def settings() -> Settings:
 
 
 def reset() -> None:
-    """Forget cached settings (tests change the environment)."""
+    """Forget cached settings and secrets (tests change the environment)."""
+    import sys
+
     settings.cache_clear()
+    store = sys.modules.get("chalicelib.adapters.secret_store")
+    if store is not None:  # never import it (and boto3) just to clear it
+        store.reset()
 
 
 # Read at import by app.py's stream handler declaration; in AWS it comes from the
