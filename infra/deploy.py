@@ -1,0 +1,403 @@
+"""Deploy to AWS (`make deploy`) or build one template for pipelines (`make package`).
+
+    python -m infra.deploy deploy  --stage dev  [--alarm-email ops@example.org]
+    python -m infra.deploy package --stage prod --out build/package-prod
+
+Everything a stage needs is derived from three files, so nothing is written
+twice:
+
+* infra/template.yaml        tables, buckets, topics, queues, user pool, alarms...
+* infra/functions.yaml       each Lambda function's IAM statements (least privilege)
+* .chalice/config.json       stages: memory, timeouts, fixed environment variables
+
+plus, generated from app.py's handlers: a log group (30-day retention) and
+error/throttle alarms per function, and the environment variables of
+``infra.local.provision.app_environment`` (the same mapping `make run` uses:
+stack output -> variable).
+
+`deploy` is two steps, as ops run them: the infra stack ``crm-<stage>-infra``
+(CloudFormation), then ``chalice deploy`` of a generated copy of the project
+(build/deploy-<stage>/) whose config holds the stack's real names and ARNs.
+Chalice's record of what it deployed stays in .chalice/deployed/ of this
+checkout: keep it (see README "Deploying to AWS").
+
+`package` runs ``chalice package --merge-template`` so that the infra
+resources, the functions and their policies are one CloudFormation (SAM)
+template; policies and variables refer to the resources instead of naming them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from infra import iam
+from infra.local.provision import DEFAULT_REGION, load_template
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+APP_NAME = "crm"
+LOG_RETENTION_DAYS = 30
+
+# app_environment() entries that only make sense against the local stand-in.
+LOCAL_ONLY_VARIABLES = {"CRM_STAGE", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
+                        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+
+
+class DeployError(RuntimeError):
+    pass
+
+
+# --- what the app needs ------------------------------------------------------------------
+
+
+class _OutputPlaceholders(dict):
+    """Stands in for the stack outputs: every output reads as ``${OutputName}``."""
+
+    def __missing__(self, key: str) -> str:
+        return f"${{{key}}}"
+
+    def get(self, key: str, default: Any = None) -> str:  # noqa: ARG002 - same signature as dict.get
+        return self[key]
+
+
+def environment_template() -> dict[str, str]:
+    """Lambda environment variables that come from stack outputs, as ``${Output}`` text."""
+    from infra.local.provision import app_environment
+
+    variables = app_environment(_OutputPlaceholders(), endpoint="http://unused", region=DEFAULT_REGION)
+    return {name: value for name, value in variables.items()
+            if name not in LOCAL_ONLY_VARIABLES and "${" in str(value)}
+
+
+def app_module() -> Any:
+    sys.path.insert(0, str(ROOT))
+    import app
+
+    return app
+
+
+def function_logical_id(function: str) -> str:
+    from chalice.utils import to_cfn_resource_name
+
+    return "APIHandler" if function == "api_handler" else to_cfn_resource_name(function)
+
+
+def chalice_config() -> dict[str, Any]:
+    return json.loads((ROOT / ".chalice" / "config.json").read_text())
+
+
+# --- generated resources per function ------------------------------------------------------
+
+
+def function_resources(stage: str, functions: dict[str, Any]) -> dict[str, Any]:
+    """A log group with retention, and alarms, for every Lambda function of the app."""
+    from chalice.app import DynamoDBEventConfig
+
+    resources: dict[str, Any] = {}
+    for function, source in functions.items():
+        name = iam.lambda_name(function, stage, APP_NAME)
+        logical = function_logical_id(function)
+        resources[f"{logical}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {"LogGroupName": f"/aws/lambda/{name}", "RetentionInDays": LOG_RETENTION_DAYS},
+        }
+        alarms = [("Errors", "Sum", 1, f"{name} raised an error (see its log group)."),
+                  ("Throttles", "Sum", 1, f"{name} was throttled (concurrency limit).")]
+        if isinstance(source, DynamoDBEventConfig):
+            alarms.append(("IteratorAge", "Maximum", 300_000,
+                           f"{name} is more than 5 minutes behind its stream."))
+        for metric, statistic, threshold, description in alarms:
+            resources[f"{logical}{metric}Alarm"] = {
+                "Type": "AWS::CloudWatch::Alarm",
+                "Properties": {
+                    "AlarmName": f"{name}-{metric.lower()}",
+                    "AlarmDescription": description,
+                    "Namespace": "AWS/Lambda",
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": "FunctionName", "Value": name}],
+                    "Statistic": statistic,
+                    "Period": 300,
+                    "EvaluationPeriods": 1,
+                    "Threshold": threshold,
+                    "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                    "TreatMissingData": "notBreaching",
+                    "AlarmActions": [{"Ref": "AlarmTopic"}],
+                    "OKActions": [{"Ref": "AlarmTopic"}],
+                },
+            }
+    return resources
+
+
+def infra_template(stage: str, functions: dict[str, Any]) -> dict[str, Any]:
+    """infra/template.yaml plus the per-function resources: the infra stack `make deploy` creates."""
+    template = load_template()
+    template["Resources"].update(function_resources(stage, functions))
+    return template
+
+
+# --- a Chalice project per stage --------------------------------------------------------------
+
+
+def build_project(stage: str, mode: str, policies: dict[str, dict[str, Any]],
+                  variables: dict[str, str] | None) -> Path:
+    """A copy of the app with the stage's generated policies (and variables)."""
+    config = chalice_config()
+    if stage not in config["stages"]:
+        raise DeployError(f".chalice/config.json has no stage {stage!r}")
+    target = BUILD / f"{mode}-{stage}"
+    if target.exists():
+        shutil.rmtree(target)
+    (target / ".chalice").mkdir(parents=True)
+    shutil.copy2(ROOT / "app.py", target / "app.py")
+    shutil.copy2(ROOT / "requirements.txt", target / "requirements.txt")
+    shutil.copytree(ROOT / "chalicelib", target / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
+    stage_config = config["stages"][stage]
+    stage_config["autogen_policy"] = False
+    functions = stage_config.setdefault("lambda_functions", {})
+    for function, document in policies.items():
+        filename = f"policy-{stage}-{function}.json"
+        (target / ".chalice" / filename).write_text(json.dumps(document, indent=2) + "\n")
+        functions.setdefault(function, {})["iam_policy_file"] = filename
+    if variables:
+        stage_config.setdefault("environment_variables", {}).update(variables)
+    (target / ".chalice" / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    # Chalice's caches and its record of deployed resources live in this checkout.
+    for shared in ("deployments", "deployed"):
+        (ROOT / ".chalice" / shared).mkdir(exist_ok=True)
+        (target / ".chalice" / shared).symlink_to(ROOT / ".chalice" / shared)
+    return target
+
+
+def _chalice(project: Path, arguments: list[str], env: dict[str, str]) -> None:
+    executable = Path(sys.executable).parent / "chalice"
+    command = [str(executable) if executable.exists() else "chalice", "--project-dir", str(project), *arguments]
+    result = subprocess.run(command, env={**os.environ, **env}, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise DeployError(f"{' '.join(command[2:])} failed with exit code {result.returncode}")
+
+
+def checked_functions(functions_spec: dict[str, Any], functions: dict[str, Any]) -> None:
+    missing = sorted(set(functions) - set(functions_spec))
+    if missing:
+        raise DeployError(f"infra/functions.yaml has no IAM for {', '.join(missing)} (declared in app.py)")
+
+
+# --- make package -----------------------------------------------------------------------------
+
+
+def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[str, Any]) -> dict[str, Any]:
+    """What `chalice package --merge-template` adds: the infra stack and the wiring to it."""
+    from chalice.app import DynamoDBEventConfig
+    from chalice.utils import to_cfn_resource_name
+
+    template = infra_template(stage, functions)
+    outputs = template.get("Outputs", {})
+    resolve = iam.reference_resolver(outputs)
+    overlay = copy.deepcopy(template)
+    overlay.pop("AWSTemplateFormatVersion", None)
+    overlay["Parameters"]["Stage"]["Default"] = stage
+    overlay["Parameters"]["PublicBaseUrl"] = {
+        "Type": "String",
+        "Description": "The API's public URL (custom domain, or the execute-api URL of a first deploy), "
+                       "used in status_url and photo links.",
+    }
+    variables = {name: resolve(text) for name, text in environment_template().items()}
+    variables["PUBLIC_BASE_URL"] = {"Ref": "PublicBaseUrl"}
+    for function, source in functions.items():
+        logical = function_logical_id(function)
+        properties: dict[str, Any] = {
+            "FunctionName": iam.lambda_name(function, stage, APP_NAME),
+            "Environment": {"Variables": variables},
+        }
+        if isinstance(source, DynamoDBEventConfig):
+            properties["Events"] = {to_cfn_resource_name(f"{function}-dynamodb-event-source"): {
+                "Properties": {"Stream": {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
+                               if source.stream_arn.startswith("arn:aws:dynamodb") else source.stream_arn,
+                               **_stream_failure(functions_spec[function], resolve)}}}
+        overlay["Resources"][logical] = {"Properties": properties, "DependsOn": [f"{logical}LogGroup"]}
+    return overlay
+
+
+def _stream_failure(spec: dict[str, Any], resolve: Any) -> dict[str, Any]:
+    stream = spec.get("stream")
+    if not stream:
+        return {}
+    return {
+        "DestinationConfig": {"OnFailure": {"Destination": resolve(f"${{{stream['on_failure']}}}")}},
+        "MaximumRetryAttempts": stream["maximum_retry_attempts"],
+        "BisectBatchOnFunctionError": stream["bisect_batch_on_function_error"],
+        "MaximumRecordAgeInSeconds": stream["maximum_record_age_seconds"],
+    }
+
+
+def package(stage: str, out: Path) -> Path:
+    """`make package`: one SAM template (+ deployment.zip) in ``out``; returns the template path."""
+    app = app_module()
+    functions = iam.app_functions(app)
+    spec = iam.load_functions()["functions"]
+    checked_functions(spec, functions)
+    template_outputs = load_template().get("Outputs", {})
+    resolve = iam.reference_resolver(template_outputs)
+    policies = {f: iam.policy_document(f, stage, spec[f], resolve) for f in functions}
+    project = build_project(stage, "package", policies, None)
+    overlay_file = project / "infra-overlay.json"
+    overlay_file.write_text(json.dumps(package_overlay(stage, functions, spec), indent=2))
+    out = out.resolve()
+    if out.exists():
+        shutil.rmtree(out)
+    _chalice(project, ["package", "--stage", stage, "--merge-template", str(overlay_file),
+                       "--template-format", "yaml", str(out)],
+             {"AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION)})
+    return out / "sam.yaml"
+
+
+# --- make deploy ----------------------------------------------------------------------------
+
+
+def deploy_infra(stage: str, functions: dict[str, Any], parameters: dict[str, str], session: Any) -> dict[str, str]:
+    """Create or update the infra stack; return its outputs."""
+    cloudformation = session.client("cloudformation")
+    stack = f"{APP_NAME}-{stage}-infra"
+    body = json.dumps(infra_template(stage, functions))
+    arguments = {
+        "StackName": stack,
+        "TemplateBody": body,
+        "Parameters": [{"ParameterKey": "Stage", "ParameterValue": stage}]
+        + [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
+        "Tags": [{"Key": "app", "Value": APP_NAME}, {"Key": "stage", "Value": stage}],
+    }
+    try:
+        cloudformation.describe_stacks(StackName=stack)
+        exists = True
+    except cloudformation.exceptions.ClientError:
+        exists = False
+    if exists:
+        try:
+            cloudformation.update_stack(**arguments)
+            waiter = "stack_update_complete"
+        except cloudformation.exceptions.ClientError as error:
+            if "No updates are to be performed" not in str(error):
+                raise
+            waiter = None
+    else:
+        cloudformation.create_stack(**arguments, EnableTerminationProtection=stage == "prod")
+        waiter = "stack_create_complete"
+    if waiter:
+        print(f"waiting for stack {stack} ...", flush=True)
+        cloudformation.get_waiter(waiter).wait(StackName=stack, WaiterConfig={"Delay": 10, "MaxAttempts": 180})
+    described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+
+
+def configure_stream_failures(stage: str, functions_spec: dict[str, Any], outputs: dict[str, str],
+                              session: Any) -> None:
+    """chalice deploy cannot set a stream handler's retries and on-failure destination: set them."""
+    lambda_client = session.client("lambda")
+    for function, spec in functions_spec.items():
+        stream = spec.get("stream")
+        if not stream:
+            continue
+        name = iam.lambda_name(function, stage, APP_NAME)
+        for mapping in lambda_client.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
+            lambda_client.update_event_source_mapping(
+                UUID=mapping["UUID"],
+                DestinationConfig={"OnFailure": {"Destination": outputs[stream["on_failure"]]}},
+                MaximumRetryAttempts=stream["maximum_retry_attempts"],
+                BisectBatchOnFunctionError=stream["bisect_batch_on_function_error"],
+                MaximumRecordAgeInSeconds=stream["maximum_record_age_seconds"],
+            )
+
+
+def deployed_api_url(stage: str) -> str | None:
+    record = ROOT / ".chalice" / "deployed" / f"{stage}.json"
+    if not record.exists():
+        return None
+    for resource in json.loads(record.read_text()).get("resources", []):
+        if resource.get("resource_type") == "rest_api":
+            return resource.get("rest_api_url", "").rstrip("/")
+    return None
+
+
+def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) -> None:
+    import boto3
+
+    session = boto3.session.Session()
+    region = session.region_name or DEFAULT_REGION
+    session = boto3.session.Session(region_name=region)
+    account = session.client("sts").get_caller_identity()["Account"]
+    app = app_module()
+    functions = iam.app_functions(app)
+    spec = iam.load_functions()["functions"]
+    checked_functions(spec, functions)
+
+    print(f"1/3 infra stack {APP_NAME}-{stage}-infra in {region} (account {account})", flush=True)
+    outputs = deploy_infra(stage, functions, parameters, session)
+
+    resolve = iam.concrete_resolver(outputs, region, account)
+    variables = {name: resolve(text) for name, text in environment_template().items()}
+    policies = {f: iam.policy_document(f, stage, spec[f], resolve) for f in functions}
+    base_url = public_base_url or deployed_api_url(stage)
+    for attempt in (1, 2):
+        if base_url:
+            variables["PUBLIC_BASE_URL"] = base_url
+        print(f"2/3 chalice deploy --stage {stage}", flush=True)
+        project = build_project(stage, "deploy", policies, variables)
+        _chalice(project, ["deploy", "--stage", stage],
+                 {"AWS_DEFAULT_REGION": region, **variables})
+        deployed = deployed_api_url(stage)
+        if base_url or not deployed or attempt == 2:
+            break
+        base_url = deployed  # first deploy: now the API's URL is known; set it and deploy again
+
+    print("3/3 stream retries and on-failure destinations", flush=True)
+    configure_stream_failures(stage, {f: spec[f] for f in functions}, outputs, session)
+    print(f"\nDeployed {APP_NAME} stage {stage}: {deployed_api_url(stage)}/health")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    deploy_cmd = commands.add_parser("deploy", help="infra stack + chalice deploy (needs AWS credentials)")
+    deploy_cmd.add_argument("--stage", required=True, choices=["dev", "prod"])
+    deploy_cmd.add_argument("--alarm-email", default=os.environ.get("ALARM_EMAIL", ""))
+    deploy_cmd.add_argument("--upload-origins", default=os.environ.get("PHOTO_UPLOAD_ORIGINS", ""))
+    deploy_cmd.add_argument("--public-base-url", default=os.environ.get("PUBLIC_BASE_URL") or None)
+    package_cmd = commands.add_parser("package", help="one template for pipelines (offline)")
+    package_cmd.add_argument("--stage", required=True, choices=["dev", "prod"])
+    package_cmd.add_argument("--out", type=Path, default=None)
+    policy_cmd = commands.add_parser("policies", help="print each function's policy (with references)")
+    policy_cmd.add_argument("--stage", required=True, choices=["dev", "prod"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "deploy":
+            parameters = {"AlarmEmail": args.alarm_email}
+            if args.upload_origins:
+                parameters["PhotoUploadOrigins"] = args.upload_origins
+            deploy(args.stage, parameters, args.public_base_url)
+        elif args.command == "package":
+            template = package(args.stage, args.out or BUILD / f"package-{args.stage}-out")
+            print(f"packaged: {template} (and deployment.zip beside it)")
+        else:
+            spec = iam.load_functions()["functions"]
+            resolve = iam.reference_resolver(load_template().get("Outputs", {}))
+            for function in iam.app_functions(app_module()):
+                print(function, json.dumps(iam.policy_document(function, args.stage, spec[function], resolve),
+                                            indent=2))
+    except DeployError as error:
+        print(f"infra.deploy: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
