@@ -7,7 +7,7 @@ PORT ?= 8000
 LOCAL_AWS_PORT ?= 4566
 export PORT LOCAL_AWS_PORT
 
-.PHONY: run test lint venv clean
+.PHONY: run test lint venv clean deploy package
 
 ## run: the whole system locally (moto AWS stand-in, API, demo data, event runner)
 run: venv
@@ -17,6 +17,15 @@ run: venv
 test: venv
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+## deploy: the infra stack, then chalice deploy, to AWS (needs AWS credentials). STAGE=dev|prod
+STAGE ?= dev
+deploy: venv
+	$(PY) -m infra.deploy deploy --stage $(STAGE)
+
+## package: one CloudFormation (SAM) template + deployment.zip for pipelines, offline. STAGE=dev|prod
+package: venv
+	$(PY) -m infra.deploy package --stage $(STAGE) --out build/package-$(STAGE)-out
 
 lint: venv
 	$(PY) -m ruff check .

@@ -387,8 +387,10 @@ def is_wildcard_resource(text: str) -> bool:
     if text.strip() == "*":
         return True
     parts = text.split(":", 5)
+    if text.startswith("${"):
+        return False  # a named stack resource (an output), narrowed further by what follows
     if len(parts) < 6 or parts[0] != "arn":
-        return "*" in text and not text.startswith("arn")
+        return "*" in text
     return any("*" in part for part in parts[1:5]) or parts[5] in ("*", "*/*")
 
 

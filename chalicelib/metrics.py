@@ -1,0 +1,37 @@
+"""Custom CloudWatch metrics as Embedded Metric Format (EMF) log lines.
+
+Lambda ships stdout to CloudWatch Logs, which turns each EMF line into a
+metric: no PutMetricData call, so no IAM permission and no latency. Namespace
+``CRM/<stage>``. The SLA alarm in infra/template.yaml watches ``SlaBreaches``:
+
+    from chalicelib import metrics
+    metrics.count("SlaBreaches", agency_id="dinas-bina-marga")
+
+Dimensions must have few distinct values (agencies, channels); never a
+tracking code or anything about a reporter.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+def count(name: str, value: float = 1, **dimensions: str) -> None:
+    from chalicelib.config import settings
+
+    line = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [{
+                "Namespace": f"CRM/{settings().stage}",
+                "Dimensions": [sorted(dimensions)] if dimensions else [[]],
+                "Metrics": [{"Name": name, "Unit": "Count"}],
+            }],
+        },
+        name: value,
+        **dimensions,
+    }
+    sys.stdout.write(json.dumps(line, separators=(",", ":")) + "\n")
+    sys.stdout.flush()

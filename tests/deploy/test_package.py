@@ -1,0 +1,133 @@
+"""`make package` offline, for every stage: the one merged template that a
+pipeline deploys passes cfn-lint, carries least-privilege policies that allow
+every call the code makes, and wires the functions to the infra resources."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra import deploy, iam
+from infra.local.provision import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+CFN_LINT = Path(sys.executable).parent / "cfn-lint"
+SPEC = iam.load_functions()
+EXCEPTIONS = {(e["function"], e["action"]) for e in SPEC.get("wildcard_exceptions") or []}
+
+
+def cfn_lint(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CFN_LINT), "--regions", "ap-southeast-3", "--format", "parseable", "--", str(path)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def packaged(request, tmp_path_factory):
+    stage = request.param
+    template_path = deploy.package(stage, tmp_path_factory.mktemp(f"package-{stage}"))
+    return stage, template_path, load_template(template_path)
+
+
+@pytest.mark.slow
+def test_the_packaged_template_passes_cfn_lint(packaged):
+    _, path, _ = packaged
+    result = cfn_lint(path)
+    assert result.returncode & 2 == 0, f"cfn-lint errors:\n{result.stdout}{result.stderr}"
+    assert (path.parent / "deployment.zip").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_the_infra_stack_make_deploy_creates_passes_cfn_lint(tmp_path):
+    import app
+
+    for stage in ("dev", "prod"):
+        path = tmp_path / f"infra-{stage}.json"
+        path.write_text(json.dumps(deploy.infra_template(stage, iam.app_functions(app))))
+        result = cfn_lint(path)
+        assert result.returncode & 2 == 0, f"{stage}: cfn-lint errors:\n{result.stdout}{result.stderr}"
+
+
+def _role_policies(template: dict, function: str) -> list[dict]:
+    function_resource = template["Resources"][deploy.function_logical_id(function)]
+    role = function_resource["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [p["PolicyDocument"] for p in template["Resources"][role]["Properties"]["Policies"]]
+
+
+@pytest.mark.slow
+def test_no_wildcard_iam_beyond_the_documented_exceptions(packaged):
+    _, _, template = packaged
+    roles = {resource["Properties"]["Role"]["Fn::GetAtt"][0]: name
+             for name, resource in template["Resources"].items()
+             if resource["Type"] == "AWS::Serverless::Function"}
+    functions = {deploy.function_logical_id(f): f for f in SPEC["functions"]}
+    offending = []
+    for role, item, kind in iam.wildcards(template):
+        function = functions.get(roles.get(role, ""), role)
+        action = item.split(" on ")[0]
+        if (function, action) not in EXCEPTIONS:
+            offending.append(f"{role}: {kind} {item}")
+    assert not offending, "wildcards in IAM (not in infra/functions.yaml wildcard_exceptions):\n  " + "\n  ".join(
+        offending)
+
+
+@pytest.mark.slow
+def test_each_function_role_in_the_package_allows_every_call_its_code_makes(packaged):
+    _, _, template = packaged
+    calls = iam.aws_calls()
+    problems = []
+    for function, spec in SPEC["functions"].items():
+        allowed = [action for document in _role_policies(template, function)
+                   for statement in document["Statement"] for action in iam._as_list(statement["Action"])]
+        for call in calls:
+            if call.module in spec.get("uses", []):
+                problems += [f"{function}: {call.where()} needs {a}" for a in call.actions
+                             if not iam.action_allowed(a, allowed)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_functions_are_wired_to_the_infra_resources(packaged):
+    stage, _, template = packaged
+    resources = template["Resources"]
+    for name in load_template()["Resources"]:
+        assert name in resources, f"infra resource {name} missing from the merged template"
+    api = resources["APIHandler"]["Properties"]
+    assert api["FunctionName"] == f"crm-{stage}"
+    assert api["MemorySize"] == 256
+    variables = api["Environment"]["Variables"]
+    assert variables["CRM_STAGE"] == stage
+    for name in deploy.environment_template():
+        assert isinstance(variables[name], dict), f"{name} should refer to the stack, got {variables[name]!r}"
+    relay_events = resources["RelayCaseEvents"]["Properties"]["Events"]
+    (event,) = relay_events.values()
+    assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
+    assert "RelayDeadLetterQueue" in json.dumps(event["Properties"]["DestinationConfig"])
+    assert event["Properties"]["MaximumRetryAttempts"] >= 1
+    for logical in ("APIHandler", "RelayCaseEvents"):
+        assert f"{logical}ErrorsAlarm" in resources and f"{logical}ThrottlesAlarm" in resources
+        assert resources[f"{logical}LogGroup"]["Properties"]["RetentionInDays"] == deploy.LOG_RETENTION_DAYS
+
+
+def test_the_environment_comes_from_the_same_mapping_as_make_run():
+    variables = deploy.environment_template()
+    assert variables["CASES_TABLE"] == "${CasesTableName}"
+    assert variables["EVENTS_TOPIC_ARN"] == "${CaseEventsTopicArn}"
+    assert variables["SECRETS_SSM_PREFIX"] == "${SecretsParameterPath}"
+    assert not set(variables) & deploy.LOCAL_ONLY_VARIABLES
+    outputs = load_template()["Outputs"]
+    for text in variables.values():
+        for name in iam._PLACEHOLDER.findall(text):
+            assert name in outputs, f"app_environment reads output {name}, which infra/template.yaml lacks"
+
+
+def test_prod_protects_its_data():
+    template = load_template()
+    resources = template["Resources"]
+    for name in ("CasesTable", "PhotosBucket", "OfficerUserPool", "TrackingCodeKeySecret"):
+        assert resources[name]["DeletionPolicy"] == "Retain", name
+    assert resources["CasesTable"]["Properties"]["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
+    assert resources["OfficerUserPool"]["Properties"]["DeletionProtection"]["Fn::If"][1] == "ACTIVE"
