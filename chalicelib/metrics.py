@@ -5,10 +5,12 @@ metric: no PutMetricData call, so no IAM permission and no latency. Namespace
 ``CRM/<stage>``. The SLA alarm in infra/template.yaml watches ``SlaBreaches``:
 
     from chalicelib import metrics
-    metrics.count("SlaBreaches", agency_id="dinas-bina-marga")
+    metrics.count("SlaBreaches")                     # the total the alarm watches
+    metrics.count("SlaBreaches", agency_id="dinas-x")  # also per agency
 
-Dimensions must have few distinct values (agencies, channels); never a
-tracking code or anything about a reporter.
+Every distinct dimension value is a separate custom metric ($0.30/month
+each), so use few (agencies, channels); never a tracking code or anything
+about a reporter.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
             "Timestamp": int(time.time() * 1000),
             "CloudWatchMetrics": [{
                 "Namespace": f"CRM/{settings().stage}",
-                "Dimensions": [sorted(dimensions)] if dimensions else [[]],
+                # Always the total (no dimension, what the alarm watches); per dimension if given.
+                "Dimensions": [[], sorted(dimensions)] if dimensions else [[]],
                 "Metrics": [{"Name": name, "Unit": "Count"}],
             }],
         },

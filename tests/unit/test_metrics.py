@@ -11,5 +11,5 @@ def test_count_writes_one_emf_line_the_sla_alarm_can_read(capsys, monkeypatch):
     definition = line["_aws"]["CloudWatchMetrics"][0]
     assert definition["Namespace"] == "CRM/prod"
     assert definition["Metrics"] == [{"Name": "SlaBreaches", "Unit": "Count"}]
-    assert definition["Dimensions"] == [["agency_id"]]
+    assert definition["Dimensions"] == [[], ["agency_id"]], "the total for the alarm, and per agency"
     assert line["SlaBreaches"] == 1 and line["agency_id"] == "dinas-bina-marga"
