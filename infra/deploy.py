@@ -268,7 +268,9 @@ def deploy_infra(stage: str, functions: dict[str, Any], parameters: dict[str, st
     """Create or update the infra stack; return its outputs."""
     cloudformation = session.client("cloudformation")
     stack = f"{APP_NAME}-{stage}-infra"
-    body = json.dumps(infra_template(stage, functions))
+    body = json.dumps(infra_template(stage, functions), separators=(",", ":"))
+    if len(body) > 51_200:  # CloudFormation's limit for an inline TemplateBody
+        raise DeployError(f"the infra template is {len(body)} bytes; upload it to S3 and use TemplateURL")
     arguments = {
         "StackName": stack,
         "TemplateBody": body,
