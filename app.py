@@ -6,7 +6,7 @@ Everything with logic lives in chalicelib/ (see its package docstring).
 from chalice import Chalice
 
 from chalicelib import config
-from chalicelib.api import health, status, webhooks
+from chalicelib.api import admin, auth, health, metrics, officer, status, webhooks
 from chalicelib.api.http import correlation_middleware
 
 app = Chalice(app_name="crm")
@@ -15,6 +15,10 @@ app.register_middleware(correlation_middleware, "http")
 app.register_blueprint(health.bp)
 app.register_blueprint(webhooks.bp)
 app.register_blueprint(status.bp)
+app.register_blueprint(auth.bp)
+app.register_blueprint(officer.bp)
+app.register_blueprint(admin.bp)
+app.register_blueprint(metrics.bp)
 
 
 @app.on_dynamodb_record(stream_arn=config.CASES_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
@@ -23,3 +27,43 @@ def relay_case_events(event):
     from chalicelib.workers.outbox_relay import relay_records
 
     relay_records(event)
+
+
+@app.on_sqs_message(queue=config.FOLLOWUPS_QUEUE, batch_size=10)
+def case_followups(event):
+    """Routing new cases; recording merges on the primary case."""
+    from chalicelib.workers.followups import handle_batch
+
+    return handle_batch(event)
+
+
+@app.on_sqs_message(queue=config.METRICS_QUEUE, batch_size=10)
+def agency_metrics(event):
+    """Per-agency daily counters from the domain events."""
+    from chalicelib.workers.metrics import handle_batch
+
+    return handle_batch(event)
+
+
+@app.on_sqs_message(queue=config.NOTIFICATIONS_QUEUE, batch_size=10)
+def officer_notifications(event):
+    """In-app (and e-mail) notifications for agencies, the Bureau and supervisors."""
+    from chalicelib.workers.notifications import handle_batch
+
+    return handle_batch(event)
+
+
+@app.schedule("rate(5 minutes)")
+def sla_sweep(event):
+    """Reminders, breaches, escalations and auto-closing of cases that are due."""
+    from chalicelib.workers.sla import run_sweep
+
+    run_sweep()
+
+
+@app.schedule("cron(10 17 * * ? *)")  # 00:10 in Jakarta
+def metrics_rollup(event):
+    """Carry the open/overdue stock into the month's counters."""
+    from chalicelib.workers.metrics import rollup
+
+    rollup()

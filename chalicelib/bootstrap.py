@@ -10,9 +10,16 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.adapters.case_queries import CaseQueries
 from chalicelib.adapters.case_repository import CaseRepository, DynamoCaseRepository
 from chalicelib.adapters.event_publisher import EventPublisher, SnsEventPublisher
+from chalicelib.adapters.identity import TokenVerifier
+from chalicelib.adapters.mailer import SesMailer
+from chalicelib.adapters.metrics_store import MetricsStore
+from chalicelib.adapters.notification_store import NotificationStore
 from chalicelib.adapters.photo_store import PhotoStore, S3PhotoStore
+from chalicelib.adapters.routing_store import RoutingStore
+from chalicelib.adapters.uploads import Uploads
 from chalicelib.config import ConfigurationError, Settings, settings
 from chalicelib.domain.clock import Clock, system_clock
 
@@ -24,11 +31,23 @@ class Services:
     photos: PhotoStore
     clock: Clock
     events: EventPublisher | None
+    queries: CaseQueries
+    routing: RoutingStore
+    metrics: MetricsStore
+    notifications: NotificationStore
+    uploads: Uploads
+    mailer: SesMailer | None = None
+    verifier: TokenVerifier | None = None
 
     def event_publisher(self) -> EventPublisher:
         if self.events is None:
             raise ConfigurationError("EVENTS_TOPIC_ARN is not set")
         return self.events
+
+    def token_verifier(self) -> TokenVerifier:
+        if self.verifier is None:
+            raise ConfigurationError("COGNITO_USER_POOL_ID and COGNITO_APP_CLIENT_ID are not set")
+        return self.verifier
 
 
 _current: Services | None = None
@@ -37,12 +56,20 @@ _lock = threading.Lock()
 
 def _build() -> Services:
     config = settings()
+    cognito = config.cognito
     return Services(
         settings=config,
         cases=DynamoCaseRepository(config.cases_table),
         photos=S3PhotoStore(config.photos_bucket, config.photo_url_ttl_seconds),
         clock=system_clock,
         events=SnsEventPublisher(config.events_topic_arn) if config.events_topic_arn else None,
+        queries=CaseQueries(config.cases_table),
+        routing=RoutingStore(config.cases_table),
+        metrics=MetricsStore(config.cases_table),
+        notifications=NotificationStore(config.cases_table),
+        uploads=Uploads(config.photos_bucket),
+        mailer=SesMailer(config.notify_from_email) if config.notify_from_email else None,
+        verifier=TokenVerifier(cognito) if cognito else None,
     )
 
 

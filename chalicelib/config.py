@@ -15,6 +15,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.identity import CognitoSettings
 
 LOCAL_STAGE = "local"
 
@@ -41,6 +45,8 @@ class Settings:
     public_base_url: str
     photo_url_ttl_seconds: int
     webhook_max_skew_seconds: int
+    cognito: CognitoSettings | None = None
+    notify_from_email: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -96,18 +102,32 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _cognito(region: str) -> CognitoSettings | None:
+    from chalicelib.adapters.identity import CognitoSettings
+
+    pool, client = os.environ.get("COGNITO_USER_POOL_ID"), os.environ.get("COGNITO_APP_CLIENT_ID")
+    if not pool or not client:
+        return None
+    return CognitoSettings(region=region, user_pool_id=pool, client_id=client,
+                           jwks_url=os.environ.get("COGNITO_JWKS_URL") or None,
+                           issuer_url=os.environ.get("COGNITO_ISSUER") or None)
+
+
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     stage = os.environ.get("CRM_STAGE", "prod")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-3"
     return Settings(
         stage=stage,
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-3",
+        region=region,
         cases_table=os.environ.get("CASES_TABLE", f"crm-{stage}-cases"),
         photos_bucket=os.environ.get("PHOTOS_BUCKET", f"crm-{stage}-photos"),
         events_topic_arn=os.environ.get("EVENTS_TOPIC_ARN") or None,
         public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         photo_url_ttl_seconds=_int("PHOTO_URL_TTL_SECONDS", 900),
         webhook_max_skew_seconds=_int("WEBHOOK_MAX_SKEW_SECONDS", 300),
+        cognito=_cognito(region),
+        notify_from_email=os.environ.get("NOTIFY_FROM_EMAIL") or None,
     )
 
 
@@ -121,9 +141,13 @@ def reset() -> None:
         store.reset()
 
 
-# Read at import by app.py's stream handler declaration; in AWS it comes from the
-# infra stack's outputs, locally from the provisioned moto stack.
+# Read at import by app.py's event-handler declarations; in AWS they come from
+# the infra stack's outputs, locally from the provisioned moto stack.
 CASES_STREAM_ARN = os.environ.get(
     "CASES_STREAM_ARN",
     "arn:aws:dynamodb:ap-southeast-3:000000000000:table/crm-local-cases/stream/local",
 )
+_STAGE = os.environ.get("CRM_STAGE", "local")
+FOLLOWUPS_QUEUE = os.environ.get("FOLLOWUPS_QUEUE", f"crm-{_STAGE}-followups")
+METRICS_QUEUE = os.environ.get("METRICS_QUEUE", f"crm-{_STAGE}-metrics")
+NOTIFICATIONS_QUEUE = os.environ.get("NOTIFICATIONS_QUEUE", f"crm-{_STAGE}-officer-notifications")

@@ -24,13 +24,15 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from chalicelib.adapters import aws
-from chalicelib.domain.case import Case, PhotoRef, TimelineEntry
+from chalicelib.domain.areas import AreaPath
+from chalicelib.domain.case import Case, Feedback, FollowUpPlan, HistoryEntry, PhotoRef
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.clock import parse_instant, to_utc_text
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.report import GeoPoint, ReporterContact
+from chalicelib.domain.sla import SlaClock
 
 CASE_SK = "CASE"
 
@@ -146,7 +148,17 @@ def outbox_records(case: Case, version: int, events: list[DomainEvent]) -> list[
     ]
 
 
+def _text(value: datetime | None) -> str | None:
+    return to_utc_text(value) if value else None
+
+
+def _instant(value: str | None) -> datetime | None:
+    return parse_instant(value) if value else None
+
+
 def case_to_item(case: Case, version: int, events: list[DomainEvent]) -> dict[str, Any]:
+    from chalicelib.adapters.case_indexes import index_attributes
+
     item: dict[str, Any] = {
         "PK": case_pk(case.tracking_code),
         "SK": CASE_SK,
@@ -161,29 +173,65 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent]) -> dict[st
         "created_at": to_utc_text(case.created_at),
         "updated_at": to_utc_text(case.updated_at),
         "version": version,
+        "progress": case.progress,
+        "reopen_count": case.reopen_count,
+        "routed": case.routed,
+        "collaborators": list(case.collaborators),
+        "merged_cases": list(case.merged_cases),
+        "duplicate_candidates": list(case.duplicate_candidates),
         "photos": [vars(photo).copy() for photo in case.photos],
-        "timeline": [
-            {"at": to_utc_text(entry.at), "type": entry.type, "data": entry.data} for entry in case.timeline
+        "history": [
+            {"at": to_utc_text(entry.at), "type": entry.type, "data": entry.data} for entry in case.history
         ],
         "outbox": outbox_records(case, version, events),
     }
     optional = {
         "source_key": case.source_key,
         "agency_id": case.agency_id,
-        "reported_at": to_utc_text(case.reported_at) if case.reported_at else None,
-        "expected_completion": to_utc_text(case.expected_completion) if case.expected_completion else None,
+        "assigned_at": _text(case.assigned_at),
+        "reported_at": _text(case.reported_at),
+        "expected_completion": _text(case.expected_completion),
+        "predicted_completion": _text(case.predicted_completion),
+        "first_plan_at": _text(case.first_plan_at),
+        "resolved_at": _text(case.resolved_at),
+        "resolution_note": case.resolution_note,
+        "closed_at": _text(case.closed_at),
+        "rejection_reason": case.rejection_reason,
+        "merged_into": case.merged_into,
         "location": case.location.model_dump(exclude_none=True) if case.location else None,
         "reporter": case.reporter.model_dump(exclude_none=True) if case.reporter else None,
+        "area": case.area.as_dict() if case.area else None,
+        "sla": {
+            "coordinate_by": to_utc_text(case.sla.coordinate_by),
+            "resolve_from": to_utc_text(case.sla.resolve_from),
+            "resolve_by": to_utc_text(case.sla.resolve_by),
+            "escalate_at": to_utc_text(case.sla.escalate_at),
+            "marked": sorted(case.sla.marked),
+        } if case.sla else None,
+        "plan": {
+            "text": case.plan.text,
+            "agency_id": case.plan.agency_id,
+            "submitted_at": to_utc_text(case.plan.submitted_at),
+            "proposed_completion": _text(case.plan.proposed_completion),
+            "state": case.plan.state,
+            "review_comment": case.plan.review_comment,
+            "reviewed_at": _text(case.plan.reviewed_at),
+        } if case.plan else None,
+        "feedback": {
+            "rating": case.feedback.rating,
+            "comment": case.feedback.comment,
+            "at": to_utc_text(case.feedback.at),
+        } if case.feedback else None,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
+    item.update(index_attributes(case, version))
     return item
 
 
-def _instant(value: str | None) -> datetime | None:
-    return parse_instant(value) if value else None
-
-
 def item_to_case(item: dict[str, Any]) -> Case:
+    sla = item.get("sla")
+    plan = item.get("plan")
+    feedback = item.get("feedback")
     return Case(
         tracking_code=item["code"],
         channel=Channel(item["channel"]),
@@ -199,11 +247,44 @@ def item_to_case(item: dict[str, Any]) -> Case:
         language=item.get("language", "id"),
         reported_at=_instant(item.get("reported_at")),
         agency_id=item.get("agency_id"),
+        assigned_at=_instant(item.get("assigned_at")),
+        collaborators=list(item.get("collaborators", [])),
+        area=AreaPath.from_dict(item["area"]) if item.get("area") else None,
         expected_completion=_instant(item.get("expected_completion")),
+        predicted_completion=_instant(item.get("predicted_completion")),
+        sla=SlaClock(
+            coordinate_by=parse_instant(sla["coordinate_by"]),
+            resolve_from=parse_instant(sla["resolve_from"]),
+            resolve_by=parse_instant(sla["resolve_by"]),
+            escalate_at=parse_instant(sla["escalate_at"]),
+            marked=set(sla.get("marked", [])),
+        ) if sla else None,
+        plan=FollowUpPlan(
+            text=plan["text"],
+            agency_id=plan["agency_id"],
+            submitted_at=parse_instant(plan["submitted_at"]),
+            proposed_completion=_instant(plan.get("proposed_completion")),
+            state=plan.get("state", "submitted"),
+            review_comment=plan.get("review_comment"),
+            reviewed_at=_instant(plan.get("reviewed_at")),
+        ) if plan else None,
+        first_plan_at=_instant(item.get("first_plan_at")),
+        progress=int(item.get("progress", 0)),
+        resolved_at=_instant(item.get("resolved_at")),
+        resolution_note=item.get("resolution_note"),
+        closed_at=_instant(item.get("closed_at")),
+        feedback=Feedback(feedback["rating"], feedback.get("comment"), parse_instant(feedback["at"]))
+        if feedback else None,
+        reopen_count=int(item.get("reopen_count", 0)),
+        rejection_reason=item.get("rejection_reason"),
+        merged_into=item.get("merged_into"),
+        merged_cases=list(item.get("merged_cases", [])),
+        duplicate_candidates=list(item.get("duplicate_candidates", [])),
+        routed=bool(item.get("routed")),
         photos=[PhotoRef(**photo) for photo in item.get("photos", [])],
-        timeline=[
-            TimelineEntry(at=parse_instant(entry["at"]), type=entry["type"], data=entry.get("data", {}))
-            for entry in item.get("timeline", [])
+        history=[
+            HistoryEntry(at=parse_instant(entry["at"]), type=entry["type"], data=entry.get("data", {}))
+            for entry in item.get("history", [])
         ],
         version=int(item.get("version", 0)),
     )

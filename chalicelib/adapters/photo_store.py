@@ -69,3 +69,11 @@ class S3PhotoStore:
             Params={"Bucket": self.bucket, "Key": photo.public_key},
             ExpiresIn=self.url_ttl_seconds,
         )
+
+    def original_url(self, photo: PhotoRef) -> str:
+        """The untouched original (evidence), for officers who may see the reporter."""
+        return self._client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": photo.original_key},
+            ExpiresIn=min(self.url_ttl_seconds, 300),
+        )

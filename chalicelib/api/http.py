@@ -22,7 +22,14 @@ from chalicelib import logs
 from chalicelib.adapters.aws import ServiceUnavailable
 from chalicelib.channels.base import Reply, WebhookRejected
 from chalicelib.config import ConfigurationError
-from chalicelib.domain.errors import ConcurrentUpdate, IllegalTransition, InvalidReport
+from chalicelib.domain.errors import (
+    ConcurrentUpdate,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    InvalidReport,
+    RuleViolation,
+)
 
 log = logs.get_logger("api")
 
@@ -46,6 +53,7 @@ class ApiError(Exception):
         message: str,
         details: list[dict[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ):
         super().__init__(message)
         self.status = status
@@ -53,6 +61,7 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
 
 
 def not_found(message: str = "Not found.") -> ApiError:
@@ -71,6 +80,7 @@ def error_response(error: ApiError) -> Response:
     payload: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.details:
         payload["details"] = error.details
+    payload.update(error.extra)
     correlation_id = logs.current("correlation_id")
     if correlation_id:
         payload["correlation_id"] = correlation_id
@@ -98,8 +108,22 @@ def to_api_error(error: Exception) -> ApiError:
             "The report is not valid: " + "; ".join(f"{field}: {message}" for field, message in error.problems),
             details=[{"field": field, "message": message} for field, message in error.problems],
         )
+    if isinstance(error, InvalidInput):
+        return ApiError(
+            422,
+            "validation_failed",
+            "The request is not valid: " + "; ".join(f"{field}: {message}" for field, message in error.problems),
+            details=[{"field": field, "message": message} for field, message in error.problems],
+        )
+    if isinstance(error, RuleViolation):
+        return ApiError(422, "rule_violation", str(error))
+    if isinstance(error, Forbidden):
+        return ApiError(403, "forbidden", str(error).capitalize() + ".")
+    if type(error).__name__ == "CaseNotFound":
+        return ApiError(404, "not_found", "No case has this tracking code.")
     if isinstance(error, ConcurrentUpdate):
-        return ApiError(409, "concurrent_update", str(error))
+        return ApiError(409, "concurrent_update", "The case was changed by someone else; reload it and try again.",
+                        extra={"current_version": error.current_version})
     if isinstance(error, IllegalTransition):
         return ApiError(409, "illegal_transition", str(error))
     if isinstance(error, ServiceUnavailable):

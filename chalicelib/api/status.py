@@ -17,6 +17,7 @@ from chalicelib.api.http import (
     etag_for,
     etag_matches,
     handles_errors,
+    json_response,
     not_found,
     preferred_language,
 )
@@ -60,3 +61,39 @@ def get_photo(tracking_code, photo_id):
         raise not_found("No such photo.")
     url = app.photos.public_url(photo)
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "private, max-age=60"})
+
+
+def _reporter_action(service_name: str, tracking_code: str):
+    import json as _json
+
+    from chalicelib.api.http import read_body
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.errors import InvalidInput
+    from chalicelib.services import lifecycle
+    from chalicelib.services.status import public_view
+
+    request = bp.current_request
+    try:
+        payload = _json.loads(read_body(request, ("application/json",)) or b"{}")
+    except (ValueError, RecursionError):
+        raise InvalidInput([("body", "is not valid JSON")]) from None
+    app = services()
+    try:
+        case = getattr(lifecycle, service_name)(tracking_code, payload, app.cases, app.clock)
+    except lifecycle.CaseNotFound:
+        raise not_found(NO_SUCH_CASE) from None
+    return json_response(public_view(case, preferred_language(request), app.settings.public_base_url))
+
+
+@bp.route("/status/{tracking_code}/feedback", methods=["POST"], content_types=["*/*"])
+@handles_errors
+def give_feedback(tracking_code):
+    """The reporter confirms the work is done, with a 1-5 rating: the case closes."""
+    return _reporter_action("give_feedback", tracking_code)
+
+
+@bp.route("/status/{tracking_code}/reopen", methods=["POST"], content_types=["*/*"])
+@handles_errors
+def reopen(tracking_code):
+    """The reporter says the problem is not solved (within 7 days of resolution)."""
+    return _reporter_action("reopen", tracking_code)

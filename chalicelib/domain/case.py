@@ -1,19 +1,57 @@
 """The Case aggregate (kasus / laporan): one citizen problem from intake to close.
 
 Plain Python with no I/O: the services load a Case, ask it to change, and hand
-it back to the repository together with the events it raised.
+it back to the repository together with the events it raised. Every method
+that changes the state goes through ``lifecycle.transition`` (which edges
+exist) and raises exactly the domain events that describe the change. Who may
+call which method is decided in ``permissions``; this class checks the rules
+of the process itself (a plan before verification, a completion photo before
+resolving, delegation only down the agency tree, ...).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from . import sla as sla_rules
+from .agencies import Agency, AgencyDirectory
+from .areas import AreaPath
 from .channels import Channel
-from .events import CaseReceived, DomainEvent
-from .lifecycle import CaseStatus
+from .errors import IllegalTransition, RuleViolation
+from .events import (
+    ACTOR_FIELDS,
+    EVENT_TYPES,
+    CaseAssigned,
+    CaseClosed,
+    CaseDelegated,
+    CaseEscalated,
+    CaseMerged,
+    CaseReceived,
+    CaseRejected,
+    CaseReopened,
+    CaseResolved,
+    CaseTransferred,
+    CollaboratorAdded,
+    CommentAdded,
+    DomainEvent,
+    DuplicateAbsorbed,
+    DuplicatesFound,
+    FeedbackGiven,
+    PlanReturned,
+    PlanSubmitted,
+    PlanVerified,
+    ProgressPosted,
+    SlaBreached,
+    SlaReminder,
+    TriageNeeded,
+)
+from .lifecycle import Action, CaseStatus, transition
 from .report import GeoPoint, IncomingReport, ReporterContact
+from .sla import SlaClock, SlaPolicy
+
+REJECTION_REASONS = ("out_of_scope", "emergency", "spam")
 
 
 @dataclass(frozen=True)
@@ -38,6 +76,60 @@ class TimelineEntry:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event in the case's full history (the audit trail officers see)."""
+
+    at: datetime
+    type: str
+    data: dict[str, Any]
+
+    def public_entry(self) -> TimelineEntry | None:
+        """The public timeline line for this event, or None if it is internal."""
+        cls = EVENT_TYPES.get(self.type)
+        if cls is None or not cls.public:
+            return None
+        hidden = set(ACTOR_FIELDS) | set(cls.private_fields)
+        return TimelineEntry(self.at, self.type, {k: v for k, v in self.data.items() if k not in hidden})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something: an officer (user, role, agency), the reporter, or the system."""
+
+    kind: str  # "officer" | "reporter" | "system"
+    user_id: str | None = None
+    role: str | None = None
+    agency_id: str | None = None
+
+    def stamp(self) -> dict[str, str | None]:
+        return {"actor_user": self.user_id, "actor_role": self.role or self.kind, "actor_agency_id": self.agency_id}
+
+
+SYSTEM = Actor("system")
+REPORTER = Actor("reporter")
+
+
+@dataclass
+class FollowUpPlan:
+    """Rencana tindak lanjut: what the agency will do, and by when if it proposes a date."""
+
+    text: str
+    agency_id: str
+    submitted_at: datetime
+    proposed_completion: datetime | None = None
+    state: str = "submitted"  # submitted | verified | returned
+    review_comment: str | None = None
+    reviewed_at: datetime | None = None
+
+
+@dataclass
+class Feedback:
+    rating: int
+    comment: str | None
+    at: datetime
+
+
 @dataclass
 class Case:
     tracking_code: str
@@ -53,12 +145,32 @@ class Case:
     anonymous: bool = False
     language: str = "id"
     reported_at: datetime | None = None
-    agency_id: str | None = None
-    expected_completion: datetime | None = None
+    agency_id: str | None = None  # the agency holding the case
+    assigned_at: datetime | None = None
+    collaborators: list[str] = field(default_factory=list)
+    area: AreaPath | None = None
+    expected_completion: datetime | None = None  # agreed (verified plan) or SLA deadline
+    predicted_completion: datetime | None = None  # from recent similar cases
+    sla: SlaClock | None = None
+    plan: FollowUpPlan | None = None
+    first_plan_at: datetime | None = None
+    progress: int = 0
+    resolved_at: datetime | None = None
+    resolution_note: str | None = None
+    closed_at: datetime | None = None
+    feedback: Feedback | None = None
+    reopen_count: int = 0
+    rejection_reason: str | None = None
+    merged_into: str | None = None
+    merged_cases: list[str] = field(default_factory=list)
+    duplicate_candidates: list[str] = field(default_factory=list)
+    routed: bool = False  # routing ran (to an agency or to triage)
     photos: list[PhotoRef] = field(default_factory=list)
-    timeline: list[TimelineEntry] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
     version: int = 0  # 0: never stored; every stored change adds one
     pending_events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    # --- intake -------------------------------------------------------------------
 
     @classmethod
     def open(
@@ -67,8 +179,9 @@ class Case:
         tracking_code: str,
         now: datetime,
         photos: list[PhotoRef] | None = None,
+        policy: SlaPolicy | None = None,
     ) -> Case:
-        """A new case from a report: status received, event CaseReceived."""
+        """A new case from a report: status received, SLA clocks started, event CaseReceived."""
         case = cls(
             tracking_code=tracking_code,
             channel=report.channel,
@@ -84,20 +197,310 @@ class Case:
             language=report.language,
             reported_at=report.reported_at,
             photos=list(photos or []),
+            sla=SlaClock.start(now, policy or SlaPolicy()),
         )
         case.record(CaseReceived(occurred_at=now, channel=report.channel.value, category=report.category))
         return case
 
     def record(self, event: DomainEvent) -> None:
-        """Raise an event: it goes to the outbox, and to the timeline if public."""
+        """Raise an event: it goes to the outbox and the history (public ones to the timeline)."""
         self.pending_events.append(event)
         self.updated_at = max(self.updated_at, event.occurred_at)
-        if event.public:
-            self.timeline.append(TimelineEntry(at=event.occurred_at, type=event.type, data=event.data()))
+        self.history.append(HistoryEntry(at=event.occurred_at, type=event.type, data=event.data()))
+
+    @property
+    def timeline(self) -> list[TimelineEntry]:
+        """The public part of the history, with private fields left out."""
+        return [entry for entry in (h.public_entry() for h in self.history) if entry is not None]
 
     def pull_events(self) -> list[DomainEvent]:
         events, self.pending_events = self.pending_events, []
         return events
+
+    def _move(self, action: Action) -> None:
+        self.status = transition(self.status, action)
+
+    def _minutes_since_report(self, now: datetime) -> int:
+        return max(0, int((now - self.created_at).total_seconds() // 60))
+
+    @property
+    def resolution_breached(self) -> bool:
+        return bool(self.sla and self.sla.resolution_breached)
+
+    # --- routing and who holds the case ----------------------------------------------
+
+    def locate(self, area: AreaPath) -> None:
+        self.area = area
+
+    def assign(self, agency: Agency, now: datetime, actor: Actor = SYSTEM, how: str = "routing") -> None:
+        self._move(Action.ASSIGN)
+        self.agency_id, self.assigned_at, self.routed = agency.id, now, True
+        self.record(CaseAssigned(occurred_at=now, agency_id=agency.id, agency_name=agency.name, how=how,
+                                 **actor.stamp()))
+
+    def send_to_triage(self, now: datetime, reason: str) -> None:
+        """No rule matched: the case waits for the Bureau (it stays received)."""
+        if self.status is not CaseStatus.RECEIVED:
+            raise IllegalTransition(f"only a received case goes to triage, not a {self.status.value} one")
+        self.routed = True
+        self.record(TriageNeeded(occurred_at=now, reason=reason))
+
+    def delegate(self, to: Agency, directory: AgencyDirectory, now: datetime, actor: Actor) -> None:
+        if not self.agency_id or not directory.is_below(to.id, self.agency_id):
+            raise RuleViolation(f"{to.id} is not a sub-agency of {self.agency_id}; delegation goes down the tree")
+        self._move(Action.DELEGATE)
+        previous, self.agency_id, self.assigned_at = self.agency_id, to.id, now
+        self._forget_open_plan()
+        self.record(CaseDelegated(occurred_at=now, from_agency_id=previous, agency_id=to.id, agency_name=to.name,
+                                  resolution_breached=self.resolution_breached, **actor.stamp()))
+
+    def transfer(self, to: Agency, reason: str, now: datetime, actor: Actor) -> None:
+        if to.id == self.agency_id:
+            raise RuleViolation("the case is already with that agency")
+        if not reason or not reason.strip():
+            raise RuleViolation("a transfer needs a reason")
+        self._move(Action.TRANSFER)
+        previous, self.agency_id, self.assigned_at = self.agency_id, to.id, now
+        self._forget_open_plan()
+        self.collaborators = [c for c in self.collaborators if c != to.id]
+        self.record(CaseTransferred(occurred_at=now, from_agency_id=previous, agency_id=to.id, agency_name=to.name,
+                                    reason=reason.strip(), resolution_breached=self.resolution_breached,
+                                    **actor.stamp()))
+
+    def add_collaborator(self, agency: Agency, now: datetime, actor: Actor) -> None:
+        if self.status not in (CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS):
+            raise IllegalTransition(f"cannot add a collaborator to a {self.status.value} case")
+        if agency.id == self.agency_id or agency.id in self.collaborators:
+            raise RuleViolation(f"{agency.id} already works on this case")
+        self.collaborators.append(agency.id)
+        self.record(CollaboratorAdded(occurred_at=now, agency_id=agency.id, agency_name=agency.name, **actor.stamp()))
+
+    def _forget_open_plan(self) -> None:
+        # A new holder makes its own plan; the old one is history.
+        if self.plan is not None and self.plan.state != "verified":
+            self.plan = None
+
+    # --- follow-up plan and the Bureau's review ------------------------------------------
+
+    def submit_plan(
+        self, text: str, proposed_completion: datetime | None, policy: SlaPolicy, now: datetime, actor: Actor
+    ) -> None:
+        if not text or not text.strip():
+            raise RuleViolation("the plan needs a text")
+        if proposed_completion is not None:
+            if not policy.estimates_allowed:
+                raise RuleViolation(f"{self.category} cases are resolved within the standard time; "
+                                    "no estimated completion date can be proposed")
+            if proposed_completion <= now:
+                raise RuleViolation("the estimated completion must be in the future")
+            if proposed_completion > now + policy.max_estimate:
+                raise RuleViolation(f"the estimated completion may be at most {policy.max_estimate.days} days away")
+        self._move(Action.SUBMIT_PLAN)
+        first = self.first_plan_at is None
+        if first:
+            self.first_plan_at = now
+        self.plan = FollowUpPlan(text=text.strip(), agency_id=self.agency_id or "", submitted_at=now,
+                                 proposed_completion=proposed_completion)
+        self.record(PlanSubmitted(
+            occurred_at=now, agency_id=self.agency_id or "", text=text.strip(),
+            proposed_completion=proposed_completion.isoformat() if proposed_completion else None,
+            first=first, minutes_since_report=self._minutes_since_report(now), **actor.stamp(),
+        ))
+
+    def verify_plan(self, now: datetime, actor: Actor) -> None:
+        self._move(Action.VERIFY_PLAN)
+        assert self.plan is not None and self.sla is not None
+        self.plan.state, self.plan.reviewed_at = "verified", now
+        if self.plan.proposed_completion is not None:
+            # The agreed estimate replaces the standard resolution deadline. A
+            # breach that already happened stays on the record.
+            self.sla.resolve_by = self.plan.proposed_completion
+            if not self.sla.resolution_breached:
+                self.sla.marked.discard(sla_rules.RESOLUTION_REMINDER)
+        self.expected_completion = self.sla.resolve_by
+        self.record(PlanVerified(occurred_at=now, agency_id=self.plan.agency_id,
+                                 expected_completion=self.expected_completion.isoformat(), **actor.stamp()))
+
+    def return_plan(self, comment: str, now: datetime, actor: Actor) -> None:
+        if not comment or not comment.strip():
+            raise RuleViolation("say what the agency should change in its plan")
+        self._move(Action.RETURN_PLAN)
+        assert self.plan is not None
+        self.plan.state, self.plan.review_comment, self.plan.reviewed_at = "returned", comment.strip(), now
+        self.record(PlanReturned(occurred_at=now, agency_id=self.plan.agency_id, comment=comment.strip(),
+                                 **actor.stamp()))
+
+    # --- the work ------------------------------------------------------------------------
+
+    def post_progress(self, percent: int, text: str, now: datetime, actor: Actor) -> None:
+        if not 0 <= percent <= 100:
+            raise RuleViolation("progress is a percentage from 0 to 100")
+        if not text or not text.strip():
+            raise RuleViolation("say what was done")
+        self._move(Action.POST_PROGRESS)
+        self.progress = percent
+        self.record(ProgressPosted(occurred_at=now, agency_id=actor.agency_id or self.agency_id or "",
+                                   percent=percent, text=text.strip(), **actor.stamp()))
+
+    def comment(self, text: str, now: datetime, actor: Actor) -> None:
+        if not text or not text.strip():
+            raise RuleViolation("the comment is empty")
+        self.record(CommentAdded(occurred_at=now, agency_id=actor.agency_id, text=text.strip(), **actor.stamp()))
+
+    def resolve(self, photo: PhotoRef, note: str, now: datetime, actor: Actor) -> None:
+        if photo.kind != "completion":
+            raise RuleViolation("resolving needs a completion photo")
+        self._move(Action.RESOLVE)
+        assert self.sla is not None
+        on_time = now <= self.sla.resolve_by
+        self.photos.append(photo)
+        self.progress, self.resolved_at, self.resolution_note = 100, now, (note or "").strip()
+        self.record(CaseResolved(
+            occurred_at=now, agency_id=self.agency_id or "", note=self.resolution_note, photo_id=photo.id,
+            minutes_since_report=self._minutes_since_report(now), on_time=on_time,
+            resolution_breached=self.resolution_breached, **actor.stamp(),
+        ))
+
+    # --- the reporter's word ---------------------------------------------------------------
+
+    def reopen(self, reason: str, policy: SlaPolicy, now: datetime) -> None:
+        if not reason or not reason.strip():
+            raise RuleViolation("say why the problem is not solved")
+        if self.status is CaseStatus.RESOLVED and self.resolved_at and now > self.resolved_at + policy.confirm_within:
+            raise IllegalTransition("the 7 days to reopen this case have passed")
+        self._move(Action.REOPEN)
+        assert self.sla is not None
+        self.reopen_count += 1
+        self.resolved_at = None
+        self.sla.restart_resolution(now, policy)
+        self.expected_completion = self.sla.resolve_by
+        self.record(CaseReopened(occurred_at=now, agency_id=self.agency_id, reason=reason.strip(),
+                                 **REPORTER.stamp()))
+
+    def give_feedback(self, rating: int, comment: str | None, now: datetime) -> None:
+        """The reporter confirms the work with a 1-5 rating; this closes the case."""
+        if not 1 <= rating <= 5:
+            raise RuleViolation("the rating is from 1 to 5")
+        self._move(Action.CLOSE)
+        self.feedback = Feedback(rating, (comment or "").strip() or None, now)
+        self.closed_at = now
+        self.record(FeedbackGiven(occurred_at=now, agency_id=self.agency_id, rating=rating,
+                                  comment=self.feedback.comment, **REPORTER.stamp()))
+        self.record(CaseClosed(occurred_at=now, agency_id=self.agency_id, how="confirmed", **REPORTER.stamp()))
+
+    # --- ending otherwise ----------------------------------------------------------------------
+
+    def reject(self, reason: str, note: str | None, now: datetime, actor: Actor) -> None:
+        if reason not in REJECTION_REASONS:
+            raise RuleViolation(f"the reason must be one of: {', '.join(REJECTION_REASONS)}")
+        self._move(Action.REJECT)
+        self.rejection_reason = reason
+        self.closed_at = now
+        self.record(CaseRejected(occurred_at=now, agency_id=self.agency_id, reason=reason,
+                                 note=(note or "").strip() or None, resolution_breached=self.resolution_breached,
+                                 **actor.stamp()))
+
+    def merge_into(self, primary: str, now: datetime, actor: Actor) -> None:
+        if primary == self.tracking_code:
+            raise RuleViolation("a case cannot be merged into itself")
+        self._move(Action.MERGE)
+        self.merged_into, self.closed_at = primary, now
+        self.record(CaseMerged(occurred_at=now, agency_id=self.agency_id, primary=primary,
+                               resolution_breached=self.resolution_breached, **actor.stamp()))
+
+    def absorb(self, duplicate: str, now: datetime) -> bool:
+        """Remember that ``duplicate`` follows this case. False if already known."""
+        if duplicate in self.merged_cases:
+            return False
+        self.merged_cases.append(duplicate)
+        self.record(DuplicateAbsorbed(occurred_at=now, duplicate=duplicate))
+        return True
+
+    def note_duplicates(self, candidates: list[str], now: datetime) -> None:
+        fresh = [code for code in candidates if code != self.tracking_code]
+        if fresh:
+            self.duplicate_candidates = fresh
+            self.record(DuplicatesFound(occurred_at=now, candidates=fresh))
+
+    def predict(self, when: datetime | None) -> None:
+        self.predicted_completion = when
+
+    # --- time limits ------------------------------------------------------------------------
+
+    def pending_milestones(self, policy: SlaPolicy) -> list[tuple[str, datetime]]:
+        """The SLA milestones still ahead of this case, earliest first."""
+        if self.sla is None:
+            return []
+        clock, pending = self.sla, []
+        open_now = self.status in (CaseStatus.RECEIVED, CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED,
+                                   CaseStatus.IN_PROGRESS)
+        if open_now and self.first_plan_at is None:
+            if not {sla_rules.COORDINATION_REMINDER, sla_rules.COORDINATION_BREACH} & clock.marked:
+                pending.append((sla_rules.COORDINATION_REMINDER,
+                                policy.reminder_time(self.created_at, clock.coordinate_by)))
+            if sla_rules.COORDINATION_BREACH not in clock.marked:
+                pending.append((sla_rules.COORDINATION_BREACH, clock.coordinate_by))
+        if open_now:
+            if not {sla_rules.RESOLUTION_REMINDER, sla_rules.RESOLUTION_BREACH} & clock.marked:
+                pending.append((sla_rules.RESOLUTION_REMINDER,
+                                policy.reminder_time(clock.resolve_from, clock.resolve_by)))
+            if sla_rules.RESOLUTION_BREACH not in clock.marked:
+                pending.append((sla_rules.RESOLUTION_BREACH, clock.resolve_by))
+            if sla_rules.ESCALATION not in clock.marked:
+                pending.append((sla_rules.ESCALATION, clock.escalate_at))
+        if self.status is CaseStatus.RESOLVED and self.resolved_at is not None:
+            pending.append((sla_rules.AUTO_CLOSE, self.resolved_at + policy.confirm_within))
+        return sorted(pending, key=lambda item: item[1])
+
+    def next_deadline(self, policy: SlaPolicy) -> datetime | None:
+        pending = self.pending_milestones(policy)
+        return pending[0][1] if pending else None
+
+    def apply_due_milestones(self, policy: SlaPolicy, now: datetime) -> list[str]:
+        """Act on every milestone due by ``now`` (the sweep). Returns what was done.
+
+        Idempotent: a milestone is marked when acted on and never acted on twice.
+        A reminder whose deadline has also passed is skipped for the breach.
+        """
+        done: list[str] = []
+        assert self.sla is not None or not self.pending_milestones(policy)
+        for milestone, at in self.pending_milestones(policy):
+            if at > now:
+                break
+            clock = self.sla
+            assert clock is not None
+            if milestone == sla_rules.AUTO_CLOSE:
+                self._move(Action.CLOSE)
+                self.closed_at = now
+                self.record(CaseClosed(occurred_at=now, agency_id=self.agency_id, how="no_response"))
+            elif milestone.endswith(".reminder"):
+                kind = milestone.split(".")[0]
+                deadline = clock.coordinate_by if kind == "coordination" else clock.resolve_by
+                clock.marked.add(milestone)
+                if deadline <= now:
+                    continue  # the breach follows in this same sweep
+                self.record(SlaReminder(occurred_at=now, agency_id=self.agency_id, milestone=kind,
+                                        deadline=deadline.isoformat()))
+            elif milestone.endswith(".breach"):
+                kind = milestone.split(".")[0]
+                deadline = clock.coordinate_by if kind == "coordination" else clock.resolve_by
+                clock.marked.add(milestone)
+                clock.marked.add(f"{kind}.reminder")
+                self.record(SlaBreached(occurred_at=now, agency_id=self.agency_id, milestone=kind,
+                                        deadline=deadline.isoformat()))
+            elif milestone == sla_rules.ESCALATION:
+                clock.marked.add(milestone)
+                self.record(CaseEscalated(occurred_at=now, agency_id=self.agency_id,
+                                          days_open=(now - self.created_at).days))
+            done.append(milestone)
+        return done
+
+    @property
+    def escalated(self) -> bool:
+        return bool(self.sla and sla_rules.ESCALATION in self.sla.marked)
+
+    def days_open(self, now: datetime) -> int:
+        return (now - self.created_at) // timedelta(days=1)
 
 
 def source_key(channel: Channel, message_id: str | None) -> str | None:

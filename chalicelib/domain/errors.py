@@ -7,15 +7,17 @@ class DomainError(Exception):
     """Base class: a rule of the city's process was not met."""
 
 
-class InvalidReport(DomainError):
-    """A report's content breaks a rule (unknown category, unreadable photo...).
-
-    ``problems`` is a list of ``(field, message)`` pairs, field in dotted form.
-    """
+class InvalidInput(DomainError):
+    """Input fails validation; ``problems`` is a list of ``(field, message)``
+    pairs, field in dotted form. Answered with 422 and one detail per field."""
 
     def __init__(self, problems: list[tuple[str, str]]):
         self.problems = problems
         super().__init__("; ".join(f"{field}: {message}" for field, message in problems))
+
+
+class InvalidReport(InvalidInput):
+    """A report's content breaks a rule (unknown category, unreadable photo...)."""
 
 
 class IllegalTransition(DomainError):
@@ -28,3 +30,12 @@ class ConcurrentUpdate(DomainError):
     def __init__(self, current_version: int | None):
         self.current_version = current_version
         super().__init__(f"the case was changed by someone else (now at version {current_version})")
+
+
+class RuleViolation(DomainError):
+    """The request breaks a rule of the process (no reason given, a date in the
+    past, delegation up the tree...). The client can fix it: 422."""
+
+
+class Forbidden(DomainError):
+    """This person may not do this to this case (role or agency scope): 403."""

@@ -13,6 +13,7 @@ from chalicelib.adapters.case_repository import CaseRepository
 from chalicelib.domain import categories, texts, tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.clock import to_jakarta_text
+from chalicelib.domain.lifecycle import CaseStatus
 
 
 def find_case(code_text: str, cases: CaseRepository) -> Case | None:
@@ -23,9 +24,29 @@ def find_case(code_text: str, cases: CaseRepository) -> Case | None:
     return cases.get(code)
 
 
+def expected_completion(case: Case) -> tuple[str | None, str | None]:
+    """(when, basis): an agreed estimate, the standard deadline, or a prediction."""
+    if case.plan is not None and case.plan.state == "verified" and case.plan.proposed_completion:
+        return to_jakarta_text(case.plan.proposed_completion), "agreed"
+    if case.status in (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.MERGED, CaseStatus.RESOLVED):
+        return None, None
+    if case.expected_completion is not None:
+        return to_jakarta_text(case.expected_completion), "standard"
+    if case.predicted_completion is not None:
+        return to_jakarta_text(case.predicted_completion), "predicted"
+    if case.sla is not None:
+        return to_jakarta_text(case.sla.resolve_by), "standard"
+    return None, None
+
+
 def public_view(case: Case, language: str, base_url: str) -> dict[str, Any]:
+    from chalicelib.adapters import reference_data
+
     category = categories.get(case.category)
     status_url = f"{base_url}/status/{case.tracking_code}"
+    agency = reference_data.agencies().get(case.agency_id)
+    when, basis = expected_completion(case)
+    area_index = reference_data.areas()
     return {
         "tracking_code": case.tracking_code,
         "status": case.status.value,
@@ -37,10 +58,15 @@ def public_view(case: Case, language: str, base_url: str) -> dict[str, Any]:
         "channel": case.channel.value,
         "description": case.description,
         "location": case.location.model_dump() if case.location else None,
-        "agency": {"id": case.agency_id} if case.agency_id else None,
+        "area": {level: area_index.name_of(code) for level, code in case.area.as_dict().items()}
+        if case.area else None,
+        "agency": {"id": case.agency_id, "name": agency.name if agency else case.agency_id}
+        if case.agency_id else None,
         "created_at": to_jakarta_text(case.created_at),
         "updated_at": to_jakarta_text(case.updated_at),
-        "expected_completion": to_jakarta_text(case.expected_completion) if case.expected_completion else None,
+        "expected_completion": when,
+        "expected_completion_basis": basis,
+        "progress": case.progress,
         "photos": [
             {
                 "id": photo.id,
@@ -59,5 +85,9 @@ def public_view(case: Case, language: str, base_url: str) -> dict[str, Any]:
             }
             for entry in case.timeline
         ],
+        "feedback": {"rating": case.feedback.rating} if case.feedback else None,
+        # The sweep closes a resolved case when the reporter's 7 days are over.
+        "can_confirm_or_reopen": case.status is CaseStatus.RESOLVED,
+        "merged_into": case.merged_into,
         "language": language,
     }

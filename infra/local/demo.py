@@ -43,6 +43,58 @@ DEMO_REPORTS: list[dict[str, Any]] = [
 ]
 
 
+DEMO_PASSWORD = "Demo-Password-2026"  # noqa: S105 - local stand-in only, printed by make run
+
+# (e-mail, role, agency): one officer per role, and agencies the demo flow uses.
+DEMO_USERS: list[tuple[str, str, str | None]] = [
+    ("intake.gambir@example.com", "intake_officer", "kel-jakpus-gambir-gambir"),
+    ("dinas.lh@example.com", "agency_officer", "dinas-lh"),
+    ("sudin.lh.jakpus@example.com", "agency_officer", "sudin-lh-jakpus"),
+    ("dinas.binamarga@example.com", "agency_officer", "dinas-bina-marga"),
+    ("pam.jaya@example.com", "agency_officer", "pam-jaya"),
+    ("biro@example.com", "bureau_verifier", "biro-pemerintahan"),
+    ("inspektorat@example.com", "supervisor", "inspektorat"),
+    ("admin@example.com", "admin", None),
+]
+
+
+def _cognito(endpoint: str, region: str):
+    import boto3
+
+    from infra.local.provision import LOCAL_CREDENTIALS
+
+    return boto3.client("cognito-idp", endpoint_url=endpoint, region_name=region,
+                        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+
+
+def create_user(endpoint: str, region: str, pool_id: str, email: str, role: str, agency: str | None,
+                password: str = DEMO_PASSWORD) -> None:
+    cognito = _cognito(endpoint, region)
+    attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+    if agency:
+        attributes.append({"Name": "custom:agency_id", "Value": agency})
+    cognito.admin_create_user(UserPoolId=pool_id, Username=email, UserAttributes=attributes,
+                              MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=role)
+
+
+def create_users(endpoint: str, region: str, pool_id: str) -> list[tuple[str, str, str | None]]:
+    for email, role, agency in DEMO_USERS:
+        create_user(endpoint, region, pool_id, email, role, agency)
+    return DEMO_USERS
+
+
+def sign_in(endpoint: str, region: str, client_id: str, email: str, password: str = DEMO_PASSWORD) -> str:
+    """An ID token for a user, as the officer client gets it."""
+    answer = _cognito(endpoint, region).initiate_auth(
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )
+    return answer["AuthenticationResult"]["IdToken"]
+
+
 def demo_photo() -> bytes:
     """A small JPEG that carries GPS EXIF, to show the public copy loses it."""
     from PIL import Image

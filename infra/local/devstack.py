@@ -44,6 +44,7 @@ class Stack:
     processes: list[subprocess.Popen] = field(default_factory=list)
     runner: Any = None
     demo_cases: list[dict[str, str]] = field(default_factory=list)
+    demo_users: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     def stop(self) -> None:
         if self.runner is not None:
@@ -143,6 +144,7 @@ def start(
         if run_events:
             stack.runner = start_event_runner(env)
         if load_demo:
+            stack.demo_users = demo.create_users(endpoint, DEFAULT_REGION, env["COGNITO_USER_POOL_ID"])
             from chalicelib.config import DEV_SECRETS
 
             secrets = {
@@ -186,6 +188,8 @@ def banner(stack: Stack) -> str:
         f"  Health              {stack.api_url}/health",
         f"  Public status       {stack.api_url}/status/<tracking code>",
         f"  Partner webhooks    {stack.api_url}/webhooks/jaki   {stack.api_url}/webhooks/qlue",
+        f"  Officer API         {stack.api_url}/officer/queue   (Cognito ID token as Bearer)",
+        f"  Agency metrics      {stack.api_url}/metrics/agencies",
         f"  Local AWS (moto)    {stack.aws_endpoint}",
         "",
         "Demo credentials (development defaults, valid only with CRM_STAGE=local):",
@@ -193,6 +197,11 @@ def banner(stack: Stack) -> str:
         f"  QLUE_WEBHOOK_SECRET = {stack.env.get('QLUE_WEBHOOK_SECRET') or DEV_SECRETS['QLUE_WEBHOOK_SECRET']}",
         "",
     ]
+    if stack.demo_users:
+        lines.append(f"Officer demo users (password {demo.DEMO_PASSWORD}):")
+        for email, role, agency in stack.demo_users:
+            lines.append(f"  {email:<32} {role:<16} {agency or '-'}")
+        lines.append("")
     if stack.demo_cases:
         lines.append("Demo cases:")
         for case in stack.demo_cases:

@@ -200,6 +200,11 @@ def app_environment(outputs: dict[str, str], endpoint: str, region: str = DEFAUL
         "COGNITO_USER_POOL_ID": outputs["UserPoolId"],
         "COGNITO_APP_CLIENT_ID": outputs["UserPoolClientId"],
         "COGNITO_ISSUER": outputs["UserPoolIssuer"],
+        # moto serves the pool's keys itself; in AWS the issuer's JWKS URL is used.
+        "COGNITO_JWKS_URL": f"{endpoint}/{outputs['UserPoolId']}/.well-known/jwks.json",
+        "FOLLOWUPS_QUEUE": outputs["FollowupsQueueName"],
+        "METRICS_QUEUE": outputs["MetricsQueueName"],
+        "NOTIFICATIONS_QUEUE": outputs["NotificationsQueueName"],
     }
 
 

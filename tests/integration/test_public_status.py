@@ -1,6 +1,7 @@
 """GET /status/{code}: the public view, over HTTP."""
 
 import json
+from datetime import datetime, timedelta
 
 import requests
 
@@ -25,7 +26,10 @@ def test_status_shows_the_public_facts(stack):
     assert view["category"] == {"id": "garbage", "name": "Sampah"}
     assert view["agency"] is None
     assert view["created_at"].endswith("+07:00") and view["updated_at"].endswith("+07:00")
-    assert view["expected_completion"] is None
+    # Before a plan is agreed, the standard 7-day target is what the reporter can expect.
+    created = datetime.fromisoformat(view["created_at"])
+    assert datetime.fromisoformat(view["expected_completion"]) == created + timedelta(days=7)
+    assert view["expected_completion_basis"] == "standard"
     assert [entry["type"] for entry in view["timeline"]] == ["case.received"]
     assert view["timeline"][0]["at"].endswith("+07:00")
 

@@ -1,0 +1,111 @@
+"""The case item's secondary-index keys: how cases are found without a Scan.
+
+Every index is sparse: a case carries an index's key attributes only while it
+belongs in that list, so each list holds just the cases it is about. The keys
+are recomputed from the case on every write (repository.case_to_item).
+
+    index      partition key                        sort key               holds
+    due        DUE#<0..7>  (write-sharded)          <next deadline>#<code> cases with an SLA milestone ahead
+    queue      AGENCY#<holder>                      <next deadline>#<code> cases an agency holds (open or resolved)
+    family     FAMILY#<top agency of the holder>    <next deadline>#<code> the same, grouped under a Dinas / city
+    work       TRIAGE | REVIEW                      <next deadline>#<code> unrouted cases; plans awaiting the Bureau
+    escalated  ESCALATED                            <next deadline>#<code> open cases escalated after 30 days
+    geo        GEO#<category>#<geohash-7>           <created>#<code>       open cases with a location (duplicates)
+    day        DAY#<yyyy-mm-dd WIB>#<0..3>          <created>#<code>       every case, by day of report
+
+List indexes project a small ``card`` map (what a queue row shows), so a
+queue page is one Query with no GetItem per row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from chalicelib.domain import geo
+from chalicelib.domain.case import Case
+from chalicelib.domain.clock import JAKARTA, to_utc_text
+from chalicelib.domain.lifecycle import OPEN_STATUSES, CaseStatus
+
+DUE_SHARDS = 8
+DAY_SHARDS = 4
+NO_DEADLINE = "9999-12-31T23:59:59.999999Z"
+GEOHASH_PRECISION = 7
+SUMMARY_CHARS = 160
+
+INDEXES = {
+    "due": ("due_pk", "due_sk"),
+    "queue": ("queue_pk", "queue_sk"),
+    "family": ("family_pk", "family_sk"),
+    "work": ("work_pk", "work_sk"),
+    "escalated": ("esc_pk", "esc_sk"),
+    "geo": ("geo_pk", "geo_sk"),
+    "day": ("day_pk", "day_sk"),
+}
+
+
+def shard(code: str, shards: int) -> int:
+    return int(hashlib.sha256(code.encode()).hexdigest()[:8], 16) % shards
+
+
+def due_partitions() -> list[str]:
+    return [f"DUE#{n}" for n in range(DUE_SHARDS)]
+
+
+def day_partitions(day: str) -> list[str]:
+    return [f"DAY#{day}#{n}" for n in range(DAY_SHARDS)]
+
+
+def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
+    """What a queue row shows about a case (projected into the list indexes)."""
+    return {
+        "code": case.tracking_code,
+        "status": case.status.value,
+        "category": case.category,
+        "channel": case.channel.value,
+        "agency_id": case.agency_id,
+        "created_at": to_utc_text(case.created_at),
+        "updated_at": to_utc_text(case.updated_at),
+        "next_deadline": next_deadline,
+        "breached": sorted(m for m in (case.sla.marked if case.sla else ()) if m.endswith(".breach")),
+        "escalated": case.escalated,
+        "area": case.area.as_dict() if case.area else None,
+        "summary": case.description[:SUMMARY_CHARS],
+        "progress": case.progress,
+        "version": case.version,
+    }
+
+
+def index_attributes(case: Case, version: int) -> dict[str, Any]:
+    from chalicelib.adapters import reference_data
+
+    policy = reference_data.sla_catalogue().for_category(case.category)
+    deadline = case.next_deadline(policy)
+    deadline_text = to_utc_text(deadline) if deadline else None
+    order = f"{deadline_text or NO_DEADLINE}#{case.tracking_code}"
+    created = f"{to_utc_text(case.created_at)}#{case.tracking_code}"
+    attributes: dict[str, Any] = {}
+
+    if deadline_text:
+        attributes["due_pk"] = f"DUE#{shard(case.tracking_code, DUE_SHARDS)}"
+        attributes["due_sk"] = order
+    held = case.agency_id and (case.status in OPEN_STATUSES or case.status is CaseStatus.RESOLVED)
+    if held:
+        directory = reference_data.agencies()
+        attributes["queue_pk"], attributes["queue_sk"] = f"AGENCY#{case.agency_id}", order
+        root = directory.root_of(case.agency_id) if directory.get(case.agency_id) else case.agency_id
+        attributes["family_pk"], attributes["family_sk"] = f"FAMILY#{root}", order
+    if case.status is CaseStatus.RECEIVED and case.routed and not case.agency_id:
+        attributes["work_pk"], attributes["work_sk"] = "TRIAGE", order
+    elif case.status is CaseStatus.PLAN_SUBMITTED:
+        attributes["work_pk"], attributes["work_sk"] = "REVIEW", order
+    if case.escalated and case.status in OPEN_STATUSES:
+        attributes["esc_pk"], attributes["esc_sk"] = "ESCALATED", order
+    if case.location is not None and case.status in OPEN_STATUSES:
+        cell = geo.geohash(case.location.lat, case.location.lng, GEOHASH_PRECISION)
+        attributes["geo_pk"], attributes["geo_sk"] = f"GEO#{case.category}#{cell}", created
+    day = case.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d")
+    attributes["day_pk"] = f"DAY#{day}#{shard(case.tracking_code, DAY_SHARDS)}"
+    attributes["day_sk"] = created
+    attributes["card"] = {**card(case, deadline_text), "version": version}
+    return attributes

@@ -1,0 +1,123 @@
+"""Per-agency daily counters in the table, applied exactly once per event.
+
+    PK = METRICS#<yyyy-mm>   SK = <agency id>#<dd>   counters (numbers) + applied (set of event ids)
+    PK = METRICS#<yyyy-mm>   SK = <agency id>#00     carry: open/overdue stock at the month's start
+
+An event's contribution is one UpdateItem per agency touched: ADD the counters
+and the event id to ``applied``, on condition the id is not there yet - so a
+redelivered event changes nothing. ``applied`` holds one agency-day's event
+ids (tens to hundreds), so it stays small.
+
+A dashboard for a period reads the month partitions it spans (1-4 Query
+requests for up to 90 days) whatever the number of cases. The carry items are
+written by the daily rollup; without them the stock is summed from earlier
+months (bounded to 24).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from chalicelib.adapters import aws
+from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.domain.metrics import Contribution
+
+CARRY_DAY = "00"
+MAX_MONTHS_BACK = 24
+
+
+def month_of(day: str) -> str:
+    return day[:7]
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    months, current = [], first
+    while current <= last:
+        months.append(current)
+        current = next_month(current)
+    return months
+
+
+class MetricsStore:
+    def __init__(self, table_name: str):
+        self.table_name = table_name
+
+    def apply(self, contribution: Contribution, event_id: str) -> bool:
+        """Add one event's counters to one agency-day. False if it was applied before."""
+        names, values, parts = {"#applied": "applied"}, {":ids": {event_id}, ":id": event_id}, []
+        for n, (counter, amount) in enumerate(sorted(contribution.counters.items())):
+            names[f"#c{n}"] = counter
+            values[f":v{n}"] = amount
+            parts.append(f"#c{n} :v{n}")
+        parts.append("#applied :ids")
+        client = aws.client("dynamodb")
+        with aws.unavailable_on_transient("dynamodb"):
+            try:
+                client.update_item(
+                    TableName=self.table_name,
+                    Key=serialize({"PK": f"METRICS#{month_of(contribution.day)}",
+                                   "SK": f"{contribution.agency_id}#{contribution.day[8:10]}"}),
+                    UpdateExpression="ADD " + ", ".join(parts),
+                    ConditionExpression="attribute_not_exists(#applied) OR NOT contains(#applied, :id)",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=serialize(values),
+                )
+            except client.exceptions.ConditionalCheckFailedException:
+                return False
+        return True
+
+    def month(self, month: str) -> list[dict[str, Any]]:
+        """Every agency-day item of one month (and the carry items)."""
+        client = aws.client("dynamodb")
+        items, start = [], None
+        while True:
+            request: dict[str, Any] = {
+                "TableName": self.table_name,
+                "KeyConditionExpression": "PK = :pk",
+                "ExpressionAttributeValues": serialize({":pk": f"METRICS#{month}"}),
+            }
+            if start:
+                request["ExclusiveStartKey"] = start
+            with aws.unavailable_on_transient("dynamodb"):
+                response = client.query(**request)
+            items.extend(deserialize(item) for item in response.get("Items", []))
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return items
+
+    def put_carry(self, month: str, agency_id: str, open_count: int, overdue: int) -> None:
+        with aws.unavailable_on_transient("dynamodb"):
+            aws.client("dynamodb").put_item(
+                TableName=self.table_name,
+                Item=serialize({"PK": f"METRICS#{month}", "SK": f"{agency_id}#{CARRY_DAY}", "type": "metrics_carry",
+                                "open_start": open_count, "overdue_start": overdue}),
+            )
+
+
+def split(items: Iterable[dict[str, Any]]) -> tuple[dict[str, dict[str, int]], dict[tuple[str, str], dict]]:
+    """(carry by agency, counters by (agency, dd)) from one month's items."""
+    carry: dict[str, dict[str, int]] = {}
+    days: dict[tuple[str, str], dict] = {}
+    for item in items:
+        agency, _, dd = item["SK"].rpartition("#")
+        if dd == CARRY_DAY:
+            carry[agency] = {"open": int(item.get("open_start", 0)), "overdue": int(item.get("overdue_start", 0))}
+        else:
+            days[(agency, dd)] = {k: v for k, v in item.items() if k not in ("PK", "SK", "applied", "type")}
+    return carry, days
+
+
+def day_in_month(month: str, dd: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), int(dd))

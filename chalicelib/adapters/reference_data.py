@@ -1,0 +1,50 @@
+"""The seed files shipped with the code (chalicelib/data/), loaded once per process.
+
+agencies.json        the agency tree (Dinas, Suku Dinas, offices, Bureau, Inspectorate)
+areas.geojson        administrative-area polygons (a small sample; see README)
+routing_rules.json   category (+ area) -> agency, overlaid by admins' edits in the table
+sla_policy.json      time limits per category
+
+AREAS_GEOJSON may point at another GeoJSON file (the official boundaries).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from chalicelib.domain.agencies import AgencyDirectory, directory_from
+from chalicelib.domain.areas import AreaIndex, index_from_geojson
+from chalicelib.domain.routing import RoutingRule
+from chalicelib.domain.sla import SlaCatalogue, catalogue_from
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _load(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def agencies() -> AgencyDirectory:
+    return directory_from(_load("agencies.json"))
+
+
+@lru_cache(maxsize=1)
+def areas() -> AreaIndex:
+    path = os.environ.get("AREAS_GEOJSON")
+    document = json.loads(Path(path).read_text(encoding="utf-8")) if path else _load("areas.geojson")
+    return index_from_geojson(document)
+
+
+@lru_cache(maxsize=1)
+def seed_routing_rules() -> tuple[RoutingRule, ...]:
+    return tuple(RoutingRule(rule["category"], rule.get("area"), rule.get("agency")) for rule in
+                 _load("routing_rules.json")["rules"])
+
+
+@lru_cache(maxsize=1)
+def sla_catalogue() -> SlaCatalogue:
+    return catalogue_from(_load("sla_policy.json"))

@@ -1,0 +1,67 @@
+"""Admins' routing edits, in the table next to the cases.
+
+    PK = ROUTING, SK = RULE#<category>#<area or *>   one item per edited rule
+
+Listing every edit is one Query; the effective rules are the seed file
+overlaid with these (domain/routing.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import aws
+from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.domain.routing import RoutingRule
+
+PARTITION = "ROUTING"
+
+
+def _sort_key(category: str, area: str | None) -> str:
+    return f"RULE#{category}#{area or '*'}"
+
+
+class RoutingStore:
+    def __init__(self, table_name: str):
+        self.table_name = table_name
+
+    def edits(self) -> list[RoutingRule]:
+        client = aws.client("dynamodb")
+        rules, start = [], None
+        while True:
+            request: dict[str, Any] = {
+                "TableName": self.table_name,
+                "KeyConditionExpression": "PK = :pk",
+                "ExpressionAttributeValues": serialize({":pk": PARTITION}),
+            }
+            if start:
+                request["ExclusiveStartKey"] = start
+            with aws.unavailable_on_transient("dynamodb"):
+                response = client.query(**request)
+            for item in map(deserialize, response.get("Items", [])):
+                rules.append(RoutingRule(item["category"], item.get("area"), item.get("agency_id")))
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return rules
+
+    def put(self, rule: RoutingRule, by: str, at: str) -> None:
+        item = {
+            "PK": PARTITION,
+            "SK": _sort_key(rule.category, rule.area),
+            "type": "routing_rule",
+            "category": rule.category,
+            "area": rule.area,
+            "agency_id": rule.agency_id,
+            "updated_by": by,
+            "updated_at": at,
+        }
+        with aws.unavailable_on_transient("dynamodb"):
+            aws.client("dynamodb").put_item(
+                TableName=self.table_name, Item=serialize({k: v for k, v in item.items() if v is not None})
+            )
+
+    def delete(self, category: str, area: str | None) -> None:
+        with aws.unavailable_on_transient("dynamodb"):
+            aws.client("dynamodb").delete_item(
+                TableName=self.table_name, Key=serialize({"PK": PARTITION, "SK": _sort_key(category, area)})
+            )

@@ -1,0 +1,97 @@
+"""Administration: routing rules (category + area -> agency).
+
+    GET    /admin/routing-rules              the effective rules (seed + edits), marked by source
+    PUT    /admin/routing-rules              {"category", "area", "agency_id"}: add or change a rule
+    DELETE /admin/routing-rules?category=&area=   drop an edit (the seed rule, if any, applies again)
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api import auth
+from chalicelib.api.http import ApiError, handles_errors, json_response, read_body
+
+bp = Blueprint(__name__)
+
+
+def _admin():
+    from chalicelib.domain.permissions import Role
+
+    principal = auth.principal_of(bp.current_request)
+    auth.require_role(principal, Role.ADMIN)
+    return principal
+
+
+def _rules_view():
+    from chalicelib.adapters import reference_data
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.routing import effective_rules
+
+    edits = services().routing.edits()
+    edited = {rule.key for rule in edits}
+    return [
+        {"category": rule.category, "area": rule.area, "agency_id": rule.agency_id,
+         "source": "admin" if rule.key in edited else "seed"}
+        for rule in effective_rules(reference_data.seed_routing_rules(), edits)
+    ]
+
+
+@bp.route("/admin/routing-rules", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def list_rules():
+    _admin()
+    return json_response({"rules": _rules_view()}, headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/admin/routing-rules", methods=["PUT"], authorizer=auth.cognito, content_types=["*/*"])
+@handles_errors
+def put_rule():
+    import json
+
+    from chalicelib.adapters import reference_data
+    from chalicelib.bootstrap import services
+    from chalicelib.domain import categories
+    from chalicelib.domain.clock import to_utc_text
+    from chalicelib.domain.errors import InvalidInput
+    from chalicelib.domain.routing import RoutingRule
+    from chalicelib.services.commands import RoutingRuleCommand
+    from chalicelib.services.lifecycle import parse
+    from chalicelib.services.routing import forget_cached_rules
+
+    principal = _admin()
+    try:
+        payload = json.loads(read_body(bp.current_request, ("application/json",)) or b"{}")
+    except (ValueError, RecursionError):
+        raise InvalidInput([("body", "is not valid JSON")]) from None
+    command = parse(RoutingRuleCommand, payload)
+    problems = []
+    if categories.get(command.category) is None:
+        problems.append(("category", "unknown category"))
+    if command.area and reference_data.areas().get(command.area) is None:
+        problems.append(("area", "unknown area code"))
+    if command.agency_id and reference_data.agencies().get(command.agency_id) is None:
+        problems.append(("agency_id", "unknown agency"))
+    if problems:
+        raise InvalidInput(problems)
+    app = services()
+    app.routing.put(RoutingRule(command.category, command.area, command.agency_id), principal.user_id,
+                    to_utc_text(app.clock()))
+    forget_cached_rules()
+    return json_response({"rules": _rules_view()})
+
+
+@bp.route("/admin/routing-rules", methods=["DELETE"], authorizer=auth.cognito)
+@handles_errors
+def delete_rule():
+    from chalicelib.bootstrap import services
+    from chalicelib.services.routing import forget_cached_rules
+
+    _admin()
+    query = bp.current_request.query_params or {}
+    if not query.get("category"):
+        raise ApiError(422, "validation_failed", "Say which rule: ?category=...&area=...",
+                       details=[{"field": "category", "message": "is required"}])
+    services().routing.delete(query["category"], query.get("area") or None)
+    forget_cached_rules()
+    return json_response({"rules": _rules_view()})

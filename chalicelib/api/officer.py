@@ -1,0 +1,240 @@
+"""The officer API (CRM Officer): queue, case detail, every lifecycle action,
+uploads, notifications. Cognito sign-in via the authorizer in api/auth.py.
+
+    GET  /officer/me
+    GET  /officer/queue?view=&agency_id=&status=&category=&kota=&due=&limit=&cursor=
+    GET  /officer/cases/{code}
+    POST /officer/cases/{code}/<operation>      (see OPERATION_PATHS)
+    GET  /officer/agencies
+    GET  /officer/notifications?cursor=
+    POST /officer/uploads                      presigned POST for a completion photo
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api import auth
+from chalicelib.api.http import ApiError, handles_errors, json_response, preferred_language
+
+bp = Blueprint(__name__)
+
+# URL path segment -> service operation
+OPERATION_PATHS = {
+    "assign": "assign",
+    "delegate": "delegate",
+    "transfer": "transfer",
+    "collaborators": "add_collaborator",
+    "plan": "submit_plan",
+    "plan/verify": "verify_plan",
+    "plan/return": "return_plan",
+    "progress": "post_progress",
+    "comments": "comment",
+    "resolve": "resolve",
+    "reject": "reject",
+    "merge": "merge",
+}
+
+QUEUE_VIEWS = ("agency", "family", "triage", "review", "escalated")
+MAX_PAGE = 100
+
+
+def _request():
+    return bp.current_request
+
+
+def _body():
+    import json
+
+    from chalicelib.api.http import read_body
+    from chalicelib.domain.errors import InvalidInput
+
+    raw = read_body(_request(), ("application/json",))
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise InvalidInput([("body", "is not valid JSON")]) from None
+
+
+def _case_response(case, principal):
+    from chalicelib.bootstrap import services
+    from chalicelib.services.views import officer_view
+
+    app = services()
+    photos = app.photos
+    view = officer_view(case, principal, preferred_language(_request()), app.settings.public_base_url,
+                        photo_url=photos.public_url, original_url=getattr(photos, "original_url", None))
+    return json_response(view, headers={"ETag": f'"v{case.version}"', "Cache-Control": "no-store"})
+
+
+@bp.route("/officer/me", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def me():
+    from chalicelib.adapters import reference_data
+
+    principal = auth.principal_of(_request())
+    agency = reference_data.agencies().get(principal.agency_id)
+    return json_response({
+        "user_id": principal.user_id,
+        "email": principal.email,
+        "roles": sorted(role.value for role in principal.roles),
+        "agency": {"id": agency.id, "name": agency.name, "kind": agency.kind} if agency else None,
+        "sub_agencies": [{"id": a.id, "name": a.name} for a in reference_data.agencies().children(agency.id)]
+        if agency else [],
+    })
+
+
+def _queue_partition(view: str, agency_id: str | None, principal) -> tuple[str, str]:
+    from chalicelib.adapters import reference_data
+    from chalicelib.domain.permissions import Role
+
+    directory = reference_data.agencies()
+    overseer = principal.has(Role.BUREAU_VERIFIER, Role.SUPERVISOR)
+    if view in ("triage", "review", "escalated"):
+        if not overseer:
+            raise ApiError(403, "forbidden", f"Only the Bureau and supervisors see the {view} list.")
+        return {"triage": ("work", "TRIAGE"), "review": ("work", "REVIEW"),
+                "escalated": ("escalated", "ESCALATED")}[view]
+    target = agency_id or principal.agency_id
+    if not target or directory.get(target) is None:
+        raise ApiError(422, "validation_failed", "Choose an agency.", details=[{"field": "agency_id",
+                                                                              "message": "unknown agency"}])
+    if not overseer and not directory.is_within(target, principal.agency_id):
+        raise ApiError(403, "forbidden", "You may only see your own agency's queue.")
+    if view == "family":
+        if directory.root_of(target) != target:
+            raise ApiError(422, "validation_failed", "The family view is for a top-level agency.",
+                           details=[{"field": "view", "message": "use view=agency for this agency"}])
+        return "family", f"FAMILY#{target}"
+    return "queue", f"AGENCY#{target}"
+
+
+@bp.route("/officer/queue", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def queue():
+    from datetime import timedelta
+
+    from chalicelib.adapters import reference_data
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.clock import to_utc_text
+    from chalicelib.services.views import queue_row
+
+    principal = auth.principal_of(_request())
+    query = _request().query_params or {}
+    directory = reference_data.agencies()
+    default_view = "agency"
+    if principal.agency_id and directory.get(principal.agency_id) and directory.children(principal.agency_id) \
+            and directory.root_of(principal.agency_id) == principal.agency_id:
+        default_view = "family"
+    view = query.get("view") or default_view
+    if view not in QUEUE_VIEWS:
+        raise ApiError(422, "validation_failed", f"view must be one of {', '.join(QUEUE_VIEWS)}",
+                       details=[{"field": "view", "message": "unknown view"}])
+    index, partition = _queue_partition(view, query.get("agency_id"), principal)
+    try:
+        limit = min(MAX_PAGE, max(1, int(query.get("limit", "50"))))
+    except ValueError:
+        raise ApiError(422, "validation_failed", "limit must be a number",
+                       details=[{"field": "limit", "message": "must be a number"}]) from None
+    filters = {name: query[name] for name in ("status", "category") if query.get(name)}
+    app = services()
+    now = app.clock()
+    kwargs = {}
+    due = query.get("due")
+    if due == "breached":
+        kwargs["sort_before"] = f"{to_utc_text(now)}#~"
+    elif due == "soon":
+        kwargs["sort_between"] = (to_utc_text(now), f"{to_utc_text(now + timedelta(hours=24))}#~")
+    elif due:
+        raise ApiError(422, "validation_failed", "due must be breached or soon",
+                       details=[{"field": "due", "message": "must be breached or soon"}])
+    page = app.queries.list_page(index, partition, limit=limit, cursor=query.get("cursor"),
+                                 filters=filters or None, **kwargs)
+    language = preferred_language(_request())
+    rows = [queue_row(item, language, now) for item in page.items]
+    if query.get("kota"):
+        rows = [row for row in rows if (row.get("area") or {}).get("kota") == query["kota"]]
+    return json_response({"view": view, "items": rows, "count": len(rows), "cursor": page.cursor},
+                         headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/officer/cases/{code}", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def case_detail(code):
+    from chalicelib.bootstrap import services
+    from chalicelib.services.lifecycle import view_for_officer
+
+    principal = auth.principal_of(_request())
+    return _case_response(view_for_officer(code, principal, services().cases), principal)
+
+
+def _action_view(operation: str):
+    def act(code):
+        from chalicelib.bootstrap import services
+        from chalicelib.services.lifecycle import Deps, perform
+
+        principal = auth.principal_of(_request())
+        app = services()
+        deps = Deps(cases=app.cases, photos=app.photos, clock=app.clock, read_upload=app.uploads.read)
+        case = perform(code, operation, _body(), principal, deps)
+        return _case_response(case, principal)
+
+    act.__name__ = f"officer_{operation}"
+    return handles_errors(act)
+
+
+for _path, _operation in OPERATION_PATHS.items():
+    bp.route(f"/officer/cases/{{code}}/{_path}", methods=["POST"], authorizer=auth.cognito,
+             content_types=["*/*"])(_action_view(_operation))
+
+
+@bp.route("/officer/agencies", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def agencies():
+    from chalicelib.adapters import reference_data
+
+    auth.principal_of(_request())
+    return json_response({"agencies": [
+        {"id": a.id, "name": a.name, "kind": a.kind, "parent": a.parent, "area": a.area}
+        for a in reference_data.agencies()
+    ]}, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@bp.route("/officer/notifications", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def notifications():
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.agencies import INSPECTORATE
+    from chalicelib.domain.permissions import Role
+    from chalicelib.services.notifications import SUPERVISORS
+
+    principal = auth.principal_of(_request())
+    inbox = principal.agency_id
+    if principal.has(Role.SUPERVISOR) and (not inbox or inbox == INSPECTORATE):
+        inbox = inbox or SUPERVISORS
+    if not inbox:
+        raise ApiError(403, "forbidden", "Your account has no agency, so it has no inbox.")
+    query = _request().query_params or {}
+    page = services().notifications.page(inbox, cursor=query.get("cursor"))
+    return json_response({"inbox": inbox, "items": page.items, "cursor": page.cursor},
+                         headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/officer/uploads", methods=["POST"], authorizer=auth.cognito, content_types=["*/*"])
+@handles_errors
+def uploads():
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.permissions import Role
+
+    principal = auth.principal_of(_request())
+    auth.require_role(principal, Role.AGENCY_OFFICER, Role.INTAKE_OFFICER)
+    body = _body()
+    content_type = body.get("content_type") if isinstance(body, dict) else None
+    try:
+        presigned = services().uploads.presign(principal.user_id, content_type or "")
+    except ValueError as error:
+        raise ApiError(422, "validation_failed", str(error),
+                       details=[{"field": "content_type", "message": str(error)}]) from None
+    return json_response(presigned, 201)

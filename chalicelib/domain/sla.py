@@ -1,0 +1,125 @@
+"""Service levels (batas waktu): the city's time limits, per category.
+
+Defaults from the city: coordinate (the holding agency's first follow-up plan)
+within 6 hours of the report; resolve within 7 days, or by the estimate the
+Bureau verified (e.g. 21 days for a water pump); escalate to the Inspectorate
+and supervisors when still unresolved 30 days after the report. Reminders go
+out at 80 % of each deadline. After a case is resolved the reporter has 7 days
+to confirm or reopen; then it closes by itself.
+
+Clocks run in calendar time by default; a category may use "working_days",
+where whole days skip Saturdays and Sundays (Jakarta dates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from .clock import JAKARTA
+
+CLOCKS = ("calendar", "working_days")
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    coordinate_within: timedelta = timedelta(hours=6)
+    resolve_within: timedelta = timedelta(days=7)
+    escalate_after: timedelta = timedelta(days=30)
+    reminder_fraction: float = 0.8
+    confirm_within: timedelta = timedelta(days=7)
+    estimates_allowed: bool = False  # may a plan propose its own completion date?
+    max_estimate: timedelta = timedelta(days=90)
+    clock: str = "calendar"
+
+    def __post_init__(self) -> None:
+        if self.clock not in CLOCKS:
+            raise ValueError(f"clock must be one of {CLOCKS}")
+        if not 0 < self.reminder_fraction < 1:
+            raise ValueError("reminder_fraction must be between 0 and 1")
+
+    def add(self, start: datetime, span: timedelta) -> datetime:
+        """``start + span`` on this policy's clock."""
+        if self.clock == "calendar" or span.days == 0:
+            return start + span
+        local = start.astimezone(JAKARTA)
+        days_left = span.days
+        while days_left > 0:
+            local += timedelta(days=1)
+            if local.weekday() < 5:
+                days_left -= 1
+        return (local + (span - timedelta(days=span.days))).astimezone(start.tzinfo)
+
+    def reminder_time(self, start: datetime, deadline: datetime) -> datetime:
+        return start + (deadline - start) * self.reminder_fraction
+
+
+@dataclass(frozen=True)
+class SlaCatalogue:
+    default: SlaPolicy = field(default_factory=SlaPolicy)
+    by_category: Mapping[str, SlaPolicy] = field(default_factory=dict)
+
+    def for_category(self, category: str) -> SlaPolicy:
+        return self.by_category.get(category, self.default)
+
+
+def _policy_from(base: SlaPolicy, values: Mapping[str, Any]) -> SlaPolicy:
+    changes: dict[str, Any] = {}
+    for name, value in values.items():
+        if name.endswith("_hours"):
+            changes[name[: -len("_hours")]] = timedelta(hours=float(value))
+        elif name.endswith("_days"):
+            changes[name[: -len("_days")]] = timedelta(days=float(value))
+        else:
+            changes[name] = value
+    return replace(base, **changes)
+
+
+def catalogue_from(data: Mapping[str, Any]) -> SlaCatalogue:
+    """From the JSON shape of chalicelib/data/sla_policy.json."""
+    default = _policy_from(SlaPolicy(), data.get("default", {}))
+    return SlaCatalogue(
+        default=default,
+        by_category={name: _policy_from(default, values) for name, values in data.get("categories", {}).items()},
+    )
+
+
+# Milestones a case passes through; the sweep acts on those that are due.
+COORDINATION_REMINDER = "coordination.reminder"
+COORDINATION_BREACH = "coordination.breach"
+RESOLUTION_REMINDER = "resolution.reminder"
+RESOLUTION_BREACH = "resolution.breach"
+ESCALATION = "escalation"
+AUTO_CLOSE = "auto_close"
+
+
+@dataclass
+class SlaClock:
+    """A case's deadlines and which milestones have been acted on."""
+
+    coordinate_by: datetime
+    resolve_from: datetime  # the report, or the last reopening
+    resolve_by: datetime
+    escalate_at: datetime
+    marked: set[str] = field(default_factory=set)
+
+    @classmethod
+    def start(cls, reported_at: datetime, policy: SlaPolicy) -> SlaClock:
+        return cls(
+            coordinate_by=policy.add(reported_at, policy.coordinate_within),
+            resolve_from=reported_at,
+            resolve_by=policy.add(reported_at, policy.resolve_within),
+            escalate_at=policy.add(reported_at, policy.escalate_after),
+        )
+
+    def restart_resolution(self, now: datetime, policy: SlaPolicy) -> None:
+        """After a reopening: a fresh resolution deadline and its reminders."""
+        self.resolve_from = now
+        self.resolve_by = policy.add(now, policy.resolve_within)
+        self.marked -= {RESOLUTION_REMINDER, RESOLUTION_BREACH}
+
+    @property
+    def resolution_breached(self) -> bool:
+        return RESOLUTION_BREACH in self.marked

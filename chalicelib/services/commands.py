@@ -1,0 +1,134 @@
+"""What officers and reporters ask for, as validated inputs (the request bodies
+of the officer and public APIs; the OpenAPI document is generated from these).
+
+Every officer command may carry ``version``: the case version the officer was
+looking at. If the case changed since, the command is refused with 409 and
+the current version, instead of acting on a state the officer never saw.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from chalicelib.domain.case import REJECTION_REASONS
+from chalicelib.domain.clock import JAKARTA
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+AgencyId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80,
+                                            pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int | None = Field(default=None, ge=1, description="The case version you acted on (optional).")
+
+
+class AssignCommand(Command):
+    agency_id: AgencyId
+
+
+class DelegateCommand(Command):
+    agency_id: AgencyId = Field(description="A Suku Dinas (or other sub-agency) of the holder.")
+
+
+class TransferCommand(Command):
+    agency_id: AgencyId
+    reason: ShortText
+
+
+class CollaboratorCommand(Command):
+    agency_id: AgencyId
+
+
+class PlanCommand(Command):
+    text: ShortText
+    estimated_completion: date | datetime | None = Field(
+        default=None,
+        description="Only for categories that allow an agreed estimate (e.g. damaged roads, water). "
+        "A date means the end of that day in Jakarta.",
+    )
+
+    def completion(self) -> datetime | None:
+        value = self.estimated_completion
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                return value.replace(tzinfo=JAKARTA)
+            return value
+        return datetime.combine(value, time(23, 59, 59), tzinfo=JAKARTA)
+
+
+class ReviewCommand(Command):
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class ReturnPlanCommand(Command):
+    comment: ShortText
+
+
+class ProgressCommand(Command):
+    percent: int = Field(ge=0, le=100)
+    text: ShortText
+
+
+class CommentCommand(Command):
+    text: ShortText
+
+
+class ResolveCommand(Command):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    photo_base64: Annotated[str, StringConstraints(max_length=11_500_000)] | None = Field(
+        default=None, description="The completion photo inline (JPEG/PNG/WebP), or use upload_key.")
+    upload_key: Annotated[str, StringConstraints(max_length=300)] | None = Field(
+        default=None, description="Key returned by POST /officer/uploads after the browser uploaded the photo.")
+
+    @field_validator("upload_key")
+    @classmethod
+    def _uploads_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("uploads/"):
+            raise ValueError("must be a key returned by POST /officer/uploads")
+        return value
+
+
+class RejectCommand(Command):
+    reason: Literal[REJECTION_REASONS]  # type: ignore[valid-type]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class MergeCommand(Command):
+    primary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class FeedbackCommand(BaseModel):
+    """The reporter confirms the work (POST /status/{code}/feedback)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rating: int = Field(ge=1, le=5)
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class ReopenCommand(BaseModel):
+    """The reporter says it is not done (POST /status/{code}/reopen)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class RoutingRuleCommand(BaseModel):
+    """An admin's routing edit: this category (in this area) goes to this agency."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: str
+    area: Annotated[str, StringConstraints(max_length=120)] | None = None
+    agency_id: AgencyId | None = Field(description="null disables routing for this category and area.")
+
+
+MAX_WINDOW = timedelta(days=366)

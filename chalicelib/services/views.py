@@ -1,0 +1,172 @@
+"""What officers see: a case in full (within their rights) and queue rows.
+
+Like the public view, each is built from an allow-list. The reporter's contact
+appears only for roles that may see it (permissions "view_contact") and never
+for anonymous reports.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters import reference_data
+from chalicelib.domain import categories, permissions, texts
+from chalicelib.domain.case import Case
+from chalicelib.domain.clock import parse_instant, to_jakarta_text
+from chalicelib.domain.events import EVENT_TYPES
+from chalicelib.domain.lifecycle import TRANSITIONS, Action, CaseStatus
+from chalicelib.domain.permissions import Principal
+
+# Operations that are not lifecycle edges, and the state they need.
+_NON_EDGE = {"add_collaborator", "comment"}
+_OPERATION_ACTION = {
+    "assign": Action.ASSIGN, "delegate": Action.DELEGATE, "transfer": Action.TRANSFER,
+    "submit_plan": Action.SUBMIT_PLAN, "verify_plan": Action.VERIFY_PLAN, "return_plan": Action.RETURN_PLAN,
+    "post_progress": Action.POST_PROGRESS, "resolve": Action.RESOLVE, "reject": Action.REJECT,
+    "merge": Action.MERGE,
+}
+
+
+def _when(value: datetime | None) -> str | None:
+    return to_jakarta_text(value) if value else None
+
+
+def _agency(agency_id: str | None) -> dict[str, Any] | None:
+    if not agency_id:
+        return None
+    agency = reference_data.agencies().get(agency_id)
+    return {"id": agency_id, "name": agency.name if agency else agency_id}
+
+
+def _area(case: Case) -> dict[str, Any] | None:
+    if case.area is None:
+        return None
+    index = reference_data.areas()
+    return {level: ({"code": code, "name": index.name_of(code)} if code else None)
+            for level, code in case.area.as_dict().items()}
+
+
+def available_operations(case: Case, principal: Principal) -> list[str]:
+    """What this officer may do to this case right now (rights and state)."""
+    directory = reference_data.agencies()
+    possible = []
+    for operation in permissions.OPERATIONS:
+        if operation in ("view", "view_contact"):
+            continue
+        if not permissions.allowed(principal, operation, case.agency_id, case.collaborators, directory):
+            continue
+        if operation in _NON_EDGE:
+            if operation == "add_collaborator" and case.status not in (
+                    CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS):
+                continue
+            possible.append(operation)
+            continue
+        action = _OPERATION_ACTION[operation]
+        if case.status in TRANSITIONS[action].sources:
+            if operation == "assign" and case.agency_id:
+                continue
+            possible.append(operation)
+    return possible
+
+
+def officer_view(case: Case, principal: Principal, language: str, base_url: str,
+                 photo_url, original_url=None) -> dict[str, Any]:
+    directory = reference_data.agencies()
+    policy = reference_data.sla_catalogue().for_category(case.category)
+    category = categories.get(case.category)
+    may_see_contact = permissions.allowed(principal, "view_contact", case.agency_id, case.collaborators, directory)
+    pending = case.pending_milestones(policy)
+    history = []
+    for entry in case.history:
+        cls = EVENT_TYPES.get(entry.type)
+        public = bool(cls and cls.public)
+        public_entry = entry.public_entry()
+        history.append({
+            "at": to_jakarta_text(entry.at),
+            "type": entry.type,
+            "public": public,
+            "text": texts.timeline_text(entry.type, public_entry.data, language) if public_entry else None,
+            "data": entry.data,
+        })
+    view: dict[str, Any] = {
+        "tracking_code": case.tracking_code,
+        "version": case.version,
+        "status": case.status.value,
+        "status_label": texts.status_label(case.status, language),
+        "category": {"id": case.category, "name": category.name(language) if category else case.category},
+        "channel": case.channel.value,
+        "description": case.description,
+        "location": case.location.model_dump() if case.location else None,
+        "area": _area(case),
+        "agency": _agency(case.agency_id),
+        "collaborators": [_agency(agency) for agency in case.collaborators],
+        "created_at": to_jakarta_text(case.created_at),
+        "updated_at": to_jakarta_text(case.updated_at),
+        "expected_completion": _when(case.expected_completion),
+        "predicted_completion": _when(case.predicted_completion),
+        "progress": case.progress,
+        "sla": {
+            "coordinate_by": _when(case.sla.coordinate_by),
+            "resolve_by": _when(case.sla.resolve_by),
+            "escalate_at": _when(case.sla.escalate_at),
+            "breached": sorted(m.split(".")[0] for m in case.sla.marked if m.endswith(".breach")),
+            "escalated": case.escalated,
+            "next_milestone": pending[0][0] if pending else None,
+            "next_deadline": _when(pending[0][1]) if pending else None,
+        } if case.sla else None,
+        "plan": {
+            "text": case.plan.text,
+            "agency": _agency(case.plan.agency_id),
+            "submitted_at": _when(case.plan.submitted_at),
+            "proposed_completion": _when(case.plan.proposed_completion),
+            "state": case.plan.state,
+            "review_comment": case.plan.review_comment,
+        } if case.plan else None,
+        "photos": [
+            {"id": photo.id, "kind": photo.kind, "url": photo_url(photo),
+             **({"original_url": original_url(photo)} if may_see_contact and original_url else {})}
+            for photo in case.photos
+        ],
+        "anonymous": case.anonymous,
+        "reporter": (case.reporter.model_dump(exclude_none=True)
+                     if may_see_contact and case.reporter and not case.anonymous else None),
+        "duplicate_candidates": case.duplicate_candidates,
+        "merged_into": case.merged_into,
+        "merged_cases": case.merged_cases,
+        "feedback": {"rating": case.feedback.rating, "comment": case.feedback.comment,
+                     "at": _when(case.feedback.at)} if case.feedback else None,
+        "rejection_reason": case.rejection_reason,
+        "reopen_count": case.reopen_count,
+        "history": history,
+        "available_operations": available_operations(case, principal),
+        "public_status_url": f"{base_url}/status/{case.tracking_code}",
+    }
+    return view
+
+
+def queue_row(item: dict[str, Any], language: str, now: datetime) -> dict[str, Any]:
+    card = item["card"]
+    category = categories.get(card["category"])
+    deadline = card.get("next_deadline")
+    due_in = None
+    if deadline:
+        due_in = int((parse_instant(deadline) - now).total_seconds() // 60)
+    status = CaseStatus(card["status"])
+    return {
+        "tracking_code": card["code"],
+        "version": card.get("version"),
+        "status": status.value,
+        "status_label": texts.status_label(status, language),
+        "category": {"id": card["category"], "name": category.name(language) if category else card["category"]},
+        "agency": _agency(card.get("agency_id")),
+        "summary": card.get("summary", ""),
+        "created_at": to_jakarta_text(parse_instant(card["created_at"])),
+        "next_deadline": to_jakarta_text(parse_instant(deadline)) if deadline else None,
+        "due_in_minutes": due_in,
+        "overdue": bool(deadline and due_in is not None and due_in < 0),
+        "breached": [m.split(".")[0] for m in card.get("breached", [])],
+        "escalated": bool(card.get("escalated")),
+        "progress": card.get("progress", 0),
+        "area": card.get("area"),
+    }
