@@ -1,7 +1,7 @@
 """Tracking codes (kode laporan): what a reporter holds to follow a case.
 
 A code is 13 random symbols and one check symbol, shown in three groups:
-``K7QM4-XPA9R-TD2W``.
+``4N50G-7M7G1-2X63``.
 
 * Alphabet: Crockford's base-32 without ``Z`` -- 31 symbols, no I, L, O or U,
   so codes survive being read over the phone. Input is case-insensitive and

@@ -117,3 +117,46 @@ def post_report(stack, body: dict, channel: str = "jaki", **kwargs) -> requests.
     raw = json.dumps(body).encode()
     return requests.post(f"{stack.api_url}/webhooks/{channel}", data=raw, headers=signed_headers(raw, channel),
                          timeout=30, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def officers(stack):
+    """One signed-in officer per role we need, in the stack's Cognito pool; returns name -> headers."""
+    from infra.local import demo
+
+    suffix = str(time.time_ns())[-8:]
+    people = {
+        "dinas_lh": ("agency_officer", "dinas-lh"),
+        "sudin_lh": ("agency_officer", "sudin-lh-jakpus"),
+        "bina_marga": ("agency_officer", "dinas-bina-marga"),
+        "sda": ("agency_officer", "dinas-sda"),
+        "bureau": ("bureau_verifier", "biro-pemerintahan"),
+        "supervisor": ("supervisor", "inspektorat"),
+        "admin": ("admin", None),
+        "intake": ("intake_officer", "kel-jakpus-gambir-gambir"),
+    }
+    headers = {}
+    for name, (role, agency) in people.items():
+        email = f"{name}.{suffix}@example.com"
+        demo.create_user(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_USER_POOL_ID"], email,
+                         role, agency)
+        token = demo.sign_in(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_CLIENT_ID"], email)
+        headers[name] = {"Authorization": f"Bearer {token}"}
+    return headers
+
+
+def moto_signed_token(stack, **claims) -> str:
+    """A token signed with the stand-in pool's own key, with claims of our choosing."""
+    from joserfc import jwk, jwt
+    from moto.utilities.utils import load_resource
+
+    key = jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+    now = int(time.time())
+    pool = stack.env["COGNITO_USER_POOL_ID"]
+    body = {
+        "iss": f"https://cognito-idp.{stack.env['AWS_REGION']}.amazonaws.com/{pool}",
+        "aud": stack.env["COGNITO_CLIENT_ID"], "sub": "forged-sub", "token_use": "id",
+        "iat": now, "exp": now + 600, "cognito:groups": ["supervisor"], "custom:agency_id": "inspektorat",
+    }
+    body.update(claims)
+    return jwt.encode({"kid": "dummy", "alg": "RS256"}, body, key)

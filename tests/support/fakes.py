@@ -73,6 +73,9 @@ class FakePhotoStore:
     def public_url(self, photo: PhotoRef) -> str:
         return f"https://photos.example/{photo.public_key}?signed"
 
+    def original_url(self, photo: PhotoRef) -> str:
+        return f"https://photos.example/{photo.original_key}?signed"
+
 
 @dataclass
 class FakePublisher:
@@ -97,3 +100,94 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class FakeCaseQueries:
+    """The list indexes, computed from the fake repository's items (same keys as DynamoDB)."""
+
+    def __init__(self, repository: FakeCaseRepository):
+        self.repository = repository
+        self.requests = 0
+
+    def list_page(self, index, partition, *, limit=50, cursor=None, sort_before=None, sort_between=None,
+                  filters=None, newest_first=False):
+        from chalicelib.adapters.case_indexes import INDEXES
+        from chalicelib.adapters.case_queries import Page
+
+        self.requests += 1
+        pk, sk = INDEXES[index]
+        with self.repository._lock:
+            items = [copy.deepcopy(item) for item in self.repository.items.values() if item.get(pk) == partition]
+        items.sort(key=lambda item: item[sk], reverse=newest_first)
+        if sort_before is not None:
+            items = [item for item in items if item[sk] <= sort_before]
+        if sort_between is not None:
+            items = [item for item in items if sort_between[0] <= item[sk] <= sort_between[1]]
+        start = int(cursor or 0)
+        window = items[start:start + limit]
+        if filters:
+            window = [item for item in window if all(item["card"].get(k) == v for k, v in filters.items())]
+        following = start + limit
+        return Page(window, str(following) if following < len(items) else None)
+
+    def due_codes(self, partition, now, page_size=200):
+        from chalicelib.domain.clock import to_utc_text
+
+        page = self.list_page("due", partition, limit=10_000, sort_before=f"{to_utc_text(now)}#~")
+        return [item["due_sk"].rsplit("#", 1)[1] for item in page.items]
+
+    def all_items(self, index, partition, max_pages=10, **kwargs):
+        kwargs.pop("limit", None)
+        return self.list_page(index, partition, limit=10_000, **kwargs).items
+
+
+class FakeRoutingStore:
+    def __init__(self, edits=None):
+        self.table_name = f"fake-{id(self)}"
+        self._edits = list(edits or [])
+
+    def edits(self):
+        return list(self._edits)
+
+
+class FakeMetricsStore:
+    """Agency-day counters with the same exactly-once rule as MetricsStore."""
+
+    def __init__(self):
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def apply(self, contribution, event_id):
+        from chalicelib.adapters.metrics_store import month_of
+
+        key = (f"METRICS#{month_of(contribution.day)}", f"{contribution.agency_id}#{contribution.day[8:10]}")
+        item = self.items.setdefault(key, {"PK": key[0], "SK": key[1], "applied": set()})
+        if event_id in item["applied"]:
+            return False
+        item["applied"].add(event_id)
+        for name, value in contribution.counters.items():
+            item[name] = item.get(name, 0) + value
+        return True
+
+    def month(self, month):
+        return [copy.deepcopy(item) for (pk, _), item in sorted(self.items.items()) if pk == f"METRICS#{month}"]
+
+    def put_carry(self, month, agency_id, open_count, overdue):
+        key = (f"METRICS#{month}", f"{agency_id}#00")
+        self.items[key] = {"PK": key[0], "SK": key[1], "open_start": open_count, "overdue_start": overdue}
+
+
+@dataclass
+class FakeNotificationStore:
+    entries: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, inbox, event_id, occurred_at, entry, now):
+        if not any(i == inbox and e == event_id for i, e, _ in self.entries):
+            self.entries.append((inbox, event_id, entry))
+
+
+@dataclass
+class FakeMailer:
+    sent: list[tuple[list[str], str, str]] = field(default_factory=list)
+
+    def send(self, to, subject, body):
+        self.sent.append((to, subject, body))
