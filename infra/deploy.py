@@ -48,7 +48,7 @@ LOG_RETENTION_DAYS = 30
 
 # app_environment() entries that only make sense against the local stand-in.
 LOCAL_ONLY_VARIABLES = {"CRM_STAGE", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
-                        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+                        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "COGNITO_JWKS_URL"}
 
 
 class DeployError(RuntimeError):
@@ -197,7 +197,7 @@ def checked_functions(functions_spec: dict[str, Any], functions: dict[str, Any])
 
 def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[str, Any]) -> dict[str, Any]:
     """What `chalice package --merge-template` adds: the infra stack and the wiring to it."""
-    from chalice.app import DynamoDBEventConfig
+    from chalice.app import DynamoDBEventConfig, SQSEventConfig
     from chalice.utils import to_cfn_resource_name
 
     template = infra_template(stage, functions)
@@ -224,6 +224,10 @@ def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[
                 "Properties": {"Stream": {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
                                if source.stream_arn.startswith("arn:aws:dynamodb") else source.stream_arn,
                                **_stream_failure(functions_spec[function], resolve)}}}
+        if isinstance(source, SQSEventConfig):
+            # Our queue workers answer with batchItemFailures: only failed messages return to the queue.
+            properties["Events"] = {to_cfn_resource_name(f"{function}-sqs-event-source"): {
+                "Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}}
         overlay["Resources"][logical] = {"Properties": properties, "DependsOn": [f"{logical}LogGroup"]}
     return overlay
 
@@ -302,9 +306,15 @@ def deploy_infra(stage: str, functions: dict[str, Any], parameters: dict[str, st
 
 
 def configure_stream_failures(stage: str, functions_spec: dict[str, Any], outputs: dict[str, str],
-                              session: Any) -> None:
-    """chalice deploy cannot set a stream handler's retries and on-failure destination: set them."""
+                              session: Any, queue_functions: tuple[str, ...] = ()) -> None:
+    """chalice deploy cannot set a stream handler's retries and on-failure destination, nor
+    partial batch responses for queue handlers: set them."""
     lambda_client = session.client("lambda")
+    for function in queue_functions:
+        name = iam.lambda_name(function, stage, APP_NAME)
+        for mapping in lambda_client.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
+            lambda_client.update_event_source_mapping(UUID=mapping["UUID"],
+                                                      FunctionResponseTypes=["ReportBatchItemFailures"])
     for function, spec in functions_spec.items():
         stream = spec.get("stream")
         if not stream:
@@ -361,8 +371,11 @@ def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) 
             break
         base_url = deployed  # first deploy: now the API's URL is known; set it and deploy again
 
-    print("3/3 stream retries and on-failure destinations", flush=True)
-    configure_stream_failures(stage, {f: spec[f] for f in functions}, outputs, session)
+    from chalice.app import SQSEventConfig
+
+    print("3/3 stream retries and on-failure destinations; partial batch responses for queues", flush=True)
+    queue_functions = tuple(f for f, source in functions.items() if isinstance(source, SQSEventConfig))
+    configure_stream_failures(stage, {f: spec[f] for f in functions}, outputs, session, queue_functions)
     print(f"\nDeployed {APP_NAME} stage {stage}: {deployed_api_url(stage)}/health")
 
 

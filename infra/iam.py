@@ -215,6 +215,8 @@ def app_functions(app_module: Any) -> dict[str, Any]:
         functions[source.name] = source
     for pure in getattr(app, "pure_lambda_functions", []):
         functions[pure.name] = pure
+    for authorizer in getattr(app, "builtin_auth_handlers", []):
+        functions[authorizer.name] = authorizer  # a custom authorizer is a Lambda function of its own
     return functions
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib import cloudwatch
 from chalicelib.adapters import reference_data
 from chalicelib.adapters.case_indexes import due_partitions
 from chalicelib.adapters.case_queries import CaseQueries
@@ -48,5 +49,9 @@ def sweep(*, cases: CaseRepository, queries: CaseQueries, clock: Clock) -> Sweep
                 result.changed += 1
             except ConcurrentUpdate:
                 result.skipped += 1
+                continue
+            for milestone in done:
+                if milestone.endswith(".breach"):  # the CloudWatch alarm watches these
+                    cloudwatch.count("SlaBreaches", agency_id=case.agency_id or "triage")
     log.info("sla sweep", extra={"due": result.due, "changed": result.changed, "skipped": result.skipped})
     return result

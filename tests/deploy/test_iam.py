@@ -155,9 +155,9 @@ def test_a_new_call_without_a_policy_fails_with_a_clear_message(tmp_path):
     package.mkdir(parents=True)
     (package / "case_repository.py").write_text(
         "from chalicelib.adapters import aws\n\n"
-        "def touch():\n    aws.client('dynamodb').update_item(TableName='t', Key={})\n"
+        "def touch():\n    aws.client('dynamodb').delete_table(TableName='t')\n"
     )
     calls = iam.aws_calls(tmp_path / "chalicelib")
     with pytest.raises(AssertionError, match=r"api_handler: chalicelib/adapters/case_repository.py:4 "
-                                             r"dynamodb.UpdateItem needs dynamodb:UpdateItem"):
+                                             r"dynamodb.DeleteTable needs dynamodb:DeleteTable"):
         test_every_call_is_allowed_by_the_policy_of_each_function_that_makes_it(calls)

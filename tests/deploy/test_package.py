@@ -131,3 +131,18 @@ def test_prod_protects_its_data():
         assert resources[name]["DeletionPolicy"] == "Retain", name
     assert resources["CasesTable"]["Properties"]["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
     assert resources["OfficerUserPool"]["Properties"]["DeletionProtection"]["Fn::If"][1] == "ACTIVE"
+
+
+@pytest.mark.slow
+def test_queue_workers_report_partial_batch_failures(packaged):
+    """Every SQS-fed function answers with batchItemFailures; without ReportBatchItemFailures
+    Lambda would treat a partly failed batch as done and the failed messages would be lost."""
+    _, _, template = packaged
+    sqs_events = [
+        (name, event) for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        for event in (resource["Properties"].get("Events") or {}).values() if event.get("Type") == "SQS"
+    ]
+    assert {name for name, _ in sqs_events} >= {"CaseFollowups", "AgencyMetrics", "OfficerNotifications"}
+    for name, event in sqs_events:
+        assert event["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"], name

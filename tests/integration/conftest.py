@@ -140,7 +140,7 @@ def officers(stack):
         email = f"{name}.{suffix}@example.com"
         demo.create_user(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_USER_POOL_ID"], email,
                          role, agency)
-        token = demo.sign_in(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_CLIENT_ID"], email)
+        token = demo.sign_in(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_APP_CLIENT_ID"], email)
         headers[name] = {"Authorization": f"Bearer {token}"}
     return headers
 
@@ -155,7 +155,7 @@ def moto_signed_token(stack, **claims) -> str:
     pool = stack.env["COGNITO_USER_POOL_ID"]
     body = {
         "iss": f"https://cognito-idp.{stack.env['AWS_REGION']}.amazonaws.com/{pool}",
-        "aud": stack.env["COGNITO_CLIENT_ID"], "sub": "forged-sub", "token_use": "id",
+        "aud": stack.env["COGNITO_APP_CLIENT_ID"], "sub": "forged-sub", "token_use": "id",
         "iat": now, "exp": now + 600, "cognito:groups": ["supervisor"], "custom:agency_id": "inspektorat",
     }
     body.update(claims)

@@ -28,7 +28,8 @@ def test_officer_user_pool_client_and_groups(stack, aws):
     client = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=stack.env["COGNITO_APP_CLIENT_ID"])
     client = client["UserPoolClient"]
     assert "ClientSecret" not in client
-    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+                                                "ALLOW_REFRESH_TOKEN_AUTH"}
     assert "custom:agency_id" not in client.get("WriteAttributes", [])
 
 

@@ -1,12 +1,12 @@
 import json
 
-from chalicelib import config, metrics
+from chalicelib import cloudwatch, config
 
 
 def test_count_writes_one_emf_line_the_sla_alarm_can_read(capsys, monkeypatch):
     monkeypatch.setenv("CRM_STAGE", "prod")
     config.reset()
-    metrics.count("SlaBreaches", agency_id="dinas-bina-marga")
+    cloudwatch.count("SlaBreaches", agency_id="dinas-bina-marga")
     line = json.loads(capsys.readouterr().out)
     definition = line["_aws"]["CloudWatchMetrics"][0]
     assert definition["Namespace"] == "CRM/prod"

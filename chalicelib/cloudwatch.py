@@ -4,9 +4,9 @@ Lambda ships stdout to CloudWatch Logs, which turns each EMF line into a
 metric: no PutMetricData call, so no IAM permission and no latency. Namespace
 ``CRM/<stage>``. The SLA alarm in infra/template.yaml watches ``SlaBreaches``:
 
-    from chalicelib import metrics
-    metrics.count("SlaBreaches")                     # the total the alarm watches
-    metrics.count("SlaBreaches", agency_id="dinas-x")  # also per agency
+    from chalicelib import cloudwatch
+    cloudwatch.count("SlaBreaches")                     # the total the alarm watches
+    cloudwatch.count("SlaBreaches", agency_id="dinas-x")  # also per agency
 
 Every distinct dimension value is a separate custom metric ($0.30/month
 each), so use few (agencies, channels); never a tracking code or anything
