@@ -7,7 +7,7 @@ PORT ?= 8000
 LOCAL_AWS_PORT ?= 4566
 export PORT LOCAL_AWS_PORT
 
-.PHONY: run test lint venv clean deploy package
+.PHONY: run test lint venv clean bench deploy package
 
 ## run: the whole system locally (moto AWS stand-in, API, demo data, event runner)
 run: venv
@@ -26,6 +26,10 @@ deploy: venv
 ## package: one CloudFormation (SAM) template + deployment.zip for pipelines, offline. STAGE=dev|prod
 package: venv
 	$(PY) -m infra.deploy package --stage $(STAGE) --out build/package-$(STAGE)-out
+
+## bench: every benchmark, one table (ratios against floors measured in the same run); updates bench/RESULTS.md
+bench: venv
+	$(PY) -m bench.run
 
 lint: venv
 	$(PY) -m ruff check .

@@ -94,11 +94,6 @@ def _wait_for_http(url: str, process: subprocess.Popen, what: str, timeout: floa
     raise StartupFailed(f"{what} did not answer at {url} within {timeout:.0f} s")
 
 
-def _chalice_executable() -> str:
-    candidate = Path(sys.executable).parent / "chalice"
-    return str(candidate) if candidate.exists() else "chalice"
-
-
 def start(
     api_port: int = 8000,
     aws_port: int = 4566,
@@ -134,7 +129,7 @@ def start(
         stack.env = env
 
         api = subprocess.Popen(
-            [_chalice_executable(), "local", "--host", "127.0.0.1", "--port", str(api_port),
+            [sys.executable, "-m", "infra.local.chalice_local", "local", "--host", "127.0.0.1", "--port", str(api_port),
              "--stage", "local", "--no-autoreload"],
             cwd=ROOT, env=env, **child_output,
         )

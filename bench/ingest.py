@@ -1,0 +1,153 @@
+"""Ingest throughput, status-read latency and the webhook function's memory.
+
+Lambda scales by running more processes, one request at a time each, so the
+concurrency here is processes: each runs the real Chalice app the way Lambda
+calls it (an API Gateway proxy event into ``app.app``), i.e. size and content
+checks, HMAC signature, JSON and pydantic validation, tracking code, one
+conditional PutItem. The floor is a raw boto3 PutItem loop of an item of the
+same size from the same number of processes, against the same moto server.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+from bench.common import Row, api_gateway_event, partner_body, percentile, signed_headers
+
+PROCESSES = 2  # one per core: more would measure CPU contention on the shared machine, not the code
+BLOCK = 20
+BLOCKS = 8
+READS = 400
+
+
+def _lambda_context():
+    class Context:
+        aws_request_id = "bench"
+        function_name = "crm-bench"
+        memory_limit_in_mb = 256
+
+        def get_remaining_time_in_millis(self):
+            return 29_000
+
+    return Context()
+
+
+def _peak_rss_mb() -> float:
+    """This process's high-water RSS (VmHWM; ru_maxrss would include the parent's before exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _worker(args):
+    """Alternate blocks of webhooks (the real app, as Lambda calls it) and raw PutItems
+    of a same-size item, so both meet the same load; return the time spent on each."""
+    env, worker, blocks, item = args
+    from bench.common import use_environment
+
+    use_environment(env)
+    import app
+    from chalicelib.adapters import aws
+
+    client = aws.client("dynamodb")
+    context = _lambda_context()
+    spent = {"webhook": 0.0, "raw": 0.0}
+    for block in range(blocks):
+        start = time.perf_counter()
+        for n in range(BLOCK):
+            body = partner_body(f"BENCH-INGEST-{worker}-{block}-{n}-{time.time_ns()}")
+            event = api_gateway_event("POST", "/webhooks/jaki", body, signed_headers(body),
+                                      path_parameters={"channel": "jaki"}, resource="/webhooks/{channel}")
+            response = app.app(event, context)
+            if response["statusCode"] != 201:
+                raise RuntimeError(f"webhook answered {response['statusCode']}: {response['body'][:200]}")
+        spent["webhook"] += time.perf_counter() - start
+        start = time.perf_counter()
+        for n in range(BLOCK):
+            fresh = dict(item)
+            fresh["PK"] = {"S": f"BENCH#{worker}#{block}#{n}#{time.time_ns()}"}
+            client.put_item(TableName=env["CASES_TABLE"], Item=fresh,
+                            ConditionExpression="attribute_not_exists(PK)")
+        spent["raw"] += time.perf_counter() - start
+    return spent, _peak_rss_mb()
+
+
+def sample_item() -> dict:
+    """A stored case item of the size a webhook writes."""
+    import json
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters.case_repository import case_to_item, serialize
+    from chalicelib.domain.case import Case
+    from chalicelib.domain.channels import Channel
+    from chalicelib.domain.report import build_report
+
+    document = json.loads(partner_body("BENCH-SAMPLE"))
+    report = build_report(channel=Channel.JAKI, message_id=document["report_id"], category=document["category"],
+                          description=document["description"], location=document["location"],
+                          reporter={k: v for k, v in document["reporter"].items() if k != "anonymous"})
+    case = Case.open(report, "4N50G-7M7G1-2X63", datetime.now(UTC))
+    return serialize(case_to_item(case, 1, case.pull_events()))
+
+
+def run(stand_in) -> list[Row]:
+    import json
+
+    item = sample_item()
+    item_bytes = len(json.dumps(item))
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(PROCESSES) as pool:
+        pool.map(_worker, [(stand_in.env, w, 1, item) for w in range(PROCESSES)])  # warm up
+        results = pool.map(_worker, [(stand_in.env, w, BLOCKS, item) for w in range(PROCESSES)])
+    operations = PROCESSES * BLOCKS * BLOCK
+    webhook_time = sum(spent["webhook"] for spent, _ in results) / PROCESSES
+    raw_time = sum(spent["raw"] for spent, _ in results) / PROCESSES
+    hooks, floor = operations / webhook_time, operations / raw_time
+    ratio = hooks / floor
+    peak_mb = max(peak for _, peak in results)
+    return [
+        Row("ingest throughput (webhooks/s)", f"{hooks:.0f}/s", f"{floor:.0f}/s raw PutItem", ratio, ">= 0.8",
+            ratio >= 0.8, f"{PROCESSES} processes, {operations} of each, interleaved; item ~{item_bytes} B"),
+        Row("webhook function peak RSS", f"{peak_mb:.0f} MB", "256 MB Lambda", peak_mb / 256, "fits in 256 MB",
+            peak_mb < 256, "VmHWM of a worker process after its webhooks"),
+        *status_latency(stand_in),
+    ]
+
+
+def status_latency(stand_in) -> list[Row]:
+    """GET /status/{code} through the app vs a raw GetItem of the same item, same server, one process."""
+    import json
+
+    import app
+    from chalicelib.adapters import aws
+
+    context = _lambda_context()
+    body = partner_body(f"BENCH-STATUS-{time.time_ns()}")
+    created = app.app(api_gateway_event("POST", "/webhooks/jaki", body, signed_headers(body),
+                                        path_parameters={"channel": "jaki"}, resource="/webhooks/{channel}"), context)
+    code = json.loads(created["body"])["tracking_code"]
+    client = aws.client("dynamodb")
+    key = {"PK": {"S": f"CASE#{code}"}, "SK": {"S": "CASE"}}
+    event = api_gateway_event("GET", f"/status/{code}", None, {}, path_parameters={"tracking_code": code},
+                              resource="/status/{tracking_code}")
+    app_times, raw_times = [], []
+    for _ in range(20):  # warm up
+        app.app(event, context)
+        client.get_item(TableName=stand_in.env["CASES_TABLE"], Key=key, ConsistentRead=True)
+    for _ in range(READS):
+        start = time.perf_counter()
+        response = app.app(event, context)
+        app_times.append(time.perf_counter() - start)
+        assert response["statusCode"] == 200
+        start = time.perf_counter()
+        client.get_item(TableName=stand_in.env["CASES_TABLE"], Key=key, ConsistentRead=True)
+        raw_times.append(time.perf_counter() - start)
+    rows = []
+    for label, fraction in (("p50", 0.5), ("p99", 0.99)):
+        mine, floor = percentile(app_times, fraction), percentile(raw_times, fraction)
+        rows.append(Row(f"status read latency {label}", f"{mine * 1000:.2f} ms", f"{floor * 1000:.2f} ms raw GetItem",
+                        mine / floor, "<= 1.3", mine / floor <= 1.3, f"{READS} interleaved reads"))
+    return rows

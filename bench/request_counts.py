@@ -1,0 +1,120 @@
+"""DynamoDB requests per operation, counted with a botocore event hook on the
+app's own client while the real app (in-process, Chalice's test client) serves
+each request against the moto server. The "floor" of a count is the target."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections import Counter
+
+from bench.common import Row, partner_body, signed_headers
+
+
+class Calls:
+    def __init__(self):
+        self.names: list[str] = []
+
+    def __call__(self, model, **_):
+        self.names.append(model.name)
+
+    def take(self) -> list[str]:
+        names, self.names = self.names, []
+        return names
+
+
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+def _row(name: str, calls: list[str], target: int, note: str = "", writes_only: bool = False) -> Row:
+    """``writes_only``: the target counts the conditional write; the read the rules need is shown too."""
+    summary = ", ".join(f"{count} {op}" for op, count in sorted(Counter(calls).items())) or "none"
+    counted = [call for call in calls if call in WRITES] if writes_only else calls
+    label = "write" if writes_only else "request"
+    return Row(f"DynamoDB requests: {name}", f"{len(calls)} ({summary})", f"{target} {label}",
+               len(counted) / target, f"== {target} {label}", len(counted) <= target, note)
+
+
+def run(stand_in) -> list[Row]:
+    from chalice.test import Client
+
+    import app
+    from chalicelib.adapters import aws
+    from chalicelib.bootstrap import services
+    from chalicelib.services.routing import route_case
+    from infra.local import demo
+    from tests.support.images import jpeg_with_metadata
+
+    calls = Calls()
+    aws.client("dynamodb").meta.events.register("before-call.dynamodb", calls)
+    rows = []
+    region = stand_in.env["AWS_REGION"]
+    with Client(app.app, stage_name="local") as client:
+        def webhook(report_id):
+            body = partner_body(report_id)
+            return client.http.post("/webhooks/jaki", body=body, headers=signed_headers(body))
+
+        calls.take()
+        first = webhook("BENCH-COUNT-1")
+        rows.append(_row("accepted webhook", calls.take(), 1))
+        webhook("BENCH-COUNT-1")
+        rows.append(_row("duplicate delivery", calls.take(), 1))
+        code = json.loads(first.body)["tracking_code"]
+        client.http.get(f"/status/{code}")
+        rows.append(_row("public status read", calls.take(), 1, "strongly consistent GetItem"))
+
+        app_services = services()
+        codes = [code]
+        for n in range(2, 61):
+            codes.append(json.loads(webhook(f"BENCH-COUNT-{n}").body)["tracking_code"])
+        for each in codes:
+            route_case(each, cases=app_services.cases, queries=app_services.queries, rules=app_services.routing,
+                       clock=app_services.clock)
+        users = {}
+        for name, role, agency in (("lh", "agency_officer", "dinas-lh"), ("sudin", "agency_officer", "sudin-lh-jakpus"),
+                                   ("biro", "bureau_verifier", "biro-pemerintahan")):
+            email = f"bench.{name}.{time.time_ns()}@example.com"
+            demo.create_user(stand_in.endpoint, region, stand_in.env["COGNITO_USER_POOL_ID"], email, role, agency)
+            token = demo.sign_in(stand_in.endpoint, region, stand_in.env["COGNITO_APP_CLIENT_ID"], email)
+            users[name] = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+        calls.take()
+        page = client.http.get("/officer/queue?view=agency&agency_id=dinas-lh&limit=50", headers=users["lh"])
+        assert len(json.loads(page.body)["items"]) == 50, page.body[:300]
+        rows.append(_row("officer queue page of 50", calls.take(), 1, "one Query on queue-index"))
+
+        def act(who, path, body):
+            response = client.http.post(f"/officer/cases/{code}/{path}", headers=users[who], body=json.dumps(body))
+            assert response.status_code == 200, response.body[:300]
+            return calls.take()
+
+        calls.take()
+        photo = base64.b64encode(jpeg_with_metadata(64, 48)).decode()
+        for label, who, path, body in (
+            ("delegate", "lh", "delegate", {"agency_id": "sudin-lh-jakpus"}),
+            ("submit plan", "sudin", "plan", {"text": "Angkut besok"}),
+            ("verify plan", "biro", "plan/verify", {}),
+            ("post progress", "sudin", "progress", {"percent": 50, "text": "Separuh"}),
+            ("resolve", "sudin", "resolve", {"note": "Bersih", "photo_base64": photo}),
+        ):
+            rows.append(_row(f"lifecycle action: {label}", act(who, path, body), 1,
+                             "the conditional write, plus the read the rules need", writes_only=True))
+        client.http.post(f"/status/{code}/feedback", body=json.dumps({"rating": 5}),
+                         headers={"Content-Type": "application/json"})
+        rows.append(_row("reporter feedback", calls.take(), 1, "the conditional write, plus one read",
+                         writes_only=True))
+
+        calls.take()
+        client.http.get("/metrics/agencies")
+        small = calls.take()
+        for n in range(61, 161):
+            webhook(f"BENCH-COUNT-{n}")
+        calls.take()
+        client.http.get("/metrics/agencies")
+        large = calls.take()
+        rows.append(Row("DynamoDB requests: metrics dashboard", f"{len(large)} at 160 cases",
+                        f"{len(small)} at 60 cases", len(large) / max(1, len(small)), "constant (ratio 1)",
+                        len(large) == len(small), "one Query per month partition in the period"))
+    aws.client("dynamodb").meta.events.unregister("before-call.dynamodb", calls)
+    return rows
