@@ -6,11 +6,14 @@ Everything with logic lives in chalicelib/ (see its package docstring).
 from chalice import Chalice
 
 from chalicelib import config
-from chalicelib.api import admin, auth, health, metrics, officer, status, webhooks
+from chalicelib.api import admin, auth, health, metrics, officer, report_form, status, webhooks
 from chalicelib.api.http import correlation_middleware
 
 app = Chalice(app_name="crm")
 app.register_middleware(correlation_middleware, "http")
+# The report form uploads photos: API Gateway must pass multipart bodies as
+# binary (base64), which Chalice decodes into raw_body.
+app.api.binary_types.append("multipart/form-data")
 
 app.register_blueprint(health.bp)
 app.register_blueprint(webhooks.bp)
@@ -19,6 +22,7 @@ app.register_blueprint(auth.bp)
 app.register_blueprint(officer.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(metrics.bp)
+app.register_blueprint(report_form.bp)
 
 
 @app.on_dynamodb_record(stream_arn=config.CASES_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
@@ -51,6 +55,30 @@ def officer_notifications(event):
     from chalicelib.workers.notifications import handle_batch
 
     return handle_batch(event)
+
+
+@app.on_sqs_message(queue=config.REPLIES_QUEUE, batch_size=10)
+def send_replies(event):
+    """Replies to reporters on their channel: relayed events and notices."""
+    from chalicelib.workers.replies import send_replies as send
+
+    return send(event)
+
+
+@app.on_sqs_message(queue=config.MEDIA_QUEUE, batch_size=5)
+def fetch_linked_media(event):
+    """Photos providers only link to, fetched after the webhook answered."""
+    from chalicelib.workers.media import fetch_media
+
+    return fetch_media(event)
+
+
+@app.on_sqs_message(queue=config.INBOUND_EMAIL_QUEUE, batch_size=5)
+def receive_email(event):
+    """E-mail to dki@jakarta.go.id: SES stores it raw in S3, S3 notifies this queue."""
+    from chalicelib.workers.email_intake import receive_notifications
+
+    return receive_notifications(event)
 
 
 @app.schedule("rate(5 minutes)")

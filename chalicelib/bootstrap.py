@@ -19,6 +19,7 @@ from chalicelib.adapters.metrics_store import MetricsStore
 from chalicelib.adapters.notification_store import NotificationStore
 from chalicelib.adapters.photo_store import PhotoStore, S3PhotoStore
 from chalicelib.adapters.routing_store import RoutingStore
+from chalicelib.adapters.sender_state import DynamoSenderRepository, SenderRepository
 from chalicelib.adapters.uploads import Uploads
 from chalicelib.config import ConfigurationError, Settings, settings
 from chalicelib.domain.clock import Clock, system_clock
@@ -38,6 +39,41 @@ class Services:
     uploads: Uploads
     mailer: SesMailer | None = None
     verifier: TokenVerifier | None = None
+    senders: SenderRepository | None = None
+    notices: Any = None  # NoticeQueue; None: built from REPLIES_QUEUE_URL on first use
+    replies: Any = None  # ReplyLedger
+    outbound: Any = None  # callable: ReplyHandle -> ReplySender (tests swap in fakes)
+    media: Any = None  # callable: MediaLink, Case -> bytes
+
+    def notice_queue(self) -> Any:
+        if self.notices is not None:
+            return self.notices
+        if not self.settings.replies_queue_url:
+            raise ConfigurationError("REPLIES_QUEUE_URL is not set")
+        from chalicelib.adapters.queues import SqsNoticeQueue
+
+        return SqsNoticeQueue(self.settings.replies_queue_url)
+
+    def reply_ledger(self) -> Any:
+        if self.replies is not None:
+            return self.replies
+        from chalicelib.adapters.reply_ledger import DynamoReplyLedger
+
+        return DynamoReplyLedger(self.settings.cases_table)
+
+    def reply_sender(self, handle: Any) -> Any:
+        if self.outbound is not None:
+            return self.outbound(handle)
+        from chalicelib.adapters.outbound import sender_for
+
+        return sender_for(handle, self.settings)
+
+    def fetch_media(self, link: Any, case: Any) -> bytes:
+        if self.media is not None:
+            return self.media(link, case)
+        from chalicelib.adapters.outbound import fetch_media
+
+        return fetch_media(link, case.channel, self.settings)
 
     def event_publisher(self) -> EventPublisher:
         if self.events is None:
@@ -70,6 +106,7 @@ def _build() -> Services:
         uploads=Uploads(config.photos_bucket),
         mailer=SesMailer(config.notify_from_email) if config.notify_from_email else None,
         verifier=TokenVerifier(cognito) if cognito else None,
+        senders=DynamoSenderRepository(config.cases_table),
     )
 
 

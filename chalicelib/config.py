@@ -28,6 +28,14 @@ DEV_SECRETS = {
     "JAKI_WEBHOOK_SECRET": "dev-jaki-secret",
     "QLUE_WEBHOOK_SECRET": "dev-qlue-secret",
     "TRACKING_CODE_KEY": "dev-tracking-code-key-not-for-production",
+    # Provider credentials (README "Connecting channels"); fakes for make run/tests.
+    "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
+    "TWILIO_AUTH_TOKEN": "dev-twilio-auth-token",
+    "META_APP_SECRET": "dev-meta-app-secret",
+    "META_VERIFY_TOKEN": "dev-meta-verify-token",
+    "META_ACCESS_TOKEN": "dev-meta-access-token",
+    "X_CONSUMER_SECRET": "dev-x-consumer-secret",
+    "X_ACCESS_TOKEN": "dev-x-access-token",
 }
 
 
@@ -47,6 +55,14 @@ class Settings:
     webhook_max_skew_seconds: int
     cognito: CognitoSettings | None = None
     notify_from_email: str | None = None
+    replies_queue_url: str | None = None
+    twilio_api_base_url: str = "https://api.twilio.com"
+    meta_graph_base_url: str = "https://graph.facebook.com"
+    meta_graph_version: str = "v21.0"
+    x_api_base_url: str = "https://api.x.com"
+    email_from_address: str = "dki@jakarta.go.id"
+    inbound_email_bucket: str | None = None
+    provider_timeout_seconds: int = 10
 
     @property
     def is_local(self) -> bool:
@@ -128,7 +144,19 @@ def settings() -> Settings:
         webhook_max_skew_seconds=_int("WEBHOOK_MAX_SKEW_SECONDS", 300),
         cognito=_cognito(region),
         notify_from_email=os.environ.get("NOTIFY_FROM_EMAIL") or None,
+        replies_queue_url=os.environ.get("REPLIES_QUEUE_URL") or None,
+        twilio_api_base_url=_url("TWILIO_API_BASE_URL", "https://api.twilio.com"),
+        meta_graph_base_url=_url("META_GRAPH_BASE_URL", "https://graph.facebook.com"),
+        meta_graph_version=os.environ.get("META_GRAPH_API_VERSION") or "v21.0",
+        x_api_base_url=_url("X_API_BASE_URL", "https://api.x.com"),
+        email_from_address=os.environ.get("EMAIL_FROM_ADDRESS") or "dki@jakarta.go.id",
+        inbound_email_bucket=os.environ.get("INBOUND_EMAIL_BUCKET") or None,
+        provider_timeout_seconds=_int("PROVIDER_TIMEOUT_SECONDS", 10),
     )
+
+
+def _url(name: str, default: str) -> str:
+    return (os.environ.get(name) or default).rstrip("/")
 
 
 def reset() -> None:
@@ -151,3 +179,6 @@ _STAGE = os.environ.get("CRM_STAGE", "local")
 FOLLOWUPS_QUEUE = os.environ.get("FOLLOWUPS_QUEUE", f"crm-{_STAGE}-followups")
 METRICS_QUEUE = os.environ.get("METRICS_QUEUE", f"crm-{_STAGE}-metrics")
 NOTIFICATIONS_QUEUE = os.environ.get("NOTIFICATIONS_QUEUE", f"crm-{_STAGE}-officer-notifications")
+REPLIES_QUEUE = os.environ.get("REPLIES_QUEUE", f"crm-{_STAGE}-replies")
+MEDIA_QUEUE = os.environ.get("MEDIA_QUEUE", f"crm-{_STAGE}-media")
+INBOUND_EMAIL_QUEUE = os.environ.get("INBOUND_EMAIL_QUEUE", f"crm-{_STAGE}-inbound-email")

@@ -224,12 +224,30 @@ def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[
                 "Properties": {"Stream": {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
                                if source.stream_arn.startswith("arn:aws:dynamodb") else source.stream_arn,
                                **_stream_failure(functions_spec[function], resolve)}}}
+        depends = [f"{logical}LogGroup"]
         if isinstance(source, SQSEventConfig):
             # Our queue workers answer with batchItemFailures: only failed messages return to the queue.
-            properties["Events"] = {to_cfn_resource_name(f"{function}-sqs-event-source"): {
-                "Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}}
-        overlay["Resources"][logical] = {"Properties": properties, "DependsOn": [f"{logical}LogGroup"]}
+            # The app names its queues at import (crm-local-... without the stack's env): point the
+            # function at the stage's queue (Chalice writes Queue as Fn::Sub; the merge replaces it).
+            queue, suffix = _queue_resource(template, source.queue)
+            properties["Events"] = {to_cfn_resource_name(f"{function}-sqs-event-source"): {"Properties": {
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "Queue": {"Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:"
+                                     f"crm-${{Stage}}-{suffix}"}}}}
+            depends.append(queue)
+        overlay["Resources"][logical] = {"Properties": properties, "DependsOn": depends}
     return overlay
+
+
+def _queue_resource(template: dict[str, Any], queue_name: str) -> tuple[str, str]:
+    """The logical id of the queue an @app.on_sqs_message handler reads (named crm-<stage>-<suffix>)."""
+    suffix = queue_name.split("-", 2)[-1] if queue_name.startswith("crm-") else queue_name
+    for logical, resource in template["Resources"].items():
+        name = (resource.get("Properties") or {}).get("QueueName")
+        if resource["Type"] == "AWS::SQS::Queue" and name in ({"Fn::Sub": f"crm-${{Stage}}-{suffix}"},
+                                                               f"crm-${{Stage}}-{suffix}"):
+            return logical, suffix
+    raise DeployError(f"no queue crm-<stage>-{suffix} in infra/template.yaml for an @app.on_sqs_message handler")
 
 
 def _stream_failure(spec: dict[str, Any], resolve: Any) -> dict[str, Any]:

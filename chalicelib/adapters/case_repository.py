@@ -31,6 +31,7 @@ from chalicelib.domain.clock import parse_instant, to_utc_text
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.lifecycle import CaseStatus
+from chalicelib.domain.messages import MediaLink, ReplyHandle
 from chalicelib.domain.report import GeoPoint, ReporterContact
 from chalicelib.domain.sla import SlaClock
 
@@ -222,6 +223,10 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent]) -> dict[st
             "comment": case.feedback.comment,
             "at": to_utc_text(case.feedback.at),
         } if case.feedback else None,
+        # Private, like reporter: how to answer on the reporter's channel.
+        "reply_handle": case.reply_handle.model_dump(mode="json", exclude_none=True) if case.reply_handle else None,
+        "pending_media": [link.model_dump(exclude_none=True) for link in case.pending_media] or None,
+        "added_messages": list(case.added_messages) or None,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
     item.update(index_attributes(case, version))
@@ -287,6 +292,9 @@ def item_to_case(item: dict[str, Any]) -> Case:
             for entry in item.get("history", [])
         ],
         version=int(item.get("version", 0)),
+        reply_handle=ReplyHandle.model_validate(item["reply_handle"]) if item.get("reply_handle") else None,
+        pending_media=[MediaLink.model_validate(link) for link in item.get("pending_media", [])],
+        added_messages=list(item.get("added_messages", [])),
     )
 
 

@@ -1,9 +1,13 @@
-"""POST /webhooks/{channel}: reports from providers, one adapter per channel.
+"""/webhooks/{channel}: reports from providers, one adapter per channel.
 
-Order of checks, cheapest and safest first: known channel (404), body size
-(413), content type (415), signature (401), then parsing (400/422). Nothing
-is parsed before the signature is checked, and nothing is stored unless all
-of it passed.
+POST, in order of checks, cheapest and safest first: known channel (404),
+body size (413), content type (415), signature (401), then parsing (400/422).
+Nothing is parsed before the signature is checked, and nothing is stored
+unless all of it passed. A delivery with no report in it (receipts, echoes)
+gets 200 and stores nothing.
+
+GET is the provider's subscription check (Meta's hub.challenge, X's CRC);
+channels without one answer 405.
 """
 
 from __future__ import annotations
@@ -15,28 +19,56 @@ from chalicelib.api.http import ApiError, handles_errors, read_body, reply_respo
 bp = Blueprint(__name__)
 
 
-@bp.route("/webhooks/{channel}", methods=["POST"], content_types=["*/*"])
-@handles_errors
-def receive(channel):
-    from chalicelib.bootstrap import services
+def _inbound(channel: str, body: bytes, clock):
     from chalicelib.channels.base import InboundRequest
-    from chalicelib.channels.registry import adapter_for
-    from chalicelib.services.intake import submit_report
 
-    adapter = adapter_for(channel)
-    if adapter is None:
-        raise ApiError(404, "unknown_channel", f"There is no webhook for channel {channel!r}.")
     request = bp.current_request
-    body = read_body(request, adapter.content_types)
-    app = services()
-    inbound = InboundRequest(
+    return InboundRequest(
         method=request.method,
         path=f"/webhooks/{channel}",
         headers={name.lower(): value for name, value in request.headers.items()},
         query=dict(request.query_params or {}),
         body=body,
-        received_at=app.clock(),
+        received_at=clock(),
     )
+
+
+def _adapter(channel: str):
+    from chalicelib.channels.registry import adapter_for
+
+    adapter = adapter_for(channel)
+    if adapter is None:
+        raise ApiError(404, "unknown_channel", f"There is no webhook for channel {channel!r}.")
+    return adapter
+
+
+@bp.route("/webhooks/{channel}", methods=["GET"])
+@handles_errors
+def handshake(channel):
+    from chalicelib.bootstrap import services
+
+    adapter = _adapter(channel)
+    check = getattr(adapter, "handshake", None)
+    if check is None:
+        raise ApiError(405, "method_not_allowed", f"The {channel} webhook takes POST only.")
+    app = services()
+    return reply_response(check(_inbound(channel, b"", app.clock), app.settings))
+
+
+@bp.route("/webhooks/{channel}", methods=["POST"], content_types=["*/*"])
+@handles_errors
+def receive(channel):
+    from chalicelib.bootstrap import services
+    from chalicelib.channels.base import inline_replies
+    from chalicelib.channels.registry import concrete
+    from chalicelib.services.intake import submit_report
+    from chalicelib.services.notices import send_notices
+
+    adapter = _adapter(channel)
+    body = read_body(bp.current_request, adapter.content_types)
+    app = services()
+    inbound = _inbound(channel, body, app.clock)
+    adapter = concrete(adapter, inbound)
     adapter.verify(inbound, app.settings)
     receipts = [
         submit_report(
@@ -45,7 +77,10 @@ def receive(channel):
             photos=app.photos,
             clock=app.clock,
             code_key=app.settings.tracking_code_key,
+            senders=app.senders,
         )
         for report in adapter.parse(inbound)
     ]
+    if not inline_replies(adapter):
+        send_notices(receipts, app.notice_queue)
     return reply_response(adapter.reply(receipts, app.settings))

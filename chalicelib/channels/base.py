@@ -1,7 +1,11 @@
-"""What every channel adapter is: verify, parse, reply.
+"""What every channel adapter is: verify, parse, reply (and maybe a handshake).
 
-    route -> adapter.verify(request) -> adapter.parse(request) -> intake service
-          -> adapter.reply(receipts)
+    POST route -> adapter.verify(request) -> adapter.parse(request) -> intake service
+               -> adapter.reply(receipts)
+    GET route  -> adapter.handshake(request)   (Meta hub.challenge, X CRC; optional)
+
+A delivery that carries no report (read receipts, echoes of our own messages,
+the city's own posts) parses to no reports and is answered 200, nothing stored.
 
 An adapter sees the raw request (bytes, headers, query) exactly once and
 returns domain reports; it never touches storage. Its errors say which HTTP
@@ -72,6 +76,13 @@ class MalformedPayload(WebhookRejected):
     code = "malformed_payload"
 
 
+class HandshakeRejected(WebhookRejected):
+    """A subscription handshake with the wrong verify token (Meta answers 403)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class ChannelAdapter(Protocol):
     channel: Channel
     content_types: tuple[str, ...]  # accepted for POST, e.g. ("application/json",)
@@ -84,3 +95,17 @@ class ChannelAdapter(Protocol):
 
     def reply(self, receipts: list[Receipt], settings: Settings) -> Reply:
         """The answer the provider expects, carrying the tracking code(s)."""
+
+
+class HandshakeAdapter(Protocol):
+    """Adapters whose provider checks the endpoint with a GET first."""
+
+    def handshake(self, request: InboundRequest, settings: Settings) -> Reply:
+        """The answer to the provider's GET check; raise HandshakeRejected if it is not genuine."""
+
+
+def inline_replies(adapter: object) -> bool:
+    """True when the adapter's webhook response itself carries the reply to the
+    reporter (TwiML, the partner's JSON, the web page); otherwise notices that
+    change no case (status answers, rate limits) go out through the reply queue."""
+    return bool(getattr(adapter, "inline_replies", False))

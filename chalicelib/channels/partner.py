@@ -94,6 +94,7 @@ class PartnerReport(BaseModel):
 
 class PartnerAdapter:
     content_types = ("application/json",)
+    inline_replies = True
 
     def __init__(self, channel: Channel, secret_name: str):
         self.channel = channel
@@ -134,6 +135,8 @@ class PartnerAdapter:
                 photos=_decode_photos(wire.photos),
                 reported_at=wire.created_at,
                 language="en" if (wire.language or "").lower().startswith("en") else "id",
+                # Status changes go back to the partner's callback URL, keyed by its report id.
+                reply_handle={"channel": self.channel, "kind": "partner", "address": wire.report_id},
             )
         ]
 

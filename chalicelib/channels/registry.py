@@ -1,7 +1,9 @@
-"""Which adapter serves POST /webhooks/{channel}.
+"""Which adapter serves /webhooks/{channel}.
 
 Desk channels (kelurahan, kecamatan, ...) are not here: intake officers enter
-those through the officer API, not through a provider webhook.
+those through the officer API, not through a provider webhook. E-mail arrives
+through SES and S3 (workers/email_intake.py) and the Balai Warga website posts
+to /report and /reports (api/report_form.py), not to a webhook.
 """
 
 from __future__ import annotations
@@ -10,21 +12,37 @@ from functools import cache
 
 from chalicelib.domain.channels import Channel
 
-from .base import ChannelAdapter
+from .base import ChannelAdapter, InboundRequest
 
 
 @cache
 def _adapters() -> dict[str, ChannelAdapter]:
+    from .governor import GovernorSocialAdapter
+    from .meta_page import MetaPageAdapter
     from .partner import PartnerAdapter
+    from .twilio_sms import TwilioAdapter
+    from .whatsapp import WhatsAppAdapter
+    from .x import XAdapter
 
     return {
         Channel.JAKI.value: PartnerAdapter(Channel.JAKI, "JAKI_WEBHOOK_SECRET"),
         Channel.QLUE.value: PartnerAdapter(Channel.QLUE, "QLUE_WEBHOOK_SECRET"),
+        Channel.SMS_1708.value: TwilioAdapter(Channel.SMS_1708),
+        Channel.WHATSAPP.value: WhatsAppAdapter(),
+        Channel.FACEBOOK.value: MetaPageAdapter(Channel.FACEBOOK, "FACEBOOK_PAGE_ID"),
+        Channel.GOVERNOR_SOCIAL.value: GovernorSocialAdapter(),
+        Channel.X.value: XAdapter(Channel.X, "X_USER_ID"),
     }
 
 
 def adapter_for(channel: str) -> ChannelAdapter | None:
     return _adapters().get(channel)
+
+
+def concrete(adapter: ChannelAdapter, request: InboundRequest) -> ChannelAdapter:
+    """A channel that takes two providers' formats picks one per request."""
+    pick = getattr(adapter, "for_request", None)
+    return pick(request) if pick else adapter
 
 
 def webhook_channels() -> tuple[str, ...]:

@@ -39,16 +39,20 @@ from .events import (
     DuplicateAbsorbed,
     DuplicatesFound,
     FeedbackGiven,
+    PhotoAdded,
+    PhotoPending,
     PlanReturned,
     PlanSubmitted,
     PlanVerified,
     ProgressPosted,
+    ReporterAdded,
     SlaBreached,
     SlaReminder,
     TriageNeeded,
 )
-from .lifecycle import Action, CaseStatus, transition
-from .report import GeoPoint, IncomingReport, ReporterContact
+from .lifecycle import Action, CaseStatus, is_open, transition
+from .messages import MAX_ADDITIONS, MediaLink, ReplyHandle
+from .report import MAX_PHOTOS, GeoPoint, IncomingReport, ReporterContact
 from .sla import SlaClock, SlaPolicy
 
 REJECTION_REASONS = ("out_of_scope", "emergency", "spam")
@@ -168,6 +172,12 @@ class Case:
     photos: list[PhotoRef] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     version: int = 0  # 0: never stored; every stored change adds one
+    # How to answer the reporter on their channel; private like ``reporter``.
+    reply_handle: ReplyHandle | None = None
+    # Linked photos not fetched yet (private: provider URLs and media ids).
+    pending_media: list[MediaLink] = field(default_factory=list)
+    # Source keys of later messages that were added to this case (idempotency).
+    added_messages: list[str] = field(default_factory=list)
     pending_events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     # --- intake -------------------------------------------------------------------
@@ -198,9 +208,70 @@ class Case:
             reported_at=report.reported_at,
             photos=list(photos or []),
             sla=SlaClock.start(now, policy or SlaPolicy()),
+            reply_handle=report.reply_handle,
+            pending_media=list(report.media),
         )
         case.record(CaseReceived(occurred_at=now, channel=report.channel.value, category=report.category))
+        if case.pending_media:
+            case.record(PhotoPending(occurred_at=now, count=len(case.pending_media)))
         return case
+
+    # --- the reporter's later messages -------------------------------------------
+
+    def has_message(self, key: str | None) -> bool:
+        return bool(key) and (key == self.source_key or key in self.added_messages)
+
+    def accepts_additions(self) -> bool:
+        return is_open(self.status) and len(self.added_messages) < MAX_ADDITIONS
+
+    def add_from_reporter(
+        self, report: IncomingReport, now: datetime, photos: list[PhotoRef] | None = None, text: str | None = None
+    ) -> list[str]:
+        """Add a later message of the reporter (photo, place, text) to this open case.
+
+        ``text`` is the message's own words (None when it only carried media).
+        Returns what was added; raises ReporterAdded unless nothing was.
+        """
+        key = source_key(report.channel, report.message_id)
+        added: list[str] = []
+        if text:
+            self.description = f"{self.description}\n{text}"[:5000]
+            added.append("text")
+        room = MAX_PHOTOS - len(self.photos) - len(self.pending_media)
+        new_photos = list(photos or [])[: max(room, 0)]
+        new_media = list(report.media)[: max(room - len(new_photos), 0)]
+        if new_photos or new_media:
+            self.photos.extend(new_photos)
+            self.pending_media.extend(new_media)
+            added.append("photo")
+        if report.location and report.location != self.location:
+            self.location = report.location
+            added.append("location")
+        if key:
+            self.added_messages.append(key)
+        if added:
+            self.record(ReporterAdded(occurred_at=now, added=added))
+        if new_media:
+            self.record(PhotoPending(occurred_at=now, count=len(new_media)))
+        if not added:
+            self.updated_at = max(self.updated_at, now)
+        return added
+
+    def attach_fetched_photos(self, fetched: list[tuple[MediaLink, PhotoRef | None]], now: datetime) -> int:
+        """Fetched media leave ``pending_media``; the usable ones become photos."""
+        done = [link for link, _ in fetched]
+        self.pending_media = [link for link in self.pending_media if link not in done]
+        photos = [photo for _, photo in fetched if photo is not None]
+        self.photos.extend(photos)
+        if photos:
+            self.record(PhotoAdded(occurred_at=now, count=len(photos)))
+        else:
+            self.updated_at = max(self.updated_at, now)
+        return len(photos)
+
+    def next_photo_id(self, offset: int = 0) -> str:
+        numbers = [int(p.id[1:]) for p in self.photos if p.id[1:].isdigit()]
+        return f"p{max(numbers, default=0) + 1 + offset}"
 
     def record(self, event: DomainEvent) -> None:
         """Raise an event: it goes to the outbox and the history (public ones to the timeline)."""

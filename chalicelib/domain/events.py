@@ -228,13 +228,34 @@ class CaseEscalated(DomainEvent):
     days_open: int
 
 
+@_event("case.reporter_added")
+class ReporterAdded(DomainEvent):
+    """The reporter sent more (a photo, a place, text) to their open case (laporan dilengkapi)."""
+
+    added: list[str]  # "text", "photo", "location"
+
+
+@_event("case.photo_pending")
+class PhotoPending(DomainEvent):
+    """Photos the provider only linked to are being fetched (foto sedang diambil)."""
+
+    count: int
+
+
+@_event("case.photo_added")
+class PhotoAdded(DomainEvent):
+    """Fetched photos were cleaned and attached to the case."""
+
+    count: int
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.type: cls
     for cls in (
         CaseReceived, CaseAssigned, TriageNeeded, CaseDelegated, CaseTransferred, CollaboratorAdded,
         PlanSubmitted, PlanVerified, PlanReturned, ProgressPosted, CommentAdded, CaseResolved,
         CaseReopened, FeedbackGiven, CaseClosed, CaseRejected, CaseMerged, DuplicateAbsorbed,
-        DuplicatesFound, SlaReminder, SlaBreached, CaseEscalated,
+        DuplicatesFound, SlaReminder, SlaBreached, CaseEscalated, ReporterAdded, PhotoPending, PhotoAdded,
     )
 }
 

@@ -25,6 +25,7 @@ from pydantic import (
 from . import categories
 from .channels import Channel
 from .errors import InvalidReport
+from .messages import MediaLink, ReplyHandle
 
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -110,6 +111,14 @@ class IncomingReport(BaseModel):
     photos: list[PhotoUpload] = Field(default_factory=list, max_length=MAX_PHOTOS)
     reported_at: datetime | None = None
     language: Literal["id", "en"] = "id"
+    # How to answer on the reporter's channel; kept for anonymous reporters too.
+    reply_handle: ReplyHandle | None = None
+    # Photos the provider only links to (fetched after the webhook answered).
+    media: list[MediaLink] = Field(default_factory=list, max_length=MAX_PHOTOS)
+    # Messaging channels: later messages from the sender may add to this case.
+    conversational: bool = False
+    # False when the message had no words of its own (the description is a placeholder).
+    has_text: bool = True
 
     @field_validator("category")
     @classmethod

@@ -101,4 +101,152 @@ def timeline_text(event_type: str, data: dict[str, Any], language: str) -> str:
         primary = data.get("primary", "")
         return pick((f"Digabung dengan laporan {primary} tentang masalah yang sama.",
                      f"Merged with report {primary} about the same problem."), language)
+    if event_type == "case.reporter_added":
+        return pick(
+            (f"Pelapor menambahkan {_added(data, 'id')}.", f"The reporter added {_added(data, 'en')}."), language
+        )
+    if event_type == "case.photo_pending":
+        count = int(data.get("count", 1))
+        return pick(
+            (f"{count} foto sedang diambil dari penyedia layanan.",
+             f"{count} photo(s) being fetched from the provider."),
+            language,
+        )
+    if event_type == "case.photo_added":
+        count = int(data.get("count", 1))
+        return pick((f"{count} foto ditambahkan.", f"{count} photo(s) added."), language)
     return pick(("Pembaruan laporan.", "Report updated."), language)
+
+
+_ADDED_NAMES = {
+    "text": ("keterangan", "a description"),
+    "photo": ("foto", "a photo"),
+    "location": ("lokasi", "a location"),
+}
+
+
+def _added(data: dict[str, Any], language: str) -> str:
+    names = [pick(_ADDED_NAMES[item], language) for item in data.get("added", []) if item in _ADDED_NAMES]
+    if not names:
+        return pick(("informasi", "information"), language)
+    joiner = " dan " if language == "id" else " and "
+    return ", ".join(names[:-1]) + joiner + names[-1] if len(names) > 1 else names[0]
+
+
+# --- replies to the reporter, on their channel -----------------------------------------
+# Short enough for one or two SMS. {code} is the tracking code, {url} its status page.
+
+_REPLIES: dict[str, tuple[str, str]] = {
+    "received": (
+        "Terima kasih, laporan Anda sudah kami terima. Kode laporan: {code}. Pantau statusnya di {url}",
+        "Thank you, we have received your report. Tracking code: {code}. Follow it at {url}",
+    ),
+    "received_repeat": (
+        "Laporan ini sudah kami terima sebelumnya. Kode laporan: {code}. {url}",
+        "We already have this report. Tracking code: {code}. {url}",
+    ),
+    "added": (
+        "Tambahan Anda ({added}) sudah dimasukkan ke laporan {code}. {url}",
+        "We added your {added} to report {code}. {url}",
+    ),
+    "assigned": (
+        "Laporan {code} sudah diteruskan ke instansi yang berwenang{agency}. {url}",
+        "Report {code} has been passed to the responsible agency{agency}. {url}",
+    ),
+    "transferred": (
+        "Laporan {code} dialihkan ke instansi lain{agency}. {url}",
+        "Report {code} was transferred to another agency{agency}. {url}",
+    ),
+    "progress": (
+        "Laporan {code} sedang ditangani{percent}. {url}",
+        "Report {code} is being worked on{percent}. {url}",
+    ),
+    "resolved": (
+        "Laporan {code} selesai ditangani. Foto penyelesaian: {photo}",
+        "Report {code} has been resolved. Completion photo: {photo}",
+    ),
+    "closed": ("Laporan {code} ditutup. Terima kasih atas laporan Anda.", "Report {code} is closed. Thank you."),
+    "rejected": (
+        "Laporan {code} tidak dapat ditindaklanjuti. Alasannya dapat dilihat di {url}",
+        "Report {code} cannot be followed up. See why at {url}",
+    ),
+    "merged": (
+        "Laporan {code} digabung dengan laporan lain tentang masalah yang sama. {url}",
+        "Report {code} was merged with another report of the same problem. {url}",
+    ),
+    "reopened": ("Laporan {code} dibuka kembali dan ditangani lagi. {url}", "Report {code} was reopened. {url}"),
+    "updated": ("Status laporan {code}: {status}. {url}", "Status of report {code}: {status}. {url}"),
+    # Notices that answer a message without changing a case.
+    "status": (
+        "Status laporan {code}: {status} (diperbarui {updated}). {url}",
+        "Status of report {code}: {status} (updated {updated}). {url}",
+    ),
+    "unknown_code": (
+        "Kode laporan {code} tidak kami temukan. Periksa kembali kodenya.",
+        "We could not find report {code}. Please check the code.",
+    ),
+    "rate_limited": (
+        "Mohon maaf, Anda sudah mengirim lebih dari {limit} laporan dalam satu jam. "
+        "Silakan kirim lagi nanti; laporan yang sudah masuk tetap kami tangani.",
+        "Sorry, you have sent more than {limit} reports in one hour. Please try again later; "
+        "the reports we already have are being handled.",
+    ),
+    "full": (
+        "Laporan {code} sudah menerima banyak tambahan. Kirim laporan baru setelah 30 menit. {url}",
+        "Report {code} has received many additions already. Send a new report after 30 minutes. {url}",
+    ),
+}
+
+# Which reply an event type gets: exact types first, then words in the type,
+# so lifecycle events named later ("case.assigned", "case.progress_posted"...)
+# find their text. Types that match nothing get no message.
+_EXACT_REPLY = {"case.received": "received", "case.reporter_added": "added"}
+_SILENT = frozenset({"case.photo_pending", "case.photo_added"})
+_REPLY_WORDS = (
+    ("transfer", "transferred"),
+    ("delegat", "transferred"),
+    ("assign", "assigned"),
+    ("progress", "progress"),
+    ("resolv", "resolved"),
+    ("reopen", "reopened"),
+    ("clos", "closed"),
+    ("reject", "rejected"),
+    ("merg", "merged"),
+)
+
+
+def reply_key(event_type: str) -> str | None:
+    """Which reply text an event type gets; None: the reporter is not messaged."""
+    if event_type in _SILENT:
+        return None
+    if event_type in _EXACT_REPLY:
+        return _EXACT_REPLY[event_type]
+    for word, key in _REPLY_WORDS:
+        if word in event_type:
+            return key
+    return None
+
+
+def reply_text(key: str, language: str, **values: Any) -> str:
+    """A reply to the reporter; missing values render as nothing."""
+    percent = values.get("percent")
+    agency = values.get("agency")
+    values = {
+        "code": "",
+        "url": "",
+        "status": "",
+        "updated": "",
+        "limit": "",
+        **values,
+        "percent": (f" ({percent}%)" if language == "en" else f" ({percent}% selesai)") if percent else "",
+        "agency": f" ({agency})" if agency else "",
+        "added": _added({"added": values.get("added") or []}, language),
+    }
+    values.setdefault("photo", values["url"])
+    if not values.get("photo"):
+        values["photo"] = values["url"]
+    return pick(_REPLIES[key], language).format(**values).strip()
+
+
+def status_notice(status: CaseStatus, language: str) -> str:
+    return status_label(status, language)

@@ -2,6 +2,15 @@
 
     report -> clean photos -> tracking code -> photos to S3 -> Case.open -> one PutItem
 
+Messages from individual senders (SMS, WhatsApp, Messenger, X, e-mail) first
+pass the sender's state (one UpdateItem, see adapters/sender_state.py):
+
+* a message that is only a tracking code is a status question: answered, no case;
+* more than MAX_REPORTS_PER_HOUR in a clock hour: a polite notice, no case;
+* on messaging channels, a message within CONVERSATION_MINUTES of the sender
+  opening a case adds to that case (CaseRepository.save, version-conditioned)
+  instead of opening another.
+
 The tracking code of a provider message is derived from its id with a server
 key, so a retry (even five at once) computes the same code and its write fails
 the condition: the sender gets the first case's code back and no second case
@@ -11,15 +20,23 @@ the write, nothing points at them and a retry writes the same keys again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from chalicelib.adapters.case_repository import Added, AlreadyStored, CaseRepository, CodeTaken
 from chalicelib.adapters.images import CleanImage, UnreadableImage, clean
 from chalicelib.adapters.photo_store import PhotoStore
+from chalicelib.adapters.sender_state import SenderRepository, SenderState, sender_key
 from chalicelib.domain import tracking
-from chalicelib.domain.case import Case, PhotoRef
+from chalicelib.domain.case import Case, PhotoRef, source_key
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import InvalidReport
+from chalicelib.domain.errors import ConcurrentUpdate, InvalidReport
+from chalicelib.domain.messages import (
+    CONVERSATION_MINUTES,
+    MAX_REPORTS_PER_HOUR,
+    PER_SENDER_CHANNELS,
+    tracking_code_query,
+)
 from chalicelib.domain.report import IncomingReport
 from chalicelib.logs import get_logger
 
@@ -30,11 +47,29 @@ log = get_logger("intake")
 MAX_CODE_ATTEMPTS = 4
 
 
+# What happened to a message (Receipt.outcome).
+CREATED, REPEATED, ADDED, STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL = (
+    "created", "repeated", "added", "status", "unknown_code", "rate_limited", "full",
+)
+# Outcomes that change no case: the sender is answered with a notice.
+NOTICE_OUTCOMES = frozenset({STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL})
+SAVE_ATTEMPTS = 3
+
+
 @dataclass(frozen=True)
 class Receipt:
-    tracking_code: str
+    tracking_code: str | None
     created: bool  # False: this delivery repeats a report already taken in
-    case: Case
+    case: Case | None
+    outcome: str = CREATED
+    language: str = "id"
+    added: list[str] = field(default_factory=list)  # what an ADDED message brought
+    notify: bool = True  # False: a notice we already sent (repeated rate-limit hits)
+    sender: str | None = None  # keyed hash of the sender, to answer notices
+
+    @property
+    def needs_notice(self) -> bool:
+        return self.outcome in NOTICE_OUTCOMES and self.notify
 
 
 def submit_report(
@@ -44,9 +79,19 @@ def submit_report(
     photos: PhotoStore,
     clock: Clock,
     code_key: bytes,
+    senders: SenderRepository | None = None,
 ) -> Receipt:
-    now = clock()
-    cleaned = _clean_photos(report)
+    cleaned = _clean_photos(report)  # every check before anything is written
+    if senders is not None and report.reply_handle is not None and report.channel in PER_SENDER_CHANNELS:
+        return _from_sender(report, cleaned, cases=cases, photos=photos, clock=clock, code_key=code_key,
+                            senders=senders)
+    return _open_case(report, cleaned, cases=cases, photos=photos, now=clock(), code_key=code_key)
+
+
+def _open_case(
+    report: IncomingReport, cleaned: list[CleanImage], *, cases: CaseRepository, photos: PhotoStore, now,
+    code_key: bytes,
+) -> Receipt:
     for attempt in range(MAX_CODE_ATTEMPTS):
         if report.message_id:
             code = tracking.derive_code(code_key, report.channel.value, report.message_id, attempt)
@@ -56,16 +101,106 @@ def submit_report(
         outcome = cases.add(Case.open(report, code, now, stored_photos))
         if isinstance(outcome, Added):
             log.info("case opened", extra={"tracking_code": code, "channel": report.channel.value})
-            return Receipt(code, True, outcome.case)
+            return Receipt(code, True, outcome.case, CREATED, report.language)
         if isinstance(outcome, AlreadyStored):
             log.info(
                 "repeated delivery",
                 extra={"tracking_code": outcome.case.tracking_code, "channel": report.channel.value},
             )
-            return Receipt(outcome.case.tracking_code, False, outcome.case)
+            return Receipt(outcome.case.tracking_code, False, outcome.case, REPEATED, outcome.case.language)
         assert isinstance(outcome, CodeTaken)
         log.warning("tracking code collision, trying the next", extra={"attempt": attempt})
     raise RuntimeError("no free tracking code after several attempts")
+
+
+def _from_sender(
+    report: IncomingReport,
+    cleaned: list[CleanImage],
+    *,
+    cases: CaseRepository,
+    photos: PhotoStore,
+    clock: Clock,
+    code_key: bytes,
+    senders: SenderRepository,
+) -> Receipt:
+    now = clock()
+    handle = report.reply_handle
+    assert handle is not None
+    key = sender_key(code_key, handle)
+    channel = report.channel.value
+
+    asked = tracking_code_query(report.description) if report.has_text and not (report.media or cleaned) else None
+    if asked:
+        state = senders.count(key, now, handle)
+        if state.count > MAX_REPORTS_PER_HOUR:
+            return _rate_limited(report, state, key)
+        case = cases.get(asked)
+        log.info("status question", extra={"tracking_code": asked, "channel": channel, "found": case is not None})
+        return Receipt(asked, False, case, STATUS if case else UNKNOWN_CODE, report.language, sender=key)
+
+    if not report.conversational or not report.message_id:
+        state = senders.count(key, now, handle)
+        if state.count > MAX_REPORTS_PER_HOUR:
+            return _rate_limited(report, state, key)
+        return _open_case(report, cleaned, cases=cases, photos=photos, now=now, code_key=code_key)
+
+    # Messaging: claim the sender's conversation for this message's case, or
+    # learn which open case it belongs to (one UpdateItem either way).
+    code = tracking.derive_code(code_key, channel, report.message_id)
+    until = now + timedelta(minutes=CONVERSATION_MINUTES)
+    claim = senders.claim(key, code, now, until, handle)
+    for _ in range(SAVE_ATTEMPTS):
+        if claim.claimed:
+            if claim.state.count > MAX_REPORTS_PER_HOUR:
+                return _rate_limited(report, claim.state, key)
+            return _open_case(report, cleaned, cases=cases, photos=photos, now=now, code_key=code_key)
+        open_code = claim.state.open_at(now)
+        case = cases.get(open_code) if open_code else None
+        if case is None:
+            # The conversation points at a case that was never stored (its
+            # message failed, or a tiny race): take the window over.
+            claim = senders.claim(key, code, now, until, handle, stale=claim.state.open_case)
+            continue
+        return add_to_case(report, cleaned, case, cases=cases, photos=photos, now=now, sender=key)
+    raise ConcurrentUpdate(None)
+
+
+def add_to_case(
+    report: IncomingReport, cleaned: list[CleanImage], case: Case, *, cases: CaseRepository, photos: PhotoStore,
+    now, sender: str | None,
+) -> Receipt:
+    """Add a later message to an open case (version-conditioned save, retried on a race)."""
+    message_key = source_key(report.channel, report.message_id)
+    for attempt in range(SAVE_ATTEMPTS):
+        if attempt:
+            reloaded = cases.get(case.tracking_code)
+            assert reloaded is not None
+            case = reloaded
+        if case.has_message(message_key):
+            return Receipt(case.tracking_code, False, case, ADDED, case.language, notify=False, sender=sender)
+        if not case.accepts_additions():
+            log.info("case takes no more additions", extra={"tracking_code": case.tracking_code})
+            return Receipt(case.tracking_code, False, case, FULL, case.language, sender=sender)
+        stored = [
+            photos.store(case.tracking_code, case.next_photo_id(index), "report", image)
+            for index, image in enumerate(cleaned)
+        ]
+        added = case.add_from_reporter(report, now, stored, text=report.description if report.has_text else None)
+        try:
+            cases.save(case)
+        except ConcurrentUpdate:
+            continue
+        log.info("message added to open case",
+                 extra={"tracking_code": case.tracking_code, "channel": report.channel.value, "added": added})
+        return Receipt(case.tracking_code, False, case, ADDED, case.language, added=added, sender=sender)
+    raise ConcurrentUpdate(None)
+
+
+def _rate_limited(report: IncomingReport, state: SenderState, key: str) -> Receipt:
+    first = state.count == MAX_REPORTS_PER_HOUR + 1
+    log.warning("sender over the hourly limit; no case opened",
+                extra={"channel": report.channel.value, "count": state.count, "sender": key[:12]})
+    return Receipt(None, False, None, RATE_LIMITED, report.language, notify=first, sender=key)
 
 
 def _clean_photos(report: IncomingReport) -> list[CleanImage]:

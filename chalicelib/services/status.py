@@ -77,6 +77,8 @@ def public_view(case: Case, language: str, base_url: str) -> dict[str, Any]:
             }
             for photo in case.photos
         ],
+        # Photos the reporter sent through a provider link, not fetched yet.
+        "photos_pending": len(case.pending_media),
         "timeline": [
             {
                 "at": to_jakarta_text(entry.at),

@@ -45,10 +45,13 @@ class Stack:
     runner: Any = None
     demo_cases: list[dict[str, str]] = field(default_factory=list)
     demo_users: list[tuple[str, str, str | None]] = field(default_factory=list)
+    provider_sink: Any = None
 
     def stop(self) -> None:
         if self.runner is not None:
             self.runner.stop()
+        if self.provider_sink is not None:
+            self.provider_sink.stop()
         for process in reversed(self.processes):
             if process.poll() is None:
                 process.terminate()
@@ -120,10 +123,19 @@ def start(
         _wait_for_http(f"{endpoint}/moto-api/", aws, "the local AWS stand-in")
 
         outputs = provision(endpoint, stage="local", region=DEFAULT_REGION)
+        provider_urls = {}
+        if not (extra_env or {}).get("TWILIO_API_BASE_URL"):
+            from infra.local.provider_sink import ProviderSink
+
+            stack.provider_sink = ProviderSink(output or sys.stdout).start()
+            provider_urls = {name: stack.provider_sink.url
+                             for name in ("TWILIO_API_BASE_URL", "META_GRAPH_BASE_URL", "X_API_BASE_URL")
+                             if not os.environ.get(name)}
         env = {
             **os.environ,
             **app_environment(outputs, endpoint),
             "PUBLIC_BASE_URL": api_url,
+            **provider_urls,
             **(extra_env or {}),
         }
         stack.env = env
@@ -185,11 +197,16 @@ def banner(stack: Stack) -> str:
         f"  Partner webhooks    {stack.api_url}/webhooks/jaki   {stack.api_url}/webhooks/qlue",
         f"  Officer API         {stack.api_url}/officer/queue   (Cognito ID token as Bearer)",
         f"  Agency metrics      {stack.api_url}/metrics/agencies",
+        f"  Provider webhooks   {stack.api_url}/webhooks/{{sms_1708,whatsapp,facebook,governor_social,x}}",
+        f"  Report form         {stack.api_url}/report",
+        f"  Inbound e-mail      s3://{stack.env.get('INBOUND_EMAIL_BUCKET')}/inbound/<message id>",
         f"  Local AWS (moto)    {stack.aws_endpoint}",
         "",
         "Demo credentials (development defaults, valid only with CRM_STAGE=local):",
         f"  JAKI_WEBHOOK_SECRET = {stack.env.get('JAKI_WEBHOOK_SECRET') or DEV_SECRETS['JAKI_WEBHOOK_SECRET']}",
         f"  QLUE_WEBHOOK_SECRET = {stack.env.get('QLUE_WEBHOOK_SECRET') or DEV_SECRETS['QLUE_WEBHOOK_SECRET']}",
+        *(f"  {name} = {stack.env.get(name) or DEV_SECRETS[name]}"
+          for name in ("TWILIO_AUTH_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN", "X_CONSUMER_SECRET")),
         "",
     ]
     if stack.demo_users:
@@ -197,6 +214,9 @@ def banner(stack: Stack) -> str:
         for email, role, agency in stack.demo_users:
             lines.append(f"  {email:<32} {role:<16} {agency or '-'}")
         lines.append("")
+    if stack.provider_sink is not None:
+        lines += [f"Replies to Twilio/Meta/X go to a local stand-in ({stack.provider_sink.url}) and are printed here.",
+                  ""]
     if stack.demo_cases:
         lines.append("Demo cases:")
         for case in stack.demo_cases:

@@ -156,6 +156,10 @@ class QueueSource(Source):
         if not messages:
             return 0
         records = [record for message in messages for record in self.wrap(message)]
+        if not records:  # e.g. S3's s3:TestEvent on subscribing: nothing for the handler
+            for message in messages:
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            return len(messages)
         failed = self.runner.invoke(self, {"Records": records})
         if failed is None:
             failed_ids: set[str] = set()

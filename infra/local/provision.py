@@ -119,9 +119,25 @@ def _bucket_lifecycle(properties: dict[str, Any], physical_id: str, client: Call
     client("s3").put_bucket_lifecycle_configuration(Bucket=physical_id, LifecycleConfiguration={"Rules": rules})
 
 
+def _bucket_notifications(properties: dict[str, Any], physical_id: str, client: Callable[[str], Any]) -> None:
+    notifications = properties.get("NotificationConfiguration")
+    if not notifications:
+        return
+    queues = []
+    for spec in notifications.get("QueueConfigurations", []):
+        queue: dict[str, Any] = {"QueueArn": spec["Queue"], "Events": [spec["Event"]]}
+        rules = (spec.get("Filter") or {}).get("S3Key", {}).get("Rules")
+        if rules:
+            queue["Filter"] = {"Key": {"FilterRules": rules}}
+        queues.append(queue)
+    client("s3").put_bucket_notification_configuration(
+        Bucket=physical_id, NotificationConfiguration={"QueueConfigurations": queues})
+
+
 _GAP_FILLERS: dict[str, list[Callable[[dict[str, Any], str, Callable[[str], Any]], None]]] = {
     "AWS::DynamoDB::Table": [_table_ttl],
-    "AWS::S3::Bucket": [_bucket_public_access_block, _bucket_versioning, _bucket_cors, _bucket_lifecycle],
+    "AWS::S3::Bucket": [_bucket_public_access_block, _bucket_versioning, _bucket_cors, _bucket_lifecycle,
+                        _bucket_notifications],
 }
 
 
@@ -205,6 +221,11 @@ def app_environment(outputs: dict[str, str], endpoint: str, region: str = DEFAUL
         "FOLLOWUPS_QUEUE": outputs["FollowupsQueueName"],
         "METRICS_QUEUE": outputs["MetricsQueueName"],
         "NOTIFICATIONS_QUEUE": outputs["NotificationsQueueName"],
+        "REPLIES_QUEUE": outputs["RepliesQueueName"],
+        "REPLIES_QUEUE_URL": outputs["RepliesQueueUrl"],
+        "MEDIA_QUEUE": outputs["MediaQueueName"],
+        "INBOUND_EMAIL_BUCKET": outputs["InboundEmailBucketName"],
+        "INBOUND_EMAIL_QUEUE": outputs["InboundEmailQueueName"],
     }
 
 

@@ -36,9 +36,8 @@ NOT_NEEDED_LOCALLY = {
     "AWS::SQS::QueuePolicy": "moto does not enforce resource policies",
     "AWS::SNS::TopicPolicy": "moto does not enforce resource policies",
     "AWS::S3::BucketPolicy": "moto does not enforce resource policies",
-    "AWS::SES::ReceiptRuleSet": "no SMTP locally: tests post the SES notification directly",
-    "AWS::SES::ReceiptRule": "no SMTP locally: tests post the SES notification directly",
-    "AWS::SES::EmailIdentity": "no SMTP locally",
+    "AWS::SES::ReceiptRuleSet": "no SMTP locally: tests and make run put the raw message into the inbound bucket",
+    "AWS::SES::ReceiptRule": "no SMTP locally: tests and make run put the raw message into the inbound bucket",
     "AWS::Scheduler::Schedule": "the local event runner fires the app's schedules",
     "AWS::Lambda::EventInvokeConfig": "no Lambda runtime locally: the event runner calls handlers",
 }
@@ -285,10 +284,22 @@ def _subscription(properties: dict[str, Any], client: Callable[[str], Any], lid:
     return {"Ref": arn}
 
 
+def _email_identity(properties: dict[str, Any], client: Callable[[str], Any], lid: str) -> dict[str, str]:
+    """Replies by e-mail: moto's SES, like SES, sends only from verified identities."""
+    identity = properties["EmailIdentity"]
+    ses = client("ses")
+    if "@" in identity:
+        ses.verify_email_identity(EmailAddress=identity)
+    else:
+        ses.verify_domain_identity(Domain=identity)
+    return {"Ref": identity}
+
+
 _CREATORS: dict[str, Callable[[dict[str, Any], Callable[[str], Any], str], dict[str, str]]] = {
     "AWS::Cognito::UserPool": _user_pool,
     "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Cognito::UserPoolGroup": _user_pool_group,
     "AWS::SecretsManager::Secret": _secret,
     "AWS::SNS::Subscription": _subscription,
+    "AWS::SES::EmailIdentity": _email_identity,
 }

@@ -107,6 +107,12 @@ def test_functions_are_wired_to_the_infra_resources(packaged):
     assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
     assert "RelayDeadLetterQueue" in json.dumps(event["Properties"]["DestinationConfig"])
     assert event["Properties"]["MaximumRetryAttempts"] >= 1
+    for function, queue in (("SendReplies", "RepliesQueue"), ("FetchLinkedMedia", "MediaQueue"),
+                            ("ReceiveEmail", "InboundEmailQueue")):
+        (event,) = resources[function]["Properties"]["Events"].values()
+        assert event["Type"] == "SQS" and queue in resources[function]["DependsOn"]
+        name = resources[queue]["Properties"]["QueueName"]["Fn::Sub"]
+        assert event["Properties"]["Queue"]["Fn::Sub"].endswith(f":{name}")
     for logical in ("APIHandler", "RelayCaseEvents"):
         assert f"{logical}ErrorsAlarm" in resources and f"{logical}ThrottlesAlarm" in resources
         assert resources[f"{logical}LogGroup"]["Properties"]["RetentionInDays"] == deploy.LOG_RETENTION_DAYS

@@ -22,11 +22,29 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def stack():
+def providers():
+    """One fake provider API (Twilio, Meta Graph, X, partner callbacks) for the session:
+    the stack's base URLs point at it, so nothing ever leaves the machine."""
+    from tests.support.providers import FakeProvider
+
+    fake = FakeProvider().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(providers):
     ARTIFACTS.mkdir(exist_ok=True)
+    provider_env = {
+        "TWILIO_API_BASE_URL": providers.url,
+        "META_GRAPH_BASE_URL": providers.url,
+        "X_API_BASE_URL": providers.url,
+        "PROVIDER_TIMEOUT_SECONDS": "5",
+    }
     with open(ARTIFACTS / "integration-stack.log", "w") as log:
         running = devstack.start(
-            devstack.free_port(), devstack.free_port(), load_demo=False, run_events=False, output=log
+            devstack.free_port(), devstack.free_port(), load_demo=False, run_events=False, output=log,
+            extra_env=provider_env,
         )
         try:
             yield running

@@ -100,7 +100,7 @@ def test_local_stage_still_falls_back_to_the_dev_default(app_env, monkeypatch, p
     monkeypatch.setenv("SECRETS_SSM_PREFIX", prefix)
     config.reset()
     assert config.settings().secret("TRACKING_CODE_KEY") is not None
-    assert config.settings().secret("X_CONSUMER_SECRET") is None  # no dev default for it
+    assert config.settings().secret("GOVERNOR_X_ACCESS_TOKEN") is None  # no dev default for it
     monkeypatch.setenv("SECRETS_SSM_PREFIX", "/crm-test/empty/")
     config.reset()
     assert config.settings().secret("JAKI_WEBHOOK_SECRET") == config.DEV_SECRETS["JAKI_WEBHOOK_SECRET"]

@@ -191,3 +191,94 @@ class FakeMailer:
 
     def send(self, to, subject, body):
         self.sent.append((to, subject, body))
+class FakeSenderRepository:
+    """The per-sender item (conversation window, hourly counter) in memory,
+    with the same conditional semantics as DynamoSenderRepository."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def _touch(self, key: str, now: datetime, handle: Any) -> dict[str, Any]:
+        from chalicelib.adapters.sender_state import hour_attribute
+
+        item = self.items.setdefault(key, {})
+        hour = hour_attribute(now)
+        for name in [name for name in item if name.startswith("n_") and name != hour]:
+            del item[name]
+        item[hour] = item.get(hour, 0) + 1
+        item["reply_handle"] = handle
+        return item
+
+    def claim(self, key, code, now, until, handle, stale=None):
+        from chalicelib.adapters.sender_state import Claim, SenderState, hour_attribute
+
+        with self._lock:
+            self.requests += 1
+            old = copy.deepcopy(self.items.get(key, {}))
+            current_until = old.get("open_until")
+            if stale is not None:
+                allowed = old.get("open_case") in (stale, code)
+            else:
+                allowed = current_until is None or current_until <= now or old.get("open_case") == code
+            if not allowed:
+                return Claim(False, SenderState(old.get(hour_attribute(now), 0), old.get("open_case"),
+                                                current_until))
+            item = self._touch(key, now, handle)
+            item["open_case"], item["open_until"] = code, until
+            return Claim(True, SenderState(item[hour_attribute(now)], code, until))
+
+    def count(self, key, now, handle):
+        from chalicelib.adapters.sender_state import SenderState, hour_attribute
+
+        with self._lock:
+            self.requests += 1
+            item = self._touch(key, now, handle)
+            return SenderState(item[hour_attribute(now)], item.get("open_case"), item.get("open_until"))
+
+    def reply_handle(self, key):
+        with self._lock:
+            self.requests += 1
+            return self.items.get(key, {}).get("reply_handle")
+
+
+@dataclass
+class FakeNoticeQueue:
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    def send(self, notices: list[dict[str, Any]]) -> None:
+        self.sent.extend(notices)
+
+
+@dataclass
+class FakeReplyLedger:
+    states: dict[str, str] = field(default_factory=dict)
+
+    def claim(self, reply_id: str) -> bool:
+        if reply_id in self.states:
+            return False
+        self.states[reply_id] = "sending"
+        return True
+
+    def release(self, reply_id: str) -> None:
+        self.states.pop(reply_id, None)
+
+    def done(self, reply_id: str) -> None:
+        self.states[reply_id] = "sent"
+
+
+@dataclass
+class FakeReplySender:
+    """Records (handle, text, code, event type) instead of calling a provider."""
+
+    sent: list[tuple[Any, str, str | None, str | None]] = field(default_factory=list)
+    fail_with: Exception | None = None
+
+    def __call__(self, handle: Any) -> FakeReplySender:
+        return self
+
+    def send(self, handle: Any, text: str, *, code: str | None, event: dict | None, language: str = "id") -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append((handle, text, code, (event or {}).get("type")))

@@ -1,0 +1,88 @@
+"""Meta's Graph API: WhatsApp Cloud API messages and media, Messenger Send
+API, replies to page comments. Base URL and version are configurable
+(META_GRAPH_BASE_URL, META_GRAPH_API_VERSION) so tests use a local server.
+
+    POST {base}/{version}/{phone_number_id}/messages      WhatsApp text message
+    GET  {base}/{version}/{media id}  -> {"url": ...};  GET url   WhatsApp media
+    POST {base}/{version}/{page id}/messages               Messenger Send API
+    POST {base}/{version}/{comment or post id}/comments    reply under a feed item
+    Authorization: Bearer <META_ACCESS_TOKEN | GOVERNOR_META_ACCESS_TOKEN>
+"""
+
+from __future__ import annotations
+
+from chalicelib.config import Settings
+from chalicelib.domain.channels import Channel
+from chalicelib.domain.messages import ReplyHandle
+
+from . import http_client
+
+PROVIDER = "meta"
+MEDIA_HOSTS = ("fbsbx.com", "fbcdn.net", "facebook.com", "whatsapp.net")
+# Replies that answer the reporter's own message; the rest are later updates
+# and go out as account updates (Messenger's rule for messages after 24 h).
+RESPONSE_EVENTS = frozenset({"case.received", "case.reporter_added"})
+
+
+def token(settings: Settings, channel: Channel) -> str:
+    if channel is Channel.GOVERNOR_SOCIAL:
+        governor = settings.secret("GOVERNOR_META_ACCESS_TOKEN")
+        if governor:
+            return governor
+    return settings.required_secret("META_ACCESS_TOKEN")
+
+
+def _url(settings: Settings, path: str) -> str:
+    return f"{settings.meta_graph_base_url}/{settings.meta_graph_version}/{path}"
+
+
+class GraphSender:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def send(self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None,
+             language: str = "id") -> None:
+        auth = "Bearer " + token(self.settings, handle.channel)
+        if handle.kind == "whatsapp":
+            path = f"{handle.via}/messages"
+            body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": handle.address,
+                    "type": "text", "text": {"preview_url": False, "body": text[:4096]}}
+        elif handle.kind == "messenger":
+            path = f"{handle.via}/messages"
+            body = {"recipient": {"id": handle.address}, "message": {"text": text[:2000]}}
+            if event is None or event.get("type") in RESPONSE_EVENTS:
+                body["messaging_type"] = "RESPONSE"
+            else:
+                body.update({"messaging_type": "MESSAGE_TAG", "tag": "ACCOUNT_UPDATE"})
+        else:  # meta_comment: answer under the post or comment
+            path = f"{handle.address}/comments"
+            body = {"message": text[:8000]}
+        http_client.request(PROVIDER, "POST", _url(self.settings, path), auth=auth, json_body=body,
+                            timeout=self.settings.provider_timeout_seconds)
+
+
+def fetch_whatsapp_media(
+    media_id: str, channel: Channel, settings: Settings, max_bytes: int
+) -> tuple[bytes, str | None]:
+    auth = "Bearer " + token(settings, channel)
+    described = http_client.request(PROVIDER, "GET", _url(settings, media_id), auth=auth,
+                                    timeout=settings.provider_timeout_seconds)
+    try:
+        info = described.json()
+        url = info["url"]
+    except (ValueError, KeyError, TypeError):
+        raise http_client.ProviderRejected(PROVIDER, described.status, "media description has no url") from None
+    if not isinstance(url, str) or not http_client.host_allowed(url, [settings.meta_graph_base_url], MEDIA_HOSTS):
+        raise http_client.ProviderRejected(PROVIDER, None, "media URL is not on a Meta host")
+    response = http_client.request(PROVIDER, "GET", url, auth=auth, max_bytes=max_bytes,
+                                   timeout=settings.provider_timeout_seconds)
+    return response.body, info.get("mime_type") or response.headers.get("content-type")
+
+
+def fetch_attachment(url: str, settings: Settings, max_bytes: int) -> tuple[bytes, str | None]:
+    """A Messenger/feed attachment URL (a signed CDN link: no token needed)."""
+    if not http_client.host_allowed(url, [settings.meta_graph_base_url], MEDIA_HOSTS):
+        raise http_client.ProviderRejected(PROVIDER, None, "attachment URL is not on a Meta host")
+    response = http_client.request(PROVIDER, "GET", url, max_bytes=max_bytes,
+                                   timeout=settings.provider_timeout_seconds)
+    return response.body, response.headers.get("content-type")

@@ -1,0 +1,25 @@
+"""SQS: notices to the replies queue (the reply worker reads it)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.adapters import aws
+
+
+class SqsNoticeQueue:
+    def __init__(self, queue_url: str):
+        self.queue_url = queue_url
+
+    def send(self, notices: list[dict[str, Any]]) -> None:
+        client = aws.client("sqs")
+        for start in range(0, len(notices), 10):
+            entries = [
+                {"Id": f"n{index}", "MessageBody": json.dumps(notice, separators=(",", ":"))}
+                for index, notice in enumerate(notices[start : start + 10])
+            ]
+            with aws.unavailable_on_transient("sqs"):
+                response = client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            if response.get("Failed"):
+                raise aws.ServiceUnavailable("sqs", "some notices were not queued")

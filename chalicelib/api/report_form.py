@@ -1,0 +1,93 @@
+"""Balai Warga, the city's website: a public report form and its JSON API.
+
+GET  /report       the HTML form (Bahasa Indonesia; ?lang=en for English)
+POST /report       the form's submission (multipart/form-data or urlencoded) -> HTML page
+POST /reports      JSON, same validation -> 201 {"tracking_code", "status_url"}; a repeated
+                   submission_id / Idempotency-Key -> 200 with the same code
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import ApiError, handles_errors, json_response, read_body
+
+bp = Blueprint(__name__)
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _language(request) -> str:
+    """Bahasa Indonesia unless the reporter chose English (?lang=en): most browsers
+    in Jakarta say en-US whatever their users read."""
+    return "en" if (request.query_params or {}).get("lang") == "en" else "id"
+
+
+def _html(body: str, status: int = 200) -> Response:
+    from chalicelib.api.report_page import CONTENT_SECURITY_POLICY
+
+    return Response(body=body, status_code=status, headers={
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Cache-Control": "no-store",
+    })
+
+
+def _submit(report):
+    from chalicelib.bootstrap import services
+    from chalicelib.services.intake import submit_report
+
+    app = services()
+    return app, submit_report(report, cases=app.cases, photos=app.photos, clock=app.clock,
+                              code_key=app.settings.tracking_code_key)
+
+
+@bp.route("/report", methods=["GET"])
+@handles_errors
+def report_form():
+    from chalicelib.api.report_page import form_page
+
+    return _html(form_page(_language(bp.current_request), secrets.token_urlsafe(18)))
+
+
+@bp.route("/report", methods=["POST"], content_types=list(FORM_TYPES))
+@handles_errors
+def submit_form():
+    from chalicelib.api.report_page import form_page, receipt_page
+    from chalicelib.channels.web_form import read_form, report_from_form
+    from chalicelib.domain.errors import InvalidReport
+
+    request = bp.current_request
+    body = read_body(request, FORM_TYPES)
+    form = read_form(request.headers.get("content-type", ""), body)
+    language = form.fields.get("lang") if form.fields.get("lang") in ("id", "en") else _language(request)
+    try:
+        report = report_from_form(form, language)
+        app, receipt = _submit(report)
+    except InvalidReport as error:
+        token = form.fields.get("submission_id") or secrets.token_urlsafe(18)
+        return _html(form_page(language, token, form.fields, error.problems), 422)
+    return _html(receipt_page(language, receipt.tracking_code, app.settings.status_url(receipt.tracking_code)),
+                 201 if receipt.created else 200)
+
+
+@bp.route("/reports", methods=["POST"], content_types=["*/*"])
+@handles_errors
+def submit_json():
+    from chalicelib.channels.web_form import report_from_json
+
+    request = bp.current_request
+    body = read_body(request, ("application/json",))
+    report = report_from_json(body, request.headers.get("idempotency-key"))
+    app, receipt = _submit(report)
+    if receipt.tracking_code is None:
+        raise ApiError(429, "too_many_reports", "Too many reports; please try again later.")
+    url = app.settings.status_url(receipt.tracking_code)
+    return json_response(
+        {"tracking_code": receipt.tracking_code, "status_url": url, "status": receipt.case.status.value,
+         "duplicate": not receipt.created},
+        201 if receipt.created else 200,
+        {"Location": url},
+    )

@@ -1,0 +1,95 @@
+"""Small helpers the provider adapters share: reading bodies and building reports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from pydantic import ValidationError
+
+from chalicelib.domain.report import ReporterContact
+
+from .base import MalformedPayload
+
+MAX_FORM_FIELDS = 200
+
+
+def json_document(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise MalformedPayload("the body is not valid JSON") from None
+
+
+def form_fields(body: bytes) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body; a repeated name keeps its last value."""
+    try:
+        text = body.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FORM_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedPayload("the body is not a UTF-8 form") from None
+    return dict(pairs)
+
+
+def require_object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"{where} must be a JSON object")
+    return value
+
+
+def objects(value: Any, where: str) -> list[dict[str, Any]]:
+    """A list of JSON objects (a missing list is empty)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise MalformedPayload(f"{where} must be a list of objects")
+    return value
+
+
+def text(value: Any, where: str, max_length: int = 5000) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MalformedPayload(f"{where} must be a string")
+    return value[:max_length]
+
+
+def identifier(value: Any, where: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise MalformedPayload(f"{where} is missing or not an id")
+    return value.strip()
+
+
+def number(value: Any, where: str) -> float:
+    if isinstance(value, bool):
+        raise MalformedPayload(f"{where} must be a number")
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise MalformedPayload(f"{where} must be a number") from None
+    if result != result or result in (float("inf"), float("-inf")):
+        raise MalformedPayload(f"{where} must be a number")
+    return result
+
+
+def contact_phone(value: str | None) -> dict[str, str] | None:
+    """The sender's number as reporter contact, when it is a valid phone number."""
+    if not value:
+        return None
+    try:
+        return {"phone": ReporterContact(phone=value).phone or ""} if value else None
+    except ValidationError:
+        return None
+
+
+def contact_email(value: str | None, name: str | None = None) -> dict[str, str | None] | None:
+    if not value:
+        return None
+    try:
+        contact = ReporterContact(email=value, name=(name or None) and name[:120])
+    except ValidationError:
+        return None
+    return contact.model_dump(exclude_none=True) or None

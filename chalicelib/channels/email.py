@@ -1,0 +1,124 @@
+"""E-mail to dki@jakarta.go.id: Amazon SES stores the raw MIME message in S3;
+this turns it into a report. Parsed with the stdlib ``email`` package and its
+default (modern) policy.
+
+* subject + the plain-text body (HTML only when there is no text part; quoted
+  earlier mail below "On ... wrote:" / "Pada ... menulis:" and "> " lines is cut);
+* image attachments (JPEG, PNG, WebP) as photos, up to five;
+* the From address as the reporter's contact and reply handle;
+* the SES message id (the S3 object's name) as the idempotency key.
+
+Not reports: auto-replies and bulk mail (Auto-Submitted, Precedence), mail
+from our own address (no loops), and mail SES marked as virus or spam.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parseaddr
+from html import unescape
+
+from chalicelib.domain.channels import Channel
+from chalicelib.domain.errors import InvalidReport
+from chalicelib.domain.messages import describe, guess_category, guess_language
+from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, MAX_PHOTO_BYTES, MAX_PHOTOS, IncomingReport, build_report
+
+from .base import MalformedPayload
+from .common import contact_email
+
+_QUOTE_START = re.compile(
+    r"^(On .{1,200} wrote:|Pada .{1,200} menulis:|-----\s*Original Message\s*-----|-----\s*Pesan Asli\s*-----)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_TAGS = re.compile(r"<[^>]{0,2000}>")
+
+
+@dataclass(frozen=True)
+class ParsedEmail:
+    report: IncomingReport
+    subject: str
+    sender: str
+
+
+def parse_email(raw: bytes, message_id: str, own_address: str) -> ParsedEmail | None:
+    """The report in one raw message, or None if it is not one (auto-reply, loop, spam)."""
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception:  # noqa: BLE001 - the stdlib parser is lenient; anything it raises is malformed input
+        raise MalformedPayload("the message is not readable MIME") from None
+    assert isinstance(message, EmailMessage)
+    try:
+        name, address = parseaddr(str(message.get("From", "")))
+        auto = str(message.get("Auto-Submitted", "no")).strip().lower()
+        precedence = str(message.get("Precedence", "")).strip().lower()
+        verdicts = {str(message.get(h, "")).upper() for h in ("X-SES-Virus-Verdict", "X-SES-Spam-Verdict")}
+        subject = " ".join(str(message.get("Subject", "")).split())[:300]
+    except Exception:  # noqa: BLE001 - broken encoded words in headers
+        raise MalformedPayload("the message headers are not readable") from None
+    if not address or "@" not in address:
+        raise MalformedPayload("the message has no sender address")
+    if auto != "no" or precedence in ("bulk", "junk", "list", "auto_reply") or "FAIL" in verdicts:
+        return None
+    if address.lower() == own_address.lower():
+        return None
+    body = _body_text(message)
+    photos = _photos(message)
+    words = "\n\n".join(part for part in (subject, body) if part).strip()
+    language = guess_language(words)
+    contact = contact_email(address, name)
+    if contact is None:
+        return None  # no address we could ever answer or accept
+    try:
+        report = build_report(
+            channel=Channel.EMAIL,
+            message_id=message_id,
+            category=guess_category(words),
+            description=describe(words, photos=len(photos), language=language),
+            has_text=bool(words),
+            reporter=contact,
+            photos=photos,
+            language=language,
+            reply_handle={"channel": Channel.EMAIL, "kind": "email", "address": contact["email"]},
+        )
+    except InvalidReport as error:
+        raise MalformedPayload("the message is not usable: " + str(error)) from None
+    return ParsedEmail(report=report, subject=subject, sender=contact["email"] or address)
+
+
+def _body_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError, AssertionError):
+        return ""
+    if not isinstance(content, str):
+        return ""
+    if part.get_content_subtype() == "html":
+        content = unescape(_TAGS.sub(" ", content))
+    quoted = _QUOTE_START.search(content)
+    if quoted:
+        content = content[: quoted.start()]
+    lines = [line.rstrip() for line in content.splitlines() if not line.lstrip().startswith(">")]
+    return "\n".join(lines).strip()[:4500]
+
+
+def _photos(message: EmailMessage) -> list[dict[str, object]]:
+    photos: list[dict[str, object]] = []
+    for part in message.walk():
+        if len(photos) >= MAX_PHOTOS:
+            break
+        if part.is_multipart() or part.get_content_type() not in ALLOWED_PHOTO_TYPES:
+            continue
+        try:
+            data = part.get_content()
+        except (LookupError, ValueError, AssertionError):
+            continue
+        if isinstance(data, bytes) and 0 < len(data) <= MAX_PHOTO_BYTES:
+            photos.append({"content_type": part.get_content_type(), "data": data})
+    return photos

@@ -1,0 +1,52 @@
+"""E-mail into cases: a new report, or more for an existing case when the
+subject carries its tracking code and the mail comes from the address the
+case was reported from (a reply to our answer)."""
+
+from __future__ import annotations
+
+from chalicelib.channels.email import parse_email
+from chalicelib.domain.errors import InvalidReport
+from chalicelib.domain.messages import tracking_code_in
+from chalicelib.logs import get_logger
+
+from . import intake
+
+log = get_logger("email")
+
+
+def receive_email(raw: bytes, message_id: str, *, app) -> intake.Receipt | None:
+    """``app``: bootstrap.Services. None when the mail is not a report."""
+    parsed = parse_email(raw, message_id, app.settings.email_from_address)
+    if parsed is None:
+        log.info("mail ignored (auto-reply, own address or spam)")
+        return None
+    report = parsed.report
+    code = tracking_code_in(parsed.subject)
+    case = app.cases.get(code) if code else None
+    if case is not None and case.reply_handle and case.reply_handle.address.lower() == parsed.sender.lower():
+        return _add_to_case(report, case, app)
+    try:
+        return _submit(report, app)
+    except InvalidReport as error:
+        bad = {int(field.split(".")[1]) for field, _ in error.problems if field.startswith("photos.")}
+        if not bad:
+            raise
+        log.warning("unreadable attachments dropped", extra={"count": len(bad)})
+        kept = [photo for index, photo in enumerate(report.photos) if index not in bad]
+        return _submit(report.model_copy(update={"photos": kept}), app)
+
+
+def _submit(report, app) -> intake.Receipt:
+    return intake.submit_report(report, cases=app.cases, photos=app.photos, clock=app.clock,
+                                code_key=app.settings.tracking_code_key, senders=app.senders)
+
+
+def _add_to_case(report, case, app) -> intake.Receipt:
+    cleaned = []
+    for upload in report.photos:
+        try:
+            cleaned.append(intake.clean(upload.data))
+        except intake.UnreadableImage:
+            continue
+    return intake.add_to_case(report, cleaned, case, cases=app.cases, photos=app.photos, now=app.clock(),
+                              sender=None)

@@ -1,0 +1,38 @@
+"""Notices: answers to messages that change no case (a status question, the
+hourly limit, a full case), for channels that cannot answer in the webhook's
+response. They go to the replies queue carrying only the sender's keyed hash;
+the reply worker looks the reply handle up in the sender's item.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from chalicelib.logs import get_logger
+
+from .intake import Receipt
+
+log = get_logger("notices")
+
+
+class NoticeQueue(Protocol):
+    def send(self, notices: list[dict[str, Any]]) -> None: ...
+
+
+def notice_message(receipt: Receipt) -> dict[str, Any]:
+    return {
+        "notice": receipt.outcome,
+        "sender": receipt.sender,
+        "tracking_code": receipt.tracking_code,
+        "language": receipt.language,
+    }
+
+
+def send_notices(receipts: list[Receipt], queue_factory: Any) -> int:
+    """Queue a notice for every receipt that needs one. ``queue_factory`` is
+    called only if there is something to send."""
+    notices = [notice_message(r) for r in receipts if r.needs_notice and r.sender]
+    if notices:
+        queue_factory().send(notices)
+        log.info("notices queued", extra={"count": len(notices)})
+    return len(notices)

@@ -1,0 +1,178 @@
+"""What the reporter is told, on the channel they used.
+
+Two sources, one set of texts (chalicelib/domain/texts.py):
+
+* receipts of a webhook (``receipt_text``): answered inline where the provider
+  allows (TwiML, the partner's JSON, the web page), otherwise as a notice
+  through the replies queue when no case changed (status answers, limits);
+* domain events relayed from the outbox (``event_reply``): the tracking code
+  on ``case.received``, then every public status change. Generic over the
+  event type: a type is mapped to a text by ``texts.reply_key``.
+
+Subscribers get events at least once: ``ReplyLedger`` drops repeats by event id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chalicelib.domain import texts
+from chalicelib.domain.case import Case
+from chalicelib.domain.clock import to_jakarta_text
+from chalicelib.domain.messages import MAX_REPORTS_PER_HOUR, ReplyHandle
+from chalicelib.logs import get_logger
+
+from . import intake
+
+log = get_logger("replies")
+
+
+def status_url(base_url: str, code: str) -> str:
+    return f"{base_url}/status/{code}"
+
+
+def receipt_text(receipt: intake.Receipt, base_url: str) -> str | None:
+    """The answer to one message, or None when nothing should be said."""
+    language = receipt.language
+    code = receipt.tracking_code or ""
+    url = status_url(base_url, code) if code else ""
+    outcome = receipt.outcome
+    if outcome in (intake.CREATED, intake.REPEATED):
+        return texts.reply_text("received", language, code=code, url=url)
+    if outcome == intake.ADDED:
+        return texts.reply_text("added", language, code=code, url=url, added=receipt.added or ["text"])
+    if not receipt.notify:
+        return None
+    return notice_text(outcome, language, code=code, base_url=base_url, case=receipt.case)
+
+
+def notice_text(outcome: str, language: str, *, code: str, base_url: str, case: Case | None) -> str:
+    url = status_url(base_url, code) if code else ""
+    if outcome == intake.STATUS and case is not None:
+        return texts.reply_text(
+            "status", language, code=code, url=url, status=texts.status_label(case.status, language),
+            updated=to_jakarta_text(case.updated_at).replace("T", " ")[:16] + " WIB",
+        )
+    if outcome in (intake.STATUS, intake.UNKNOWN_CODE):
+        return texts.reply_text("unknown_code", language, code=code)
+    if outcome == intake.RATE_LIMITED:
+        return texts.reply_text("rate_limited", language, limit=MAX_REPORTS_PER_HOUR)
+    return texts.reply_text("full", language, code=code, url=url)
+
+
+def event_reply(message: dict[str, Any], case: Case, base_url: str) -> str | None:
+    """The text for one relayed domain event, or None if the reporter is not told."""
+    key = texts.reply_key(str(message.get("type", "")))
+    if key is None:
+        return None
+    data = message.get("data") or {}
+    code = case.tracking_code
+    url = status_url(base_url, code)
+    photo = None
+    photo_id = data.get("photo_id") or (data.get("photo_ids") or [None])[0]
+    if photo_id:
+        photo = f"{url}/photos/{photo_id}"
+    elif key == "resolved":
+        completion = [p for p in case.photos if p.kind == "completion"]
+        if completion:
+            photo = f"{url}/photos/{completion[-1].id}"
+    return texts.reply_text(
+        key,
+        case.language,
+        code=code,
+        url=url,
+        status=texts.status_label(case.status, case.language),
+        percent=data.get("percent") or data.get("progress"),
+        agency=data.get("agency_name") or data.get("agency_id") or data.get("to_agency_id"),
+        added=data.get("added"),
+        photo=photo or url,
+    )
+
+
+def skips_event(handle: ReplyHandle, event_type: str) -> bool:
+    """Events whose reply already went out inline in the webhook's response."""
+    answered_inline = handle.kind in ("twilio", "partner")
+    return answered_inline and event_type in ("case.received", "case.reporter_added")
+
+
+class ReplyLedger(Protocol):
+    """Remembers which replies went out, so a repeated event sends nothing."""
+
+    def claim(self, reply_id: str) -> bool: ...
+
+    def release(self, reply_id: str) -> None: ...
+
+    def done(self, reply_id: str) -> None: ...
+
+
+class ReplySender(Protocol):
+    def send(self, handle: ReplyHandle, text: str, *, code: str | None, event: dict[str, Any] | None,
+             language: str = "id") -> None: ...
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to send: to whom, what, and the id that makes it once-only."""
+
+    reply_id: str
+    handle: ReplyHandle
+    text: str
+    code: str | None
+    event: dict[str, Any] | None = None
+    language: str = "id"
+
+
+# --- delivery (the reply worker) ---------------------------------------------------------
+
+SENT, SKIPPED, DUPLICATE, REFUSED = "sent", "skipped", "duplicate", "refused"
+
+
+def deliver(outgoing: Outgoing, *, ledger: ReplyLedger, sender_for: Any) -> str:
+    """Send once per reply id. A provider that is down raises (the queue retries);
+    one that refuses the message (blocked user, closed window) is logged, not retried."""
+    from chalicelib.adapters.http_client import ProviderRejected
+
+    if not ledger.claim(outgoing.reply_id):
+        return DUPLICATE
+    try:
+        sender_for(outgoing.handle).send(outgoing.handle, outgoing.text, code=outgoing.code, event=outgoing.event,
+                                         language=outgoing.language)
+    except ProviderRejected as error:
+        log.warning("reply refused by the provider",
+                    extra={"tracking_code": outgoing.code, "kind": outgoing.handle.kind, "status": error.status})
+        ledger.done(outgoing.reply_id)
+        return REFUSED
+    except Exception:
+        ledger.release(outgoing.reply_id)
+        raise
+    ledger.done(outgoing.reply_id)
+    log.info("reply sent", extra={"tracking_code": outgoing.code, "kind": outgoing.handle.kind})
+    return SENT
+
+
+def event_outgoing(message: dict[str, Any], case: Case | None, base_url: str) -> Outgoing | None:
+    """The reply a relayed event calls for, if any."""
+    if case is None or case.reply_handle is None or not message.get("id"):
+        return None
+    if skips_event(case.reply_handle, str(message.get("type"))):
+        return None
+    if case.reply_handle.kind == "partner":
+        text = event_reply(message, case, base_url) or texts.reply_text(
+            "updated", case.language, code=case.tracking_code, url=status_url(base_url, case.tracking_code),
+            status=texts.status_label(case.status, case.language))
+    else:
+        text = event_reply(message, case, base_url)
+    if text is None:
+        return None
+    return Outgoing(str(message["id"]), case.reply_handle, text, case.tracking_code, message, case.language)
+
+
+def notice_outgoing(notice: dict[str, Any], reply_id: str, handle: ReplyHandle | None, case: Case | None,
+                    base_url: str) -> Outgoing | None:
+    if handle is None:
+        return None
+    code = notice.get("tracking_code") or ""
+    language = notice.get("language") if notice.get("language") in ("id", "en") else "id"
+    text = notice_text(str(notice.get("notice")), language, code=code, base_url=base_url, case=case)
+    return Outgoing(f"notice:{reply_id}", handle, text, code or None, None, language)

@@ -1,0 +1,60 @@
+"""Inbound e-mail: SES stored the raw message in the inbound-email bucket; the
+bucket notifies the inbound-email queue with S3 event records, and this reads
+each object (its name is the SES message id). Unusable mail is logged and
+dropped; AWS trouble raises so the queue retries (then its dead-letter queue)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote_plus
+
+from chalicelib import logs
+
+log = logs.get_logger("email")
+
+
+def receive_email(bucket: str, key: str) -> Any:
+    from chalicelib.adapters import aws
+    from chalicelib.bootstrap import services
+    from chalicelib.channels.base import WebhookRejected
+    from chalicelib.domain.errors import InvalidReport
+    from chalicelib.services.email_intake import receive_email as receive
+    from chalicelib.services.notices import send_notices
+
+    key = unquote_plus(key)
+    message_id = key.rsplit("/", 1)[-1]
+    app = services()
+    with aws.unavailable_on_transient("s3"):
+        raw = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    try:
+        receipt = receive(raw, message_id, app=app)
+    except (WebhookRejected, InvalidReport) as error:
+        log.warning("mail not taken in", extra={"reason": str(error)[:200]})
+        return None
+    if receipt is not None:
+        send_notices([receipt], app.notice_queue)
+        log.info("mail taken in", extra={"tracking_code": receipt.tracking_code, "outcome": receipt.outcome})
+    return receipt
+
+
+def receive_notifications(records: Any) -> int:
+    """SQS records whose bodies are S3 event notifications."""
+    import json
+
+    from chalicelib.bootstrap import services
+
+    expected = services().settings.inbound_email_bucket
+    taken = 0
+    for record in records:
+        body = json.loads(record.body if hasattr(record, "body") else record["body"])
+        for event in body.get("Records", []) if isinstance(body, dict) else []:
+            s3 = event.get("s3") or {}
+            bucket, key = (s3.get("bucket") or {}).get("name"), (s3.get("object") or {}).get("key")
+            if not bucket or not key or not str(event.get("eventName", "")).startswith("ObjectCreated"):
+                continue  # s3:TestEvent and other notifications
+            if expected and bucket != expected:
+                log.warning("notification for another bucket ignored")
+                continue
+            receive_email(bucket, key)
+            taken += 1
+    return taken

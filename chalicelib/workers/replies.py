@@ -1,0 +1,65 @@
+"""The reply sender: replies queue -> the reporter's channel.
+
+The queue gets (a) domain events from the SNS topic (subscription with a
+filter policy and raw delivery, infra/template.yaml) and (b) notices queued by
+the webhooks. Each record is handled on its own; if any failed in a way a
+retry can fix, the batch raises after the others were sent (they are in the
+reply ledger, so the retry does not send them twice).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib import logs
+
+log = logs.get_logger("replies")
+
+
+def body_of(record: Any) -> dict[str, Any]:
+    body = json.loads(record.body if hasattr(record, "body") else record["body"])
+    if isinstance(body, dict) and body.get("Type") == "Notification" and "Message" in body:
+        body = json.loads(body["Message"])  # an SNS envelope (raw delivery off)
+    return body
+
+
+def send_replies(records: Iterable[Any]) -> dict[str, int]:
+    from chalicelib.bootstrap import services
+    from chalicelib.services import replies
+
+    app = services()
+    base_url = app.settings.public_base_url
+    ledger = app.reply_ledger()
+    counts: dict[str, int] = {}
+    failures: list[BaseException] = []
+    for record in records:
+        raw = record.to_dict() if hasattr(record, "to_dict") else record
+        message_id = raw.get("messageId") if isinstance(raw, dict) else None
+        try:
+            body = body_of(record)
+            if "notice" in body:
+                handle = app.senders.reply_handle(str(body.get("sender"))) if body.get("sender") else None
+                code = body.get("tracking_code")
+                case = app.cases.get(code) if code else None
+                if not message_id:
+                    raise ValueError("an SQS record without a messageId")
+                outgoing = replies.notice_outgoing(body, str(message_id), handle, case, base_url)
+            else:
+                code = body.get("tracking_code")
+                case = app.cases.get(code) if code else None
+                outgoing = replies.event_outgoing(body, case, base_url)
+            result = replies.SKIPPED if outgoing is None else replies.deliver(
+                outgoing, ledger=ledger, sender_for=app.reply_sender)
+        except (ValueError, TypeError, KeyError) as error:
+            log.error("reply message unreadable; dropped", extra={"error": type(error).__name__})
+            result = "unreadable"
+        except Exception as error:  # noqa: BLE001 - collected, then raised for the retry
+            log.warning("reply not sent; will retry", extra={"error": type(error).__name__})
+            failures.append(error)
+            continue
+        counts[result] = counts.get(result, 0) + 1
+    if failures:
+        raise failures[0]
+    return counts

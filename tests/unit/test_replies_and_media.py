@@ -1,0 +1,152 @@
+"""Replies driven by events (generic over the event type) and linked-media fetching."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pytest
+
+from chalicelib.adapters.http_client import ProviderRejected, ProviderUnavailable
+from chalicelib.domain.case import Case
+from chalicelib.domain.channels import Channel
+from chalicelib.domain.events import DomainEvent
+from chalicelib.domain.report import build_report
+from chalicelib.services import replies
+from chalicelib.services.media import fetch_pending_media
+from tests.support.fakes import (
+    FakeCaseRepository,
+    FakePhotoStore,
+    FakeReplyLedger,
+    FakeReplySender,
+    FixedClock,
+)
+from tests.support.images import jpeg_with_metadata, metadata_leaks
+
+BASE = "https://crm.example"
+
+
+def case(kind="whatsapp", language="id", media=()):
+    report = build_report(
+        channel=Channel.WHATSAPP, message_id="wamid.1", category="garbage", description="Sampah",
+        language=language, media=list(media),
+        reply_handle={"channel": Channel.WHATSAPP, "kind": kind, "address": "6281234567890", "via": "1065"})
+    return Case.open(report, "K7QM4-XPA9R-TD2W", FixedClock()())
+
+
+def event(kind, **data):
+    return {"id": f"K7QM4-XPA9R-TD2W:2:{kind}", "type": kind, "occurred_at": "2026-11-23T03:00:00.000000Z",
+            "data": data, "tracking_code": "K7QM4-XPA9R-TD2W", "case": {"status": "assigned"}}
+
+
+@pytest.mark.parametrize("kind, data, expected", [
+    ("case.received", {}, "Kode laporan: K7QM4-XPA9R-TD2W"),
+    ("case.assigned", {"agency_id": "dinas-lh"}, "diteruskan ke instansi yang berwenang (dinas-lh)"),
+    ("case.transferred", {"to_agency_id": "sudin-lh-jakpus"}, "dialihkan ke instansi lain (sudin-lh-jakpus)"),
+    ("case.progress_posted", {"percent": 50}, "sedang ditangani (50% selesai)"),
+    ("case.resolved", {"photo_id": "c1"}, f"{BASE}/status/K7QM4-XPA9R-TD2W/photos/c1"),
+    ("case.closed", {}, "ditutup"),
+    ("case.reporter_added", {"added": ["photo", "location"]}, "foto dan lokasi"),
+])
+def test_event_texts_per_type(kind, data, expected):
+    outgoing = replies.event_outgoing(event(kind, **data), case(), BASE)
+    assert expected in outgoing.text and outgoing.reply_id == f"K7QM4-XPA9R-TD2W:2:{kind}"
+
+
+def test_english_reporters_get_english():
+    text = replies.event_outgoing(event("case.progress_posted", percent=80), case(language="en"), BASE).text
+    assert text.startswith("Report K7QM4-XPA9R-TD2W is being worked on (80%)")
+
+
+def test_internal_and_unknown_events_send_nothing():
+    for kind in ("case.photo_pending", "case.photo_added", "case.sla_warning", "case.plan_submitted"):
+        assert replies.event_outgoing(event(kind), case(), BASE) is None
+
+
+def test_inline_channels_do_not_get_the_code_twice():
+    assert replies.event_outgoing(event("case.received"), case(kind="twilio"), BASE) is None
+    assert replies.event_outgoing(event("case.assigned"), case(kind="twilio"), BASE) is not None
+
+
+def test_a_repeated_event_is_sent_once_and_a_refusal_is_not_retried():
+    ledger, sender = FakeReplyLedger(), FakeReplySender()
+    outgoing = replies.event_outgoing(event("case.assigned"), case(), BASE)
+    assert replies.deliver(outgoing, ledger=ledger, sender_for=sender) == replies.SENT
+    assert replies.deliver(outgoing, ledger=ledger, sender_for=sender) == replies.DUPLICATE
+    assert len(sender.sent) == 1
+    refused = FakeReplySender(fail_with=ProviderRejected("meta", 400, "outside the window"))
+    other = replies.event_outgoing(event("case.closed"), case(), BASE)
+    assert replies.deliver(other, ledger=ledger, sender_for=refused) == replies.REFUSED
+
+
+def test_a_provider_outage_releases_the_claim_for_the_retry():
+    ledger = FakeReplyLedger()
+    outgoing = replies.event_outgoing(event("case.assigned"), case(), BASE)
+    with pytest.raises(ProviderUnavailable):
+        down = FakeReplySender(fail_with=ProviderUnavailable("x", 503, ""))
+        replies.deliver(outgoing, ledger=ledger, sender_for=down)
+    assert replies.deliver(outgoing, ledger=ledger, sender_for=FakeReplySender()) == replies.SENT
+
+
+@dataclass(frozen=True, kw_only=True)
+class Synthetic(DomainEvent):
+    type: ClassVar[str] = "case.work_progressed"
+    progress: int
+
+
+def test_a_lifecycle_event_saved_on_a_case_reaches_the_reporter():
+    repository = FakeCaseRepository()
+    stored = case()
+    repository.add(stored)
+    stored.record(Synthetic(occurred_at=FixedClock()(), progress=30))
+    repository.save(stored)
+    (record,) = repository.items[stored.tracking_code]["outbox"]
+    message = {**record, "tracking_code": stored.tracking_code}
+    assert "(30% selesai)" in replies.event_outgoing(message, repository.get(stored.tracking_code), BASE).text
+
+
+# --- media ---------------------------------------------------------------------------
+
+
+def media_case(refs):
+    repository = FakeCaseRepository()
+    stored = case(media=[{"source": "whatsapp", "ref": ref} for ref in refs])
+    repository.add(stored)
+    return repository, stored.tracking_code
+
+
+def test_fetched_photos_are_cleaned_and_attached():
+    repository, code = media_case(["1", "2"])
+    photos = FakePhotoStore()
+    added = fetch_pending_media(code, cases=repository, photos=photos, clock=FixedClock(),
+                                fetch=lambda link, c: jpeg_with_metadata())
+    stored = repository.get(code)
+    assert added == 2 and stored.pending_media == [] and [p.id for p in stored.photos] == ["p1", "p2"]
+    assert metadata_leaks(photos.objects[stored.photos[0].public_key]) == []
+    assert stored.timeline[-1].type == "case.photo_added"
+    assert fetch_pending_media(code, cases=repository, photos=photos, clock=FixedClock(),
+                               fetch=lambda link, c: 1 / 0) == 0  # a repeated event: nothing pending
+
+
+def test_an_outage_keeps_the_rest_pending_and_raises():
+    repository, code = media_case(["1", "2"])
+
+    def fetch(link, _case):
+        if link.ref == "2":
+            raise ProviderUnavailable("meta", 503, "down")
+        return jpeg_with_metadata()
+
+    with pytest.raises(ProviderUnavailable):
+        fetch_pending_media(code, cases=repository, photos=FakePhotoStore(), clock=FixedClock(), fetch=fetch)
+    stored = repository.get(code)
+    assert [p.id for p in stored.photos] == ["p1"] and [m.ref for m in stored.pending_media] == ["2"]
+
+
+def test_refused_or_unreadable_media_are_dropped():
+    repository, code = media_case(["1", "2"])
+
+    def fetch(link, _case):
+        if link.ref == "1":
+            raise ProviderRejected("meta", 404, "expired")
+        return b"not an image"
+
+    assert fetch_pending_media(code, cases=repository, photos=FakePhotoStore(), clock=FixedClock(), fetch=fetch) == 0
+    assert repository.get(code).pending_media == []
