@@ -175,6 +175,10 @@ _REPLIES: dict[str, tuple[str, str]] = {
         "Report {code} was merged with another report of the same problem. {url}",
     ),
     "reopened": ("Laporan {code} dibuka kembali dan ditangani lagi. {url}", "Report {code} was reopened. {url}"),
+    "planned": (
+        "Rencana penanganan laporan {code} disetujui; perkiraan selesai {date}. {url}",
+        "The plan for report {code} was approved; expected completion {date}. {url}",
+    ),
     "updated": ("Status laporan {code}: {status}. {url}", "Status of report {code}: {status}. {url}"),
     # Notices that answer a message without changing a case.
     "status": (
@@ -200,7 +204,7 @@ _REPLIES: dict[str, tuple[str, str]] = {
 # Which reply an event type gets: exact types first, then words in the type,
 # so lifecycle events named later ("case.assigned", "case.progress_posted"...)
 # find their text. Types that match nothing get no message.
-_EXACT_REPLY = {"case.received": "received", "case.reporter_added": "added"}
+_EXACT_REPLY = {"case.received": "received", "case.reporter_added": "added", "plan.verified": "planned"}
 _SILENT = frozenset({"case.photo_pending", "case.photo_added"})
 _REPLY_WORDS = (
     ("transfer", "transferred"),
@@ -236,6 +240,7 @@ def reply_text(key: str, language: str, **values: Any) -> str:
         "url": "",
         "status": "",
         "updated": "",
+        "date": _date(values.get("expected_completion"), language) if values.get("expected_completion") else "-",
         "limit": "",
         **values,
         "percent": (f" ({percent}%)" if language == "en" else f" ({percent}% selesai)") if percent else "",

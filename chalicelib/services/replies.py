@@ -87,7 +87,13 @@ def event_reply(message: dict[str, Any], case: Case, base_url: str) -> str | Non
         agency=data.get("agency_name") or data.get("agency_id") or data.get("to_agency_id"),
         added=data.get("added"),
         photo=photo or url,
+        expected_completion=data.get("expected_completion"),
     )
+
+
+def may_reply(event_type: str) -> bool:
+    """Whether an event type calls for a reply at all (internal ones: not even a read)."""
+    return texts.reply_key(event_type) is not None
 
 
 def skips_event(handle: ReplyHandle, event_type: str) -> bool:
@@ -157,12 +163,7 @@ def event_outgoing(message: dict[str, Any], case: Case | None, base_url: str) ->
         return None
     if skips_event(case.reply_handle, str(message.get("type"))):
         return None
-    if case.reply_handle.kind == "partner":
-        text = event_reply(message, case, base_url) or texts.reply_text(
-            "updated", case.language, code=case.tracking_code, url=status_url(base_url, case.tracking_code),
-            status=texts.status_label(case.status, case.language))
-    else:
-        text = event_reply(message, case, base_url)
+    text = event_reply(message, case, base_url)
     if text is None:
         return None
     return Outgoing(str(message["id"]), case.reply_handle, text, case.tracking_code, message, case.language)

@@ -37,24 +37,29 @@ def receive_email(bucket: str, key: str) -> Any:
     return receipt
 
 
-def receive_notifications(records: Any) -> int:
-    """SQS records whose bodies are S3 event notifications."""
+def receive_notifications(records: Any) -> dict[str, Any]:
+    """SQS records whose bodies are S3 event notifications; failures are reported
+    per message (SQS retries them, then the inbound-email dead-letter queue)."""
     import json
 
     from chalicelib.bootstrap import services
 
     expected = services().settings.inbound_email_bucket
-    taken = 0
+    failures = []
     for record in records:
-        body = json.loads(record.body if hasattr(record, "body") else record["body"])
-        for event in body.get("Records", []) if isinstance(body, dict) else []:
-            s3 = event.get("s3") or {}
-            bucket, key = (s3.get("bucket") or {}).get("name"), (s3.get("object") or {}).get("key")
-            if not bucket or not key or not str(event.get("eventName", "")).startswith("ObjectCreated"):
-                continue  # s3:TestEvent and other notifications
-            if expected and bucket != expected:
-                log.warning("notification for another bucket ignored")
-                continue
-            receive_email(bucket, key)
-            taken += 1
-    return taken
+        raw = record.to_dict() if hasattr(record, "to_dict") else record
+        try:
+            body = json.loads(raw["body"])
+            for event in body.get("Records", []) if isinstance(body, dict) else []:
+                s3 = event.get("s3") or {}
+                bucket, key = (s3.get("bucket") or {}).get("name"), (s3.get("object") or {}).get("key")
+                if not bucket or not key or not str(event.get("eventName", "")).startswith("ObjectCreated"):
+                    continue  # s3:TestEvent and other notifications
+                if expected and bucket != expected:
+                    log.warning("notification for another bucket ignored")
+                    continue
+                receive_email(bucket, key)
+        except Exception as error:  # noqa: BLE001 - reported per message
+            log.warning("mail not taken in; will retry", extra={"error": type(error).__name__})
+            failures.append({"itemIdentifier": str(raw.get("messageId"))})
+    return {"batchItemFailures": failures}

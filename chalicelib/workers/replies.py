@@ -2,9 +2,10 @@
 
 The queue gets (a) domain events from the SNS topic (subscription with a
 filter policy and raw delivery, infra/template.yaml) and (b) notices queued by
-the webhooks. Each record is handled on its own; if any failed in a way a
-retry can fix, the batch raises after the others were sent (they are in the
-reply ledger, so the retry does not send them twice).
+the webhooks. Each record is handled on its own; the ones that failed in a
+way a retry can fix are reported in ``batchItemFailures`` (SQS retries only
+those, then parks them in the dead-letter queue); the ledger makes sure a
+retried message never sends twice.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def body_of(record: Any) -> dict[str, Any]:
     return body
 
 
-def send_replies(records: Iterable[Any]) -> dict[str, int]:
+def send_replies(records: Iterable[Any]) -> dict[str, Any]:
     from chalicelib.bootstrap import services
     from chalicelib.services import replies
 
@@ -33,7 +34,7 @@ def send_replies(records: Iterable[Any]) -> dict[str, int]:
     base_url = app.settings.public_base_url
     ledger = app.reply_ledger()
     counts: dict[str, int] = {}
-    failures: list[BaseException] = []
+    failures: list[dict[str, str]] = []
     for record in records:
         raw = record.to_dict() if hasattr(record, "to_dict") else record
         message_id = raw.get("messageId") if isinstance(raw, dict) else None
@@ -46,6 +47,8 @@ def send_replies(records: Iterable[Any]) -> dict[str, int]:
                 if not message_id:
                     raise ValueError("an SQS record without a messageId")
                 outgoing = replies.notice_outgoing(body, str(message_id), handle, case, base_url)
+            elif not replies.may_reply(str(body.get("type", ""))):
+                outgoing = None  # internal events: not even a read
             else:
                 code = body.get("tracking_code")
                 case = app.cases.get(code) if code else None
@@ -55,11 +58,11 @@ def send_replies(records: Iterable[Any]) -> dict[str, int]:
         except (ValueError, TypeError, KeyError) as error:
             log.error("reply message unreadable; dropped", extra={"error": type(error).__name__})
             result = "unreadable"
-        except Exception as error:  # noqa: BLE001 - collected, then raised for the retry
+        except Exception as error:  # noqa: BLE001 - reported per message, retried by SQS
             log.warning("reply not sent; will retry", extra={"error": type(error).__name__})
-            failures.append(error)
+            failures.append({"itemIdentifier": str(message_id)})
             continue
         counts[result] = counts.get(result, 0) + 1
-    if failures:
-        raise failures[0]
-    return counts
+    if counts:
+        log.info("replies handled", extra=counts)
+    return {"batchItemFailures": failures}

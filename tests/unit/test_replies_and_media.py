@@ -44,6 +44,8 @@ def event(kind, **data):
     ("case.progress_posted", {"percent": 50}, "sedang ditangani (50% selesai)"),
     ("case.resolved", {"photo_id": "c1"}, f"{BASE}/status/K7QM4-XPA9R-TD2W/photos/c1"),
     ("case.closed", {}, "ditutup"),
+    ("plan.verified", {"expected_completion": "2026-11-30T03:00:00.000000Z"}, "perkiraan selesai 30-11-2026"),
+    ("case.delegated", {"agency_name": "Suku Dinas LH Jakarta Pusat"}, "(Suku Dinas LH Jakarta Pusat)"),
     ("case.reporter_added", {"added": ["photo", "location"]}, "foto dan lokasi"),
 ])
 def test_event_texts_per_type(kind, data, expected):
