@@ -8,7 +8,9 @@ from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 
-from chalicelib.domain.report import ReporterContact
+from chalicelib.domain.errors import InvalidReport
+from chalicelib.domain.messages import describe, guess_category, guess_language
+from chalicelib.domain.report import IncomingReport, ReporterContact, build_report
 
 from .base import MalformedPayload
 
@@ -93,3 +95,43 @@ def contact_email(value: str | None, name: str | None = None) -> dict[str, str |
     except ValidationError:
         return None
     return contact.model_dump(exclude_none=True) or None
+
+
+def message_report(
+    channel: Any,
+    message_id: str,
+    words: str,
+    *,
+    media: list[dict[str, Any]],
+    location: dict[str, Any] | None,
+    reply_handle: dict[str, Any],
+    conversational: bool,
+    reporter: dict[str, Any] | None = None,
+    reported_at: Any = None,
+    language: str | None = None,
+) -> IncomingReport:
+    """A report from a messaging channel's free text, photos and place.
+
+    Category and language are guessed from the words; the description says
+    what came (text, photos, a location). A message that cannot become a
+    report is the provider's malformed payload, not a 422 to a person.
+    """
+    words = (words or "").strip()
+    language = language or guess_language(words)
+    try:
+        return build_report(
+            channel=channel,
+            message_id=message_id,
+            category=guess_category(words),
+            description=describe(words, photos=len(media), location=bool(location), language=language),
+            has_text=bool(words),
+            location=location,
+            reporter=reporter,
+            media=media,
+            reported_at=reported_at,
+            language=language,
+            reply_handle=reply_handle,
+            conversational=conversational,
+        )
+    except InvalidReport as error:
+        raise MalformedPayload("the message is not usable: " + str(error)) from None

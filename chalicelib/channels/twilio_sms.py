@@ -19,13 +19,11 @@ from xml.sax.saxutils import escape
 
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
-from chalicelib.domain.errors import InvalidReport
-from chalicelib.domain.messages import describe, guess_category, guess_language
-from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, MAX_PHOTOS, IncomingReport, build_report
+from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, MAX_PHOTOS, IncomingReport
 from chalicelib.services.intake import Receipt
 
 from .base import InboundRequest, MalformedPayload, Reply, SignatureRejected
-from .common import contact_phone, form_fields, number
+from .common import contact_phone, form_fields, message_report, number
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
@@ -99,29 +97,14 @@ class TwilioAdapter:
             location = {"lat": number(fields["Latitude"], "Latitude"), "lng": number(fields["Longitude"], "Longitude")}
             if fields.get("Address"):
                 location["address"] = fields["Address"][:500]
-        body = (fields.get("Body") or "").strip()
-        language = guess_language(body)
-        address = sender if sender.startswith("whatsapp:") else sender
-        try:
-            return [
-                build_report(
-                    channel=self.channel,
-                    message_id=sid,
-                    category=guess_category(body),
-                    description=describe(body, photos=len(media), location=bool(location), language=language),
-                    has_text=bool(body),
-                    location=location,
-                    reporter=contact_phone(sender.removeprefix("whatsapp:")),
-                    photos=[],
-                    media=media,
-                    language=language,
-                    reply_handle={"channel": self.channel, "kind": "twilio", "address": address,
-                                  "via": fields.get("To") or None},
-                    conversational=True,
-                )
-            ]
-        except InvalidReport as error:
-            raise MalformedPayload("the message is not usable: " + str(error)) from None
+        return [
+            message_report(
+                self.channel, sid, fields.get("Body") or "", media=media, location=location,
+                reporter=contact_phone(sender.removeprefix("whatsapp:")), conversational=True,
+                reply_handle={"channel": self.channel, "kind": "twilio", "address": sender,
+                              "via": fields.get("To") or None},
+            )
+        ]
 
     def reply(self, receipts: list[Receipt], settings: Settings) -> Reply:
         from chalicelib.services.replies import receipt_text

@@ -23,14 +23,21 @@ from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
-from chalicelib.domain.errors import InvalidReport
-from chalicelib.domain.messages import describe, guess_category, guess_language
-from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, IncomingReport, build_report
+from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, IncomingReport
 from chalicelib.services.intake import Receipt
 
 from . import meta
 from .base import InboundRequest, MalformedPayload, Reply
-from .common import contact_phone, identifier, json_document, number, objects, require_object, text
+from .common import (
+    contact_phone,
+    identifier,
+    json_document,
+    message_report,
+    number,
+    objects,
+    require_object,
+    text,
+)
 from .twilio_sms import TwilioAdapter
 
 REPORT_TYPES = ("text", "image", "location", "document")
@@ -95,29 +102,15 @@ class WhatsAppCloudAdapter:
             address = ", ".join(str(part) for part in (place.get("name"), place.get("address")) if part)
             if address:
                 location["address"] = address[:500]
-        words = (words or "").strip()
-        language = guess_language(words)
         reporter = contact_phone("+" + sender.lstrip("+"))
         name = names.get(sender)
         if reporter and isinstance(name, str) and name.strip():
             reporter["name"] = name.strip()[:120]
-        try:
-            return build_report(
-                channel=self.channel,
-                message_id=wamid,
-                category=guess_category(words),
-                description=describe(words, photos=len(media), location=bool(location), language=language),
-                has_text=bool(words),
-                location=location,
-                reporter=reporter,
-                media=media,
-                reported_at=meta.instant(message.get("timestamp")),
-                language=language,
-                reply_handle={"channel": self.channel, "kind": "whatsapp", "address": sender, "via": via},
-                conversational=True,
-            )
-        except InvalidReport as error:
-            raise MalformedPayload("the message is not usable: " + str(error)) from None
+        return message_report(
+            self.channel, wamid, words or "", media=media, location=location, reporter=reporter,
+            reported_at=meta.instant(message.get("timestamp")), conversational=True,
+            reply_handle={"channel": self.channel, "kind": "whatsapp", "address": sender, "via": via},
+        )
 
     def reply(self, receipts: list[Receipt], settings: Settings) -> Reply:
         return meta.received_reply(len(receipts))

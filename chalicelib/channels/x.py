@@ -26,14 +26,12 @@ from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
-from chalicelib.domain.errors import InvalidReport
-from chalicelib.domain.messages import describe, guess_category, guess_language
-from chalicelib.domain.report import MAX_PHOTOS, IncomingReport, build_report
+from chalicelib.domain.report import MAX_PHOTOS, IncomingReport
 from chalicelib.services.intake import Receipt
 
 from . import meta, signing
 from .base import InboundRequest, MalformedPayload, Reply, SignatureRejected
-from .common import identifier, json_document, number, objects, require_object, text
+from .common import identifier, json_document, message_report, number, objects, require_object, text
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 
@@ -135,23 +133,9 @@ class XAdapter:
                handle: dict, *, conversational: bool, language_hint: Any = None) -> IncomingReport | None:
         if not (words or media or location):
             return None
-        language = "en" if language_hint == "en" else guess_language(words)
-        try:
-            return build_report(
-                channel=self.channel,
-                message_id=message_id,
-                category=guess_category(words),
-                description=describe(words, photos=len(media), location=bool(location), language=language),
-                has_text=bool(words),
-                location=location,
-                media=media,
-                reported_at=meta.instant(timestamp),
-                language=language,
-                reply_handle=handle,
-                conversational=conversational,
-            )
-        except InvalidReport as error:
-            raise MalformedPayload("the message is not usable: " + str(error)) from None
+        return message_report(self.channel, message_id, words, media=media, location=location,
+                              reported_at=meta.instant(timestamp), reply_handle=handle,
+                              conversational=conversational, language="en" if language_hint == "en" else None)
 
     def reply(self, receipts: list[Receipt], settings: Settings) -> Reply:
         return Reply(status=200, body={"received": len(receipts)})
