@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.adapters.api_key_store import ApiKeyStore
 from chalicelib.adapters.case_queries import CaseQueries
 from chalicelib.adapters.case_repository import CaseRepository, DynamoCaseRepository
 from chalicelib.adapters.event_publisher import EventPublisher, SnsEventPublisher
@@ -74,6 +75,7 @@ class Services:
         from chalicelib.adapters.outbound import fetch_media
 
         return fetch_media(link, case.channel, self.settings)
+    api_keys: ApiKeyStore | None = None  # Open311 partner keys
 
     def event_publisher(self) -> EventPublisher:
         if self.events is None:
@@ -107,6 +109,7 @@ def _build() -> Services:
         mailer=SesMailer(config.notify_from_email) if config.notify_from_email else None,
         verifier=TokenVerifier(cognito) if cognito else None,
         senders=DynamoSenderRepository(config.cases_table),
+        api_keys=ApiKeyStore(config.cases_table),
     )
 
 

@@ -36,7 +36,11 @@ DEV_SECRETS = {
     "META_ACCESS_TOKEN": "dev-meta-access-token",
     "X_CONSUMER_SECRET": "dev-x-consumer-secret",
     "X_ACCESS_TOKEN": "dev-x-access-token",
+    "OPEN311_API_KEY_SECRET": "dev-open311-api-key-secret",
 }
+
+DEFAULT_JURISDICTION_ID = "jakarta.go.id"
+DEFAULT_OPEN311_CONTACT = "Pemprov DKI Jakarta, dki@jakarta.go.id"
 
 
 class ConfigurationError(RuntimeError):
@@ -63,6 +67,8 @@ class Settings:
     email_from_address: str = "dki@jakarta.go.id"
     inbound_email_bucket: str | None = None
     provider_timeout_seconds: int = 10
+    open311_jurisdiction_id: str = DEFAULT_JURISDICTION_ID
+    open311_contact: str = DEFAULT_OPEN311_CONTACT
 
     @property
     def is_local(self) -> bool:
@@ -152,6 +158,8 @@ def settings() -> Settings:
         email_from_address=os.environ.get("EMAIL_FROM_ADDRESS") or "dki@jakarta.go.id",
         inbound_email_bucket=os.environ.get("INBOUND_EMAIL_BUCKET") or None,
         provider_timeout_seconds=_int("PROVIDER_TIMEOUT_SECONDS", 10),
+        open311_jurisdiction_id=os.environ.get("OPEN311_JURISDICTION_ID") or DEFAULT_JURISDICTION_ID,
+        open311_contact=os.environ.get("OPEN311_CONTACT") or DEFAULT_OPEN311_CONTACT,
     )
 
 

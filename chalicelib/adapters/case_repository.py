@@ -36,6 +36,8 @@ from chalicelib.domain.report import GeoPoint, ReporterContact
 from chalicelib.domain.sla import SlaClock
 
 CASE_SK = "CASE"
+BATCH_GET_LIMIT = 100  # DynamoDB's maximum keys per BatchGetItem
+BATCH_GET_ATTEMPTS = 5
 
 
 def case_pk(tracking_code: str) -> str:
@@ -70,6 +72,8 @@ class CaseRepository(Protocol):
     def save(self, case: Case) -> Case: ...
 
     def get(self, tracking_code: str) -> Case | None: ...
+
+    def get_many(self, tracking_codes: list[str]) -> dict[str, Case]: ...
 
 
 class DynamoCaseRepository:
@@ -137,6 +141,29 @@ class DynamoCaseRepository:
             )
         item = response.get("Item")
         return item_to_case(deserialize(item)) if item else None
+
+    def get_many(self, tracking_codes: list[str]) -> dict[str, Case]:
+        """Several cases by code (missing ones are left out): BatchGetItem, 100
+        keys per request, eventually consistent (listings, not read-modify-write)."""
+        import time
+
+        found: dict[str, Case] = {}
+        codes = list(dict.fromkeys(tracking_codes))
+        for start in range(0, len(codes), BATCH_GET_LIMIT):
+            keys = [serialize({"PK": case_pk(code), "SK": CASE_SK}) for code in codes[start:start + BATCH_GET_LIMIT]]
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                with aws.unavailable_on_transient("dynamodb"):
+                    response = self._client.batch_get_item(RequestItems={self.table_name: {"Keys": keys}})
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    case = item_to_case(deserialize(item))
+                    found[case.tracking_code] = case
+                keys = response.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
+                if not keys:
+                    break
+                time.sleep(0.05 * 2**attempt)  # DynamoDB asks to slow down
+            else:
+                raise aws.ServiceUnavailable("dynamodb", "UnprocessedKeys")
+        return found
 
 
 # --- mapping between Case and item -------------------------------------------------
@@ -227,6 +254,8 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent]) -> dict[st
         "reply_handle": case.reply_handle.model_dump(mode="json", exclude_none=True) if case.reply_handle else None,
         "pending_media": [link.model_dump(exclude_none=True) for link in case.pending_media] or None,
         "added_messages": list(case.added_messages) or None,
+        "answers": dict(case.answers) or None,
+        "media_urls": list(case.media_urls) or None,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
     item.update(index_attributes(case, version))
@@ -295,6 +324,8 @@ def item_to_case(item: dict[str, Any]) -> Case:
         reply_handle=ReplyHandle.model_validate(item["reply_handle"]) if item.get("reply_handle") else None,
         pending_media=[MediaLink.model_validate(link) for link in item.get("pending_media", [])],
         added_messages=list(item.get("added_messages", [])),
+        answers=dict(item.get("answers") or {}),
+        media_urls=list(item.get("media_urls") or []),
     )
 
 

@@ -178,6 +178,11 @@ class Case:
     pending_media: list[MediaLink] = field(default_factory=list)
     # Source keys of later messages that were added to this case (idempotency).
     added_messages: list[str] = field(default_factory=list)
+    # Answers to the category's extra questions; private (officers only).
+    answers: dict[str, Any] = field(default_factory=dict)
+    # Links to photos elsewhere, as the reporter's app sent them (never fetched,
+    # never public: only our cleaned copies are shown to the public).
+    media_urls: list[str] = field(default_factory=list)
     pending_events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     # --- intake -------------------------------------------------------------------
@@ -210,6 +215,8 @@ class Case:
             sla=SlaClock.start(now, policy or SlaPolicy()),
             reply_handle=report.reply_handle,
             pending_media=list(report.media),
+            answers=dict(report.answers),
+            media_urls=list(report.media_urls),
         )
         case.record(CaseReceived(occurred_at=now, channel=report.channel.value, category=report.category))
         if case.pending_media:

@@ -35,6 +35,9 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"^[^@\s<>()\[\],;:\"]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+MAX_ANSWERS = 20
+MediaUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000,
+                                             pattern=r"^https?://[^\s/?#]+[^\s]*$")]
 
 
 class GeoPoint(BaseModel):
@@ -55,6 +58,10 @@ class ReporterContact(BaseModel):
     name: Annotated[Text, StringConstraints(max_length=120)] | None = None
     phone: str | None = None  # E.164, e.g. +6281234567890
     email: str | None = None
+    # The reporter's device and account in a partner app (Open311 device_id,
+    # account_id): identify the reporter to that app, so private like the rest.
+    device_id: Annotated[Text, StringConstraints(max_length=200)] | None = None
+    account_id: Annotated[Text, StringConstraints(max_length=200)] | None = None
 
     @field_validator("phone", mode="before")
     @classmethod
@@ -84,7 +91,7 @@ class ReporterContact(BaseModel):
         return f"{local}@{domain.lower()}"
 
     def is_empty(self) -> bool:
-        return not (self.name or self.phone or self.email)
+        return not (self.name or self.phone or self.email or self.device_id or self.account_id)
 
 
 class PhotoUpload(BaseModel):
@@ -119,6 +126,11 @@ class IncomingReport(BaseModel):
     conversational: bool = False
     # False when the message had no words of its own (the description is a placeholder).
     has_text: bool = True
+    # Answers to the category's extra questions (service_catalogue.check_answers).
+    answers: dict[str, str | list[str]] = Field(default_factory=dict, max_length=MAX_ANSWERS)
+    # Links to photos kept elsewhere, stored as given and not fetched (officers
+    # see them; the public never does: they are not our cleaned copies).
+    media_urls: list[MediaUrl] = Field(default_factory=list, max_length=MAX_PHOTOS)
 
     @field_validator("category")
     @classmethod

@@ -58,6 +58,12 @@ class FakeCaseRepository:
             item = self.items.get(tracking_code)
             return item_to_case(copy.deepcopy(item)) if item else None
 
+    def get_many(self, tracking_codes: list[str]) -> dict[str, Case]:
+        with self._lock:
+            codes = list(dict.fromkeys(tracking_codes))
+            self.requests += (len(codes) + 99) // 100
+            return {code: item_to_case(copy.deepcopy(self.items[code])) for code in codes if code in self.items}
+
 
 @dataclass
 class FakePhotoStore:
