@@ -6,7 +6,19 @@ Everything with logic lives in chalicelib/ (see its package docstring).
 from chalice import Chalice
 
 from chalicelib import config
-from chalicelib.api import admin, auth, health, metrics, officer, report_form, status, webhooks
+from chalicelib.api import (
+    admin,
+    api_keys,
+    auth,
+    docs,
+    health,
+    metrics,
+    officer,
+    open311,
+    report_form,
+    status,
+    webhooks,
+)
 from chalicelib.api.http import correlation_middleware
 
 app = Chalice(app_name="crm")
@@ -23,6 +35,9 @@ app.register_blueprint(officer.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(metrics.bp)
 app.register_blueprint(report_form.bp)
+app.register_blueprint(open311.bp)
+app.register_blueprint(api_keys.bp)
+app.register_blueprint(docs.bp)
 
 
 @app.on_dynamodb_record(stream_arn=config.CASES_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")

@@ -131,6 +131,10 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
         "anonymous": case.anonymous,
         "reporter": (case.reporter.model_dump(exclude_none=True)
                      if may_see_contact and case.reporter and not case.anonymous else None),
+        "answers": case.answers,
+        # Links as the reporter's app sent them: like original photos, they may
+        # reveal who took them, so only for roles that may see the reporter.
+        "media_urls": case.media_urls if may_see_contact else [],
         "duplicate_candidates": case.duplicate_candidates,
         "merged_into": case.merged_into,
         "merged_cases": case.merged_cases,

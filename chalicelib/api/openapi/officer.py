@@ -1,0 +1,98 @@
+"""The officer API (Cognito bearer token). Lifecycle actions are described from
+the same tables the API is built from (api/officer.OPERATION_PATHS and
+services/lifecycle.OPERATIONS), so a new action is documented by itself."""
+
+from __future__ import annotations
+
+from chalicelib.api.officer import OPERATION_PATHS, QUEUE_VIEWS
+from chalicelib.api.openapi.spec import Body, Operation, Param, Reply
+from chalicelib.services import responses as r
+from chalicelib.services.lifecycle import OPERATIONS as LIFECYCLE
+
+CODE = Param("code", "path", {"type": "string", "minLength": 1, "maxLength": 40}, "Tracking code.",
+             example="4N50G-7M7G1-2X63")
+LANG = Param("lang", "query", {"type": "string", "enum": ["id", "en"]}, "Language of labels.")
+TAGS = ("officer",)
+
+_EXAMPLES = {
+    "assign": {"agency_id": "dinas-lh"},
+    "delegate": {"agency_id": "sudin-lh-jakpus", "version": 3},
+    "transfer": {"agency_id": "dinas-bina-marga", "reason": "Jalan, bukan sampah"},
+    "add_collaborator": {"agency_id": "dinas-sda"},
+    "submit_plan": {"text": "Pengangkutan besok pagi", "estimated_completion": "2026-12-01"},
+    "verify_plan": {"comment": "Disetujui"},
+    "return_plan": {"comment": "Sebutkan jadwalnya"},
+    "post_progress": {"percent": 50, "text": "Separuh sudah diangkut"},
+    "comment": {"text": "Koordinasi dengan kelurahan"},
+    "resolve": {"note": "Sudah bersih", "upload_key": "uploads/<user>/<id>"},
+    "reject": {"reason": "emergency", "note": "Kebakaran: diteruskan ke 112"},
+    "merge": {"primary": "4N50G-7M7G1-2X63"},
+}
+
+
+def _action(path: str, operation: str) -> Operation:
+    model, _ = LIFECYCLE[operation]
+    return Operation(
+        summary=f"Lifecycle: {operation.replace('_', ' ')}",
+        description=f"`{operation}` on the case (docs/lifecycle.md says who may, in which states). `version` "
+                    "refuses to act on a case someone changed since you read it (409 with `current_version`).",
+        tags=TAGS,
+        params=(CODE, LANG),
+        body=Body(model, example=_EXAMPLES.get(operation)),
+        responses={200: Reply("The case after the action", r.OfficerCase, headers={"ETag": "\"v<version>\""})},
+        errors=(404, 409, 413, 415, 422),
+        operation_id=f"officer_{operation}",
+    )
+
+
+OPERATIONS = {
+    ("GET", "/officer/me"): Operation(
+        summary="Who you are: roles, agency, sub-agencies", tags=TAGS,
+        responses={200: Reply("You", r.Me)}, uses_aws=False,
+    ),
+    ("GET", "/officer/queue"): Operation(
+        summary="A list of cases, soonest deadline first",
+        description="Your agency's cases by default (a Dinas also sees its Suku Dinas'); `view=triage|review|"
+                    "escalated` for the Bureau and supervisors.",
+        tags=TAGS,
+        params=(
+            Param("view", "query", {"type": "string", "enum": list(QUEUE_VIEWS)}),
+            Param("agency_id", "query", {"type": "string", "maxLength": 80}),
+            Param("status", "query", {"type": "string"}),
+            Param("category", "query", {"type": "string"}),
+            Param("kota", "query", {"type": "string"}, "An area code, e.g. jakpus"),
+            Param("due", "query", {"type": "string", "enum": ["breached", "soon"]}),
+            Param("limit", "query", {"type": "string", "pattern": "^[0-9]{1,4}$"}, "1-100 (default 50)"),
+            Param("cursor", "query", {"type": "string"}, "From the previous page"),
+            LANG,
+        ),
+        responses={200: Reply("One page", r.QueuePage)},
+        errors=(422,),
+    ),
+    ("GET", "/officer/cases/{code}"): Operation(
+        summary="A case in full (within your rights), with what you may do to it", tags=TAGS,
+        params=(CODE, LANG),
+        responses={200: Reply("The case", r.OfficerCase, headers={"ETag": "\"v<version>\""})},
+        errors=(404,),
+    ),
+    ("GET", "/officer/agencies"): Operation(
+        summary="The agency directory", tags=TAGS,
+        responses={200: Reply("Every agency", r.AgencyDirectory)}, uses_aws=False,
+    ),
+    ("GET", "/officer/notifications"): Operation(
+        summary="Your agency's inbox, newest first", tags=TAGS,
+        params=(Param("cursor", "query", {"type": "string"}),),
+        responses={200: Reply("One page", r.Notifications)},
+        errors=(422,),
+    ),
+    ("POST", "/officer/uploads"): Operation(
+        summary="A presigned S3 form for a completion photo",
+        description="Upload the photo from the browser with it, then pass `key` as `upload_key` to resolve.",
+        tags=TAGS,
+        body=Body(r.UploadRequest, example={"content_type": "image/jpeg"}),
+        responses={201: Reply("The upload form", r.UploadForm)},
+        errors=(413, 415, 422),
+    ),
+    **{("POST", f"/officer/cases/{{code}}/{path}"): _action(path, operation)
+       for path, operation in OPERATION_PATHS.items()},
+}

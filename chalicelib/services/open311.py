@@ -1,0 +1,473 @@
+"""Open311 GeoReport v2 use cases: our categories are the services, our cases
+the service requests.
+
+Everything a GET answers is built from ``status.public_view`` (the allow-list
+of what may be public), never from the case itself: no reporter detail, no
+private event data, no original photo. A request's ``service_request_id`` is
+its public id (domain/request_ids.py), not its tracking code, because GET
+requests.json publishes it to everyone while the tracking code lets its holder
+confirm or reopen the case.
+
+    status   open    received, assigned, plan_submitted, in_progress
+             closed  resolved, closed, rejected, merged   (status_notes says which)
+
+Listing uses the sparse ``day-index`` (one partition per Jakarta day and shard,
+sorted by creation time) and reads the page's cases with BatchGetItem; request
+counts are in docs/data-model.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from chalicelib.adapters.case_indexes import DAY_SHARDS
+from chalicelib.adapters.case_repository import CaseRepository
+from chalicelib.channels import open311 as wire
+from chalicelib.config import Settings
+from chalicelib.domain import categories, request_ids, service_catalogue, tracking
+from chalicelib.domain.case import Case
+from chalicelib.domain.clock import JAKARTA, Clock, to_utc_text
+from chalicelib.domain.errors import InvalidReport
+from chalicelib.domain.lifecycle import CaseStatus, is_open
+from chalicelib.services import api_keys
+from chalicelib.services.intake import MAX_CODE_ATTEMPTS, Receipt, submit_report
+from chalicelib.services.status import public_view
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+MAX_WINDOW = timedelta(days=90)
+DEFAULT_LIMIT = 1000  # "first 1000 requests returned"
+MAX_PAGE_SIZE = 1000
+MAX_DEPTH = 10_000  # page * page_size: deeper pages need a narrower date range
+MAX_IDS = 100
+STATUSES = ("open", "closed")
+
+
+class Open311Error(Exception):
+    """An error the client gets in the spec's format: HTTP ``status`` and one
+    ``(code, description)`` per problem."""
+
+    def __init__(self, status: int, *descriptions: str):
+        self.status = status
+        self.errors = [(status, description) for description in descriptions]
+        super().__init__("; ".join(descriptions))
+
+
+def not_found(what: str) -> Open311Error:
+    return Open311Error(404, what)
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    cases: CaseRepository
+    queries: Any  # CaseQueries: list_page over the day-index
+    keys: api_keys.KeyStore
+    photos: Any
+    clock: Clock
+
+    @property
+    def code_key(self) -> bytes:
+        return self.settings.tracking_code_key
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.settings.public_base_url}/open311/v2"
+
+
+def check_jurisdiction(settings: Settings, given: str | None) -> None:
+    """One jurisdiction per endpoint: the parameter is optional, but must match."""
+    if given and given.strip().lower() != settings.open311_jurisdiction_id.lower():
+        raise not_found(f"jurisdiction_id {given[:100]!r} was not found; this endpoint serves "
+                        f"{settings.open311_jurisdiction_id}")
+
+
+# --- discovery and services ---------------------------------------------------------------
+
+
+def discovery(settings: Settings) -> dict[str, Any]:
+    changeset = service_catalogue.CHANGESET
+    return {
+        "changeset": changeset,
+        "contact": settings.open311_contact,
+        "key_service": "API keys for posting requests are issued per partner app by the city's CRM "
+                       f"administrators; ask {settings.open311_contact}. Reading needs no key.",
+        "endpoints": [{
+            "specification": SPECIFICATION,
+            "url": f"{settings.public_base_url}/open311/v2",
+            "changeset": changeset,
+            "type": "production" if settings.stage == "prod" else "test",
+            "formats": ["text/xml", "application/json"],
+        }],
+    }
+
+
+def service_list(language: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "service_code": found.category,
+            "service_name": service_catalogue.name(found.category, language),
+            "description": service_catalogue.text(found.description, language),
+            "metadata": found.has_questions,
+            "type": "realtime",
+            "keywords": ", ".join(found.keywords),
+            "group": service_catalogue.text(found.group, language),
+        }
+        for found in service_catalogue.services()
+    ]
+
+
+def service_definition(service_code: str, language: str) -> dict[str, Any]:
+    found = service_catalogue.service(service_code)
+    if found is None:
+        raise not_found(f"service_code {service_code[:80]!r} was not found")
+    return {
+        "service_code": found.category,
+        "attributes": [
+            {
+                "variable": question.variable,
+                "code": question.code,
+                "datatype": question.datatype,
+                "required": question.required,
+                "datatype_description": service_catalogue.text(question.datatype_description, language),
+                "order": order,
+                "description": service_catalogue.text(question.description, language),
+                "values": [{"key": choice.key, "name": service_catalogue.text(choice.name, language)}
+                           for choice in question.choices],
+            }
+            for order, question in enumerate(found.questions, start=1)
+        ],
+    }
+
+
+def service_notice(category: str, language: str) -> str:
+    """What the city commits to for this kind of request (from the SLA policy)."""
+    from chalicelib.adapters import reference_data
+
+    policy = reference_data.sla_catalogue().for_category(category)
+    hours = round(policy.coordinate_within.total_seconds() / 3600)
+    days = policy.resolve_within.days
+    working = policy.clock == "working_days"
+    if language == "en":
+        text = (f"The responsible agency makes a follow-up plan within {hours} hours and resolves the request "
+                f"within {days} {'working ' if working else ''}days")
+        return text + (", or by a completion date it agrees with the city." if policy.estimates_allowed else ".")
+    text = (f"Instansi yang bertanggung jawab menyusun rencana tindak lanjut dalam {hours} jam dan menyelesaikan "
+            f"laporan dalam {days} hari{' kerja' if working else ''}")
+    return text + (", atau pada tanggal selesai yang disepakati." if policy.estimates_allowed else ".")
+
+
+# --- one request, as the public sees it --------------------------------------------------
+
+
+def _address(view: dict[str, Any]) -> str | None:
+    parts: list[str] = []
+    location = view.get("location") or {}
+    area = view.get("area") or {}
+    for part in (location.get("address"), area.get("kelurahan"), area.get("kecamatan"), area.get("kota")):
+        if part and part not in parts:
+            parts.append(part)
+    return ", ".join(parts) or None
+
+
+def _status_notes(case: Case, view: dict[str, Any], language: str, code_key: bytes) -> str:
+    label = view["status_label"]
+    if case.status is CaseStatus.MERGED and case.merged_into:
+        primary = request_ids.public_id(case.merged_into, code_key)
+        return (f"{label}: follow request {primary}." if language == "en"
+                else f"{label}: ikuti permintaan {primary}.")
+    timeline = view.get("timeline") or []
+    last = timeline[-1]["text"] if timeline else ""
+    return f"{label}. {last}".strip() if last else label
+
+
+def media_url(base_url: str, request_id: str, view: dict[str, Any]) -> str | None:
+    """The public copy of the completion photo once there is one, else the first report photo."""
+    photos = view.get("photos") or []
+    completions = [photo for photo in photos if photo["kind"] == "completion"]
+    chosen = completions[-1] if completions else (photos[0] if photos else None)
+    return f"{base_url}/media/{request_id}/{chosen['id']}" if chosen else None
+
+
+def request_view(case: Case, language: str, deps: Deps) -> dict[str, Any]:
+    view = public_view(case, language, deps.settings.public_base_url)  # the allow-list
+    request_id = request_ids.public_id(case.tracking_code, deps.code_key)
+    location = view.get("location")
+    return {
+        "service_request_id": request_id,
+        "status": "open" if is_open(case.status) else "closed",
+        "status_notes": _status_notes(case, view, language, deps.code_key),
+        "service_name": view["category"]["name"],
+        "service_code": view["category"]["id"],
+        "description": view["description"],
+        "agency_responsible": view["agency"]["name"] if view.get("agency") else None,
+        "service_notice": service_notice(case.category, language),
+        "requested_datetime": view["created_at"],
+        "updated_datetime": view["updated_at"],
+        "expected_datetime": view["expected_completion"],
+        "address": _address(view),
+        "lat": location["lat"] if location else None,
+        "long": location["lng"] if location else None,
+        "media_url": media_url(deps.base_url, request_id, view),
+    }
+
+
+def _case_by_id(request_id: str, deps: Deps) -> Case | None:
+    code = request_ids.tracking_code_of(request_id, deps.code_key)
+    return deps.cases.get(code) if code else None
+
+
+def get_request(request_id: str, language: str, deps: Deps) -> list[dict[str, Any]]:
+    case = _case_by_id(request_id, deps)
+    if case is None:
+        raise not_found(f"service_request_id {request_id[:40]!r} was not found")
+    return [request_view(case, language, deps)]
+
+
+def photo_of(request_id: str, photo_id: str, deps: Deps):
+    """The public photo behind a media_url, or None."""
+    case = _case_by_id(request_id, deps)
+    if case is None:
+        return None
+    return next((photo for photo in case.photos if photo.id == photo_id), None)
+
+
+# --- listing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    service_request_ids: list[str] | None
+    start: datetime
+    end: datetime
+    statuses: frozenset[str]
+    service_codes: frozenset[str]
+    page: int
+    page_size: int
+
+
+def _instant(name: str, value: str, end_of_day: bool) -> datetime:
+    text = value.strip()
+    try:
+        if len(text) == 10:  # a W3C date alone: that day in Jakarta
+            day = datetime.fromisoformat(text).date()
+            return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=JAKARTA)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a W3C date-time such as 2026-11-01T00:00:00+07:00") from None
+    if moment.tzinfo is None:
+        raise Open311Error(400, f"{name} must include a time zone (Z or +07:00)")
+    return moment
+
+
+def _whole(name: str, value: str | None, default: int, low: int, high: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    if not value.strip().isdigit():
+        raise Open311Error(400, f"{name} must be a whole number from {low} to {high}")
+    number = int(value.strip())
+    if not low <= number <= high:
+        raise Open311Error(400, f"{name} must be a whole number from {low} to {high}")
+    return number
+
+
+def parse_listing(query: dict[str, str], now: datetime) -> Listing:
+    """The GET requests.{format} arguments, checked; empty ones count as absent."""
+    def arg(name: str) -> str | None:
+        value = query.get(name)
+        return value if value not in (None, "") else None
+
+    problems: list[str] = []
+    ids = None
+    if arg("service_request_id"):
+        ids = [part.strip() for part in arg("service_request_id").split(",") if part.strip()]
+        if len(ids) > MAX_IDS:
+            problems.append(f"service_request_id takes at most {MAX_IDS} ids")
+    statuses = frozenset(part.strip().lower() for part in (arg("status") or "").split(",") if part.strip())
+    if statuses - set(STATUSES):
+        problems.append("status must be open, closed or both (comma separated)")
+    codes = frozenset(part.strip() for part in (arg("service_code") or "").split(",") if part.strip())
+    unknown = sorted(code for code in codes if categories.get(code) is None)
+    if unknown:
+        problems.append(f"service_code {unknown[0][:80]!r} was not found")
+    if problems:
+        raise Open311Error(400, *problems)
+    start = _instant("start_date", arg("start_date"), False) if arg("start_date") else None
+    end = _instant("end_date", arg("end_date"), True) if arg("end_date") else None
+    if end is None:
+        end = min(now, start + MAX_WINDOW) if start else now
+    if start is None:
+        start = end - MAX_WINDOW
+    if end < start:
+        raise Open311Error(400, "end_date is before start_date")
+    if end - start > MAX_WINDOW:
+        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+    page = _whole("page", arg("page"), 1, 1, MAX_DEPTH)
+    page_size = _whole("page_size", arg("page_size"), DEFAULT_LIMIT, 1, MAX_PAGE_SIZE)
+    if page * page_size > MAX_DEPTH:
+        raise Open311Error(400, f"page * page_size may be at most {MAX_DEPTH}; narrow start_date and end_date")
+    return Listing(ids, start, end, statuses, codes, page, page_size)
+
+
+def _days_newest_first(start: datetime, end: datetime) -> list[str]:
+    first, last = start.astimezone(JAKARTA).date(), end.astimezone(JAKARTA).date()
+    return [(last - timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def _matches(card: dict[str, Any], listing: Listing) -> bool:
+    if listing.service_codes and card.get("category") not in listing.service_codes:
+        return False
+    if listing.statuses and len(listing.statuses) == 1:
+        opened = is_open(CaseStatus(card["status"]))
+        return opened if "open" in listing.statuses else not opened
+    return True
+
+
+def _day_cards(day: str, low: str, high: str, queries: Any) -> list[dict[str, Any]]:
+    """Every card of one Jakarta day between two sort keys, newest first (all shards)."""
+    cards = []
+    for shard in range(DAY_SHARDS):
+        cursor = None
+        while True:
+            page = queries.list_page("day", f"DAY#{day}#{shard}", limit=500, cursor=cursor,
+                                     sort_between=(low, high), newest_first=True)
+            cards.extend(item for item in page.items if item.get("card"))
+            if page.cursor is None:
+                break
+            cursor = page.cursor
+    cards.sort(key=lambda item: item["day_sk"], reverse=True)
+    return [item["card"] for item in cards]
+
+
+def list_requests(query: dict[str, str], language: str, deps: Deps) -> list[dict[str, Any]]:
+    now = deps.clock()
+    listing = parse_listing(query, now)
+    if listing.service_request_ids is not None:  # "This overrides all other arguments."
+        codes = [code for code in (request_ids.tracking_code_of(rid, deps.code_key)
+                                   for rid in listing.service_request_ids) if code]
+        found = deps.cases.get_many(codes)
+        return [request_view(found[code], language, deps) for code in dict.fromkeys(codes) if code in found]
+    wanted = listing.page * listing.page_size
+    low, high = to_utc_text(listing.start), f"{to_utc_text(listing.end)}#~"
+    selected: list[str] = []
+    for day in _days_newest_first(listing.start, min(listing.end, now)):
+        selected.extend(card["code"] for card in _day_cards(day, low, high, deps.queries)
+                        if _matches(card, listing))
+        if len(selected) >= wanted:
+            break
+    page_codes = selected[(listing.page - 1) * listing.page_size: wanted]
+    found = deps.cases.get_many(page_codes)
+    return [request_view(found[code], language, deps) for code in page_codes if code in found]
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+_FIELD_NAMES = {
+    "reporter.name": "first_name",
+    "reporter.phone": "phone",
+    "reporter.email": "email",
+    "reporter.device_id": "device_id",
+    "reporter.account_id": "account_id",
+    "description": "description",
+    "media_urls.0": "media_url",
+    "location.address": "address_string",
+    "category": "service_code",
+}
+
+
+def _problems_as_errors(problems: list[tuple[str, str]]) -> Open311Error:
+    return Open311Error(400, *(f"{_FIELD_NAMES.get(name, name)}: {message}" for name, message in problems))
+
+
+@dataclass(frozen=True)
+class Posted:
+    created: bool
+    response: list[dict[str, Any]]
+    tracking_code: str
+
+
+def submit(
+    body: bytes,
+    query: dict[str, str],
+    idempotency_header: str | None,
+    language: str,
+    deps: Deps,
+    intake: Callable[..., Receipt] = submit_report,
+) -> Posted:
+    """POST requests.{format}: one case per request (and per retry of it)."""
+    try:
+        posted = wire.parse_form(body, query)
+        client_key = wire.idempotency_key(idempotency_header)
+    except wire.FormRejected as rejected:
+        raise _problems_as_errors(rejected.problems) from None
+    check_jurisdiction(deps.settings, posted.get("jurisdiction_id"))
+    try:
+        partner = api_keys.authenticate(deps.keys, posted.get("api_key"),
+                                        deps.settings.required_secret("OPEN311_API_KEY_SECRET"))
+    except api_keys.KeyRefused as refused:
+        raise Open311Error(403, f"{refused.reason}: cannot create a service request") from None
+    service_code = posted.get("service_code")
+    if not service_code:
+        raise Open311Error(400, "service_code is required")
+    if categories.get(service_code) is None:
+        raise not_found(f"service_code {service_code[:80]!r} was not found")
+    day = deps.clock().astimezone(JAKARTA).date().isoformat()
+    message = wire.message_id(partner.key_id, posted, client_key, day)
+    try:
+        report = wire.to_report(posted, partner.channel, message, language)
+    except wire.FormRejected as rejected:
+        raise _problems_as_errors(rejected.problems) from None
+    except InvalidReport as invalid:
+        raise _problems_as_errors(invalid.problems) from None
+    receipt = intake(report, cases=deps.cases, photos=deps.photos, clock=deps.clock, code_key=deps.code_key)
+    if not receipt.created and client_key is not None and not _same_report(receipt.case, report):
+        raise Open311Error(400, f"Idempotency-Key {client_key!r} was already used for another request "
+                                f"({request_ids.public_id(receipt.tracking_code, deps.code_key)})")
+    request_id = request_ids.public_id(receipt.tracking_code, deps.code_key)
+    response = {
+        "service_request_id": request_id,
+        "service_notice": service_notice(report.category, language),
+        "account_id": posted.get("account_id"),
+        # Extensions for the reporter's app: the tracking code lets the reporter
+        # confirm or reopen the case on the public status page.
+        "tracking_code": receipt.tracking_code,
+        "status_url": deps.settings.status_url(receipt.tracking_code),
+    }
+    return Posted(receipt.created, [response], receipt.tracking_code)
+
+
+def _same_report(case: Case, report) -> bool:
+    location = case.location.model_dump() if case.location else None
+    asked = report.location.model_dump() if report.location else None
+    return (case.category, case.description, location, case.answers) == (
+        report.category, report.description, asked, dict(report.answers))
+
+
+def resolve_token(token: str, api_key: str | None, deps: Deps) -> list[dict[str, Any]]:
+    """GET tokens/{token}: the request a partner posted with ``Idempotency-Key: token``.
+
+    POST answers with the service_request_id at once (every service is
+    "realtime"), so this server never hands out tokens of its own; a partner
+    whose POST timed out can ask here, with its api_key, what its
+    Idempotency-Key became. A retry of the POST gives the same answer.
+    """
+    try:
+        partner = api_keys.authenticate(deps.keys, api_key, deps.settings.required_secret("OPEN311_API_KEY_SECRET"))
+    except api_keys.KeyRefused as refused:
+        raise Open311Error(403, f"{refused.reason}: tokens are looked up with the api_key that posted them") \
+            from None
+    if len(token) > wire.MAX_IDEMPOTENCY_KEY:
+        raise not_found("token was not found")
+    message = wire.token_message_id(partner.key_id, token)
+    source = f"{partner.channel.value}:{message}"
+    for attempt in range(MAX_CODE_ATTEMPTS):
+        code = tracking.derive_code(deps.code_key, partner.channel.value, message, attempt)
+        case = deps.cases.get(code)
+        if case is None:
+            break
+        if case.source_key == source:
+            return [{"service_request_id": request_ids.public_id(case.tracking_code, deps.code_key),
+                     "token": token}]
+    raise not_found("token was not found")

@@ -1,0 +1,540 @@
+"""What the API answers, as pydantic models: the response schemas of the
+OpenAPI document (/openapi.json) are generated from these, like the request
+schemas are from services/commands.py.
+
+The views themselves are built as plain dicts (status.public_view,
+views.officer_view, ...); these models describe them. They forbid extra
+fields, so a field added to a view without being described here fails the
+unit tests (tests/unit/test_response_models.py) and schemathesis' response
+check against the running stack: the document cannot silently fall behind.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.channels import Channel
+from chalicelib.domain.lifecycle import CaseStatus
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+class ErrorDetail(Strict):
+    field: str
+    message: str
+
+
+class Error(Strict):
+    code: str = Field(description="Stable machine-readable code, e.g. validation_failed, not_found.")
+    message: str
+    details: list[ErrorDetail] | None = Field(default=None, description="One entry per invalid field (422).")
+    correlation_id: str | None = Field(default=None, description="Quote it when asking for help.")
+    current_version: int | None = Field(default=None, description="409 concurrent_update: the case's version now.")
+
+
+class ErrorBody(Strict):
+    """Every error of this API (Open311 routes answer in Open311's own format)."""
+
+    error: Error
+
+
+class GatewayMessage(Strict):
+    """API Gateway's own answer when the Authorization header is missing (401)."""
+
+    message: str
+
+
+class ChaliceError(Strict):
+    """The framework's answer for a method or content type a route does not take (405, 415)."""
+
+    Code: str
+    Message: str
+
+
+# --- shared pieces ------------------------------------------------------------------------------
+
+
+class CategoryRef(Strict):
+    id: str
+    name: str
+
+
+class AgencyRef(Strict):
+    id: str
+    name: str
+
+
+class Location(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    address: str | None = None
+
+
+# --- public --------------------------------------------------------------------------------------
+
+
+class Health(Strict):
+    status: Literal["ok", "degraded"]
+    service: str
+    stage: str
+    version: str
+    checks: dict[str, str] | None = Field(default=None, description="With ?deep=1: each dependency, ok or why not.")
+
+
+class WebhookReceipt(Strict):
+    """A partner webhook's answer: 201 for a new case, 200 when the report_id was taken in before."""
+
+    tracking_code: str
+    status_url: str
+    status: CaseStatus
+    duplicate: bool
+
+
+class AreaNames(Strict):
+    kota: str | None
+    kecamatan: str | None
+    kelurahan: str | None
+
+
+class PublicPhoto(Strict):
+    id: str
+    kind: Literal["report", "completion"]
+    url: str = Field(description="302 to a short-lived link to the metadata-free copy.")
+    width: int
+    height: int
+
+
+class TimelineLine(Strict):
+    at: datetime
+    type: str
+    text: str
+
+
+class PublicFeedback(Strict):
+    rating: int = Field(ge=1, le=5)
+
+
+class PublicStatus(Strict):
+    """What anyone holding the tracking code may read. No reporter details, ever."""
+
+    tracking_code: str
+    status: CaseStatus
+    status_label: str
+    category: CategoryRef
+    channel: Channel
+    description: str
+    location: Location | None
+    area: AreaNames | None
+    agency: AgencyRef | None
+    created_at: datetime
+    updated_at: datetime
+    expected_completion: datetime | None
+    expected_completion_basis: Literal["agreed", "standard", "predicted"] | None
+    progress: int = Field(ge=0, le=100)
+    photos: list[PublicPhoto]
+    timeline: list[TimelineLine]
+    feedback: PublicFeedback | None
+    can_confirm_or_reopen: bool
+    merged_into: str | None
+    language: Literal["id", "en"]
+
+
+# --- metrics ---------------------------------------------------------------------------------------
+
+
+class Targets(Strict):
+    coordination_minutes: int
+    resolution_minutes: int
+
+
+class AgencySummary(Strict):
+    agency_id: str
+    received: int
+    resolved: int
+    open: int
+    overdue_open: int
+    breached: int
+    coordination_breached: int
+    coordination_minutes_avg: int | None
+    coordination_minutes_p90: int | None
+    resolution_minutes_avg: int | None
+    resolution_minutes_p90: int | None
+    on_time_rate: float | None
+    satisfaction_avg: float | None
+    ratings: int
+    reopen_rate: float | None
+    escalated: int
+    rejected: int
+
+
+class AgencyRow(AgencySummary):
+    name: str
+    kind: str | None
+    parent: str | None
+
+
+class TotalRow(AgencySummary):
+    name: str
+
+
+class MetricsDashboard(Strict):
+    from_: date = Field(alias="from")
+    to: date
+    targets: Targets
+    agencies: list[AgencyRow]
+    total: TotalRow
+
+
+class AgencyInfo(Strict):
+    id: str
+    name: str
+    kind: str
+    parent: str | None
+
+
+class DailyMetrics(Strict):
+    day: date
+    received: int
+    resolved: int
+    breached: int
+    coordination_minutes_avg: int | None
+    resolution_minutes_avg: int | None
+
+
+class AgencyMetrics(Strict):
+    from_: date = Field(alias="from")
+    to: date
+    targets: Targets
+    agency: AgencyInfo
+    summary: AgencySummary
+    daily: list[DailyMetrics]
+
+
+# --- officers ----------------------------------------------------------------------------------------
+
+
+class OfficerAgency(Strict):
+    id: str
+    name: str
+    kind: str
+
+
+class Me(Strict):
+    user_id: str
+    email: str | None
+    roles: list[str]
+    agency: OfficerAgency | None
+    sub_agencies: list[AgencyRef]
+
+
+class QueueRow(Strict):
+    tracking_code: str
+    version: int | None
+    status: CaseStatus
+    status_label: str
+    category: CategoryRef
+    agency: AgencyRef | None
+    summary: str
+    created_at: datetime
+    next_deadline: datetime | None
+    due_in_minutes: int | None
+    overdue: bool
+    breached: list[str]
+    escalated: bool
+    progress: int
+    area: dict[str, str | None] | None = Field(description="kota / kecamatan / kelurahan codes")
+
+
+class QueuePage(Strict):
+    view: Literal["agency", "family", "triage", "review", "escalated"]
+    items: list[QueueRow]
+    count: int
+    cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last.")
+
+
+class AreaCode(Strict):
+    code: str
+    name: str | None
+
+
+class Sla(Strict):
+    coordinate_by: datetime | None
+    resolve_by: datetime | None
+    escalate_at: datetime | None
+    breached: list[str]
+    escalated: bool
+    next_milestone: str | None
+    next_deadline: datetime | None
+
+
+class Plan(Strict):
+    text: str
+    agency: AgencyRef | None
+    submitted_at: datetime | None
+    proposed_completion: datetime | None
+    state: Literal["submitted", "verified", "returned"]
+    review_comment: str | None
+
+
+class OfficerPhoto(Strict):
+    id: str
+    kind: Literal["report", "completion"]
+    url: str
+    original_url: str | None = Field(default=None, description="Only for roles that may see the reporter.")
+
+
+class Reporter(Strict):
+    """The reporter's contact: only for roles that may see it, never for anonymous reports."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    device_id: str | None = None
+    account_id: str | None = None
+
+
+class HistoryLine(Strict):
+    at: datetime
+    type: str
+    public: bool
+    text: str | None
+    data: dict[str, Any]
+
+
+class OfficerFeedback(Strict):
+    rating: int
+    comment: str | None
+    at: datetime | None
+
+
+class OfficerCase(Strict):
+    tracking_code: str
+    version: int
+    status: CaseStatus
+    status_label: str
+    category: CategoryRef
+    channel: Channel
+    description: str
+    location: Location | None
+    area: dict[str, AreaCode | None] | None
+    agency: AgencyRef | None
+    collaborators: list[AgencyRef | None]
+    created_at: datetime
+    updated_at: datetime
+    expected_completion: datetime | None
+    predicted_completion: datetime | None
+    progress: int
+    sla: Sla | None
+    plan: Plan | None
+    photos: list[OfficerPhoto]
+    anonymous: bool
+    reporter: Reporter | None
+    answers: dict[str, str | list[str]] = Field(description="Answers to the category's questions (Open311 attributes).")
+    media_urls: list[str] = Field(description="Links to photos elsewhere, as sent; not fetched, never public.")
+    duplicate_candidates: list[str]
+    merged_into: str | None
+    merged_cases: list[str]
+    feedback: OfficerFeedback | None
+    rejection_reason: str | None
+    reopen_count: int
+    history: list[HistoryLine]
+    available_operations: list[str]
+    public_status_url: str
+
+
+class AgencyEntry(Strict):
+    id: str
+    name: str
+    kind: str
+    parent: str | None
+    area: str | None
+
+
+class AgencyDirectory(Strict):
+    agencies: list[AgencyEntry]
+
+
+class Notification(Strict):
+    event_id: str
+    occurred_at: str
+    event_type: str
+    tracking_code: str
+    title: str
+    category: str | None = None
+    detail: dict[str, Any]
+
+
+class Notifications(Strict):
+    inbox: str
+    items: list[Notification]
+    cursor: str | None
+
+
+class UploadForm(Strict):
+    """Post the file to ``url`` as multipart/form-data with ``fields`` first, then pass ``key`` as upload_key."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    expires_in: int
+
+
+class UploadRequest(Strict):
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+
+
+# --- administration ---------------------------------------------------------------------------------
+
+
+class RoutingRuleView(Strict):
+    category: str
+    area: str | None
+    agency_id: str | None
+    source: Literal["seed", "admin"]
+
+
+class RoutingRules(Strict):
+    rules: list[RoutingRuleView]
+
+
+class ApiKeyView(Strict):
+    id: str
+    name: str
+    channel: Channel
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+    revoked_by: str | None
+    status: Literal["active", "revoked"]
+
+
+class ApiKeyOne(Strict):
+    key: ApiKeyView
+
+
+class ApiKeyIssued(Strict):
+    key: ApiKeyView
+    api_key: str = Field(description="The key itself: shown this once, store it safely. Only a keyed hash is kept.")
+
+
+class ApiKeys(Strict):
+    keys: list[ApiKeyView]
+
+
+# --- Open311 GeoReport v2 (JSON; the XML has the same shape, see the spec) ----------------------------
+
+
+class Open311Error(Strict):
+    code: int = Field(description="The HTTP status, as in the spec's examples.")
+    description: str
+
+
+class Open311Service(Strict):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool = Field(description="true: the service has questions (GET services/{service_code}).")
+    type: Literal["realtime", "batch", "blackbox"]
+    keywords: str
+    group: str
+
+
+class Open311Value(Strict):
+    key: str
+    name: str
+
+
+class Open311Attribute(Strict):
+    variable: bool
+    code: str
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+    required: bool
+    datatype_description: str | None
+    order: int = Field(ge=1)
+    description: str
+    values: list[Open311Value]
+
+
+class Open311ServiceDefinition(Strict):
+    service_code: str
+    attributes: list[Open311Attribute]
+
+
+class Open311Request(Strict):
+    service_request_id: str = Field(description="The request's public id (not the reporter's tracking code).")
+    status: Literal["open", "closed"]
+    status_notes: str | None
+    service_name: str
+    service_code: str
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: datetime
+    updated_datetime: datetime
+    expected_datetime: datetime | None
+    address: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None = Field(description="The metadata-free public copy of the photo (a redirect).")
+
+
+class Open311Created(Strict):
+    service_request_id: str
+    service_notice: str | None
+    account_id: str | None
+    tracking_code: str = Field(description="Extension: give it to the reporter; it confirms or reopens the case.")
+    status_url: str = Field(description="Extension: the reporter's public status page.")
+
+
+class Open311Token(Strict):
+    service_request_id: str
+    token: str
+
+
+class Open311Endpoint(Strict):
+    specification: str
+    url: str
+    changeset: str
+    type: Literal["production", "test"]
+    formats: list[str]
+
+
+class Open311Discovery(Strict):
+    changeset: str
+    contact: str
+    key_service: str
+    endpoints: list[Open311Endpoint]
+
+
+class Open311PostForm(BaseModel):
+    """POST requests.{format}, as application/x-www-form-urlencoded (the spec's field names).
+
+    Answers to a service's questions go as ``attribute[code]=value`` (and
+    ``attribute[code][]=v1&attribute[code][]=v2`` for a multivaluelist).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    api_key: str = Field(description="Your partner key (crm311_...).")
+    service_code: str
+    jurisdiction_id: str | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    long: float | None = Field(default=None, ge=-180, le=180)
+    address_string: str | None = Field(default=None, max_length=500)
+    address_id: str | None = Field(default=None, description="Not supported: send lat/long or address_string.")
+    description: str | None = Field(default=None, max_length=4000)
+    media_url: str | None = Field(default=None, max_length=2000, description="Stored as a link, not fetched.")
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    device_id: str | None = Field(default=None, max_length=200)
+    account_id: str | None = Field(default=None, max_length=200)
