@@ -288,3 +288,32 @@ class FakeReplySender:
         if self.fail_with is not None:
             raise self.fail_with
         self.sent.append((handle, text, code, (event or {}).get("type")))
+
+
+class FakeApiKeyStore:
+    """Open311 partner keys in memory, with the store's rules (ids unique, revoke once)."""
+
+    def __init__(self):
+        self.keys: dict[str, Any] = {}
+
+    def add(self, key):
+        from chalicelib.adapters.api_key_store import KeyExists
+
+        if key.key_id in self.keys:
+            raise KeyExists(key.key_id)
+        self.keys[key.key_id] = key
+
+    def get(self, key_id):
+        return self.keys.get(key_id)
+
+    def all(self):
+        return list(self.keys.values())
+
+    def revoke(self, key_id, by, at):
+        from dataclasses import replace
+
+        key = self.keys.get(key_id)
+        if key is None or key.revoked:
+            return key
+        self.keys[key_id] = replace(key, revoked_at=at, revoked_by=by)
+        return self.keys[key_id]
