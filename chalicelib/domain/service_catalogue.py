@@ -268,11 +268,11 @@ def check_answers(category: str, answers: dict[str, list[str]]) -> dict[str, Ans
     for code, raw_values in answers.items():
         field_name = f"attribute[{code}]"
         values = [value.strip() for value in raw_values if value is not None and value.strip()]
+        if not values:
+            continue  # an empty argument is one not given (the spec's rule for optional arguments)
         question = questions.get(code)
         if question is None:
             problems.append((field_name, f"is not a question of service {category}"))
-            continue
-        if not values:
             continue
         answered.add(code)
         if not question.variable:

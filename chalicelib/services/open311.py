@@ -18,10 +18,13 @@ counts are in docs/data-model.md.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from chalicelib.adapters.case_indexes import DAY_SHARDS
 from chalicelib.adapters.case_repository import CaseRepository
@@ -67,6 +70,7 @@ class Deps:
     keys: api_keys.KeyStore
     photos: Any
     clock: Clock
+    listing_workers: int = 16  # parallel Queries when listing (boto3 clients are thread-safe)
 
     @property
     def code_key(self) -> bytes:
@@ -325,20 +329,64 @@ def _matches(card: dict[str, Any], listing: Listing) -> bool:
     return True
 
 
-def _day_cards(day: str, low: str, high: str, queries: Any) -> list[dict[str, Any]]:
-    """Every card of one Jakarta day between two sort keys, newest first (all shards)."""
-    cards = []
-    for shard in range(DAY_SHARDS):
-        cursor = None
-        while True:
-            page = queries.list_page("day", f"DAY#{day}#{shard}", limit=500, cursor=cursor,
-                                     sort_between=(low, high), newest_first=True)
-            cards.extend(item for item in page.items if item.get("card"))
-            if page.cursor is None:
+def _shard_items(queries: Any, day: str, shard: int, low: str, high: str) -> list[dict[str, Any]]:
+    """Every index entry of one day's shard between two sort keys (all pages)."""
+    items, cursor = [], None
+    while True:
+        page = queries.list_page("day", f"DAY#{day}#{shard}", limit=500, cursor=cursor,
+                                 sort_between=(low, high), newest_first=True)
+        items.extend(item for item in page.items if item.get("card"))
+        if page.cursor is None:
+            return items
+        cursor = page.cursor
+
+
+# Days whose partitions were found empty, per CaseQueries object. A case lands
+# in the partition of the Jakarta day it was taken in, so a day that ended
+# (more than SETTLED ago, for index lag) never gets a case later: asking again
+# is pointless. This keeps quiet windows from costing 4 Queries per day on
+# every listing of a warm process.
+_EMPTY_DAYS: WeakKeyDictionary = WeakKeyDictionary()
+_EMPTY_LOCK = threading.Lock()
+SETTLED = timedelta(hours=1)
+DAYS_AT_ONCE = 4  # at most this many days' shards queried together (the newest day alone first)
+
+
+def _known_empty(queries: Any) -> set[str]:
+    with _EMPTY_LOCK:
+        return _EMPTY_DAYS.setdefault(queries, set())
+
+
+def _day_bounds(day: str) -> tuple[str, str, datetime]:
+    first = datetime.combine(datetime.fromisoformat(day).date(), time.min, tzinfo=JAKARTA)
+    following = first + timedelta(days=1)
+    return to_utc_text(first), to_utc_text(following - timedelta(microseconds=1)), following
+
+
+def _selected_codes(listing: Listing, deps: Deps, now: datetime) -> list[str]:
+    """Codes of the matching cases, newest first, until the requested page is full."""
+    wanted = listing.page * listing.page_size
+    low, high = to_utc_text(listing.start), f"{to_utc_text(listing.end)}#~"
+    empty = _known_empty(deps.queries)
+    days = [day for day in _days_newest_first(listing.start, min(listing.end, now)) if day not in empty]
+    selected: list[str] = []
+    with ThreadPoolExecutor(max_workers=max(1, deps.listing_workers)) as pool:
+        start, size = 0, 1
+        while start < len(days):
+            chunk, start, size = days[start:start + size], start + size, min(size * 2, DAYS_AT_ONCE)
+            futures = {(day, shard): pool.submit(_shard_items, deps.queries, day, shard, low, high)
+                       for day in chunk for shard in range(DAY_SHARDS)}
+            for day in chunk:
+                items = [item for shard in range(DAY_SHARDS) for item in futures[(day, shard)].result()]
+                first, last, following = _day_bounds(day)
+                if not items and low <= first and last <= high and following + SETTLED <= now:
+                    with _EMPTY_LOCK:
+                        empty.add(day)
+                items.sort(key=lambda item: item["day_sk"], reverse=True)
+                selected.extend(item["card"]["code"] for item in items if _matches(item["card"], listing))
+            if len(selected) >= wanted:
                 break
-            cursor = page.cursor
-    cards.sort(key=lambda item: item["day_sk"], reverse=True)
-    return [item["card"] for item in cards]
+    return selected
 
 
 def list_requests(query: dict[str, str], language: str, deps: Deps) -> list[dict[str, Any]]:
@@ -349,15 +397,8 @@ def list_requests(query: dict[str, str], language: str, deps: Deps) -> list[dict
                                    for rid in listing.service_request_ids) if code]
         found = deps.cases.get_many(codes)
         return [request_view(found[code], language, deps) for code in dict.fromkeys(codes) if code in found]
-    wanted = listing.page * listing.page_size
-    low, high = to_utc_text(listing.start), f"{to_utc_text(listing.end)}#~"
-    selected: list[str] = []
-    for day in _days_newest_first(listing.start, min(listing.end, now)):
-        selected.extend(card["code"] for card in _day_cards(day, low, high, deps.queries)
-                        if _matches(card, listing))
-        if len(selected) >= wanted:
-            break
-    page_codes = selected[(listing.page - 1) * listing.page_size: wanted]
+    selected = _selected_codes(listing, deps, now)
+    page_codes = selected[(listing.page - 1) * listing.page_size: listing.page * listing.page_size]
     found = deps.cases.get_many(page_codes)
     return [request_view(found[code], language, deps) for code in page_codes if code in found]
 

@@ -142,3 +142,14 @@ def load(api_url: str, secrets: dict[str, str]) -> list[dict[str, str]]:
             raise RuntimeError(f"demo report {report['report_id']} was refused: {status} {answer}")
         loaded.append({"channel": report["channel"], "report_id": report["report_id"], **answer})
     return loaded
+
+
+def open311_key(api_url: str, endpoint: str, region: str, client_id: str) -> str:
+    """A partner API key for trying Open311 POSTs, issued the way an admin does it."""
+    token = sign_in(endpoint, region, client_id, "admin@example.com")
+    request = urllib.request.Request(
+        f"{api_url}/admin/open311/keys", method="POST",
+        data=json.dumps({"name": "make run demo partner"}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["api_key"]

@@ -46,6 +46,7 @@ class Stack:
     demo_cases: list[dict[str, str]] = field(default_factory=list)
     demo_users: list[tuple[str, str, str | None]] = field(default_factory=list)
     provider_sink: Any = None
+    open311_key: str | None = None
 
     def stop(self) -> None:
         if self.runner is not None:
@@ -159,6 +160,7 @@ def start(
                 "qlue": env.get("QLUE_WEBHOOK_SECRET") or DEV_SECRETS["QLUE_WEBHOOK_SECRET"],
             }
             stack.demo_cases = demo.load(api_url, secrets)
+            stack.open311_key = demo.open311_key(api_url, endpoint, DEFAULT_REGION, env["COGNITO_APP_CLIENT_ID"])
     except BaseException:
         stack.stop()
         raise
@@ -200,6 +202,8 @@ def banner(stack: Stack) -> str:
         f"  Provider webhooks   {stack.api_url}/webhooks/{{sms_1708,whatsapp,facebook,governor_social,x}}",
         f"  Report form         {stack.api_url}/report",
         f"  Inbound e-mail      s3://{stack.env.get('INBOUND_EMAIL_BUCKET')}/inbound/<message id>",
+        f"  Open311 GeoReport   {stack.api_url}/open311/v2/discovery.json   (services.json, requests.json, ...)",
+        f"  API documentation   {stack.api_url}/docs   (OpenAPI 3.1: {stack.api_url}/openapi.json)",
         f"  Local AWS (moto)    {stack.aws_endpoint}",
         "",
         "Demo credentials (development defaults, valid only with CRM_STAGE=local):",
@@ -209,6 +213,9 @@ def banner(stack: Stack) -> str:
           for name in ("TWILIO_AUTH_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN", "X_CONSUMER_SECRET")),
         "",
     ]
+    if stack.open311_key:
+        lines.append(f"Open311 demo partner key (api_key): {stack.open311_key}")
+        lines.append("")
     if stack.demo_users:
         lines.append(f"Officer demo users (password {demo.DEMO_PASSWORD}):")
         for email, role, agency in stack.demo_users:

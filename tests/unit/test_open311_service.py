@@ -37,7 +37,8 @@ SETTINGS = StubSettings(stage="local", region="ap-southeast-3", cases_table="t",
 def deps():
     cases = FakeCaseRepository()
     return Deps(settings=SETTINGS, cases=cases, queries=FakeCaseQueries(cases), keys=FakeApiKeyStore(),
-                photos=FakePhotoStore(), clock=FixedClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC)))
+                photos=FakePhotoStore(), clock=FixedClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC)),
+                listing_workers=1)
 
 
 def issue(deps, channel=Channel.BALAI_WARGA, name="RW app"):
@@ -319,6 +320,34 @@ def test_listing_reads_a_bounded_number_of_index_partitions(deps):
     before = deps.queries.requests
     open311.list_requests({}, "id", deps)
     assert deps.queries.requests - before == 4 * 91  # fewer than 1,000 cases: every day of the window
+    before = deps.queries.requests
+    assert len(open311.list_requests({}, "id", deps)) == 6
+    # Past days found empty are not asked again: only the two days with cases, and the window's first
+    # day, which the window covers only in part.
+    assert deps.queries.requests - before == 4 * 3
+
+
+def test_a_day_is_remembered_as_empty_only_once_it_is_over(deps):
+    before = deps.queries.requests
+    open311.list_requests({"start_date": "2026-11-23T00:00:00+07:00"}, "id", deps)
+    open311.list_requests({"start_date": "2026-11-23T00:00:00+07:00"}, "id", deps)
+    assert deps.queries.requests - before == 2 * 4  # today may still get cases: asked both times
+    posted = post(deps, form(issue(deps)))  # later the same day
+    deps.clock.advance(days=2)
+    listed = open311.list_requests({"start_date": "2026-11-20T00:00:00+07:00"}, "id", deps)
+    assert [r["service_request_id"] for r in listed] == [posted.response[0]["service_request_id"]]
+
+
+def test_a_partly_covered_day_is_not_remembered_as_empty(deps):
+    deps.clock.advance(days=5)
+    open311.list_requests({"start_date": "2026-11-23T12:00:00+07:00", "end_date": "2026-11-23T13:00:00+07:00"},
+                          "id", deps)
+    deps.clock.now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # a case at 10:00 that day
+    posted = post(deps, form(issue(deps)))
+    deps.clock.advance(days=5)
+    listed = open311.list_requests({"start_date": "2026-11-23T00:00:00+07:00",
+                                    "end_date": "2026-11-23T23:59:59+07:00"}, "id", deps)
+    assert [r["service_request_id"] for r in listed] == [posted.response[0]["service_request_id"]]
 
 
 @pytest.mark.parametrize("query, words", [
