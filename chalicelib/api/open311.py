@@ -137,7 +137,10 @@ def _post_request(fmt: str) -> Response:
     if content_type != "application/x-www-form-urlencoded":
         raise Open311Error(400, "Send the request as Content-Type: application/x-www-form-urlencoded; charset=utf-8")
     body = read_body(request, ("application/x-www-form-urlencoded",))
-    posted = submit(body, _query(), request.headers.get("idempotency-key"), _language(), _deps())
+    query = _query()
+    extensions = (query.get("extensions") or "").lower() in ("true", "1")
+    posted = submit(body, query, request.headers.get("idempotency-key"), _language(), _deps(),
+                    extensions=extensions)
     return wire.respond(fmt, "service_requests", posted.response, 201 if posted.created else 200,
                         headers={"Cache-Control": "no-store"})
 

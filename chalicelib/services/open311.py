@@ -212,6 +212,8 @@ def request_view(case: Case, language: str, deps: Deps) -> dict[str, Any]:
         "updated_datetime": view["updated_at"],
         "expected_datetime": view["expected_completion"],
         "address": _address(view),
+        "address_id": None,  # no master address repository here
+        "zipcode": None,
         "lat": location["lat"] if location else None,
         "long": location["lng"] if location else None,
         "media_url": media_url(deps.base_url, request_id, view),
@@ -436,6 +438,7 @@ def submit(
     language: str,
     deps: Deps,
     intake: Callable[..., Receipt] = submit_report,
+    extensions: bool = False,
 ) -> Posted:
     """POST requests.{format}: one case per request (and per retry of it)."""
     try:
@@ -467,15 +470,18 @@ def submit(
         raise Open311Error(400, f"Idempotency-Key {client_key!r} was already used for another request "
                                 f"({request_ids.public_id(receipt.tracking_code, deps.code_key)})")
     request_id = request_ids.public_id(receipt.tracking_code, deps.code_key)
-    response = {
+    response: dict[str, Any] = {
         "service_request_id": request_id,
         "service_notice": service_notice(report.category, language),
         "account_id": posted.get("account_id"),
-        # Extensions for the reporter's app: the tracking code lets the reporter
-        # confirm or reopen the case on the public status page.
-        "tracking_code": receipt.tracking_code,
-        "status_url": deps.settings.status_url(receipt.tracking_code),
     }
+    if extensions:
+        # The GeoReport v2 "extended attributes" convention (?extensions=true): for
+        # the reporter's app, the tracking code that confirms or reopens the case.
+        response["extended_attributes"] = {
+            "tracking_code": receipt.tracking_code,
+            "status_url": deps.settings.status_url(receipt.tracking_code),
+        }
     return Posted(receipt.created, [response], receipt.tracking_code)
 
 

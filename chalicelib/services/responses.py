@@ -481,17 +481,24 @@ class Open311Request(Strict):
     updated_datetime: datetime
     expected_datetime: datetime | None
     address: str | None
+    address_id: str | None = Field(description="Always null: no master address repository here.")
+    zipcode: str | None = Field(description="Always null.")
     lat: float | None
     long: float | None
     media_url: str | None = Field(description="The metadata-free public copy of the photo (a redirect).")
+
+
+class Open311CreatedExtensions(Strict):
+    tracking_code: str = Field(description="Give it to the reporter: it confirms or reopens the case.")
+    status_url: str = Field(description="The reporter's public status page.")
 
 
 class Open311Created(Strict):
     service_request_id: str
     service_notice: str | None
     account_id: str | None
-    tracking_code: str = Field(description="Extension: give it to the reporter; it confirms or reopens the case.")
-    status_url: str = Field(description="Extension: the reporter's public status page.")
+    extended_attributes: Open311CreatedExtensions | None = Field(
+        default=None, description="Only with ?extensions=true (the GeoReport v2 extended-attributes convention).")
 
 
 class Open311Token(Strict):

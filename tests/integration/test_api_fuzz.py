@@ -105,13 +105,14 @@ def seeded(stack, officers):
     codes = [post_report(stack, partner_body(photos=[photo] if n == 0 else [])).json()["tracking_code"]
              for n in range(3)]
     token = f"fuzz-{time.time_ns()}"
-    posted = requests.post(f"{stack.api_url}/open311/v2/requests.json", headers={"Idempotency-Key": token},
+    posted = requests.post(f"{stack.api_url}/open311/v2/requests.json?extensions=true",
+                           headers={"Idempotency-Key": token},
                            data={"api_key": key["api_key"], "service_code": "garbage", "lat": "-6.2",
                                  "long": "106.8", "description": "fuzz seed"}, timeout=10).json()[0]
     listed = requests.get(f"{stack.api_url}/open311/v2/requests.json", params={"page_size": "20"}, timeout=10).json()
     edits = requests.get(f"{stack.api_url}/admin/routing-rules", headers=admin, timeout=10).json()["rules"]
     SEEDED.update({
-        "codes": [*codes, posted["tracking_code"]],
+        "codes": [*codes, posted["extended_attributes"]["tracking_code"]],
         "request_ids": [request["service_request_id"] for request in listed] or [posted["service_request_id"]],
         "photo_ids": ["p1"],
         "api_keys": [key["api_key"]],

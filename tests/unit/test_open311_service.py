@@ -55,8 +55,8 @@ def form(key, **fields):
     return urlencode(values).encode()
 
 
-def post(deps, body, idempotency=None, language="id"):
-    return open311.submit(body, {}, idempotency, language, deps)
+def post(deps, body, idempotency=None, language="id", extensions=False):
+    return open311.submit(body, {}, idempotency, language, deps, extensions=extensions)
 
 
 def status_of(error_info):
@@ -116,10 +116,16 @@ def test_a_post_opens_a_case_on_balai_warga_or_the_keys_channel(deps):
     case = deps.cases.get(posted.tracking_code)
     assert case.channel is Channel.BALAI_WARGA and case.answers == {"size": "large"}
     (answer,) = posted.response
+    assert set(answer) == {"service_request_id", "service_notice", "account_id"}  # the spec's fields only
     assert request_ids.tracking_code_of(answer["service_request_id"], CODE_KEY) == posted.tracking_code
-    assert answer["status_url"] == f"https://crm.example/status/{posted.tracking_code}"
     bound = post(deps, form(issue(deps, Channel.QLUE, "Qlue")))
     assert deps.cases.get(bound.tracking_code).channel is Channel.QLUE
+
+
+def test_extensions_give_the_reporters_app_the_tracking_code(deps):
+    posted = post(deps, form(issue(deps)), extensions=True)
+    assert posted.response[0]["extended_attributes"] == {
+        "tracking_code": posted.tracking_code, "status_url": f"https://crm.example/status/{posted.tracking_code}"}
 
 
 def test_the_reporters_details_are_kept_privately(deps):

@@ -33,7 +33,7 @@ _REQUEST = {
                       "within 7 days, or by a completion date it agrees with the city.",
     "requested_datetime": "2026-11-23T10:00:00+07:00", "updated_datetime": "2026-11-23T10:05:00+07:00",
     "expected_datetime": "2026-11-30T10:00:00+07:00", "address": "Jl. Jend. Gatot Subroto, Setiabudi",
-    "lat": -6.2297, "long": 106.8272, "media_url": None,
+    "address_id": None, "zipcode": None, "lat": -6.2297, "long": 106.8272, "media_url": None,
 }
 _REQUEST_XML = ('<?xml version="1.0" encoding="utf-8"?>\n<service_requests><request>'
                 '<service_request_id>39h33j92hyrrc6wrvmw5zwskj0</service_request_id><status>open</status>'
@@ -42,6 +42,7 @@ _REQUEST_XML = ('<?xml version="1.0" encoding="utf-8"?>\n<service_requests><requ
 
 def _errors(fmt: str, *statuses: int) -> dict[int, Reply]:
     text = {400: "A missing or invalid argument", 403: "Missing, invalid or revoked api_key",
+            413: "The body is larger than 10 MB",
             404: "Unknown service, request, token or jurisdiction",
             503: "Temporarily unavailable: retry after Retry-After seconds"}
     if fmt == "json":
@@ -137,7 +138,10 @@ def _post(fmt: str) -> Operation:
                     "fetched; only photos this API cleaned are ever public.",
         tags=TAGS, security="open311_key", uses_aws=False,
         params=(Param("Idempotency-Key", "header", {"type": "string", "pattern": "^[\\x21-\\x7e]{1,100}$"},
-                      "Optional: your id for this request; it also answers GET tokens/{token}."), LANG),
+                      "Optional: your id for this request; it also answers GET tokens/{token}."),
+                Param("extensions", "query", {"type": "string", "enum": ["true", "false"]},
+                      "true: add extended_attributes with the reporter's tracking_code and status_url."),
+                LANG),
         body=Body(r.Open311PostForm, media_type="application/x-www-form-urlencoded", example={
             "api_key": "crm311_k7m2q9x4tr_...", "service_code": "damaged_road", "lat": -6.2297, "long": 106.8272,
             "address_string": "Jl. Jend. Gatot Subroto", "description": "Jalan berlubang di depan halte",
@@ -145,10 +149,10 @@ def _post(fmt: str) -> Operation:
         responses={
             201: _answer(fmt, "Created", r.Open311Created, True, [{
                 "service_request_id": "39h33j92hyrrc6wrvmw5zwskj0", "service_notice": _REQUEST["service_notice"],
-                "account_id": None, "tracking_code": "4N50G-7M7G1-2X63",
-                "status_url": "https://crm.example/status/4N50G-7M7G1-2X63"}]),
+                "account_id": None, "extended_attributes": {
+                    "tracking_code": "4N50G-7M7G1-2X63", "status_url": "https://crm.example/status/4N50G-7M7G1-2X63"}}]),
             200: _answer(fmt, "The same request was posted before: its id again", r.Open311Created, True, None),
-            **_errors(fmt, 400, 403, 404, 503),
+            **_errors(fmt, 400, 403, 404, 413, 503),
         },
         operation_id=f"open311_post_request_{fmt}",
     )

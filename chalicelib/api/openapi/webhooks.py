@@ -1,8 +1,11 @@
-"""Partner webhooks (JAKI, Qlue). Other channels add their variants here."""
+"""Provider webhooks. The channel list comes from the adapter registry; a channel
+with another wire format (Twilio form posts, Meta/X handshakes...) adds its own
+entry here, e.g. ("GET", "/webhooks/{channel}") for the subscription checks."""
 
 from __future__ import annotations
 
 from chalicelib.api.openapi.spec import Body, Operation, Param, Reply
+from chalicelib.channels.registry import webhook_channels
 from chalicelib.services import responses as r
 
 PARTNER_REPORT = {
@@ -36,7 +39,7 @@ OPERATIONS = {
         tags=("webhooks",),
         security="webhook",
         params=(
-            Param("channel", "path", {"type": "string", "enum": ["jaki", "qlue"]}, example="jaki"),
+            Param("channel", "path", {"type": "string", "enum": list(webhook_channels())}, example="jaki"),
             Param("X-CRM-Timestamp", "header", {"type": "string", "pattern": "^[0-9]{1,12}$"},
                   "Unix time of signing, within 300 s of the server's clock.", required=True),
         ),
