@@ -34,6 +34,10 @@ def encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
 
 
+def bad_cursor() -> InvalidInput:
+    return InvalidInput([("cursor", "is not a cursor this API returned")])
+
+
 def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not cursor:
         return None
@@ -43,7 +47,7 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
             raise ValueError
         return key
     except ValueError:
-        raise InvalidInput([("cursor", "is not a cursor this API returned")]) from None
+        raise bad_cursor() from None
 
 
 class CaseQueries:
@@ -97,7 +101,12 @@ class CaseQueries:
             request["ExclusiveStartKey"] = start
         request["ExpressionAttributeNames"] = names
         request["ExpressionAttributeValues"] = serialize(values)
-        response = self._query(**request)
+        try:
+            response = self._query(**request)
+        except Exception as error:
+            if start and aws.error_code(error) == "ValidationException":
+                raise bad_cursor() from None  # a key DynamoDB does not take as this list's start
+            raise
         items = [deserialize(item) for item in response.get("Items", [])]
         return Page(items, encode_cursor(response.get("LastEvaluatedKey")))
 

@@ -33,18 +33,24 @@ def month_of(day: str) -> str:
 
 
 def previous_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7])
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+    year, number = int(month[:-3]), int(month[-2:])
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
 
 
 def next_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7])
-    return f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+    year, number = int(month[:-3]), int(month[-2:])
+    return f"{year + 1:04d}-01" if number == 12 else f"{year:04d}-{number + 1:02d}"
+
+
+def _month_number(month: str) -> int:
+    return int(month[:-3]) * 12 + int(month[-2:]) - 1
 
 
 def months_between(first: str, last: str) -> list[str]:
+    # Compared as numbers: as text, the month after "9999-12" ("10000-01") sorts
+    # before it, and a period ending in December 9999 looped forever.
     months, current = [], first
-    while current <= last:
+    while _month_number(current) <= _month_number(last):
         months.append(current)
         current = next_month(current)
     return months

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.case_queries import Page, decode_cursor, encode_cursor
+from chalicelib.adapters.case_queries import Page, bad_cursor, decode_cursor, encode_cursor
 from chalicelib.adapters.case_repository import deserialize, serialize
 
 KEEP_FOR = timedelta(days=90)
@@ -46,8 +46,13 @@ class NotificationStore:
         start = decode_cursor(cursor)
         if start:
             request["ExclusiveStartKey"] = start
-        with aws.unavailable_on_transient("dynamodb"):
-            response = aws.client("dynamodb").query(**request)
+        try:
+            with aws.unavailable_on_transient("dynamodb"):
+                response = aws.client("dynamodb").query(**request)
+        except Exception as error:
+            if start and aws.error_code(error) == "ValidationException":
+                raise bad_cursor() from None  # a key DynamoDB does not take as this inbox's start
+            raise
         items = []
         for item in map(deserialize, response.get("Items", [])):
             items.append({k: v for k, v in item.items() if k not in ("PK", "SK", "expires_at", "type")})

@@ -85,6 +85,7 @@ def put_rule():
 @handles_errors
 def delete_rule():
     from chalicelib.bootstrap import services
+    from chalicelib.domain import categories
     from chalicelib.services.routing import forget_cached_rules
 
     _admin()
@@ -92,6 +93,12 @@ def delete_rule():
     if not query.get("category"):
         raise ApiError(422, "validation_failed", "Say which rule: ?category=...&area=...",
                        details=[{"field": "category", "message": "is required"}])
+    # Checked before they become a key: DynamoDB refuses sort keys over 1 KB (a 500 before).
+    if categories.get(query["category"]) is None or len(query.get("area") or "") > 120:
+        field = "category" if categories.get(query["category"]) is None else "area"
+        raise ApiError(422, "validation_failed", f"No rule can have this {field}.",
+                       details=[{"field": field, "message": "unknown category" if field == "category"
+                                 else "at most 120 characters"}])
     services().routing.delete(query["category"], query.get("area") or None)
     forget_cached_rules()
     return json_response({"rules": _rules_view()})

@@ -74,6 +74,9 @@ def parse_period(start: str | None, end: str | None, today: date) -> tuple[date,
     except ValueError:
         problems.append(("from", "must be a date, e.g. 2026-11-01"))
         first = last
+    except OverflowError:  # 'to' in the first days of year 1: 29 days before it is no date
+        problems.append(("from", "the period would start before the year 1"))
+        first = last
     if not problems and first > last:
         problems.append(("from", "must not be after 'to'"))
     if not problems and (last - first).days >= MAX_PERIOD_DAYS:
