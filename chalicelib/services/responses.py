@@ -140,6 +140,7 @@ class PublicStatus(Strict):
     expected_completion_basis: Literal["agreed", "standard", "predicted"] | None
     progress: int = Field(ge=0, le=100)
     photos: list[PublicPhoto]
+    photos_pending: int = Field(ge=0, description="Photos the reporter sent as provider links, not fetched yet.")
     timeline: list[TimelineLine]
     feedback: PublicFeedback | None
     can_confirm_or_reopen: bool

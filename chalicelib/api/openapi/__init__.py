@@ -28,6 +28,10 @@ OPENAPI_VERSION = "3.1.0"
 BEARER = "cognito"
 WEBHOOK = "webhookSignature"
 OPEN311_KEY = "open311ApiKey"
+TWILIO = "twilioSignature"
+META = "metaSignature"
+X_SIGNATURE = "xSignature"
+SCHEMES = {"webhook": WEBHOOK, "open311_key": OPEN311_KEY, "twilio": TWILIO, "meta": META, "x": X_SIGNATURE}
 
 ERROR_TEXT = {
     400: "The request cannot be read (e.g. a body that is not JSON, a missing required argument).",
@@ -130,6 +134,8 @@ def _reply(reply: Reply, refs: dict) -> dict[str, Any]:
             schema = {"type": "array", "items": schema}
     if schema is not None:
         answer["content"] = _content(reply.media_type, schema, reply.example)
+        for media_type, other in reply.also:
+            answer["content"][media_type] = {"schema": other}
     if reply.headers:
         answer["headers"] = {name: {"description": text, "schema": {"type": "string"}}
                              for name, text in reply.headers.items()}
@@ -187,6 +193,8 @@ def _operation(method: str, path: str, operation: Operation, entry: Any, refs: d
         schema = _ref(refs, body.model, "validation") if body.model is not None else body.schema
         described["requestBody"] = {"required": body.required, "content": _content(body.media_type, schema,
                                                                                     body.example)}
+        for media_type, other in body.also:
+            described["requestBody"]["content"][media_type] = {"schema": other}
         if body.description:
             described["requestBody"]["description"] = body.description
     answers = {str(status): _reply(reply, refs) for status, reply in sorted(operation.responses.items())}
@@ -205,12 +213,10 @@ def _operation(method: str, path: str, operation: Operation, entry: Any, refs: d
     described["responses"] = answers
     if officer:
         described["security"] = [{BEARER: []}]
-    elif operation.security == "webhook":
-        described["security"] = [{WEBHOOK: []}]
-    elif operation.security == "open311_key":
-        described["security"] = [{OPEN311_KEY: []}]
     else:
-        described["security"] = []
+        chosen = operation.security
+        names = (chosen,) if isinstance(chosen, str) else tuple(chosen or ())
+        described["security"] = [{SCHEMES[name]: []} for name in names]
     return described
 
 
@@ -227,6 +233,21 @@ def security_schemes() -> dict[str, Any]:
             "description": "Not a static key: `sha256=<hex HMAC-SHA256(channel secret, \"<X-CRM-Timestamp>.<raw "
                            "body>\")>`, with the unix time in `X-CRM-Timestamp` (within 300 s). The secret is "
                            "shared with each partner (JAKI_WEBHOOK_SECRET, QLUE_WEBHOOK_SECRET).",
+        },
+        TWILIO: {
+            "type": "apiKey", "in": "header", "name": "X-Twilio-Signature",
+            "description": "Twilio's request signature: base64 HMAC-SHA1(TWILIO_AUTH_TOKEN, the full URL followed by "
+                           "the form's fields sorted by name, each name then value), as Twilio's RequestValidator "
+                           "computes it; PUBLIC_BASE_URL must be the URL Twilio calls.",
+        },
+        META: {
+            "type": "apiKey", "in": "header", "name": "X-Hub-Signature-256",
+            "description": "`sha256=<hex HMAC-SHA256(META_APP_SECRET, raw body)>`, as Meta signs webhook deliveries.",
+        },
+        X_SIGNATURE: {
+            "type": "apiKey", "in": "header", "name": "x-twitter-webhooks-signature",
+            "description": "`sha256=<base64 HMAC-SHA256(X_CONSUMER_SECRET, raw body)>`, as X signs Account "
+                           "Activity deliveries.",
         },
         OPEN311_KEY: {
             "type": "apiKey", "in": "query", "name": "api_key",

@@ -46,6 +46,7 @@ class Body:
     example: Any = None
     required: bool = True
     description: str = ""
+    also: tuple[tuple[str, dict[str, Any]], ...] = ()  # other accepted (media type, JSON Schema) pairs
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Reply:
     media_type: str = JSON
     headers: dict[str, str] = field(default_factory=dict)  # name -> description
     example: Any = None
+    also: tuple[tuple[str, dict[str, Any]], ...] = ()  # other (media type, JSON Schema) answers for this status
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,9 @@ class Operation:
     params: tuple[Param, ...] = ()
     body: Body | None = None
     errors: tuple[int, ...] = ()  # statuses answered with this API's JSON error (ErrorBody)
-    security: str | None = None  # "webhook" | "open311_key"; Cognito routes are found from the route
+    # None, or a scheme (or alternatives): "webhook", "twilio", "meta", "x", "open311_key". Cognito routes
+    # are found from the route's authorizer.
+    security: str | tuple[str, ...] | None = None
     path: str | None = None  # document under this path (e.g. with a ".json" suffix) instead of the route's
     operation_id: str | None = None
     uses_aws: bool = True  # False: never answers 503 (static answers)
