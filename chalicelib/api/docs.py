@@ -12,8 +12,8 @@ document is built on first request and kept for the life of the process.
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
-from pathlib import Path
 
 from chalice import Blueprint, Response
 
@@ -21,7 +21,7 @@ from chalicelib.api.http import handles_errors, not_found
 
 bp = Blueprint(__name__)
 
-ASSETS = Path(__file__).resolve().parents[1] / "web" / "apidocs"
+ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web", "apidocs")
 ASSET_TYPES = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "swagger-ui.css": "text/css; charset=utf-8",
@@ -83,5 +83,7 @@ def docs_asset(asset):
     content_type = ASSET_TYPES.get(asset)
     if content_type is None:
         raise not_found("No such file.")
-    return Response(body=(ASSETS / asset).read_text(encoding="utf-8"), status_code=200, headers={
+    with open(os.path.join(ASSETS, asset), encoding="utf-8") as file:
+        body = file.read()
+    return Response(body=body, status_code=200, headers={
         "Content-Type": content_type, "Content-Security-Policy": CSP, "Cache-Control": "public, max-age=86400"})

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET  # noqa: S405 - building XML, never parsing it
 from collections.abc import Mapping
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET  # noqa: S405 - building XML, never parsing it
 
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -38,7 +41,12 @@ ITEMS = {
     "formats": "format",
 }
 
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@cache
+def _not_xml() -> re.Pattern[str]:
+    # Compiled on first use: this class is slow to compile, and cold starts matter.
+    return re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def split_format(name: str) -> tuple[str, str] | None:
@@ -56,10 +64,12 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    return _NOT_XML.sub("\ufffd", str(value))
+    return _not_xml().sub("\ufffd", str(value))
 
 
 def _append(parent: ET.Element, name: str, value: Any) -> None:
+    import xml.etree.ElementTree as ET  # noqa: S405 - building XML, never parsing it
+
     element = ET.SubElement(parent, name)
     if isinstance(value, Mapping):
         for key, inner in value.items():
@@ -73,6 +83,8 @@ def _append(parent: ET.Element, name: str, value: Any) -> None:
 
 
 def to_xml(root: str, document: Any) -> str:
+    import xml.etree.ElementTree as ET  # noqa: S405 - building XML, never parsing it
+
     element = ET.Element(root)
     if isinstance(document, Mapping):
         for key, value in document.items():
