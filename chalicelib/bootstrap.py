@@ -12,6 +12,7 @@ from typing import Any
 
 from chalicelib.adapters.api_key_store import ApiKeyStore
 from chalicelib.adapters.case_queries import CaseQueries
+from chalicelib.adapters.case_reader import DynamoCaseReader
 from chalicelib.adapters.case_repository import CaseRepository, DynamoCaseRepository
 from chalicelib.adapters.event_publisher import EventPublisher, SnsEventPublisher
 from chalicelib.adapters.identity import TokenVerifier
@@ -76,6 +77,7 @@ class Services:
 
         return fetch_media(link, case.channel, self.settings)
     api_keys: ApiKeyStore | None = None  # Open311 partner keys
+    case_reader: DynamoCaseReader | None = None  # many cases at once (Open311 listings)
 
     def event_publisher(self) -> EventPublisher:
         if self.events is None:
@@ -110,6 +112,7 @@ def _build() -> Services:
         verifier=TokenVerifier(cognito) if cognito else None,
         senders=DynamoSenderRepository(config.cases_table),
         api_keys=ApiKeyStore(config.cases_table),
+        case_reader=DynamoCaseReader(config.cases_table),
     )
 
 

@@ -36,8 +36,6 @@ from chalicelib.domain.report import GeoPoint, ReporterContact
 from chalicelib.domain.sla import SlaClock
 
 CASE_SK = "CASE"
-BATCH_GET_LIMIT = 100  # DynamoDB's maximum keys per BatchGetItem
-BATCH_GET_ATTEMPTS = 5
 
 
 def case_pk(tracking_code: str) -> str:
@@ -72,8 +70,6 @@ class CaseRepository(Protocol):
     def save(self, case: Case) -> Case: ...
 
     def get(self, tracking_code: str) -> Case | None: ...
-
-    def get_many(self, tracking_codes: list[str]) -> dict[str, Case]: ...
 
 
 class DynamoCaseRepository:
@@ -141,29 +137,6 @@ class DynamoCaseRepository:
             )
         item = response.get("Item")
         return item_to_case(deserialize(item)) if item else None
-
-    def get_many(self, tracking_codes: list[str]) -> dict[str, Case]:
-        """Several cases by code (missing ones are left out): BatchGetItem, 100
-        keys per request, eventually consistent (listings, not read-modify-write)."""
-        import time
-
-        found: dict[str, Case] = {}
-        codes = list(dict.fromkeys(tracking_codes))
-        for start in range(0, len(codes), BATCH_GET_LIMIT):
-            keys = [serialize({"PK": case_pk(code), "SK": CASE_SK}) for code in codes[start:start + BATCH_GET_LIMIT]]
-            for attempt in range(BATCH_GET_ATTEMPTS):
-                with aws.unavailable_on_transient("dynamodb"):
-                    response = self._client.batch_get_item(RequestItems={self.table_name: {"Keys": keys}})
-                for item in response.get("Responses", {}).get(self.table_name, []):
-                    case = item_to_case(deserialize(item))
-                    found[case.tracking_code] = case
-                keys = response.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
-                if not keys:
-                    break
-                time.sleep(0.05 * 2**attempt)  # DynamoDB asks to slow down
-            else:
-                raise aws.ServiceUnavailable("dynamodb", "UnprocessedKeys")
-        return found
 
 
 # --- mapping between Case and item -------------------------------------------------

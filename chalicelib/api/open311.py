@@ -42,7 +42,7 @@ def _deps():
 
     app = services()
     return Deps(settings=app.settings, cases=app.cases, queries=app.queries, keys=app.api_keys,
-                photos=app.photos, clock=app.clock)
+                photos=app.photos, clock=app.clock, reader=app.case_reader)
 
 
 def _query() -> dict[str, str]:

@@ -70,6 +70,7 @@ class Deps:
     keys: api_keys.KeyStore
     photos: Any
     clock: Clock
+    reader: Any = None  # get_many(codes) -> {code: Case} (adapters/case_reader.py)
     listing_workers: int = 16  # parallel Queries when listing (boto3 clients are thread-safe)
 
     @property
@@ -397,11 +398,11 @@ def list_requests(query: dict[str, str], language: str, deps: Deps) -> list[dict
     if listing.service_request_ids is not None:  # "This overrides all other arguments."
         codes = [code for code in (request_ids.tracking_code_of(rid, deps.code_key)
                                    for rid in listing.service_request_ids) if code]
-        found = deps.cases.get_many(codes)
+        found = deps.reader.get_many(codes)
         return [request_view(found[code], language, deps) for code in dict.fromkeys(codes) if code in found]
     selected = _selected_codes(listing, deps, now)
     page_codes = selected[(listing.page - 1) * listing.page_size: listing.page * listing.page_size]
-    found = deps.cases.get_many(page_codes)
+    found = deps.reader.get_many(page_codes)
     return [request_view(found[code], language, deps) for code in page_codes if code in found]
 
 

@@ -38,7 +38,7 @@ def deps():
     cases = FakeCaseRepository()
     return Deps(settings=SETTINGS, cases=cases, queries=FakeCaseQueries(cases), keys=FakeApiKeyStore(),
                 photos=FakePhotoStore(), clock=FixedClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC)),
-                listing_workers=1)
+                reader=cases, listing_workers=1)
 
 
 def issue(deps, channel=Channel.BALAI_WARGA, name="RW app"):
