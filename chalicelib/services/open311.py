@@ -168,11 +168,13 @@ def service_notice(category: str, language: str) -> str:
 
 
 def _address(view: dict[str, Any]) -> str | None:
+    """Most specific to most general: the address given, then kelurahan, kecamatan,
+    kota (each left out when the text already names it)."""
     parts: list[str] = []
     location = view.get("location") or {}
     area = view.get("area") or {}
     for part in (location.get("address"), area.get("kelurahan"), area.get("kecamatan"), area.get("kota")):
-        if part and part not in parts:
+        if part and part.lower() not in ", ".join(parts).lower():
             parts.append(part)
     return ", ".join(parts) or None
 

@@ -398,3 +398,10 @@ def test_services_and_definitions():
         ("size", 1, True), ("lane_blocked", 2, False)]
     with pytest.raises(Open311Error):
         open311.service_definition("potholes", "en")
+
+
+def test_the_address_runs_from_specific_to_general_without_repeating_itself():
+    view = {"location": {"address": "Jl. Gatot Subroto, Setiabudi"},
+            "area": {"kelurahan": "Karet Kuningan", "kecamatan": "Setiabudi", "kota": "Jakarta Selatan"}}
+    assert open311._address(view) == "Jl. Gatot Subroto, Setiabudi, Karet Kuningan, Jakarta Selatan"
+    assert open311._address({"location": None, "area": None}) is None

@@ -63,8 +63,9 @@ The API of CRM (*Cepat Respon Masyarakat*), a city's citizen-complaint desk.
   answer in Open311's own error format (`[{"code": 400, "description": "..."}]`, or its XML).
 * **Officers** sign in with the city's Cognito user pool and send the ID token as
   `Authorization: Bearer <token>`.
-* **Webhooks** are signed: `X-CRM-Signature: sha256=<hex HMAC-SHA256(secret, "<X-CRM-Timestamp>.<raw body>")>`,
-  with `X-CRM-Timestamp` within 300 s of the server's clock.
+* **Webhooks** are signed: partner apps with
+  `X-CRM-Signature: sha256=<hex HMAC-SHA256(secret, "<X-CRM-Timestamp>.<raw body>")>` (the timestamp within
+  300 s of the server's clock); Twilio, Meta and X as they sign their own deliveries (see each webhook).
 * **Open311** clients post with an `api_key` issued by an admin; reading needs none.
 * Every response carries `X-Correlation-Id` (send your own to trace a request).
 """
