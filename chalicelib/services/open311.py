@@ -45,6 +45,7 @@ DEFAULT_LIMIT = 1000  # "first 1000 requests returned"
 MAX_PAGE_SIZE = 1000
 MAX_DEPTH = 10_000  # page * page_size: deeper pages need a narrower date range
 MAX_IDS = 100
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
 STATUSES = ("open", "closed")
 
 
@@ -262,12 +263,15 @@ def _instant(name: str, value: str, end_of_day: bool) -> datetime:
     try:
         if len(text) == 10:  # a W3C date alone: that day in Jakarta
             day = datetime.fromisoformat(text).date()
-            return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=JAKARTA)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            moment = datetime.combine(day, time.max if end_of_day else time.min, tzinfo=JAKARTA)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise Open311Error(400, f"{name} must be a W3C date-time such as 2026-11-01T00:00:00+07:00") from None
     if moment.tzinfo is None:
         raise Open311Error(400, f"{name} must include a time zone (Z or +07:00)")
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:  # and keeps the window arithmetic in range
+        raise Open311Error(400, f"{name} must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
     return moment
 
 

@@ -367,6 +367,9 @@ def test_a_partly_covered_day_is_not_remembered_as_empty(deps):
     ({"page_size": "1001"}, "page_size must be"),
     ({"page": "11", "page_size": "1000"}, "page * page_size"),
     ({"service_request_id": ",".join(["x"] * 101)}, "at most 100"),
+    ({"end_date": "0001-01-10"}, "between the years"),
+    ({"start_date": "0001-01-01T00:00:00Z"}, "between the years"),
+    ({"start_date": "9999-12-31T23:59:59-05:00"}, "between the years"),
 ])
 def test_bad_listing_arguments_are_400(deps, query, words):
     with pytest.raises(Open311Error) as refused:
