@@ -31,15 +31,17 @@ NO_SUCH_CASE = "No case has this tracking code. Check the code and try again."
 @handles_errors
 def get_status(tracking_code):
     from chalicelib.bootstrap import services
-    from chalicelib.services.status import find_case, public_view
+    from chalicelib.services.status import find_case, named_by_public_id, public_view
 
     app = services()
-    case = find_case(tracking_code, app.cases)
+    case = find_case(tracking_code, app.cases, app.settings.tracking_code_key)
     if case is None:
         raise not_found(NO_SUCH_CASE)
     request = bp.current_request
     language = preferred_language(request)
-    view = public_view(case, language, app.settings.public_base_url)
+    view = public_view(case, language, app.settings.public_base_url,
+                       public_id=tracking_code if named_by_public_id(tracking_code) else None,
+                       code_key=app.settings.tracking_code_key)
     body = json.dumps(view, ensure_ascii=False, separators=(",", ":"))
     etag = etag_for(body)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Language"}
@@ -55,7 +57,7 @@ def get_photo(tracking_code, photo_id):
     from chalicelib.services.status import find_case
 
     app = services()
-    case = find_case(tracking_code, app.cases)
+    case = find_case(tracking_code, app.cases, app.settings.tracking_code_key)
     photo = next((p for p in case.photos if p.id == photo_id), None) if case else None
     if photo is None:
         raise not_found("No such photo.")
@@ -82,7 +84,8 @@ def _reporter_action(service_name: str, tracking_code: str):
         case = getattr(lifecycle, service_name)(tracking_code, payload, app.cases, app.clock)
     except lifecycle.CaseNotFound:
         raise not_found(NO_SUCH_CASE) from None
-    return json_response(public_view(case, preferred_language(request), app.settings.public_base_url))
+    return json_response(public_view(case, preferred_language(request), app.settings.public_base_url,
+                                     code_key=app.settings.tracking_code_key))
 
 
 @bp.route("/status/{tracking_code}/feedback", methods=["POST"], content_types=["*/*"])

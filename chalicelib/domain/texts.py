@@ -98,7 +98,10 @@ def timeline_text(event_type: str, data: dict[str, Any], language: str) -> str:
         return pick((f"Laporan tidak dapat ditindaklanjuti: {reason}.", f"Report not taken forward: {reason}."),
                     language)
     if event_type == "case.merged":
-        primary = data.get("primary", "")
+        primary = data.get("primary")
+        if not primary:
+            return pick(("Digabung dengan laporan lain tentang masalah yang sama.",
+                         "Merged with another report about the same problem."), language)
         return pick((f"Digabung dengan laporan {primary} tentang masalah yang sama.",
                      f"Merged with report {primary} about the same problem."), language)
     if event_type == "case.reporter_added":

@@ -200,7 +200,7 @@ def media_url(base_url: str, request_id: str, view: dict[str, Any]) -> str | Non
 
 
 def request_view(case: Case, language: str, deps: Deps) -> dict[str, Any]:
-    view = public_view(case, language, deps.settings.public_base_url)  # the allow-list
+    view = public_view(case, language, deps.settings.public_base_url, code_key=deps.code_key)  # the allow-list
     request_id = request_ids.public_id(case.tracking_code, deps.code_key)
     location = view.get("location")
     return {
@@ -225,7 +225,8 @@ def request_view(case: Case, language: str, deps: Deps) -> dict[str, Any]:
 
 
 def _case_by_id(request_id: str, deps: Deps) -> Case | None:
-    code = request_ids.tracking_code_of(request_id, deps.code_key)
+    """By its public id -- or by its tracking code, which its holder may use too."""
+    code = request_ids.tracking_code_of(request_id, deps.code_key) or tracking.normalize(request_id)
     return deps.cases.get(code) if code else None
 
 

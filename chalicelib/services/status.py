@@ -16,12 +16,23 @@ from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.lifecycle import CaseStatus
 
 
-def find_case(code_text: str, cases: CaseRepository) -> Case | None:
-    """The case for a typed code; None for unknown and malformed codes alike."""
+def find_case(code_text: str, cases: CaseRepository, code_key: bytes | None = None) -> Case | None:
+    """The case for a typed tracking code -- or, when ``code_key`` is given, for an
+    Open311 ``service_request_id`` (read-only views accept both). None for
+    unknown and malformed ids alike."""
     code = tracking.normalize(code_text)
+    if code is None and code_key is not None:
+        from chalicelib.domain import request_ids
+
+        code = request_ids.tracking_code_of(code_text, code_key)
     if code is None:
         return None
     return cases.get(code)
+
+
+def named_by_public_id(code_text: str) -> bool:
+    """Was the case asked for by its public (Open311) id rather than its tracking code?"""
+    return tracking.normalize(code_text) is None
 
 
 def expected_completion(case: Case) -> tuple[str | None, str | None]:
@@ -39,16 +50,24 @@ def expected_completion(case: Case) -> tuple[str | None, str | None]:
     return None, None
 
 
-def public_view(case: Case, language: str, base_url: str) -> dict[str, Any]:
+def public_view(case: Case, language: str, base_url: str, public_id: str | None = None,
+                code_key: bytes | None = None) -> dict[str, Any]:
+    """``public_id``: the case was asked for by its Open311 id; the view then names
+    it by that id, and the tracking code (the reporter's key) stays out of it.
+
+    A merged case points at its primary by the primary's public id (with
+    ``code_key``): its reporter follows the primary's progress, but only the
+    primary's own reporter may confirm or reopen it."""
     from chalicelib.adapters import reference_data
 
     category = categories.get(case.category)
-    status_url = f"{base_url}/status/{case.tracking_code}"
+    name = public_id or case.tracking_code
+    status_url = f"{base_url}/status/{name}"
     agency = reference_data.agencies().get(case.agency_id)
     when, basis = expected_completion(case)
     area_index = reference_data.areas()
     return {
-        "tracking_code": case.tracking_code,
+        "tracking_code": name,
         "status": case.status.value,
         "status_label": texts.status_label(case.status, language),
         "category": {
@@ -83,13 +102,26 @@ def public_view(case: Case, language: str, base_url: str) -> dict[str, Any]:
             {
                 "at": to_jakarta_text(entry.at),
                 "type": entry.type,
-                "text": texts.timeline_text(entry.type, entry.data, language),
+                "text": texts.timeline_text(entry.type, _public_names(entry.data, code_key), language),
             }
             for entry in case.timeline
         ],
         "feedback": {"rating": case.feedback.rating} if case.feedback else None,
-        # The sweep closes a resolved case when the reporter's 7 days are over.
-        "can_confirm_or_reopen": case.status is CaseStatus.RESOLVED,
-        "merged_into": case.merged_into,
+        # The sweep closes a resolved case when the reporter's 7 days are over; only the
+        # tracking code's holder may confirm or reopen.
+        "can_confirm_or_reopen": case.status is CaseStatus.RESOLVED and public_id is None,
+        "merged_into": _public_names({"primary": case.merged_into}, code_key)["primary"],
         "language": language,
     }
+
+
+def _public_names(data: dict[str, Any], code_key: bytes | None) -> dict[str, Any]:
+    """Event data with another case's tracking code replaced by its public id."""
+    primary = data.get("primary")
+    if not primary:
+        return data
+    if code_key is None:
+        return {**data, "primary": None}
+    from chalicelib.domain import request_ids
+
+    return {**data, "primary": request_ids.public_id(primary, code_key)}

@@ -195,3 +195,21 @@ def test_only_admins_manage_keys(stack, officers):
                                  timeout=10)
         assert response.status_code == 403
     assert requests.get(f"{stack.api_url}/admin/open311/keys", timeout=10).status_code == 401
+
+
+def test_the_public_id_reads_the_status_but_never_acts_and_never_shows_the_code(stack, partner_key):
+    (answer,) = post(stack, partner_key["api_key"]).json()
+    request_id, code = answer["service_request_id"], answer["extended_attributes"]["tracking_code"]
+
+    by_id = requests.get(f"{stack.api_url}/status/{request_id}", timeout=10)
+    assert by_id.status_code == 200
+    view = by_id.json()
+    assert view["tracking_code"] == request_id and code not in by_id.text
+    assert view["can_confirm_or_reopen"] is False
+    # Only the tracking code's holder may confirm or reopen; the public id is not a key.
+    for action, body in (("feedback", {"rating": 1}), ("reopen", {"reason": "x"})):
+        assert requests.post(f"{stack.api_url}/status/{request_id}/{action}", json=body,
+                             timeout=10).status_code == 404
+    # The holder of the tracking code may use it where Open311 expects an id.
+    (request,) = requests.get(url(stack, f"requests/{code}.json"), timeout=10).json()
+    assert request["service_request_id"] == request_id

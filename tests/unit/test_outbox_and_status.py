@@ -66,3 +66,21 @@ def test_public_view_speaks_english_when_asked():
     assert view["status_label"] == "Received"
     assert view["category"]["name"] == "Damaged road"
     assert view["timeline"][0]["text"] == "Report received via the Qlue app."
+
+
+def test_a_merged_case_points_at_its_primary_by_public_id_only():
+    from chalicelib.domain import request_ids
+    from chalicelib.domain.case import Actor
+
+    key = b"k" * 32
+    case = new_case()
+    from chalicelib.domain import tracking
+
+    case.merge_into(tracking.new_code(), NOW, Actor("officer", "u", "bureau_verifier", "biro-pemerintahan"))
+    primary = case.merged_into
+    view = public_view(case, "id", "https://crm.example", code_key=key)
+    assert primary not in json.dumps(view)
+    assert view["merged_into"] == request_ids.public_id(primary, key)
+    assert request_ids.public_id(primary, key) in view["timeline"][-1]["text"]
+    without_key = public_view(case, "en", "https://crm.example")
+    assert primary not in json.dumps(without_key) and without_key["merged_into"] is None
