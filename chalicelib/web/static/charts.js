@@ -55,6 +55,18 @@ function mount(container, title, draw) {
 // items: [{label, value (number or null), display (text shown), warn (bool)}]
 // options: {title, target, targetLabel, max, emptyText}
 export function barChart(container, items, options) {
+  if (!items.some((item) => typeof item.value === "number")) {
+    const figure = document.createElement("figure");
+    figure.className = "chart";
+    const caption = document.createElement("figcaption");
+    caption.textContent = options.title;
+    const note = document.createElement("p");
+    note.className = "chart-empty";
+    note.textContent = options.emptyText || "–";
+    figure.append(caption, note);
+    container.append(figure);
+    return figure;
+  }
   return mount(container, options.title, (width) => {
     const row = 40;
     const top = options.target ? 22 : 6;
@@ -84,7 +96,6 @@ export function barChart(container, items, options) {
       const anchor = x > plot - 60 ? "end" : "start";
       chart.append(svg("text", { x: anchor === "end" ? x - 3 : x + 3, y: 11, class: "chart-target-label", "text-anchor": anchor }, options.targetLabel || ""));
     }
-    if (!items.length) chart.append(svg("text", { x: 0, y: top + 20, class: "chart-label" }, options.emptyText || ""));
     return chart;
   });
 }

@@ -50,15 +50,15 @@ function charts(container, rows, targets) {
   grid.append(...slots);
   barChart(slots[0], top.map((row) => ({
     label: row.name, value: row.on_time_rate === null ? null : row.on_time_rate * 100, display: formatPercent(row.on_time_rate),
-  })), { title: t("perf.chart.ontime"), max: 100 });
+  })), { title: t("perf.chart.ontime"), max: 100, emptyText: t("perf.chart.empty") });
   barChart(slots[1], top.map((row) => ({
     label: row.name, value: hours(row.coordination_minutes_avg), display: formatMinutes(row.coordination_minutes_avg),
     warn: row.coordination_minutes_avg > targets.coordination_minutes,
-  })), { title: t("perf.chart.coordination"), target: targets.coordination_minutes / 60, targetLabel: t("perf.target", { v: formatMinutes(targets.coordination_minutes) }) });
+  })), { title: t("perf.chart.coordination"), target: targets.coordination_minutes / 60, targetLabel: t("perf.target", { v: formatMinutes(targets.coordination_minutes) }), emptyText: t("perf.chart.empty") });
   barChart(slots[2], top.map((row) => ({
     label: row.name, value: row.resolution_minutes_avg === null ? null : row.resolution_minutes_avg / 1440, display: formatMinutes(row.resolution_minutes_avg),
     warn: row.resolution_minutes_avg > targets.resolution_minutes,
-  })), { title: t("perf.chart.resolution"), target: targets.resolution_minutes / 1440, targetLabel: t("perf.target", { v: formatMinutes(targets.resolution_minutes) }) });
+  })), { title: t("perf.chart.resolution"), target: targets.resolution_minutes / 1440, targetLabel: t("perf.target", { v: formatMinutes(targets.resolution_minutes) }), emptyText: t("perf.chart.empty") });
 }
 
 function table(rows, onPick) {

@@ -287,6 +287,7 @@ export const TEXTS = {
   "perf.chart.resolution": ["Rata-rata waktu penyelesaian (hari), target 7 hari", "Average resolution time (days), target 7 days"],
   "perf.chart.daily": ["Laporan masuk dan selesai per hari", "Reports received and resolved per day"],
   "perf.table": ["Semua instansi", "All agencies"],
+  "perf.chart.empty": ["Belum ada laporan yang selesai pada periode ini.", "No report was resolved in this period yet."],
   "perf.agency": ["Instansi", "Agency"],
   "perf.nodata": ["Belum ada data pada periode ini.", "No data for this period yet."],
   "perf.detail": ["Rincian {name}", "{name} in detail"],
