@@ -38,6 +38,15 @@ function hours(minutes) {
   return minutes === null || minutes === undefined ? null : minutes / 60;
 }
 
+function days(minutes) {
+  return minutes === null || minutes === undefined ? null : minutes / 1440;
+}
+
+// 3.75 h -> "3,8 jam" (the chart's own unit, short enough to sit beside a bar)
+function inUnit(value, key) {
+  return value === null ? t("none") : t(key, { n: formatNumber(value, value < 10 ? 1 : 0) });
+}
+
 function charts(container, rows, targets) {
   const top = rows.slice().sort((a, b) => b.received - a.received || a.name.localeCompare(b.name)).slice(0, TOP);
   if (!top.length) return;
@@ -52,11 +61,11 @@ function charts(container, rows, targets) {
     label: row.name, value: row.on_time_rate === null ? null : row.on_time_rate * 100, display: formatPercent(row.on_time_rate),
   })), { title: t("perf.chart.ontime"), max: 100, emptyText: t("perf.chart.empty") });
   barChart(slots[1], top.map((row) => ({
-    label: row.name, value: hours(row.coordination_minutes_avg), display: formatMinutes(row.coordination_minutes_avg),
+    label: row.name, value: hours(row.coordination_minutes_avg), display: inUnit(hours(row.coordination_minutes_avg), "hours.short"),
     warn: row.coordination_minutes_avg > targets.coordination_minutes,
   })), { title: t("perf.chart.coordination"), target: targets.coordination_minutes / 60, targetLabel: t("perf.target", { v: formatMinutes(targets.coordination_minutes) }), emptyText: t("perf.chart.empty") });
   barChart(slots[2], top.map((row) => ({
-    label: row.name, value: row.resolution_minutes_avg === null ? null : row.resolution_minutes_avg / 1440, display: formatMinutes(row.resolution_minutes_avg),
+    label: row.name, value: days(row.resolution_minutes_avg), display: inUnit(days(row.resolution_minutes_avg), "days.short"),
     warn: row.resolution_minutes_avg > targets.resolution_minutes,
   })), { title: t("perf.chart.resolution"), target: targets.resolution_minutes / 1440, targetLabel: t("perf.target", { v: formatMinutes(targets.resolution_minutes) }), emptyText: t("perf.chart.empty") });
 }

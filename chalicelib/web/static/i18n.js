@@ -147,6 +147,8 @@ export const TEXTS = {
   "case.plan.state.verified": ["Disetujui", "Approved"],
   "case.plan.state.returned": ["Dikembalikan", "Returned"],
   "case.plan.proposed": ["Usulan selesai", "Proposed completion"],
+  "case.plan.by": ["Diajukan oleh", "Submitted by"],
+  "case.plan.submitted": ["Diajukan", "Submitted"],
   "case.plan.review": ["Catatan Biro", "Bureau's note"],
   "case.photos": ["Foto", "Photos"],
   "case.photo.report": ["Foto dari pelapor", "Photo from the reporter"],

@@ -249,7 +249,9 @@ function queueParams(view) {
     if (f.scope) params.set("view", f.scope);
     if (f.agency_id) params.set("agency_id", f.agency_id);
   }
-  for (const name of ["status", "category", "kota", "due"]) if (f[name]) params.set(name, f[name]);
+  for (const name of ["status", "category", "kota", "due"]) {
+    if (f[name] && !(name === "status" && (view === "review" || view === "triage"))) params.set(name, f[name]);
+  }
   params.set("limit", "50");
   return params;
 }
@@ -316,8 +318,10 @@ async function showQueue(view) {
   if (view === "queue" && !overseer() && state.me.sub_agencies && state.me.sub_agencies.length) {
     filters.append(optionList("f-scope", t("queue.filter.scope"), [["", t("queue.scope.family")], ["agency", t("queue.scope.agency")]], f.scope, (v) => { f.scope = v; reload(); }));
   }
+  if (view === "queue" || view === "escalated") {
+    filters.append(optionList("f-status", t("queue.filter.status"), [["", t("queue.filter.all")], ...STATUSES.map((s) => [s, t(`status.${s}`)])], f.status, (v) => { f.status = v; reload(); }));
+  }
   filters.append(
-    optionList("f-status", t("queue.filter.status"), [["", t("queue.filter.all")], ...STATUSES.map((s) => [s, t(`status.${s}`)])], f.status, (v) => { f.status = v; reload(); }),
     optionList("f-category", t("queue.filter.category"), [["", t("queue.filter.all")], ...(config.categories || []).map((c) => [c.id, c.name[lang()]])], f.category, (v) => { f.category = v; reload(); }),
     optionList("f-kota", t("queue.filter.kota"), [["", t("queue.filter.all")], ...(config.kota || []).map((k) => [k.code, k.name])], f.kota, (v) => { f.kota = v; reload(); }),
     optionList("f-due", t("queue.filter.due"), [["", t("queue.filter.all")], ["breached", t("queue.due.breached")], ["soon", t("queue.due.soon")]], f.due, (v) => { f.due = v; reload(); }));
@@ -448,8 +452,8 @@ function planBlock(plan) {
     el("p", {}, el("span", { class: `badge plan-${plan.state}`, text: t(`case.plan.state.${plan.state}`) })),
     el("p", { class: "description", text: plan.text }),
     el("dl", { class: "facts" },
-      plan.agency ? definition(t("case.agency"), plan.agency.name) : null,
-      definition(t("case.reported"), formatDateTime(plan.submitted_at)),
+      plan.agency ? definition(t("case.plan.by"), plan.agency.name) : null,
+      definition(t("case.plan.submitted"), formatDateTime(plan.submitted_at)),
       plan.proposed_completion ? definition(t("case.plan.proposed"), formatDateTime(plan.proposed_completion)) : null,
       plan.review_comment ? definition(t("case.plan.review"), plan.review_comment) : null));
 }

@@ -15,8 +15,8 @@ from chalicelib.domain.clock import system_clock
 from chalicelib.domain.report import build_report
 from chalicelib.services.intake import submit_report
 from chalicelib.services.sla_sweep import sweep
-from infra.local import demo
-from tests.integration.browser.conftest import photo_file, screenshot, seeded_case, sign_in
+from infra.local import demo, demo_history
+from tests.integration.browser.conftest import photo_file, screenshot, sign_in
 from tests.integration.conftest import unique
 from tests.support.fakes import FixedClock
 
@@ -82,14 +82,19 @@ def test_supervisors_see_cases_open_for_a_month_in_their_escalation_list(
 
 
 def test_the_public_performance_page_and_the_officer_dashboard_draw_their_charts(
-        stack, runner, people, open_page):
-    seeded_case(stack, runner)  # at least one report for Dinas Lingkungan Hidup in the period
-    runner.drain()  # metrics counted from the events
+        stack, runner, app_env, people, open_page):
+    history = demo_history.write()  # four weeks of cases, through the real services, at past times
+    runner.drain()  # their events reach the metrics
+    assert {case["agency_id"] for case in history} >= {"dinas-lh", "dinas-bina-marga", "pam-jaya"}
 
     public = open_page().page
     public.goto(f"{stack.api_url}/performance")
     expect(public.locator("h1")).to_have_text("Kinerja instansi")
     expect(public.locator("figure.chart svg")).to_have_count(3)
+    # Dinas Bina Marga took 9 h for its first plan in the history: its bar is past the 6 h target.
+    coordination = public.locator("figure.chart", has_text="Rata-rata waktu koordinasi")
+    expect(coordination.locator("rect.chart-bar.warn")).not_to_have_count(0)
+    expect(coordination.locator("line.chart-target")).to_have_count(1)
     table = public.locator("table.data")
     expect(table).to_contain_text("Dinas Lingkungan Hidup")
     screenshot(public, "performance")
