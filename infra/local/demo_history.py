@@ -60,6 +60,13 @@ STORIES = (
 )
 
 
+class _NoDuplicates:
+    """The stories are distinct: routing skips its ~40 duplicate-search queries per case."""
+
+    def all_items(self, *_args: Any, **_kwargs: Any) -> list[dict[str, Any]]:
+        return []
+
+
 class _Clock:
     def __init__(self, now: datetime):
         self.now = now
@@ -92,7 +99,7 @@ def write(now: datetime | None = None) -> list[dict[str, Any]]:
                               reporter={"anonymous": True}, anonymous=True)
         code = submit_report(report, cases=app.cases, photos=app.photos, clock=clock,
                              code_key=app.settings.tracking_code_key).tracking_code
-        case = route_case(code, cases=app.cases, queries=app.queries, rules=app.routing, clock=clock)
+        case = route_case(code, cases=app.cases, queries=_NoDuplicates(), rules=app.routing, clock=clock)
         holder = Principal("demo-history-officer", frozenset({Role.AGENCY_OFFICER}), case.agency_id)
 
         def act(operation: str, body: dict[str, Any], who: Principal = holder, clock: _Clock = clock,

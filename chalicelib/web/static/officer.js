@@ -433,7 +433,7 @@ function slaBlock(view) {
   const deadline = sla.deadline || sla.next_deadline;
   const next = deadline ? Math.round((new Date(deadline) - Date.now()) / 60000) : null;
   const openStatus = !["closed", "rejected", "merged"].includes(view.status);
-  return el("section", { class: "panel", "aria-labelledby": "sla-title" },
+  return el("section", { class: "panel sec-sla", "aria-labelledby": "sla-title" },
     el("h2", { id: "sla-title", text: t("case.sla") }),
     el("div", { class: "row-meta" }, openStatus && deadline ? dueBadge(next, sla.deadline_kind) : null, ...breached,
       sla.escalated ? el("span", { class: "badge sla-overdue", text: t("sla.escalated") }) : null),
@@ -441,13 +441,14 @@ function slaBlock(view) {
       definition(t("case.coordinate_by"), formatDateTime(sla.coordinate_by)),
       definition(t("case.resolve_by"), formatDateTime(sla.resolve_by)),
       definition(t("case.escalate_at"), formatDateTime(sla.escalate_at)),
-      definition(t("case.expected"), formatDateTime(view.expected_completion || view.predicted_completion)),
+      view.expected_completion || view.predicted_completion
+        ? definition(t("case.expected"), formatDateTime(view.expected_completion || view.predicted_completion)) : null,
       definition(t("case.progress"), progressBar(view.progress))));
 }
 
 function planBlock(plan) {
   if (!plan) return null;
-  return el("section", { class: "panel", "aria-labelledby": "plan-title" },
+  return el("section", { class: "panel sec-plan", "aria-labelledby": "plan-title" },
     el("h2", { id: "plan-title", text: t("case.plan") }),
     el("p", {}, el("span", { class: `badge plan-${plan.state}`, text: t(`case.plan.state.${plan.state}`) })),
     el("p", { class: "description", text: plan.text }),
@@ -488,7 +489,7 @@ function renderCase(view, notice) {
   show(main, backLink(), header, status,
     el("div", { class: "case-grid" },
       el("div", { class: "case-main" },
-        el("section", { class: "panel", "aria-labelledby": "report-title" },
+        el("section", { class: "panel sec-report", "aria-labelledby": "report-title" },
           el("h2", { id: "report-title", text: t("case.report") }),
           el("p", { class: "description", text: view.description }),
           el("dl", { class: "facts" },
@@ -502,20 +503,20 @@ function renderCase(view, notice) {
             view.rejection_reason ? definition(t("case.rejected"), t(`reason.${view.rejection_reason}`)) : null,
             view.feedback ? definition(t("case.feedback"), `${view.feedback.rating}/5${view.feedback.comment ? ` · ${view.feedback.comment}` : ""}`) : null,
             definition(t("case.public"), el("a", { href: trackUrl(view.tracking_code), target: "_blank", rel: "noopener", text: t("nav.track") })))),
-        view.photos.length ? el("section", { class: "panel", "aria-labelledby": "photos-title" },
+        view.photos.length ? el("section", { class: "panel sec-photos", "aria-labelledby": "photos-title" },
           el("h2", { id: "photos-title", text: t("case.photos") }),
           el("div", { class: "photos" }, view.photos.map(photoFigure))) : null,
         planBlock(view.plan),
-        el("section", { class: "panel", "aria-labelledby": "history-title" },
+        el("section", { class: "panel sec-history", "aria-labelledby": "history-title" },
           el("h2", { id: "history-title", text: t("case.history") }),
           historyList(view.history))),
       el("div", { class: "case-side" },
         actionsBlock(view),
         slaBlock(view),
-        el("section", { class: "panel", "aria-labelledby": "reporter-title" },
+        el("section", { class: "panel sec-reporter", "aria-labelledby": "reporter-title" },
           el("h2", { id: "reporter-title", text: t("case.reporter") }),
           reporterBlock(view)),
-        view.duplicate_candidates.length ? el("section", { class: "panel" },
+        view.duplicate_candidates.length ? el("section", { class: "panel sec-dups" },
           el("h2", { text: t("case.duplicates") }),
           el("ul", {}, view.duplicate_candidates.map((c) => el("li", {}, el("a", { href: `#/case/${encodeURIComponent(c)}`, class: "code", text: c }))))) : null)));
 }
@@ -640,7 +641,7 @@ const ACTION_ORDER = ["assign", "submit_plan", "verify_plan", "return_plan", "po
 
 function actionsBlock(view) {
   const operations = (view.available_operations || []).slice().sort((a, b) => ACTION_ORDER.indexOf(a) - ACTION_ORDER.indexOf(b));
-  return el("section", { class: "panel actions", "aria-labelledby": "actions-title" },
+  return el("section", { class: "panel actions sec-actions", "aria-labelledby": "actions-title" },
     el("h2", { id: "actions-title", text: t("case.actions") }),
     operations.length ? operations.map((op) => actionForm(view, op)) : el("p", { class: "muted", text: t("case.noactions") }));
 }

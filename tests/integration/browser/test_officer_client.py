@@ -3,6 +3,7 @@ reporter following every step on /track; hostile report text; agency scope."""
 
 from __future__ import annotations
 
+import base64
 import re
 
 import requests
@@ -31,8 +32,9 @@ def act(page, operation: str, fill) -> None:
 
 def test_a_case_goes_from_the_queue_to_resolution_and_the_reporter_sees_each_step(
         stack, runner, people, open_page, tmp_path):
+    photo = {"content_type": "image/jpeg", "data_base64": base64.b64encode(demo.demo_photo()).decode()}
     code = seeded_case(stack, runner, description="Sampah menumpuk di trotoar depan Pasar Tanah Abang sejak tiga hari.",
-                       location=TANAH_ABANG)
+                       location=TANAH_ABANG, photos=[photo])
 
     # The Dinas sees the routed case in its queue and delegates it to its Suku Dinas.
     dinas = sign_in(open_page(), stack, people["dinas_lh"])
@@ -48,6 +50,7 @@ def test_a_case_goes_from_the_queue_to_resolution_and_the_reporter_sees_each_ste
     expect(dinas.get_by_role("link", name="Buka di peta (OpenStreetMap)")).to_have_attribute(
         "href", re.compile(r"openstreetmap\.org/\?mlat=-6\.1862&mlon=106\.8133"))
     expect(dinas.locator("#reporter-title + dl")).to_contain_text("Siti")  # the holder may see the contact
+    expect(dinas.locator(".photo-report img")).to_be_visible()
     screenshot(dinas, "case")
     act(dinas, "delegate", lambda form: form.get_by_label("Suku Dinas / unit di bawah instansi").select_option(
         "sudin-lh-jakpus"))
@@ -174,3 +177,18 @@ def test_every_form_control_has_a_label_and_sign_in_works_by_keyboard(stack, peo
         .filter(c => c.type !== 'hidden' && !(c.labels && c.labels.length) && !c.getAttribute('aria-label'))
         .map(c => c.id || c.name || c.outerHTML.slice(0, 60))""")
     assert unlabelled == []
+
+
+def test_the_case_and_tracking_pages_fit_a_phone(stack, runner, people, open_page):
+    code = seeded_case(stack, runner, location=TANAH_ABANG)
+    page = sign_in(open_page(PHONE), stack, people["dinas_lh"])
+    page.goto(f"{stack.api_url}/officer#/case/{code}")
+    expect(page.locator(".case-head")).to_contain_text(code)
+    page.locator("details[data-operation=submit_plan] summary").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "case-phone")
+    reporter = open_page(PHONE).page
+    reporter.goto(f"{stack.api_url}/track?code={code}")
+    expect(reporter.locator(".status-card")).to_contain_text(code)
+    assert reporter.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(reporter, "track-phone")
