@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 
 import requests
 from playwright.sync_api import expect
@@ -192,3 +193,46 @@ def test_the_case_and_tracking_pages_fit_a_phone(stack, runner, people, open_pag
     expect(reporter.locator(".status-card")).to_contain_text(code)
     assert reporter.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(reporter, "track-phone")
+
+
+def test_a_new_officer_chooses_a_password_and_the_session_refreshes_and_ends(stack, open_page):
+    import boto3
+
+    from infra.local.provision import LOCAL_CREDENTIALS
+
+    email = f"new.officer.{time.time_ns()}@example.com"
+    cognito = boto3.client("cognito-idp", endpoint_url=stack.aws_endpoint, region_name=stack.env["AWS_REGION"],
+                           aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                           aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    pool = stack.env["COGNITO_USER_POOL_ID"]
+    cognito.admin_create_user(UserPoolId=pool, Username=email, TemporaryPassword="Temporary-Pass-1!",
+                              MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": email},
+                                              {"Name": "custom:agency_id", "Value": "pam-jaya"}])
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="agency_officer")
+
+    page = open_page().page
+    page.goto(f"{stack.api_url}/officer")
+    page.get_by_label("Email dinas").fill(email)
+    page.get_by_label("Kata sandi").fill("wrong password")
+    page.get_by_role("button", name="Masuk").click()
+    expect(page.locator("[role=alert]")).to_have_text("Email atau kata sandi salah.")
+    page.get_by_label("Kata sandi").fill("Temporary-Pass-1!")
+    page.get_by_role("button", name="Masuk").click()
+    expect(page.locator("h1")).to_have_text("Buat kata sandi baru")
+    page.get_by_label("Kata sandi baru").fill("A-new-Password-2026")
+    page.get_by_role("button", name="Simpan dan masuk").click()
+    expect(page.locator("#who")).to_contain_text("Perumda PAM Jaya")
+    session = page.evaluate("JSON.parse(sessionStorage.getItem('crm.session'))")
+    assert session["idToken"] and "idToken" not in page.url
+
+    # An expiring token is refreshed with the refresh token, without asking again.
+    page.evaluate("""() => { const s = JSON.parse(sessionStorage.getItem('crm.session'));
+        s.expiresAt = 0; sessionStorage.setItem('crm.session', JSON.stringify(s)); }""")
+    page.get_by_role("link", name="Notifikasi").click()
+    expect(page.locator("h1")).to_have_text("Notifikasi instansi")
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('crm.session')).expiresAt") > time.time()
+
+    page.get_by_role("button", name="Keluar").click()
+    expect(page.locator("h1")).to_have_text("Masuk ke CRM Petugas")
+    assert page.evaluate("sessionStorage.getItem('crm.session')") is None
