@@ -30,7 +30,7 @@ const KIND_ORDER = ["dinas", "suku_dinas", "utility", "city", "kecamatan", "kelu
 const state = {
   me: null,
   agencies: null,
-  filters: { agency_id: "", scope: "", status: "", category: "", kota: "", due: "" },
+  filters: {}, // per list: {agency_id, scope, status, category, kota, due}
   intakeKey: null,
   intakeUploads: null,
 };
@@ -241,8 +241,13 @@ function optionList(id, label, values, chosen, onChange) {
   return el("div", { class: "field" }, el("label", { for: id, text: label }), select);
 }
 
+function filtersOf(view) {
+  if (!state.filters[view]) state.filters[view] = { agency_id: "", scope: "", status: "", category: "", kota: "", due: "" };
+  return state.filters[view];
+}
+
 function queueParams(view) {
-  const f = state.filters;
+  const f = filtersOf(view);
   const params = new URLSearchParams();
   if (view !== "queue") params.set("view", view);
   else {
@@ -297,7 +302,7 @@ function queueRow(row) {
 }
 
 async function showQueue(view) {
-  const f = state.filters;
+  const f = filtersOf(view);
   if (view === "queue" && overseer() && !f.agency_id && state.me.agency && state.me.agency.kind !== "bureau" && state.me.agency.kind !== "inspectorate") {
     f.agency_id = state.me.agency.id;
   }
@@ -733,7 +738,6 @@ async function showIntake() {
         description: description.value.trim(),
         anonymous: anonymous.checked,
         upload_keys: state.intakeUploads,
-        language: lang(),
       };
       if (address.value.trim() || lat.value.trim() || lng.value.trim()) {
         body.location = { address: address.value.trim() || null };
@@ -828,6 +832,7 @@ async function start() {
 signOutButton.addEventListener("click", () => {
   auth.signOut();
   state.agencies = null;
+  state.filters = {};
   history.replaceState(null, "", location.pathname);
   showSignIn();
 });

@@ -101,34 +101,6 @@ def open_page(browser):
 
 
 @pytest.fixture(scope="session")
-def _session_runner(stack):
-    """One event runner for the browser tests, so each drain reads only what is new
-    (a fresh runner starts at the stream's horizon and re-reads everything before)."""
-    from chalicelib import bootstrap, config
-    from chalicelib.adapters import aws
-    from infra.local.event_runner import EventRunner
-
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in stack.env.items():
-            patch.setenv(name, value)
-        config.reset()
-        bootstrap.reset()
-        aws.reset()
-        import app
-
-        event_runner = EventRunner(app, stack.aws_endpoint, stack.env["AWS_REGION"], run_schedules=False)
-        event_runner.drain(timeout=120)  # what earlier tests left in the stream, once
-        aws.reset()
-    return event_runner
-
-
-@pytest.fixture
-def runner(app_env, _session_runner):
-    """The session's event runner, drained by hand, with this process configured like the stack."""
-    return _session_runner
-
-
-@pytest.fixture(scope="session")
 def people(stack):
     """Officers with known e-mails (fresh for this run) in the stack's Cognito pool."""
     suffix = str(time.time_ns())[-8:]
