@@ -7,7 +7,7 @@ mass_media): what an intake officer types into the officer client, as JSON.
      "category": "garbage", "description": "...",
      "location": {"address": "...", "lat": -6.17, "lng": 106.82},   (optional; coordinates optional)
      "anonymous": false,
-     "reporter": {"name": "...", "phone": "...", "email": "..."},   (optional: for replies)
+     "reporter": {"name": "...", "phone": "...", "email": "..."},   (optional; an e-mail gets updates)
      "upload_keys": ["uploads/<user>/<id>"],                (photos sent with POST /officer/uploads)
      "reported_at": "2026-11-23T10:00:00+07:00", "language": "id"}
 
@@ -107,7 +107,7 @@ def to_report(form: DeskForm, key: str, channel: Channel, officer_id: str,
             location = form.location.model_dump(exclude_none=True)
         elif form.location.address:
             description = f"{description.rstrip()}\n\nLokasi: {form.location.address}"
-    return build_report(
+    report = build_report(
         channel=channel,
         message_id=f"{officer_id}:{key}",
         category=form.category,
@@ -119,3 +119,12 @@ def to_report(form: DeskForm, key: str, channel: Channel, officer_id: str,
         reported_at=form.reported_at,
         language=form.language if form.language in ("id", "en") else "id",
     )
+    if report.reporter is not None and report.reporter.email:
+        # Updates go to the (validated) e-mail the reporter left, as for the website's form.
+        # A phone number stays a contact for the agency: no SMS sender number is configured
+        # for desk reports.
+        from chalicelib.domain.messages import ReplyHandle
+
+        handle = ReplyHandle(channel=channel, kind="email", address=report.reporter.email)
+        report = report.model_copy(update={"reply_handle": handle})
+    return report

@@ -144,3 +144,15 @@ def test_an_office_without_a_desk_records_nothing(deps):
     with pytest.raises(Forbidden):
         record_walk_in(FORM, OFFICER, office("dinas-lh"), header_key=None, **deps)
     assert deps["cases"].items == {}
+
+
+def test_a_reporter_who_leaves_an_e_mail_gets_updates_there_and_an_anonymous_one_does_not():
+    body = {"category": "garbage", "description": "Sampah", "idempotency_key": KEY,
+            "reporter": {"name": "Budi", "email": "Budi@Example.COM", "phone": "081298765432"}}
+    form, key = desk.parse(body)
+    handle = desk.to_report(form, key, Channel.KECAMATAN, "o", []).reply_handle
+    assert (handle.channel, handle.kind, handle.address) == (Channel.KECAMATAN, "email", "Budi@example.com")
+    form, key = desk.parse({**body, "reporter": {"phone": "081298765432"}})
+    assert desk.to_report(form, key, Channel.KECAMATAN, "o", []).reply_handle is None
+    form, key = desk.parse({**body, "anonymous": True})
+    assert desk.to_report(form, key, Channel.KECAMATAN, "o", []).reply_handle is None
