@@ -147,3 +147,21 @@ def test_photos_come_from_the_officers_own_presigned_uploads(stack, runner, offi
     refused = intake(stack, officers["intake"], {**FORM, "idempotency_key": key(), "upload_keys": [other["key"]]})
     assert refused.status_code == 422
     assert refused.json()["error"]["details"] == [{"field": "upload_keys.0", "message": "is not an upload of yours"}]
+
+
+def test_a_walk_in_reporter_who_left_an_e_mail_gets_the_tracking_code_there(stack, runner, officers, app_env):
+    from chalicelib.adapters import aws as aws_clients
+
+    sent = []
+    client = aws_clients.client("ses")
+    client.meta.events.register("provide-client-params.ses.SendEmail", lambda params, **_: sent.append(params))
+    address = f"warga.{secrets.token_hex(4)}@example.com"
+    body = {**FORM, "idempotency_key": key(), "reporter": {"name": "Bu Rina", "email": address}}
+    code = intake(stack, officers["intake"], body).json()["tracking_code"]
+    runner.drain()
+    mine = [p for p in sent if p["Destination"]["ToAddresses"] == [address]]
+    assert mine and code in mine[0]["Message"]["Subject"]["Data"] and code in mine[0]["Message"]["Body"]["Text"]["Data"]
+    anonymous = intake(stack, officers["intake"], {**body, "idempotency_key": key(), "anonymous": True})
+    runner.drain()
+    assert anonymous.status_code == 201
+    assert all(anonymous.json()["tracking_code"] not in p["Message"]["Subject"]["Data"] for p in sent)

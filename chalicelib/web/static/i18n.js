@@ -88,6 +88,7 @@ export const TEXTS = {
   "queue.empty": ["Tidak ada laporan di antrean ini.", "There are no cases in this list."],
   "queue.more": ["Muat lebih banyak", "Load more"],
   "queue.sorted": ["Diurutkan menurut batas waktu terdekat.", "Sorted by the nearest deadline."],
+  "queue.refresh": ["Muat ulang", "Refresh"],
   "queue.reported": ["Masuk {when}", "Reported {when}"],
   "queue.choose.agency": ["Pilih instansi untuk melihat antreannya.", "Choose an agency to see its queue."],
 

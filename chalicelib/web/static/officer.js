@@ -335,7 +335,9 @@ async function showQueue(view) {
   const summary = el("div");
   const footer = el("div");
   const intro = view === "escalated" ? el("p", { class: "lead", text: t("queue.intro.escalated") }) : null;
-  show(main, heading, intro, filterBox, summary, el("p", { class: "hint", text: t("queue.sorted") }), list, footer);
+  const refresh = el("button", { type: "button", class: "button secondary small", text: t("queue.refresh"), on: { click: reload } });
+  show(main, heading, intro, filterBox, summary,
+    el("div", { class: "toolbar" }, el("p", { class: "hint", text: t("queue.sorted") }), refresh), list, footer);
 
   if (view === "queue" && overseer() && !f.agency_id) {
     list.replaceWith(el("p", { class: "empty", text: t("queue.choose.agency") }));

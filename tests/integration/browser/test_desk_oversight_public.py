@@ -51,6 +51,10 @@ def test_a_walk_in_report_gets_a_code_for_the_reporter_and_reaches_the_agency(
     assert case["channel"] == "kelurahan" and case["anonymous"] is True and case["reporter"] is None
     assert case["agency"]["id"] == "dinas-lh" and [p["kind"] for p in case["photos"]] == ["report"]
 
+    dinas = sign_in(open_page(), stack, people["dinas_lh"])
+    dinas.get_by_role("button", name="Muat ulang").click()
+    expect(dinas.locator(".row", has_text=code)).to_contain_text("Warga melapor tumpukan sampah")
+
     reporter = open_page().page
     reporter.goto(f"{stack.api_url}/track?code={code}")
     expect(reporter.locator(".timeline")).to_contain_text("Laporan diterima melalui Kantor Kelurahan.")
