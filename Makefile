@@ -5,18 +5,28 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 LOCAL_AWS_PORT ?= 4566
-export PORT LOCAL_AWS_PORT
+# The browser tests drive Debian's Chromium (never a browser Playwright downloads).
+CHROMIUM ?= /usr/bin/chromium
+export PORT LOCAL_AWS_PORT CHROMIUM
 
-.PHONY: run test lint venv clean bench deploy package
+.PHONY: run test lint venv clean bench deploy package browser
 
 ## run: the whole system locally (moto AWS stand-in, API, demo data, event runner)
 run: venv
 	$(PY) -m infra.local.devstack
 
-## test: the whole suite (lint, unit, integration against a moto server, e2e)
-test: venv
+## test: the whole suite (lint, unit, integration against a moto server, browser, e2e)
+test: venv browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+## browser: Debian's Chromium for the browser tests, installed with apt-get when missing
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "Chromium not found at $(CHROMIUM): installing Debian's chromium package"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium fonts-liberation; \
+	fi
 
 ## deploy: the infra stack, then chalice deploy, to AWS (needs AWS credentials). STAGE=dev|prod
 STAGE ?= dev

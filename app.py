@@ -17,6 +17,7 @@ from chalicelib.api import (
     open311,
     report_form,
     status,
+    web,
     webhooks,
 )
 from chalicelib.api.http import correlation_middleware
@@ -38,6 +39,7 @@ app.register_blueprint(report_form.bp)
 app.register_blueprint(open311.bp)
 app.register_blueprint(api_keys.bp)
 app.register_blueprint(docs.bp)
+app.register_blueprint(web.bp)
 
 
 @app.on_dynamodb_record(stream_arn=config.CASES_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")

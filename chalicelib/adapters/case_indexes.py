@@ -23,6 +23,7 @@ import hashlib
 from typing import Any
 
 from chalicelib.domain import geo
+from chalicelib.domain import sla as sla_rules
 from chalicelib.domain.case import Case
 from chalicelib.domain.clock import JAKARTA, to_utc_text
 from chalicelib.domain.lifecycle import OPEN_STATUSES, CaseStatus
@@ -108,4 +109,7 @@ def index_attributes(case: Case, version: int) -> dict[str, Any]:
     attributes["day_pk"] = f"DAY#{day}#{shard(case.tracking_code, DAY_SHARDS)}"
     attributes["day_sk"] = created
     attributes["card"] = {**card(case, deadline_text), "version": version}
+    due = sla_rules.next_due(case.pending_milestones(policy))
+    if due:  # the deadline the officer is held to (next_deadline may be a reminder before it)
+        attributes["card"]["deadline_kind"], attributes["card"]["deadline"] = due[0], to_utc_text(due[1])
     return attributes

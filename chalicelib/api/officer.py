@@ -8,6 +8,7 @@ uploads, notifications. Cognito sign-in via the authorizer in api/auth.py.
     GET  /officer/agencies
     GET  /officer/notifications?cursor=
     POST /officer/uploads                      presigned POST for a completion photo
+    POST /officer/intake                       a walk-in report at a desk (intake officers)
 """
 
 from __future__ import annotations
@@ -83,7 +84,22 @@ def me():
         "agency": {"id": agency.id, "name": agency.name, "kind": agency.kind} if agency else None,
         "sub_agencies": [{"id": a.id, "name": a.name} for a in reference_data.agencies().children(agency.id)]
         if agency else [],
+        "desk_channels": _desk_channels(principal, agency),
     })
+
+
+def _desk_channels(principal, office) -> list[dict[str, str]]:
+    """The desks this officer records walk-in reports for (intake officers only)."""
+    from chalicelib.domain import desks
+    from chalicelib.domain.channels import DISPLAY_NAMES
+    from chalicelib.domain.permissions import Role
+    from chalicelib.domain.texts import pick
+
+    if not principal.has(Role.INTAKE_OFFICER):
+        return []
+    language = preferred_language(_request())
+    return [{"id": channel.value, "name": pick(DISPLAY_NAMES[channel], language)}
+            for channel in desks.desk_channels(office)]
 
 
 def _queue_partition(view: str, agency_id: str | None, principal) -> tuple[str, str]:
@@ -238,3 +254,31 @@ def uploads():
         raise ApiError(422, "validation_failed", str(error),
                        details=[{"field": "content_type", "message": str(error)}]) from None
     return json_response(presigned, 201)
+
+
+@bp.route("/officer/intake", methods=["POST"], authorizer=auth.cognito, content_types=["*/*"])
+@handles_errors
+def intake():
+    """A walk-in report recorded at a desk: 201 with its tracking code; a resubmitted
+    form (same idempotency key) gets 200 and the same code."""
+    from chalicelib.adapters import reference_data
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.permissions import Role
+    from chalicelib.services.desk_intake import record_walk_in
+
+    principal = auth.principal_of(_request())
+    auth.require_role(principal, Role.INTAKE_OFFICER)
+    app = services()
+    receipt = record_walk_in(
+        _body(), principal, reference_data.agencies().get(principal.agency_id),
+        header_key=_request().headers.get("idempotency-key"), read_upload=app.uploads.read,
+        cases=app.cases, photos=app.photos, clock=app.clock, code_key=app.settings.tracking_code_key,
+    )
+    case = receipt.case
+    return json_response({
+        "tracking_code": receipt.tracking_code,
+        "created": receipt.created,
+        "channel": case.channel.value if case else None,
+        "status_url": app.settings.status_url(receipt.tracking_code),
+        "track_url": f"{app.settings.public_base_url}/track?code={receipt.tracking_code}",
+    }, 201 if receipt.created else 200, headers={"Cache-Control": "no-store"})

@@ -94,6 +94,19 @@ RESOLUTION_BREACH = "resolution.breach"
 ESCALATION = "escalation"
 AUTO_CLOSE = "auto_close"
 
+# What an officer is held to (a reminder is only a warning before one of these).
+DEADLINES = {COORDINATION_BREACH: "coordination", RESOLUTION_BREACH: "resolution", ESCALATION: "escalation",
+             AUTO_CLOSE: "confirmation"}
+
+
+def next_due(pending: list[tuple[str, datetime]]) -> tuple[str, datetime] | None:
+    """The next real deadline among a case's pending milestones (reminders skipped),
+    as (coordination | resolution | escalation | confirmation, when)."""
+    for milestone, at in pending:
+        if milestone in DEADLINES:
+            return DEADLINES[milestone], at
+    return None
+
 
 @dataclass
 class SlaClock:

@@ -98,6 +98,16 @@ class WebhookReceipt(Strict):
     duplicate: bool
 
 
+class DeskReceipt(Strict):
+    """A walk-in report's answer: 201 for a new case, 200 when this form was sent before."""
+
+    tracking_code: str
+    created: bool
+    channel: Literal["kelurahan", "kecamatan", "walikota", "pendopo", "inspektorat", "mass_media"] | None
+    status_url: str
+    track_url: str = Field(description="The citizens' tracking page for this case.")
+
+
 class AreaNames(Strict):
     kota: str | None
     kecamatan: str | None
@@ -228,12 +238,19 @@ class OfficerAgency(Strict):
     kind: str
 
 
+class DeskChannel(Strict):
+    id: str
+    name: str
+
+
 class Me(Strict):
     user_id: str
     email: str | None
     roles: list[str]
     agency: OfficerAgency | None
     sub_agencies: list[AgencyRef]
+    desk_channels: list[DeskChannel] = Field(
+        default_factory=list, description="Intake officers: the desks their office records walk-in reports for.")
 
 
 class QueueRow(Strict):
@@ -252,6 +269,10 @@ class QueueRow(Strict):
     escalated: bool
     progress: int
     area: dict[str, str | None] | None = Field(description="kota / kecamatan / kelurahan codes")
+    deadline_kind: Literal["coordination", "resolution", "escalation", "confirmation"] | None = Field(
+        default=None, description="The next deadline the holder is held to (next_deadline may be a reminder).")
+    deadline: datetime | None = None
+    deadline_in_minutes: int | None = Field(default=None, description="Negative: overdue.")
 
 
 class QueuePage(Strict):
@@ -274,6 +295,9 @@ class Sla(Strict):
     escalated: bool
     next_milestone: str | None
     next_deadline: datetime | None
+    deadline_kind: Literal["coordination", "resolution", "escalation", "confirmation"] | None = Field(
+        default=None, description="The next real deadline (reminders skipped): what the holder is held to.")
+    deadline: datetime | None = None
 
 
 class Plan(Strict):

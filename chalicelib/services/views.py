@@ -12,6 +12,7 @@ from typing import Any
 
 from chalicelib.adapters import reference_data
 from chalicelib.domain import categories, permissions, texts
+from chalicelib.domain import sla as sla_rules
 from chalicelib.domain.case import Case
 from chalicelib.domain.clock import parse_instant, to_jakarta_text
 from chalicelib.domain.events import EVENT_TYPES
@@ -114,6 +115,7 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
             "escalated": case.escalated,
             "next_milestone": pending[0][0] if pending else None,
             "next_deadline": _when(pending[0][1]) if pending else None,
+            **_deadline(sla_rules.next_due(pending)),
         } if case.sla else None,
         "plan": {
             "text": case.plan.text,
@@ -149,6 +151,11 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
     return view
 
 
+def _deadline(due: tuple[str, datetime] | None) -> dict[str, Any]:
+    """The next deadline the officer is held to (reminders are not deadlines)."""
+    return {"deadline_kind": due[0] if due else None, "deadline": _when(due[1]) if due else None}
+
+
 def queue_row(item: dict[str, Any], language: str, now: datetime) -> dict[str, Any]:
     card = item["card"]
     category = categories.get(card["category"])
@@ -173,4 +180,9 @@ def queue_row(item: dict[str, Any], language: str, now: datetime) -> dict[str, A
         "escalated": bool(card.get("escalated")),
         "progress": card.get("progress", 0),
         "area": card.get("area"),
+        # The real deadline; cards written before it was projected leave these null.
+        "deadline_kind": card.get("deadline_kind"),
+        "deadline": to_jakarta_text(parse_instant(card["deadline"])) if card.get("deadline") else None,
+        "deadline_in_minutes": int((parse_instant(card["deadline"]) - now).total_seconds() // 60)
+        if card.get("deadline") else None,
     }

@@ -47,6 +47,7 @@ class Stack:
     demo_users: list[tuple[str, str, str | None]] = field(default_factory=list)
     provider_sink: Any = None
     open311_key: str | None = None
+    demo_history: list[dict[str, Any]] = field(default_factory=list)
 
     def stop(self) -> None:
         if self.runner is not None:
@@ -149,6 +150,8 @@ def start(
         stack.processes.append(api)
         _wait_for_http(f"{api_url}/health", api, "chalice local")
 
+        if load_demo:  # before the event runner starts, so nothing else acts on these cases meanwhile
+            stack.demo_history = write_demo_history(env)
         if run_events:
             stack.runner = start_event_runner(env)
         if load_demo:
@@ -167,8 +170,8 @@ def start(
     return stack
 
 
-def start_event_runner(env: dict[str, str]) -> Any:
-    """Import the app with the stack's environment and feed its event handlers."""
+def use_environment(env: dict[str, str]) -> None:
+    """Configure this process like the stack's API (the event runner and demo history run here)."""
     os.environ.update(env)
     from chalicelib import bootstrap, config
     from chalicelib.adapters import aws
@@ -176,6 +179,18 @@ def start_event_runner(env: dict[str, str]) -> Any:
     config.reset()
     aws.reset()
     bootstrap.reset()
+
+
+def write_demo_history(env: dict[str, str]) -> list[dict[str, Any]]:
+    from infra.local import demo_history
+
+    use_environment(env)
+    return demo_history.write()
+
+
+def start_event_runner(env: dict[str, str]) -> Any:
+    """Import the app with the stack's environment and feed its event handlers."""
+    use_environment(env)
     sys.path.insert(0, str(ROOT))
     app_module = importlib.import_module("app")
     from infra.local.event_runner import EventRunner
@@ -192,6 +207,11 @@ def banner(stack: Stack) -> str:
     lines = [
         "",
         "CRM is running (local stage; no AWS account used).",
+        "",
+        "Open in a browser:",
+        f"  Officer client      {stack.api_url}/officer   (sign in as a demo user below)",
+        f"  Track a report      {stack.api_url}/track     (citizens; enter a tracking code)",
+        f"  Agency performance  {stack.api_url}/performance",
         "",
         f"  API                 {stack.api_url}",
         f"  Health              {stack.api_url}/health",
@@ -229,6 +249,11 @@ def banner(stack: Stack) -> str:
         for case in stack.demo_cases:
             lines.append(f"  {case['report_id']:<16} {case['tracking_code']}   {case['status_url']}")
         lines.append("")
+    if stack.demo_history:
+        resolved = stack.demo_history[0]["tracking_code"]
+        lines += [f"Plus {len(stack.demo_history)} cases of the last four weeks, for the performance pages; "
+                  "one resolved with a photo:",
+                  f"  {stack.api_url}/track?code={resolved}", ""]
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

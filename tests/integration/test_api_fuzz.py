@@ -182,6 +182,8 @@ def role_for(method: str, path: str) -> str:
     """A role that may reach the operation (403 is still a fine answer for the fuzzer)."""
     if path.startswith("/admin/"):
         return "admin"
+    if path == "/officer/intake":
+        return "intake"
     if method == "GET":
         return "supervisor"
     if path.endswith(("/assign", "/transfer", "/plan/verify", "/plan/return", "/merge", "/reject")):

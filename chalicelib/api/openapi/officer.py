@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from chalicelib.api.officer import OPERATION_PATHS, QUEUE_VIEWS
 from chalicelib.api.openapi.spec import Body, Operation, Param, Reply
+from chalicelib.channels.desk import DeskForm
 from chalicelib.services import responses as r
 from chalicelib.services.lifecycle import OPERATIONS as LIFECYCLE
 
@@ -91,6 +92,22 @@ OPERATIONS = {
         tags=TAGS,
         body=Body(r.UploadRequest, example={"content_type": "image/jpeg"}),
         responses={201: Reply("The upload form", r.UploadForm)},
+        errors=(413, 415, 422),
+    ),
+    ("POST", "/officer/intake"): Operation(
+        summary="A walk-in report recorded at a desk (intake officers)",
+        description="The office (the officer's agency) decides the desk channel (docs/lifecycle.md). A random "
+                    "`idempotency_key` per form (or the `Idempotency-Key` header), sent again on retries, makes "
+                    "a double submission the same case. Photos: upload each with POST /officer/uploads first.",
+        tags=TAGS,
+        params=(Param("Idempotency-Key", "header", {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}),),
+        body=Body(DeskForm, example={
+            "idempotency_key": "3f2b9c1e8a7d4f60b5c2", "channel": "kelurahan", "category": "garbage",
+            "description": "Sampah menumpuk di depan kantor kelurahan",
+            "location": {"address": "Jl. Medan Merdeka Timur", "lat": -6.1767, "lng": 106.8306},
+            "anonymous": False, "reporter": {"name": "Rina", "email": "rina@example.com"}}),
+        responses={201: Reply("A new case", r.DeskReceipt),
+                   200: Reply("This form was sent before: the same case", r.DeskReceipt)},
         errors=(413, 415, 422),
     ),
     **{("POST", f"/officer/cases/{{code}}/{path}"): _action(path, operation)
