@@ -34,6 +34,7 @@ OPERATION_PATHS = {
     "resolve": "resolve",
     "reject": "reject",
     "merge": "merge",
+    "privacy": "set_privacy",
 }
 
 QUEUE_VIEWS = ("agency", "family", "triage", "review", "escalated")

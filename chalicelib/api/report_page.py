@@ -59,6 +59,10 @@ T = {
     "phone": ("Nomor telepon", "Phone number"),
     "email": ("Email (untuk kabar perkembangan)", "E-mail (for updates)"),
     "anonymous": ("Kirim sebagai anonim (kontak tidak disimpan)", "Send anonymously (no contact is stored)"),
+    "confidential": (
+        "Rahasiakan laporan (isi, lokasi dan foto tidak ditampilkan ke publik)",
+        "Keep the report confidential (its text, place and photos are not shown publicly)",
+    ),
     "submit": ("Kirim laporan", "Send report"),
     "errors": ("Periksa kembali isian berikut:", "Please check these fields:"),
     "thanks": ("Laporan diterima", "Report received"),
@@ -105,6 +109,7 @@ def form_page(language: str, token: str, values: dict[str, str] | None = None,
         items = "".join(f"<li>{escape(field)}: {escape(message)}</li>" for field, message in errors)
         error_block = f'<div class="errors" role="alert"><p>{t("errors", language)}</p><ul>{items}</ul></div>'
     anonymous = " checked" if values.get("anonymous") in ("on", "true", "1") else ""
+    confidential = " checked" if values.get("confidential") in ("on", "true", "1") else ""
     content = (
         f"<h1>{t('title', language)}</h1><p>{t('intro', language)}</p>{error_block}"
         f'<form method="post" action="" enctype="multipart/form-data">'
@@ -133,7 +138,9 @@ def form_page(language: str, token: str, values: dict[str, str] | None = None,
         f'<label for="email">{t("email", language)}</label>'
         f'<input id="email" name="email" type="email" autocomplete="email" value="{value("email")}">'
         f'<label class="check" for="anonymous"><input id="anonymous" name="anonymous" type="checkbox"{anonymous}>'
-        f'{t("anonymous", language)}</label></fieldset>'
+        f'{t("anonymous", language)}</label>'
+        f'<label class="check" for="confidential"><input id="confidential" name="confidential" type="checkbox"'
+        f'{confidential}>{t("confidential", language)}</label></fieldset>'
         f'<button type="submit">{t("submit", language)}</button></form>'
     )
     return _page(t("title", language), language, content)

@@ -58,7 +58,7 @@ def get_photo(tracking_code, photo_id):
 
     app = services()
     case = find_case(tracking_code, app.cases, app.settings.tracking_code_key)
-    photo = next((p for p in case.photos if p.id == photo_id), None) if case else None
+    photo = next((p for p in case.photos if p.id == photo_id), None) if case and not case.hidden_from_public else None
     if photo is None:
         raise not_found("No such photo.")
     url = app.photos.public_url(photo)

@@ -116,7 +116,9 @@ def message_report(
     what came (text, photos, a location). A message that cannot become a
     report is the provider's malformed payload, not a 422 to a person.
     """
-    words = (words or "").strip()
+    from chalicelib.domain import privacy
+
+    words, level = privacy.from_keywords((words or "").strip())
     language = language or guess_language(words)
     try:
         return build_report(
@@ -127,6 +129,7 @@ def message_report(
             has_text=bool(words),
             location=location,
             reporter=reporter,
+            privacy=level,
             media=media,
             reported_at=reported_at,
             language=language,

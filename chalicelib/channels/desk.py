@@ -65,6 +65,7 @@ class DeskForm(BaseModel):
     description: str
     location: DeskLocation | None = None
     anonymous: bool = False
+    confidential: bool = False  # hidden from the public (domain/privacy.py)
     reporter: DeskReporter | None = None
     upload_keys: list[Annotated[str, StringConstraints(pattern=UPLOAD_KEY_PATTERN)]] = Field(
         default_factory=list, max_length=MAX_PHOTOS)
@@ -115,6 +116,7 @@ def to_report(form: DeskForm, key: str, channel: Channel, officer_id: str,
         location=location,
         reporter=form.reporter.model_dump() if form.reporter else None,
         anonymous=form.anonymous,
+        privacy="confidential" if form.confidential else None,
         photos=photos,
         reported_at=form.reported_at,
         language=form.language if form.language in ("id", "en") else "id",

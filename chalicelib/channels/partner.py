@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -90,6 +90,9 @@ class PartnerReport(BaseModel):
     photos: list[PartnerPhoto] = Field(default_factory=list, max_length=MAX_PHOTOS)
     created_at: datetime | None = None
     language: str | None = None
+    # public | anonymous | confidential (domain/privacy.py); absent: public,
+    # or anonymous with reporter.anonymous, or confidential for whistleblower categories.
+    privacy: Literal["public", "anonymous", "confidential"] | None = None
 
 
 class PartnerAdapter:
@@ -132,6 +135,7 @@ class PartnerAdapter:
                 if reporter.anonymous
                 else {"name": reporter.name, "phone": reporter.phone, "email": reporter.email},
                 anonymous=reporter.anonymous,
+                privacy=wire.privacy,
                 photos=_decode_photos(wire.photos),
                 reported_at=wire.created_at,
                 language="en" if (wire.language or "").lower().startswith("en") else "id",

@@ -116,6 +116,7 @@ def report_from_form(form: FormInput, language: str) -> IncomingReport:
         else:
             photos.append({"content_type": content_type, "data": data})
     anonymous = values.get("anonymous") in ("on", "true", "1", "yes")
+    confidential = values.get("confidential") in ("on", "true", "1", "yes")
     token = None
     try:
         token = submission_id(values.get("submission_id"))
@@ -125,7 +126,7 @@ def report_from_form(form: FormInput, language: str) -> IncomingReport:
         raise InvalidReport(problems)
     return _build(values.get("category", ""), values.get("description", ""), location,
                   {"name": values.get("name"), "phone": values.get("phone"), "email": values.get("email")},
-                  anonymous, photos, token, language)
+                  anonymous, photos, token, language, confidential)
 
 
 def report_from_json(body: bytes, idempotency_key: str | None) -> IncomingReport:
@@ -166,11 +167,11 @@ def report_from_json(body: bytes, idempotency_key: str | None) -> IncomingReport
     language = "en" if str(document.get("language") or "").lower().startswith("en") else "id"
     return _build(document.get("category"), document.get("description"), location,
                   {key: reporter.get(key) for key in ("name", "phone", "email")},
-                  reporter.get("anonymous") is True, photos, token, language)
+                  reporter.get("anonymous") is True, photos, token, language, document.get("confidential") is True)
 
 
 def _build(category: Any, description: Any, location: Any, contact: dict[str, Any], anonymous: bool,
-           photos: list, token: str | None, language: str) -> IncomingReport:
+           photos: list, token: str | None, language: str, confidential: bool = False) -> IncomingReport:
     email = None if anonymous else contact.get("email")
     handle = None
     if isinstance(email, str) and email.strip():
@@ -183,6 +184,7 @@ def _build(category: Any, description: Any, location: Any, contact: dict[str, An
         location=location,
         reporter=None if anonymous else {k: (v or None) for k, v in contact.items()},
         anonymous=anonymous,
+        privacy="confidential" if confidential else None,
         photos=photos,
         language=language,
     )

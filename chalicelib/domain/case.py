@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from . import privacy
 from . import sla as sla_rules
 from .agencies import Agency, AgencyDirectory
 from .areas import AreaPath
@@ -44,6 +45,7 @@ from .events import (
     PlanReturned,
     PlanSubmitted,
     PlanVerified,
+    PrivacyChanged,
     ProgressPosted,
     ReporterAdded,
     SlaBreached,
@@ -147,6 +149,7 @@ class Case:
     location: GeoPoint | None = None
     reporter: ReporterContact | None = None
     anonymous: bool = False
+    privacy: str = "public"  # public | anonymous | confidential (domain/privacy.py)
     language: str = "id"
     reported_at: datetime | None = None
     agency_id: str | None = None  # the agency holding the case
@@ -209,6 +212,7 @@ class Case:
             location=report.location,
             reporter=None if report.anonymous else report.reporter,
             anonymous=report.anonymous,
+            privacy=privacy.initial(report.privacy, report.anonymous, report.category),
             language=report.language,
             reported_at=report.reported_at,
             photos=list(photos or []),
@@ -419,6 +423,27 @@ class Case:
         self.progress = percent
         self.record(ProgressPosted(occurred_at=now, agency_id=actor.agency_id or self.agency_id or "",
                                    percent=percent, text=text.strip(), **actor.stamp()))
+
+    def change_privacy(self, level: str, reason: str, now: datetime, actor: Actor, may_lower: bool) -> None:
+        """Raise the level (anyone who may work the case) or lower it (the Bureau).
+
+        Raising to anonymous forgets the reporter's contact for good: only the
+        reply handle stays, as for a report that came in anonymous."""
+        level = privacy.check(level)
+        if not reason or not reason.strip():
+            raise RuleViolation("say why the privacy level changes (reason)")
+        refused = privacy.may_change(self.privacy, level, may_lower)
+        if refused:
+            raise RuleViolation(refused)
+        previous, self.privacy = self.privacy, level
+        if level == privacy.ANONYMOUS:
+            self.reporter, self.anonymous = None, True
+        self.record(PrivacyChanged(occurred_at=now, previous=previous, level=level, reason=reason.strip(),
+                                   **actor.stamp()))
+
+    @property
+    def hidden_from_public(self) -> bool:
+        return privacy.is_hidden(self.privacy)
 
     def comment(self, text: str, now: datetime, actor: Actor) -> None:
         if not text or not text.strip():

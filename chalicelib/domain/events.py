@@ -150,6 +150,15 @@ class CommentAdded(DomainEvent):
     text: str
 
 
+@_event("case.privacy_changed", public=False)
+class PrivacyChanged(DomainEvent):
+    """The case's privacy level was raised or (by the Bureau) lowered; the audit trail."""
+
+    previous: str
+    level: str
+    reason: str
+
+
 @_event("case.resolved")
 class CaseResolved(DomainEvent):
     agency_id: str
@@ -256,6 +265,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         PlanSubmitted, PlanVerified, PlanReturned, ProgressPosted, CommentAdded, CaseResolved,
         CaseReopened, FeedbackGiven, CaseClosed, CaseRejected, CaseMerged, DuplicateAbsorbed,
         DuplicatesFound, SlaReminder, SlaBreached, CaseEscalated, ReporterAdded, PhotoPending, PhotoAdded,
+        PrivacyChanged,
     )
 }
 

@@ -61,6 +61,8 @@ OPERATIONS: dict[str, frozenset[str]] = {
     "resolve": frozenset({"holder"}),
     "reject": frozenset({"holder", "bureau"}),
     "merge": frozenset({"holder", "bureau"}),
+    # Raising the privacy level; lowering it needs the Bureau (domain/privacy.py).
+    "set_privacy": frozenset({"holder", "bureau", "supervisor"}),
 }
 
 

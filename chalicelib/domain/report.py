@@ -115,6 +115,8 @@ class IncomingReport(BaseModel):
     location: GeoPoint | None = None
     reporter: ReporterContact | None = None
     anonymous: bool = False
+    # The level the reporter asked for (domain/privacy.py); None: not asked.
+    privacy: Literal["public", "anonymous", "confidential"] | None = None
     photos: list[PhotoUpload] = Field(default_factory=list, max_length=MAX_PHOTOS)
     reported_at: datetime | None = None
     language: Literal["id", "en"] = "id"
@@ -159,6 +161,8 @@ class IncomingReport(BaseModel):
         if not isinstance(data, dict):
             return data
         reporter = data.get("reporter")
+        if data.get("privacy") == "anonymous":
+            data = {**data, "anonymous": True}
         if data.get("anonymous") is True or _is_blank_contact(reporter):
             return {**data, "reporter": None}
         return data

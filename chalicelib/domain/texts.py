@@ -31,6 +31,12 @@ def status_label(status: CaseStatus, language: str) -> str:
     return pick(STATUS_LABELS[status], language)
 
 
+CONFIDENTIAL_NOTICE = (
+    "Laporan rahasia: isi, lokasi, foto dan riwayatnya hanya terlihat oleh petugas yang menanganinya.",
+    "Confidential report: its content, place, photos and history are seen only by the officers handling it.",
+)
+
+
 def _channel_name(value: str, language: str) -> str:
     try:
         return pick(DISPLAY_NAMES[Channel(value)], language)

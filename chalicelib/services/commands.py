@@ -100,6 +100,13 @@ class RejectCommand(Command):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
+class PrivacyCommand(Command):
+    level: Literal["public", "anonymous", "confidential"] = Field(
+        description="Raise to anonymous (the reporter's contact is forgotten) or confidential (hidden from the "
+                    "public); only the Bureau may lower a level.")
+    reason: ShortText
+
+
 class MergeCommand(Command):
     primary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 

@@ -27,7 +27,7 @@ from chalicelib.domain.agencies import UnknownAgency
 from chalicelib.domain.case import Actor, Case
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import ConcurrentUpdate, InvalidInput, RuleViolation
-from chalicelib.domain.permissions import Principal
+from chalicelib.domain.permissions import Principal, Role
 from chalicelib.domain.report import problems_from
 from chalicelib.logs import get_logger
 from chalicelib.services import commands as c
@@ -157,6 +157,11 @@ def _merge(case, cmd, principal, deps, now):
     case.merge_into(primary.tracking_code, now, actor_of(principal))
 
 
+def _privacy(case, cmd, principal, deps, now):
+    case.change_privacy(cmd.level, cmd.reason, now, actor_of(principal),
+                        may_lower=principal.has(Role.BUREAU_VERIFIER))
+
+
 OPERATIONS: dict[str, tuple[type[c.Command], Callable[..., None]]] = {
     "assign": (c.AssignCommand, _assign),
     "delegate": (c.DelegateCommand, _delegate),
@@ -170,6 +175,7 @@ OPERATIONS: dict[str, tuple[type[c.Command], Callable[..., None]]] = {
     "resolve": (c.ResolveCommand, _resolve),
     "reject": (c.RejectCommand, _reject),
     "merge": (c.MergeCommand, _merge),
+    "set_privacy": (c.PrivacyCommand, _privacy),
 }
 
 

@@ -30,7 +30,7 @@ from chalicelib.adapters.case_indexes import DAY_SHARDS
 from chalicelib.adapters.case_repository import CaseRepository
 from chalicelib.channels import open311 as wire
 from chalicelib.config import Settings
-from chalicelib.domain import categories, request_ids, service_catalogue, tracking
+from chalicelib.domain import categories, privacy, request_ids, service_catalogue, tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.clock import JAKARTA, Clock, to_utc_text
 from chalicelib.domain.errors import InvalidReport
@@ -227,7 +227,8 @@ def request_view(case: Case, language: str, deps: Deps) -> dict[str, Any]:
 def _case_by_id(request_id: str, deps: Deps) -> Case | None:
     """By its public id -- or by its tracking code, which its holder may use too."""
     code = request_ids.tracking_code_of(request_id, deps.code_key) or tracking.normalize(request_id)
-    return deps.cases.get(code) if code else None
+    case = deps.cases.get(code) if code else None
+    return None if case is None or case.hidden_from_public else case  # confidential: as if unknown
 
 
 def get_request(request_id: str, language: str, deps: Deps) -> list[dict[str, Any]]:
@@ -331,6 +332,8 @@ def _days_newest_first(start: datetime, end: datetime) -> list[str]:
 
 
 def _matches(card: dict[str, Any], listing: Listing) -> bool:
+    if privacy.is_hidden(card.get("privacy") or privacy.PUBLIC):
+        return False
     if listing.service_codes and card.get("category") not in listing.service_codes:
         return False
     if listing.statuses and len(listing.statuses) == 1:
@@ -406,11 +409,13 @@ def list_requests(query: dict[str, str], language: str, deps: Deps) -> list[dict
         codes = [code for code in (request_ids.tracking_code_of(rid, deps.code_key)
                                    for rid in listing.service_request_ids) if code]
         found = deps.reader.get_many(codes)
-        return [request_view(found[code], language, deps) for code in dict.fromkeys(codes) if code in found]
+        return [request_view(found[code], language, deps) for code in dict.fromkeys(codes)
+                if code in found and not found[code].hidden_from_public]
     selected = _selected_codes(listing, deps, now)
     page_codes = selected[(listing.page - 1) * listing.page_size: listing.page * listing.page_size]
-    found = deps.reader.get_many(page_codes)
-    return [request_view(found[code], language, deps) for code in page_codes if code in found]
+    found = deps.reader.get_many(page_codes)  # the level may have been raised since the card was written
+    return [request_view(found[code], language, deps) for code in page_codes
+            if code in found and not found[code].hidden_from_public]
 
 
 # --- posting ---------------------------------------------------------------------------------

@@ -155,6 +155,9 @@ class PublicStatus(Strict):
     feedback: PublicFeedback | None
     can_confirm_or_reopen: bool
     merged_into: str | None
+    privacy: Literal["public", "anonymous", "confidential"] = Field(
+        description="confidential: the report is hidden from the public; this minimal view answers only to "
+                    "its tracking code (no description, place, agency, photos or timeline).")
     language: Literal["id", "en"]
 
 
@@ -361,6 +364,7 @@ class OfficerCase(Strict):
     plan: Plan | None
     photos: list[OfficerPhoto]
     anonymous: bool
+    privacy: Literal["public", "anonymous", "confidential"]
     reporter: Reporter | None
     answers: dict[str, str | list[str]] = Field(description="Answers to the category's questions (Open311 attributes).")
     media_urls: list[str] = Field(description="Links to photos elsewhere, as sent; not fetched, never public.")

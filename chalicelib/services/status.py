@@ -19,15 +19,20 @@ from chalicelib.domain.lifecycle import CaseStatus
 def find_case(code_text: str, cases: CaseRepository, code_key: bytes | None = None) -> Case | None:
     """The case for a typed tracking code -- or, when ``code_key`` is given, for an
     Open311 ``service_request_id`` (read-only views accept both). None for
-    unknown and malformed ids alike."""
+    unknown and malformed ids alike, and for a confidential case asked for by
+    its public id: such a case answers only to its tracking code."""
     code = tracking.normalize(code_text)
+    by_public_id = code is None
     if code is None and code_key is not None:
         from chalicelib.domain import request_ids
 
         code = request_ids.tracking_code_of(code_text, code_key)
     if code is None:
         return None
-    return cases.get(code)
+    case = cases.get(code)
+    if case is not None and by_public_id and case.hidden_from_public:
+        return None
+    return case
 
 
 def named_by_public_id(code_text: str) -> bool:
@@ -60,6 +65,8 @@ def public_view(case: Case, language: str, base_url: str, public_id: str | None 
     primary's own reporter may confirm or reopen it."""
     from chalicelib.adapters import reference_data
 
+    if case.hidden_from_public:
+        return confidential_view(case, language)
     category = categories.get(case.category)
     name = public_id or case.tracking_code
     status_url = f"{base_url}/status/{name}"
@@ -111,6 +118,38 @@ def public_view(case: Case, language: str, base_url: str, public_id: str | None 
         # tracking code's holder may confirm or reopen.
         "can_confirm_or_reopen": case.status is CaseStatus.RESOLVED and public_id is None,
         "merged_into": _public_names({"primary": case.merged_into}, code_key)["primary"],
+        "privacy": case.privacy,
+        "language": language,
+    }
+
+
+def confidential_view(case: Case, language: str) -> dict[str, Any]:
+    """A confidential case, for its tracking code's holder only: where it stands and
+    by when, and nothing of what it says, where, who handles it, or its photos."""
+    category = categories.get(case.category)
+    when, basis = expected_completion(case)
+    return {
+        "tracking_code": case.tracking_code,
+        "status": case.status.value,
+        "status_label": texts.status_label(case.status, language),
+        "category": {"id": case.category, "name": category.name(language) if category else case.category},
+        "channel": case.channel.value,
+        "description": texts.pick(texts.CONFIDENTIAL_NOTICE, language),
+        "location": None,
+        "area": None,
+        "agency": None,
+        "created_at": to_jakarta_text(case.created_at),
+        "updated_at": to_jakarta_text(case.updated_at),
+        "expected_completion": when,
+        "expected_completion_basis": basis,
+        "progress": case.progress,
+        "photos": [],
+        "photos_pending": 0,
+        "timeline": [],
+        "feedback": {"rating": case.feedback.rating} if case.feedback else None,
+        "can_confirm_or_reopen": case.status is CaseStatus.RESOLVED,
+        "merged_into": None,
+        "privacy": case.privacy,
         "language": language,
     }
 

@@ -20,7 +20,7 @@ from chalicelib.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from chalicelib.domain.permissions import Principal
 
 # Operations that are not lifecycle edges, and the state they need.
-_NON_EDGE = {"add_collaborator", "comment"}
+_NON_EDGE = {"add_collaborator", "comment", "set_privacy"}
 _OPERATION_ACTION = {
     "assign": Action.ASSIGN, "delegate": Action.DELEGATE, "transfer": Action.TRANSFER,
     "submit_plan": Action.SUBMIT_PLAN, "verify_plan": Action.VERIFY_PLAN, "return_plan": Action.RETURN_PLAN,
@@ -131,6 +131,7 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
             for photo in case.photos
         ],
         "anonymous": case.anonymous,
+        "privacy": case.privacy,
         "reporter": (case.reporter.model_dump(exclude_none=True)
                      if may_see_contact and case.reporter and not case.anonymous else None),
         "answers": case.answers,

@@ -26,7 +26,7 @@ _STATUS_EXAMPLE = {
     "expected_completion": "2026-11-30T10:00:00+07:00", "expected_completion_basis": "standard", "progress": 0,
     "photos": [], "photos_pending": 0, "timeline": [{"at": "2026-11-23T10:00:00+07:00", "type": "case.received",
                                  "text": "Report received via the JAKI app."}],
-    "feedback": None, "can_confirm_or_reopen": False, "merged_into": None, "language": "en",
+    "feedback": None, "can_confirm_or_reopen": False, "merged_into": None, "privacy": "public", "language": "en",
 }
 
 OPERATIONS = {

@@ -13,6 +13,7 @@ REPORT_FIELDS = {
     "lat": {"type": "string"}, "lng": {"type": "string"}, "address": {"type": "string", "maxLength": 500},
     "name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"},
     "anonymous": {"type": "string", "description": "Checked: no contact is kept."},
+    "confidential": {"type": "string", "description": "Checked: the report is hidden from the public."},
     "submission_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$",
                       "description": "The form's hidden token: submitting twice is one case."},
     "lang": {"type": "string", "enum": ["id", "en"]},
@@ -34,6 +35,7 @@ JSON_REPORT = {
             "data_base64": {"type": "string"}}, "required": ["content_type", "data_base64"]}},
         "submission_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
         "language": {"type": "string"},
+        "confidential": {"type": "boolean", "description": "true: the report is hidden from the public."},
     },
 }
 LANG = Param("lang", "query", {"type": "string", "enum": ["id", "en"]}, "en: the English form.")

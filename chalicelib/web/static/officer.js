@@ -23,8 +23,9 @@ const STATUSES = ["received", "assigned", "plan_submitted", "in_progress", "reso
 const OPERATION_PATHS = {
   assign: "assign", delegate: "delegate", transfer: "transfer", add_collaborator: "collaborators",
   submit_plan: "plan", verify_plan: "plan/verify", return_plan: "plan/return", post_progress: "progress",
-  comment: "comments", resolve: "resolve", reject: "reject", merge: "merge",
+  comment: "comments", resolve: "resolve", reject: "reject", merge: "merge", set_privacy: "privacy",
 };
+const PRIVACY_LEVELS = ["public", "anonymous", "confidential"];
 const KIND_ORDER = ["dinas", "suku_dinas", "utility", "city", "kecamatan", "kelurahan", "bureau", "inspectorate"];
 
 const state = {
@@ -417,7 +418,13 @@ function maySeeContact(view) {
 }
 
 function reporterBlock(view) {
-  if (view.anonymous) return el("p", { text: t("case.anonymous") });
+  const level = view.privacy === "confidential" ? el("p", { class: "alert alert-warn", text: t("case.confidential") }) : null;
+  if (view.anonymous) return el("div", {}, level, el("p", { text: t("case.anonymous") }));
+  if (level) return el("div", {}, level, reporterDetails(view));
+  return reporterDetails(view);
+}
+
+function reporterDetails(view) {
   const r = view.reporter;
   if (!r) return el("p", { class: "muted", text: maySeeContact(view) ? t("case.contact.none") : t("case.contact.hidden") });
   return el("dl", { class: "facts" },
@@ -610,6 +617,13 @@ function actionForm(view, operation) {
     const note = textArea(id("note"), { required: false, rows: 2 });
     controls.push(field(id("reason"), t("field.rejection"), select), field(id("note"), t("field.comment.optional"), note));
     collect = () => ({ reason: select.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) });
+  } else if (operation === "set_privacy") {
+    // Raising is open to whoever works the case; the API refuses a lowering unless the Bureau asks.
+    const select = el("select", { id: id("level"), required: true }, el("option", { value: "", text: t("field.choose") }),
+      PRIVACY_LEVELS.filter((level) => level !== view.privacy).map((level) => el("option", { value: level, text: t(`privacy.${level}`) })));
+    const reason = textArea(id("reason"), { rows: 2 });
+    controls.push(field(id("level"), t("field.privacy"), select, t("privacy.hint")), field(id("reason"), t("field.reason"), reason));
+    collect = () => ({ level: select.value, reason: reason.value.trim() });
   } else if (operation === "merge") {
     const primary = el("input", { id: id("primary"), required: true, autocomplete: "off", list: id("candidates"), autocapitalize: "characters" });
     const candidates = el("datalist", { id: id("candidates") }, view.duplicate_candidates.map((c) => el("option", { value: c })));
@@ -644,7 +658,7 @@ function actionForm(view, operation) {
 
 // The next step of the process first, then hand-overs, notes, and last what ends the case.
 const ACTION_ORDER = ["assign", "submit_plan", "verify_plan", "return_plan", "post_progress", "resolve", "delegate",
-  "transfer", "add_collaborator", "comment", "merge", "reject"];
+  "transfer", "add_collaborator", "comment", "set_privacy", "merge", "reject"];
 
 function actionsBlock(view) {
   const operations = (view.available_operations || []).slice().sort((a, b) => ACTION_ORDER.indexOf(a) - ACTION_ORDER.indexOf(b));
@@ -708,6 +722,7 @@ async function showIntake() {
     }, () => { locate.textContent = t("intake.mylocation"); announce(t("intake.nolocation")); }, { timeout: 10000 });
   });
   const anonymous = el("input", { id: "in-anonymous", type: "checkbox" });
+  const confidential = el("input", { id: "in-confidential", type: "checkbox" });
   const name = el("input", { id: "in-name", maxlength: "120", autocomplete: "off" });
   const phone = el("input", { id: "in-phone", type: "tel", autocomplete: "off" });
   const email = el("input", { id: "in-email", type: "email", autocomplete: "off" });
@@ -739,6 +754,7 @@ async function showIntake() {
         category: category.value,
         description: description.value.trim(),
         anonymous: anonymous.checked,
+        confidential: confidential.checked,
         upload_keys: state.intakeUploads,
       };
       if (address.value.trim() || lat.value.trim() || lng.value.trim()) {
@@ -763,7 +779,8 @@ async function showIntake() {
     el("div", { class: "two" }, field("in-lat", t("intake.lat"), lat), field("in-lng", t("intake.lng"), lng)),
     el("p", { id: "in-where-hint", class: "hint", text: t("intake.where.hint") }), locate),
   el("fieldset", {}, el("legend", { text: t("intake.reporter") }),
-    el("label", { class: "check", for: "in-anonymous" }, anonymous, t("intake.anonymous")), contact),
+    el("label", { class: "check", for: "in-anonymous" }, anonymous, t("intake.anonymous")),
+    el("label", { class: "check", for: "in-confidential" }, confidential, t("intake.confidential")), contact),
   field("in-photos", t("intake.photos"), photos),
   result, button);
   show(main, el("h1", { text: t("intake.title") }), el("p", { class: "lead", text: t("intake.intro") }), form);

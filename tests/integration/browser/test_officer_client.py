@@ -236,3 +236,25 @@ def test_a_new_officer_chooses_a_password_and_the_session_refreshes_and_ends(sta
     page.get_by_role("button", name="Keluar").click()
     expect(page.locator("h1")).to_have_text("Masuk ke CRM Petugas")
     assert page.evaluate("sessionStorage.getItem('crm.session')") is None
+
+
+def test_an_officer_makes_a_case_confidential_and_the_tracking_page_keeps_its_content_back(
+        stack, runner, people, open_page):
+    marker = f"Gudang {time.time_ns()} menimbun barang"
+    code = seeded_case(stack, runner, description=marker, location=TANAH_ABANG)
+    page = sign_in(open_page(), stack, people["dinas_lh"])
+    page.goto(f"{stack.api_url}/officer#/case/{code}")
+    expect(page.locator(".case-head")).to_contain_text(code)
+
+    def raise_level(form):
+        form.get_by_label("Tingkat kerahasiaan").select_option("confidential")
+        form.get_by_label("Alasan").fill("Pelapor khawatir diintimidasi pemilik gudang")
+    act(page, "set_privacy", raise_level)
+    expect(page.locator(".sec-reporter .alert-warn")).to_contain_text("Rahasia")
+    expect(page.locator("main")).to_contain_text(marker)  # officers still read it
+
+    reporter = open_page().page
+    reporter.goto(f"{stack.api_url}/track?code={code}")
+    expect(reporter.locator("main")).to_contain_text("Laporan rahasia")
+    expect(reporter.locator("main")).not_to_contain_text(marker)
+    expect(reporter.locator("main")).not_to_contain_text("Tanah Abang")
