@@ -8,6 +8,7 @@ from chalice import Chalice
 from chalicelib import config
 from chalicelib.api import (
     admin,
+    alerts,
     api_keys,
     auth,
     docs,
@@ -40,6 +41,7 @@ app.register_blueprint(open311.bp)
 app.register_blueprint(api_keys.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(web.bp)
+app.register_blueprint(alerts.bp)
 
 
 @app.on_dynamodb_record(stream_arn=config.CASES_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
@@ -112,3 +114,19 @@ def metrics_rollup(event):
     from chalicelib.workers.metrics import rollup
 
     rollup()
+
+
+@app.on_sqs_message(queue=config.ALERTS_QUEUE, batch_size=10)
+def collect_alerts(event):
+    """Area alerts: new and resolved cases matched to citizens' subscriptions."""
+    from chalicelib.workers.alerts import collect_batch
+
+    return collect_batch(event)
+
+
+@app.schedule("cron(0 0 * * ? *)")  # 07:00 in Jakarta
+def alert_digests(event):
+    """At most one digest a day per subscriber, of the entries collected since the last."""
+    from chalicelib.workers.alerts import send_digests
+
+    send_digests()

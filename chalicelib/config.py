@@ -69,6 +69,9 @@ class Settings:
     provider_timeout_seconds: int = 10
     open311_jurisdiction_id: str = DEFAULT_JURISDICTION_ID
     open311_contact: str = DEFAULT_OPEN311_CONTACT
+    # Area alerts by SMS/WhatsApp go out through Twilio from these numbers.
+    alerts_sms_from: str = "1708"
+    alerts_whatsapp_from: str = "+628111272206"
 
     @property
     def is_local(self) -> bool:
@@ -160,6 +163,8 @@ def settings() -> Settings:
         provider_timeout_seconds=_int("PROVIDER_TIMEOUT_SECONDS", 10),
         open311_jurisdiction_id=os.environ.get("OPEN311_JURISDICTION_ID") or DEFAULT_JURISDICTION_ID,
         open311_contact=os.environ.get("OPEN311_CONTACT") or DEFAULT_OPEN311_CONTACT,
+        alerts_sms_from=os.environ.get("ALERTS_SMS_FROM") or "1708",
+        alerts_whatsapp_from=os.environ.get("ALERTS_WHATSAPP_FROM") or "+628111272206",
     )
 
 
@@ -190,3 +195,4 @@ NOTIFICATIONS_QUEUE = os.environ.get("NOTIFICATIONS_QUEUE", f"crm-{_STAGE}-offic
 REPLIES_QUEUE = os.environ.get("REPLIES_QUEUE", f"crm-{_STAGE}-replies")
 MEDIA_QUEUE = os.environ.get("MEDIA_QUEUE", f"crm-{_STAGE}-media")
 INBOUND_EMAIL_QUEUE = os.environ.get("INBOUND_EMAIL_QUEUE", f"crm-{_STAGE}-inbound-email")
+ALERTS_QUEUE = os.environ.get("ALERTS_QUEUE", f"crm-{_STAGE}-alerts")

@@ -17,9 +17,9 @@ class SesSender:
         self.settings = settings
 
     def send(self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None,
-             language: str = "id") -> None:
+             language: str = "id", subject: str | None = None) -> None:
         title = "Your report" if language == "en" else "Laporan Anda"
-        subject = f"[{code}] {title}" if code else title
+        subject = subject or (f"[{code}] {title}" if code else title)
         with aws.unavailable_on_transient("ses"):
             aws.client("ses").send_email(
                 Source=self.settings.email_from_address,

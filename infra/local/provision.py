@@ -226,6 +226,7 @@ def app_environment(outputs: dict[str, str], endpoint: str, region: str = DEFAUL
         "MEDIA_QUEUE": outputs["MediaQueueName"],
         "INBOUND_EMAIL_BUCKET": outputs["InboundEmailBucketName"],
         "INBOUND_EMAIL_QUEUE": outputs["InboundEmailQueueName"],
+        "ALERTS_QUEUE": outputs["AlertsQueueName"],
     }
 
 

@@ -54,6 +54,7 @@ TAGS = [
     {"name": "officer", "description": "The CRM Officer API: Cognito sign-in (bearer ID token)."},
     {"name": "admin", "description": "Administration: Cognito sign-in with the admin role."},
     {"name": "operations", "description": "Health and this documentation."},
+    {"name": "alerts", "description": "Area alerts for citizens: daily digests of new and resolved reports."},
 ]
 
 DESCRIPTION = """\

@@ -1,0 +1,148 @@
+"""Area alerts for citizens (no sign-in).
+
+POST /alerts/subscriptions   subscribe (pending until confirmed; a code is sent to the address)
+POST /alerts/confirm         confirm with the code (or the mailed link's token)
+GET  /alerts/confirm         the mailed confirmation link (HTML)
+GET  /alerts/unsubscribe     the unsubscribe link: a page with one button (HTML; link scanners
+                             that follow GETs unsubscribe nobody)
+POST /alerts/unsubscribe     unsubscribe (JSON, or that page's form)
+
+Answers never contain the subscriber's address.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import ApiError, handles_errors, json_response, read_body
+
+bp = Blueprint(__name__)
+
+NOT_PENDING = "No subscription is waiting for confirmation under this id (it may have expired: subscribe again)."
+
+
+def _context():
+    from chalicelib.workers.alerts import context
+
+    return context()
+
+
+def _payload(request, form: bool = False) -> dict:
+    from chalicelib.domain.errors import InvalidInput
+
+    types = ("application/json", "application/x-www-form-urlencoded") if form else ("application/json",)
+    raw = read_body(request, types)
+    content_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        fields = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        return {name: values[-1] for name, values in fields.items()}
+    try:
+        payload = json.loads(raw or b"{}")
+    except (ValueError, RecursionError):
+        raise InvalidInput([("body", "is not valid JSON")]) from None
+    if not isinstance(payload, dict):
+        raise InvalidInput([("body", "must be a JSON object")])
+    return payload
+
+
+def _html(title: str, text: str, status: int = 200, form: str = "") -> Response:
+    from chalicelib.api.report_page import CONTENT_SECURITY_POLICY, STYLE
+
+    body = (f'<!doctype html><html lang="id"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
+            f"<h1>{escape(title)}</h1><p>{escape(text)}</p>{form}</main></body></html>")
+    return Response(body=body, status_code=status, headers={
+        "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/alerts/subscriptions", methods=["POST"], content_types=["*/*"])
+@handles_errors
+def subscribe():
+    from chalicelib.adapters import reference_data
+    from chalicelib.bootstrap import services
+    from chalicelib.services import alerts
+    from chalicelib.services.alert_models import AlertSubscribeCommand
+    from chalicelib.services.lifecycle import parse
+
+    command = parse(AlertSubscribeCommand, _payload(bp.current_request))
+    areas = reference_data.areas()
+
+    def known(code: str) -> bool:
+        area = areas.get(code)
+        return area is not None and area.level == "kelurahan"
+
+    answer = alerts.subscribe(command, _context(), services().clock(), known)
+    return json_response(answer, 202)
+
+
+@bp.route("/alerts/confirm", methods=["POST"], content_types=["*/*"])
+@handles_errors
+def confirm():
+    from chalicelib.services import alerts
+    from chalicelib.services.alert_models import AlertConfirmCommand
+    from chalicelib.services.lifecycle import parse
+
+    command = parse(AlertConfirmCommand, _payload(bp.current_request))
+    try:
+        if command.code is not None:
+            answer = alerts.confirm_with_code(command.subscription_id, command.code, _context())
+        else:
+            answer = alerts.confirm_with_token(command.subscription_id, command.token or "", _context())
+    except alerts.NotPending:
+        raise ApiError(404, "not_found", NOT_PENDING) from None
+    return json_response(answer)
+
+
+def _link_params() -> tuple[str, str]:
+    params = bp.current_request.query_params or {}
+    return str(params.get("s") or ""), str(params.get("t") or "")
+
+
+@bp.route("/alerts/confirm", methods=["GET"])
+@handles_errors
+def confirm_link():
+    from chalicelib.services import alerts
+
+    sub_id, token = _link_params()
+    try:
+        alerts.confirm_with_token(sub_id, token, _context())
+    except alerts.NotPending:
+        return _html("Tautan tidak berlaku / Link not valid", NOT_PENDING, 404)
+    return _html("Langganan aktif / Subscribed",
+                 "Anda akan menerima ringkasan harian laporan di area ini. "
+                 "You will get a daily digest of reports in this area.")
+
+
+@bp.route("/alerts/unsubscribe", methods=["GET"])
+@handles_errors
+def unsubscribe_page():
+    sub_id, token = _link_params()
+    form = ('<form method="post" action="unsubscribe">'
+            f'<input type="hidden" name="s" value="{escape(sub_id)}">'
+            f'<input type="hidden" name="t" value="{escape(token)}">'
+            "<button>Berhenti berlangganan / Unsubscribe</button></form>")
+    return _html("Berhenti berlangganan? / Unsubscribe?",
+                 "Tekan tombol untuk berhenti menerima peringatan area ini. "
+                 "Press the button to stop the alerts for this area.", form=form)
+
+
+@bp.route("/alerts/unsubscribe", methods=["POST"], content_types=["*/*"])
+@handles_errors
+def unsubscribe():
+    from chalicelib.services import alerts
+    from chalicelib.services.alert_models import AlertUnsubscribeCommand
+    from chalicelib.services.lifecycle import parse
+
+    request = bp.current_request
+    command = parse(AlertUnsubscribeCommand, _payload(request, form=True))
+    answer = alerts.unsubscribe(command.s, command.t, _context())
+    if "text/html" in (request.headers.get("accept") or ""):
+        return _html("Berhenti berlangganan / Unsubscribed",
+                     "Anda tidak akan menerima peringatan area ini lagi. You will get no more alerts for this area.")
+    return json_response(answer)

@@ -1,0 +1,57 @@
+"""Area alerts: collecting matching events (SQS) and the daily digests (schedule)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def context() -> Any:
+    from chalicelib.adapters.alert_store import AlertStore
+    from chalicelib.bootstrap import services
+    from chalicelib.services.alerts import Context
+
+    app = services()
+    return Context(store=AlertStore(app.settings.cases_table), key=app.settings.tracking_code_key,
+                   base_url=app.settings.public_base_url, sender_for=app.reply_sender,
+                   sms_from=app.settings.alerts_sms_from, whatsapp_from=app.settings.alerts_whatsapp_from)
+
+
+def collect_batch(records) -> dict[str, Any]:
+    from chalicelib.adapters import reference_data
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.request_ids import public_id
+    from chalicelib.services.alerts import collect
+    from chalicelib.services.status import public_view
+    from chalicelib.workers.sqs import process
+
+    app = services()
+    key = app.settings.tracking_code_key
+    ctx = context()
+
+    def view(case):
+        # The public allow-list, named by the public id (never the reporter's tracking code).
+        return public_view(case, "id", app.settings.public_base_url,
+                           public_id=public_id(case.tracking_code, key), code_key=key)
+
+    def handle(message):
+        return collect(message, store=ctx.store, cases=app.cases, public_view=view,
+                       locate=reference_data.areas().locate, now=app.clock())
+
+    return process(records, handle, "alerts")
+
+
+def send_digests() -> dict[str, int]:
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.alerts import is_confidential
+    from chalicelib.domain.request_ids import tracking_code_of
+    from chalicelib.services.alerts import send_digests as send
+
+    app = services()
+    key = app.settings.tracking_code_key
+
+    def still_public(public_id: str) -> bool:
+        code = tracking_code_of(public_id, key)
+        case = app.cases.get(code) if code else None
+        return case is not None and not is_confidential(case)
+
+    return send(context(), app.clock(), still_public)
