@@ -55,6 +55,15 @@ def handshake(channel):
     return reply_response(check(_inbound(channel, b"", app.clock), app.settings))
 
 
+def _stop_alerts(handle) -> int:
+    """BERHENTI/STOP by SMS or WhatsApp: the number's area alerts go (services/alerts.py)."""
+    from chalicelib.services.alerts import unsubscribe_contact
+    from chalicelib.workers.alerts import context
+
+    return unsubscribe_contact("whatsapp" if handle.channel.value == "whatsapp" else "sms", handle.address,
+                               context())
+
+
 @bp.route("/webhooks/{channel}", methods=["POST"], content_types=["*/*"])
 @handles_errors
 def receive(channel):
@@ -78,6 +87,7 @@ def receive(channel):
             clock=app.clock,
             code_key=app.settings.tracking_code_key,
             senders=app.senders,
+            stop_alerts=_stop_alerts,
         )
         for report in adapter.parse(inbound)
     ]

@@ -204,6 +204,10 @@ _REPLIES: dict[str, tuple[str, str]] = {
         "Sorry, you have sent more than {limit} reports in one hour. Please try again later; "
         "the reports we already have are being handled.",
     ),
+    "alerts_stopped": (
+        "Peringatan area untuk nomor ini sudah dihentikan.",
+        "Area alerts for this number are stopped.",
+    ),
     "full": (
         "Laporan {code} sudah menerima banyak tambahan. Kirim laporan baru setelah 30 menit. {url}",
         "Report {code} has received many additions already. Send a new report after 30 minutes. {url}",

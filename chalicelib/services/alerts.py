@@ -147,8 +147,11 @@ def unsubscribe(sub_id: str, token: str, ctx: Context) -> dict[str, Any]:
 
 def unsubscribe_contact(channel: str, address: str, ctx: Context) -> int:
     """The STOP/BERHENTI keyword: every subscription of this phone number goes."""
+    address = address.removeprefix("whatsapp:")
+    if address.isdigit():  # WhatsApp Cloud ids are the number without "+"
+        address = "+" + address
     try:
-        normalised = rules.normalise_address(channel, address.removeprefix("whatsapp:"))
+        normalised = rules.normalise_address(channel, address)
     except rules.InvalidSubscription:
         return 0
     ids = ctx.store.ids_of_contact(rules.contact_hash(ctx.key, channel, normalised))

@@ -20,6 +20,7 @@ the write, nothing points at them and a retry writes the same keys again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -35,6 +36,7 @@ from chalicelib.domain.messages import (
     CONVERSATION_MINUTES,
     MAX_REPORTS_PER_HOUR,
     PER_SENDER_CHANNELS,
+    ReplyHandle,
     tracking_code_query,
 )
 from chalicelib.domain.report import IncomingReport
@@ -51,8 +53,10 @@ MAX_CODE_ATTEMPTS = 4
 CREATED, REPEATED, ADDED, STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL = (
     "created", "repeated", "added", "status", "unknown_code", "rate_limited", "full",
 )
+# "BERHENTI"/"STOP" by SMS or WhatsApp: the sender's area alerts are removed (services/alerts.py).
+ALERTS_STOPPED = "alerts_stopped"
 # Outcomes that change no case: the sender is answered with a notice.
-NOTICE_OUTCOMES = frozenset({STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL})
+NOTICE_OUTCOMES = frozenset({STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL, ALERTS_STOPPED})
 SAVE_ATTEMPTS = 3
 
 
@@ -80,12 +84,25 @@ def submit_report(
     clock: Clock,
     code_key: bytes,
     senders: SenderRepository | None = None,
+    stop_alerts: Callable[[ReplyHandle], int] | None = None,
 ) -> Receipt:
     cleaned = _clean_photos(report)  # every check before anything is written
+    if stop_alerts is not None and _is_stop(report, cleaned):
+        assert report.reply_handle is not None
+        stop_alerts(report.reply_handle)
+        return Receipt(None, False, None, ALERTS_STOPPED, report.language)
     if senders is not None and report.reply_handle is not None and report.channel in PER_SENDER_CHANNELS:
         return _from_sender(report, cleaned, cases=cases, photos=photos, clock=clock, code_key=code_key,
                             senders=senders)
     return _open_case(report, cleaned, cases=cases, photos=photos, now=clock(), code_key=code_key)
+
+
+def _is_stop(report: IncomingReport, cleaned: list[CleanImage]) -> bool:
+    """Only the keyword, by SMS or WhatsApp, with nothing else: not a report."""
+    from chalicelib.domain.alerts import is_stop_keyword
+
+    return (report.reply_handle is not None and report.channel.value in ("sms_1708", "whatsapp")
+            and not (report.media or cleaned) and report.has_text and is_stop_keyword(report.description))
 
 
 def _open_case(

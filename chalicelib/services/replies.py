@@ -58,6 +58,8 @@ def notice_text(outcome: str, language: str, *, code: str, base_url: str, case: 
         return texts.reply_text("unknown_code", language, code=code)
     if outcome == intake.RATE_LIMITED:
         return texts.reply_text("rate_limited", language, limit=MAX_REPORTS_PER_HOUR)
+    if outcome == intake.ALERTS_STOPPED:
+        return texts.reply_text("alerts_stopped", language)
     return texts.reply_text("full", language, code=code, url=url)
 
 
