@@ -83,11 +83,33 @@ def subscribe(command: Any, ctx: Context, now: datetime, known_kelurahan: Any) -
     )
     if ctx.store.put_pending(sub):
         confirm_link = link(ctx, "confirm", sub_id) if command.channel == "email" else None
-        _send(ctx, sub, rules.confirmation_text(command.language, code, confirm_link))
+        _send_confirmation(ctx, sub, rules.confirmation_text(command.language, code, confirm_link))
         log.info("alert subscription pending", extra={"subscription": sub_id, "channel": command.channel})
     # An already confirmed subscription answers the same (no oracle for who follows what).
     return {"subscription_id": sub_id, "status": "pending", "channel": command.channel,
             "area": area.as_dict(), "confirm_by": expires.astimezone(JAKARTA).replace(microsecond=0).isoformat()}
+
+
+def _send_confirmation(ctx: Context, sub: rules.Subscription, text: str) -> None:
+    """A provider that refuses the address is the subscriber's problem (422); one that is
+    down is ours (503). Either way the pending subscription is dropped."""
+    from chalicelib.adapters.aws import ServiceUnavailable, error_code
+    from chalicelib.adapters.http_client import ProviderRejected, ProviderUnavailable
+
+    try:
+        _send(ctx, sub, text)
+    except (ProviderRejected, ProviderUnavailable, ServiceUnavailable) as error:
+        ctx.store.delete(sub.id)
+        if isinstance(error, ProviderRejected):
+            raise InvalidInput([("address", "our messaging provider would not deliver to it")]) from None
+        if isinstance(error, ProviderUnavailable):
+            raise ServiceUnavailable(error.provider, "provider unavailable") from None
+        raise
+    except Exception as error:
+        if error_code(error) != "MessageRejected":  # SES refusing the address
+            raise
+        ctx.store.delete(sub.id)
+        raise InvalidInput([("address", "our e-mail service would not deliver to it")]) from None
 
 
 def _valid(parse: Any) -> Any:

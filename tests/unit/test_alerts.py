@@ -290,3 +290,22 @@ def test_a_report_mentioning_stop_is_still_a_report(world):
 def test_entries_expire_and_pending_subscriptions_expire():
     assert rules.ENTRIES_KEPT_FOR > timedelta(days=rules.ENTRIES_KEPT_FOR.days - 1) > timedelta(0)
     assert rules.PENDING_FOR == timedelta(hours=24)
+
+
+def test_an_address_the_provider_refuses_is_422_and_nothing_stays(world):
+    from chalicelib.adapters.http_client import ProviderRejected
+
+    store, _, _, clock, _ = world
+
+    class Refusing:
+        def __call__(self, handle):
+            return self
+
+        def send(self, *args, **kwargs):
+            raise ProviderRejected("twilio", 400, "not a mobile number")
+
+    ctx = alerts.Context(store=store, key=KEY, base_url=BASE, sender_for=Refusing())
+    with pytest.raises(InvalidInput, match="would not deliver"):
+        alerts.subscribe(AlertSubscribeCommand(channel="sms", address="+6281234567890", kelurahan=GAMBIR),
+                         ctx, clock(), known)
+    assert store.subs == {}
