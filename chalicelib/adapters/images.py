@@ -34,7 +34,9 @@ class CleanImage:
     height: int
 
 
-def clean(data: bytes) -> CleanImage:
+def clean(data: bytes, redact: tuple[tuple[int, int, int, int], ...] = ()) -> CleanImage:
+    """``redact``: rectangles (x, y, width, height) in the public copy's pixels to blur
+    beyond recognition (faces, number plates) before the public copy is encoded."""
     from PIL import Image, ImageOps
 
     try:
@@ -61,6 +63,8 @@ def clean(data: bytes) -> CleanImage:
     pixels.thumbnail((PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE))
     # A new image from raw pixels carries no info dict: nothing to leak.
     bare = Image.frombytes(mode, pixels.size, pixels.tobytes())
+    for region in redact:
+        _obscure(bare, region)
     out = io.BytesIO()
     if image_format == "JPEG":
         bare.save(out, "JPEG", quality=85, optimize=True)
@@ -78,6 +82,21 @@ def clean(data: bytes) -> CleanImage:
         width=bare.width,
         height=bare.height,
     )
+
+
+def _obscure(image, region: tuple[int, int, int, int]) -> None:
+    """Pixelate to coarse blocks, then blur: nothing of a face or a plate survives,
+    and (unlike a blur alone) it cannot be sharpened back."""
+    from PIL import Image, ImageFilter
+
+    x, y, width, height = region
+    box = (max(0, x), max(0, y), min(image.width, x + width), min(image.height, y + height))
+    if box[2] <= box[0] or box[3] <= box[1]:
+        return
+    patch = image.crop(box)
+    blocks = (max(1, patch.width // 12), max(1, patch.height // 12))
+    coarse = patch.resize(blocks, Image.Resampling.BOX).resize(patch.size, Image.Resampling.NEAREST)
+    image.paste(coarse.filter(ImageFilter.GaussianBlur(radius=max(2, min(patch.size) // 10))), box)
 
 
 def _public_mode(image_format: str, mode: str) -> str:

@@ -68,6 +68,9 @@ def _case_response(case, principal):
     photos = app.photos
     view = officer_view(case, principal, preferred_language(_request()), app.settings.public_base_url,
                         photo_url=photos.public_url, original_url=getattr(photos, "original_url", None))
+    from chalicelib.services.redaction import may_redact
+
+    view["may_redact_photos"] = may_redact(principal, case)
     return json_response(view, headers={"ETag": f'"v{case.version}"', "Cache-Control": "no-store"})
 
 
@@ -205,6 +208,23 @@ def _action_view(operation: str):
 for _path, _operation in OPERATION_PATHS.items():
     bp.route(f"/officer/cases/{{code}}/{_path}", methods=["POST"], authorizer=auth.cognito,
              content_types=["*/*"])(_action_view(_operation))
+
+
+@bp.route("/officer/cases/{code}/photos/{photo_id}/redaction", methods=["POST"], authorizer=auth.cognito,
+          content_types=["*/*"])
+@handles_errors
+def redact_photo(code, photo_id):
+    """Blur rectangles of a photo's public copy (re-rendered from the private original)."""
+    from chalicelib.adapters.redacted_copies import RedactedCopies
+    from chalicelib.bootstrap import services
+    from chalicelib.services.lifecycle import Deps
+    from chalicelib.services.redaction import redact_photo as redact
+
+    principal = auth.principal_of(_request())
+    app = services()
+    deps = Deps(cases=app.cases, photos=app.photos, clock=app.clock)
+    copies = RedactedCopies(app.settings.photos_bucket)
+    return _case_response(redact(code, photo_id, _body(), principal, deps, copies), principal)
 
 
 @bp.route("/officer/agencies", methods=["GET"], authorizer=auth.cognito)

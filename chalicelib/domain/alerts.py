@@ -128,8 +128,18 @@ def sign(key: bytes, purpose: str, sub_id: str) -> str:
     return hmac.new(key, f"alert-{purpose}|{sub_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+_SUB_ID = re.compile(r"^[0-9a-f]{24}$")
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def is_subscription_id(text: str) -> bool:
+    return isinstance(text, str) and bool(_SUB_ID.match(text))
+
+
 def token_valid(key: bytes, purpose: str, sub_id: str, token: str) -> bool:
-    return hmac.compare_digest(sign(key, purpose, sub_id), token or "")
+    if not is_subscription_id(sub_id) or not isinstance(token, str) or not _TOKEN.match(token):
+        return False
+    return hmac.compare_digest(sign(key, purpose, sub_id), token)
 
 
 def new_confirm_code() -> str:

@@ -11,7 +11,7 @@ resolving, delegation only down the agency tree, ...).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -449,6 +449,21 @@ class Case:
         if not text or not text.strip():
             raise RuleViolation("the comment is empty")
         self.record(CommentAdded(occurred_at=now, agency_id=actor.agency_id, text=text.strip(), **actor.stamp()))
+
+    def redact_photo(self, photo_id: str, public_key: str, regions: list[list[int]], now: datetime,
+                     actor: Actor) -> PhotoRef:
+        """The photo's public copy becomes ``public_key`` (re-rendered with ``regions``
+        blurred); audited in the history. Returns the photo as it was."""
+        from .events import PhotoRedacted
+
+        index = next((i for i, photo in enumerate(self.photos) if photo.id == photo_id), None)
+        if index is None:
+            raise RuleViolation(f"the case has no photo {photo_id!r}")
+        before = self.photos[index]
+        self.photos[index] = replace(before, public_key=public_key)
+        self.record(PhotoRedacted(occurred_at=now, photo_id=photo_id, kind=before.kind,
+                                  regions=[list(region) for region in regions], **actor.stamp()))
+        return before
 
     def resolve(self, photo: PhotoRef, note: str, now: datetime, actor: Actor) -> None:
         if photo.kind != "completion":

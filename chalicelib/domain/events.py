@@ -258,6 +258,15 @@ class PhotoAdded(DomainEvent):
     count: int
 
 
+@_event("photo.redacted", public=False)
+class PhotoRedacted(DomainEvent):
+    """An officer blurred rectangles of a photo's public copy (the original is untouched)."""
+
+    photo_id: str
+    kind: str  # report | completion
+    regions: list  # [[x, y, width, height], ...] in the public copy's pixels
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.type: cls
     for cls in (
@@ -266,6 +275,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         CaseReopened, FeedbackGiven, CaseClosed, CaseRejected, CaseMerged, DuplicateAbsorbed,
         DuplicatesFound, SlaReminder, SlaBreached, CaseEscalated, ReporterAdded, PhotoPending, PhotoAdded,
         PrivacyChanged,
+        PhotoRedacted,
     )
 }
 

@@ -377,6 +377,8 @@ class OfficerCase(Strict):
     history: list[HistoryLine]
     available_operations: list[str]
     public_status_url: str
+    may_redact_photos: bool = Field(default=False, description="This officer may blur regions of the photos' "
+                                                               "public copies (POST .../photos/{photo_id}/redaction).")
 
 
 class AgencyEntry(Strict):
