@@ -11,6 +11,7 @@ import {
   formatDateTime, lang, localize, progressBar, show, statusBadge, t, trackUrl, wireLanguageToggle,
 } from "./common.js";
 import { renderPerformance } from "./dashboard.js";
+import { redactEditor } from "./redact.js";
 
 const main = document.getElementById("main");
 const tabsNav = document.getElementById("tabs");
@@ -433,11 +434,36 @@ function reporterDetails(view) {
     r.email ? definition(t("case.email"), el("a", { href: `mailto:${r.email}`, text: r.email })) : null);
 }
 
-function photoFigure(photo) {
+function photoFigure(photo, view) {
   const caption = photo.kind === "completion" ? t("case.photo.completion") : t("case.photo.report");
+  const redact = view && view.may_redact_photos
+    ? el("button", { type: "button", class: "link-button", dataset: { photo: photo.id }, text: t("redact.open"), on: { click: () => openRedactor(photo, view) } })
+    : null;
   return el("figure", { class: `photo photo-${photo.kind}` },
     el("a", { href: photo.url, target: "_blank", rel: "noopener noreferrer" }, el("img", { src: photo.url, alt: caption, loading: "lazy" })),
-    el("figcaption", {}, caption, photo.original_url ? [" · ", el("a", { href: photo.original_url, target: "_blank", rel: "noopener noreferrer", text: t("case.photo.original") })] : null));
+    el("figcaption", {}, caption, photo.original_url ? [" · ", el("a", { href: photo.original_url, target: "_blank", rel: "noopener noreferrer", text: t("case.photo.original") })] : null,
+      redact ? [" · ", redact] : null));
+}
+
+// The public copy of a photo, re-rendered by the server with the drawn boxes blurred.
+function openRedactor(photo, view) {
+  const panel = document.getElementById("redact-panel");
+  const close = () => show(panel);
+  show(panel, redactEditor(photo, async (regions, result) => {
+    try {
+      const updated = await call(`officer/cases/${encodeURIComponent(view.tracking_code)}/photos/${encodeURIComponent(photo.id)}/redaction`,
+        { method: "POST", body: { regions, version: view.version } });
+      renderCase(updated, el("p", { class: "alert alert-ok", role: "status", text: t("redact.done") }));
+      announce(t("redact.done"));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409 && error.code === "concurrent_update") {
+        await showCase(view.tracking_code, errorBox(error));
+        return;
+      }
+      show(result, errorBox(error));
+    }
+  }, close));
+  panel.scrollIntoView({ block: "nearest" });
 }
 
 function slaBlock(view) {
@@ -519,7 +545,8 @@ function renderCase(view, notice) {
             definition(t("case.public"), el("a", { href: trackUrl(view.tracking_code), target: "_blank", rel: "noopener", text: t("nav.track") })))),
         view.photos.length ? el("section", { class: "panel sec-photos", "aria-labelledby": "photos-title" },
           el("h2", { id: "photos-title", text: t("case.photos") }),
-          el("div", { class: "photos" }, view.photos.map(photoFigure))) : null,
+          el("div", { class: "photos" }, view.photos.map((photo) => photoFigure(photo, view))),
+          el("div", { id: "redact-panel" })) : null,
         planBlock(view.plan),
         el("section", { class: "panel sec-history", "aria-labelledby": "history-title" },
           el("h2", { id: "history-title", text: t("case.history") }),
