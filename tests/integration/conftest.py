@@ -114,6 +114,22 @@ def runner(app_env, stack):
     return event_runner
 
 
+@pytest.fixture
+def ses_sent(app_env):
+    """The SendEmail requests this process's app makes (replies, alert codes and digests)."""
+    from chalicelib.adapters import aws as aws_clients
+
+    sent = []
+
+    def capture(params, **_):
+        sent.append(params)
+
+    client = aws_clients.client("ses")
+    client.meta.events.register("provide-client-params.ses.SendEmail", capture)
+    yield sent
+    client.meta.events.unregister("provide-client-params.ses.SendEmail", capture)
+
+
 def unique(prefix: str = "JAKI") -> str:
     return f"{prefix}-{time.time_ns()}"
 

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib.adapters import aws as aws_clients
 from tests.integration.conftest import partner_body, post_report, unique
 from tests.support import providers as wire
 from tests.support.providers import Answer
@@ -19,19 +18,6 @@ from tests.support.providers import Answer
 KELAPA_GADING = "jakut.kelapa-gading.kelapa-gading-barat"
 POINT = {"lat": -6.13, "lng": 106.872}  # inside Kelapa Gading Barat, far from the other tests' reports
 TWILIO_MESSAGES = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json"
-
-
-@pytest.fixture
-def ses_sent(app_env):
-    sent = []
-
-    def capture(params, **_):
-        sent.append(params)
-
-    client = aws_clients.client("ses")
-    client.meta.events.register("provide-client-params.ses.SendEmail", capture)
-    yield sent
-    client.meta.events.unregister("provide-client-params.ses.SendEmail", capture)
 
 
 def post_json(client, path, body):

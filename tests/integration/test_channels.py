@@ -415,19 +415,6 @@ def mail(subject, sender="warga@example.com", body="Sampah di Jl. Sabang belum d
     return message.as_bytes()
 
 
-@pytest.fixture
-def ses_sent(app_env):
-    sent = []
-
-    def capture(params, **_):
-        sent.append(params)
-
-    client = aws_clients.client("ses")
-    client.meta.events.register("provide-client-params.ses.SendEmail", capture)
-    yield sent
-    client.meta.events.unregister("provide-client-params.ses.SendEmail", capture)
-
-
 def test_email_to_a_case_and_a_reply_to_it(stack, aws, runner, ses_sent, dynamodb_calls):
     bucket = stack.env["INBOUND_EMAIL_BUCKET"]
     sender = f"warga{time.time_ns()}@example.com"

@@ -64,3 +64,19 @@ def metadata_leaks(data: bytes) -> list[str]:
         if marker in data:
             found.append(marker.decode())
     return found
+
+
+def striped_jpeg(width: int = 400, height: int = 300) -> bytes:
+    """Fine stripes everywhere (as a face or a plate has detail): any blur shows, and so
+    would any change outside a blurred box."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (width, height), (205, 205, 200))
+    draw = ImageDraw.Draw(image)
+    for x in range(0, width, 8):
+        draw.line([(x, 0), (x, height)], fill=(25, 25, 30), width=2)
+    for y in range(0, height, 12):
+        draw.line([(0, y), (width, y)], fill=(170, 40, 40), width=1)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92)
+    return out.getvalue()

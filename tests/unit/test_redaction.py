@@ -4,7 +4,7 @@ history audits it, and only the case's holder, the Bureau and supervisors may do
 import io
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from chalicelib.adapters.images import clean
 from chalicelib.domain.case import Case
@@ -16,19 +16,7 @@ from chalicelib.domain.tracking import new_code
 from chalicelib.services import redaction
 from chalicelib.services.lifecycle import Deps
 from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FixedClock
-
-
-def busy_jpeg(width=400, height=300) -> bytes:
-    """Detail everywhere (a face would be detail), so a blur shows."""
-    image = Image.new("RGB", (width, height), (200, 200, 200))
-    draw = ImageDraw.Draw(image)
-    for x in range(0, width, 8):
-        draw.line([(x, 0), (x, height)], fill=(20, 20, 20), width=2)
-    for y in range(0, height, 10):
-        draw.line([(0, y), (width, y)], fill=(180, 30, 30), width=1)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=92)
-    return out.getvalue()
+from tests.support.images import striped_jpeg
 
 
 def pixels(data: bytes):
@@ -44,7 +32,7 @@ def mean_difference(a, b, box):
 
 
 def test_only_the_rectangle_changes():
-    data = busy_jpeg()
+    data = striped_jpeg()
     plain, blurred = clean(data), clean(data, redact=((100, 80, 120, 90),))
     a, b = pixels(plain.public), pixels(blurred.public)
     assert (blurred.width, blurred.height) == (plain.width, plain.height)
@@ -74,7 +62,7 @@ class Copies:
 def world():
     cases, photos, clock = FakeCaseRepository(), FakePhotoStore(), FixedClock()
     code = new_code()
-    image = clean(busy_jpeg())
+    image = clean(striped_jpeg())
     ref = photos.store(code, "p1", "report", image)
     report = build_report(channel=Channel.JAKI, message_id="m1", category="garbage", description="Sampah")
     case = Case.open(report, code, clock(), [ref])

@@ -8,27 +8,15 @@ import base64
 import io
 
 import requests
-from PIL import Image, ImageDraw
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.integration.browser.conftest import screenshot, seeded_case, sign_in
+from tests.support.images import striped_jpeg
 
 TANAH_ABANG = {"lat": -6.1862, "lng": 106.8133, "address": "Jl. KH. Mas Mansyur, Tanah Abang"}
 WIDTH, HEIGHT = 480, 360
 MARGIN = 16  # JPEG works in 8x8 (16x16 chroma) blocks: pixels this close to the box may move a little
-
-
-def busy_photo() -> bytes:
-    """Fine stripes everywhere: any blur shows, and so would any change outside the box."""
-    image = Image.new("RGB", (WIDTH, HEIGHT), (210, 210, 205))
-    draw = ImageDraw.Draw(image)
-    for x in range(0, WIDTH, 8):
-        draw.line([(x, 0), (x, HEIGHT)], fill=(25, 25, 30), width=2)
-    for y in range(0, HEIGHT, 12):
-        draw.line([(0, y), (WIDTH, y)], fill=(170, 40, 40), width=1)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=92)
-    return out.getvalue()
 
 
 def public_photo(stack, code: str) -> Image.Image:
@@ -45,7 +33,7 @@ def mean_difference(a: Image.Image, b: Image.Image, box) -> float:
 
 def test_an_officer_blurs_a_region_and_only_that_region_of_the_public_photo_changes(
         stack, runner, people, open_page, aws):
-    original = busy_photo()
+    original = striped_jpeg(WIDTH, HEIGHT)
     photo = {"content_type": "image/jpeg", "data_base64": base64.b64encode(original).decode()}
     code = seeded_case(stack, runner, description="Mobil parkir liar di trotoar, pelat nomor terlihat.",
                        location=TANAH_ABANG, photos=[photo], category="garbage")
