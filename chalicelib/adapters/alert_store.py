@@ -18,7 +18,7 @@ from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.case_repository import deserialize, serialize
-from chalicelib.domain.alerts import ENTRIES_KEPT_FOR, Area, Subscription
+from chalicelib.domain.alerts import ENTRIES_KEPT_FOR, RESEND_AFTER, Area, Subscription
 
 INDEX = "alert-index"
 SUB_SK = "ALERTSUB"
@@ -62,7 +62,8 @@ class AlertStore:
     # --- subscriptions --------------------------------------------------------------
 
     def put_pending(self, sub: Subscription) -> bool:
-        """Store a new pending subscription (or refresh a pending one). False: already confirmed."""
+        """Store a new pending subscription (or refresh a pending one older than the resend
+        cooldown). False: already confirmed, or a code went out less than a minute ago."""
         item = {
             "PK": _sub_pk(sub.id), "SK": SUB_SK, "type": "alert_subscription", "id": sub.id,
             "channel": sub.channel, "address": sub.address, "area": sub.area.as_dict(), "language": sub.language,
@@ -71,8 +72,9 @@ class AlertStore:
         }
         try:
             self._call("put_item", Item=serialize(item),
-                       ConditionExpression="attribute_not_exists(PK) OR confirmed = :false",
-                       ExpressionAttributeValues=serialize({":false": False}))
+                       ConditionExpression="attribute_not_exists(PK) OR (confirmed = :false AND created_at < :again)",
+                       ExpressionAttributeValues=serialize({
+                           ":false": False, ":again": (sub.created_at - RESEND_AFTER).isoformat()}))
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
         return True

@@ -35,6 +35,7 @@ CELL_PRECISION = 5
 MAX_RADIUS_M = 4000
 MIN_RADIUS_M = 100
 PENDING_FOR = timedelta(hours=24)  # unconfirmed subscriptions expire (TTL)
+RESEND_AFTER = timedelta(minutes=1)  # a new code for the same subscription, at most this often
 ENTRIES_KEPT_FOR = timedelta(days=3)  # collected entries not sent by then expire
 CONFIRM_ATTEMPTS = 5
 MAX_DIGEST_ENTRIES = 30

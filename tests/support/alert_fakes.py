@@ -7,7 +7,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain.alerts import Area, Subscription
+from chalicelib.domain.alerts import RESEND_AFTER, Area, Subscription
 
 
 class FakeAlertStore:
@@ -20,7 +20,7 @@ class FakeAlertStore:
 
     def put_pending(self, sub: Subscription) -> bool:
         old = self.subs.get(sub.id)
-        if old is not None and old.confirmed:
+        if old is not None and (old.confirmed or old.created_at > sub.created_at - RESEND_AFTER):
             return False
         self.subs[sub.id] = copy.deepcopy(sub)
         return True

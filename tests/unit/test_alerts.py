@@ -116,7 +116,12 @@ def test_confirming_needs_the_right_code_and_stops_after_five_wrong_ones(world):
             alerts.confirm_with_code(sub_id, wrong, ctx)
     with pytest.raises(InvalidInput, match="too many"):
         alerts.confirm_with_code(sub_id, code, ctx)
-    # Subscribing again gives a fresh code and attempts.
+    # Subscribing again within a minute sends nothing (no SMS bombing); later, a fresh code and attempts.
+    sent = len(sender.sent)
+    alerts.subscribe(AlertSubscribeCommand(channel="email", address="warga@example.com", kelurahan=GAMBIR), ctx,
+                     clock(), known)
+    assert len(sender.sent) == sent
+    clock.advance(minutes=2)
     answer, code = subscribe(ctx, clock, sender, kelurahan=GAMBIR)
     assert answer["subscription_id"] == sub_id
     done = alerts.confirm_with_code(sub_id, code, ctx)
