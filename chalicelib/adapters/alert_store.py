@@ -115,9 +115,13 @@ class AlertStore:
         if not old:
             return None
         sub = item_to_subscription(deserialize(old))
-        self._call("update_item", Key=serialize({"PK": _contact_pk(sub.contact), "SK": CONTACT_SK}),
-                   UpdateExpression="DELETE subscriptions :ids",
-                   ExpressionAttributeValues={":ids": {"SS": [sub_id]}})
+        if sub.confirmed:  # only confirmed subscriptions are listed on the contact item
+            try:
+                self._call("update_item", Key=serialize({"PK": _contact_pk(sub.contact), "SK": CONTACT_SK}),
+                           UpdateExpression="DELETE subscriptions :ids", ConditionExpression="attribute_exists(PK)",
+                           ExpressionAttributeValues={":ids": {"SS": [sub_id]}})
+            except self._client.exceptions.ConditionalCheckFailedException:
+                pass
         return sub
 
     def ids_of_contact(self, contact: str) -> list[str]:
