@@ -427,7 +427,11 @@ class EventRunner:
             except Exception as error:  # noqa: BLE001 - keep polling; the stand-in may be restarting
                 log.warning("poll failed", extra={"source": source.name, "error": repr(error)})
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5) -> None:
+        """Ask every poller to stop and wait for them together, at most ``timeout``
+        seconds in all (they are daemon threads: one stuck in a slow call to the
+        stand-in must not hold up Ctrl-C once per source)."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
