@@ -65,6 +65,7 @@ def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
         "category": case.category,
         "channel": case.channel.value,
         "privacy": case.privacy,
+        "priority": case.priority,
         "agency_id": case.agency_id,
         "created_at": to_utc_text(case.created_at),
         "updated_at": to_utc_text(case.updated_at),

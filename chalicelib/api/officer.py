@@ -2,7 +2,7 @@
 uploads, notifications. Cognito sign-in via the authorizer in api/auth.py.
 
     GET  /officer/me
-    GET  /officer/queue?view=&agency_id=&status=&category=&kota=&due=&limit=&cursor=
+    GET  /officer/queue?view=&agency_id=&status=&category=&priority=&kota=&due=&limit=&cursor=
     GET  /officer/cases/{code}
     POST /officer/cases/{code}/<operation>      (see OPERATION_PATHS)
     GET  /officer/agencies
@@ -35,6 +35,7 @@ OPERATION_PATHS = {
     "reject": "reject",
     "merge": "merge",
     "privacy": "set_privacy",
+    "priority": "set_priority",
 }
 
 QUEUE_VIEWS = ("agency", "family", "triage", "review", "escalated")
@@ -158,7 +159,10 @@ def queue():
     except ValueError:
         raise ApiError(422, "validation_failed", "limit must be a number",
                        details=[{"field": "limit", "message": "must be a number"}]) from None
-    filters = {name: query[name] for name in ("status", "category") if query.get(name)}
+    filters = {name: query[name] for name in ("status", "category", "priority") if query.get(name)}
+    if filters.get("priority") and filters["priority"] not in ("urgent", "normal", "low"):
+        raise ApiError(422, "validation_failed", "priority must be urgent, normal or low",
+                       details=[{"field": "priority", "message": "must be urgent, normal or low"}])
     app = services()
     now = app.clock()
     kwargs = {}

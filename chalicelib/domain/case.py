@@ -45,6 +45,7 @@ from .events import (
     PlanReturned,
     PlanSubmitted,
     PlanVerified,
+    PriorityChanged,
     PrivacyChanged,
     ProgressPosted,
     ReporterAdded,
@@ -150,6 +151,7 @@ class Case:
     reporter: ReporterContact | None = None
     anonymous: bool = False
     privacy: str = "public"  # public | anonymous | confidential (domain/privacy.py)
+    priority: str = "normal"  # urgent | normal | low (domain/sla.py)
     language: str = "id"
     reported_at: datetime | None = None
     agency_id: str | None = None  # the agency holding the case
@@ -441,6 +443,28 @@ class Case:
         self.record(PrivacyChanged(occurred_at=now, previous=previous, level=level, reason=reason.strip(),
                                    **actor.stamp()))
 
+    def set_priority(self, priority: str, reason: str, policy: SlaPolicy, now: datetime, actor: Actor) -> None:
+        """Urgent / normal / low, while the case is open; the SLA deadlines follow
+        (domain/sla.py: urgent shortens, low never lengthens, an agreed date stays)."""
+        if priority not in sla_rules.PRIORITIES:
+            raise RuleViolation(f"priority must be one of {', '.join(sla_rules.PRIORITIES)}")
+        if not reason or not reason.strip():
+            raise RuleViolation("say why the priority changes (reason)")
+        if not is_open(self.status):
+            raise RuleViolation(f"the priority of a {self.status.value} case cannot change")
+        if priority == self.priority:
+            raise RuleViolation(f"the case is already {priority}")
+        previous, self.priority = self.priority, priority
+        if self.sla is not None:
+            plan = self.plan
+            agreed = (plan.proposed_completion if plan and plan.state == "verified" and plan.proposed_completion
+                      and plan.reviewed_at and plan.reviewed_at >= self.sla.resolve_from else None)
+            self.sla.apply_priority(self.created_at, policy.for_priority(priority), agreed)
+            if self.expected_completion is not None:
+                self.expected_completion = self.sla.resolve_by
+        self.record(PriorityChanged(occurred_at=now, previous=previous, priority=priority, reason=reason.strip(),
+                                    **actor.stamp()))
+
     @property
     def hidden_from_public(self) -> bool:
         return privacy.is_hidden(self.privacy)
@@ -490,7 +514,7 @@ class Case:
         assert self.sla is not None
         self.reopen_count += 1
         self.resolved_at = None
-        self.sla.restart_resolution(now, policy)
+        self.sla.restart_resolution(now, policy.for_priority(self.priority))
         self.expected_completion = self.sla.resolve_by
         self.record(CaseReopened(occurred_at=now, agency_id=self.agency_id, reason=reason.strip(),
                                  **REPORTER.stamp()))

@@ -159,6 +159,15 @@ class PrivacyChanged(DomainEvent):
     reason: str
 
 
+@_event("case.priority_changed", public=False)
+class PriorityChanged(DomainEvent):
+    """Urgent / normal / low was set; the SLA deadlines were recomputed (the audit trail)."""
+
+    previous: str
+    priority: str
+    reason: str
+
+
 @_event("case.resolved")
 class CaseResolved(DomainEvent):
     agency_id: str
@@ -276,6 +285,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         DuplicatesFound, SlaReminder, SlaBreached, CaseEscalated, ReporterAdded, PhotoPending, PhotoAdded,
         PrivacyChanged,
         PhotoRedacted,
+        PriorityChanged,
     )
 }
 

@@ -63,6 +63,8 @@ OPERATIONS: dict[str, frozenset[str]] = {
     "merge": frozenset({"holder", "bureau"}),
     # Raising the privacy level; lowering it needs the Bureau (domain/privacy.py).
     "set_privacy": frozenset({"holder", "bureau", "supervisor"}),
+    # Urgent / normal / low: the Bureau or the agency holding the case (domain/sla.py).
+    "set_priority": frozenset({"holder", "bureau"}),
 }
 
 

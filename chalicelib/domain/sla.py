@@ -9,6 +9,17 @@ to confirm or reopen; then it closes by itself.
 
 Clocks run in calendar time by default; a category may use "working_days",
 where whole days skip Saturdays and Sundays (Jakarta dates).
+
+Priorities (urgent / normal / low), set by the Bureau or the holding agency:
+``urgent`` shortens the coordination and resolution deadlines to the policy's
+``urgent_*`` spans (by default 2 hours and 3 days) whenever those are shorter,
+counted from the report (or the last reopening) exactly like the standard
+ones. A resolution date the Bureau agreed in a verified plan stays as agreed:
+it is an estimate of physical work, which a label cannot speed up, and it is
+never lengthened. ``low`` changes no deadline: the 7-day resolution target is
+the city's promise to every reporter (and the basis of the agencies'
+performance figures), so a low priority only orders the queue; it never buys
+an agency more time.
 """
 
 from __future__ import annotations
@@ -21,6 +32,8 @@ from typing import Any
 from .clock import JAKARTA
 
 CLOCKS = ("calendar", "working_days")
+URGENT, NORMAL, LOW = "urgent", "normal", "low"
+PRIORITIES = (URGENT, NORMAL, LOW)
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,8 @@ class SlaPolicy:
     estimates_allowed: bool = False  # may a plan propose its own completion date?
     max_estimate: timedelta = timedelta(days=90)
     clock: str = "calendar"
+    urgent_coordinate_within: timedelta = timedelta(hours=2)
+    urgent_resolve_within: timedelta = timedelta(days=3)
 
     def __post_init__(self) -> None:
         if self.clock not in CLOCKS:
@@ -51,6 +66,15 @@ class SlaPolicy:
             if local.weekday() < 5:
                 days_left -= 1
         return (local + (span - timedelta(days=span.days))).astimezone(start.tzinfo)
+
+    def for_priority(self, priority: str) -> SlaPolicy:
+        """The policy a case of this priority is held to: urgent only ever shortens."""
+        if priority not in PRIORITIES:
+            raise ValueError(f"priority must be one of {PRIORITIES}")
+        if priority != URGENT:
+            return self  # low: same deadlines (see the module's docstring)
+        return replace(self, coordinate_within=min(self.coordinate_within, self.urgent_coordinate_within),
+                       resolve_within=min(self.resolve_within, self.urgent_resolve_within))
 
     def reminder_time(self, start: datetime, deadline: datetime) -> datetime:
         return start + (deadline - start) * self.reminder_fraction
@@ -132,6 +156,19 @@ class SlaClock:
         self.resolve_from = now
         self.resolve_by = policy.add(now, policy.resolve_within)
         self.marked -= {RESOLUTION_REMINDER, RESOLUTION_BREACH}
+
+    def apply_priority(self, created_at: datetime, policy: SlaPolicy, agreed: datetime | None) -> None:
+        """Recompute the deadlines for ``policy`` (already ``for_priority``): coordination
+        from the report, resolution from ``resolve_from``, unless a date was agreed.
+        A breach already recorded stays on the record; a reminder is re-armed when
+        its deadline moved and has not been breached."""
+        coordinate_by = policy.add(created_at, policy.coordinate_within)
+        resolve_by = agreed if agreed is not None else policy.add(self.resolve_from, policy.resolve_within)
+        if coordinate_by != self.coordinate_by and COORDINATION_BREACH not in self.marked:
+            self.marked.discard(COORDINATION_REMINDER)
+        if resolve_by != self.resolve_by and RESOLUTION_BREACH not in self.marked:
+            self.marked.discard(RESOLUTION_REMINDER)
+        self.coordinate_by, self.resolve_by = coordinate_by, resolve_by
 
     @property
     def resolution_breached(self) -> bool:

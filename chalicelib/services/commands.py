@@ -107,6 +107,13 @@ class PrivacyCommand(Command):
     reason: ShortText
 
 
+class PriorityCommand(Command):
+    priority: Literal["urgent", "normal", "low"] = Field(
+        description="urgent shortens the SLA deadlines (by default coordinate within 2 h, resolve within 3 days, "
+                    "counted from the report; an agreed date stays); low changes no deadline.")
+    reason: ShortText
+
+
 class MergeCommand(Command):
     primary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 

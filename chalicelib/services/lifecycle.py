@@ -162,6 +162,10 @@ def _privacy(case, cmd, principal, deps, now):
                         may_lower=principal.has(Role.BUREAU_VERIFIER))
 
 
+def _priority(case, cmd, principal, deps, now):
+    case.set_priority(cmd.priority, cmd.reason, _policy(case), now, actor_of(principal))
+
+
 OPERATIONS: dict[str, tuple[type[c.Command], Callable[..., None]]] = {
     "assign": (c.AssignCommand, _assign),
     "delegate": (c.DelegateCommand, _delegate),
@@ -176,6 +180,7 @@ OPERATIONS: dict[str, tuple[type[c.Command], Callable[..., None]]] = {
     "reject": (c.RejectCommand, _reject),
     "merge": (c.MergeCommand, _merge),
     "set_privacy": (c.PrivacyCommand, _privacy),
+    "set_priority": (c.PriorityCommand, _priority),
 }
 
 

@@ -271,6 +271,7 @@ class QueueRow(Strict):
     breached: list[str]
     escalated: bool
     progress: int
+    priority: Literal["urgent", "normal", "low"] = Field(default="normal", description="Set by the Bureau or holder.")
     area: dict[str, str | None] | None = Field(description="kota / kecamatan / kelurahan codes")
     deadline_kind: Literal["coordination", "resolution", "escalation", "confirmation"] | None = Field(
         default=None, description="The next deadline the holder is held to (next_deadline may be a reminder).")
@@ -365,6 +366,8 @@ class OfficerCase(Strict):
     photos: list[OfficerPhoto]
     anonymous: bool
     privacy: Literal["public", "anonymous", "confidential"]
+    priority: Literal["urgent", "normal", "low"] = Field(
+        description="urgent shortens the SLA deadlines; low changes none (domain/sla.py).")
     reporter: Reporter | None
     answers: dict[str, str | list[str]] = Field(description="Answers to the category's questions (Open311 attributes).")
     media_urls: list[str] = Field(description="Links to photos elsewhere, as sent; not fetched, never public.")

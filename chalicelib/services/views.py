@@ -20,7 +20,7 @@ from chalicelib.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from chalicelib.domain.permissions import Principal
 
 # Operations that are not lifecycle edges, and the state they need.
-_NON_EDGE = {"add_collaborator", "comment", "set_privacy"}
+_NON_EDGE = {"add_collaborator", "comment", "set_privacy", "set_priority"}
 _OPERATION_ACTION = {
     "assign": Action.ASSIGN, "delegate": Action.DELEGATE, "transfer": Action.TRANSFER,
     "submit_plan": Action.SUBMIT_PLAN, "verify_plan": Action.VERIFY_PLAN, "return_plan": Action.RETURN_PLAN,
@@ -60,6 +60,9 @@ def available_operations(case: Case, principal: Principal) -> list[str]:
         if operation in _NON_EDGE:
             if operation == "add_collaborator" and case.status not in (
                     CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS):
+                continue
+            if operation == "set_priority" and case.status not in (
+                    CaseStatus.RECEIVED, CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS):
                 continue
             possible.append(operation)
             continue
@@ -132,6 +135,7 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
         ],
         "anonymous": case.anonymous,
         "privacy": case.privacy,
+        "priority": case.priority,
         "reporter": (case.reporter.model_dump(exclude_none=True)
                      if may_see_contact and case.reporter and not case.anonymous else None),
         "answers": case.answers,
@@ -180,6 +184,7 @@ def queue_row(item: dict[str, Any], language: str, now: datetime) -> dict[str, A
         "breached": [m.split(".")[0] for m in card.get("breached", [])],
         "escalated": bool(card.get("escalated")),
         "progress": card.get("progress", 0),
+        "priority": card.get("priority") or "normal",  # cards written before priorities: normal
         "area": card.get("area"),
         # The real deadline; cards written before it was projected leave these null.
         "deadline_kind": card.get("deadline_kind"),

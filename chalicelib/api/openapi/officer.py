@@ -61,6 +61,7 @@ OPERATIONS = {
             Param("agency_id", "query", {"type": "string", "maxLength": 80}),
             Param("status", "query", {"type": "string"}),
             Param("category", "query", {"type": "string"}),
+            Param("priority", "query", {"type": "string", "enum": ["urgent", "normal", "low"]}),
             Param("kota", "query", {"type": "string"}, "An area code, e.g. jakpus"),
             Param("due", "query", {"type": "string", "enum": ["breached", "soon"]}),
             Param("limit", "query", {"type": "string", "pattern": "^[0-9]{1,4}$"}, "1-100 (default 50)"),
