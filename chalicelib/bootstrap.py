@@ -78,6 +78,14 @@ class Services:
         return fetch_media(link, case.channel, self.settings)
     api_keys: ApiKeyStore | None = None  # Open311 partner keys
     case_reader: DynamoCaseReader | None = None  # many cases at once (Open311 listings)
+    templates: Any = None  # TemplateStore; None: built on first use
+
+    def template_store(self) -> Any:
+        if self.templates is not None:
+            return self.templates
+        from chalicelib.adapters.template_store import TemplateStore
+
+        return TemplateStore(self.settings.cases_table)
 
     def event_publisher(self) -> EventPublisher:
         if self.events is None:

@@ -9,6 +9,9 @@ uploads, notifications. Cognito sign-in via the authorizer in api/auth.py.
     GET  /officer/notifications?cursor=
     POST /officer/uploads                      presigned POST for a completion photo
     POST /officer/intake                       a walk-in report at a desk (intake officers)
+    GET  /officer/templates?agency_id=         an agency's response templates
+    PUT/DELETE /officer/templates/{id}         keep them (the agency's officers, admins)
+    GET  /officer/cases/{code}/templates       your agency's templates, filled in for the case
 """
 
 from __future__ import annotations
@@ -307,3 +310,59 @@ def intake():
         "status_url": app.settings.status_url(receipt.tracking_code),
         "track_url": f"{app.settings.public_base_url}/track?code={receipt.tracking_code}",
     }, 201 if receipt.created else 200, headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/officer/templates", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def templates_list():
+    from chalicelib.bootstrap import services
+    from chalicelib.services import templates
+
+    principal = auth.principal_of(_request())
+    agency_id = templates.managed_agency(principal, (_request().query_params or {}).get("agency_id"))
+    found = services().template_store().list(agency_id)
+    return json_response({"agency_id": agency_id, "items": [templates.as_json(t) for t in found]},
+                         headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/officer/templates/{template_id}", methods=["PUT"], authorizer=auth.cognito, content_types=["*/*"])
+@handles_errors
+def template_put(template_id):
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.clock import to_utc_text
+    from chalicelib.services import templates
+
+    principal = auth.principal_of(_request())
+    app = services()
+    template = templates.template_from(template_id, _body(), principal)
+    app.template_store().put(template, principal.user_id, to_utc_text(app.clock()))
+    return json_response(templates.as_json(template))
+
+
+@bp.route("/officer/templates/{template_id}", methods=["DELETE"], authorizer=auth.cognito)
+@handles_errors
+def template_delete(template_id):
+    from chalicelib.bootstrap import services
+    from chalicelib.services import templates
+
+    principal = auth.principal_of(_request())
+    agency_id = templates.managed_agency(principal, (_request().query_params or {}).get("agency_id"))
+    if not services().template_store().delete(agency_id, templates.check_id(template_id)):
+        raise ApiError(404, "not_found", "This agency has no such template.")
+    return json_response({"deleted": template_id, "agency_id": agency_id})
+
+
+@bp.route("/officer/cases/{code}/templates", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def case_templates(code):
+    from chalicelib.bootstrap import services
+    from chalicelib.services import templates
+    from chalicelib.services.lifecycle import view_for_officer
+
+    principal = auth.principal_of(_request())
+    app = services()
+    case = view_for_officer(code, principal, app.cases)
+    available = app.template_store().list(principal.agency_id) if principal.agency_id else []
+    return json_response({"tracking_code": case.tracking_code, "language": case.language,
+                          "items": templates.rendered_for(case, available)},
+                         headers={"Cache-Control": "no-store"})

@@ -146,3 +146,20 @@ class RoutingRuleCommand(BaseModel):
 
 
 MAX_WINDOW = timedelta(days=366)
+
+
+class TemplateCommand(BaseModel):
+    """A response template (PUT /officer/templates/{template_id}); placeholders in
+    chalicelib/domain/templates.py. An unknown one is a 422 naming it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agency_id: AgencyId | None = Field(default=None, description="Default: your agency (admins name one).")
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60,
+                                               pattern=r"^(\*|[a-z0-9_]+)$")] = Field(
+        default="*", description="A category id, or * for any category.")
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    text_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
+        description="Indonesian text; {tracking_code} {agency} {expected_date} {category}; {{ }} for braces.")
+    text_en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
+        description="English text, same placeholders.")

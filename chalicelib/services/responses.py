@@ -579,3 +579,35 @@ class Open311PostForm(BaseModel):
     phone: str | None = None
     device_id: str | None = Field(default=None, max_length=200)
     account_id: str | None = Field(default=None, max_length=200)
+
+
+class ResponseTemplate(Strict):
+    id: str
+    agency_id: str
+    category: str = Field(description="A category id, or * for any")
+    title: str
+    text_id: str
+    text_en: str
+
+
+class TemplateList(Strict):
+    agency_id: str
+    items: list[ResponseTemplate]
+
+
+class TemplateDeleted(Strict):
+    deleted: str
+    agency_id: str
+
+
+class RenderedTemplate(Strict):
+    id: str
+    title: str
+    category: str
+    text: dict[Literal["id", "en"], str] = Field(description="Filled in for the case, per language")
+
+
+class CaseTemplates(Strict):
+    tracking_code: str
+    language: str = Field(description="The reporter's language: the text to offer first")
+    items: list[RenderedTemplate]

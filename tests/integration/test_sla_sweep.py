@@ -2,7 +2,7 @@
 milestone happens once however many sweeps run."""
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -131,3 +131,24 @@ def test_escalation_and_auto_close_happen_on_schedule(world):
     assert case.escalated
     assert [h.type for h in case.history].count("case.escalated") == 1
     assert [h.type for h in case.history].count("sla.breached") == 2  # coordination and resolution
+
+
+def test_an_urgent_priority_moves_the_deadlines_the_sweep_reads(world):
+    from chalicelib.domain.permissions import Principal, Role
+    from chalicelib.services.lifecycle import Deps, perform
+
+    app, clock, _ = world
+    (code,) = open_cases(app, clock, 1, "urgent")
+    clock.advance(hours=3)  # standard coordination: nothing due until its 80 % reminder at 4 h 48
+    assert run_sweep(app).due == 0
+    bureau = Principal("u-bureau", frozenset({Role.BUREAU_VERIFIER}), "biro-pemerintahan")
+    perform(code, "set_priority", {"priority": "urgent", "reason": "Sampah menutup saluran"}, bureau,
+            Deps(cases=app.cases, photos=app.photos, clock=clock))
+    # The save recomputed the due-index key: the 2-hour deadline has passed, the sweep finds it.
+    result = run_sweep(app)
+    assert (result.due, result.changed) == (1, 1)
+    case = app.cases.get(code)
+    assert case.priority == "urgent" and "coordination.breach" in case.sla.marked
+    assert case.sla.resolve_by == T0 + timedelta(days=3)
+    breach = [h for h in case.history if h.type == "sla.breached"]
+    assert [h.data["milestone"] for h in breach] == ["coordination"]

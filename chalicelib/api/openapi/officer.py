@@ -8,12 +8,15 @@ from chalicelib.api.officer import OPERATION_PATHS, QUEUE_VIEWS
 from chalicelib.api.openapi.spec import Body, Operation, Param, Reply
 from chalicelib.channels.desk import DeskForm
 from chalicelib.services import responses as r
+from chalicelib.services.commands import TemplateCommand
 from chalicelib.services.lifecycle import OPERATIONS as LIFECYCLE
 
 CODE = Param("code", "path", {"type": "string", "minLength": 1, "maxLength": 40}, "Tracking code.",
              example="4N50G-7M7G1-2X63")
 LANG = Param("lang", "query", {"type": "string", "enum": ["id", "en"]}, "Language of labels.")
 TAGS = ("officer",)
+TEMPLATE_ID = Param("template_id", "path", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
+                    required=True, example="diangkut-besok")
 
 _EXAMPLES = {
     "assign": {"agency_id": "dinas-lh"},
@@ -28,6 +31,7 @@ _EXAMPLES = {
     "resolve": {"note": "Sudah bersih", "upload_key": "uploads/<user>/<id>"},
     "reject": {"reason": "emergency", "note": "Kebakaran: diteruskan ke 112"},
     "merge": {"primary": "4N50G-7M7G1-2X63"},
+    "set_priority": {"priority": "urgent", "reason": "Banjir masuk rumah warga", "version": 4},
 }
 
 
@@ -110,6 +114,42 @@ OPERATIONS = {
         responses={201: Reply("A new case", r.DeskReceipt),
                    200: Reply("This form was sent before: the same case", r.DeskReceipt)},
         errors=(413, 415, 422),
+    ),
+    ("GET", "/officer/templates"): Operation(
+        summary="An agency's response templates",
+        description="Your agency's by default; admins may name any agency.",
+        tags=TAGS,
+        params=(Param("agency_id", "query", {"type": "string", "maxLength": 80}),),
+        responses={200: Reply("The templates", r.TemplateList)},
+        errors=(403, 422),
+    ),
+    ("PUT", "/officer/templates/{template_id}"): Operation(
+        summary="Create or replace a response template (the agency's officers, admins)",
+        description="Placeholders: `{tracking_code}`, `{agency}`, `{expected_date}`, `{category}`; write a "
+                    "literal brace twice. An unknown placeholder is a 422 naming it.",
+        tags=TAGS,
+        params=(TEMPLATE_ID,),
+        body=Body(TemplateCommand, example={
+            "category": "garbage", "title": "Diangkut besok",
+            "text_id": "Laporan {tracking_code}: {agency} mengangkut sampah paling lambat {expected_date}.",
+            "text_en": "Report {tracking_code}: {agency} will collect the rubbish by {expected_date}."}),
+        responses={200: Reply("The template as stored", r.ResponseTemplate)},
+        errors=(403, 413, 415, 422),
+    ),
+    ("DELETE", "/officer/templates/{template_id}"): Operation(
+        summary="Delete a response template",
+        tags=TAGS,
+        params=(TEMPLATE_ID, Param("agency_id", "query", {"type": "string", "maxLength": 80})),
+        responses={200: Reply("Deleted", r.TemplateDeleted)},
+        errors=(403, 404, 422),
+    ),
+    ("GET", "/officer/cases/{code}/templates"): Operation(
+        summary="Your agency's templates for this case, filled in",
+        description="Those for the case's category and for any category, in Indonesian and English.",
+        tags=TAGS,
+        params=(CODE,),
+        responses={200: Reply("Rendered templates", r.CaseTemplates)},
+        errors=(403, 404),
     ),
     **{("POST", f"/officer/cases/{{code}}/{path}"): _action(path, operation)
        for path, operation in OPERATION_PATHS.items()},

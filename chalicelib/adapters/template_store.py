@@ -1,0 +1,75 @@
+"""Agencies' response templates (domain/templates.py), in the table next to the cases.
+
+    PK = TEMPLATES#<agency_id>, SK = TEMPLATE#<template id>
+
+An agency's templates are one Query (tens of items); the category is an
+attribute, not part of the key, so editing a template's category keeps its id
+and needs no second write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import aws
+from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.domain.templates import Template
+
+
+def partition(agency_id: str) -> str:
+    return f"TEMPLATES#{agency_id}"
+
+
+def _key(agency_id: str, template_id: str) -> dict[str, Any]:
+    return serialize({"PK": partition(agency_id), "SK": f"TEMPLATE#{template_id}"})
+
+
+def _template(item: dict[str, Any]) -> Template:
+    return Template(id=item["template_id"], agency_id=item["agency_id"], category=item["category"],
+                    title=item["title"], texts={"id": item["text_id"], "en": item["text_en"]})
+
+
+class TemplateStore:
+    def __init__(self, table_name: str):
+        self.table_name = table_name
+
+    def list(self, agency_id: str) -> list[Template]:
+        client = aws.client("dynamodb")
+        found, start = [], None
+        while True:
+            request: dict[str, Any] = {
+                "TableName": self.table_name,
+                "KeyConditionExpression": "PK = :pk",
+                "ExpressionAttributeValues": serialize({":pk": partition(agency_id)}),
+            }
+            if start:
+                request["ExclusiveStartKey"] = start
+            with aws.unavailable_on_transient("dynamodb"):
+                response = client.query(**request)
+            found.extend(_template(deserialize(item)) for item in response.get("Items", []))
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return sorted(found, key=lambda t: (t.category, t.title.lower(), t.id))
+
+    def put(self, template: Template, by: str, at: str) -> None:
+        item = {
+            "type": "response_template",
+            "template_id": template.id,
+            "agency_id": template.agency_id,
+            "category": template.category,
+            "title": template.title,
+            "text_id": template.texts["id"],
+            "text_en": template.texts["en"],
+            "updated_by": by,
+            "updated_at": at,
+        }
+        with aws.unavailable_on_transient("dynamodb"):
+            aws.client("dynamodb").put_item(
+                TableName=self.table_name, Item={**_key(template.agency_id, template.id), **serialize(item)})
+
+    def delete(self, agency_id: str, template_id: str) -> bool:
+        """True if there was such a template."""
+        with aws.unavailable_on_transient("dynamodb"):
+            response = aws.client("dynamodb").delete_item(
+                TableName=self.table_name, Key=_key(agency_id, template_id), ReturnValues="ALL_OLD")
+        return bool(response.get("Attributes"))
