@@ -25,7 +25,9 @@ const OPERATION_PATHS = {
   assign: "assign", delegate: "delegate", transfer: "transfer", add_collaborator: "collaborators",
   submit_plan: "plan", verify_plan: "plan/verify", return_plan: "plan/return", post_progress: "progress",
   comment: "comments", resolve: "resolve", reject: "reject", merge: "merge", set_privacy: "privacy",
+  set_priority: "priority",
 };
+const PRIORITIES = ["urgent", "normal", "low"];
 const PRIVACY_LEVELS = ["public", "anonymous", "confidential"];
 const KIND_ORDER = ["dinas", "suku_dinas", "utility", "city", "kecamatan", "kelurahan", "bureau", "inspectorate"];
 
@@ -244,7 +246,7 @@ function optionList(id, label, values, chosen, onChange) {
 }
 
 function filtersOf(view) {
-  if (!state.filters[view]) state.filters[view] = { agency_id: "", scope: "", status: "", category: "", kota: "", due: "" };
+  if (!state.filters[view]) state.filters[view] = { agency_id: "", scope: "", status: "", category: "", kota: "", due: "", priority: "" };
   return state.filters[view];
 }
 
@@ -256,7 +258,7 @@ function queueParams(view) {
     if (f.scope) params.set("view", f.scope);
     if (f.agency_id) params.set("agency_id", f.agency_id);
   }
-  for (const name of ["status", "category", "kota", "due"]) {
+  for (const name of ["status", "category", "kota", "due", "priority"]) {
     if (f[name] && !(name === "status" && (view === "review" || view === "triage"))) params.set(name, f[name]);
   }
   params.set("limit", "50");
@@ -294,6 +296,7 @@ function queueRow(row) {
       el("div", { class: "row-top" },
         el("span", { class: "code", text: row.tracking_code }),
         el("span", { class: "row-category", text: row.category.name }),
+        priorityBadge(row.priority),
         statusBadge(row.status, row.status_label)),
       el("p", { class: "row-summary", text: row.summary }),
       el("div", { class: "row-meta" },
@@ -301,6 +304,10 @@ function queueRow(row) {
         row.escalated ? el("span", { class: "badge sla-overdue", text: t("sla.escalated") }) : null,
         row.progress ? progressBar(row.progress) : null,
         el("span", { class: "muted", text: [row.agency ? row.agency.name : null, place, t("queue.reported", { when: formatDateTime(row.created_at) })].filter(Boolean).join(" · ") }))));
+}
+
+function priorityBadge(priority) {
+  return priority && priority !== "normal" ? el("span", { class: `badge priority-${priority}`, text: t(`priority.${priority}`) }) : null;
 }
 
 async function showQueue(view) {
@@ -312,7 +319,7 @@ async function showQueue(view) {
   const heading = el("h1", { text: view === "queue" && state.me.agency && !overseer() ? `${title} · ${state.me.agency.name}` : title });
   const reload = () => showQueue(view);
   const filters = el("div", { class: "filters", role: "group", "aria-label": t("queue.filters") });
-  const active = ["status", "category", "kota", "due"].filter((name) => f[name]).length;
+  const active = ["status", "category", "kota", "due", "priority"].filter((name) => f[name]).length;
   const filterBox = el("details", { class: "filter-box" },
     el("summary", { text: active ? t("queue.filters.active", { n: active }) : t("queue.filters") }), filters);
   filterBox.open = active > 0 || (view === "queue" && overseer() && !f.agency_id) || window.matchMedia("(min-width: 640px)").matches;
@@ -331,7 +338,8 @@ async function showQueue(view) {
   filters.append(
     optionList("f-category", t("queue.filter.category"), [["", t("queue.filter.all")], ...(config.categories || []).map((c) => [c.id, c.name[lang()]])], f.category, (v) => { f.category = v; reload(); }),
     optionList("f-kota", t("queue.filter.kota"), [["", t("queue.filter.all")], ...(config.kota || []).map((k) => [k.code, k.name])], f.kota, (v) => { f.kota = v; reload(); }),
-    optionList("f-due", t("queue.filter.due"), [["", t("queue.filter.all")], ["breached", t("queue.due.breached")], ["soon", t("queue.due.soon")]], f.due, (v) => { f.due = v; reload(); }));
+    optionList("f-due", t("queue.filter.due"), [["", t("queue.filter.all")], ["breached", t("queue.due.breached")], ["soon", t("queue.due.soon")]], f.due, (v) => { f.due = v; reload(); }),
+    optionList("f-priority", t("queue.filter.priority"), [["", t("queue.filter.all")], ...PRIORITIES.map((p) => [p, t(`priority.${p}`)])], f.priority, (v) => { f.priority = v; reload(); }));
 
   const list = el("ol", { class: "rows", "aria-label": title });
   const summary = el("div");
@@ -523,6 +531,7 @@ function renderCase(view, notice) {
   const location = view.location;
   const header = el("div", { class: "case-head" },
     el("h1", {}, el("span", { class: "code", text: view.tracking_code }), " ", el("span", { class: "case-category", text: view.category.name })),
+    priorityBadge(view.priority),
     statusBadge(view.status, view.status_label));
   const status = el("div", { id: "case-status" });
   if (notice) status.append(notice);
@@ -536,6 +545,7 @@ function renderCase(view, notice) {
             definition(t("case.channel"), channelName(view.channel)),
             definition(t("case.reported"), formatDateTime(view.created_at)),
             definition(t("case.agency"), view.agency ? view.agency.name : t("case.unassigned")),
+            definition(t("field.priority"), t(`priority.${view.priority || "normal"}`)),
             view.collaborators.length ? definition(t("case.collaborators"), view.collaborators.map((a) => a.name).join(", ")) : null,
             definition(t("case.location"), location ? [location.address ? `${location.address} ` : "", mapLink(location)] : t("case.nolocation")),
             areaText ? definition(t("case.area"), areaText) : null,
@@ -614,11 +624,12 @@ function actionForm(view, operation) {
   } else if (operation === "post_progress") {
     const percent = el("input", { id: id("percent"), type: "number", min: "0", max: "100", step: "5", required: true, value: String(Math.min(100, (view.progress || 0) + 25)), inputmode: "numeric" });
     const text = textArea(id("text"), { rows: 2 });
-    controls.push(field(id("percent"), t("field.percent"), percent), field(id("text"), t("field.progress"), text));
+    controls.push(field(id("percent"), t("field.percent"), percent), templatePicker(view, id("template"), text),
+      field(id("text"), t("field.progress"), text));
     collect = () => ({ percent: Number(percent.value), text: text.value.trim() });
   } else if (operation === "comment") {
     const text = textArea(id("text"), { rows: 2 });
-    controls.push(field(id("text"), t("field.comment"), text));
+    controls.push(templatePicker(view, id("template"), text), field(id("text"), t("field.comment"), text));
     collect = () => ({ text: text.value.trim() });
   } else if (operation === "resolve") {
     const note = textArea(id("note"), { required: false, rows: 2 });
@@ -651,6 +662,12 @@ function actionForm(view, operation) {
     const reason = textArea(id("reason"), { rows: 2 });
     controls.push(field(id("level"), t("field.privacy"), select, t("privacy.hint")), field(id("reason"), t("field.reason"), reason));
     collect = () => ({ level: select.value, reason: reason.value.trim() });
+  } else if (operation === "set_priority") {
+    const select = el("select", { id: id("priority"), required: true }, el("option", { value: "", text: t("field.choose") }),
+      PRIORITIES.filter((p) => p !== (view.priority || "normal")).map((p) => el("option", { value: p, text: t(`priority.${p}`) })));
+    const reason = textArea(id("reason"), { rows: 2 });
+    controls.push(field(id("priority"), t("field.priority"), select, t("priority.hint")), field(id("reason"), t("field.reason"), reason));
+    collect = () => ({ priority: select.value, reason: reason.value.trim() });
   } else if (operation === "merge") {
     const primary = el("input", { id: id("primary"), required: true, autocomplete: "off", list: id("candidates"), autocapitalize: "characters" });
     const candidates = el("datalist", { id: id("candidates") }, view.duplicate_candidates.map((c) => el("option", { value: c })));
@@ -683,9 +700,33 @@ function actionForm(view, operation) {
   return el("details", { class: "action", dataset: { operation } }, el("summary", { text: t(`op.${operation}`) }), form);
 }
 
+// The agency's response templates for this case (rendered by the API), fetched once per case view.
+// Choosing one fills the text box in the reporter's language; the officer may still edit it.
+function templatePicker(view, controlId, textBox) {
+  const select = el("select", { id: controlId }, el("option", { value: "", text: t("template.none") }));
+  const wrapper = field(controlId, t("field.template"), select, t("template.hint"));
+  wrapper.hidden = true;
+  if (!view._templates) {
+    view._templates = call(`officer/cases/${encodeURIComponent(view.tracking_code)}/templates`).catch(() => ({ items: [] }));
+  }
+  view._templates.then((answer) => {
+    const items = answer.items || [];
+    if (!items.length) return;
+    const language = answer.language === "en" || answer.language === "id" ? answer.language : lang();
+    select.append(...items.map((item, n) => el("option", { value: String(n), text: item.title })));
+    select.addEventListener("change", () => {
+      if (select.value === "") return;
+      textBox.value = items[Number(select.value)].text[language];
+      textBox.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    wrapper.hidden = false;
+  });
+  return wrapper;
+}
+
 // The next step of the process first, then hand-overs, notes, and last what ends the case.
 const ACTION_ORDER = ["assign", "submit_plan", "verify_plan", "return_plan", "post_progress", "resolve", "delegate",
-  "transfer", "add_collaborator", "comment", "set_privacy", "merge", "reject"];
+  "transfer", "add_collaborator", "comment", "set_priority", "set_privacy", "merge", "reject"];
 
 function actionsBlock(view) {
   const operations = (view.available_operations || []).slice().sort((a, b) => ACTION_ORDER.indexOf(a) - ACTION_ORDER.indexOf(b));

@@ -258,3 +258,38 @@ def test_an_officer_makes_a_case_confidential_and_the_tracking_page_keeps_its_co
     expect(reporter.locator("main")).to_contain_text("Laporan rahasia")
     expect(reporter.locator("main")).not_to_contain_text(marker)
     expect(reporter.locator("main")).not_to_contain_text("Tanah Abang")
+
+
+def test_an_officer_marks_a_case_urgent_and_answers_with_a_template(stack, runner, people, open_page):
+    code = seeded_case(stack, runner, description=f"Sampah menyumbat got {time.time_ns()}", location=TANAH_ABANG)
+    token = demo.sign_in(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_APP_CLIENT_ID"],
+                         people["dinas_lh"])
+    template_id = f"segera-{time.time_ns() % 10**9}"
+    saved = requests.put(f"{stack.api_url}/officer/templates/{template_id}",
+                         headers={"Authorization": f"Bearer {token}"},
+                         json={"category": "*", "title": "Segera ditangani",
+                               "text_id": "Laporan {tracking_code} ditangani {agency} paling lambat {expected_date}.",
+                               "text_en": "Report {tracking_code} is handled by {agency} by {expected_date}."},
+                         timeout=10)
+    assert saved.status_code == 200, saved.text
+
+    page = sign_in(open_page(), stack, people["dinas_lh"])
+    page.goto(f"{stack.api_url}/officer#/case/{code}")
+    expect(page.locator(".case-head")).to_contain_text(code)
+
+    def urgent(form):
+        form.get_by_label("Prioritas").select_option("urgent")
+        form.get_by_label("Alasan").fill("Got tersumbat, air mulai naik")
+    act(page, "set_priority", urgent)
+    expect(page.locator(".case-head .priority-urgent")).to_have_text("Mendesak")
+
+    def from_template(form):
+        form.get_by_label("Templat jawaban").select_option(label="Segera ditangani")
+        expect(form.get_by_label("Catatan", exact=True)).to_have_value(
+            re.compile(rf"^Laporan {code} ditangani Dinas Lingkungan Hidup paling lambat \d\d/\d\d/\d{{4}}\.$"))
+    act(page, "comment", from_template)
+    expect(page.locator(".sec-history")).to_contain_text(f"Laporan {code} ditangani")
+
+    page.goto(f"{stack.api_url}/officer#/queue")
+    row = page.locator(".row", has_text=code)
+    expect(row.locator(".priority-urgent")).to_have_text("Mendesak")
