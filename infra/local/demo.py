@@ -43,6 +43,46 @@ DEMO_REPORTS: list[dict[str, Any]] = [
 ]
 
 
+# Response templates (domain/templates.py) some agencies start with: (agency, id, body).
+DEMO_TEMPLATES: list[tuple[str, str, dict[str, str]]] = [
+    ("dinas-lh", "diterima", {
+        "category": "*", "title": "Diterima, segera ditindaklanjuti",
+        "text_id": "Laporan {tracking_code} ({category}) sudah diterima {agency} dan ditindaklanjuti paling lambat "
+                   "{expected_date}.",
+        "text_en": "Report {tracking_code} ({category}) has been received by {agency} and will be followed up by "
+                   "{expected_date}."}),
+    ("dinas-lh", "sampah-diangkut", {
+        "category": "garbage", "title": "Sampah dijadwalkan diangkut",
+        "text_id": "Petugas {agency} dijadwalkan mengangkut sampah di lokasi laporan {tracking_code}.",
+        "text_en": "{agency} crews are scheduled to collect the rubbish at the place of report {tracking_code}."}),
+    ("sudin-lh-jakpus", "diterima", {
+        "category": "*", "title": "Diterima Suku Dinas",
+        "text_id": "Laporan {tracking_code} ditangani {agency}; target selesai {expected_date}.",
+        "text_en": "Report {tracking_code} is handled by {agency}; expected by {expected_date}."}),
+    ("dinas-bina-marga", "jalan-survei", {
+        "category": "damaged_road", "title": "Survei lokasi jalan",
+        "text_id": "Tim {agency} akan menyurvei kerusakan jalan (laporan {tracking_code}) sebelum {expected_date}.",
+        "text_en": "A {agency} team will survey the road damage (report {tracking_code}) before {expected_date}."}),
+]
+
+
+def seed_templates() -> list[str]:
+    """Store DEMO_TEMPLATES through the service's checks, in this process's configured table."""
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.clock import to_utc_text
+    from chalicelib.domain.permissions import Principal, Role
+    from chalicelib.services import templates
+
+    app = services()
+    admin = Principal("demo-admin", frozenset({Role.ADMIN}), None)
+    stored = []
+    for agency_id, template_id, body in DEMO_TEMPLATES:
+        template = templates.template_from(template_id, {**body, "agency_id": agency_id}, admin)
+        app.template_store().put(template, admin.user_id, to_utc_text(app.clock()))
+        stored.append(f"{agency_id}/{template_id}")
+    return stored
+
+
 DEMO_PASSWORD = "Demo-Password-2026"  # noqa: S105 - local stand-in only, printed by make run
 
 # (e-mail, role, agency): one officer per role, and agencies the demo flow uses.

@@ -48,6 +48,7 @@ class Stack:
     provider_sink: Any = None
     open311_key: str | None = None
     demo_history: list[dict[str, Any]] = field(default_factory=list)
+    demo_templates: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
         if self.runner is not None:
@@ -152,6 +153,7 @@ def start(
 
         if load_demo:  # before the event runner starts, so nothing else acts on these cases meanwhile
             stack.demo_history = write_demo_history(env)
+            stack.demo_templates = demo.seed_templates()  # configured by write_demo_history
         if run_events:
             stack.runner = start_event_runner(env)
         if load_demo:

@@ -37,3 +37,13 @@ def test_what_is_refused_is_named(text, named):
 def test_an_unchecked_text_renders_without_failing():
     assert render("{nama} dan {agency} {", VALUES) == "{nama} dan {agency} {"
     assert render("{nama} dan {agency}", VALUES) == "{nama} dan Dinas LH"
+
+
+def test_the_demo_templates_pass_the_checks():
+    from chalicelib.domain.permissions import Principal, Role
+    from chalicelib.services.templates import template_from
+    from infra.local.demo import DEMO_TEMPLATES
+
+    admin = Principal("a", frozenset({Role.ADMIN}), None)
+    for agency_id, template_id, body in DEMO_TEMPLATES:
+        assert template_from(template_id, {**body, "agency_id": agency_id}, admin).agency_id == agency_id
