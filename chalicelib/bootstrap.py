@@ -22,6 +22,7 @@ from chalicelib.adapters.notification_store import NotificationStore
 from chalicelib.adapters.photo_store import PhotoStore, S3PhotoStore
 from chalicelib.adapters.routing_store import RoutingStore
 from chalicelib.adapters.sender_state import DynamoSenderRepository, SenderRepository
+from chalicelib.adapters.sealing import KmsSealer
 from chalicelib.adapters.uploads import Uploads
 from chalicelib.config import ConfigurationError, Settings, settings
 from chalicelib.domain.clock import Clock, system_clock
@@ -99,7 +100,7 @@ def _build() -> Services:
     cognito = config.cognito
     return Services(
         settings=config,
-        cases=DynamoCaseRepository(config.cases_table),
+        cases=DynamoCaseRepository(config.cases_table, sealer=KmsSealer(config.contact_key_arn)),
         photos=S3PhotoStore(config.photos_bucket, config.photo_url_ttl_seconds),
         clock=system_clock,
         events=SnsEventPublisher(config.events_topic_arn) if config.events_topic_arn else None,

@@ -55,6 +55,7 @@ from .events import (
 from .lifecycle import Action, CaseStatus, is_open, transition
 from .messages import MAX_ADDITIONS, MediaLink, ReplyHandle
 from .report import MAX_PHOTOS, GeoPoint, IncomingReport, ReporterContact
+from .sealed import Sealed
 from .sla import SlaClock, SlaPolicy
 
 REJECTION_REASONS = ("out_of_scope", "emergency", "spam")
@@ -147,7 +148,7 @@ class Case:
     updated_at: datetime
     source_key: str | None = None  # "<channel>:<provider message id>", for idempotency
     location: GeoPoint | None = None
-    reporter: ReporterContact | None = None
+    reporter: ReporterContact | Sealed | None = None  # Sealed once stored (see domain/sealed.py)
     anonymous: bool = False
     privacy: str = "public"  # public | anonymous | confidential (domain/privacy.py)
     language: str = "id"
