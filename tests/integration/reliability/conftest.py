@@ -1,0 +1,75 @@
+"""Fault-injection fixtures: AWS that fails the way AWS does.
+
+``fault_proxy``  infra.local.faults.FaultProxy in front of the session's moto
+                 server; ``faults`` is its plan (rules cleared, counters reset
+                 for each test).
+``faulty_api``   a second ``chalice local`` whose AWS_ENDPOINT_URL is the
+                 proxy: the real app in a subprocess, over HTTP, on a failing
+                 AWS. Its output goes to test-artifacts/faulty-api.log.
+``botocore_faults`` the same plan as a botocore hook on this process's
+                 clients (in-process app, event runner handlers).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+
+import pytest
+
+from infra.local import devstack
+from infra.local.faults import BotocoreFaults, FaultPlan, FaultProxy
+from tests.integration.conftest import ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def fault_proxy(stack):
+    with FaultProxy(stack.aws_endpoint, FaultPlan(seed=20261123)) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def faults(fault_proxy):
+    plan = fault_proxy.plan
+    plan.configure(seed=20261123)
+    plan.reset()
+    yield plan
+    plan.configure()
+
+
+@dataclass
+class FaultyApi:
+    api_url: str
+    proxy: FaultProxy
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def faulty_api(stack, fault_proxy):
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = devstack.free_port()
+    api_url = f"http://127.0.0.1:{port}"
+    env = {**stack.env, "AWS_ENDPOINT_URL": fault_proxy.url, "PUBLIC_BASE_URL": api_url}
+    with open(ARTIFACTS / "faulty-api.log", "w") as log:
+        process = subprocess.Popen(
+            [devstack._chalice_executable(), "local", "--host", "127.0.0.1", "--port", str(port),
+             "--stage", "local", "--no-autoreload"],
+            cwd=devstack.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            devstack._wait_for_http(f"{api_url}/health", process, "chalice local behind the fault proxy")
+            yield FaultyApi(api_url, fault_proxy, env)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def botocore_faults():
+    injector = BotocoreFaults(FaultPlan(seed=20261123))
+    yield injector
+    injector.uninstall()
