@@ -106,13 +106,15 @@ CATALOGUE: dict[str, tuple[Fault, ...]] = {
 }
 
 
-def faults_for(service: str, names: Iterable[str] | None = None) -> tuple[Fault, ...]:
-    """The service's catalogue plus the lost calls; or only the named ones."""
+def faults_for(service: str, names: Iterable[str | Fault] | None = None) -> tuple[Fault, ...]:
+    """The service's catalogue plus the lost calls; or only the named ones
+    (catalogue codes, ``slow``, or any other AWS answer given as a ``Fault``)."""
     available = {fault.code: fault for fault in CATALOGUE.get(service, ()) + _NOT_ANSWERS}
     available.setdefault(SLOW, Fault(SLOW, kind=SLOW))
     if names is None:
         return CATALOGUE.get(service, ()) + _NOT_ANSWERS
-    return tuple(available[name] for name in names if name in available)
+    return tuple(name if isinstance(name, Fault) else available[name] for name in names
+                 if isinstance(name, Fault) or name in available)
 
 
 @dataclass
@@ -122,7 +124,7 @@ class Rule:
     service: str = "*"
     operation: str = "*"
     rate: float = 0.2
-    faults: tuple[str, ...] | None = None  # fault codes/kinds; None: the service's catalogue + lost calls
+    faults: tuple[str | Fault, ...] | None = None  # codes/kinds or Faults; None: catalogue + lost calls
     limit: int | None = None  # inject at most this many, then let calls through
     injected: int = 0
 

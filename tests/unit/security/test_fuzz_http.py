@@ -1,0 +1,193 @@
+"""Bad input everywhere, through the HTTP layer (chalice.test.Client on the
+real app, in-memory fakes behind it): whatever arrives, the answer is a
+success or a 4xx JSON error naming the problem -- never a 500.
+
+Every route of the app needs a strategy in ``ROUTE_FUZZERS``; every webhook
+channel a wire-format strategy in ``WIRE_DOCUMENTS`` (a test fails otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote, urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chalicelib.domain import categories
+from tests.support.images import jpeg_with_metadata
+from tests.support.routes import app_routes
+from tests.support.webhooks import PROFILES, Delivery, Report, send
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+# --- values -----------------------------------------------------------------------------
+
+huge_text = st.builds(lambda n, c: c * n, st.integers(1_000, 100_000), st.characters(codec="utf-8"))
+text = st.one_of(st.text(max_size=40), huge_text, st.sampled_from(["", " ", "\x00", "null", "🙂" * 50, "\u202e"]))
+numbers = st.one_of(st.integers(), st.floats(), st.integers(-10**30, 10**30), st.sampled_from([1e308, -0.0]))
+json_values = st.recursive(
+    st.none() | st.booleans() | numbers | text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
+    max_leaves=15,
+)
+header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=60)
+
+
+def _dumps(document) -> bytes:
+    return json.dumps(document, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+# --- wire formats, per webhook channel ----------------------------------------------------
+
+partner_documents = st.one_of(
+    json_values,
+    st.fixed_dictionaries({}, optional={
+        "report_id": st.one_of(json_values, st.text(max_size=300)),
+        "category": st.one_of(json_values, st.sampled_from(categories.ids())),
+        "description": json_values,
+        "location": st.one_of(json_values, st.fixed_dictionaries({}, optional={
+            "lat": json_values, "lng": json_values, "address": json_values})),
+        "reporter": st.one_of(json_values, st.fixed_dictionaries({}, optional={
+            "name": json_values, "phone": json_values, "email": json_values, "anonymous": json_values})),
+        "photos": st.one_of(json_values, st.lists(st.fixed_dictionaries({}, optional={
+            "content_type": json_values, "data_base64": json_values}), max_size=7)),
+        "created_at": json_values,
+        "language": json_values,
+    }),
+).map(_dumps)
+
+WIRE_DOCUMENTS = {"jaki": partner_documents, "qlue": partner_documents}
+
+PHOTO = jpeg_with_metadata(32, 24)
+reports = st.builds(
+    Report,
+    message_id=st.one_of(st.text(max_size=300), st.just("")),
+    description=text,
+    category=st.one_of(st.sampled_from(categories.ids()), text),
+    reporter=st.one_of(st.none(), st.fixed_dictionaries({}, optional={
+        "name": st.one_of(st.none(), text), "phone": st.one_of(st.none(), text, st.just("+6281234567890")),
+        "email": st.one_of(st.none(), text, st.just("siti@example.com"))})),
+    anonymous=st.booleans(),
+    photos=st.lists(st.one_of(st.binary(max_size=200), st.just(PHOTO), st.just(PHOTO[:200])), max_size=2).map(tuple),
+    location=st.one_of(st.none(), st.fixed_dictionaries({"lat": numbers, "lng": numbers},
+                                                        optional={"address": text})),
+)
+
+
+# --- the checks -----------------------------------------------------------------------------
+
+
+def assert_honest(answer, allowed=frozenset({200, 201, 302, 304})):
+    assert answer.status < 500, (answer.status, answer.body[:500])
+    if answer.status in allowed:
+        return
+    assert 400 <= answer.status < 500, answer.status
+    assert answer.headers.get("content-type", "").startswith("application/json"), answer.headers
+    error = answer.json()["error"]
+    assert isinstance(error["code"], str) and error["code"] and isinstance(error["message"], str)
+
+
+def test_every_webhook_channel_has_a_wire_fuzzer():
+    assert set(WIRE_DOCUMENTS) == set(PROFILES)
+
+
+@pytest.mark.parametrize("channel", list(PROFILES))
+@FUZZ
+@given(raw=st.data())
+def test_webhooks_answer_any_signed_document_honestly(app_client, channel, raw):
+    profile = PROFILES[channel]
+    body = raw.draw(st.one_of(WIRE_DOCUMENTS[channel], st.binary(max_size=2_000)))
+    assert_honest(send(app_client, profile.signed(body)))
+
+
+@pytest.mark.parametrize("channel", list(PROFILES))
+@FUZZ
+@given(report=reports)
+def test_webhooks_answer_any_report_in_the_wire_format_honestly(app_client, channel, report):
+    assert_honest(send(app_client, PROFILES[channel].delivery(report)))
+
+
+@pytest.mark.parametrize("channel", list(PROFILES))
+@FUZZ
+@given(headers=st.dictionaries(st.sampled_from(["X-CRM-Timestamp", "X-CRM-Signature", "Content-Type",
+                                                "X-Correlation-Id", "Content-Encoding"]), header_text, max_size=5))
+def test_webhooks_answer_any_headers_honestly(app_client, channel, headers):
+    profile = PROFILES[channel]
+    good = profile.delivery(Report("FUZZ-HEADERS"))
+    answer = send(app_client, Delivery(good.path, {**good.headers, **headers}, good.body))
+    assert_honest(answer)
+
+
+@FUZZ
+@given(channel=st.text(min_size=1, max_size=80), body=st.binary(max_size=200))
+def test_any_webhook_path_is_answered_honestly(app_client, channel, body):
+    path = "/webhooks/" + quote(channel, safe="")
+    assert_honest(send(app_client, Delivery(path, {"Content-Type": "application/json"}, body)))
+
+
+@pytest.fixture
+def stored_code(app_client):
+    answer = send(app_client, PROFILES["jaki"].delivery(Report("FUZZ-STORED", photos=(PHOTO,))))
+    return answer.json()["tracking_code"]
+
+
+def _query(values: dict[str, str]) -> str:
+    return ("?" + urlencode(values)) if values else ""
+
+
+status_headers = st.fixed_dictionaries({}, optional={
+    "Accept-Language": header_text, "If-None-Match": header_text, "X-Correlation-Id": header_text})
+
+
+@FUZZ
+@given(code=st.one_of(st.text(min_size=1, max_size=60), st.just("STORED")), headers=status_headers,
+       query=st.dictionaries(st.sampled_from(["lang", "x", "deep"]), st.text(max_size=20), max_size=2))
+def test_status_answers_any_code_header_and_query_honestly(app_client, stored_code, code, headers, query):
+    code = stored_code if code == "STORED" else code
+    path = f"/status/{quote(code, safe='')}{_query(query)}"
+    assert_honest(send(app_client, Delivery(path, headers, b""), method="GET"))
+
+
+@FUZZ
+@given(code=st.one_of(st.text(min_size=1, max_size=60), st.just("STORED")),
+       photo=st.one_of(st.text(min_size=1, max_size=30), st.just("p1")))
+def test_photo_links_answer_any_code_and_photo_id_honestly(app_client, stored_code, code, photo):
+    code = stored_code if code == "STORED" else code
+    path = f"/status/{quote(code, safe='')}/photos/{quote(photo, safe='')}"
+    assert_honest(send(app_client, Delivery(path, {}, b""), method="GET"))
+
+
+@FUZZ
+@given(query=st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=3), headers=status_headers)
+def test_health_answers_any_query_honestly(app_client, monkeypatch, query, headers):
+    from chalicelib.api import health
+
+    monkeypatch.setattr(health, "_dependency_checks", lambda config: {"dynamodb": "ok", "s3": "ok"})
+    assert_honest(send(app_client, Delivery(f"/health{_query(query)}", headers, b""), method="GET"))
+
+
+@FUZZ
+@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]),
+       route=st.sampled_from(sorted(path for _, path in app_routes())), content_type=header_text)
+def test_wrong_methods_and_content_types_get_our_json_errors(app_client, method, route, content_type):
+    path = route.replace("{channel}", "jaki").replace("{tracking_code}", "K7QM4-XPA9R-TD2W").replace(
+        "{photo_id}", "p1")
+    answer = send(app_client, Delivery(path, {"Content-Type": content_type}, b"{}"), method=method)
+    assert_honest(answer)
+
+
+ROUTE_FUZZERS = {
+    ("POST", "/webhooks/{channel}"): (test_webhooks_answer_any_signed_document_honestly,
+                                      test_webhooks_answer_any_report_in_the_wire_format_honestly,
+                                      test_webhooks_answer_any_headers_honestly,
+                                      test_any_webhook_path_is_answered_honestly),
+    ("GET", "/status/{tracking_code}"): (test_status_answers_any_code_header_and_query_honestly,),
+    ("GET", "/status/{tracking_code}/photos/{photo_id}"): (test_photo_links_answer_any_code_and_photo_id_honestly,),
+    ("GET", "/health"): (test_health_answers_any_query_honestly,),
+}
+
+
+def test_every_route_is_fuzzed():
+    assert set(app_routes()) == set(ROUTE_FUZZERS), "add a fuzz test for the new route to ROUTE_FUZZERS"

@@ -1,0 +1,46 @@
+"""No route escapes the security suites: each one is classified, public
+routes are probed for leaks, staff routes carry an authorizer and a row in
+the authorization matrix (tests/support/routes.py)."""
+
+import pytest
+
+from tests.support.routes import (
+    ADMIN,
+    AUTHORIZATION_MATRIX,
+    OFFICER,
+    PARTNER,
+    PRINCIPALS,
+    PUBLIC,
+    ROUTES,
+    app_routes,
+    routes_with,
+)
+
+
+def test_every_route_of_the_app_is_classified():
+    unclassified = sorted(set(app_routes()) - set(ROUTES))
+    assert unclassified == [], f"classify these routes in tests/support/routes.py: {unclassified}"
+    gone = sorted(set(ROUTES) - set(app_routes()))
+    assert gone == [], f"routes no longer in the app: {gone}"
+
+
+def test_every_public_route_has_privacy_probes():
+    missing = [route for route in routes_with(PUBLIC) if ROUTES[route].probes is None]
+    assert missing == [], f"public routes the privacy suite cannot call: {missing}"
+
+
+@pytest.mark.parametrize("route", sorted(app_routes()), ids=lambda r: f"{r[0]} {r[1]}")
+def test_only_staff_routes_are_behind_an_authorizer_and_all_of_them_are(route):
+    entry = app_routes()[route]
+    access = ROUTES[route].access
+    if access in (OFFICER, ADMIN):
+        assert entry.authorizer is not None, f"{route} is for staff but has no authorizer"
+        assert route in AUTHORIZATION_MATRIX, f"{route} needs a row in AUTHORIZATION_MATRIX"
+        assert set(AUTHORIZATION_MATRIX[route]) == set(PRINCIPALS), f"{route}: one expected status per principal"
+    else:
+        assert access in (PUBLIC, PARTNER)
+        assert entry.authorizer is None, f"{route} is classified {access} but has an authorizer"
+
+
+def test_partner_routes_are_the_webhooks():
+    assert routes_with(PARTNER) == [("POST", "/webhooks/{channel}")]
