@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from chalicelib.adapters import aws
@@ -93,13 +94,14 @@ class KmsSealer:
             raise ConfigurationError("CONTACT_KEY_ARN is not set")
         return self.key_id
 
-    def _kms(self, operation: str, **parameters: Any) -> dict[str, Any]:
+    @contextmanager
+    def _kms_errors(self) -> Iterator[None]:
+        """KMS trouble -> 503 (transient), 503 not_configured (the key), SealBroken (the token)."""
         from botocore.exceptions import ClientError
 
-        client = aws.client("kms")
         try:
             with aws.unavailable_on_transient("kms"):
-                return getattr(client, operation)(**parameters)
+                yield
         except ClientError as error:
             code = aws.error_code(error)
             if code in _KEY_PROBLEMS:
@@ -113,9 +115,10 @@ class KmsSealer:
             return {}
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        response = self._kms(
-            "generate_data_key", KeyId=self._key(), KeySpec="AES_256", EncryptionContext=dict(context)
-        )
+        key_id = self._key()
+        kms = aws.client("kms")
+        with self._kms_errors():
+            response = kms.generate_data_key(KeyId=key_id, KeySpec="AES_256", EncryptionContext=dict(context))
         cipher = AESGCM(response["Plaintext"])
         wrapped = response["CiphertextBlob"]
         tokens = {}
@@ -132,13 +135,14 @@ class KmsSealer:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         parsed = {field: parse_token(token) for field, token in tokens.items()}
+        key_id = self._key()
+        kms = aws.client("kms")
         keys: dict[bytes, Any] = {}
         opened = {}
         for field, (wrapped, nonce, ciphertext) in parsed.items():
             if wrapped not in keys:  # fields sealed together share one data key: one Decrypt
-                response = self._kms(
-                    "decrypt", KeyId=self._key(), CiphertextBlob=wrapped, EncryptionContext=dict(context)
-                )
+                with self._kms_errors():
+                    response = kms.decrypt(KeyId=key_id, CiphertextBlob=wrapped, EncryptionContext=dict(context))
                 keys[wrapped] = AESGCM(response["Plaintext"])
             try:
                 opened[field] = keys[wrapped].decrypt(nonce, ciphertext, associated_data(context, field))

@@ -33,7 +33,7 @@ def one_call(service, client, outputs):
         "s3": lambda: client.put_object(Bucket=outputs["PhotosBucketName"], Key="fault-model/probe", Body=b"x"),
         "sns": lambda: client.publish_batch(TopicArn=outputs["CaseEventsTopicArn"],
                                             PublishBatchRequestEntries=[{"Id": "m0", "Message": "{}"}]),
-        "sqs": lambda: client.send_message(QueueUrl=outputs["RelayFailuresQueueUrl"], MessageBody="{}"),
+        "sqs": lambda: client.send_message(QueueUrl=outputs["RelayDeadLetterQueueUrl"], MessageBody="{}"),
         "kms": lambda: client.generate_data_key(KeyId=outputs["ContactKeyArn"], KeySpec="AES_256"),
     }[service]
 
