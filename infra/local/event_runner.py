@@ -86,7 +86,8 @@ class StreamSource(Source):
         self.declared_arn = config.stream_arn
         self.stream_arn: str | None = None
         self.batch_size = config.batch_size or 100
-        self.starting_position = config.starting_position or "LATEST"
+        # Tests start at LATEST to skip what earlier tests left in the stream.
+        self.starting_position = runner.start_streams_at or config.starting_position or "LATEST"
         self.iterators: dict[str, str | None] = {}
 
     def _resolve_stream(self) -> str:
@@ -260,6 +261,7 @@ class EventRunner:
         schedule_every: float | None = None,
         run_schedules: bool = True,
         on_failure: dict[str, str] | None = None,
+        start_streams_at: str | None = None,
     ):
         self.app_module = app_module
         self.endpoint = endpoint
@@ -268,6 +270,7 @@ class EventRunner:
         self.schedule_every = schedule_every
         self.dead_letters: list[DeadLetter] = []
         self.on_failure = dict(on_failure or {})  # stream handler name -> SQS queue URL
+        self.start_streams_at = start_streams_at  # TRIM_HORIZON | LATEST: overrides what the handler declares
         self._clients: dict[str, Any] = {}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -9,12 +9,11 @@ import json
 
 import pytest
 
+from infra.local.devstack import stream_failure_destinations
 from infra.local.event_runner import EventRunner
 from infra.local.faults import Rule
 from infra.local.provision import provision
 from tests.integration.conftest import partner_body, post_report, unique
-
-STREAM_HANDLERS = ("relay_case_events",)
 
 
 @pytest.fixture
@@ -24,28 +23,28 @@ def outputs(stack):
 
 @pytest.fixture
 def dlq(outputs):
-    return outputs["RelayFailuresQueueUrl"]
+    return outputs["RelayDeadLetterQueueUrl"]
 
 
 @pytest.fixture
-def runner_with_dlq(app_env, stack, aws, dlq):
+def runner_with_dlq(app_env, stack, aws, outputs, dlq):
+    """The runner with the on-failure destinations infra/functions.yaml gives the stream handlers."""
     import app
 
     runner = EventRunner(app, stack.aws_endpoint, stack.env["AWS_REGION"], run_schedules=False,
-                         on_failure={name: dlq for name in STREAM_HANDLERS})
-    runner.drain()  # skip what earlier tests left in the stream (poison included)...
-    runner.dead_letters.clear()
-    receive_all(aws, dlq)  # ...and what that parked (PurgeQueue is allowed once a minute)
+                         on_failure=stream_failure_destinations(outputs), start_streams_at="LATEST")
+    runner.drain()  # places the stream iterators after what earlier tests left
+    receive_all(aws, dlq)  # empty the queue (PurgeQueue is allowed once a minute)
     return runner
 
 
-def test_every_stream_handler_has_a_dead_letter_destination_here():
+def test_every_stream_handler_has_an_on_failure_destination(outputs):
     from chalice.app import DynamoDBEventConfig
 
     import app
 
     declared = {source.name for source in app.app.event_sources if isinstance(source, DynamoDBEventConfig)}
-    assert declared == set(STREAM_HANDLERS), "add the new stream handler to STREAM_HANDLERS (and its poison test)"
+    assert declared == set(stream_failure_destinations(outputs)), "give it stream.on_failure in infra/functions.yaml"
 
 
 def subscribe(stack, aws, name):
