@@ -3,15 +3,17 @@
 The security suites are driven by this table, and a test fails while the app
 has a route that is not in it -- so a new route cannot slip past them:
 
-* ``public``  anyone on the internet. The privacy suite calls it (``probes``)
-  on cases carrying planted reporter details and searches every answer for
-  them; a public route without probes fails the suite.
+* ``public``  anyone on the internet (some need a tracking code). The privacy
+  suite calls it (``probes``) on cases carrying planted reporter details and
+  searches every answer for them; a public route without probes fails.
 * ``partner`` a provider's webhook: authenticated by the channel's signature
   (tests/support/webhooks.py runs forged/missing/replayed signatures per
   channel).
-* ``officer`` / ``admin`` signed-in city staff: must carry an authorizer
-  (Cognito) and have a row in AUTHORIZATION_MATRIX (issue 5 adds the routes,
-  tokens and rows; the matrix test then runs them).
+* ``officer`` / ``admin`` signed-in city staff: must carry the Cognito
+  authorizer. Every one of them is run against UNAUTHENTICATED (no rows to
+  add: derived from the app); ROLE_MATRIX pins who may use which route.
+  Which relation to a case allows which operation is walked at the service
+  level by tests/unit/test_authorization_matrix.py.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Probe:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     follow_redirect: bool = False  # fetch what a redirect points at too (photos)
+    method: str = "GET"
+    json: object = None
 
 
 @dataclass(frozen=True)
@@ -58,21 +62,85 @@ def _photo_probes(case: Planted) -> list[Probe]:
     return [Probe(f"/status/{case.tracking_code}/photos/{photo}", follow_redirect=True) for photo in case.photo_ids]
 
 
+def _reporter_action_probes(action: str, payloads: list[object]) -> Callable[[Planted], list[Probe]]:
+    # Refused (invalid, or not allowed in the case's state): the answers still must not leak.
+    return lambda case: [Probe(f"/status/{case.tracking_code}/{action}", method="POST", json=payload)
+                         for payload in payloads]
+
+
+def _metrics_probes(case: Planted) -> list[Probe]:
+    return [Probe("/metrics/agencies"), Probe("/metrics/agencies?from=2026-01-01&to=2026-12-31")]
+
+
+def _agency_metrics_probes(case: Planted) -> list[Probe]:
+    return [Probe("/metrics/agencies/dinas-lh"), Probe("/metrics/agencies/no-such-agency")]
+
+
+OFFICER_CASE_OPERATIONS = ("assign", "collaborators", "comments", "delegate", "merge", "plan", "plan/return",
+                           "plan/verify", "progress", "reject", "resolve", "transfer")
+
 ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("GET", "/health"): RouteSpec(PUBLIC, lambda case: [Probe("/health"), Probe("/health?deep=1")]),
     ("GET", "/status/{tracking_code}"): RouteSpec(PUBLIC, _status_probes),
     ("GET", "/status/{tracking_code}/photos/{photo_id}"): RouteSpec(PUBLIC, _photo_probes),
+    ("POST", "/status/{tracking_code}/feedback"): RouteSpec(PUBLIC, _reporter_action_probes(
+        "feedback", [{"rating": 5}, {"rating": 9}, {}])),
+    ("POST", "/status/{tracking_code}/reopen"): RouteSpec(PUBLIC, _reporter_action_probes(
+        "reopen", [{"reason": "Masih kotor"}, {}])),
+    ("GET", "/metrics/agencies"): RouteSpec(PUBLIC, _metrics_probes),
+    ("GET", "/metrics/agencies/{agency_id}"): RouteSpec(PUBLIC, _agency_metrics_probes),
     ("POST", "/webhooks/{channel}"): RouteSpec(PARTNER),
+    ("GET", "/officer/me"): RouteSpec(OFFICER),
+    ("GET", "/officer/queue"): RouteSpec(OFFICER),
+    ("GET", "/officer/agencies"): RouteSpec(OFFICER),
+    ("GET", "/officer/notifications"): RouteSpec(OFFICER),
+    ("POST", "/officer/uploads"): RouteSpec(OFFICER),
+    ("GET", "/officer/cases/{code}"): RouteSpec(OFFICER),
+    **{("POST", f"/officer/cases/{{code}}/{operation}"): RouteSpec(OFFICER) for operation in OFFICER_CASE_OPERATIONS},
+    ("GET", "/admin/routing-rules"): RouteSpec(ADMIN),
+    ("PUT", "/admin/routing-rules"): RouteSpec(ADMIN),
+    ("DELETE", "/admin/routing-rules"): RouteSpec(ADMIN),
 }
 
-# Who an officer/admin route answers, per principal, once issue 5 brings the
-# routes and a way to mint tokens: {(method, path): {principal: status}}.
-PRINCIPALS = (
-    "anonymous-no-token", "bad-token", "expired-token", "token-from-another-pool",
-    "agency-officer-same-agency", "agency-officer-other-agency", "intake-officer", "bureau-verifier",
-    "supervisor", "admin",
-)
-AUTHORIZATION_MATRIX: dict[tuple[str, str], dict[str, int]] = {}
+# Everyone who is not a signed-in officer, and what every staff route answers them.
+UNAUTHENTICATED: dict[str, int] = {
+    "no-token": 401,  # answered by the gateway itself ({"message": "Unauthorized"})
+    "garbage-token": 401,
+    "expired-token": 401,
+    "token-from-another-pool": 401,
+    "token-for-another-app-client": 401,
+    "token-signed-by-someone-else": 401,
+    "token-without-an-officer-role": 403,
+}
+
+ALLOWED = "allowed"  # passes authorization (then 2xx, or 4xx about the input or the case's state)
+ADMIN_ONLY = {"admin": ALLOWED, "supervisor": 403, "bureau": 403, "dinas_lh": 403, "intake": 403}
+EVERY_OFFICER = {name: ALLOWED for name in ("admin", "supervisor", "bureau", "dinas_lh", "bina_marga", "intake")}
+
+# Who may use which route, by the officers of tests/integration/conftest.py::officers;
+# "{code}" is a case held by dinas-lh.
+ROLE_MATRIX: dict[tuple[str, str], dict[str, object]] = {
+    ("GET", "/admin/routing-rules"): ADMIN_ONLY,
+    ("PUT", "/admin/routing-rules"): ADMIN_ONLY,
+    ("DELETE", "/admin/routing-rules"): ADMIN_ONLY,
+    ("GET", "/officer/me"): EVERY_OFFICER,
+    ("GET", "/officer/agencies"): EVERY_OFFICER,
+    ("GET", "/officer/notifications"): {**EVERY_OFFICER, "admin": 403},  # no agency, no inbox
+    ("GET", "/officer/cases/{code}"): {
+        "dinas_lh": ALLOWED, "sudin_lh": 403, "bina_marga": 403, "sda": 403, "bureau": ALLOWED,
+        "supervisor": ALLOWED, "admin": ALLOWED, "intake": 403,
+    },
+    ("POST", "/officer/cases/{code}/plan/verify"): {
+        "bureau": ALLOWED, "dinas_lh": 403, "bina_marga": 403, "supervisor": 403, "admin": 403, "intake": 403,
+    },
+    ("POST", "/officer/cases/{code}/assign"): {
+        "bureau": ALLOWED, "supervisor": ALLOWED, "dinas_lh": 403, "bina_marga": 403, "admin": 403, "intake": 403,
+    },
+}
+
+# Who sees the reporter's contact in the case view (the case held by dinas-lh).
+CONTACT_VISIBLE_TO = {"dinas_lh", "bureau", "supervisor"}
+CONTACT_HIDDEN_FROM = {"admin"}  # may view the case, not the reporter
 
 
 def app_routes() -> dict[tuple[str, str], object]:
@@ -82,5 +150,5 @@ def app_routes() -> dict[tuple[str, str], object]:
     return {(method, path): entry for path, methods in app.app.routes.items() for method, entry in methods.items()}
 
 
-def routes_with(access: str) -> list[tuple[str, str]]:
-    return [route for route, spec in ROUTES.items() if spec.access == access]
+def routes_with(*access: str) -> list[tuple[str, str]]:
+    return [route for route, spec in ROUTES.items() if spec.access in access]

@@ -173,7 +173,8 @@ def test_sns_messages_and_relay_logs_carry_no_reporter_detail(stack, aws, plante
 
 
 def fetch(stack, probe):
-    response = requests.get(stack.api_url + probe.path, headers=probe.headers, timeout=10, allow_redirects=False)
+    response = requests.request(probe.method, stack.api_url + probe.path, headers=probe.headers, json=probe.json,
+                                timeout=10, allow_redirects=False)
     answers = [response]
     if probe.follow_redirect:
         assert response.status_code == 302, (probe.path, response.status_code)

@@ -9,14 +9,25 @@ import pytest
 @pytest.fixture
 def fakes(monkeypatch):
     from chalicelib import bootstrap, config
-    from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FakePublisher
+    from tests.support.fakes import (
+        FakeCaseQueries,
+        FakeCaseRepository,
+        FakeMetricsStore,
+        FakeNotificationStore,
+        FakePhotoStore,
+        FakePublisher,
+        FakeRoutingStore,
+    )
 
     monkeypatch.setenv("CRM_STAGE", "local")
     for name in ("JAKI_WEBHOOK_SECRET", "QLUE_WEBHOOK_SECRET", "TRACKING_CODE_KEY"):
         monkeypatch.delenv(name, raising=False)  # the documented local development secrets
     config.reset()
     bootstrap.reset()
-    return bootstrap.override(cases=FakeCaseRepository(), photos=FakePhotoStore(), events=FakePublisher())
+    cases = FakeCaseRepository()
+    return bootstrap.override(cases=cases, photos=FakePhotoStore(), events=FakePublisher(),
+                              queries=FakeCaseQueries(cases), routing=FakeRoutingStore(), metrics=FakeMetricsStore(),
+                              notifications=FakeNotificationStore())
 
 
 @pytest.fixture
