@@ -262,8 +262,10 @@ class EventRunner:
         run_schedules: bool = True,
         on_failure: dict[str, str] | None = None,
         start_streams_at: str | None = None,
+        only: set[str] | None = None,
     ):
         self.app_module = app_module
+        self.only = only  # feed only these handlers (tests that want one consumer, not the cascade)
         self.endpoint = endpoint
         self.region = region
         self.max_attempts = max_attempts
@@ -306,6 +308,8 @@ class EventRunner:
         app = self.app_module.app
         sources: list[Source] = []
         for config in app.event_sources:
+            if self.only is not None and config.name not in self.only:
+                continue
             handler = getattr(self.app_module, config.name)
             if isinstance(config, DynamoDBEventConfig):
                 sources.append(StreamSource(self, config, handler))
