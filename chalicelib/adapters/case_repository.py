@@ -61,12 +61,18 @@ class SealedField:
 # The Case attributes stored sealed (KMS envelope encryption), by attribute
 # name: the item keeps only an opaque token, a read returns ``Sealed``, and
 # only ``open_sealed`` reveals the value. THE one place to list a private
-# field: add it here (e.g. a messaging channel's ``reply_handle``) and it is
-# sealed on every write, never readable in the table, the stream or SNS.
+# field: add it here and it is sealed on every write, never readable in the
+# table, the stream or SNS.
 SEALED_FIELDS: dict[str, SealedField] = {
     "reporter": SealedField(
         dump=lambda contact: contact.model_dump(exclude_none=True),
         load=lambda data: ReporterContact.model_construct(**data),
+    ),
+    # How to answer on the reporter's channel (phone, WhatsApp id, X user id,
+    # e-mail address...): kept even for anonymous messaging reports.
+    "reply_handle": SealedField(
+        dump=lambda handle: handle.model_dump(mode="json", exclude_none=True),
+        load=ReplyHandle.model_validate,
     ),
 }
 
@@ -111,7 +117,7 @@ class CaseRepository(Protocol):
 
     def get(self, tracking_code: str) -> Case | None: ...
 
-    def open_sealed(self, case: Case) -> Case: ...
+    def open_sealed(self, case: Case, *fields: str) -> Case: ...
 
 
 class DynamoCaseRepository:
@@ -189,13 +195,14 @@ class DynamoCaseRepository:
         item = response.get("Item")
         return item_to_case(deserialize(item)) if item else None
 
-    def open_sealed(self, case: Case) -> Case:
-        """A copy of ``case`` with its sealed fields opened (one KMS Decrypt).
+    def open_sealed(self, case: Case, *fields: str) -> Case:
+        """A copy of ``case`` with its sealed fields (or only ``fields``) opened
+        (one KMS Decrypt per data key).
 
         For the reply path and authorized officer views only; never for a
         public view, an event or a log line.
         """
-        return open_sealed_fields(case, self.sealer)
+        return open_sealed_fields(case, self.sealer, fields)
 
 
 # --- mapping between Case and item -------------------------------------------------
@@ -284,8 +291,6 @@ def case_to_item(
             "comment": case.feedback.comment,
             "at": to_utc_text(case.feedback.at),
         } if case.feedback else None,
-        # Private, like reporter: how to answer on the reporter's channel.
-        "reply_handle": case.reply_handle.model_dump(mode="json", exclude_none=True) if case.reply_handle else None,
         "pending_media": [link.model_dump(exclude_none=True) for link in case.pending_media] or None,
         "added_messages": list(case.added_messages) or None,
         "answers": dict(case.answers) or None,
@@ -328,9 +333,14 @@ def _read_sealed(item: dict[str, Any], name: str) -> Any:
     return None
 
 
-def open_sealed_fields(case: Case, sealer: Sealer | None) -> Case:
+def open_sealed_fields(case: Case, sealer: Sealer | None, fields: tuple[str, ...] = ()) -> Case:
+    unknown = set(fields) - set(SEALED_FIELDS)
+    if unknown:
+        raise ValueError(f"not sealed fields: {', '.join(sorted(unknown))}")
     tokens = {
-        name: getattr(case, name).token for name in SEALED_FIELDS if isinstance(getattr(case, name, None), Sealed)
+        name: getattr(case, name).token
+        for name in (fields or SEALED_FIELDS)
+        if isinstance(getattr(case, name, None), Sealed)
     }
     if not tokens:
         return case
@@ -400,7 +410,6 @@ def item_to_case(item: dict[str, Any]) -> Case:
             for entry in item.get("history", [])
         ],
         version=int(item.get("version", 0)),
-        reply_handle=ReplyHandle.model_validate(item["reply_handle"]) if item.get("reply_handle") else None,
         pending_media=[MediaLink.model_validate(link) for link in item.get("pending_media", [])],
         added_messages=list(item.get("added_messages", [])),
         answers=dict(item.get("answers") or {}),

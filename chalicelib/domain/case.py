@@ -177,7 +177,7 @@ class Case:
     history: list[HistoryEntry] = field(default_factory=list)
     version: int = 0  # 0: never stored; every stored change adds one
     # How to answer the reporter on their channel; private like ``reporter``.
-    reply_handle: ReplyHandle | None = None
+    reply_handle: ReplyHandle | Sealed | None = None  # Sealed once stored, like reporter
     # Linked photos not fetched yet (private: provider URLs and media ids).
     pending_media: list[MediaLink] = field(default_factory=list)
     # Source keys of later messages that were added to this case (idempotency).

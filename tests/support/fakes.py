@@ -107,8 +107,8 @@ class FakeCaseRepository:
             self.requests += (len(codes) + 99) // 100
             return {code: item_to_case(copy.deepcopy(self.items[code])) for code in codes if code in self.items}
 
-    def open_sealed(self, case: Case) -> Case:
-        return open_sealed_fields(case, self.sealer)
+    def open_sealed(self, case: Case, *fields: str) -> Case:
+        return open_sealed_fields(case, self.sealer, fields)
 
 
 @dataclass
