@@ -12,7 +12,9 @@ channel joins every suite by adding its profile to ``PROFILES``.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +62,16 @@ class WebhookProfile:
     sign: Callable[[bytes, int], dict[str, str]]  # (raw body, unix time) -> auth headers
     tamperings: tuple[Tampering, ...]
     replay_window_seconds: int | None  # None: the provider's scheme has no timestamp
+    # Partner apps answer 201 + JSON with the tracking code and carry photos,
+    # place, category and anonymity. Messaging providers (Twilio, Meta, X)
+    # carry a sender and text: the answer is 200 (TwiML or an empty body), and
+    # the case's code is derived from the provider's message id.
+    messaging: bool = False
+    message_id: Callable[[Report], str] = lambda report: report.message_id
+    refused_status: int = 401  # a bad signature (Twilio's own examples answer 403)
+    # Other channels whose provider signature this URL takes by design (the
+    # Governor's URL takes the X account's deliveries too).
+    also_takes_signatures_of: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
@@ -76,6 +88,20 @@ class WebhookProfile:
     def signed(self, raw: bytes, at: int | None = None) -> Delivery:
         headers = {"Content-Type": self.content_type, **self.sign(raw, int(at if at is not None else time.time()))}
         return Delivery(self.path, headers, raw)
+
+    @property
+    def created_status(self) -> int:
+        return 200 if self.messaging else 201
+
+    def tracking_code(self, report: Report, answer: Answer | None = None, key: bytes | None = None) -> str:
+        """The case's code: from the partner's answer, else derived as the app derives it
+        (``key``: the deployment's TRACKING_CODE_KEY; the local development one by default)."""
+        if answer is not None and not self.messaging:
+            return answer.json()["tracking_code"]
+        from chalicelib.domain import tracking
+
+        key = key or DEV_SECRETS["TRACKING_CODE_KEY"].encode()
+        return tracking.derive_code(key, self.channel, self.message_id(report))
 
 
 # --- partner apps (JAKI, Qlue): X-CRM-Timestamp / X-CRM-Signature -----------------------
@@ -165,11 +191,177 @@ def partner_profile(channel: str) -> WebhookProfile:
     )
 
 
+# --- messaging providers: a sender and a text, in each provider's own format ------------
+#
+# Deterministic per Report (a retry re-encodes the same message): ids and the
+# sender's number derive from ``Report.message_id``; the reporter's phone, if
+# given, is the sender (that is what a messaging channel knows of a reporter).
+
+
+def _digits(seed: str, count: int) -> str:
+    return str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[-count:]
+
+
+def sender_phone(report: Report) -> str:
+    """+62 8xx... : the reporter's phone, else one made for this message (one sender per message)."""
+    phone = (report.reporter or {}).get("phone")
+    return phone if phone else "+62813" + _digits(report.message_id, 8)
+
+
+def twilio_sid(report: Report) -> str:
+    return "SM" + hashlib.sha256(report.message_id.encode()).hexdigest()[:32]
+
+
+def twilio_form(report: Report) -> bytes:
+    from urllib.parse import urlencode
+
+    return urlencode({"MessageSid": twilio_sid(report), "SmsSid": twilio_sid(report),
+                      "AccountSid": DEV_SECRETS["TWILIO_ACCOUNT_SID"], "From": sender_phone(report),
+                      "To": "1708", "Body": report.description, "NumMedia": "0"}).encode()
+
+
+def public_base_url() -> str:
+    """The URL prefix Twilio signs: the app's PUBLIC_BASE_URL (security conftests set it to the stack's)."""
+    return os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _twilio_signer(channel: str, token: str | None = None) -> Callable[[bytes, int], dict[str, str]]:
+    def sign(raw: bytes, at: int) -> dict[str, str]:
+        from urllib.parse import parse_qsl
+
+        from chalicelib.channels.twilio_sms import sign as twilio_sign
+
+        params = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        url = public_base_url() + f"/webhooks/{channel}"
+        return {"X-Twilio-Signature": twilio_sign(token or DEV_SECRETS["TWILIO_AUTH_TOKEN"], url, params)}
+
+    return sign
+
+
+def _form_changed(delivery: Delivery, profile: WebhookProfile) -> Delivery:
+    return Delivery(delivery.path, delivery.headers, delivery.body.replace(b"Body=", b"Body=X", 1))
+
+
+def _twilio_other_url(delivery: Delivery, profile: WebhookProfile) -> Delivery:
+    from urllib.parse import parse_qsl
+
+    from chalicelib.channels.twilio_sms import sign as twilio_sign
+
+    params = dict(parse_qsl(delivery.body.decode(), keep_blank_values=True))
+    signature = twilio_sign(DEV_SECRETS["TWILIO_AUTH_TOKEN"], "https://attacker.example/webhooks/sms_1708", params)
+    return _replace_header(delivery, "X-Twilio-Signature", signature)
+
+
+TWILIO_TAMPERINGS = (
+    Tampering("forged", lambda d, p: _replace_header(d, "X-Twilio-Signature", "AAAA" * 7)),
+    Tampering("missing-signature", lambda d, p: _replace_header(d, "X-Twilio-Signature", None)),
+    Tampering("empty-signature", lambda d, p: _replace_header(d, "X-Twilio-Signature", "")),
+    Tampering("another-token", lambda d, p: _replace_header(
+        d, "X-Twilio-Signature", _twilio_signer(p.channel, "not-the-auth-token")(d.body, 0)["X-Twilio-Signature"])),
+    Tampering("signed-for-another-url", _twilio_other_url),
+    Tampering("body-tampered", _form_changed),
+)
+
+
+def whatsapp_json(report: Report) -> bytes:
+    sender = sender_phone(report).lstrip("+")
+    name = (report.reporter or {}).get("name") or "Warga"
+    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "messages",
+        "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "628111272206", "phone_number_id": "106540352242922"},
+            "contacts": [{"profile": {"name": name}, "wa_id": sender}],
+            "messages": [{"from": sender, "id": f"wamid.{report.message_id}", "timestamp": str(int(time.time()) - 5),
+                          "type": "text", "text": {"body": report.description}}],
+        },
+    }]}]}).encode()
+
+
+def messenger_json(report: Report) -> bytes:
+    page = "112233445566778"
+    return json.dumps({"object": "page", "entry": [{"id": page, "time": int(time.time() * 1000), "messaging": [{
+        "sender": {"id": _digits(report.message_id + "/psid", 16)}, "recipient": {"id": page},
+        "timestamp": int(time.time() * 1000) - 5000,
+        "message": {"mid": f"m_{report.message_id}", "text": report.description},
+    }]}]}).encode()
+
+
+def x_direct_message_json(report: Report) -> bytes:
+    return json.dumps({"for_user_id": "1111111111", "direct_message_events": [{
+        "type": "message_create", "id": _digits(report.message_id, 18),
+        "created_timestamp": str(int(time.time() * 1000) - 5000),
+        "message_create": {"target": {"recipient_id": "1111111111"},
+                           "sender_id": _digits(report.message_id + "/user", 12),
+                           "message_data": {"text": report.description, "entities": {}}},
+    }]}).encode()
+
+
+def _meta_signer(secret: str | None = None) -> Callable[[bytes, int], dict[str, str]]:
+    def sign(raw: bytes, at: int) -> dict[str, str]:
+        from chalicelib.channels import meta
+
+        return meta.signature_header(secret or DEV_SECRETS["META_APP_SECRET"], raw)
+
+    return sign
+
+
+def _x_signer(secret: str | None = None) -> Callable[[bytes, int], dict[str, str]]:
+    def sign(raw: bytes, at: int) -> dict[str, str]:
+        from chalicelib.channels import x
+
+        return x.signature_header(secret or DEV_SECRETS["X_CONSUMER_SECRET"], raw)
+
+    return sign
+
+
+def _json_changed(delivery: Delivery, profile: WebhookProfile) -> Delivery:
+    return Delivery(delivery.path, delivery.headers, delivery.body.replace(b'"text"', b'"text" ', 1))
+
+
+def _hmac_tamperings(header: str, scheme: str, resign: Callable[[str], Callable[[bytes, int], dict[str, str]]]):
+    return (
+        Tampering("forged", lambda d, p: _replace_header(d, header, f"{scheme}=" + "ab" * 32)),
+        Tampering("missing-signature", lambda d, p: _replace_header(d, header, None)),
+        Tampering("empty-signature", lambda d, p: _replace_header(d, header, "")),
+        Tampering("wrong-scheme",
+                  lambda d, p: _replace_header(d, header, "sha1=" + d.headers[header].split("=", 1)[1])),
+        Tampering("truncated", lambda d, p: _replace_header(d, header, d.headers[header][:30])),
+        Tampering("another-secret",
+                  lambda d, p: Delivery(d.path, {**d.headers, **resign("not-the-secret")(d.body, 0)}, d.body)),
+        Tampering("body-tampered", _json_changed),
+    )
+
+
+META_TAMPERINGS = _hmac_tamperings("X-Hub-Signature-256", "sha256", _meta_signer)
+X_TAMPERINGS = _hmac_tamperings("x-twitter-webhooks-signature", "sha256", _x_signer)
+
+
+def messaging_profile(channel: str, content_type: str, encode, sign, tamperings, message_id,
+                      **options: Any) -> WebhookProfile:
+    return WebhookProfile(channel=channel, content_type=content_type, encode=encode, sign=sign,
+                          tamperings=tamperings, replay_window_seconds=None, messaging=True, message_id=message_id,
+                          **options)
+
+
 # Every webhook channel. A channel added to the registry must be added here.
 PROFILES: dict[str, WebhookProfile] = {
     "jaki": partner_profile("jaki"),
     "qlue": partner_profile("qlue"),
+    "sms_1708": messaging_profile("sms_1708", "application/x-www-form-urlencoded", twilio_form,
+                                  _twilio_signer("sms_1708"), TWILIO_TAMPERINGS, twilio_sid, refused_status=403),
+    "whatsapp": messaging_profile("whatsapp", "application/json", whatsapp_json, _meta_signer(), META_TAMPERINGS,
+                                  lambda report: f"wamid.{report.message_id}"),
+    "facebook": messaging_profile("facebook", "application/json", messenger_json, _meta_signer(), META_TAMPERINGS,
+                                  lambda report: f"m_{report.message_id}"),
+    "governor_social": messaging_profile("governor_social", "application/json", messenger_json, _meta_signer(),
+                                         META_TAMPERINGS, lambda report: f"m_{report.message_id}",
+                                         also_takes_signatures_of=("x",)),
+    "x": messaging_profile("x", "application/json", x_direct_message_json, _x_signer(), X_TAMPERINGS,
+                           lambda report: _digits(report.message_id, 18)),
 }
+PARTNER_PROFILES = {channel: profile for channel, profile in PROFILES.items() if not profile.messaging}
+MESSAGING_PROFILES = {channel: profile for channel, profile in PROFILES.items() if profile.messaging}
 
 
 def unique_id(prefix: str) -> str:

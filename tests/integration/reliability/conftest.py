@@ -22,6 +22,12 @@ from infra.local.faults import BotocoreFaults, FaultPlan, FaultProxy
 from tests.integration.conftest import ARTIFACTS
 
 
+@pytest.fixture(autouse=True)
+def public_base_url(stack, monkeypatch):
+    """Twilio signs the app's public URL: deliveries made here are signed for the stack's."""
+    monkeypatch.setenv("PUBLIC_BASE_URL", stack.env["PUBLIC_BASE_URL"])
+
+
 @pytest.fixture(scope="session")
 def fault_proxy(stack):
     with FaultProxy(stack.aws_endpoint, FaultPlan(seed=20261123)) as proxy:

@@ -16,7 +16,9 @@ def fakes(monkeypatch):
         FakeNotificationStore,
         FakePhotoStore,
         FakePublisher,
+        FakeNoticeQueue,
         FakeRoutingStore,
+        FakeSenderRepository,
     )
 
     monkeypatch.setenv("CRM_STAGE", "local")
@@ -27,7 +29,8 @@ def fakes(monkeypatch):
     cases = FakeCaseRepository()
     return bootstrap.override(cases=cases, photos=FakePhotoStore(), events=FakePublisher(),
                               queries=FakeCaseQueries(cases), routing=FakeRoutingStore(), metrics=FakeMetricsStore(),
-                              notifications=FakeNotificationStore())
+                              notifications=FakeNotificationStore(), senders=FakeSenderRepository(),
+                              notices=FakeNoticeQueue())
 
 
 @pytest.fixture

@@ -61,7 +61,63 @@ partner_documents = st.one_of(
     }),
 ).map(_dumps)
 
-WIRE_DOCUMENTS = {"jaki": partner_documents, "qlue": partner_documents}
+
+
+def _mutated(document: object, replacement: st.SearchStrategy) -> st.SearchStrategy:
+    """A provider's document with any of its values (at any depth) replaced, or removed."""
+    paths: list[tuple] = []
+
+    def walk(node, path):
+        paths.append(path)
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in children:
+            walk(child, (*path, key))
+
+    walk(document, ())
+
+    def apply(changes):
+        result = json.loads(json.dumps(document))
+        for path, value, remove in changes:
+            if not path:
+                return value
+            try:
+                parent = result
+                for key in path[:-1]:
+                    parent = parent[key]
+                if remove and isinstance(parent, dict):
+                    del parent[path[-1]]
+                else:
+                    parent[path[-1]] = value
+            except (KeyError, IndexError, TypeError):
+                continue
+        return result
+
+    change = st.tuples(st.sampled_from(paths), replacement, st.booleans())
+    return st.lists(change, min_size=1, max_size=4).map(apply)
+
+
+def _messaging_documents(channel: str) -> st.SearchStrategy:
+    profile = PROFILES[channel]
+    document = json.loads(profile.encode(Report("FUZZ-1", reporter={"name": "Siti", "phone": "+6281234567890"})))
+    return st.one_of(json_values, _mutated(document, json_values)).map(_dumps)
+
+
+def _twilio_forms() -> st.SearchStrategy:
+    from urllib.parse import parse_qsl
+
+    fields = dict(parse_qsl(PROFILES["sms_1708"].encode(Report("FUZZ-1")).decode()))
+    names = st.one_of(st.sampled_from([*fields, "NumMedia", "MediaUrl0", "MediaContentType0", "MessageStatus"]),
+                      st.text(max_size=20))
+    values = st.one_of(text, st.sampled_from(["", "1", "11", "-1", "https://api.twilio.com/x", "image/jpeg"]))
+    return st.dictionaries(names, values, max_size=8).map(lambda extra: urlencode({**fields, **extra}).encode())
+
+
+WIRE_DOCUMENTS = {
+    "jaki": partner_documents,
+    "qlue": partner_documents,
+    "sms_1708": _twilio_forms(),
+    **{channel: _messaging_documents(channel) for channel in ("whatsapp", "facebook", "governor_social", "x")},
+}
 
 PHOTO = jpeg_with_metadata(32, 24)
 reports = st.builds(
@@ -118,7 +174,9 @@ def test_webhooks_answer_any_report_in_the_wire_format_honestly(app_client, chan
 @pytest.mark.parametrize("channel", list(PROFILES))
 @FUZZ
 @given(headers=st.dictionaries(st.sampled_from(["X-CRM-Timestamp", "X-CRM-Signature", "Content-Type",
-                                                "X-Correlation-Id", "Content-Encoding"]), header_text, max_size=5))
+                                                "X-Correlation-Id", "Content-Encoding", "X-Twilio-Signature",
+                                                "X-Twilio-Webhooks-Signature-Settings", "X-Hub-Signature-256",
+                                                "x-twitter-webhooks-signature"]), header_text, max_size=5))
 def test_webhooks_answer_any_headers_honestly(app_client, channel, headers):
     profile = PROFILES[channel]
     good = profile.delivery(Report("FUZZ-HEADERS"))
