@@ -8,7 +8,9 @@ has a route that is not in it -- so a new route cannot slip past them:
   searches every answer for them; a public route without probes fails.
 * ``partner`` a provider's webhook: authenticated by the channel's signature
   (tests/support/webhooks.py runs forged/missing/replayed signatures per
-  channel).
+  channel), and its subscription handshake (GET: the verify token / CRC).
+* ``api_key`` a partner app posting Open311 requests with its API key
+  (tests/unit/test_open311_service.py: missing, unknown and revoked keys).
 * ``officer`` / ``admin`` signed-in city staff: must carry the Cognito
   authorizer. Every one of them is run against UNAUTHENTICATED (no rows to
   add: derived from the app); ROLE_MATRIX pins who may use which route.
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-PUBLIC, PARTNER, OFFICER, ADMIN = "public", "partner", "officer", "admin"
+PUBLIC, PARTNER, API_KEY, OFFICER, ADMIN = "public", "partner", "api_key", "officer", "admin"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Planted:
     tracking_code: str
     photo_ids: tuple[str, ...]
     markers: tuple[str, ...]
+    request_id: str = "unknown"  # its public Open311 id (domain/request_ids.py)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,38 @@ def _agency_metrics_probes(case: Planted) -> list[Probe]:
     return [Probe("/metrics/agencies/dinas-lh"), Probe("/metrics/agencies/no-such-agency")]
 
 
+def _pages(*paths: str) -> Callable[[Planted], list[Probe]]:
+    return lambda case: [Probe(path.format(code=case.tracking_code)) for path in paths]
+
+
+def _static_probes(case: Planted) -> list[Probe]:
+    from chalicelib.adapters import web_assets
+
+    web = web_assets.files()
+    return [Probe(f"/static/{web.version}/{name}") for name in sorted(web.static)]
+
+
+def _open311_request_probes(case: Planted) -> list[Probe]:
+    rid = case.request_id
+    return [Probe(f"/open311/v2/requests/{rid}.json"), Probe(f"/open311/v2/requests/{rid}.xml"),
+            Probe(f"/open311/v2/requests/{rid}.json?extensions=true")]
+
+
+def _open311_listing_probes(fmt: str) -> Callable[[Planted], list[Probe]]:
+    return lambda case: [Probe(f"/open311/v2/requests.{fmt}"),
+                         Probe(f"/open311/v2/requests.{fmt}?service_request_id={case.request_id}&extensions=true"),
+                         Probe(f"/open311/v2/requests.{fmt}?service_code=ppkm_violation")]
+
+
+def _open311_media_probes(case: Planted) -> list[Probe]:
+    return [Probe(f"/open311/v2/media/{case.request_id}/{photo}", follow_redirect=True) for photo in case.photo_ids]
+
+
+def _refused_submission(path: str) -> Callable[[Planted], list[Probe]]:
+    # A citizen's form or a partner's post that is refused: the answer must not leak either.
+    return lambda case: [Probe(path, method="POST", json={"description": case.tracking_code})]
+
+
 OFFICER_CASE_OPERATIONS = ("assign", "collaborators", "comments", "delegate", "merge", "plan", "plan/return",
                            "plan/verify", "progress", "reject", "resolve", "transfer")
 
@@ -90,6 +125,37 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("GET", "/metrics/agencies"): RouteSpec(PUBLIC, _metrics_probes),
     ("GET", "/metrics/agencies/{agency_id}"): RouteSpec(PUBLIC, _agency_metrics_probes),
     ("POST", "/webhooks/{channel}"): RouteSpec(PARTNER),
+    ("GET", "/webhooks/{channel}"): RouteSpec(PARTNER),
+    # The web client's pages and files (issue 6), the API document (issue 7).
+    ("GET", "/"): RouteSpec(PUBLIC, _pages("/")),
+    ("GET", "/officer"): RouteSpec(PUBLIC, _pages("/officer")),
+    ("GET", "/track"): RouteSpec(PUBLIC, _pages("/track", "/track?code={code}")),
+    ("GET", "/performance"): RouteSpec(PUBLIC, _pages("/performance")),
+    ("GET", "/static/{version}/{name}"): RouteSpec(PUBLIC, _static_probes),
+    ("GET", "/report"): RouteSpec(PUBLIC, _pages("/report", "/report?lang=en")),
+    ("POST", "/report"): RouteSpec(PUBLIC, _refused_submission("/report")),
+    ("POST", "/reports"): RouteSpec(PUBLIC, _refused_submission("/reports")),
+    ("GET", "/openapi.json"): RouteSpec(PUBLIC, _pages("/openapi.json")),
+    ("GET", "/docs"): RouteSpec(PUBLIC, _pages("/docs")),
+    ("GET", "/docs/{asset}"): RouteSpec(PUBLIC, _pages("/docs/swagger-ui.css", "/docs/no-such-asset")),
+    # Open311 GeoReport v2 (issue 7): reads are public, posting needs a partner's key.
+    ("GET", "/open311/v2/discovery.json"): RouteSpec(PUBLIC, _pages("/open311/v2/discovery.json")),
+    ("GET", "/open311/v2/discovery.xml"): RouteSpec(PUBLIC, _pages("/open311/v2/discovery.xml")),
+    ("GET", "/open311/v2/services.json"): RouteSpec(PUBLIC, _pages("/open311/v2/services.json")),
+    ("GET", "/open311/v2/services.xml"): RouteSpec(PUBLIC, _pages("/open311/v2/services.xml")),
+    ("GET", "/open311/v2/services/{service_code}"): RouteSpec(PUBLIC, _pages(
+        "/open311/v2/services/ppkm_violation.json", "/open311/v2/services/garbage.xml")),
+    ("GET", "/open311/v2/requests.json"): RouteSpec(PUBLIC, _open311_listing_probes("json")),
+    ("GET", "/open311/v2/requests.xml"): RouteSpec(PUBLIC, _open311_listing_probes("xml")),
+    ("GET", "/open311/v2/requests/{service_request_id}"): RouteSpec(PUBLIC, _open311_request_probes),
+    ("GET", "/open311/v2/tokens/{token}"): RouteSpec(PUBLIC, _pages("/open311/v2/tokens/{code}.json")),
+    ("GET", "/open311/v2/media/{service_request_id}/{photo_id}"): RouteSpec(PUBLIC, _open311_media_probes),
+    ("POST", "/open311/v2/requests.json"): RouteSpec(API_KEY),
+    ("POST", "/open311/v2/requests.xml"): RouteSpec(API_KEY),
+    ("POST", "/officer/intake"): RouteSpec(OFFICER),
+    ("GET", "/admin/open311/keys"): RouteSpec(ADMIN),
+    ("POST", "/admin/open311/keys"): RouteSpec(ADMIN),
+    ("DELETE", "/admin/open311/keys/{key_id}"): RouteSpec(ADMIN),
     ("GET", "/officer/me"): RouteSpec(OFFICER),
     ("GET", "/officer/queue"): RouteSpec(OFFICER),
     ("GET", "/officer/agencies"): RouteSpec(OFFICER),
@@ -123,6 +189,10 @@ ROLE_MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/admin/routing-rules"): ADMIN_ONLY,
     ("PUT", "/admin/routing-rules"): ADMIN_ONLY,
     ("DELETE", "/admin/routing-rules"): ADMIN_ONLY,
+    ("GET", "/admin/open311/keys"): ADMIN_ONLY,
+    ("POST", "/admin/open311/keys"): ADMIN_ONLY,
+    ("DELETE", "/admin/open311/keys/{key_id}"): ADMIN_ONLY,
+    ("POST", "/officer/intake"): {"intake": ALLOWED, "dinas_lh": 403, "bureau": 403, "supervisor": 403, "admin": 403},
     ("GET", "/officer/me"): EVERY_OFFICER,
     ("GET", "/officer/agencies"): EVERY_OFFICER,
     ("GET", "/officer/notifications"): {**EVERY_OFFICER, "admin": 403},  # no agency, no inbox

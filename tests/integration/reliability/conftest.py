@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -58,7 +59,7 @@ def faulty_api(stack, fault_proxy):
     env = {**stack.env, "AWS_ENDPOINT_URL": fault_proxy.url, "PUBLIC_BASE_URL": api_url}
     with open(ARTIFACTS / "faulty-api.log", "w") as log:
         process = subprocess.Popen(
-            [devstack._chalice_executable(), "local", "--host", "127.0.0.1", "--port", str(port),
+            [sys.executable, "-m", "infra.local.chalice_local", "local", "--host", "127.0.0.1", "--port", str(port),
              "--stage", "local", "--no-autoreload"],
             cwd=devstack.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )

@@ -13,10 +13,10 @@ def fakes(monkeypatch):
         FakeCaseQueries,
         FakeCaseRepository,
         FakeMetricsStore,
+        FakeNoticeQueue,
         FakeNotificationStore,
         FakePhotoStore,
         FakePublisher,
-        FakeNoticeQueue,
         FakeRoutingStore,
         FakeSenderRepository,
     )

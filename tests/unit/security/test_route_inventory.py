@@ -4,7 +4,17 @@ through the authentication matrix), role rows name real routes."""
 
 import pytest
 
-from tests.support.routes import ADMIN, OFFICER, PARTNER, PUBLIC, ROLE_MATRIX, ROUTES, app_routes, routes_with
+from tests.support.routes import (
+    ADMIN,
+    API_KEY,
+    OFFICER,
+    PARTNER,
+    PUBLIC,
+    ROLE_MATRIX,
+    ROUTES,
+    app_routes,
+    routes_with,
+)
 
 
 def test_every_route_of_the_app_is_classified():
@@ -26,7 +36,7 @@ def test_only_staff_routes_are_behind_the_authorizer_and_all_of_them_are(route):
     if access in (OFFICER, ADMIN):
         assert entry.authorizer is not None and entry.authorizer.name == "cognito", f"{route} is for staff"
     else:
-        assert access in (PUBLIC, PARTNER)
+        assert access in (PUBLIC, PARTNER, API_KEY)
         assert entry.authorizer is None, f"{route} is classified {access} but has an authorizer"
 
 
@@ -36,4 +46,8 @@ def test_role_rows_are_staff_routes():
 
 
 def test_partner_routes_are_the_webhooks():
-    assert routes_with(PARTNER) == [("POST", "/webhooks/{channel}")]
+    assert sorted(routes_with(PARTNER)) == [("GET", "/webhooks/{channel}"), ("POST", "/webhooks/{channel}")]
+
+
+def test_api_key_routes_are_open311_posts():
+    assert all(method == "POST" and path.startswith("/open311/v2/requests.") for method, path in routes_with(API_KEY))
