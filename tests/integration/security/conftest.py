@@ -3,10 +3,13 @@
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def public_base_url(stack, monkeypatch):
-    """Twilio signs the app's public URL: deliveries made here are signed for the stack's."""
-    monkeypatch.setenv("PUBLIC_BASE_URL", stack.env["PUBLIC_BASE_URL"])
+@pytest.fixture(scope="module", autouse=True)
+def public_base_url(stack):
+    """Twilio signs the app's public URL: deliveries made here are signed for the stack's
+    (module scope: module fixtures that deliver run before function ones)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PUBLIC_BASE_URL", stack.env["PUBLIC_BASE_URL"])
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from chalicelib.adapters.sealing import TOKEN_PREFIX
 from tests.integration.conftest import ARTIFACTS
 from tests.support.images import jpeg_with_metadata, metadata_leaks
 from tests.support.routes import PUBLIC, ROUTES, Planted, routes_with
-from tests.support.webhooks import PROFILES, Report, send, unique_id
+from tests.support.webhooks import MESSAGING_PROFILES, PARTNER_PROFILES, PROFILES, Report, send, unique_id
 
 
 class Run:
@@ -46,7 +46,8 @@ class Run:
         self.email = f"penanda.{self.id.lower()}@example.com"
         # Searched for: the name, the phone's digits in any format, the e-mail.
         self.markers = (self.name, f"812{digits}", self.email)
-        self.cases: list[tuple[str, bool, Planted]] = []  # (channel, anonymous, case)
+        self.cases: list[tuple[str, bool, Planted]] = []  # (channel, anonymous, case): partner apps
+        self.messaging: list[tuple[str, Planted]] = []  # (channel, case): one per messaging channel
         self.answers = []
 
     def leaks(self, text: str | bytes) -> list[str]:
@@ -56,10 +57,12 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def planted(stack):
+def planted(stack, code_key):
+    from chalicelib.domain.request_ids import public_id
+
     run = Run()
     photo = jpeg_with_metadata(160, 120)
-    for channel, profile in PROFILES.items():
+    for channel, profile in PARTNER_PROFILES.items():
         for anonymous in (False, True):
             report = Report(
                 message_id=f"{run.id}-{channel}-{'anon' if anonymous else 'named'}",
@@ -73,7 +76,17 @@ def planted(stack):
             assert answer.status == 201, answer.body
             run.answers.append(answer)
             code = answer.json()["tracking_code"]
-            run.cases.append((channel, anonymous, Planted(code, ("p1",), run.markers)))
+            run.cases.append((channel, anonymous, Planted(code, ("p1",), run.markers, public_id(code, code_key))))
+    # Messaging channels: the sender's number (and WhatsApp profile name) is
+    # all they know of a reporter; no photos (those are provider links).
+    for channel, profile in MESSAGING_PROFILES.items():
+        report = Report(message_id=f"{run.id}-{channel}", description="Kerumunan melanggar PPKM di depan pasar",
+                        reporter={"name": run.name, "phone": run.phone})
+        answer = send(stack.api_url, profile.delivery(report))
+        assert answer.status == 200, answer.body
+        run.answers.append(answer)
+        code = profile.tracking_code(report, answer, code_key)
+        run.messaging.append((channel, Planted(code, (), run.markers, public_id(code, code_key))))
     return run
 
 
@@ -104,12 +117,26 @@ def test_no_table_item_holds_a_reporter_detail(stack, aws, planted):
             assert "reporter" not in item  # not even sealed: nothing is kept
         else:
             assert item["reporter"]["S"].startswith(TOKEN_PREFIX + ".")  # kept, sealed
+    for _, case in planted.messaging:  # the sender's number: in the contact and the reply handle, both sealed
+        item = item_of(stack, aws, case.tracking_code)
+        assert item["reply_handle"]["S"].startswith(TOKEN_PREFIX + "."), item.get("reply_handle")
+    senders = [item for item in everything if item["PK"]["S"].startswith("SENDER#")]
+    assert len(senders) >= len(planted.messaging)  # conversation state: keyed by a keyed hash, handle sealed
+    assert all(item["reply_handle"]["S"].startswith(TOKEN_PREFIX + ".") for item in senders)
 
 
 def test_the_sealed_contact_opens_to_the_details_for_the_reply_path(app_env, planted):
+    from chalicelib.adapters.sender_state import sender_key
     from chalicelib.bootstrap import services
 
-    cases = services().cases
+    app = services()
+    cases = app.cases
+    for _, case in planted.messaging:
+        stored = cases.get(case.tracking_code)
+        assert planted.leaks(repr(stored)) == []
+        handle = cases.open_sealed(stored, "reply_handle").reply_handle
+        assert planted.markers[1] in handle.address or handle.kind in ("messenger", "x_dm")
+        assert app.senders.reply_handle(sender_key(app.settings.tracking_code_key, handle)) == handle
     for _, anonymous, case in planted.cases:
         stored = cases.get(case.tracking_code)
         opened = cases.open_sealed(stored)
@@ -198,19 +225,20 @@ def fetch(stack, probe):
 def test_no_public_route_answers_a_reporter_detail(stack, planted):
     probed = {route: 0 for route in routes_with(PUBLIC)}
     images = []
+    everyone = [case for _, _, case in planted.cases] + [case for _, case in planted.messaging]
     for route in routes_with(PUBLIC):
-        for _, _, case in planted.cases:
+        for case in everyone:
             for probe in ROUTES[route].probes(case):
                 for response in fetch(stack, probe):
                     assert response.status_code < 500, (probe.path, response.status_code)
                     headers = json.dumps(dict(response.headers))
                     assert planted.leaks(response.content) == [] and planted.leaks(headers) == [], probe.path
                     assert TOKEN_PREFIX.encode() + b"." not in response.content
-                    if response.headers.get("Content-Type", "").startswith("image/"):
+                    if probe.follow_redirect and response.headers.get("Content-Type", "").startswith("image/"):
                         images.append(response.content)
                 probed[route] += 1
     assert all(probed.values()), probed
-    assert len(images) == len(planted.cases)
+    assert len(images) == 2 * len(planted.cases)  # /status/.../photos and Open311 media
     for served in images:
         assert metadata_leaks(served) == []
         with Image.open(io.BytesIO(served)) as image:
@@ -240,7 +268,7 @@ def test_the_api_logs_carry_no_reporter_detail(stack, planted):
     assert planted.leaks(written) == []
 
 
-def test_in_process_logs_carry_no_reporter_detail(client, planted):
+def test_in_process_logs_carry_no_reporter_detail(client, planted, code_key):
     import logging as stdlib_logging
 
     from chalicelib.logs import ROOT_LOGGER, JsonFormatter
@@ -252,14 +280,14 @@ def test_in_process_logs_carry_no_reporter_detail(client, planted):
     logger.addHandler(handler)
     try:
         for channel, profile in PROFILES.items():
-            for anonymous in (False, True):
+            for anonymous in (False, True) if not profile.messaging else (False,):
                 report = Report(f"{planted.id}-inproc-{channel}-{anonymous}", anonymous=anonymous,
                                 category="ppkm_violation",
                                 reporter={"name": planted.name, "phone": planted.phone, "email": planted.email})
                 answer = send(client, profile.delivery(report))
-                assert answer.status == 201
+                assert answer.status == profile.created_status
                 assert send(client, profile.delivery(report)).status == 200  # the repeat is logged too
-                client.http.get(f"/status/{answer.json()['tracking_code']}")
+                client.http.get(f"/status/{profile.tracking_code(report, answer, code_key)}")
     finally:
         logger.removeHandler(handler)
     text = stream.getvalue()
