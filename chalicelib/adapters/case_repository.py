@@ -56,6 +56,9 @@ class SealedField:
 
     dump: Callable[[Any], Any]
     load: Callable[[Any], Any]
+    # False for values that reach no person and are stored in the clear anyway
+    # (kept as a map, read back as the value, no KMS request).
+    private: Callable[[Any], bool] = lambda value: True
 
 
 # The Case attributes stored sealed (KMS envelope encryption), by attribute
@@ -69,10 +72,13 @@ SEALED_FIELDS: dict[str, SealedField] = {
         load=lambda data: ReporterContact.model_construct(**data),
     ),
     # How to answer on the reporter's channel (phone, WhatsApp id, X user id,
-    # e-mail address...): kept even for anonymous messaging reports.
+    # e-mail address...): kept even for anonymous messaging reports. A partner
+    # app's handle is its own report id, already in the clear in ``source_key``:
+    # not sealed, so anonymous partner reports still need no KMS request.
     "reply_handle": SealedField(
         dump=lambda handle: handle.model_dump(mode="json", exclude_none=True),
         load=ReplyHandle.model_validate,
+        private=lambda handle: handle.kind != "partner",
     ),
 }
 
@@ -315,6 +321,8 @@ def sealed_attributes(case: Case, sealer: Sealer | None) -> dict[str, str]:
             continue
         if isinstance(value, Sealed):
             attributes[name] = value.token
+        elif not spec.private(value):
+            attributes[name] = spec.dump(value)
         else:
             plaintexts[name] = json.dumps(spec.dump(value), ensure_ascii=False, separators=(",", ":")).encode()
     if plaintexts:
@@ -328,7 +336,7 @@ def _read_sealed(item: dict[str, Any], name: str) -> Any:
     stored = item.get(name)
     if isinstance(stored, str):
         return Sealed(stored)
-    if stored:  # written before sealing existed: plaintext, sealed again on the next save
+    if stored:  # not private, or written before sealing existed (sealed on the next save)
         return SEALED_FIELDS[name].load(stored)
     return None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -47,6 +48,12 @@ def faults(fault_proxy):
     plan.configure()
 
 
+@pytest.fixture(scope="session")
+def faulty_api(stack, fault_proxy):
+    with api_behind(stack, fault_proxy, "faulty-api.log") as (api_url, env):
+        yield FaultyApi(api_url, fault_proxy, env)
+
+
 @dataclass
 class FaultyApi:
     api_url: str
@@ -54,13 +61,14 @@ class FaultyApi:
     env: dict[str, str]
 
 
-@pytest.fixture(scope="session")
-def faulty_api(stack, fault_proxy):
+@contextmanager
+def api_behind(stack, proxy: FaultProxy, log_name: str):
+    """A ``chalice local`` whose AWS is the fault proxy: (api_url, env)."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = devstack.free_port()
     api_url = f"http://127.0.0.1:{port}"
-    env = {**stack.env, "AWS_ENDPOINT_URL": fault_proxy.url, "PUBLIC_BASE_URL": api_url}
-    with open(ARTIFACTS / "faulty-api.log", "w") as log:
+    env = {**stack.env, "AWS_ENDPOINT_URL": proxy.url, "PUBLIC_BASE_URL": api_url}
+    with open(ARTIFACTS / log_name, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "infra.local.chalice_local", "local", "--host", "127.0.0.1", "--port", str(port),
              "--stage", "local", "--no-autoreload"],
@@ -68,7 +76,7 @@ def faulty_api(stack, fault_proxy):
         )
         try:
             devstack._wait_for_http(f"{api_url}/health", process, "chalice local behind the fault proxy")
-            yield FaultyApi(api_url, fault_proxy, env)
+            yield api_url, env
         finally:
             process.terminate()
             try:

@@ -31,6 +31,8 @@ def test_concurrent_deliveries_of_one_message_make_one_case(stack, aws, channel,
     from tests.support.images import jpeg_with_metadata
 
     profile = PROFILES[channel]
+    if with_photo and profile.messaging:
+        pytest.skip("messaging providers send photos as links, fetched after the answer")
     report = Report(unique_id("RACE"), reporter={"name": "Siti", "phone": "+6281234567890"},
                     photos=(jpeg_with_metadata(64, 48),) if with_photo else ())
     deliveries = [profile.delivery(report) for _ in range(CONCURRENT_DELIVERIES)]
@@ -42,6 +44,10 @@ def test_concurrent_deliveries_of_one_message_make_one_case(stack, aws, channel,
 
     with ThreadPoolExecutor(CONCURRENT_DELIVERIES) as pool:
         answers = list(pool.map(deliver, deliveries))
+    if profile.messaging:  # 200 either way (TwiML / Meta's and X's empty answers)
+        assert [answer.status for answer in answers] == [200] * CONCURRENT_DELIVERIES
+        (item,) = cases_for(stack, aws, profile.source_key(profile.message_id(report)))
+        return
     assert sorted(answer.status for answer in answers) == [200] * (CONCURRENT_DELIVERIES - 1) + [201]
     assert len({answer.json()["tracking_code"] for answer in answers}) == 1
     assert sum(answer.json()["duplicate"] for answer in answers) == CONCURRENT_DELIVERIES - 1

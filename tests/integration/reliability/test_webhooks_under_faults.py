@@ -21,15 +21,14 @@ test-artifacts/fault-injection.json and quoted in docs/security.md.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from infra.local import devstack
 from infra.local.faults import LOST_RESPONSE, Rule
 from tests.integration.conftest import ARTIFACTS
+from tests.integration.reliability.conftest import api_behind
 from tests.support.images import jpeg_with_metadata
 from tests.support.provider import RetryPolicy, deliver
 from tests.support.webhooks import PROFILES, Report, send, unique_id
@@ -212,20 +211,8 @@ def test_a_kms_outage_refuses_reports_with_a_contact_and_still_takes_anonymous_o
 @pytest.fixture
 def fresh_faulty_api(stack, fault_proxy):
     """A new API process: its AWS clients start with a full retry quota."""
-    port = devstack.free_port()
-    api_url = f"http://127.0.0.1:{port}"
-    env = {**stack.env, "AWS_ENDPOINT_URL": fault_proxy.url, "PUBLIC_BASE_URL": api_url}
-    with open(ARTIFACTS / "faulty-api-outage.log", "w") as log:
-        process = subprocess.Popen(
-            [devstack._chalice_executable(), "local", "--host", "127.0.0.1", "--port", str(port),
-             "--stage", "local", "--no-autoreload"],
-            cwd=devstack.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            devstack._wait_for_http(f"{api_url}/health", process, "chalice local")
-            yield api_url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with api_behind(stack, fault_proxy, "faulty-api-outage.log") as (api_url, _):
+        yield api_url
 
 
 def test_an_outage_is_not_amplified_by_retries(fresh_faulty_api, faults, stack, aws):
