@@ -20,17 +20,9 @@ from dataclasses import dataclass
 import pytest
 
 from infra.local import devstack
-from infra.local.faults import BotocoreFaults, FaultPlan, FaultProxy
+from infra.local.faults import FaultPlan, FaultProxy
 from tests.integration.conftest import ARTIFACTS
-
-
-@pytest.fixture(scope="module", autouse=True)
-def public_base_url(stack):
-    """Twilio signs the app's public URL: deliveries made here are signed for the stack's
-    (module scope: module fixtures that deliver run before function ones)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PUBLIC_BASE_URL", stack.env["PUBLIC_BASE_URL"])
-        yield
+from tests.support.stack_fixtures import botocore_faults, public_base_url  # noqa: F401 - fixtures
 
 
 @pytest.fixture(scope="session")
@@ -84,10 +76,3 @@ def api_behind(stack, proxy: FaultProxy, log_name: str):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-@pytest.fixture
-def botocore_faults():
-    injector = BotocoreFaults(FaultPlan(seed=20261123))
-    yield injector
-    injector.uninstall()

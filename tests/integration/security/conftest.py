@@ -2,14 +2,7 @@
 
 import pytest
 
-
-@pytest.fixture(scope="module", autouse=True)
-def public_base_url(stack):
-    """Twilio signs the app's public URL: deliveries made here are signed for the stack's
-    (module scope: module fixtures that deliver run before function ones)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PUBLIC_BASE_URL", stack.env["PUBLIC_BASE_URL"])
-        yield
+from tests.support.stack_fixtures import botocore_faults, public_base_url  # noqa: F401 - fixtures
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 from chalicelib.adapters import aws as aws_clients
 from chalicelib.adapters.case_repository import sealing_context
 from chalicelib.adapters.sealing import KmsSealer, SealBroken
-from infra.local.faults import BotocoreFaults, Fault, FaultPlan, Rule
+from infra.local.faults import Fault, Rule
 from tests.support.webhooks import PROFILES, Report, send, unique_id
 
 CONTACT = {"name": "Siti Tersegel", "phone": "+6281277770000", "email": "segel@example.com"}
@@ -38,13 +38,6 @@ def calls(app_env):
     counter = Calls("dynamodb", "kms")
     yield counter
     counter.stop()
-
-
-@pytest.fixture
-def botocore_faults():
-    injector = BotocoreFaults(FaultPlan(seed=1))
-    yield injector
-    injector.uninstall()
 
 
 def deliver(client, report, channel="jaki"):
