@@ -114,7 +114,7 @@ SCENARIOS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_webhooks_under_aws_faults_land_exactly_once(fresh_faulty_api, faults, stack, aws, scenario):
+def test_webhooks_under_aws_faults_land_exactly_once(fresh_faulty_api, faults, stack, aws, scenario, request):
     messages, rate, limit = SCENARIOS[scenario]
     run = unique_id("FAULTS")
     faults.configure(Rule("*", "*", rate, limit=limit), seed=20261123)
@@ -127,6 +127,7 @@ def test_webhooks_under_aws_faults_land_exactly_once(fresh_faulty_api, faults, s
 
     assert_answers_are_honest(logs)
     items = assert_exactly_once(stack, aws, run, logs)
+    request.addfinalizer(lambda: forget(stack, aws, items))
     with_photos = [item for item in items if item.get("photos", {}).get("L")]
     assert len(with_photos) == messages // 10
 
@@ -155,8 +156,8 @@ def test_webhooks_under_aws_faults_land_exactly_once(fresh_faulty_api, faults, s
         assert (rate - 0.05) * calls <= summary["faults_injected"] <= (rate + 0.05) * calls
     else:
         assert summary["faults_injected"] == limit
-    assert summary["answers"].get("503", 0) > 0, "no 503 at all: the faults never reached a provider"
-    forget(stack, aws, items)
+    if limit is not None:  # the storm drains the SDK's retry quota: some faults must reach the provider
+        assert summary["answers"].get("503", 0) > 0, "no 503 at all: the faults never reached a provider"
 
 
 def forget(stack, aws, items):
