@@ -111,7 +111,7 @@ def _refused_submission(path: str) -> Callable[[Planted], list[Probe]]:
     return lambda case: [Probe(path, method="POST", json={"description": case.tracking_code})]
 
 
-OFFICER_CASE_OPERATIONS = ("assign", "collaborators", "comments", "delegate", "merge", "plan", "plan/return",
+OFFICER_CASE_OPERATIONS = ("assign", "collaborators", "comments", "delegate", "merge", "plan", "plan/return", "privacy",
                            "plan/verify", "progress", "reject", "resolve", "transfer")
 
 ROUTES: dict[tuple[str, str], RouteSpec] = {
