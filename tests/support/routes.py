@@ -153,6 +153,13 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("POST", "/open311/v2/requests.json"): RouteSpec(API_KEY),
     ("POST", "/open311/v2/requests.xml"): RouteSpec(API_KEY),
     ("POST", "/officer/intake"): RouteSpec(OFFICER),
+    ("POST", "/officer/cases/{code}/photos/{photo_id}/redaction"): RouteSpec(OFFICER),
+    # Area alerts (issue 11): anyone may subscribe; confirming/leaving needs the mailed token.
+    ("POST", "/alerts/subscriptions"): RouteSpec(PUBLIC, _refused_submission("/alerts/subscriptions")),
+    ("GET", "/alerts/confirm"): RouteSpec(PUBLIC, _pages("/alerts/confirm", "/alerts/confirm?token={code}")),
+    ("POST", "/alerts/confirm"): RouteSpec(PUBLIC, _refused_submission("/alerts/confirm")),
+    ("GET", "/alerts/unsubscribe"): RouteSpec(PUBLIC, _pages("/alerts/unsubscribe?token={code}")),
+    ("POST", "/alerts/unsubscribe"): RouteSpec(PUBLIC, _refused_submission("/alerts/unsubscribe")),
     ("GET", "/admin/open311/keys"): RouteSpec(ADMIN),
     ("POST", "/admin/open311/keys"): RouteSpec(ADMIN),
     ("DELETE", "/admin/open311/keys/{key_id}"): RouteSpec(ADMIN),
