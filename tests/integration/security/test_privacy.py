@@ -66,8 +66,10 @@ def planted(stack, code_key):
         for anonymous in (False, True):
             report = Report(
                 message_id=f"{run.id}-{channel}-{'anon' if anonymous else 'named'}",
-                description="Kerumunan melanggar PPKM di depan pasar",
-                category="ppkm_violation",  # Satpol PP: out of the queues the lifecycle tests read
+                description="Pohon tumbang menutup trotoar di depan pasar",
+                # Dinas Pertamanan: out of the queues the lifecycle tests read, and a public
+                # category (whistleblower categories start confidential: nothing public to probe).
+                category="fallen_tree",
                 reporter={"name": run.name, "phone": run.phone, "email": run.email},
                 anonymous=anonymous,
                 photos=(photo,),
@@ -80,7 +82,7 @@ def planted(stack, code_key):
     # Messaging channels: the sender's number (and WhatsApp profile name) is
     # all they know of a reporter; no photos (those are provider links).
     for channel, profile in MESSAGING_PROFILES.items():
-        report = Report(message_id=f"{run.id}-{channel}", description="Kerumunan melanggar PPKM di depan pasar",
+        report = Report(message_id=f"{run.id}-{channel}", description="Pohon tumbang menutup trotoar di depan pasar",
                         reporter={"name": run.name, "phone": run.phone})
         answer = send(stack.api_url, profile.delivery(report))
         assert answer.status == 200, answer.body
@@ -282,7 +284,7 @@ def test_in_process_logs_carry_no_reporter_detail(client, planted, code_key):
         for channel, profile in PROFILES.items():
             for anonymous in (False, True) if not profile.messaging else (False,):
                 report = Report(f"{planted.id}-inproc-{channel}-{anonymous}", anonymous=anonymous,
-                                category="ppkm_violation",
+                                category="fallen_tree",
                                 reporter={"name": planted.name, "phone": planted.phone, "email": planted.email})
                 answer = send(client, profile.delivery(report))
                 assert answer.status == profile.created_status
