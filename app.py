@@ -46,10 +46,13 @@ app.register_blueprint(alerts.bp)
 
 @app.on_dynamodb_record(stream_arn=config.CASES_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
 def relay_case_events(event):
-    """Outbox relay: domain events written with each case change -> SNS."""
+    """Outbox relay: domain events written with each case change -> SNS.
+
+    Returns a partial batch response (needs ReportBatchItemFailures on the
+    event source mapping; see docs/security.md)."""
     from chalicelib.workers.outbox_relay import relay_records
 
-    relay_records(event)
+    return relay_records(event)
 
 
 @app.on_sqs_message(queue=config.FOLLOWUPS_QUEUE, batch_size=10)

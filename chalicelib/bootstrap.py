@@ -21,6 +21,7 @@ from chalicelib.adapters.metrics_store import MetricsStore
 from chalicelib.adapters.notification_store import NotificationStore
 from chalicelib.adapters.photo_store import PhotoStore, S3PhotoStore
 from chalicelib.adapters.routing_store import RoutingStore
+from chalicelib.adapters.sealing import KmsSealer
 from chalicelib.adapters.sender_state import DynamoSenderRepository, SenderRepository
 from chalicelib.adapters.uploads import Uploads
 from chalicelib.config import ConfigurationError, Settings, settings
@@ -105,9 +106,10 @@ _lock = threading.Lock()
 def _build() -> Services:
     config = settings()
     cognito = config.cognito
+    sealer = KmsSealer(config.contact_key_arn)
     return Services(
         settings=config,
-        cases=DynamoCaseRepository(config.cases_table),
+        cases=DynamoCaseRepository(config.cases_table, sealer=sealer),
         photos=S3PhotoStore(config.photos_bucket, config.photo_url_ttl_seconds),
         clock=system_clock,
         events=SnsEventPublisher(config.events_topic_arn) if config.events_topic_arn else None,
@@ -118,7 +120,7 @@ def _build() -> Services:
         uploads=Uploads(config.photos_bucket),
         mailer=SesMailer(config.notify_from_email) if config.notify_from_email else None,
         verifier=TokenVerifier(cognito) if cognito else None,
-        senders=DynamoSenderRepository(config.cases_table),
+        senders=DynamoSenderRepository(config.cases_table, sealer=sealer),
         api_keys=ApiKeyStore(config.cases_table),
         case_reader=DynamoCaseReader(config.cases_table),
     )

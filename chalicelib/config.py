@@ -72,6 +72,7 @@ class Settings:
     # Area alerts by SMS/WhatsApp go out through Twilio from these numbers.
     alerts_sms_from: str = "1708"
     alerts_whatsapp_from: str = "+628111272206"
+    contact_key_arn: str | None = None  # KMS key sealing reporter contacts (adapters/sealing.py)
 
     @property
     def is_local(self) -> bool:
@@ -165,6 +166,7 @@ def settings() -> Settings:
         open311_contact=os.environ.get("OPEN311_CONTACT") or DEFAULT_OPEN311_CONTACT,
         alerts_sms_from=os.environ.get("ALERTS_SMS_FROM") or "1708",
         alerts_whatsapp_from=os.environ.get("ALERTS_WHATSAPP_FROM") or "+628111272206",
+        contact_key_arn=os.environ.get("CONTACT_KEY_ARN") or None,
     )
 
 

@@ -259,7 +259,13 @@ def _stream_failure(spec: dict[str, Any], resolve: Any) -> dict[str, Any]:
         "MaximumRetryAttempts": stream["maximum_retry_attempts"],
         "BisectBatchOnFunctionError": stream["bisect_batch_on_function_error"],
         "MaximumRecordAgeInSeconds": stream["maximum_record_age_seconds"],
+        **_response_types(stream),
     }
+
+
+def _response_types(stream: dict[str, Any]) -> dict[str, Any]:
+    """Partial batch responses are honoured only when the mapping says so."""
+    return {"FunctionResponseTypes": ["ReportBatchItemFailures"]} if stream.get("report_batch_item_failures") else {}
 
 
 def package(stage: str, out: Path) -> Path:
@@ -325,8 +331,8 @@ def deploy_infra(stage: str, functions: dict[str, Any], parameters: dict[str, st
 
 def configure_stream_failures(stage: str, functions_spec: dict[str, Any], outputs: dict[str, str],
                               session: Any, queue_functions: tuple[str, ...] = ()) -> None:
-    """chalice deploy cannot set a stream handler's retries and on-failure destination, nor
-    partial batch responses for queue handlers: set them."""
+    """chalice deploy cannot set a stream handler's retries, on-failure destination and
+    partial batch responses, nor partial batch responses for queue handlers: set them."""
     lambda_client = session.client("lambda")
     for function in queue_functions:
         name = iam.lambda_name(function, stage, APP_NAME)
@@ -345,6 +351,7 @@ def configure_stream_failures(stage: str, functions_spec: dict[str, Any], output
                 MaximumRetryAttempts=stream["maximum_retry_attempts"],
                 BisectBatchOnFunctionError=stream["bisect_batch_on_function_error"],
                 MaximumRecordAgeInSeconds=stream["maximum_record_age_seconds"],
+                **_response_types(stream),
             )
 
 

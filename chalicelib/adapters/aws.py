@@ -28,6 +28,7 @@ TRANSIENT_CODES = frozenset(
         "ThrottledException",
         "RequestLimitExceeded",
         "TooManyRequestsException",
+        "RequestThrottled",  # SQS
         "SlowDown",
         "InternalServerError",
         "InternalError",

@@ -14,14 +14,22 @@ is conditional so that nothing is overwritten by accident:
   overwrite. State, version and outbox are one write.
 * ``get``  -- one strongly consistent GetItem (a reporter polls right after
   receiving the code).
+
+Private fields (``SEALED_FIELDS``: the reporter's contact, and any other field
+listed there) are sealed with KMS envelope encryption on write (adapters/
+sealing.py) and come back from ``get`` as opaque ``Sealed`` tokens; a save
+writes them back unchanged. Only ``open_sealed`` reveals them, for the paths
+that must reach the reporter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.adapters import aws
 from chalicelib.domain.areas import AreaPath
@@ -33,9 +41,53 @@ from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.messages import MediaLink, ReplyHandle
 from chalicelib.domain.report import GeoPoint, ReporterContact
+from chalicelib.domain.sealed import Sealed
 from chalicelib.domain.sla import SlaClock
 
+if TYPE_CHECKING:
+    from chalicelib.adapters.sealing import Sealer
+
 CASE_SK = "CASE"
+
+
+@dataclass(frozen=True)
+class SealedField:
+    """How one private Case attribute becomes JSON before sealing, and back."""
+
+    dump: Callable[[Any], Any]
+    load: Callable[[Any], Any]
+    # False for values that reach no person and are stored in the clear anyway
+    # (kept as a map, read back as the value, no KMS request).
+    private: Callable[[Any], bool] = lambda value: True
+
+
+# The Case attributes stored sealed (KMS envelope encryption), by attribute
+# name: the item keeps only an opaque token, a read returns ``Sealed``, and
+# only ``open_sealed`` reveals the value. THE one place to list a private
+# field: add it here and it is sealed on every write, never readable in the
+# table, the stream or SNS.
+SEALED_FIELDS: dict[str, SealedField] = {
+    "reporter": SealedField(
+        dump=lambda contact: contact.model_dump(exclude_none=True),
+        load=lambda data: ReporterContact.model_construct(**data),
+    ),
+    # How to answer on the reporter's channel (phone, WhatsApp id, X user id,
+    # e-mail address...): kept even for anonymous messaging reports. A partner
+    # app's handle is its own report id, already in the clear in ``source_key``:
+    # not sealed, so anonymous partner reports still need no KMS request.
+    "reply_handle": SealedField(
+        dump=lambda handle: handle.model_dump(mode="json", exclude_none=True),
+        load=ReplyHandle.model_validate,
+        private=lambda handle: handle.kind != "partner",
+    ),
+}
+
+SEALING_PURPOSE = "crm/case-private-fields"
+
+
+def sealing_context(tracking_code: str) -> dict[str, str]:
+    """The KMS encryption context of a case's sealed fields: binds them to the case."""
+    return {"purpose": SEALING_PURPOSE, "tracking_code": tracking_code}
 
 
 def case_pk(tracking_code: str) -> str:
@@ -71,10 +123,13 @@ class CaseRepository(Protocol):
 
     def get(self, tracking_code: str) -> Case | None: ...
 
+    def open_sealed(self, case: Case, *fields: str) -> Case: ...
+
 
 class DynamoCaseRepository:
-    def __init__(self, table_name: str):
+    def __init__(self, table_name: str, sealer: Sealer | None = None):
         self.table_name = table_name
+        self.sealer = sealer
 
     @property
     def _client(self) -> Any:
@@ -82,7 +137,11 @@ class DynamoCaseRepository:
 
     def add(self, case: Case) -> AddOutcome:
         events = case.pull_events()
-        item = case_to_item(case, version=1, events=events)
+        try:
+            item = case_to_item(case, version=1, events=events, sealer=self.sealer)
+        except BaseException:
+            case.pending_events = events + case.pending_events
+            raise
         with aws.unavailable_on_transient("dynamodb"):
             try:
                 self._client.put_item(
@@ -109,7 +168,11 @@ class DynamoCaseRepository:
         if case.version < 1:
             raise ValueError("save() is for stored cases; use add() for new ones")
         events = case.pull_events()
-        item = case_to_item(case, version=case.version + 1, events=events)
+        try:
+            item = case_to_item(case, version=case.version + 1, events=events, sealer=self.sealer)
+        except BaseException:
+            case.pending_events = events + case.pending_events
+            raise
         with aws.unavailable_on_transient("dynamodb"):
             try:
                 self._client.put_item(
@@ -138,6 +201,15 @@ class DynamoCaseRepository:
         item = response.get("Item")
         return item_to_case(deserialize(item)) if item else None
 
+    def open_sealed(self, case: Case, *fields: str) -> Case:
+        """A copy of ``case`` with its sealed fields (or only ``fields``) opened
+        (one KMS Decrypt per data key).
+
+        For the reply path and authorized officer views only; never for a
+        public view, an event or a log line.
+        """
+        return open_sealed_fields(case, self.sealer, fields)
+
 
 # --- mapping between Case and item -------------------------------------------------
 
@@ -157,7 +229,9 @@ def _instant(value: str | None) -> datetime | None:
     return parse_instant(value) if value else None
 
 
-def case_to_item(case: Case, version: int, events: list[DomainEvent]) -> dict[str, Any]:
+def case_to_item(
+    case: Case, version: int, events: list[DomainEvent], sealer: Sealer | None = None
+) -> dict[str, Any]:
     from chalicelib.adapters.case_indexes import index_attributes
 
     item: dict[str, Any] = {
@@ -202,7 +276,6 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent]) -> dict[st
         "rejection_reason": case.rejection_reason,
         "merged_into": case.merged_into,
         "location": case.location.model_dump(exclude_none=True) if case.location else None,
-        "reporter": case.reporter.model_dump(exclude_none=True) if case.reporter else None,
         "area": case.area.as_dict() if case.area else None,
         "sla": {
             "coordinate_by": to_utc_text(case.sla.coordinate_by),
@@ -225,16 +298,65 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent]) -> dict[st
             "comment": case.feedback.comment,
             "at": to_utc_text(case.feedback.at),
         } if case.feedback else None,
-        # Private, like reporter: how to answer on the reporter's channel.
-        "reply_handle": case.reply_handle.model_dump(mode="json", exclude_none=True) if case.reply_handle else None,
         "pending_media": [link.model_dump(exclude_none=True) for link in case.pending_media] or None,
         "added_messages": list(case.added_messages) or None,
         "answers": dict(case.answers) or None,
         "media_urls": list(case.media_urls) or None,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
+    item.update(sealed_attributes(case, sealer))
     item.update(index_attributes(case, version))
     return item
+
+
+def sealed_attributes(case: Case, sealer: Sealer | None) -> dict[str, str]:
+    """The item attributes of SEALED_FIELDS: tokens, never plaintext.
+
+    Values read back are still ``Sealed`` and are written unchanged (no KMS
+    call); new plaintext values are sealed together under one data key.
+    """
+    attributes, plaintexts = {}, {}
+    for name, spec in SEALED_FIELDS.items():
+        value = getattr(case, name, None)
+        if value is None:
+            continue
+        if isinstance(value, Sealed):
+            attributes[name] = value.token
+        elif not spec.private(value):
+            attributes[name] = spec.dump(value)
+        else:
+            plaintexts[name] = json.dumps(spec.dump(value), ensure_ascii=False, separators=(",", ":")).encode()
+    if plaintexts:
+        if sealer is None:
+            raise ValueError(f"{', '.join(plaintexts)} must be sealed before storing: pass a sealer")
+        attributes.update(sealer.seal(sealing_context(case.tracking_code), plaintexts))
+    return attributes
+
+
+def _read_sealed(item: dict[str, Any], name: str) -> Any:
+    stored = item.get(name)
+    if isinstance(stored, str):
+        return Sealed(stored)
+    if stored:  # not private, or written before sealing existed (sealed on the next save)
+        return SEALED_FIELDS[name].load(stored)
+    return None
+
+
+def open_sealed_fields(case: Case, sealer: Sealer | None, fields: tuple[str, ...] = ()) -> Case:
+    unknown = set(fields) - set(SEALED_FIELDS)
+    if unknown:
+        raise ValueError(f"not sealed fields: {', '.join(sorted(unknown))}")
+    tokens = {
+        name: getattr(case, name).token
+        for name in (fields or SEALED_FIELDS)
+        if isinstance(getattr(case, name, None), Sealed)
+    }
+    if not tokens:
+        return case
+    if sealer is None:
+        raise ValueError("opening sealed fields needs a sealer")
+    opened = sealer.open(sealing_context(case.tracking_code), tokens)
+    return replace(case, **{name: SEALED_FIELDS[name].load(json.loads(opened[name])) for name in tokens})
 
 
 def item_to_case(item: dict[str, Any]) -> Case:
@@ -251,7 +373,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
         updated_at=parse_instant(item["updated_at"]),
         source_key=item.get("source_key"),
         location=GeoPoint(**item["location"]) if item.get("location") else None,
-        reporter=ReporterContact.model_construct(**item["reporter"]) if item.get("reporter") else None,
+        **{name: _read_sealed(item, name) for name in SEALED_FIELDS},
         anonymous=bool(item.get("anonymous")),
         privacy=item.get("privacy") or "public",
         priority=item.get("priority") or "normal",
@@ -298,7 +420,6 @@ def item_to_case(item: dict[str, Any]) -> Case:
             for entry in item.get("history", [])
         ],
         version=int(item.get("version", 0)),
-        reply_handle=ReplyHandle.model_validate(item["reply_handle"]) if item.get("reply_handle") else None,
         pending_media=[MediaLink.model_validate(link) for link in item.get("pending_media", [])],
         added_messages=list(item.get("added_messages", [])),
         answers=dict(item.get("answers") or {}),

@@ -19,7 +19,14 @@ class EventPublisher(Protocol):
 
 
 class PublishFailed(Exception):
-    """SNS refused some entries; the caller retries the whole batch (ids dedupe)."""
+    """Not every message went out. ``published``: how many leading messages
+    surely did; the caller retries from there (message ids let subscribers
+    drop the repeats of any later ones that went out too)."""
+
+    def __init__(self, published: int, reason: str):
+        self.published = published
+        self.reason = reason
+        super().__init__(f"published {published}, then: {reason}")
 
 
 class SnsEventPublisher:
@@ -38,12 +45,18 @@ class SnsEventPublisher:
                 }
                 for index, message in enumerate(batch)
             ]
-            with aws.unavailable_on_transient("sns"):
-                response = client.publish_batch(TopicArn=self.topic_arn, PublishBatchRequestEntries=entries)
+            try:
+                with aws.unavailable_on_transient("sns"):
+                    response = client.publish_batch(TopicArn=self.topic_arn, PublishBatchRequestEntries=entries)
+            except Exception as error:  # noqa: BLE001 - reported with how far we got
+                raise PublishFailed(start, getattr(error, "reason", None) or type(error).__name__) from error
             failed = response.get("Failed") or []
             if failed:
+                first = min(int(entry["Id"][1:]) for entry in failed)
                 codes = sorted({entry.get("Code", "unknown") for entry in failed})
-                raise PublishFailed(f"{len(failed)} of {len(entries)} events not published: {', '.join(codes)}")
+                raise PublishFailed(
+                    start + first, f"{len(failed)} of {len(entries)} events not published: {', '.join(codes)}"
+                )
 
 
 def _attributes(message: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,9 @@ table never holds a phone number or account id as a key:
 Attributes: ``open_case`` / ``open_until`` (the case the sender's messages add
 to, and until when), one counter per clock hour ``n_<YYYYMMDDHH>`` (ADD is
 atomic; older hours are removed in the same request), ``reply_handle`` (to
-answer notices; private), ``expires_at`` (TTL, a day after the last message).
+answer notices; private: sealed with KMS envelope encryption like a case's
+contact, bound to the sender key, adapters/sealing.py), ``expires_at`` (TTL,
+a day after the last message).
 
 Every call is ONE UpdateItem (a failed condition returns the stored item in
 the same response), so an accepted message costs at most one request here.
@@ -19,15 +21,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.adapters import aws
 from chalicelib.domain.clock import parse_instant, to_utc_text
 from chalicelib.domain.messages import ReplyHandle
 
+if TYPE_CHECKING:
+    from chalicelib.adapters.sealing import Sealer
+
 SENDER_SK = "SENDER"
+SEALING_PURPOSE = "crm/sender-reply-handle"
 RETAIN = timedelta(hours=25)
 _OLD_HOURS = 24
 
@@ -78,9 +85,21 @@ def state_from(item: dict[str, Any] | None, now: datetime) -> SenderState:
     )
 
 
+def sealing_context(key: str) -> dict[str, str]:
+    """The KMS encryption context of a sender item's reply handle: binds it to the sender."""
+    return {"purpose": SEALING_PURPOSE, "sender": key}
+
+
 class DynamoSenderRepository:
-    def __init__(self, table_name: str):
+    def __init__(self, table_name: str, sealer: Sealer | None = None):
         self.table_name = table_name
+        self.sealer = sealer
+
+    def _seal(self, key: str, handle: ReplyHandle) -> str:
+        if self.sealer is None:
+            raise ValueError("a sender's reply handle must be sealed before storing: pass a sealer")
+        plaintext = json.dumps(handle.model_dump(mode="json", exclude_none=True), separators=(",", ":"))
+        return self.sealer.seal(sealing_context(key), {"reply_handle": plaintext.encode()})["reply_handle"]
 
     @property
     def _client(self) -> Any:
@@ -94,7 +113,7 @@ class DynamoSenderRepository:
             ":type": "sender",
             ":one": 1,
             ":exp": int((now + RETAIN).timestamp()),
-            ":handle": handle.model_dump(mode="json", exclude_none=True),
+            ":handle": self._seal(key, handle),  # one KMS GenerateDataKey
         }
         sets = ["#type = :type", "expires_at = :exp", "reply_handle = :handle"]
         removes = []
@@ -151,4 +170,8 @@ class DynamoSenderRepository:
             )
         item = response.get("Item")
         handle = deserialize(item).get("reply_handle") if item else None
+        if isinstance(handle, str):  # sealed: one KMS Decrypt
+            if self.sealer is None:
+                raise ValueError("opening a sealed reply handle needs a sealer")
+            handle = json.loads(self.sealer.open(sealing_context(key), {"reply_handle": handle})["reply_handle"])
         return ReplyHandle.model_validate(handle) if handle else None

@@ -205,6 +205,33 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag.removeprefix("W/") == etag for tag in candidates)
 
 
+# Chalice answers some requests itself, before any view runs (a method the
+# route lacks: 405; a Content-Type it lacks: 415), as {"Code", "Message"}.
+_FRAMEWORK_CODES = {
+    "MethodNotAllowedError": "method_not_allowed",
+    "UnsupportedMediaType": "unsupported_media_type",
+    "BadRequestError": "bad_request",
+    "NotFoundError": "not_found",
+    "UnauthorizedError": "unauthorized",
+    "ForbiddenError": "forbidden",
+    "RequestTimeoutError": "request_timeout",
+    "TooManyRequestsError": "too_many_requests",
+    "ConflictError": "conflict",
+    "UnprocessableEntityError": "validation_failed",
+}
+
+
+def _in_our_error_format(response: Response, correlation_id: str) -> Response:
+    """Chalice's own error answers, rewritten in the one JSON error format."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+        return response
+    code = _FRAMEWORK_CODES.get(str(body["Code"]), re.sub(r"(?<!^)(?=[A-Z])", "_", str(body["Code"])).lower())
+    payload = {"error": {"code": code, "message": str(body["Message"]), "correlation_id": correlation_id}}
+    headers = {name: value for name, value in response.headers.items() if name.lower() != "content-type"}
+    return json_response(payload, response.status_code, headers)
+
+
 def correlation_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
     """Bind a correlation id to the logs of this request and echo it back."""
     given = event.headers.get("x-correlation-id") or ""
@@ -217,6 +244,7 @@ def correlation_middleware(event: Any, get_response: Callable[[Any], Response]) 
         response = get_response(event)
     finally:
         logs.reset(token)
+    response = _in_our_error_format(response, correlation_id)
     response.headers["X-Correlation-Id"] = correlation_id
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)

@@ -71,7 +71,8 @@ def _case_response(case, principal):
     app = services()
     photos = app.photos
     view = officer_view(case, principal, preferred_language(_request()), app.settings.public_base_url,
-                        photo_url=photos.public_url, original_url=getattr(photos, "original_url", None))
+                        photo_url=photos.public_url, original_url=getattr(photos, "original_url", None),
+                        open_contact=lambda sealed: app.cases.open_sealed(sealed, "reporter").reporter)
     from chalicelib.services.redaction import may_redact
 
     view["may_redact_photos"] = may_redact(principal, case)

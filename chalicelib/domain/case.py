@@ -56,6 +56,7 @@ from .events import (
 from .lifecycle import Action, CaseStatus, is_open, transition
 from .messages import MAX_ADDITIONS, MediaLink, ReplyHandle
 from .report import MAX_PHOTOS, GeoPoint, IncomingReport, ReporterContact
+from .sealed import Sealed
 from .sla import SlaClock, SlaPolicy
 
 REJECTION_REASONS = ("out_of_scope", "emergency", "spam")
@@ -148,7 +149,7 @@ class Case:
     updated_at: datetime
     source_key: str | None = None  # "<channel>:<provider message id>", for idempotency
     location: GeoPoint | None = None
-    reporter: ReporterContact | None = None
+    reporter: ReporterContact | Sealed | None = None  # Sealed once stored (see domain/sealed.py)
     anonymous: bool = False
     privacy: str = "public"  # public | anonymous | confidential (domain/privacy.py)
     priority: str = "normal"  # urgent | normal | low (domain/sla.py)
@@ -178,7 +179,7 @@ class Case:
     history: list[HistoryEntry] = field(default_factory=list)
     version: int = 0  # 0: never stored; every stored change adds one
     # How to answer the reporter on their channel; private like ``reporter``.
-    reply_handle: ReplyHandle | None = None
+    reply_handle: ReplyHandle | Sealed | None = None  # Sealed once stored, like reporter
     # Linked photos not fetched yet (private: provider URLs and media ids).
     pending_media: list[MediaLink] = field(default_factory=list)
     # Source keys of later messages that were added to this case (idempotency).

@@ -23,8 +23,10 @@ def receive_email(raw: bytes, message_id: str, *, app) -> intake.Receipt | None:
     report = parsed.report
     code = tracking_code_in(parsed.subject)
     case = app.cases.get(code) if code else None
-    if case is not None and case.reply_handle and case.reply_handle.address.lower() == parsed.sender.lower():
-        return _add_to_case(report, case, app)
+    if case is not None and case.reply_handle is not None:
+        handle = app.cases.open_sealed(case, "reply_handle").reply_handle  # stored sealed
+        if handle.address.lower() == parsed.sender.lower():
+            return _add_to_case(report, case, app)
     try:
         return _submit(report, app)
     except InvalidReport as error:

@@ -52,13 +52,6 @@ class GatewayMessage(Strict):
     message: str
 
 
-class ChaliceError(Strict):
-    """The framework's answer for a method or content type a route does not take (405, 415)."""
-
-    Code: str
-    Message: str
-
-
 # --- shared pieces ------------------------------------------------------------------------------
 
 

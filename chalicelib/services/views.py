@@ -2,7 +2,8 @@
 
 Like the public view, each is built from an allow-list. The reporter's contact
 appears only for roles that may see it (permissions "view_contact") and never
-for anonymous reports.
+for anonymous reports; it is stored sealed and opened (one KMS Decrypt, logged
+by CloudTrail with the case's code) only for those views.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from chalicelib.domain.clock import parse_instant, to_jakarta_text
 from chalicelib.domain.events import EVENT_TYPES
 from chalicelib.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from chalicelib.domain.permissions import Principal
+from chalicelib.domain.sealed import Sealed
 
 # Operations that are not lifecycle edges, and the state they need.
 _NON_EDGE = {"add_collaborator", "comment", "set_privacy", "set_priority"}
@@ -75,7 +77,9 @@ def available_operations(case: Case, principal: Principal) -> list[str]:
 
 
 def officer_view(case: Case, principal: Principal, language: str, base_url: str,
-                 photo_url, original_url=None) -> dict[str, Any]:
+                 photo_url, original_url=None, open_contact=None) -> dict[str, Any]:
+    """``open_contact(case)`` reveals the sealed reporter contact (CaseRepository.open_sealed);
+    it is called only when this officer may see it."""
     directory = reference_data.agencies()
     policy = reference_data.sla_catalogue().for_category(case.category)
     category = categories.get(case.category)
@@ -136,8 +140,8 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
         "anonymous": case.anonymous,
         "privacy": case.privacy,
         "priority": case.priority,
-        "reporter": (case.reporter.model_dump(exclude_none=True)
-                     if may_see_contact and case.reporter and not case.anonymous else None),
+        "reporter": _contact(case, open_contact) if may_see_contact and case.reporter and not case.anonymous
+        else None,
         "answers": case.answers,
         # Links as the reporter's app sent them: like original photos, they may
         # reveal who took them, so only for roles that may see the reporter.
@@ -159,6 +163,15 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
 def _deadline(due: tuple[str, datetime] | None) -> dict[str, Any]:
     """The next deadline the officer is held to (reminders are not deadlines)."""
     return {"deadline_kind": due[0] if due else None, "deadline": _when(due[1]) if due else None}
+
+
+def _contact(case: Case, open_contact) -> dict[str, Any] | None:
+    reporter = case.reporter
+    if isinstance(reporter, Sealed):
+        if open_contact is None:
+            raise ValueError("the reporter's contact is sealed: pass open_contact")
+        reporter = open_contact(case)
+    return reporter.model_dump(exclude_none=True) if reporter else None
 
 
 def queue_row(item: dict[str, Any], language: str, now: datetime) -> dict[str, Any]:

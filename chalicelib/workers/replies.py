@@ -52,6 +52,8 @@ def send_replies(records: Iterable[Any]) -> dict[str, Any]:
             else:
                 code = body.get("tracking_code")
                 case = app.cases.get(code) if code else None
+                if case is not None and case.reply_handle is not None:  # stored sealed: one KMS Decrypt
+                    case = app.cases.open_sealed(case, "reply_handle")
                 outgoing = replies.event_outgoing(body, case, base_url)
             result = replies.SKIPPED if outgoing is None else replies.deliver(
                 outgoing, ledger=ledger, sender_for=app.reply_sender)

@@ -155,7 +155,7 @@ def start(
             stack.demo_history = write_demo_history(env)
             stack.demo_templates = demo.seed_templates()  # configured by write_demo_history
         if run_events:
-            stack.runner = start_event_runner(env)
+            stack.runner = start_event_runner(env, on_failure=stream_failure_destinations(outputs))
         if load_demo:
             stack.demo_users = demo.create_users(endpoint, DEFAULT_REGION, env["COGNITO_USER_POOL_ID"])
             from chalicelib.config import DEV_SECRETS
@@ -170,6 +170,21 @@ def start(
         stack.stop()
         raise
     return stack
+
+
+def stream_failure_destinations(outputs: dict[str, str]) -> dict[str, str]:
+    """Stream handler -> SQS queue URL of its on-failure destination, as infra/functions.yaml
+    declares it for AWS (``stream.on_failure``: the output naming the queue's ARN)."""
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "infra" / "functions.yaml").read_text())["functions"]
+    destinations = {}
+    for function, settings in spec.items():
+        output = (settings.get("stream") or {}).get("on_failure", "")
+        url_output = output[: -len("Arn")] + "Url" if output.endswith("Arn") else None
+        if url_output and url_output in outputs:
+            destinations[function] = outputs[url_output]
+    return destinations
 
 
 def use_environment(env: dict[str, str]) -> None:
@@ -190,7 +205,7 @@ def write_demo_history(env: dict[str, str]) -> list[dict[str, Any]]:
     return demo_history.write()
 
 
-def start_event_runner(env: dict[str, str]) -> Any:
+def start_event_runner(env: dict[str, str], on_failure: dict[str, str] | None = None) -> Any:
     """Import the app with the stack's environment and feed its event handlers."""
     use_environment(env)
     sys.path.insert(0, str(ROOT))
@@ -198,7 +213,8 @@ def start_event_runner(env: dict[str, str]) -> Any:
     from infra.local.event_runner import EventRunner
 
     every = float(env["LOCAL_SCHEDULE_SECONDS"]) if env.get("LOCAL_SCHEDULE_SECONDS") else None
-    runner = EventRunner(app_module, env["AWS_ENDPOINT_URL"], env["AWS_REGION"], schedule_every=every)
+    runner = EventRunner(app_module, env["AWS_ENDPOINT_URL"], env["AWS_REGION"], schedule_every=every,
+                         on_failure=on_failure)
     runner.start()
     return runner
 

@@ -14,7 +14,10 @@ the handler with a Lambda-shaped event:
 Failure handling follows Lambda's: a batch whose handler raises is retried;
 after ``max_attempts`` it is parked in ``dead_letters`` (and logged) so the
 rest keep flowing. A handler may return ``{"batchItemFailures": [...]}`` to
-retry only from the first failed record.
+retry only from the first failed record. ``on_failure`` maps a stream
+handler's name to an SQS queue URL: a parked stream record's metadata is also
+sent there, shaped like Lambda's on-failure destination record
+(``DDBStreamBatchInfo``).
 """
 
 from __future__ import annotations
@@ -54,8 +57,13 @@ class DeadLetter:
 
 
 def _failed_ids(result: Any) -> list[str] | None:
+    """Lambda's reading of a partial batch response: None or [] is success; an
+    item without an identifier fails the whole batch (["*"])."""
     if isinstance(result, dict) and isinstance(result.get("batchItemFailures"), list):
-        return [str(item.get("itemIdentifier")) for item in result["batchItemFailures"]]
+        ids = [item.get("itemIdentifier") if isinstance(item, dict) else None for item in result["batchItemFailures"]]
+        if any(not isinstance(identifier, str) or not identifier for identifier in ids):
+            return ["*"]
+        return ids or None
     return None
 
 
@@ -73,11 +81,13 @@ class Source:
 class StreamSource(Source):
     def __init__(self, runner: EventRunner, config: Any, handler: Callable[..., Any]):
         self.runner, self.handler = runner, handler
+        self.handler_name = config.name
         self.name = f"dynamodb-stream:{config.name}"
         self.declared_arn = config.stream_arn
         self.stream_arn: str | None = None
         self.batch_size = config.batch_size or 100
-        self.starting_position = config.starting_position or "LATEST"
+        # Tests start at LATEST to skip what earlier tests left in the stream.
+        self.starting_position = runner.start_streams_at or config.starting_position or "LATEST"
         self.iterators: dict[str, str | None] = {}
 
     def _resolve_stream(self) -> str:
@@ -117,9 +127,43 @@ class StreamSource(Source):
             records = [self._lambda_record(record) for record in response.get("Records", [])]
             if records:
                 self.runner.deliver_ordered(self, records, lambda r: r["dynamodb"]["SequenceNumber"],
-                                            lambda batch: {"Records": batch})
+                                            lambda batch: {"Records": batch},
+                                            on_discard=lambda batch, shard=shard_id: self.discarded(shard, batch))
                 delivered += len(records)
         return delivered
+
+    def discarded(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
+        """What Lambda sends the on-failure destination for a stream batch it gave up on."""
+        destination = self.runner.on_failure.get(self.handler_name)
+        if not destination:
+            return
+        numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+        times = [record["dynamodb"].get("ApproximateCreationDateTime") for record in batch]
+
+        def iso(value: Any) -> str | None:
+            return datetime.fromtimestamp(value, UTC).isoformat() if isinstance(value, (int, float)) else None
+
+        document = {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": f"arn:aws:lambda:{self.runner.region}:{ACCOUNT}:function:{self.handler_name}",
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": self.runner.max_attempts,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": numbers[0],
+                "endSequenceNumber": numbers[-1],
+                "approximateArrivalOfFirstRecord": iso(times[0]),
+                "approximateArrivalOfLastRecord": iso(times[-1]),
+                "batchSize": len(batch),
+                "streamArn": self.stream_arn,
+            },
+        }
+        self.runner.client("sqs").send_message(QueueUrl=destination, MessageBody=json.dumps(document))
 
     def _lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
         body = dict(record)
@@ -216,13 +260,19 @@ class EventRunner:
         max_attempts: int = 3,
         schedule_every: float | None = None,
         run_schedules: bool = True,
+        on_failure: dict[str, str] | None = None,
+        start_streams_at: str | None = None,
+        only: set[str] | None = None,
     ):
         self.app_module = app_module
+        self.only = only  # feed only these handlers (tests that want one consumer, not the cascade)
         self.endpoint = endpoint
         self.region = region
         self.max_attempts = max_attempts
         self.schedule_every = schedule_every
         self.dead_letters: list[DeadLetter] = []
+        self.on_failure = dict(on_failure or {})  # stream handler name -> SQS queue URL
+        self.start_streams_at = start_streams_at  # TRIM_HORIZON | LATEST: overrides what the handler declares
         self._clients: dict[str, Any] = {}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -258,6 +308,8 @@ class EventRunner:
         app = self.app_module.app
         sources: list[Source] = []
         for config in app.event_sources:
+            if self.only is not None and config.name not in self.only:
+                continue
             handler = getattr(self.app_module, config.name)
             if isinstance(config, DynamoDBEventConfig):
                 sources.append(StreamSource(self, config, handler))
@@ -352,7 +404,7 @@ class EventRunner:
     # --- delivery --------------------------------------------------------------
 
     def invoke(self, source: Source, event: dict[str, Any]) -> list[str] | None:
-        """Call the handler once. Returns None on success, failed item ids, or ["*"]."""
+        """Call the handler once. Returns None on success, failed item ids, or ["*"] (all failed)."""
         context = LambdaContext(function_name=source.name)
         try:
             result = source.handler(event, context)  # type: ignore[attr-defined]
@@ -367,6 +419,7 @@ class EventRunner:
         records: list[dict[str, Any]],
         record_id: Callable[[dict[str, Any]], str],
         make_event: Callable[[list[dict[str, Any]]], dict[str, Any]],
+        on_discard: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         """Stream semantics: in order, retry from the first failure, park after max_attempts."""
         attempts = 0
@@ -382,6 +435,8 @@ class EventRunner:
                     records, attempts = records[first:], 1
             if attempts >= self.max_attempts:
                 self.park(source, make_event(records[:1]), "retries exhausted")
+                if on_discard is not None:
+                    on_discard(records[:1])
                 records = records[1:]
                 attempts = 0
             else:

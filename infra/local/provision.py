@@ -227,6 +227,7 @@ def app_environment(outputs: dict[str, str], endpoint: str, region: str = DEFAUL
         "INBOUND_EMAIL_BUCKET": outputs["InboundEmailBucketName"],
         "INBOUND_EMAIL_QUEUE": outputs["InboundEmailQueueName"],
         "ALERTS_QUEUE": outputs["AlertsQueueName"],
+        "CONTACT_KEY_ARN": outputs["ContactKeyArn"],
     }
 
 

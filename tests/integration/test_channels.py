@@ -46,9 +46,11 @@ def code_for(channel, message_id):
 
 
 def stored(code):
+    """The case with its sealed fields (contact, reply handle) opened, as the reply path sees it."""
     from chalicelib.bootstrap import services
 
-    return services().cases.get(code)
+    case = services().cases.get(code)
+    return services().cases.open_sealed(case) if case is not None else None
 
 
 def post(client, path, body, headers):

@@ -8,28 +8,71 @@ tests check that claim against the moto server.
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.case_repository import Added, AlreadyStored, CodeTaken, case_to_item, item_to_case
+from chalicelib.adapters.case_repository import (
+    Added,
+    AlreadyStored,
+    CodeTaken,
+    case_to_item,
+    item_to_case,
+    open_sealed_fields,
+)
 from chalicelib.adapters.images import CleanImage
+from chalicelib.adapters.sealing import SealBroken
 from chalicelib.domain.case import Case, PhotoRef
 from chalicelib.domain.errors import ConcurrentUpdate
 
 
-class FakeCaseRepository:
+class FakeSealer:
+    """Seals by keeping plaintexts here and handing out opaque tokens.
+
+    Like KMS, a token opens only with the context it was sealed under.
+    """
+
     def __init__(self) -> None:
+        self.vault: dict[str, tuple[dict[str, str], str, bytes]] = {}
+        self.seals = 0
+        self.opens = 0
+        self._ids = itertools.count(1)
+
+    def seal(self, context: Mapping[str, str], plaintexts: Mapping[str, bytes]) -> dict[str, str]:
+        self.seals += 1
+        tokens = {}
+        for field_name, plaintext in plaintexts.items():
+            token = f"fake-sealed.{next(self._ids)}"
+            self.vault[token] = (dict(context), field_name, plaintext)
+            tokens[field_name] = token
+        return tokens
+
+    def open(self, context: Mapping[str, str], tokens: Mapping[str, str]) -> dict[str, bytes]:
+        self.opens += 1
+        opened = {}
+        for field_name, token in tokens.items():
+            sealed_context, sealed_field, plaintext = self.vault.get(token, (None, None, b""))
+            if sealed_context != dict(context) or sealed_field != field_name:
+                raise SealBroken(f"{field_name} does not open with this context")
+            opened[field_name] = plaintext
+        return opened
+
+
+class FakeCaseRepository:
+    def __init__(self, sealer: FakeSealer | None = None) -> None:
         self.items: dict[str, dict[str, Any]] = {}
         self.requests = 0
+        self.sealer = sealer or FakeSealer()
         self._lock = threading.Lock()
 
     def add(self, case: Case) -> Any:
         with self._lock:
             self.requests += 1
             events = case.pull_events()
-            item = case_to_item(case, version=1, events=events)
+            item = case_to_item(case, version=1, events=events, sealer=self.sealer)
             old = self.items.get(case.tracking_code)
             if old is not None:
                 case.pending_events = events
@@ -48,7 +91,7 @@ class FakeCaseRepository:
             current_version = int(current["version"]) if current else None
             if current_version != case.version:
                 raise ConcurrentUpdate(current_version)
-            self.items[case.tracking_code] = case_to_item(case, case.version + 1, case.pull_events())
+            self.items[case.tracking_code] = case_to_item(case, case.version + 1, case.pull_events(), self.sealer)
             case.version += 1
             return case
 
@@ -63,6 +106,9 @@ class FakeCaseRepository:
             codes = list(dict.fromkeys(tracking_codes))
             self.requests += (len(codes) + 99) // 100
             return {code: item_to_case(copy.deepcopy(self.items[code])) for code in codes if code in self.items}
+
+    def open_sealed(self, case: Case, *fields: str) -> Case:
+        return open_sealed_fields(case, self.sealer, fields)
 
 
 @dataclass

@@ -132,7 +132,9 @@ def test_the_reporters_details_are_kept_privately(deps):
     body = form(issue(deps), first_name=MARKERS[0], last_name=MARKERS[1], email=MARKERS[2], phone=MARKERS[3],
                 device_id=MARKERS[4], account_id=MARKERS[5], media_url=MARKERS[6])
     posted = post(deps, body)
-    case = deps.cases.get(posted.tracking_code)
+    stored = deps.cases.get(posted.tracking_code)
+    assert MARKERS[4] not in repr(stored)  # sealed at rest (adapters/sealing.py)
+    case = deps.cases.open_sealed(stored)
     assert case.reporter.name == "Rahasia Pelapor" and case.reporter.device_id == MARKERS[4]
     assert case.media_urls == [MARKERS[6]]
     assert posted.response[0]["account_id"] == MARKERS[5]  # echoed to the app that sent it, as the spec says

@@ -7,7 +7,7 @@ from chalicelib.domain.channels import Channel
 from chalicelib.domain.report import build_report
 from chalicelib.services.outbox import ChangeRecord, messages_for, relay
 from chalicelib.services.status import public_view
-from tests.support.fakes import FakePublisher
+from tests.support.fakes import FakePublisher, FakeSealer
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 MARKERS = ("Siti Rahasia", "+6281299990000", "rahasia@example.com")
@@ -23,7 +23,7 @@ def new_case():
 
 
 def inserted(case):
-    return ChangeRecord("INSERT", case_to_item(case, 1, case.pull_events()), None)
+    return ChangeRecord("INSERT", case_to_item(case, 1, case.pull_events(), FakeSealer()), None)
 
 
 def test_an_insert_relays_its_outbox_event_with_filterable_case_facts():
@@ -40,7 +40,7 @@ def test_relayed_messages_carry_no_reporter_identity():
 
 
 def test_writes_that_do_not_advance_the_version_relay_nothing():
-    item = case_to_item(new_case(), 1, [])
+    item = case_to_item(new_case(), 1, [], FakeSealer())
     assert messages_for(ChangeRecord("MODIFY", item, item)) == []
     assert messages_for(ChangeRecord("REMOVE", None, item)) == []
     assert messages_for(ChangeRecord("INSERT", {"type": "claim", "version": 1}, None)) == []
@@ -48,7 +48,7 @@ def test_writes_that_do_not_advance_the_version_relay_nothing():
 
 def test_relay_publishes_everything_in_one_call():
     publisher = FakePublisher()
-    assert relay([inserted(new_case()), inserted(new_case())], publisher) == 2
+    assert relay([inserted(new_case()), inserted(new_case())], publisher).published == 2
     assert len(publisher.published) == 2
 
 

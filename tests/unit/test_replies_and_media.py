@@ -102,7 +102,10 @@ def test_a_lifecycle_event_saved_on_a_case_reaches_the_reporter():
     repository.save(stored)
     (record,) = repository.items[stored.tracking_code]["outbox"]
     message = {**record, "tracking_code": stored.tracking_code}
-    assert "(30% selesai)" in replies.event_outgoing(message, repository.get(stored.tracking_code), BASE).text
+    read = repository.get(stored.tracking_code)  # the handle is sealed: the reply worker opens it
+    opened = repository.open_sealed(read, "reply_handle")
+    assert "(30% selesai)" in replies.event_outgoing(message, opened, BASE).text
+    assert repository.sealer.opens == 1 and opened.reporter == read.reporter  # only the handle was opened
 
 
 # --- media ---------------------------------------------------------------------------

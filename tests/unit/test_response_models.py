@@ -21,6 +21,7 @@ from chalicelib.services import open311
 from chalicelib.services import responses as r
 from chalicelib.services.status import public_view
 from chalicelib.services.views import officer_view, queue_row
+from tests.support.fakes import FakeSealer
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 DIRECTORY = reference_data.agencies()
@@ -99,7 +100,7 @@ def test_officer_view(state, principal):
 @pytest.mark.parametrize("state", STATES)
 def test_queue_row(state):
     case = case_in(state)
-    item = case_to_item(case, 2, [])
+    item = case_to_item(case, 2, [], sealer=FakeSealer())
     check(r.QueueRow, queue_row(item, "en", T0 + timedelta(hours=1)))
 
 

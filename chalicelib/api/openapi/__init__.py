@@ -104,7 +104,6 @@ def _models(operations_by_route: dict[tuple[str, str], tuple[Operation, ...]]) -
     pairs: dict[tuple[Any, str], None] = {
         (responses.ErrorBody, "serialization"): None,
         (responses.GatewayMessage, "serialization"): None,
-        (responses.ChaliceError, "serialization"): None,
     }
     for described in operations_by_route.values():
         for operation in described:
@@ -209,8 +208,9 @@ def _operation(method: str, path: str, operation: Operation, entry: Any, refs: d
         answers.setdefault(str(status), _error(status, refs, officer))
     if "*/*" not in [content_type.lower() for content_type in entry.content_types]:
         answers.setdefault("415", {
-            "description": "A Content-Type this route does not take (answered by the framework).",
-            "content": _content(JSON, _ref(refs, responses.ChaliceError, "serialization")),
+            "description": "A Content-Type this route does not take (answered by the framework, "
+                           "rewritten in the one error format by api/http.py).",
+            "content": _content(JSON, _ref(refs, responses.ErrorBody, "serialization")),
         })
     described["responses"] = answers
     if officer:
