@@ -112,7 +112,7 @@ def _refused_submission(path: str) -> Callable[[Planted], list[Probe]]:
 
 
 OFFICER_CASE_OPERATIONS = ("assign", "collaborators", "comments", "delegate", "merge", "plan", "plan/return", "privacy",
-                           "plan/verify", "progress", "reject", "resolve", "transfer")
+                           "plan/verify", "priority", "progress", "reject", "resolve", "transfer")
 
 ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("GET", "/health"): RouteSpec(PUBLIC, lambda case: [Probe("/health"), Probe("/health?deep=1")]),
@@ -168,6 +168,11 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("GET", "/officer/agencies"): RouteSpec(OFFICER),
     ("GET", "/officer/notifications"): RouteSpec(OFFICER),
     ("POST", "/officer/uploads"): RouteSpec(OFFICER),
+    # Response templates (issue 11): an agency's own, admins for any agency.
+    ("GET", "/officer/templates"): RouteSpec(OFFICER),
+    ("PUT", "/officer/templates/{template_id}"): RouteSpec(OFFICER),
+    ("DELETE", "/officer/templates/{template_id}"): RouteSpec(OFFICER),
+    ("GET", "/officer/cases/{code}/templates"): RouteSpec(OFFICER),
     ("GET", "/officer/cases/{code}"): RouteSpec(OFFICER),
     **{("POST", f"/officer/cases/{{code}}/{operation}"): RouteSpec(OFFICER) for operation in OFFICER_CASE_OPERATIONS},
     ("GET", "/admin/routing-rules"): RouteSpec(ADMIN),
@@ -206,6 +211,9 @@ ROLE_MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/officer/cases/{code}"): {
         "dinas_lh": ALLOWED, "sudin_lh": 403, "bina_marga": 403, "sda": 403, "bureau": ALLOWED,
         "supervisor": ALLOWED, "admin": ALLOWED, "intake": 403,
+    },
+    ("POST", "/officer/cases/{code}/priority"): {
+        "dinas_lh": ALLOWED, "bureau": ALLOWED, "bina_marga": 403, "supervisor": 403, "admin": 403, "intake": 403,
     },
     ("POST", "/officer/cases/{code}/plan/verify"): {
         "bureau": ALLOWED, "dinas_lh": 403, "bina_marga": 403, "supervisor": 403, "admin": 403, "intake": 403,

@@ -37,6 +37,8 @@ OTHER_POOL = "https://cognito-idp.ap-southeast-3.amazonaws.com/ap-southeast-3_An
 HARMLESS_BODIES = {
     ("POST", "/officer/cases/{code}/assign"): {"agency_id": "dinas-lh"},
     ("POST", "/officer/cases/{code}/plan/verify"): {},
+    # The priority it already has: those allowed get 422 ("already"), nothing changes.
+    ("POST", "/officer/cases/{code}/priority"): {"priority": "normal", "reason": "uji hak akses"},
     ("PUT", "/admin/routing-rules"): {"category": "no-such-category", "agency_id": "dinas-lh"},
 }
 
