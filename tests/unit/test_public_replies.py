@@ -120,3 +120,28 @@ def test_a_refused_private_reply_still_answers_in_public_and_never_posts_the_cod
     with pytest.raises(ProviderRejected):  # no public text: nothing is posted in public at all
         sender.send(outgoing.handle, outgoing.text, code=CODE, event=outgoing.event)
     assert all(not url.endswith("/comments") for url, _ in calls)
+
+
+def test_a_public_x_mention_is_answered_by_direct_message_not_by_a_reply_tweet(graph, monkeypatch):
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters import x_api
+    from chalicelib.channels.base import InboundRequest
+    from chalicelib.channels.x import XAdapter
+    from tests.support import providers
+
+    monkeypatch.delenv("X_USER_ID", raising=False)
+    monkeypatch.setenv("X_ACCESS_TOKEN", "token")
+    _, calls, _ = graph
+    mention = providers.x_mention("@DKIJakarta lampu mati di Jl. Sabang")
+    body = providers.dumps(mention)
+    (report,) = XAdapter(Channel.X, "X_USER_ID").parse(
+        InboundRequest("POST", "/webhooks/x", {}, {}, body, datetime.now(UTC)))
+    outgoing = replies.Outgoing("r1", report.reply_handle, f"Kode laporan: {CODE}", CODE, event("case.received"))
+    assert outgoing.handle.kind not in replies.PUBLIC_REPLY_KINDS
+    settings = Settings(stage="test", region="ap-southeast-3", cases_table="t", photos_bucket="b",
+                        events_topic_arn=None, public_base_url=BASE, photo_url_ttl_seconds=60,
+                        webhook_max_skew_seconds=300)
+    x_api.XSender(settings).send(outgoing.handle, outgoing.text, code=CODE, event=outgoing.event)
+    author = mention["tweet_create_events"][0]["user"]["id_str"]
+    assert [url for url, _ in calls] == [f"https://api.x.com/2/dm_conversations/with/{author}/messages"]
