@@ -4,8 +4,9 @@ API, replies to page comments. Base URL and version are configurable
 
     POST {base}/{version}/{phone_number_id}/messages      WhatsApp text message
     GET  {base}/{version}/{media id}  -> {"url": ...};  GET url   WhatsApp media
-    POST {base}/{version}/{page id}/messages               Messenger Send API
-    POST {base}/{version}/{comment or post id}/comments    reply under a feed item
+    POST {base}/{version}/{page id}/messages               Messenger Send API; with
+         {"recipient": {"comment_id" | "post_id": ...}} a private reply to a feed item
+    POST {base}/{version}/{comment or post id}/comments    reply under a feed item (PUBLIC)
     Authorization: Bearer <META_ACCESS_TOKEN | GOVERNOR_META_ACCESS_TOKEN>
 """
 
@@ -14,9 +15,11 @@ from __future__ import annotations
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.messages import ReplyHandle
+from chalicelib.logs import get_logger
 
 from . import http_client
 
+log = get_logger("replies")
 PROVIDER = "meta"
 MEDIA_HOSTS = ("fbsbx.com", "fbcdn.net", "facebook.com", "whatsapp.net")
 # Replies that answer the reporter's own message; the rest are later updates
@@ -41,7 +44,9 @@ class GraphSender:
         self.settings = settings
 
     def send(self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None,
-             language: str = "id") -> None:
+             language: str = "id", public_text: str | None = None) -> None:
+        """``public_text``: for a feed comment, what is posted in public under it;
+        ``text`` (it has the tracking code) then only goes out as a private reply."""
         auth = "Bearer " + token(self.settings, handle.channel)
         if handle.kind == "whatsapp":
             path = f"{handle.via}/messages"
@@ -54,11 +59,34 @@ class GraphSender:
                 body["messaging_type"] = "RESPONSE"
             else:
                 body.update({"messaging_type": "MESSAGE_TAG", "tag": "ACCOUNT_UPDATE"})
-        else:  # meta_comment: answer under the post or comment
-            path = f"{handle.address}/comments"
-            body = {"message": text[:8000]}
+        else:  # meta_comment: a public thread -- the code only privately
+            self._answer_comment(handle, text, event, public_text, auth)
+            return
         http_client.request(PROVIDER, "POST", _url(self.settings, path), auth=auth, json_body=body,
                             timeout=self.settings.provider_timeout_seconds)
+
+    def _answer_comment(self, handle: ReplyHandle, text: str, event: dict | None, public_text: str | None,
+                        auth: str) -> None:
+        """Meta allows ONE private reply per comment or visitor post, within 7 days: it
+        answers the comment itself (the receipt, or a notice). Later updates go only
+        in public. A refused private reply (already sent, too late) still lets the
+        public one go out, so a retry after a failed public post is safe."""
+        if event is None or event.get("type") in RESPONSE_EVENTS:
+            # Visitor posts are "{page id}_{n}"; comments "{post n}_{n}".
+            target = "post_id" if handle.via and handle.address.startswith(handle.via + "_") else "comment_id"
+            body = {"recipient": {target: handle.address}, "message": {"text": text[:2000]}}
+            try:
+                http_client.request(PROVIDER, "POST", _url(self.settings, f"{handle.via}/messages"), auth=auth,
+                                    json_body=body, timeout=self.settings.provider_timeout_seconds)
+            except http_client.ProviderRejected as error:
+                if public_text is None:
+                    raise
+                log.warning("private reply refused; answering in public only",
+                            extra={"kind": handle.kind, "status": error.status})
+        if public_text:
+            http_client.request(PROVIDER, "POST", _url(self.settings, f"{handle.address}/comments"), auth=auth,
+                                json_body={"message": public_text[:8000]},
+                                timeout=self.settings.provider_timeout_seconds)
 
 
 def fetch_whatsapp_media(

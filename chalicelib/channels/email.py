@@ -3,7 +3,10 @@ this turns it into a report. Parsed with the stdlib ``email`` package and its
 default (modern) policy.
 
 * subject + the plain-text body (HTML only when there is no text part; quoted
-  earlier mail below "On ... wrote:" / "Pada ... menulis:" and "> " lines is cut);
+  earlier mail below "On ... wrote:" / "Pada ... menulis:" and "> " lines is cut,
+  and so is the sender's signature: everything below the "-- " delimiter or a
+  "Sent from my ..." / "Dikirim dari ..." line, and a short block (name, phone,
+  e-mail) after a closing line such as "Salam," or "Terima kasih,");
 * image attachments (JPEG, PNG, WebP) as photos, up to five;
 * the From address as the reporter's contact and reply handle;
 * the SES message id (the S3 object's name) as the idempotency key.
@@ -34,6 +37,18 @@ _QUOTE_START = re.compile(
     r"^(On .{1,200} wrote:|Pada .{1,200} menulis:|-----\s*Original Message\s*-----|-----\s*Pesan Asli\s*-----)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# The signature starts at its delimiter line ("-- ", RFC 3676) or at a phone/app footer.
+_SIGNATURE_START = re.compile(
+    r"^(--[ \t]?|(Sent from|Sent with|Get Outlook for|Dikirim dari|Dikirim dengan|Dikirim melalui) .{0,200})$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A closing line; a short block after it is the sender's name and contact details.
+_CLOSING = re.compile(
+    r"^(salam( hangat| hormat)?|hormat (saya|kami)|terima ?kasih( banyak)?|wassalam\w*|regards|best regards|"
+    r"kind regards|best|thanks|thank you|sincerely)[ \t]*[,.!]*[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+MAX_SIGNATURE_LINES = 6
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 
 
@@ -105,7 +120,21 @@ def _body_text(message: EmailMessage) -> str:
     if quoted:
         content = content[: quoted.start()]
     lines = [line.rstrip() for line in content.splitlines() if not line.lstrip().startswith(">")]
-    return "\n".join(lines).strip()[:4500]
+    return _without_signature("\n".join(lines)).strip()[:4500]
+
+
+def _without_signature(body: str) -> str:
+    """The body without the sender's signature block (name, phone, e-mail, device footer)."""
+    start = _SIGNATURE_START.search(body)
+    if start:
+        body = body[: start.start()]
+    closings = list(_CLOSING.finditer(body))
+    if closings:
+        after = closings[-1]
+        rest = [line for line in body[after.end():].splitlines() if line.strip()]
+        if len(rest) <= MAX_SIGNATURE_LINES and all(len(line.strip()) <= 80 for line in rest):
+            body = body[: after.end()]
+    return body
 
 
 def _photos(message: EmailMessage) -> list[dict[str, object]]:

@@ -212,6 +212,19 @@ _REPLIES: dict[str, tuple[str, str]] = {
         "Laporan {code} sudah menerima banyak tambahan. Kirim laporan baru setelah 30 menit. {url}",
         "Report {code} has received many additions already. Send a new report after 30 minutes. {url}",
     ),
+    # Posted in PUBLIC (a comment under a Facebook post): never the tracking code, which
+    # goes privately; {url} is the read-only status page by the case's public id.
+    "public_received": (
+        "Terima kasih, laporan Anda sudah kami terima. Kode laporan kami kirim lewat pesan pribadi "
+        "(Messenger). Pantau statusnya di {url}",
+        "Thank you, we have received your report. We sent your tracking code in a private message "
+        "(Messenger). Follow it at {url}",
+    ),
+    "public_update": ("Status laporan: {status}. {url}", "Report status: {status}. {url}"),
+    "public_notice": (
+        "Kami sudah membalas Anda lewat pesan pribadi (Messenger).",
+        "We have answered you in a private message (Messenger).",
+    ),
 }
 
 # Which reply an event type gets: exact types first, then words in the type,

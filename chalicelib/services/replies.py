@@ -10,6 +10,13 @@ Two sources, one set of texts (chalicelib/domain/texts.py):
   event type: a type is mapped to a text by ``texts.reply_key``.
 
 Subscribers get events at least once: ``ReplyLedger`` drops repeats by event id.
+
+Public reply surfaces (``PUBLIC_REPLY_KINDS``: a comment under a Facebook post,
+which everyone reading the thread sees) never carry the tracking code -- whoever
+holds it may confirm or reopen the case. There the text with the code goes out
+privately (Meta's private reply to the comment), and ``Outgoing.public_text``,
+a neutral acknowledgement or status line with the status link by the case's
+*public* id (read-only), is what is posted in public.
 """
 
 from __future__ import annotations
@@ -28,8 +35,33 @@ from . import intake
 log = get_logger("replies")
 
 
+# Reply kinds whose answer is posted where everyone can read it.
+PUBLIC_REPLY_KINDS = frozenset({"meta_comment"})
+
+
 def status_url(base_url: str, code: str) -> str:
     return f"{base_url}/status/{code}"
+
+
+def public_status_url(base_url: str, code: str | None, code_key: bytes | None) -> str:
+    """The read-only status page by the case's public (Open311) id: never the tracking code."""
+    if not code or code_key is None:
+        return f"{base_url}/track"
+    from chalicelib.domain import request_ids
+
+    return status_url(base_url, request_ids.public_id(code, code_key))
+
+
+def public_text(key: str, language: str, *, code: str | None, base_url: str, code_key: bytes | None,
+                case: Case | None = None) -> str:
+    """What may be said in public about a reply with text ``key``: no tracking code."""
+    url = public_status_url(base_url, code, code_key)
+    if key in ("received", "received_repeat", "added"):
+        return texts.reply_text("public_received", language, url=url)
+    if case is not None and key not in ("rate_limited", "unknown_code"):
+        return texts.reply_text("public_update", language, url=url,
+                                status=texts.status_label(case.status, language))
+    return texts.reply_text("public_notice", language)
 
 
 def receipt_text(receipt: intake.Receipt, base_url: str) -> str | None:
@@ -129,6 +161,8 @@ class Outgoing:
     code: str | None
     event: dict[str, Any] | None = None
     language: str = "id"
+    # For PUBLIC_REPLY_KINDS: what is posted in public (``text`` goes out privately).
+    public_text: str | None = None
 
 
 # --- delivery (the reply worker) ---------------------------------------------------------
@@ -143,9 +177,10 @@ def deliver(outgoing: Outgoing, *, ledger: ReplyLedger, sender_for: Any) -> str:
 
     if not ledger.claim(outgoing.reply_id):
         return DUPLICATE
+    extra = {"public_text": outgoing.public_text} if outgoing.public_text is not None else {}
     try:
         sender_for(outgoing.handle).send(outgoing.handle, outgoing.text, code=outgoing.code, event=outgoing.event,
-                                         language=outgoing.language)
+                                         language=outgoing.language, **extra)
     except ProviderRejected as error:
         log.warning("reply refused by the provider",
                     extra={"tracking_code": outgoing.code, "kind": outgoing.handle.kind, "status": error.status})
@@ -159,8 +194,9 @@ def deliver(outgoing: Outgoing, *, ledger: ReplyLedger, sender_for: Any) -> str:
     return SENT
 
 
-def event_outgoing(message: dict[str, Any], case: Case | None, base_url: str) -> Outgoing | None:
-    """The reply a relayed event calls for, if any."""
+def event_outgoing(message: dict[str, Any], case: Case | None, base_url: str,
+                   code_key: bytes | None = None) -> Outgoing | None:
+    """The reply a relayed event calls for, if any (``code_key``: for public links by public id)."""
     if case is None or case.reply_handle is None or not message.get("id"):
         return None
     if skips_event(case.reply_handle, str(message.get("type"))):
@@ -168,14 +204,27 @@ def event_outgoing(message: dict[str, Any], case: Case | None, base_url: str) ->
     text = event_reply(message, case, base_url)
     if text is None:
         return None
-    return Outgoing(str(message["id"]), case.reply_handle, text, case.tracking_code, message, case.language)
+    public = None
+    if case.reply_handle.kind in PUBLIC_REPLY_KINDS:
+        key = texts.reply_key(str(message.get("type", ""))) or "updated"
+        public = public_text(key, case.language, code=case.tracking_code, base_url=base_url, code_key=code_key,
+                             case=case)
+    return Outgoing(str(message["id"]), case.reply_handle, text, case.tracking_code, message, case.language,
+                    public)
 
 
 def notice_outgoing(notice: dict[str, Any], reply_id: str, handle: ReplyHandle | None, case: Case | None,
-                    base_url: str) -> Outgoing | None:
+                    base_url: str, code_key: bytes | None = None) -> Outgoing | None:
     if handle is None:
         return None
     code = notice.get("tracking_code") or ""
     language = notice.get("language") if notice.get("language") in ("id", "en") else "id"
     text = notice_text(str(notice.get("notice")), language, code=code, base_url=base_url, case=case)
-    return Outgoing(f"notice:{reply_id}", handle, text, code or None, None, language)
+    public = None
+    if handle.kind in PUBLIC_REPLY_KINDS:
+        outcome = str(notice.get("notice"))
+        key = "unknown_code" if outcome == intake.UNKNOWN_CODE else "rate_limited" if (
+            outcome == intake.RATE_LIMITED) else "status"
+        public = public_text(key, language, code=code or None, base_url=base_url, code_key=code_key,
+                             case=case if key == "status" else None)
+    return Outgoing(f"notice:{reply_id}", handle, text, code or None, None, language, public)

@@ -2,7 +2,10 @@
 
 Built from an allow-list of fields, never by removing private ones from the
 whole case: a field added to Case later stays private until it is added here.
-No reporter name, phone or e-mail, and no original photo, ever.
+No reporter name, phone or e-mail, and no original photo, ever. Free text a
+reporter (or an officer quoting one) wrote -- the description, the address, timeline
+notes -- goes out through ``redaction.mask_contacts``: phone numbers and e-mail
+addresses typed into it are masked (officers' views show the whole text).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from chalicelib.domain import categories, texts, tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.lifecycle import CaseStatus
+from chalicelib.domain.redaction import mask_contacts
 
 
 def find_case(code_text: str, cases: CaseRepository, code_key: bytes | None = None) -> Case | None:
@@ -82,8 +86,8 @@ def public_view(case: Case, language: str, base_url: str, public_id: str | None 
             "name": category.name(language) if category else case.category,
         },
         "channel": case.channel.value,
-        "description": case.description,
-        "location": case.location.model_dump() if case.location else None,
+        "description": mask_contacts(case.description, language),
+        "location": _masked_address(case.location.model_dump(), language) if case.location else None,
         "area": {level: area_index.name_of(code) for level, code in case.area.as_dict().items()}
         if case.area else None,
         "agency": {"id": case.agency_id, "name": agency.name if agency else case.agency_id}
@@ -109,7 +113,8 @@ def public_view(case: Case, language: str, base_url: str, public_id: str | None 
             {
                 "at": to_jakarta_text(entry.at),
                 "type": entry.type,
-                "text": texts.timeline_text(entry.type, _public_names(entry.data, code_key), language),
+                "text": mask_contacts(
+                    texts.timeline_text(entry.type, _public_names(entry.data, code_key), language), language),
             }
             for entry in case.timeline
         ],
@@ -152,6 +157,10 @@ def confidential_view(case: Case, language: str) -> dict[str, Any]:
         "privacy": case.privacy,
         "language": language,
     }
+
+
+def _masked_address(location: dict[str, Any], language: str) -> dict[str, Any]:
+    return {**location, "address": mask_contacts(location.get("address"), language)}
 
 
 def _public_names(data: dict[str, Any], code_key: bytes | None) -> dict[str, Any]:

@@ -32,6 +32,7 @@ def send_replies(records: Iterable[Any]) -> dict[str, Any]:
 
     app = services()
     base_url = app.settings.public_base_url
+    code_key = app.settings.tracking_code_key
     ledger = app.reply_ledger()
     counts: dict[str, int] = {}
     failures: list[dict[str, str]] = []
@@ -46,7 +47,7 @@ def send_replies(records: Iterable[Any]) -> dict[str, Any]:
                 case = app.cases.get(code) if code else None
                 if not message_id:
                     raise ValueError("an SQS record without a messageId")
-                outgoing = replies.notice_outgoing(body, str(message_id), handle, case, base_url)
+                outgoing = replies.notice_outgoing(body, str(message_id), handle, case, base_url, code_key)
             elif not replies.may_reply(str(body.get("type", ""))):
                 outgoing = None  # internal events: not even a read
             else:
@@ -54,7 +55,7 @@ def send_replies(records: Iterable[Any]) -> dict[str, Any]:
                 case = app.cases.get(code) if code else None
                 if case is not None and case.reply_handle is not None:  # stored sealed: one KMS Decrypt
                     case = app.cases.open_sealed(case, "reply_handle")
-                outgoing = replies.event_outgoing(body, case, base_url)
+                outgoing = replies.event_outgoing(body, case, base_url, code_key)
             result = replies.SKIPPED if outgoing is None else replies.deliver(
                 outgoing, ledger=ledger, sender_for=app.reply_sender)
         except (ValueError, TypeError, KeyError) as error:

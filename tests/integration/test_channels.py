@@ -13,7 +13,7 @@ import pytest
 import tests.support.providers as wire
 from chalicelib.adapters import aws as aws_clients
 from chalicelib.config import DEV_SECRETS
-from chalicelib.domain import tracking
+from chalicelib.domain import request_ids, tracking
 from tests.support.images import jpeg_with_metadata
 from tests.support.providers import Answer
 
@@ -334,15 +334,28 @@ def test_messenger_reply_through_the_send_api(client, runner, providers, dynamod
     assert closed[0].json()["messaging_type"] == "MESSAGE_TAG" and closed[0].json()["tag"] == "ACCOUNT_UPDATE"
 
 
-def test_feed_comment_is_answered_under_the_comment(client, runner, providers):
+def test_feed_comment_gets_the_code_privately_and_a_neutral_public_answer(client, runner, providers):
     payload = wire.feed_comment()
     comment_id = payload["entry"][0]["changes"][0]["value"]["comment_id"]
     assert meta_post(client, "facebook", payload).status_code == 200
-    path = f"/v21.0/{comment_id}/comments"
-    providers.routes[f"POST {path}"] = Answer(200, b'{"id": "c1"}')
+    public_path = f"/v21.0/{comment_id}/comments"
+    private_path = f"/v21.0/{PAGE_ID}/messages"
+    providers.routes[f"POST {public_path}"] = Answer(200, b'{"id": "c1"}')
+    providers.routes[f"POST {private_path}"] = Answer(200, b'{"recipient_id": "1", "message_id": "m_1"}')
     code = code_for("facebook", comment_id)
-    sent = replies_to(providers, "POST", path, runner, lambda r: f"Kode laporan: {code}" in r.json()["message"])
-    assert sent
+    private = replies_to(providers, "POST", private_path, runner,
+                         lambda r: r.json()["recipient"] == {"comment_id": comment_id})
+    assert f"Kode laporan: {code}" in private[0].json()["message"]["text"]
+    public = replies_to(providers, "POST", public_path, runner, lambda r: True)
+    assert public and all(code not in r.json()["message"] for r in public)
+    from chalicelib.bootstrap import services
+
+    public_id = request_ids.public_id(code, services().settings.tracking_code_key)
+    assert f"/status/{public_id}" in public[0].json()["message"]
+    page = json.loads(client.http.get(f"/status/{public_id}").body)  # the link works, read-only
+    assert page["tracking_code"] == public_id and code not in json.dumps(page)
+    assert client.http.post(f"/status/{public_id}/reopen", body=b'{"reason": "belum diperbaiki"}',
+                            headers={"Content-Type": "application/json"}).status_code == 404
     own = wire.feed_comment(author=PAGE_ID)
     assert json.loads(meta_post(client, "facebook", own).body) == {"received": 0}
 

@@ -326,14 +326,18 @@ class FakeReplySender:
 
     sent: list[tuple[Any, str, str | None, str | None]] = field(default_factory=list)
     fail_with: Exception | None = None
+    public: list[str] = field(default_factory=list)  # what a public reply surface would post
 
     def __call__(self, handle: Any) -> FakeReplySender:
         return self
 
-    def send(self, handle: Any, text: str, *, code: str | None, event: dict | None, language: str = "id") -> None:
+    def send(self, handle: Any, text: str, *, code: str | None, event: dict | None, language: str = "id",
+             public_text: str | None = None) -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.sent.append((handle, text, code, (event or {}).get("type")))
+        if public_text is not None:
+            self.public.append(public_text)
 
 
 class FakeApiKeyStore:

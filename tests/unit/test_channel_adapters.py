@@ -283,6 +283,36 @@ def test_email_subject_and_body_sender_as_contact():
     assert parse_email(MAIL.replace(b"siti@example.com", b"dki@jakarta.go.id"), "3", "dki@jakarta.go.id") is None
 
 
+def _mail_with_body(body: str) -> bytes:
+    return MAIL.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" + body.replace("\n", "\r\n").encode()
+
+
+@pytest.mark.parametrize("signature", [
+    "-- \nBudi Santoso\nHP 0812-3456-7890\nbudi@gmail.com",
+    "--\nBudi Santoso / HP 0812-3456-7890 / budi@gmail.com",
+    "Salam,\nBudi Santoso\nHP 0812-3456-7890\nbudi@gmail.com",
+    "Terima kasih.\n\nBudi Santoso / HP 0812-3456-7890 / budi@gmail.com",
+    "Hormat saya,\nBudi Santoso\n0812-3456-7890",
+    "Regards,\nBudi Santoso\n+62 812 3456 7890",
+    "Dikirim dari iPhone saya\nBudi 0812-3456-7890",
+    "Sent from my Galaxy\n\nPada Sen, 23 Nov 2026 DKI menulis:\n> old text",
+])
+def test_email_signature_is_cut(signature):
+    body = "Sampah di Jl. Sabang belum diangkut.\n\n" + signature
+    parsed = parse_email(_mail_with_body(body), "sig", "dki@jakarta.go.id")
+    description = parsed.report.description
+    assert description.startswith("Sampah menumpuk\n\nSampah di Jl. Sabang belum diangkut.")
+    assert "Budi" not in description and "0812" not in description and "812 3456" not in description
+    assert "gmail" not in description and "iPhone" not in description and "Galaxy" not in description
+    assert parsed.report.reporter.email == "siti@example.com"  # the contact itself is kept, privately
+
+
+def test_email_body_after_a_closing_line_is_kept_when_it_is_more_than_a_signature():
+    body = "Terima kasih\n" + "\n".join(f"Lubang ke-{n} di depan rumah nomor {n} sudah dalam" for n in range(8))
+    description = parse_email(_mail_with_body(body), "long", "dki@jakarta.go.id").report.description
+    assert "Lubang ke-7 di depan rumah nomor 7" in description
+
+
 def test_web_form_and_json_share_validation():
     report = report_from_form(FormInput(fields={"category": "garbage", "description": "Sampah", "lat": "-6.2",
                                                 "lng": "106.8", "email": "a@example.com",

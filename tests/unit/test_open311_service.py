@@ -237,6 +237,15 @@ def test_a_request_is_mapped_from_the_public_view(deps):
     assert posted.tracking_code not in json.dumps(request)
 
 
+def test_the_public_list_masks_contact_details_typed_into_the_request(deps):
+    description = "Jalan berlubang. Hubungi Budi 0812-3456-7890 / budi@gmail.com"
+    post(deps, form(issue(deps), description=description, address_string="Jl. Sabang 15, WA +62 857 1234 5678"))
+    (request,) = open311.list_requests({}, "id", deps)
+    assert request["description"] == "Jalan berlubang. Hubungi Budi [nomor disembunyikan] / [email disembunyikan]"
+    for private in ("0812-3456-7890", "budi@gmail.com", "857 1234 5678"):
+        assert private not in json.dumps(request)
+
+
 def test_statuses_map_to_open_and_closed_with_notes(deps):
     directory = reference_data.agencies()
     posted = post(deps, form(issue(deps)))

@@ -2,7 +2,7 @@ import json
 from datetime import UTC, datetime
 
 from chalicelib.adapters.case_repository import case_to_item
-from chalicelib.domain.case import Case
+from chalicelib.domain.case import Actor, Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.report import build_report
 from chalicelib.services.outbox import ChangeRecord, messages_for, relay
@@ -10,6 +10,7 @@ from chalicelib.services.status import public_view
 from tests.support.fakes import FakePublisher, FakeSealer
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+OFFICER = Actor("officer", "u", "agency_officer", "dinas-lh")
 MARKERS = ("Siti Rahasia", "+6281299990000", "rahasia@example.com")
 
 
@@ -84,3 +85,42 @@ def test_a_merged_case_points_at_its_primary_by_public_id_only():
     assert request_ids.public_id(primary, key) in view["timeline"][-1]["text"]
     without_key = public_view(case, "en", "https://crm.example")
     assert primary not in json.dumps(without_key) and without_key["merged_into"] is None
+
+
+def test_public_view_masks_phone_numbers_and_e_mail_addresses_in_free_text():
+    report = build_report(
+        channel=Channel.EMAIL, message_id="E-1", category="garbage",
+        description="Sampah menumpuk sejak 12-11-2026.\nBudi Santoso / HP 0812-3456-7890 / budi@gmail.com",
+        location={"lat": -6.2, "lng": 106.8, "address": "Jl. Sabang No. 15, RT 03/RW 05, telp 021-3822255"},
+    )
+    case = Case.open(report, "4N50G-7M7G1-2X63", NOW)
+    from chalicelib.adapters import reference_data
+    from chalicelib.domain.sla import SlaPolicy
+
+    case.assign(reference_data.agencies().require("dinas-lh"), NOW)
+    case.submit_plan("Angkut sampah", None, SlaPolicy(), NOW, OFFICER)
+    case.verify_plan(NOW, Actor("officer", "u-2", "bureau_verifier", "biro-pemerintahan"))
+    case.post_progress(40, "Pelapor dihubungi di +62 812 3456 7890, sedang diangkut", NOW, OFFICER)
+    for language in ("id", "en"):
+        view = json.dumps(public_view(case, language, "https://crm.example"))
+        for private in ("0812-3456-7890", "budi@gmail.com", "021-3822255", "+62 812 3456 7890"):
+            assert private not in view
+    view = public_view(case, "id", "https://crm.example")
+    assert view["description"] == ("Sampah menumpuk sejak 12-11-2026.\n"
+                                   "Budi Santoso / HP [nomor disembunyikan] / [email disembunyikan]")
+    assert view["location"]["address"] == "Jl. Sabang No. 15, RT 03/RW 05, telp [nomor disembunyikan]"
+    assert view["timeline"][-1]["text"] == "Progres 40%: Pelapor dihubungi di [nomor disembunyikan], sedang diangkut"
+    assert "[number hidden]" in public_view(case, "en", "https://crm.example")["description"]
+    assert case.description.endswith("HP 0812-3456-7890 / budi@gmail.com")  # the case (officers) keeps it all
+
+
+def test_officers_still_read_the_whole_description():
+    from chalicelib.domain.permissions import Principal, Role
+    from chalicelib.services.views import officer_view
+
+    report = build_report(channel=Channel.EMAIL, message_id="E-2", category="garbage",
+                          description="Sampah. HP 0812-3456-7890", location={"lat": -6.2, "lng": 106.8})
+    case = Case.open(report, "4N50G-7M7G1-2X63", NOW)
+    principal = Principal("u", frozenset({Role.BUREAU_VERIFIER}), "biro-pemerintahan")
+    view = officer_view(case, principal, "id", "https://crm.example", photo_url=lambda photo: "")
+    assert view["description"] == "Sampah. HP 0812-3456-7890"
