@@ -33,7 +33,17 @@ from chalicelib.domain.errors import (
 
 log = logs.get_logger("api")
 
-MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own limit, enforced here too
+# API Gateway takes 10 MB, but it hands the request to Lambda as one JSON event,
+# and a synchronous Lambda invocation takes at most 6 MiB (6,291,456 bytes).
+# Binary bodies (multipart/form-data, our report form) travel base64-encoded in
+# that event, 4/3 of their size: 4.5 MB of body is 6,000,000 bytes of event,
+# leaving 291,456 bytes for the rest of it (headers twice, as headers and
+# multiValueHeaders, at most 10 KB each by API Gateway; path, query, request
+# context: a few KB). Bodies above the cap get our JSON 413 naming it; events
+# over 6 MiB never reach the function (API Gateway answers with its own error).
+LAMBDA_REQUEST_LIMIT = 6 * 1024 * 1024
+MAX_BODY_BYTES = 4_500_000
+MAX_BODY_TEXT = "4.5 MB"
 RETRY_AFTER_SECONDS = "5"
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
@@ -165,7 +175,9 @@ def read_body(request: Any, content_types: tuple[str, ...]) -> bytes:
     if isinstance(raw, str):
         raw = raw.encode()
     if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        raise ApiError(413, "payload_too_large",
+                       f"The body is larger than {MAX_BODY_TEXT} ({MAX_BODY_BYTES} bytes), the most this API takes "
+                       "in one request.", extra={"max_body_bytes": MAX_BODY_BYTES})
     content_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if content_type not in content_types:
         raise ApiError(

@@ -60,7 +60,17 @@ def submit_form():
     from chalicelib.domain.errors import InvalidReport
 
     request = bp.current_request
-    body = read_body(request, FORM_TYPES)
+    try:
+        body = read_body(request, FORM_TYPES)
+    except ApiError as error:
+        if error.status != 413:
+            raise
+        # A person at a browser, not a program: the form again, saying why (the fields are lost:
+        # the body was not read).
+        from chalicelib.api.report_page import t
+
+        language = _language(request)
+        return _html(form_page(language, secrets.token_urlsafe(18), None, [("photo", t("too_large", language))]), 413)
     form = read_form(request.headers.get("content-type", ""), body)
     language = form.fields.get("lang") if form.fields.get("lang") in ("id", "en") else _language(request)
     try:

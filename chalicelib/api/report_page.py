@@ -53,7 +53,11 @@ T = {
         "Opsional. Koordinat dapat disalin dari aplikasi peta, misalnya -6.1754 dan 106.8272.",
         "Optional. Copy the coordinates from a map app, e.g. -6.1754 and 106.8272.",
     ),
-    "photo": ("Foto (opsional, JPEG/PNG/WebP, maks. 8 MB)", "Photo (optional, JPEG/PNG/WebP, max. 8 MB)"),
+    "photo": ("Foto (opsional, JPEG/PNG/WebP, maks. 5 foto, semuanya maks. 4 MB)",
+              "Photos (optional, JPEG/PNG/WebP, up to 5, at most 4 MB together)"),
+    "too_large": ("Foto terlalu besar: semuanya maks. 4 MB. Kecilkan atau kirim lebih sedikit foto, lalu isi ulang.",
+                  "The photos are too big: at most 4 MB together. Make them smaller or send fewer, then fill in "
+                  "the form again."),
     "contact": ("Kontak (opsional)", "Contact (optional)"),
     "name": ("Nama", "Name"),
     "phone": ("Nomor telepon", "Phone number"),

@@ -38,6 +38,7 @@ class Error(Strict):
     details: list[ErrorDetail] | None = Field(default=None, description="One entry per invalid field (422).")
     correlation_id: str | None = Field(default=None, description="Quote it when asking for help.")
     current_version: int | None = Field(default=None, description="409 concurrent_update: the case's version now.")
+    max_body_bytes: int | None = Field(default=None, description="413 payload_too_large: the largest body taken.")
 
 
 class ErrorBody(Strict):

@@ -52,6 +52,17 @@ def test_form_errors_come_back_on_the_form(stack):
     assert "category" in response.text and token in response.text
 
 
+def test_photos_over_the_body_cap_get_the_form_again_saying_so(stack):
+    from chalicelib.api.http import MAX_BODY_BYTES
+
+    token = form_token(requests.get(f"{stack.api_url}/report?lang=en", timeout=10).text)
+    files = {"photo": ("big.jpg", b"\xff\xd8" + b"\0" * MAX_BODY_BYTES, "image/jpeg")}
+    response = requests.post(f"{stack.api_url}/report?lang=en", timeout=60, files=files,
+                             data={"submission_id": token, "lang": "en", "category": "garbage"})
+    assert response.status_code == 413 and response.headers["Content-Type"].startswith("text/html")
+    assert 'role="alert"' in response.text and "at most 4 MB together" in response.text
+
+
 def test_the_json_api_has_the_same_rules(stack):
     body = {"category": "damaged_road", "description": "Jalan berlubang", "submission_id": "json-" + "x" * 20,
             "location": {"lat": -6.2, "lng": 106.8}, "reporter": {"anonymous": True, "email": "a@example.com"}}

@@ -112,10 +112,22 @@ def test_wrong_content_type_is_415(stack):
     assert response.status_code == 415 and error_of(response)["code"] == "unsupported_media_type"
 
 
-def test_a_body_over_10_mb_is_413(stack):
-    raw = b'{"pad": "' + b"x" * (10 * 1024 * 1024) + b'"}'
-    response = requests.post(f"{stack.api_url}/webhooks/jaki", data=raw, headers=signed_headers(raw), timeout=60)
-    assert response.status_code == 413 and error_of(response)["code"] == "payload_too_large"
+def test_a_body_over_the_cap_is_413_naming_it_and_one_at_the_cap_is_read(stack):
+    from chalicelib.api.http import MAX_BODY_BYTES
+
+    def padded(size):
+        raw = b'{"pad": "' + b"x" * (size - 11) + b'"}'
+        assert len(raw) == size
+        return raw
+
+    over = padded(MAX_BODY_BYTES + 1)
+    response = requests.post(f"{stack.api_url}/webhooks/jaki", data=over, headers=signed_headers(over), timeout=60)
+    error = error_of(response)
+    assert response.status_code == 413 and error["code"] == "payload_too_large"
+    assert error["max_body_bytes"] == MAX_BODY_BYTES and "4.5 MB" in error["message"]
+    at_cap = padded(MAX_BODY_BYTES)
+    response = requests.post(f"{stack.api_url}/webhooks/jaki", data=at_cap, headers=signed_headers(at_cap), timeout=60)
+    assert response.status_code == 422, response.text[:300]  # read, then refused for its fields
 
 
 def test_an_unknown_channel_is_404(stack):

@@ -40,7 +40,9 @@ ERROR_TEXT = {
     404: "No such resource (unknown and malformed codes alike).",
     409: "The case changed meanwhile (`concurrent_update`, with `current_version`) or is in a state "
          "without this action (`illegal_transition`).",
-    413: "The body is larger than 10 MB.",
+    413: "The body is larger than 4.5 MB (4,500,000 bytes; `max_body_bytes`): the most a Lambda behind "
+         "API Gateway can take once binary bodies are base64-encoded. Photos in JSON are base64 too, so "
+         "together at most about 3.3 MB per request.",
     415: "A Content-Type this route does not take.",
     422: "Invalid fields: one `details` entry per field.",
     503: "AWS is throttling or unavailable, or the stage is not configured yet: nothing was stored; "

@@ -42,7 +42,7 @@ _REQUEST_XML = ('<?xml version="1.0" encoding="utf-8"?>\n<service_requests><requ
 
 def _errors(fmt: str, *statuses: int) -> dict[int, Reply]:
     text = {400: "A missing or invalid argument", 403: "Missing, invalid or revoked api_key",
-            413: "The body is larger than 10 MB",
+            413: "The body is larger than 4.5 MB (4,500,000 bytes)",
             404: "Unknown service, request, token or jurisdiction",
             503: "Temporarily unavailable: retry after Retry-After seconds"}
     if fmt == "json":
