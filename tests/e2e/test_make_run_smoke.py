@@ -28,7 +28,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 def start(command, ports):
     env = {**os.environ, "PORT": str(ports[0]), "LOCAL_AWS_PORT": str(ports[1])}
-    for name in ("CRM_STAGE", "AWS_ENDPOINT_URL", "CASES_TABLE", "PHOTOS_BUCKET", "EVENTS_TOPIC_ARN"):
+    for name in ("CRM_STAGE", "AWS_ENDPOINT_URL", "CASES_TABLE", "PHOTOS_BUCKET", "EVENTS_TOPIC_ARN",
+                 # Under `make test` the outer make's jobserver settings would make `make run` a sub-make.
+                 "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEFILES", "MAKE_TERMOUT", "MAKE_TERMERR"):
         env.pop(name, None)  # exactly what a fresh shell has
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
