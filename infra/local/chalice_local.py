@@ -10,6 +10,8 @@ with a deeper queue. Nothing else changes.
 
 from __future__ import annotations
 
+import faulthandler
+import signal
 import sys
 
 
@@ -18,6 +20,7 @@ def main() -> int:
     from chalice.cli import main as chalice_main
 
     local.ThreadedHTTPServer.request_queue_size = 256
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: where is it stuck?
     sys.argv = ["chalice", *sys.argv[1:]]
     return chalice_main()
 

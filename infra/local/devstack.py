@@ -12,6 +12,7 @@ The smoke test (tests/e2e) starts the stack through this same ``start()``.
 
 from __future__ import annotations
 
+import faulthandler
 import importlib
 import json
 import os
@@ -292,6 +293,7 @@ def main() -> int:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: where is it stuck?
     try:
         stack = start(api_port, aws_port)
     except StartupFailed as error:
