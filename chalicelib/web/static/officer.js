@@ -471,7 +471,11 @@ function openRedactor(photo, view) {
       show(result, errorBox(error));
     }
   }, close));
-  panel.scrollIntoView({ block: "nearest" });
+  // Once the photo has its height, bring the whole editor on screen.
+  const image = panel.querySelector(".redact-image");
+  const reveal = () => panel.scrollIntoView({ block: "nearest" });
+  if (image && !image.complete) image.addEventListener("load", reveal, { once: true });
+  reveal();
 }
 
 function slaBlock(view) {

@@ -25,6 +25,18 @@ def public_photo(stack, code: str) -> Image.Image:
     return Image.open(io.BytesIO(response.content)).convert("L")
 
 
+def settled_box(page, selector: str, tries: int = 50) -> dict:
+    """The element's box once the layout stops moving (photos above it may still be loading)."""
+    box = page.locator(selector).bounding_box()
+    for _ in range(tries):
+        page.wait_for_timeout(100)
+        again = page.locator(selector).bounding_box()
+        if again == box:
+            return box
+        box = again
+    raise AssertionError(f"{selector} kept moving: {box}")
+
+
 def mean_difference(a: Image.Image, b: Image.Image, box) -> float:
     pa, pb = a.load(), b.load()
     x0, y0, x1, y1 = box
@@ -46,7 +58,8 @@ def test_an_officer_blurs_a_region_and_only_that_region_of_the_public_photo_chan
     page.get_by_role("button", name="Samarkan bagian foto").click()
     image = page.locator(".redact-image")
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
-    layer = page.locator(".redact-layer").bounding_box()
+    page.locator(".redact-layer").scroll_into_view_if_needed()  # the mouse only reaches what is on screen
+    layer = settled_box(page, ".redact-layer")
     start = (layer["x"] + layer["width"] * 0.30, layer["y"] + layer["height"] * 0.25)
     end = (layer["x"] + layer["width"] * 0.60, layer["y"] + layer["height"] * 0.65)
     page.mouse.move(*start)
