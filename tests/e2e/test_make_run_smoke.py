@@ -21,9 +21,9 @@ import pytest
 import requests
 
 from infra.local.devstack import free_port, port_is_free
+from tests.support.artifacts import artifact
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 
 
 def start(command, ports):
@@ -95,8 +95,7 @@ def test_make_run_serves_health_and_the_demo_then_stops_cleanly(command, stop):
     process, lines = start(command, ports)
     try:
         output = "".join(read_until(lines, "Press Ctrl-C to stop."))
-        ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / f"make-run-{stop}.log").write_text(output)
+        artifact(f"make-run-{stop}.log").write_text(output)
         api = f"http://127.0.0.1:{ports[0]}"
         assert f"API                 {api}" in output
         assert "JAKI_WEBHOOK_SECRET = dev-jaki-secret" in output

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import boto3
 import pytest
@@ -17,8 +16,7 @@ from chalicelib.channels.partner import signature_headers
 from chalicelib.config import DEV_SECRETS
 from infra.local import devstack
 from infra.local.provision import LOCAL_CREDENTIALS
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.support.artifacts import artifact
 
 
 @pytest.fixture(scope="session")
@@ -34,14 +32,13 @@ def providers():
 
 @pytest.fixture(scope="session")
 def stack(providers):
-    ARTIFACTS.mkdir(exist_ok=True)
     provider_env = {
         "TWILIO_API_BASE_URL": providers.url,
         "META_GRAPH_BASE_URL": providers.url,
         "X_API_BASE_URL": providers.url,
         "PROVIDER_TIMEOUT_SECONDS": "5",
     }
-    with open(ARTIFACTS / "integration-stack.log", "w") as log:
+    with open(artifact("integration-stack.log"), "w") as log:
         running = devstack.start(
             devstack.free_port(), devstack.free_port(), load_demo=False, run_events=False, output=log,
             extra_env=provider_env,

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from infra.local import demo
-from tests.integration.conftest import ARTIFACTS, partner_body, post_report
+from tests.integration.conftest import partner_body, post_report
+from tests.support.artifacts import ARTIFACTS
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Headless, and nothing in the background that would reach the network or vary the run.

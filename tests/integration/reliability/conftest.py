@@ -21,7 +21,7 @@ import pytest
 
 from infra.local import devstack
 from infra.local.faults import FaultPlan, FaultProxy
-from tests.integration.conftest import ARTIFACTS
+from tests.support.artifacts import artifact
 from tests.support.stack_fixtures import botocore_faults, public_base_url  # noqa: F401 - fixtures
 
 
@@ -56,11 +56,10 @@ class FaultyApi:
 @contextmanager
 def api_behind(stack, proxy: FaultProxy, log_name: str):
     """A ``chalice local`` whose AWS is the fault proxy: (api_url, env)."""
-    ARTIFACTS.mkdir(exist_ok=True)
     port = devstack.free_port()
     api_url = f"http://127.0.0.1:{port}"
     env = {**stack.env, "AWS_ENDPOINT_URL": proxy.url, "PUBLIC_BASE_URL": api_url}
-    with open(ARTIFACTS / log_name, "w") as log:
+    with open(artifact(log_name), "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "infra.local.chalice_local", "local", "--host", "127.0.0.1", "--port", str(port),
              "--stage", "local", "--no-autoreload"],

@@ -27,8 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from infra.local.faults import LOST_RESPONSE, Rule
-from tests.integration.conftest import ARTIFACTS
 from tests.integration.reliability.conftest import api_behind
+from tests.support.artifacts import artifact
 from tests.support.images import jpeg_with_metadata
 from tests.support.provider import RetryPolicy, deliver
 from tests.support.webhooks import PROFILES, Report, send, unique_id
@@ -147,8 +147,7 @@ def test_webhooks_under_aws_faults_land_exactly_once(fresh_faulty_api, faults, s
         "max_attempts_for_one_message": max(len(log.answers) + log.broken_connections for log in logs),
         "elapsed_seconds": round(elapsed, 1),
     }
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / f"fault-injection-{scenario}.json").write_text(json.dumps(summary, indent=2))
+    artifact(f"fault-injection-{scenario}.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2))
     # The plan really was active: the chosen share of calls failed (wide band: 4+ sigma).
     if limit is None:

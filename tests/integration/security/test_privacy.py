@@ -26,7 +26,7 @@ import requests
 from PIL import Image
 
 from chalicelib.adapters.sealing import TOKEN_PREFIX
-from tests.integration.conftest import ARTIFACTS
+from tests.support.artifacts import artifact
 from tests.support.images import jpeg_with_metadata, metadata_leaks
 from tests.support.routes import PUBLIC, ROUTES, Planted, routes_with
 from tests.support.webhooks import MESSAGING_PROFILES, PARTNER_PROFILES, PROFILES, Report, send, unique_id
@@ -265,7 +265,7 @@ def test_invalid_reports_are_refused_without_echoing_the_details(stack, planted)
 
 def test_the_api_logs_carry_no_reporter_detail(stack, planted):
     # chalice local's output: every JSON log line the API wrote during this session.
-    written = (ARTIFACTS / "integration-stack.log").read_text()
+    written = artifact("integration-stack.log").read_text()
     assert any(case.tracking_code in written for _, _, case in planted.cases), "the planted requests were not logged"
     assert planted.leaks(written) == []
 
