@@ -15,10 +15,13 @@ export PORT LOCAL_AWS_PORT CHROMIUM
 run: venv
 	$(PY) -m infra.local.devstack
 
-## test: the whole suite (lint, unit, integration against a moto server, browser, e2e)
+## test: the whole suite (lint, unit, integration against a moto server, browser, e2e),
+## on one worker per core, at most 4 (each worker starts its own moto server, API and Chromium).
+## TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= auto
 test: venv browser
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 ## browser: Debian's Chromium for the browser tests, installed with apt-get when missing
 browser:

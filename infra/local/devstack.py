@@ -33,6 +33,9 @@ from infra.local.provision import DEFAULT_REGION, app_environment, provision
 ROOT = Path(__file__).resolve().parents[2]
 
 
+STOP_LIMIT = 40  # seconds; a normal stop takes a few (the servers get 10 s each to exit)
+
+
 class StartupFailed(RuntimeError):
     pass
 
@@ -52,19 +55,20 @@ class Stack:
     demo_templates: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
+        """Servers first (SIGTERM, then SIGKILL after 10 s), then this process's threads."""
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
         if self.runner is not None:
             self.runner.stop()
         if self.provider_sink is not None:
             self.provider_sink.stop()
         for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-        for process in reversed(self.processes):
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-                process.wait()
+                process.wait(timeout=10)
 
 
 def port_is_free(port: int) -> bool:
@@ -311,6 +315,9 @@ def main() -> int:
         code = 0
     finally:
         print("Stopping...", flush=True)
+        # A stop that hangs must not hold the terminal: after STOP_LIMIT seconds print every
+        # thread's stack (what was stuck) and exit with status 1.
+        faulthandler.dump_traceback_later(STOP_LIMIT, exit=True)
         stack.stop()
     if stack.runner is not None and stack.runner.dead_letters:
         print(json.dumps([letter.source for letter in stack.runner.dead_letters]), file=sys.stderr)

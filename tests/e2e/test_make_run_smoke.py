@@ -37,7 +37,13 @@ def start(command, ports):
         start_new_session=True,
     )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+
+    def pump():
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)  # end of output: every process that could write has exited
+
+    threading.Thread(target=pump, daemon=True).start()
     return process, lines
 
 
@@ -48,6 +54,8 @@ def read_until(lines, marker, timeout=120):
             line = lines.get(timeout=1)
         except queue.Empty:
             continue
+        if line is None:
+            break
         seen.append(line)
         if marker in line:
             return seen
@@ -64,6 +72,19 @@ def wait_exit(process, lines, timeout=60):
         raise AssertionError(f"make run did not stop within {timeout}s\n{report}") from None
 
 
+def drain(lines, timeout=10):
+    """The output still queued, up to its end or ``timeout`` seconds."""
+    rest, deadline = [], time.time() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.time()))
+        except queue.Empty:
+            return rest
+        if line is None:
+            return rest
+        rest.append(line)
+
+
 def diagnose(process, lines):
     """What is still running, and where each of our Python processes is stuck (faulthandler on SIGUSR1)."""
     table = subprocess.run(["ps", "-o", "pid,ppid,stat,etime,wchan:24,args", "-s", str(process.pid)],
@@ -73,9 +94,7 @@ def diagnose(process, lines):
         if "python" in args:
             os.kill(int(pid), signal.SIGUSR1)
     time.sleep(2)
-    tail = []
-    while not lines.empty():
-        tail.append(lines.get_nowait())
+    tail = drain(lines, timeout=0)
     noise = ("message failed", "poll failed")
     tail = [line for line in tail if not any(word in line for word in noise)]
     return table + "".join(tail[-300:])
@@ -118,6 +137,9 @@ def test_make_run_serves_health_and_the_demo_then_stops_cleanly(command, stop):
             else:
                 process.send_signal(signal.SIGTERM)
         code = wait_exit(process, lines)
+    # The dev stack's own stop watchdog (faulthandler) prints "Timeout (0:00:40)!" and the stacks.
+    rest = "".join(drain(lines))
+    assert "Timeout (" not in rest, f"the stop hung until the watchdog ended it:\n{rest[-20000:]}"
     # Ctrl-C reaches make too, which reports the interrupt (as in a terminal);
     # the stack itself must still stop cleanly and release its ports.
     assert code == 0 if stop == "sigterm" else code in (0, -signal.SIGINT, 130, 2)
