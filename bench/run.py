@@ -61,15 +61,22 @@ def guarded(name: str, rows: list[Row], run) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny sizes, nothing written: every benchmark still runs (make test does this)")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    from bench import cold_start, ingest, load_test, request_counts, sweep
+    from bench import cold_start, ingest, load_test, request_counts, sealing, sweep
 
     if args.quick:
         sweep.SIZES = (2_000, 6_000)
         load_test.TOTAL = 1_000
         ingest.BLOCKS = 2
+    if args.smoke:
+        cold_start.RUNS, sweep.SIZES, sweep.DUE = 3, (300, 600), 20
+        load_test.TOTAL, load_test.CONCURRENCY = 100, 10
+        ingest.BLOCK, ingest.BLOCKS, ingest.READS = 5, 1, 20
+        request_counts.PAGE, request_counts.CASES = 5, (8, 16)
     started = time.perf_counter()
     rows: list[Row] = []
     guarded("cold start", rows, cold_start.run)
@@ -77,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         use_environment(stand_in.env)
         guarded("request counts", rows, lambda: request_counts.run(stand_in))
         guarded("ingest and status reads", rows, lambda: ingest.run(stand_in))
+        guarded("contact sealing", rows, lambda: sealing.rows(10 if args.smoke else 50 if args.quick else 200))
     with local_aws() as stand_in:  # a fresh table: only the sweep's own cases are due
         use_environment(stand_in.env)
         guarded("SLA sweep", rows, lambda: sweep.run(stand_in))
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(rendered)
     print(f"\n{len(rows)} rows in {elapsed:.0f} s on {machine()}")
-    if not args.no_write and not args.quick:
+    if not (args.no_write or args.quick or args.smoke):
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         previous = RESULTS.read_text() if RESULTS.exists() else ""
         notes = previous.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in previous else "\n"
@@ -95,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             f"Every ratio is against a floor measured in the same run (see bench/*.py).\n\n{rendered}\n\n"
             f"<!-- notes -->{notes}"
         )
+    broken = [row.name for row in rows if row.measured == "failed"]
+    if broken:  # a crashed benchmark is a bug, not a slow result: fail the command
+        print(f"\nbenchmarks that failed to run: {', '.join(broken)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.sealing [reports per kind, default 200]
 
-Prints the median latency of an in-process webhook intake with a contact
+`make bench` runs it too (two rows of bench/RESULTS.md). Standalone it prints
+the median latency of an in-process webhook intake with a contact
 (sealed: KMS GenerateDataKey + AES-GCM + the one PutItem) against the floor
 measured in the same run -- the same intake without a contact (PutItem only)
 -- plus seal/open alone, local AES-GCM alone, and the requests each makes.
@@ -18,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 
 from infra.local import devstack
 from infra.local.provision import app_environment, provision
@@ -36,13 +38,33 @@ def main(count: int = 200) -> int:
         devstack._wait_for_http(f"{endpoint}/moto-api/", server, "moto")
         os.environ.update(app_environment(provision(endpoint), endpoint))
         os.environ["LOG_LEVEL"] = "WARNING"
-        return run(count)
+        print(json.dumps(measure(count), indent=2))
+        return 0
     finally:
         server.terminate()
         server.wait()
 
 
-def run(count: int) -> int:
+def rows(count: int = 200) -> list:
+    """The rows of `make bench` (this process already points at a provisioned stand-in)."""
+    from bench.common import Row
+
+    result = measure(count)
+    plain, sealed = result["requests_without_contact"], result["requests_with_contact"]
+    added = [sorted((Counter(with_) - Counter(without)).elements()) for with_ in sealed for without in plain]
+    removed = [Counter(without) - Counter(with_) for with_ in sealed for without in plain]
+    only_a_data_key = added == [["GenerateDataKey"]] and not any(removed)
+    return [
+        Row("intake with a sealed contact, p50", f"{result['intake_with_sealed_contact_ms']:.2f} ms",
+            f"{result['intake_without_contact_ms (floor)']:.2f} ms without a contact", result["ratio_to_floor"],
+            "informational", None, f"moto answers KMS locally; AWS adds one in-region KMS round trip; "
+            f"{result['intakes_per_kind']} of each, interleaved"),
+        Row("requests: intake with a sealed contact", " + ".join(sealed[0]), " + ".join(plain[0]), None,
+            "+ 1 KMS GenerateDataKey", only_a_data_key, "one data key seals name, phone and e-mail"),
+    ]
+
+
+def measure(count: int) -> dict:
     from chalice.test import Client
 
     import app
@@ -109,8 +131,7 @@ def run(count: int) -> int:
         "aes_gcm_alone_us": round(statistics.median(aes) * 1e6, 1),
         "first_use_import (importtime, last line)": import_time,
     }
-    print(json.dumps(result, indent=2))
-    return 0
+    return result
 
 
 if __name__ == "__main__":
