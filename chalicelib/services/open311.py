@@ -280,9 +280,11 @@ def _instant(name: str, value: str, end_of_day: bool) -> datetime:
 def _whole(name: str, value: str | None, default: int, low: int, high: int) -> int:
     if value is None or value.strip() == "":
         return default
-    if not value.strip().isdigit():
+    digits = value.strip()
+    # ASCII only: "²".isdigit() is true but int() refuses it; and a short one (int() refuses 4,300+ digits)
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
         raise Open311Error(400, f"{name} must be a whole number from {low} to {high}")
-    number = int(value.strip())
+    number = int(digits)
     if not low <= number <= high:
         raise Open311Error(400, f"{name} must be a whole number from {low} to {high}")
     return number

@@ -375,6 +375,8 @@ def test_a_partly_covered_day_is_not_remembered_as_empty(deps):
     ({"status": "pending"}, "status must be"),
     ({"service_code": "potholes"}, "service_code 'potholes' was not found"),
     ({"page": "0"}, "page must be"),
+    ({"page": "\u00b2"}, "page must be"),  # "²".isdigit() is true; int() refuses it
+    ({"page_size": "9" * 5000}, "page_size must be"),  # int() refuses over 4,300 digits
     ({"page_size": "1001"}, "page_size must be"),
     ({"page": "11", "page_size": "1000"}, "page * page_size"),
     ({"service_request_id": ",".join(["x"] * 101)}, "at most 100"),

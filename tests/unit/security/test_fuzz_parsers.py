@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
@@ -104,11 +104,19 @@ def test_build_report_raises_only_invalid_report(fields):
 
 @FUZZ
 @given(value=st.one_of(st.none(), st.text(max_size=40), st.integers().map(str)))
+@example(value="\u00b2")  # found by this test: "²".isdigit() is true, int("²") raises
 def test_the_timestamp_check_raises_only_signature_errors(value):
     try:
         signing.require_fresh_timestamp(value, NOW, 300, "X-CRM-Timestamp")
     except SignatureRejected:
         pass
+
+
+def test_a_timestamp_is_ascii_digits_only():
+    arabic_indic = str(int(NOW.timestamp())).translate({ord(d): 0x0660 + int(d) for d in "0123456789"})
+    assert int(arabic_indic) == int(NOW.timestamp())  # int() would take it ...
+    with pytest.raises(SignatureRejected, match="must be unix time"):  # ... the check does not
+        signing.require_fresh_timestamp(arabic_indic, NOW, 300, "X-CRM-Timestamp")
 
 
 @FUZZ
