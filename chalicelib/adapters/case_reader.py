@@ -12,7 +12,14 @@ import time
 from typing import Any
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.case_repository import CASE_SK, case_pk, deserialize, item_to_case, serialize
+from chalicelib.adapters.case_repository import (
+    CASE_SK,
+    case_pk,
+    deserialize,
+    is_case_item,
+    item_to_case,
+    serialize,
+)
 from chalicelib.domain.case import Case
 
 BATCH_GET_LIMIT = 100  # DynamoDB's maximum keys per BatchGetItem
@@ -37,8 +44,10 @@ class DynamoCaseReader:
                 with aws.unavailable_on_transient("dynamodb"):
                     response = self._client.batch_get_item(RequestItems={self.table_name: {"Keys": keys}})
                 for item in response.get("Responses", {}).get(self.table_name, []):
-                    case = item_to_case(deserialize(item))
-                    found[case.tracking_code] = case
+                    stored = deserialize(item)
+                    if is_case_item(stored):
+                        case = item_to_case(stored)
+                        found[case.tracking_code] = case
                 keys = response.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
                 if not keys:
                     break

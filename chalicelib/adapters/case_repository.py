@@ -14,6 +14,11 @@ is conditional so that nothing is overwritten by accident:
   overwrite. State, version and outbox are one write.
 * ``get``  -- one strongly consistent GetItem (a reporter polls right after
   receiving the code).
+* ``mark_message`` -- PutItem if free: a provider message that was *added* to
+  another case reserves the code it would have opened a case under, pointing
+  at that case. A late retry of the message (after the conversation window)
+  then fails ``add``'s condition and finds its case (``AddedElsewhere``)
+  instead of opening a second one. The mark is not a case: ``get`` ignores it.
 
 Private fields (``SEALED_FIELDS``: the reporter's contact, and any other field
 listed there) are sealed with KMS envelope encryption on write (adapters/
@@ -27,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -48,6 +53,11 @@ if TYPE_CHECKING:
     from chalicelib.adapters.sealing import Sealer
 
 CASE_SK = "CASE"
+CASE_TYPE = "case"
+# A provider message added to another case (see ``mark_message``). Meta
+# retries a webhook for up to 7 days; the mark outlives that, then TTL removes it.
+MESSAGE_TYPE = "added_message"
+MESSAGE_MARK_RETAIN = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -109,11 +119,52 @@ class AlreadyStored:
 
 
 @dataclass(frozen=True)
+class AddedElsewhere:
+    """The same provider message was added to another case earlier: its code."""
+
+    tracking_code: str
+
+
+@dataclass(frozen=True)
 class CodeTaken:
     """Another message's case holds this code (a 1-in-2**64 collision)."""
 
 
-AddOutcome = Added | AlreadyStored | CodeTaken
+AddOutcome = Added | AlreadyStored | AddedElsewhere | CodeTaken
+
+
+def message_mark(message_code: str, source_key: str, into: str, now: datetime) -> dict[str, Any]:
+    """The item reserving ``message_code`` for the case the message was added to."""
+    return {
+        "PK": case_pk(message_code),
+        "SK": CASE_SK,
+        "type": MESSAGE_TYPE,
+        "source_key": source_key,
+        "into": into,
+        "expires_at": int((now + MESSAGE_MARK_RETAIN).timestamp()),
+    }
+
+
+def conflict_outcome(stored: dict[str, Any] | None, case: Case) -> AddOutcome:
+    """What an existing item at a new case's code means for that case."""
+    same_message = stored is not None and bool(case.source_key) and stored.get("source_key") == case.source_key
+    if not same_message:
+        return CodeTaken()
+    assert stored is not None
+    if stored.get("type") == MESSAGE_TYPE:
+        return AddedElsewhere(stored["into"])
+    return AlreadyStored(item_to_case(stored))
+
+
+def message_home(stored: dict[str, Any] | None, message_code: str, source_key: str) -> str | None:
+    """Where an earlier delivery of a message went, read off the item at its code."""
+    if stored is None or stored.get("source_key") != source_key:
+        return None
+    return stored["into"] if stored.get("type") == MESSAGE_TYPE else message_code
+
+
+def is_case_item(item: dict[str, Any] | None) -> bool:
+    return item is not None and item.get("type", CASE_TYPE) == CASE_TYPE
 
 
 class CaseRepository(Protocol):
@@ -122,6 +173,8 @@ class CaseRepository(Protocol):
     def save(self, case: Case) -> Case: ...
 
     def get(self, tracking_code: str) -> Case | None: ...
+
+    def mark_message(self, message_code: str, source_key: str, into: str, now: datetime) -> str: ...
 
     def open_sealed(self, case: Case, *fields: str) -> Case: ...
 
@@ -152,14 +205,8 @@ class DynamoCaseRepository:
                 )
             except self._client.exceptions.ConditionalCheckFailedException as error:
                 case.pending_events = events  # nothing was written
-                old = error.response.get("Item")
-                if old is None:  # the service did not return it: ask once
-                    stored = self.get(case.tracking_code)
-                else:
-                    stored = item_to_case(deserialize(old))
-                if stored is not None and stored.source_key == case.source_key and case.source_key:
-                    return AlreadyStored(stored)
-                return CodeTaken()
+                old = error.response.get("Item")  # None: the service did not return it, ask once
+                return conflict_outcome(deserialize(old) if old else self._item(case.tracking_code), case)
         case.version = 1
         return Added(case)
 
@@ -192,6 +239,10 @@ class DynamoCaseRepository:
         return case
 
     def get(self, tracking_code: str) -> Case | None:
+        item = self._item(tracking_code)
+        return item_to_case(item) if is_case_item(item) else None
+
+    def _item(self, tracking_code: str) -> dict[str, Any] | None:
         with aws.unavailable_on_transient("dynamodb"):
             response = self._client.get_item(
                 TableName=self.table_name,
@@ -199,7 +250,26 @@ class DynamoCaseRepository:
                 ConsistentRead=True,
             )
         item = response.get("Item")
-        return item_to_case(deserialize(item)) if item else None
+        return deserialize(item) if item else None
+
+    def mark_message(self, message_code: str, source_key: str, into: str, now: datetime) -> str:
+        """Reserve ``message_code`` (the code this provider message would open a
+        case under) for case ``into``, which it is being added to. Returns the
+        case the message belongs to: ``into``, or wherever an earlier delivery
+        of it went (an earlier mark, or its own case)."""
+        with aws.unavailable_on_transient("dynamodb"):
+            try:
+                self._client.put_item(
+                    TableName=self.table_name,
+                    Item=serialize(message_mark(message_code, source_key, into, now)),
+                    ConditionExpression="attribute_not_exists(PK)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except self._client.exceptions.ConditionalCheckFailedException as error:
+                old = error.response.get("Item")
+                stored = deserialize(old) if old else self._item(message_code)
+                return message_home(stored, message_code, source_key) or into
+        return into
 
     def open_sealed(self, case: Case, *fields: str) -> Case:
         """A copy of ``case`` with its sealed fields (or only ``fields``) opened

@@ -9,7 +9,9 @@ pass the sender's state (one UpdateItem, see adapters/sender_state.py):
 * more than MAX_REPORTS_PER_HOUR in a clock hour: a polite notice, no case;
 * on messaging channels, a message within CONVERSATION_MINUTES of the sender
   opening a case adds to that case (CaseRepository.save, version-conditioned)
-  instead of opening another.
+  instead of opening another. It first marks its own code as "added to that
+  case" (CaseRepository.mark_message), so a retry of it that arrives after the
+  window closed finds that case rather than opening a new one.
 
 The tracking code of a provider message is derived from its id with a server
 key, so a retry (even five at once) computes the same code and its write fails
@@ -24,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from chalicelib.adapters.case_repository import Added, AlreadyStored, CaseRepository, CodeTaken
+from chalicelib.adapters.case_repository import Added, AddedElsewhere, AlreadyStored, CaseRepository, CodeTaken
 from chalicelib.adapters.images import CleanImage, UnreadableImage, clean
 from chalicelib.adapters.photo_store import PhotoStore
 from chalicelib.adapters.sender_state import SenderRepository, SenderState, sender_key
@@ -107,7 +109,7 @@ def _is_stop(report: IncomingReport, cleaned: list[CleanImage]) -> bool:
 
 def _open_case(
     report: IncomingReport, cleaned: list[CleanImage], *, cases: CaseRepository, photos: PhotoStore, now,
-    code_key: bytes,
+    code_key: bytes, sender: str | None = None,
 ) -> Receipt:
     for attempt in range(MAX_CODE_ATTEMPTS):
         if report.message_id:
@@ -125,7 +127,14 @@ def _open_case(
                 extra={"tracking_code": outcome.case.tracking_code, "channel": report.channel.value},
             )
             return Receipt(outcome.case.tracking_code, False, outcome.case, REPEATED, outcome.case.language)
-        assert isinstance(outcome, CodeTaken)
+        if isinstance(outcome, AddedElsewhere):
+            # A late retry of a message that was added to a case: back to that case.
+            home = cases.get(outcome.tracking_code)
+            if home is not None:
+                log.info("repeated delivery of an added message",
+                         extra={"tracking_code": home.tracking_code, "channel": report.channel.value})
+                return add_to_case(report, cleaned, home, cases=cases, photos=photos, now=now, sender=sender)
+        assert isinstance(outcome, CodeTaken | AddedElsewhere)
         log.warning("tracking code collision, trying the next", extra={"attempt": attempt})
     raise RuntimeError("no free tracking code after several attempts")
 
@@ -170,7 +179,7 @@ def _from_sender(
         if claim.claimed:
             if claim.state.count > MAX_REPORTS_PER_HOUR:
                 return _rate_limited(report, claim.state, key)
-            return _open_case(report, cleaned, cases=cases, photos=photos, now=now, code_key=code_key)
+            return _open_case(report, cleaned, cases=cases, photos=photos, now=now, code_key=code_key, sender=key)
         open_code = claim.state.open_at(now)
         case = cases.get(open_code) if open_code else None
         if case is None:
@@ -178,16 +187,27 @@ def _from_sender(
             # message failed, or a tiny race): take the window over.
             claim = senders.claim(key, code, now, until, handle, stale=claim.state.open_case)
             continue
-        return add_to_case(report, cleaned, case, cases=cases, photos=photos, now=now, sender=key)
+        return add_to_case(report, cleaned, case, cases=cases, photos=photos, now=now, sender=key, message_code=code)
     raise ConcurrentUpdate(None)
 
 
 def add_to_case(
     report: IncomingReport, cleaned: list[CleanImage], case: Case, *, cases: CaseRepository, photos: PhotoStore,
-    now, sender: str | None,
+    now, sender: str | None, message_code: str | None = None,
 ) -> Receipt:
-    """Add a later message to an open case (version-conditioned save, retried on a race)."""
+    """Add a later message to an open case (version-conditioned save, retried on a race).
+
+    ``message_code``: the code the message would open a case under. It is
+    marked for this case first (one PutItem); if an earlier delivery of the
+    message went elsewhere, the message goes there instead (and adds nothing
+    twice)."""
     message_key = source_key(report.channel, report.message_id)
+    if message_code and message_key:
+        home = cases.mark_message(message_code, message_key, case.tracking_code, now)
+        if home != case.tracking_code:
+            case = cases.get(home) or case
+            log.info("repeated delivery of an added message",
+                     extra={"tracking_code": case.tracking_code, "channel": report.channel.value})
     for attempt in range(SAVE_ATTEMPTS):
         if attempt:
             reloaded = cases.get(case.tracking_code)

@@ -248,7 +248,8 @@ def test_whatsapp_message_reply_and_conversation(client, runner, providers, dyna
     photo = wire.whatsapp_message({"type": "image", "image": {"mime_type": "image/jpeg", "sha256": "x",
                                                               "id": media_id}}, sender=sender)
     assert meta_post(client, "whatsapp", photo).status_code == 200
-    assert dynamodb_calls == ["UpdateItem", "GetItem", "PutItem"]  # claim refused -> the open case -> save
+    # claim refused -> the open case -> mark the photo's own code for it -> save
+    assert dynamodb_calls == ["UpdateItem", "GetItem", "PutItem", "PutItem"]
     case = stored(code)
     assert case.version == before + 1 and [m.ref for m in case.pending_media] == [media_id]
     graph_calls = wait_for(providers, "GET", f"/whatsapp/media/{media_id}", runner=runner)
@@ -260,6 +261,55 @@ def test_whatsapp_message_reply_and_conversation(client, runner, providers, dyna
     added = replies_to(providers, "POST", path, runner,
                        lambda r: "Tambahan Anda (foto)" in r.body.decode() and code in r.body.decode())
     assert added
+
+
+def close_conversation(aws, code):
+    """As if the sender's 30-minute conversation window had passed."""
+    from chalicelib.adapters.case_repository import serialize
+    from chalicelib.adapters.sender_state import SENDER_SK, sender_key
+    from chalicelib.bootstrap import services
+
+    key = sender_key(services().settings.tracking_code_key, stored(code).reply_handle)
+    aws("dynamodb").update_item(
+        TableName=services().settings.cases_table,
+        Key=serialize({"PK": f"SENDER#{key}", "SK": SENDER_SK}),
+        UpdateExpression="SET open_until = :past",
+        ExpressionAttributeValues=serialize({":past": "2000-01-01T00:00:00Z"}),
+    )
+
+
+def test_whatsapp_addition_retried_after_the_window_stays_in_its_case(client, aws, dynamodb_calls):
+    sender = f"62815{time.time_ns() % 10**8:08d}"
+    opener = wire.whatsapp_text("Sampah menumpuk di depan pasar", sender=sender)
+    meta_post(client, "whatsapp", opener)
+    code = code_for("whatsapp", opener["entry"][0]["changes"][0]["value"]["messages"][0]["id"])
+    addition = wire.whatsapp_text("Sudah tiga hari tidak diangkut", sender=sender)
+    assert meta_post(client, "whatsapp", addition).status_code == 200
+    version = stored(code).version
+    close_conversation(aws, code)
+
+    dynamodb_calls.clear()
+    assert meta_post(client, "whatsapp", addition).status_code == 200  # Meta retries for up to 7 days
+    # the window is claimed, the addition's code is taken by its mark -> the case, which has it already
+    assert dynamodb_calls == ["UpdateItem", "PutItem", "GetItem"]
+    addition_code = code_for("whatsapp", addition["entry"][0]["changes"][0]["value"]["messages"][0]["id"])
+    assert stored(addition_code) is None and client.http.get(f"/status/{addition_code}").status_code == 404
+    case = stored(code)
+    assert case.version == version and case.description.count("tiga hari") == 1
+
+
+def test_an_added_message_mark_is_first_come_and_never_read_as_a_case(client):
+    from datetime import UTC, datetime
+
+    from chalicelib.bootstrap import services
+
+    cases, now = services().cases, datetime.now(UTC)
+    mark, key = tracking.new_code(), f"whatsapp:wamid.{time.time_ns()}"
+    first, second = tracking.new_code(), tracking.new_code()
+    assert cases.mark_message(mark, key, first, now) == first
+    assert cases.mark_message(mark, key, second, now) == first  # an earlier delivery's case wins
+    assert cases.get(mark) is None and client.http.get(f"/status/{mark}").status_code == 404
+    assert services().case_reader.get_many([mark]) == {}
 
 
 def test_whatsapp_status_question_and_receipts(client, runner, providers, dynamodb_calls):

@@ -17,10 +17,11 @@ from typing import Any
 
 from chalicelib.adapters.case_repository import (
     Added,
-    AlreadyStored,
-    CodeTaken,
     case_to_item,
+    conflict_outcome,
     item_to_case,
+    message_home,
+    message_mark,
     open_sealed_fields,
 )
 from chalicelib.adapters.images import CleanImage
@@ -63,7 +64,8 @@ class FakeSealer:
 
 class FakeCaseRepository:
     def __init__(self, sealer: FakeSealer | None = None) -> None:
-        self.items: dict[str, dict[str, Any]] = {}
+        self.items: dict[str, dict[str, Any]] = {}  # cases by tracking code
+        self.marks: dict[str, dict[str, Any]] = {}  # added messages' reserved codes (mark_message)
         self.requests = 0
         self.sealer = sealer or FakeSealer()
         self._lock = threading.Lock()
@@ -73,13 +75,10 @@ class FakeCaseRepository:
             self.requests += 1
             events = case.pull_events()
             item = case_to_item(case, version=1, events=events, sealer=self.sealer)
-            old = self.items.get(case.tracking_code)
+            old = self.items.get(case.tracking_code) or self.marks.get(case.tracking_code)
             if old is not None:
                 case.pending_events = events
-                stored = item_to_case(copy.deepcopy(old))
-                if case.source_key and stored.source_key == case.source_key:
-                    return AlreadyStored(stored)
-                return CodeTaken()
+                return conflict_outcome(copy.deepcopy(old), case)
             self.items[case.tracking_code] = item
             case.version = 1
             return Added(case)
@@ -100,6 +99,15 @@ class FakeCaseRepository:
             self.requests += 1
             item = self.items.get(tracking_code)
             return item_to_case(copy.deepcopy(item)) if item else None
+
+    def mark_message(self, message_code: str, source_key: str, into: str, now: datetime) -> str:
+        with self._lock:
+            self.requests += 1
+            old = self.items.get(message_code) or self.marks.get(message_code)
+            if old is not None:
+                return message_home(old, message_code, source_key) or into
+            self.marks[message_code] = message_mark(message_code, source_key, into, now)
+            return into
 
     def get_many(self, tracking_codes: list[str]) -> dict[str, Case]:
         with self._lock:

@@ -76,6 +76,40 @@ def test_a_repeated_addition_adds_nothing(deps):
     assert deps["cases"].get(once.tracking_code).description.count("lagi") == 1
 
 
+def test_an_addition_retried_after_the_window_closed_is_still_in_its_case(deps):
+    first = submit_report(message(), **deps)
+    addition = message("lagi", message_id="wamid.late")
+    submit_report(addition, **deps)
+    deps["clock"].advance(hours=6)  # the provider's answer was lost; Meta retries for days
+    again = submit_report(addition, **deps)
+    assert again.tracking_code == first.tracking_code and not again.notify
+    assert list(deps["cases"].items) == [first.tracking_code]
+    assert deps["cases"].get(first.tracking_code).description.count("lagi") == 1
+
+
+def test_a_late_retry_does_not_join_the_sender_s_newer_conversation(deps):
+    first = submit_report(message(), **deps)
+    addition = message("lagi", message_id="wamid.late")
+    submit_report(addition, **deps)
+    deps["clock"].advance(minutes=45)
+    newer = submit_report(message("Jalan berlubang"), **deps)
+    assert newer.outcome == intake.CREATED
+    late_addition = submit_report(addition, **deps)
+    assert late_addition.tracking_code == first.tracking_code and not late_addition.notify
+    assert "lagi" not in deps["cases"].get(newer.tracking_code).description
+    assert len(deps["cases"].items) == 2
+
+
+def test_a_late_retry_of_an_opener_does_not_join_the_newer_conversation(deps):
+    opener = message(message_id="wamid.opener")
+    opened = submit_report(opener, **deps)
+    deps["clock"].advance(minutes=45)
+    newest = submit_report(message("Lampu jalan mati"), **deps)
+    again = submit_report(opener, **deps)
+    assert again.tracking_code == opened.tracking_code != newest.tracking_code and not again.notify
+    assert "Sampah" not in deps["cases"].get(newest.tracking_code).description
+
+
 def test_a_repeated_opener_is_the_same_case(deps):
     opener = message()
     first = submit_report(opener, **deps)
