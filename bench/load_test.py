@@ -195,8 +195,9 @@ def _stored_cases(stack, run_id: str) -> dict[str, int]:
                           aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
     counts: dict[str, int] = {}
     for page in client.get_paginator("scan").paginate(
-        TableName=stack.env["CASES_TABLE"], FilterExpression="contains(source_key, :run)",
-        ExpressionAttributeValues={":run": {"S": run_id}}, ProjectionExpression="source_key",
+        TableName=stack.env["CASES_TABLE"], FilterExpression="contains(source_key, :run) AND #type = :case",
+        ExpressionAttributeNames={"#type": "type"},  # cases only, not added-message marks
+        ExpressionAttributeValues={":run": {"S": run_id}, ":case": {"S": "case"}}, ProjectionExpression="source_key",
     ):
         for item in page["Items"]:
             key = item["source_key"]["S"]

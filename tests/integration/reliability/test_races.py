@@ -20,8 +20,9 @@ CONCURRENT_DELIVERIES = 5
 
 def cases_for(stack, aws, source_key):
     pages = aws("dynamodb").get_paginator("scan").paginate(
-        TableName=stack.env["CASES_TABLE"], FilterExpression="source_key = :s",
-        ExpressionAttributeValues={":s": {"S": source_key}})
+        TableName=stack.env["CASES_TABLE"], FilterExpression="source_key = :s AND #type = :case",
+        ExpressionAttributeNames={"#type": "type"},  # cases only, not added-message marks
+        ExpressionAttributeValues={":s": {"S": source_key}, ":case": {"S": "case"}})
     return [item for page in pages for item in page["Items"]]
 
 

@@ -42,8 +42,9 @@ PHOTO = jpeg_with_metadata(64, 48)
 def stored_cases(stack, aws, run):
     pages = aws("dynamodb").get_paginator("scan").paginate(
         TableName=stack.env["CASES_TABLE"],
-        FilterExpression="contains(source_key, :run)",
-        ExpressionAttributeValues={":run": {"S": run}},
+        FilterExpression="contains(source_key, :run) AND #type = :case",
+        ExpressionAttributeNames={"#type": "type"},  # cases only, not added-message marks
+        ExpressionAttributeValues={":run": {"S": run}, ":case": {"S": "case"}},
     )
     return [item for page in pages for item in page["Items"]]
 
