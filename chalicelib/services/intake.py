@@ -134,8 +134,10 @@ def _open_case(
                 log.info("repeated delivery of an added message",
                          extra={"tracking_code": home.tracking_code, "channel": report.channel.value})
                 return add_to_case(report, cleaned, home, cases=cases, photos=photos, now=now, sender=sender)
-        assert isinstance(outcome, CodeTaken | AddedElsewhere)
-        log.warning("tracking code collision, trying the next", extra={"attempt": attempt})
+            log.warning("an added message's case is gone; opening one", extra={"attempt": attempt})
+        else:
+            assert isinstance(outcome, CodeTaken)
+            log.warning("tracking code collision, trying the next", extra={"attempt": attempt})
     raise RuntimeError("no free tracking code after several attempts")
 
 

@@ -87,6 +87,18 @@ def test_an_addition_retried_after_the_window_closed_is_still_in_its_case(deps):
     assert deps["cases"].get(first.tracking_code).description.count("lagi") == 1
 
 
+def test_a_late_retry_whose_case_is_gone_opens_one_case_and_keeps_it(deps):
+    first = submit_report(message(), **deps)
+    addition = message("lagi", message_id="wamid.orphan")
+    submit_report(addition, **deps)
+    del deps["cases"].items[first.tracking_code]  # as if that case had been removed
+    deps["clock"].advance(hours=1)
+    opened = submit_report(addition, **deps)
+    again = submit_report(addition, **deps)
+    assert opened.outcome == intake.CREATED and again.outcome == intake.REPEATED
+    assert again.tracking_code == opened.tracking_code and list(deps["cases"].items) == [opened.tracking_code]
+
+
 def test_a_late_retry_does_not_join_the_sender_s_newer_conversation(deps):
     first = submit_report(message(), **deps)
     addition = message("lagi", message_id="wamid.late")
