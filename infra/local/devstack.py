@@ -6,6 +6,9 @@
     4. demo reports, sent as signed webhooks
     5. the local event runner (streams, queues, schedules) in this process
 
+`GET /health` answers 503 "starting" until all of that is done, then 200
+(the ready file, see infra/local/chalice_local.py).
+
 Runs in the foreground; Ctrl-C or SIGTERM stops everything it started.
 The smoke test (tests/e2e) starts the stack through this same ``start()``.
 """
@@ -16,10 +19,12 @@ import faulthandler
 import importlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from infra.local import demo
+from infra.local.chalice_local import READY_FILE_ENV
 from infra.local.provision import DEFAULT_REGION, app_environment, provision
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +59,7 @@ class Stack:
     open311_key: str | None = None
     demo_history: list[dict[str, Any]] = field(default_factory=list)
     demo_templates: list[str] = field(default_factory=list)
+    ready_file: Path | None = None  # exists once start() is done: /health says 200, not 503 "starting"
 
     def stop(self) -> None:
         """Servers first (SIGTERM, then SIGKILL after 10 s), then this process's threads."""
@@ -69,6 +76,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+        if self.ready_file is not None:
+            shutil.rmtree(self.ready_file.parent, ignore_errors=True)
 
 
 def port_is_free(port: int) -> bool:
@@ -97,12 +106,20 @@ def _wait_for_http(url: str, process: subprocess.Popen, what: str, timeout: floa
                 if response.status < 500:
                     return
         except urllib.error.HTTPError as error:
-            if error.code < 500:
+            if error.code < 500 or _is_starting(error):
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             pass
         time.sleep(0.1)
     raise StartupFailed(f"{what} did not answer at {url} within {timeout:.0f} s")
+
+
+def _is_starting(error: urllib.error.HTTPError) -> bool:
+    """The API's 503 "starting" (up, waiting for the ready file): it answers, that is all we wait for."""
+    try:
+        return error.code == 503 and json.loads(error.read() or b"{}").get("status") == "starting"
+    except (ValueError, OSError):
+        return False
 
 
 def start(
@@ -146,6 +163,8 @@ def start(
             **provider_urls,
             **(extra_env or {}),
         }
+        stack.ready_file = Path(tempfile.mkdtemp(prefix="crm-local-")) / "ready"
+        env[READY_FILE_ENV] = str(stack.ready_file)
         stack.env = env
 
         api = subprocess.Popen(
@@ -171,6 +190,7 @@ def start(
             }
             stack.demo_cases = demo.load(api_url, secrets)
             stack.open311_key = demo.open311_key(api_url, endpoint, DEFAULT_REGION, env["COGNITO_APP_CLIENT_ID"])
+        stack.ready_file.touch()  # GET /health: 200 from now on
     except BaseException:
         stack.stop()
         raise
@@ -297,6 +317,9 @@ def main() -> int:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    # Also SIGINT, explicitly: a script's `make run &` starts us with SIGINT ignored (no job
+    # control), and Python then leaves it ignored, so Ctrl-C to the group would do nothing.
+    signal.signal(signal.SIGINT, on_signal)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: where is it stuck?
     try:
         stack = start(api_port, aws_port)

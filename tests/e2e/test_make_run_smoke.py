@@ -1,8 +1,10 @@
 """Smoke test: `make run`'s own start-up code, as a user runs it.
 
 Starts the dev stack in a child process on free ports, waits for the banner,
-uses the printed URLs and a demo tracking code, then stops it the two ways a
-person would (Ctrl-C to the process group, SIGTERM) and checks it cleaned up.
+uses the printed URLs and a demo tracking code, then stops it the ways a
+person or a script would (Ctrl-C to the process group, SIGTERM, and Ctrl-C to
+a `make run &` started by a script, which inherits SIGINT ignored) and checks
+it cleaned up.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from tests.support.artifacts import artifact
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(command, ports):
+def start(command, ports, sigint_ignored=False):
     env = {**os.environ, "PORT": str(ports[0]), "LOCAL_AWS_PORT": str(ports[1])}
     for name in ("CRM_STAGE", "AWS_ENDPOINT_URL", "CASES_TABLE", "PHOTOS_BUCKET", "EVENTS_TOPIC_ARN",
                  # Under `make test` the outer make's jobserver settings would make `make run` a sub-make.
@@ -35,6 +37,8 @@ def start(command, ports):
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
+        # A non-interactive shell starts `cmd &` with SIGINT ignored, and exec keeps it ignored.
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None,
     )
     lines: queue.Queue[str] = queue.Queue()
 
@@ -106,12 +110,13 @@ def diagnose(process, lines):
     [
         (["make", "--no-print-directory", "run"], "ctrl-c"),
         ([sys.executable, "-m", "infra.local.devstack"], "sigterm"),
+        (["make", "--no-print-directory", "run"], "ctrl-c-from-a-script"),
     ],
-    ids=["make-run-ctrl-c", "devstack-sigterm"],
+    ids=["make-run-ctrl-c", "devstack-sigterm", "make-run-background-ctrl-c"],
 )
 def test_make_run_serves_health_and_the_demo_then_stops_cleanly(command, stop):
     ports = (free_port(), free_port())
-    process, lines = start(command, ports)
+    process, lines = start(command, ports, sigint_ignored=stop == "ctrl-c-from-a-script")
     try:
         output = "".join(read_until(lines, "Press Ctrl-C to stop."))
         artifact(f"make-run-{stop}.log").write_text(output)
@@ -132,7 +137,7 @@ def test_make_run_serves_health_and_the_demo_then_stops_cleanly(command, stop):
         assert status.json()["photos"], "the demo report carries a photo"
     finally:
         if process.poll() is None:
-            if stop == "ctrl-c":
+            if stop.startswith("ctrl-c"):
                 os.killpg(process.pid, signal.SIGINT)
             else:
                 process.send_signal(signal.SIGTERM)
