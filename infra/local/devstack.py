@@ -62,12 +62,16 @@ class Stack:
     ready_file: Path | None = None  # exists once start() is done: /health says 200, not 503 "starting"
 
     def stop(self) -> None:
-        """Servers first (SIGTERM, then SIGKILL after 10 s), then this process's threads."""
+        """The event runner gets 3 s to finish the batches in hand while the servers
+        still answer; then the servers (SIGTERM, then SIGKILL after 10 s), then the
+        rest of this process's threads. Every wait is bounded."""
+        if self.runner is not None:
+            self.runner.stop(timeout=3)  # no new polls; a poller stuck in a slow call is left behind
         for process in reversed(self.processes):
             if process.poll() is None:
                 process.terminate()
         if self.runner is not None:
-            self.runner.stop()
+            self.runner.stop(timeout=2)
         if self.provider_sink is not None:
             self.provider_sink.stop()
         for process in reversed(self.processes):

@@ -480,7 +480,8 @@ class EventRunner:
                 while source.poll() and not self._stop.is_set() and not isinstance(source, ScheduleSource):
                     pass
             except Exception as error:  # noqa: BLE001 - keep polling; the stand-in may be restarting
-                log.warning("poll failed", extra={"source": source.name, "error": repr(error)})
+                if not self._stop.is_set():  # while stopping, the stand-in going away is expected
+                    log.warning("poll failed", extra={"source": source.name, "error": repr(error)})
 
     def stop(self, timeout: float = 5) -> None:
         """Ask every poller to stop and wait for them together, at most ``timeout``
