@@ -8,6 +8,10 @@ Two sources, one set of texts (chalicelib/domain/texts.py):
 * domain events relayed from the outbox (``event_reply``): the tracking code
   on ``case.received``, then every public status change. Generic over the
   event type: a type is mapped to a text by ``texts.reply_key``.
+* the same status changes of a primary case, to the reporters of the
+  duplicates merged into it (``follower_outgoing``): each is told in terms of
+  their own tracking code -- the primary's code is never sent to them, since
+  whoever holds it may confirm or reopen someone else's report.
 
 Subscribers get events at least once: ``ReplyLedger`` drops repeats by event id.
 
@@ -95,28 +99,36 @@ def notice_text(outcome: str, language: str, *, code: str, base_url: str, case: 
     return texts.reply_text("full", language, code=code, url=url)
 
 
-def event_reply(message: dict[str, Any], case: Case, base_url: str) -> str | None:
-    """The text for one relayed domain event, or None if the reporter is not told."""
+def event_reply(message: dict[str, Any], case: Case, base_url: str, follower: Case | None = None,
+                code_key: bytes | None = None) -> str | None:
+    """The text for one relayed domain event on ``case``, or None if the reporter is not told.
+
+    ``follower``: a duplicate merged into ``case``; the text is for its reporter,
+    by their own code and status page, with photo links by ``case``'s public id."""
     key = texts.reply_key(str(message.get("type", "")))
     if key is None:
         return None
     data = message.get("data") or {}
-    code = case.tracking_code
+    reader = follower or case
+    code = reader.tracking_code
     url = status_url(base_url, code)
+    photos_url = url
+    if follower is not None:
+        photos_url = url if case.hidden_from_public else public_status_url(base_url, case.tracking_code, code_key)
     photo = None
     photo_id = data.get("photo_id") or (data.get("photo_ids") or [None])[0]
     if photo_id:
-        photo = f"{url}/photos/{photo_id}"
+        photo = f"{photos_url}/photos/{photo_id}"
     elif key == "resolved":
         completion = [p for p in case.photos if p.kind == "completion"]
         if completion:
-            photo = f"{url}/photos/{completion[-1].id}"
+            photo = f"{photos_url}/photos/{completion[-1].id}"
     return texts.reply_text(
         key,
-        case.language,
+        reader.language,
         code=code,
         url=url,
-        status=texts.status_label(case.status, case.language),
+        status=texts.status_label(case.status, reader.language),
         percent=data.get("percent") or data.get("progress"),
         agency=data.get("agency_name") or data.get("agency_id") or data.get("to_agency_id"),
         added=data.get("added"),
@@ -211,6 +223,39 @@ def event_outgoing(message: dict[str, Any], case: Case | None, base_url: str,
                              case=case)
     return Outgoing(str(message["id"]), case.reply_handle, text, case.tracking_code, message, case.language,
                     public)
+
+
+# Replies that concern only the primary's own reporter (their receipt, their additions).
+NOT_FOR_FOLLOWERS = frozenset({"received", "added", "merged"})
+
+
+def tells_followers(event_type: str) -> bool:
+    """Whether the reporters of merged duplicates hear of this event on the primary."""
+    key = texts.reply_key(event_type)
+    return key is not None and key not in NOT_FOR_FOLLOWERS
+
+
+def follower_outgoing(message: dict[str, Any], primary: Case, follower: Case | None, base_url: str,
+                      code_key: bytes | None = None) -> Outgoing | None:
+    """The reply an event on ``primary`` calls for to the reporter of ``follower``, a
+    duplicate merged into it (its reply handle opened), if any."""
+    if follower is None or follower.reply_handle is None or not message.get("id"):
+        return None
+    if follower.merged_into != primary.tracking_code:
+        return None  # merged elsewhere since, or never: not this primary's follower
+    if not tells_followers(str(message.get("type", ""))):
+        return None
+    key = texts.reply_key(str(message.get("type", ""))) or "updated"
+    text = event_reply(message, primary, base_url, follower=follower, code_key=code_key)
+    if text is None:
+        return None
+    public = None
+    if follower.reply_handle.kind in PUBLIC_REPLY_KINDS:
+        public = public_text(key, follower.language, code=follower.tracking_code, base_url=base_url,
+                             code_key=code_key, case=primary)
+    event = {**message, "tracking_code": follower.tracking_code}  # the primary's code goes nowhere
+    return Outgoing(f"{message['id']}>{follower.tracking_code}", follower.reply_handle, text,
+                    follower.tracking_code, event, follower.language, public)
 
 
 def notice_outgoing(notice: dict[str, Any], reply_id: str, handle: ReplyHandle | None, case: Case | None,

@@ -47,25 +47,46 @@ def send_replies(records: Iterable[Any]) -> dict[str, Any]:
                 case = app.cases.get(code) if code else None
                 if not message_id:
                     raise ValueError("an SQS record without a messageId")
-                outgoing = replies.notice_outgoing(body, str(message_id), handle, case, base_url, code_key)
+                outgoings = [replies.notice_outgoing(body, str(message_id), handle, case, base_url, code_key)]
             elif not replies.may_reply(str(body.get("type", ""))):
-                outgoing = None  # internal events: not even a read
+                outgoings = []  # internal events: not even a read
             else:
-                code = body.get("tracking_code")
-                case = app.cases.get(code) if code else None
-                if case is not None and case.reply_handle is not None:  # stored sealed: one KMS Decrypt
-                    case = app.cases.open_sealed(case, "reply_handle")
-                outgoing = replies.event_outgoing(body, case, base_url, code_key)
-            result = replies.SKIPPED if outgoing is None else replies.deliver(
-                outgoing, ledger=ledger, sender_for=app.reply_sender)
+                outgoings = event_outgoings(body, app, base_url, code_key)
+            # Each reply once (the ledger), so a retry of this record resends only what failed.
+            results = [replies.SKIPPED if outgoing is None else replies.deliver(
+                outgoing, ledger=ledger, sender_for=app.reply_sender) for outgoing in outgoings]
         except (ValueError, TypeError, KeyError) as error:
             log.error("reply message unreadable; dropped", extra={"error": type(error).__name__})
-            result = "unreadable"
+            results = ["unreadable"]
         except Exception as error:  # noqa: BLE001 - reported per message, retried by SQS
             log.warning("reply not sent; will retry", extra={"error": type(error).__name__})
             failures.append({"itemIdentifier": str(message_id)})
             continue
-        counts[result] = counts.get(result, 0) + 1
+        for result in results or [replies.SKIPPED]:
+            counts[result] = counts.get(result, 0) + 1
     if counts:
         log.info("replies handled", extra=counts)
     return {"batchItemFailures": failures}
+
+
+def event_outgoings(body: dict[str, Any], app: Any, base_url: str, code_key: bytes) -> list[Any]:
+    """The replies one event calls for: to the case's reporter, and to the reporter of
+    each duplicate merged into it (one GetItem and one KMS Decrypt per reporter)."""
+    from chalicelib.services import replies
+
+    code = body.get("tracking_code")
+    case = app.cases.get(code) if code else None
+    if case is None:
+        return []
+    outgoings = [replies.event_outgoing(body, _with_handle(app, case), base_url, code_key)]
+    followers = case.merged_cases if replies.tells_followers(str(body.get("type", ""))) else []
+    for duplicate in followers:
+        follower = app.cases.get(duplicate)
+        if follower is not None:
+            outgoings.append(replies.follower_outgoing(body, case, _with_handle(app, follower), base_url, code_key))
+    return outgoings
+
+
+def _with_handle(app: Any, case: Any) -> Any:
+    """The case with its reply handle opened (stored sealed: one KMS Decrypt), if it has one."""
+    return app.cases.open_sealed(case, "reply_handle") if case.reply_handle is not None else case

@@ -263,6 +263,45 @@ def test_whatsapp_message_reply_and_conversation(client, runner, providers, dyna
     assert added
 
 
+def test_reporters_of_a_merged_duplicate_hear_of_the_primary_by_their_own_code(client, runner, providers):
+    from datetime import UTC, datetime
+
+    from chalicelib.bootstrap import services
+    from chalicelib.domain.case import SYSTEM
+
+    path = f"/v21.0/{PHONE_NUMBER_ID}/messages"
+    providers.routes[f"POST {path}"] = Answer(200, b'{"messages": [{"id": "wamid.out"}]}')
+    first, second = f"62816{time.time_ns() % 10**8:08d}", f"62817{time.time_ns() % 10**8:08d}"
+    codes = []
+    for sender in (first, second):
+        payload = wire.whatsapp_text("Pohon tumbang menutup jalan", sender=sender)
+        meta_post(client, "whatsapp", payload)
+        codes.append(code_for("whatsapp", payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]))
+    primary, duplicate = codes
+    cases = services().cases
+    case = cases.get(duplicate)
+    case.merge_into(primary, datetime.now(UTC), SYSTEM)
+    cases.save(case)
+    deadline = time.time() + 15
+    while duplicate not in stored(primary).merged_cases and time.time() < deadline:
+        runner.drain()  # the followups worker records the merge on the primary
+    assert stored(primary).merged_cases == [duplicate]
+
+    _record(primary, "case.resolved", photo_id="c1")
+
+    def to(number, words):
+        return lambda request: request.json()["to"] == number and words in request.json()["text"]["body"]
+
+    assert replies_to(providers, "POST", path, runner, to(first, f"Laporan {primary} selesai ditangani"))
+    (told,) = replies_to(providers, "POST", path, runner, to(second, f"Laporan {duplicate} selesai ditangani"))
+    text = told.json()["text"]["body"]
+    assert primary not in text  # whoever holds the primary's code could confirm or reopen it
+    public_id = request_ids.public_id(primary, services().settings.tracking_code_key)
+    assert f"/status/{public_id}/photos/c1" in text
+    runner.drain()
+    assert len([r for r in providers.calls("POST", path) if to(second, "selesai")(r)]) == 1
+
+
 def close_conversation(aws, code):
     """As if the sender's 30-minute conversation window had passed."""
     from chalicelib.adapters.case_repository import serialize

@@ -6,6 +6,7 @@ from typing import ClassVar
 import pytest
 
 from chalicelib.adapters.http_client import ProviderRejected, ProviderUnavailable
+from chalicelib.domain import tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.events import DomainEvent
@@ -155,3 +156,54 @@ def test_refused_or_unreadable_media_are_dropped():
 
     assert fetch_pending_media(code, cases=repository, photos=FakePhotoStore(), clock=FixedClock(), fetch=fetch) == 0
     assert repository.get(code).pending_media == []
+
+
+KEY = b"unit-test-key"
+DUPLICATE = tracking.derive_code(KEY, "whatsapp", "wamid.2")
+
+
+def follower(language="id", kind="whatsapp", merged_into="K7QM4-XPA9R-TD2W"):
+    report = build_report(
+        channel=Channel.WHATSAPP, message_id="wamid.2", category="garbage", description="Sampah juga",
+        language=language,
+        reply_handle={"channel": Channel.WHATSAPP, "kind": kind, "address": "6281299990000", "via": "1065"})
+    duplicate = Case.open(report, DUPLICATE, FixedClock()())
+    duplicate.merged_into = merged_into
+    return duplicate
+
+
+def test_a_merged_duplicate_s_reporter_hears_of_the_primary_by_their_own_code():
+    from chalicelib.domain import request_ids
+
+    message = event("case.resolved", photo_id="c1")
+    outgoing = replies.follower_outgoing(message, case(), follower(), BASE, KEY)
+    assert outgoing.text.startswith(f"Laporan {DUPLICATE} selesai ditangani")
+    assert "K7QM4-XPA9R-TD2W" not in outgoing.text and outgoing.event["tracking_code"] == DUPLICATE
+    public_id = request_ids.public_id("K7QM4-XPA9R-TD2W", KEY)
+    assert f"{BASE}/status/{public_id}/photos/c1" in outgoing.text
+    own = replies.event_outgoing(message, case(), BASE)
+    assert outgoing.reply_id == f"{message['id']}>{DUPLICATE}" != own.reply_id
+    assert outgoing.handle.address == "6281299990000" and outgoing.code == DUPLICATE
+    english = replies.follower_outgoing(event("case.progress_posted", percent=80), case(), follower("en"), BASE, KEY)
+    assert english.text.startswith(f"Report {DUPLICATE} is being worked on (80%)")
+
+
+def test_followers_hear_only_status_changes_and_only_from_their_primary():
+    for kind in ("case.received", "case.reporter_added", "case.merged", "case.photo_added", "case.sla_warning"):
+        assert not replies.tells_followers(kind)
+        assert replies.follower_outgoing(event(kind), case(), follower(), BASE, KEY) is None
+    assert replies.follower_outgoing(event("case.closed"), case(), follower(merged_into="OTHER"), BASE, KEY) is None
+    assert replies.follower_outgoing(event("case.closed"), case(), None, BASE, KEY) is None
+
+
+def test_a_confidential_primary_s_photos_are_not_linked_by_its_public_id():
+    primary = case()
+    primary.privacy = "confidential"
+    text = replies.follower_outgoing(event("case.resolved", photo_id="c1"), primary, follower(), BASE, KEY).text
+    assert f"{BASE}/status/{DUPLICATE}/photos/c1" in text and "K7QM4" not in text
+
+
+def test_a_follower_on_a_public_comment_thread_gets_no_code_in_public():
+    outgoing = replies.follower_outgoing(event("case.closed"), case(), follower(kind="meta_comment"), BASE, KEY)
+    assert DUPLICATE in outgoing.text
+    assert DUPLICATE[:5] not in outgoing.public_text and "K7QM4" not in outgoing.public_text
