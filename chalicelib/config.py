@@ -63,6 +63,8 @@ class Settings:
     twilio_api_base_url: str = "https://api.twilio.com"
     meta_graph_base_url: str = "https://graph.facebook.com"
     meta_graph_version: str = "v21.0"
+    # An approved WhatsApp message template for updates outside the 24-hour window (see meta_graph).
+    whatsapp_update_template: str | None = None
     x_api_base_url: str = "https://api.x.com"
     email_from_address: str = "dki@jakarta.go.id"
     inbound_email_bucket: str | None = None
@@ -158,6 +160,7 @@ def settings() -> Settings:
         twilio_api_base_url=_url("TWILIO_API_BASE_URL", "https://api.twilio.com"),
         meta_graph_base_url=_url("META_GRAPH_BASE_URL", "https://graph.facebook.com"),
         meta_graph_version=os.environ.get("META_GRAPH_API_VERSION") or "v21.0",
+        whatsapp_update_template=os.environ.get("WHATSAPP_UPDATE_TEMPLATE") or None,
         x_api_base_url=_url("X_API_BASE_URL", "https://api.x.com"),
         email_from_address=os.environ.get("EMAIL_FROM_ADDRESS") or "dki@jakarta.go.id",
         inbound_email_bucket=os.environ.get("INBOUND_EMAIL_BUCKET") or None,

@@ -25,6 +25,7 @@ class ProviderError(Exception):
     def __init__(self, provider: str, status: int | None, message: str):
         self.provider = provider
         self.status = status
+        self.detail = message  # what the provider said (its error body, up to 2,000 characters)
         super().__init__(f"{provider}: {status or 'no response'}: {message}")
 
 

@@ -2,7 +2,8 @@
 API, replies to page comments. Base URL and version are configurable
 (META_GRAPH_BASE_URL, META_GRAPH_API_VERSION) so tests use a local server.
 
-    POST {base}/{version}/{phone_number_id}/messages      WhatsApp text message
+    POST {base}/{version}/{phone_number_id}/messages      WhatsApp text message; outside the
+         24-hour customer-service window, the WHATSAPP_UPDATE_TEMPLATE template instead
     GET  {base}/{version}/{media id}  -> {"url": ...};  GET url   WhatsApp media
     POST {base}/{version}/{page id}/messages               Messenger Send API; with
          {"recipient": {"comment_id" | "post_id": ...}} a private reply to a feed item
@@ -25,6 +26,11 @@ MEDIA_HOSTS = ("fbsbx.com", "fbcdn.net", "facebook.com", "whatsapp.net")
 # Replies that answer the reporter's own message; the rest are later updates
 # and go out as account updates (Messenger's rule for messages after 24 h).
 RESPONSE_EVENTS = frozenset({"case.received", "case.reporter_added"})
+# Meta's error codes for free-form WhatsApp text outside the 24-hour customer-service
+# window ("Re-engagement message"; 470 is the older code): only a template may go out.
+OUTSIDE_WINDOW_ERRORS = frozenset({131047, 470})
+# The template's languages (Meta's codes) by the reporter's language.
+TEMPLATE_LANGUAGES = {"id": "id", "en": "en"}
 
 
 def token(settings: Settings, channel: Channel) -> str:
@@ -49,10 +55,9 @@ class GraphSender:
         ``text`` (it has the tracking code) then only goes out as a private reply."""
         auth = "Bearer " + token(self.settings, handle.channel)
         if handle.kind == "whatsapp":
-            path = f"{handle.via}/messages"
-            body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": handle.address,
-                    "type": "text", "text": {"preview_url": False, "body": text[:4096]}}
-        elif handle.kind == "messenger":
+            self._whatsapp(handle, text, code, language, auth)
+            return
+        if handle.kind == "messenger":
             path = f"{handle.via}/messages"
             body = {"recipient": {"id": handle.address}, "message": {"text": text[:2000]}}
             if event is None or event.get("type") in RESPONSE_EVENTS:
@@ -64,6 +69,29 @@ class GraphSender:
             return
         http_client.request(PROVIDER, "POST", _url(self.settings, path), auth=auth, json_body=body,
                             timeout=self.settings.provider_timeout_seconds)
+
+    def _whatsapp(self, handle: ReplyHandle, text: str, code: str | None, language: str, auth: str) -> None:
+        """Free-form text; refused outside the 24-hour window, then the update
+        template (when configured): body parameters {{1}} = tracking code, {{2}} = the text."""
+        url = _url(self.settings, f"{handle.via}/messages")
+        message = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": handle.address}
+        free_form = {**message, "type": "text", "text": {"preview_url": False, "body": text[:4096]}}
+        try:
+            http_client.request(PROVIDER, "POST", url, auth=auth, json_body=free_form,
+                                timeout=self.settings.provider_timeout_seconds)
+            return
+        except http_client.ProviderRejected as error:
+            template = self.settings.whatsapp_update_template
+            if not (outside_window(error) and template and code):
+                raise
+        log.info("outside WhatsApp's 24-hour window; sending the update template", extra={"tracking_code": code})
+        # Template parameters may not hold newlines, tabs or more than 4 spaces in a row.
+        flat = " ".join(text.split())[:1000]
+        parameters = [{"type": "text", "text": code}, {"type": "text", "text": flat}]
+        http_client.request(PROVIDER, "POST", url, auth=auth, timeout=self.settings.provider_timeout_seconds,
+                            json_body={**message, "type": "template", "template": {
+                                "name": template, "language": {"code": TEMPLATE_LANGUAGES.get(language, "id")},
+                                "components": [{"type": "body", "parameters": parameters}]}})
 
     def _answer_comment(self, handle: ReplyHandle, text: str, event: dict | None, public_text: str | None,
                         auth: str) -> None:
@@ -114,3 +142,14 @@ def fetch_attachment(url: str, settings: Settings, max_bytes: int) -> tuple[byte
     response = http_client.request(PROVIDER, "GET", url, max_bytes=max_bytes,
                                    timeout=settings.provider_timeout_seconds)
     return response.body, response.headers.get("content-type")
+
+
+def outside_window(error: http_client.ProviderRejected) -> bool:
+    """Whether Meta refused a WhatsApp text because the 24-hour window is closed."""
+    import json
+
+    try:
+        code = (json.loads(error.detail).get("error") or {}).get("code")
+    except (ValueError, AttributeError):
+        return False
+    return code in OUTSIDE_WINDOW_ERRORS

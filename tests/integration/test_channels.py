@@ -302,6 +302,49 @@ def test_reporters_of_a_merged_duplicate_hear_of_the_primary_by_their_own_code(c
     assert len([r for r in providers.calls("POST", path) if to(second, "selesai")(r)]) == 1
 
 
+@pytest.fixture
+def update_template(client, monkeypatch):
+    """WHATSAPP_UPDATE_TEMPLATE set for this process's workers (and unset again after)."""
+    from chalicelib import bootstrap, config
+
+    monkeypatch.setenv("WHATSAPP_UPDATE_TEMPLATE", "crm_status_update")
+    config.reset()
+    bootstrap.reset()
+    yield "crm_status_update"
+    monkeypatch.delenv("WHATSAPP_UPDATE_TEMPLATE")
+    config.reset()
+    bootstrap.reset()
+
+
+def test_whatsapp_updates_after_the_24_hour_window_go_out_as_the_template(client, runner, providers,
+                                                                           update_template):
+    path = f"/v21.0/{PHONE_NUMBER_ID}/messages"
+    sender = f"62818{time.time_ns() % 10**8:08d}"
+    ok = Answer(200, b'{"messages": [{"id": "wamid.out"}]}')
+    providers.routes[f"POST {path}"] = ok
+    payload = wire.whatsapp_text("Kabel menjuntai rendah", sender=sender)
+    meta_post(client, "whatsapp", payload)
+    code = code_for("whatsapp", payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"])
+    assert replies_to(providers, "POST", path, runner, lambda r: r.json()["to"] == sender)  # the receipt
+    runner.drain()
+
+    closed = {"error": {"message": "(#131047) Re-engagement message", "code": 131047}}
+    providers.routes[f"POST {path}"] = [Answer(400, json.dumps(closed).encode()), ok]
+    try:
+        _record(code, "case.resolved", photo_id="c1")
+
+        def template_to_sender(request):
+            return request.json()["to"] == sender and request.json()["type"] == "template"
+
+        (sent,) = replies_to(providers, "POST", path, runner, template_to_sender)
+    finally:
+        providers.routes[f"POST {path}"] = ok
+    template = sent.json()["template"]
+    assert template["name"] == update_template and template["language"] == {"code": "id"}
+    code_parameter, text_parameter = template["components"][0]["parameters"]
+    assert code_parameter["text"] == code and text_parameter["text"].startswith(f"Laporan {code} selesai")
+
+
 def close_conversation(aws, code):
     """As if the sender's 30-minute conversation window had passed."""
     from chalicelib.adapters.case_repository import serialize
