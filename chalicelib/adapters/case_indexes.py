@@ -10,7 +10,7 @@ are recomputed from the case on every write (repository.case_to_item).
     family     FAMILY#<top agency of the holder>    <next deadline>#<code> the same, grouped under a Dinas / city
     work       TRIAGE | REVIEW                      <next deadline>#<code> unrouted cases; plans awaiting the Bureau
     escalated  ESCALATED                            <next deadline>#<code> open cases escalated after 30 days
-    geo        GEO#<category>#<geohash-7>           <created>#<code>       open cases with a location (duplicates)
+    geo        GEO#<category>#<geohash-7>           <created>#<code>       routed open cases with a location (dupes)
     day        DAY#<yyyy-mm-dd WIB>#<0..3>          <created>#<code>       every case, by day of report
 
 List indexes project a small ``card`` map (what a queue row shows), so a
@@ -104,7 +104,10 @@ def index_attributes(case: Case, version: int) -> dict[str, Any]:
         attributes["work_pk"], attributes["work_sk"] = "REVIEW", order
     if case.escalated and case.status in OPEN_STATUSES:
         attributes["esc_pk"], attributes["esc_sk"] = "ESCALATED", order
-    if case.location is not None and case.status in OPEN_STATUSES:
+    # Only once routed: on a flood day most reports land in a few cells, and a hot
+    # index partition then throttles the (retried, asynchronous) routing step, never
+    # the webhook's intake write (docs/scaling.md).
+    if case.location is not None and case.status in OPEN_STATUSES and case.routed:
         cell = geo.geohash(case.location.lat, case.location.lng, GEOHASH_PRECISION)
         attributes["geo_pk"], attributes["geo_sk"] = f"GEO#{case.category}#{cell}", created
     day = case.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d")
