@@ -29,7 +29,9 @@ template; policies and variables refer to the resources instead of naming them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
+import fcntl
 import json
 import os
 import shutil
@@ -268,8 +270,27 @@ def _response_types(stream: dict[str, Any]) -> dict[str, Any]:
     return {"FunctionResponseTypes": ["ReportBatchItemFailures"]} if stream.get("report_batch_item_failures") else {}
 
 
+@contextlib.contextmanager
+def build_lock():
+    """One build at a time in this checkout: build/<mode>-<stage> is rebuilt from scratch
+    and Chalice's dependency cache (.chalice/deployments) is shared, so two packagings at
+    once (two terminals, or parallel test workers) would delete each other's files."""
+    BUILD.mkdir(exist_ok=True)
+    with open(BUILD / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def package(stage: str, out: Path) -> Path:
     """`make package`: one SAM template (+ deployment.zip) in ``out``; returns the template path."""
+    with build_lock():
+        return _package(stage, out)
+
+
+def _package(stage: str, out: Path) -> Path:
     app = app_module()
     functions = iam.app_functions(app)
     spec = iam.load_functions()["functions"]
@@ -388,9 +409,10 @@ def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) 
         if base_url:
             variables["PUBLIC_BASE_URL"] = base_url
         print(f"2/3 chalice deploy --stage {stage}", flush=True)
-        project = build_project(stage, "deploy", policies, variables)
-        _chalice(project, ["deploy", "--stage", stage],
-                 {"AWS_DEFAULT_REGION": region, **variables})
+        with build_lock():
+            project = build_project(stage, "deploy", policies, variables)
+            _chalice(project, ["deploy", "--stage", stage],
+                     {"AWS_DEFAULT_REGION": region, **variables})
         deployed = deployed_api_url(stage)
         if base_url or not deployed or attempt == 2:
             break
