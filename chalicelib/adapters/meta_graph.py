@@ -13,6 +13,9 @@ API, replies to page comments. Base URL and version are configurable
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.messages import ReplyHandle
@@ -26,8 +29,13 @@ MEDIA_HOSTS = ("fbsbx.com", "fbcdn.net", "facebook.com", "whatsapp.net")
 # Replies that answer the reporter's own message; the rest are later updates
 # and go out as account updates (Messenger's rule for messages after 24 h).
 RESPONSE_EVENTS = frozenset({"case.received", "case.reporter_added"})
-# Meta's error codes for free-form WhatsApp text outside the 24-hour customer-service
-# window ("Re-engagement message"; 470 is the older code): only a template may go out.
+# WhatsApp's customer-service window: free-form text only within 24 hours of the
+# person's last message. Meta accepts a late text and fails it afterwards (a
+# "failed" status with error 131047), so the choice is made before sending, with
+# a margin for the time the reply spends in the queue.
+WINDOW = timedelta(hours=24)
+WINDOW_MARGIN = timedelta(minutes=15)
+# ... and if Meta does refuse a text at once (older API versions: 470), the template goes too.
 OUTSIDE_WINDOW_ERRORS = frozenset({131047, 470})
 # The template's languages (Meta's codes) by the reporter's language.
 TEMPLATE_LANGUAGES = {"id": "id", "en": "en"}
@@ -46,8 +54,12 @@ def _url(settings: Settings, path: str) -> str:
 
 
 class GraphSender:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings,
+                 last_message_at: Callable[[ReplyHandle], datetime | None] | None = None):
+        """``last_message_at``: when the person behind a WhatsApp handle last wrote
+        to us (None: not within a day); without it every update tries text first."""
         self.settings = settings
+        self.last_message_at = last_message_at
 
     def send(self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None,
              language: str = "id", public_text: str | None = None) -> None:
@@ -71,19 +83,20 @@ class GraphSender:
                             timeout=self.settings.provider_timeout_seconds)
 
     def _whatsapp(self, handle: ReplyHandle, text: str, code: str | None, language: str, auth: str) -> None:
-        """Free-form text; refused outside the 24-hour window, then the update
-        template (when configured): body parameters {{1}} = tracking code, {{2}} = the text."""
+        """Free-form text inside the 24-hour window; outside it the update template
+        (when configured): body parameters {{1}} = tracking code, {{2}} = the text."""
         url = _url(self.settings, f"{handle.via}/messages")
         message = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": handle.address}
-        free_form = {**message, "type": "text", "text": {"preview_url": False, "body": text[:4096]}}
-        try:
-            http_client.request(PROVIDER, "POST", url, auth=auth, json_body=free_form,
-                                timeout=self.settings.provider_timeout_seconds)
-            return
-        except http_client.ProviderRejected as error:
-            template = self.settings.whatsapp_update_template
-            if not (outside_window(error) and template and code):
-                raise
+        template = self.settings.whatsapp_update_template if code else None
+        if not (template and self._window_closed(handle)):
+            free_form = {**message, "type": "text", "text": {"preview_url": False, "body": text[:4096]}}
+            try:
+                http_client.request(PROVIDER, "POST", url, auth=auth, json_body=free_form,
+                                    timeout=self.settings.provider_timeout_seconds)
+                return
+            except http_client.ProviderRejected as error:
+                if not (template and outside_window(error)):
+                    raise
         log.info("outside WhatsApp's 24-hour window; sending the update template", extra={"tracking_code": code})
         # Template parameters may not hold newlines, tabs or more than 4 spaces in a row.
         flat = " ".join(text.split())[:1000]
@@ -92,6 +105,12 @@ class GraphSender:
                             json_body={**message, "type": "template", "template": {
                                 "name": template, "language": {"code": TEMPLATE_LANGUAGES.get(language, "id")},
                                 "components": [{"type": "body", "parameters": parameters}]}})
+
+    def _window_closed(self, handle: ReplyHandle) -> bool:
+        if self.last_message_at is None:
+            return False
+        last = self.last_message_at(handle)
+        return last is None or datetime.now(UTC) - last > WINDOW - WINDOW_MARGIN
 
     def _answer_comment(self, handle: ReplyHandle, text: str, event: dict | None, public_text: str | None,
                         auth: str) -> None:

@@ -23,7 +23,7 @@ def sender_for(handle: ReplyHandle, settings: Settings) -> Any:
     if handle.kind in ("whatsapp", "messenger", "meta_comment"):
         from .meta_graph import GraphSender
 
-        return GraphSender(settings)
+        return GraphSender(settings, last_message_at=_last_message_at(settings))
     if handle.kind == "x_dm":
         from .x_api import XSender
 
@@ -35,6 +35,17 @@ def sender_for(handle: ReplyHandle, settings: Settings) -> Any:
     from .partner_callback import PartnerCallbackSender
 
     return PartnerCallbackSender(settings)
+
+
+def _last_message_at(settings: Settings) -> Any:
+    """When a WhatsApp sender last wrote (their sender item; one GetItem), to tell whether
+    an update may go as text or needs the template. Only asked when a template is set."""
+    if not settings.whatsapp_update_template:
+        return None
+    from .sender_state import DynamoSenderRepository, sender_key
+
+    senders = DynamoSenderRepository(settings.cases_table)
+    return lambda handle: senders.last_message_at(sender_key(settings.tracking_code_key, handle))
 
 
 def fetch_media(link: MediaLink, channel: Channel, settings: Settings) -> bytes:

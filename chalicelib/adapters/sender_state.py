@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.adapters import aws
@@ -160,6 +160,19 @@ class DynamoSenderRepository:
         with aws.unavailable_on_transient("dynamodb"):
             response = self._client.update_item(**self._update(key, now, handle, claim=None))
         return state_from(deserialize(response["Attributes"]), now)
+
+    def last_message_at(self, key: str) -> datetime | None:
+        """When this sender last wrote to us (every message sets ``expires_at`` to then +
+        RETAIN); None if never or over RETAIN ago. One GetItem, no KMS request."""
+        from chalicelib.adapters.case_repository import serialize
+
+        with aws.unavailable_on_transient("dynamodb"):
+            response = self._client.get_item(
+                TableName=self.table_name, Key=serialize({"PK": f"SENDER#{key}", "SK": SENDER_SK}),
+                ProjectionExpression="expires_at", ConsistentRead=True,
+            )
+        expires = (response.get("Item") or {}).get("expires_at", {}).get("N")
+        return datetime.fromtimestamp(int(expires), UTC) - RETAIN if expires else None
 
     def reply_handle(self, key: str) -> ReplyHandle | None:
         from chalicelib.adapters.case_repository import deserialize, serialize

@@ -316,33 +316,40 @@ def update_template(client, monkeypatch):
     bootstrap.reset()
 
 
-def test_whatsapp_updates_after_the_24_hour_window_go_out_as_the_template(client, runner, providers,
+def test_whatsapp_updates_after_the_24_hour_window_go_out_as_the_template(client, aws, runner, providers,
                                                                            update_template):
+    from chalicelib.adapters.case_repository import serialize
+    from chalicelib.adapters.sender_state import SENDER_SK, sender_key
+    from chalicelib.bootstrap import services
+
     path = f"/v21.0/{PHONE_NUMBER_ID}/messages"
     sender = f"62818{time.time_ns() % 10**8:08d}"
-    ok = Answer(200, b'{"messages": [{"id": "wamid.out"}]}')
-    providers.routes[f"POST {path}"] = ok
+    providers.routes[f"POST {path}"] = Answer(200, b'{"messages": [{"id": "wamid.out"}]}')
     payload = wire.whatsapp_text("Kabel menjuntai rendah", sender=sender)
     meta_post(client, "whatsapp", payload)
     code = code_for("whatsapp", payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"])
-    assert replies_to(providers, "POST", path, runner, lambda r: r.json()["to"] == sender)  # the receipt
+    assert replies_to(providers, "POST", path, runner, lambda r: r.json()["to"] == sender)
     runner.drain()
+    # they just wrote: inside the window, the receipt (and the routing update) go as text
+    assert {r.json()["type"] for r in providers.calls("POST", path) if r.json()["to"] == sender} == {"text"}
 
-    closed = {"error": {"message": "(#131047) Re-engagement message", "code": 131047}}
-    providers.routes[f"POST {path}"] = [Answer(400, json.dumps(closed).encode()), ok]
-    try:
-        _record(code, "case.resolved", photo_id="c1")
-
-        def template_to_sender(request):
-            return request.json()["to"] == sender and request.json()["type"] == "template"
-
-        (sent,) = replies_to(providers, "POST", path, runner, template_to_sender)
-    finally:
-        providers.routes[f"POST {path}"] = ok
+    # Two days on (their sender item says when they last wrote), the case is resolved.
+    key = sender_key(services().settings.tracking_code_key, stored(code).reply_handle)
+    aws("dynamodb").update_item(
+        TableName=services().settings.cases_table, Key=serialize({"PK": f"SENDER#{key}", "SK": SENDER_SK}),
+        UpdateExpression="SET expires_at = :then",
+        ExpressionAttributeValues=serialize({":then": int(time.time()) - 2 * 86400 + 3600}),
+    )
+    before = len([r for r in providers.calls("POST", path) if r.json()["to"] == sender])
+    _record(code, "case.resolved", photo_id="c1")
+    (sent,) = replies_to(providers, "POST", path, runner,
+                        lambda r: r.json()["to"] == sender and r.json()["type"] == "template")
     template = sent.json()["template"]
     assert template["name"] == update_template and template["language"] == {"code": "id"}
     code_parameter, text_parameter = template["components"][0]["parameters"]
     assert code_parameter["text"] == code and text_parameter["text"].startswith(f"Laporan {code} selesai")
+    # no free-form text was tried first (Meta would accept it and fail it later)
+    assert len([r for r in providers.calls("POST", path) if r.json()["to"] == sender]) == before + 1
 
 
 def close_conversation(aws, code):

@@ -1,10 +1,13 @@
 """WhatsApp Cloud API replies outside the 24-hour customer-service window: Meta
-refuses free-form text there (error 131047); the update template goes instead."""
+fails free-form text there (error 131047, usually in a later status webhook), so
+the update template goes instead -- chosen up front from when the person last
+wrote, and also when Meta refuses a text at once."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -38,6 +41,26 @@ def graph(monkeypatch):
                         events_topic_arn=None, public_base_url="https://crm", photo_url_ttl_seconds=60,
                         webhook_max_skew_seconds=300, whatsapp_update_template="crm_status_update")
     return settings, calls, answers
+
+
+def sent_types(settings, calls, last_message_at):
+    sender = meta_graph.GraphSender(settings, last_message_at=lambda handle: last_message_at)
+    sender.send(HANDLE, TEXT, code=CODE, event={"type": "case.resolved"})
+    return [call["type"] for call in calls]
+
+
+def test_the_window_is_judged_before_sending_from_the_person_s_last_message(graph):
+    settings, calls, _ = graph
+    now = datetime.now(UTC)
+    assert sent_types(settings, calls, now - timedelta(hours=3)) == ["text"]
+    calls.clear()
+    assert sent_types(settings, calls, now - timedelta(hours=30)) == ["template"]  # no doomed text first
+    calls.clear()
+    assert sent_types(settings, calls, None) == ["template"]  # nothing from them for over a day
+    calls.clear()
+    assert sent_types(settings, calls, now - timedelta(hours=23, minutes=55)) == ["template"]  # the margin
+    calls.clear()
+    assert sent_types(replace(settings, whatsapp_update_template=None), calls, None) == ["text"]
 
 
 def test_inside_the_window_the_text_goes_as_it_is(graph):
