@@ -130,11 +130,13 @@ def _open_case(
         if isinstance(outcome, AddedElsewhere):
             # A late retry of a message that was added to a case: back to that case.
             home = cases.get(outcome.tracking_code)
-            if home is not None:
+            key = source_key(report.channel, report.message_id)
+            if home is not None and (home.has_message(key) or home.accepts_additions()):
                 log.info("repeated delivery of an added message",
                          extra={"tracking_code": home.tracking_code, "channel": report.channel.value})
                 return add_to_case(report, cleaned, home, cases=cases, photos=photos, now=now, sender=sender)
-            log.warning("an added message's case is gone; opening one", extra={"attempt": attempt})
+            # Its case is gone, or closed before the first delivery got in: a case of its own.
+            log.warning("an added message's case cannot take it; opening one", extra={"attempt": attempt})
         else:
             assert isinstance(outcome, CodeTaken)
             log.warning("tracking code collision, trying the next", extra={"attempt": attempt})

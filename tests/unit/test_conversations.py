@@ -99,6 +99,27 @@ def test_a_late_retry_whose_case_is_gone_opens_one_case_and_keeps_it(deps):
     assert again.tracking_code == opened.tracking_code and list(deps["cases"].items) == [opened.tracking_code]
 
 
+def test_a_late_retry_that_never_got_into_its_now_closed_case_opens_one_case(deps):
+    from chalicelib.domain import tracking as codes
+    from chalicelib.domain.case import SYSTEM, source_key
+
+    first = submit_report(message(), **deps)
+    addition = message("lagi", message_id="wamid.crashed")
+    # The first delivery marked its code for the open case, then crashed before the save.
+    own_code = codes.derive_code(KEY, "whatsapp", "wamid.crashed")
+    deps["cases"].mark_message(own_code, source_key(Channel.WHATSAPP, "wamid.crashed"), first.tracking_code,
+                               deps["clock"]())
+    case = deps["cases"].get(first.tracking_code)
+    case.reject("out_of_scope", None, deps["clock"](), SYSTEM)  # closed meanwhile
+    deps["cases"].save(case)
+    deps["clock"].advance(hours=2)
+    opened = submit_report(addition, **deps)
+    again = submit_report(addition, **deps)
+    assert opened.outcome == intake.CREATED and again.outcome == intake.REPEATED
+    assert again.tracking_code == opened.tracking_code != first.tracking_code
+    assert len(deps["cases"].items) == 2
+
+
 def test_a_late_retry_does_not_join_the_sender_s_newer_conversation(deps):
     first = submit_report(message(), **deps)
     addition = message("lagi", message_id="wamid.late")
