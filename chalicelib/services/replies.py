@@ -112,12 +112,14 @@ def event_reply(message: dict[str, Any], case: Case, base_url: str, follower: Ca
     reader = follower or case
     code = reader.tracking_code
     url = status_url(base_url, code)
-    photos_url = url
-    if follower is not None:
-        photos_url = url if case.hidden_from_public else public_status_url(base_url, case.tracking_code, code_key)
+    photos_url: str | None = url
+    if follower is not None:  # the primary's photos, by its public id; none of a confidential one
+        photos_url = None if case.hidden_from_public else public_status_url(base_url, case.tracking_code, code_key)
     photo = None
     photo_id = data.get("photo_id") or (data.get("photo_ids") or [None])[0]
-    if photo_id:
+    if photos_url is None:
+        pass
+    elif photo_id:
         photo = f"{photos_url}/photos/{photo_id}"
     elif key == "resolved":
         completion = [p for p in case.photos if p.kind == "completion"]
@@ -236,12 +238,13 @@ def tells_followers(event_type: str) -> bool:
 
 
 def follower_outgoing(message: dict[str, Any], primary: Case, follower: Case | None, base_url: str,
-                      code_key: bytes | None = None) -> Outgoing | None:
+                      code_key: bytes | None = None, via: str | None = None) -> Outgoing | None:
     """The reply an event on ``primary`` calls for to the reporter of ``follower``, a
-    duplicate merged into it (its reply handle opened), if any."""
+    duplicate merged into it (its reply handle opened), if any. ``via``: the case
+    ``follower`` was merged into when that case was itself merged into ``primary``."""
     if follower is None or follower.reply_handle is None or not message.get("id"):
         return None
-    if follower.merged_into != primary.tracking_code:
+    if follower.merged_into != (via or primary.tracking_code):
         return None  # merged elsewhere since, or never: not this primary's follower
     if not tells_followers(str(message.get("type", ""))):
         return None
@@ -253,9 +256,9 @@ def follower_outgoing(message: dict[str, Any], primary: Case, follower: Case | N
     if follower.reply_handle.kind in PUBLIC_REPLY_KINDS:
         public = public_text(key, follower.language, code=follower.tracking_code, base_url=base_url,
                              code_key=code_key, case=primary)
-    event = {**message, "tracking_code": follower.tracking_code}  # the primary's code goes nowhere
-    return Outgoing(f"{message['id']}>{follower.tracking_code}", follower.reply_handle, text,
-                    follower.tracking_code, event, follower.language, public)
+    reply_id = f"{message['id']}>{follower.tracking_code}"
+    event = {**message, "id": reply_id, "tracking_code": follower.tracking_code}  # no primary's code to a sender
+    return Outgoing(reply_id, follower.reply_handle, text, follower.tracking_code, event, follower.language, public)
 
 
 def notice_outgoing(notice: dict[str, Any], reply_id: str, handle: ReplyHandle | None, case: Case | None,

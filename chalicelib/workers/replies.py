@@ -47,14 +47,12 @@ def send_replies(records: Iterable[Any]) -> dict[str, Any]:
                 case = app.cases.get(code) if code else None
                 if not message_id:
                     raise ValueError("an SQS record without a messageId")
-                outgoings = [replies.notice_outgoing(body, str(message_id), handle, case, base_url, code_key)]
+                outgoing = replies.notice_outgoing(body, str(message_id), handle, case, base_url, code_key)
+                results = [_deliver(outgoing, ledger, app)]
             elif not replies.may_reply(str(body.get("type", ""))):
-                outgoings = []  # internal events: not even a read
+                results = []  # internal events: not even a read
             else:
-                outgoings = event_outgoings(body, app, base_url, code_key)
-            # Each reply once (the ledger), so a retry of this record resends only what failed.
-            results = [replies.SKIPPED if outgoing is None else replies.deliver(
-                outgoing, ledger=ledger, sender_for=app.reply_sender) for outgoing in outgoings]
+                results = deliver_event(body, app, ledger, base_url, code_key)
         except (ValueError, TypeError, KeyError) as error:
             log.error("reply message unreadable; dropped", extra={"error": type(error).__name__})
             results = ["unreadable"]
@@ -69,22 +67,64 @@ def send_replies(records: Iterable[Any]) -> dict[str, Any]:
     return {"batchItemFailures": failures}
 
 
-def event_outgoings(body: dict[str, Any], app: Any, base_url: str, code_key: bytes) -> list[Any]:
-    """The replies one event calls for: to the case's reporter, and to the reporter of
-    each duplicate merged into it (one GetItem and one KMS Decrypt per reporter)."""
+# How far "merged into a case that was merged into this one" is followed.
+MAX_FOLLOWERS = 200
+
+
+def deliver_event(body: dict[str, Any], app: Any, ledger: Any, base_url: str, code_key: bytes) -> list[str]:
+    """The replies one event calls for: to the case's reporter first, then to the
+    reporter of each duplicate merged into it (and into those). A reply that fails
+    fails the record after the others were tried; the ledger keeps a retry from
+    sending any reply twice."""
     from chalicelib.services import replies
 
     code = body.get("tracking_code")
     case = app.cases.get(code) if code else None
     if case is None:
-        return []
-    outgoings = [replies.event_outgoing(body, _with_handle(app, case), base_url, code_key)]
-    followers = case.merged_cases if replies.tells_followers(str(body.get("type", ""))) else []
-    for duplicate in followers:
-        follower = app.cases.get(duplicate)
-        if follower is not None:
-            outgoings.append(replies.follower_outgoing(body, case, _with_handle(app, follower), base_url, code_key))
-    return outgoings
+        return [replies.SKIPPED]
+    failed: Exception | None = None
+    try:
+        results = [_deliver(replies.event_outgoing(body, _with_handle(app, case), base_url, code_key), ledger, app)]
+    except (ValueError, TypeError, KeyError):
+        raise  # the message itself is unreadable
+    except Exception as error:  # noqa: BLE001 - the followers still go; the record is retried after
+        results, failed = [], error
+    if not (case.merged_cases and replies.tells_followers(str(body.get("type", "")))):
+        if failed is not None:
+            raise failed
+        return results
+    pending, seen = [(duplicate, code) for duplicate in case.merged_cases], {code}
+    while pending and len(seen) <= MAX_FOLLOWERS:
+        duplicate, via = pending.pop(0)
+        if duplicate in seen:
+            continue
+        seen.add(duplicate)
+        try:
+            follower = app.cases.get(duplicate)
+            if follower is None:
+                continue
+            pending += [(further, duplicate) for further in follower.merged_cases]
+            outgoing = replies.follower_outgoing(body, case, _with_handle(app, follower), base_url, code_key, via=via)
+            results.append(_deliver(outgoing, ledger, app))
+        except (ValueError, TypeError, KeyError) as error:  # this reporter's data: drop theirs, not the rest
+            log.error("reply to a merged duplicate's reporter dropped",
+                      extra={"tracking_code": duplicate, "error": type(error).__name__})
+            results.append("unreadable")
+        except Exception as error:  # noqa: BLE001 - the others still go; the record is retried after
+            log.warning("reply to a merged duplicate's reporter not sent",
+                        extra={"tracking_code": duplicate, "error": type(error).__name__})
+            failed = failed or error
+    if failed is not None:
+        raise failed
+    return results
+
+
+def _deliver(outgoing: Any, ledger: Any, app: Any) -> str:
+    from chalicelib.services import replies
+
+    if outgoing is None:
+        return replies.SKIPPED
+    return replies.deliver(outgoing, ledger=ledger, sender_for=app.reply_sender)
 
 
 def _with_handle(app: Any, case: Any) -> Any:

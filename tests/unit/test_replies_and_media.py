@@ -179,6 +179,7 @@ def test_a_merged_duplicate_s_reporter_hears_of_the_primary_by_their_own_code():
     outgoing = replies.follower_outgoing(message, case(), follower(), BASE, KEY)
     assert outgoing.text.startswith(f"Laporan {DUPLICATE} selesai ditangani")
     assert "K7QM4-XPA9R-TD2W" not in outgoing.text and outgoing.event["tracking_code"] == DUPLICATE
+    assert outgoing.event["id"] == outgoing.reply_id  # the event reaching a sender names no other case
     public_id = request_ids.public_id("K7QM4-XPA9R-TD2W", KEY)
     assert f"{BASE}/status/{public_id}/photos/c1" in outgoing.text
     own = replies.event_outgoing(message, case(), BASE)
@@ -196,14 +197,65 @@ def test_followers_hear_only_status_changes_and_only_from_their_primary():
     assert replies.follower_outgoing(event("case.closed"), case(), None, BASE, KEY) is None
 
 
-def test_a_confidential_primary_s_photos_are_not_linked_by_its_public_id():
+def test_a_confidential_primary_s_photos_are_not_linked_at_all():
     primary = case()
     primary.privacy = "confidential"
     text = replies.follower_outgoing(event("case.resolved", photo_id="c1"), primary, follower(), BASE, KEY).text
-    assert f"{BASE}/status/{DUPLICATE}/photos/c1" in text and "K7QM4" not in text
+    assert "/photos/" not in text and f"{BASE}/status/{DUPLICATE}" in text and "K7QM4" not in text
 
 
 def test_a_follower_on_a_public_comment_thread_gets_no_code_in_public():
     outgoing = replies.follower_outgoing(event("case.closed"), case(), follower(kind="meta_comment"), BASE, KEY)
     assert DUPLICATE in outgoing.text
     assert DUPLICATE[:5] not in outgoing.public_text and "K7QM4" not in outgoing.public_text
+
+
+class Phones:
+    """A reply sender per phone number; ``down`` numbers' provider is unavailable."""
+
+    def __init__(self, down=()):
+        self.down, self.sent = set(down), []
+
+    def __call__(self, handle):
+        return self
+
+    def send(self, handle, text, *, code, event, language="id", public_text=None):
+        if handle.address in self.down:
+            raise ProviderUnavailable("meta", 503, "down")
+        self.sent.append((handle.address, text))
+
+
+def merged_world():
+    """P <- D1 <- D2: D2 was merged into D1, then D1 into P. Every reporter on WhatsApp."""
+    from types import SimpleNamespace
+
+    repository = FakeCaseRepository()
+    codes = {name: tracking.derive_code(KEY, "whatsapp", name) for name in ("P", "D1", "D2")}
+    for number, (name, code) in enumerate(codes.items()):
+        report = build_report(
+            channel=Channel.WHATSAPP, message_id=name, category="garbage", description="Sampah",
+            reply_handle={"channel": Channel.WHATSAPP, "kind": "whatsapp", "address": f"62812000{number}",
+                          "via": "1065"})
+        stored = Case.open(report, code, FixedClock()())
+        stored.merged_into = {"D1": codes["P"], "D2": codes["D1"]}.get(name)
+        stored.merged_cases = {"P": [codes["D1"]], "D1": [codes["D2"]]}.get(name, [])
+        repository.add(stored)
+    message = {"id": f"{codes['P']}:5:0", "type": "case.resolved", "tracking_code": codes["P"], "data": {}}
+    return repository, codes, message, SimpleNamespace
+
+
+def test_every_reporter_down_a_merge_chain_hears_and_one_outage_delays_only_its_own():
+    from chalicelib.workers.replies import deliver_event
+
+    repository, codes, message, namespace = merged_world()
+    ledger, phones = FakeReplyLedger(), Phones(down={"628120000"})  # the primary's reporter's provider
+    app = namespace(cases=repository, reply_sender=phones)
+    with pytest.raises(ProviderUnavailable):  # the record is retried ...
+        deliver_event(message, app, ledger, BASE, KEY)
+    told = dict(phones.sent)  # ... but the duplicates' reporters were told already
+    assert set(told) == {"628120001", "628120002"}
+    assert told["628120001"].startswith(f"Laporan {codes['D1']} selesai")
+    assert told["628120002"].startswith(f"Laporan {codes['D2']} selesai") and codes["P"] not in told["628120002"]
+    phones.down.clear()
+    assert deliver_event(message, app, ledger, BASE, KEY).count(replies.SENT) == 1  # the retry: only the primary
+    assert [address for address, _ in phones.sent].count("628120002") == 1
