@@ -115,16 +115,11 @@ def event_reply(message: dict[str, Any], case: Case, base_url: str, follower: Ca
     photos_url: str | None = url
     if follower is not None:  # the primary's photos, by its public id; none of a confidential one
         photos_url = None if case.hidden_from_public else public_status_url(base_url, case.tracking_code, code_key)
-    photo = None
     photo_id = data.get("photo_id") or (data.get("photo_ids") or [None])[0]
-    if photos_url is None:
-        pass
-    elif photo_id:
-        photo = f"{photos_url}/photos/{photo_id}"
-    elif key == "resolved":
+    if not photo_id and key == "resolved":
         completion = [p for p in case.photos if p.kind == "completion"]
-        if completion:
-            photo = f"{photos_url}/photos/{completion[-1].id}"
+        photo_id = completion[-1].id if completion else None
+    photo = f"{photos_url}/photos/{photo_id}" if photos_url and photo_id else None
     return texts.reply_text(
         key,
         reader.language,
@@ -246,9 +241,9 @@ def follower_outgoing(message: dict[str, Any], primary: Case, follower: Case | N
         return None
     if follower.merged_into != (via or primary.tracking_code):
         return None  # merged elsewhere since, or never: not this primary's follower
-    if not tells_followers(str(message.get("type", ""))):
+    key = texts.reply_key(str(message.get("type", "")))
+    if key is None or key in NOT_FOR_FOLLOWERS:
         return None
-    key = texts.reply_key(str(message.get("type", ""))) or "updated"
     text = event_reply(message, primary, base_url, follower=follower, code_key=code_key)
     if text is None:
         return None

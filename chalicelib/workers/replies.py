@@ -89,11 +89,8 @@ def deliver_event(body: dict[str, Any], app: Any, ledger: Any, base_url: str, co
         raise  # the message itself is unreadable
     except Exception as error:  # noqa: BLE001 - the followers still go; the record is retried after
         results, failed = [], error
-    if not (case.merged_cases and replies.tells_followers(str(body.get("type", "")))):
-        if failed is not None:
-            raise failed
-        return results
-    pending, seen = [(duplicate, code) for duplicate in case.merged_cases], {code}
+    followers = case.merged_cases if replies.tells_followers(str(body.get("type", ""))) else []
+    pending, seen = [(duplicate, code) for duplicate in followers], {code}
     while pending and len(seen) <= MAX_FOLLOWERS:
         duplicate, via = pending.pop(0)
         if duplicate in seen:

@@ -318,10 +318,6 @@ def update_template(client, monkeypatch):
 
 def test_whatsapp_updates_after_the_24_hour_window_go_out_as_the_template(client, aws, runner, providers,
                                                                            update_template):
-    from chalicelib.adapters.case_repository import serialize
-    from chalicelib.adapters.sender_state import SENDER_SK, sender_key
-    from chalicelib.bootstrap import services
-
     path = f"/v21.0/{PHONE_NUMBER_ID}/messages"
     sender = f"62818{time.time_ns() % 10**8:08d}"
     providers.routes[f"POST {path}"] = Answer(200, b'{"messages": [{"id": "wamid.out"}]}')
@@ -333,13 +329,8 @@ def test_whatsapp_updates_after_the_24_hour_window_go_out_as_the_template(client
     # they just wrote: inside the window, the receipt (and the routing update) go as text
     assert {r.json()["type"] for r in providers.calls("POST", path) if r.json()["to"] == sender} == {"text"}
 
-    # Two days on (their sender item says when they last wrote), the case is resolved.
-    key = sender_key(services().settings.tracking_code_key, stored(code).reply_handle)
-    aws("dynamodb").update_item(
-        TableName=services().settings.cases_table, Key=serialize({"PK": f"SENDER#{key}", "SK": SENDER_SK}),
-        UpdateExpression="SET expires_at = :then",
-        ExpressionAttributeValues=serialize({":then": int(time.time()) - 2 * 86400 + 3600}),
-    )
+    # Two days on (their sender item says when they last wrote: expires_at = then + 25 h), it is resolved.
+    set_on_sender_item(aws, code, "expires_at", int(time.time()) - 2 * 86400 + 25 * 3600)
     before = len([r for r in providers.calls("POST", path) if r.json()["to"] == sender])
     _record(code, "case.resolved", photo_id="c1")
     (sent,) = replies_to(providers, "POST", path, runner,
@@ -352,8 +343,8 @@ def test_whatsapp_updates_after_the_24_hour_window_go_out_as_the_template(client
     assert len([r for r in providers.calls("POST", path) if r.json()["to"] == sender]) == before + 1
 
 
-def close_conversation(aws, code):
-    """As if the sender's 30-minute conversation window had passed."""
+def set_on_sender_item(aws, code, attribute, value):
+    """Change the sender item of case ``code``'s reporter directly (time passing)."""
     from chalicelib.adapters.case_repository import serialize
     from chalicelib.adapters.sender_state import SENDER_SK, sender_key
     from chalicelib.bootstrap import services
@@ -362,9 +353,15 @@ def close_conversation(aws, code):
     aws("dynamodb").update_item(
         TableName=services().settings.cases_table,
         Key=serialize({"PK": f"SENDER#{key}", "SK": SENDER_SK}),
-        UpdateExpression="SET open_until = :past",
-        ExpressionAttributeValues=serialize({":past": "2000-01-01T00:00:00Z"}),
+        UpdateExpression="SET #attribute = :value",
+        ExpressionAttributeNames={"#attribute": attribute},
+        ExpressionAttributeValues=serialize({":value": value}),
     )
+
+
+def close_conversation(aws, code):
+    """As if the sender's 30-minute conversation window had passed."""
+    set_on_sender_item(aws, code, "open_until", "2000-01-01T00:00:00Z")
 
 
 def test_whatsapp_addition_retried_after_the_window_stays_in_its_case(client, aws, dynamodb_calls):
