@@ -9,7 +9,7 @@ LOCAL_AWS_PORT ?= 4566
 CHROMIUM ?= /usr/bin/chromium
 export PORT LOCAL_AWS_PORT CHROMIUM
 
-.PHONY: run test lint venv clean bench deploy package browser
+.PHONY: run test lint format venv clean bench deploy package browser
 
 ## run: the whole system locally (moto AWS stand-in, API, demo data, event runner)
 run: venv
@@ -21,6 +21,7 @@ run: venv
 TEST_WORKERS ?= auto
 test: venv browser
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 ## browser: Debian's Chromium for the browser tests, installed with apt-get when missing
@@ -46,6 +47,11 @@ bench: venv
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## format: apply the project's formatting (make test checks it)
+format: venv
+	$(PY) -m ruff format .
 
 venv: $(VENV)/.installed
 

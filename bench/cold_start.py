@@ -19,8 +19,9 @@ APP = "import app"
 
 
 def cpu_seconds(statement: str) -> float:
-    process = subprocess.Popen([sys.executable, "-c", statement], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-c", statement], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{statement!r} failed")
@@ -36,5 +37,14 @@ def run() -> list[Row]:
         app_times.append(cpu_seconds(APP))
     app_median, floor_median = median(app_times), median(floor_times)
     ratio = app_median / floor_median
-    return [Row("cold start: import app", f"{app_median * 1000:.0f} ms CPU", f"{floor_median * 1000:.0f} ms CPU",
-                ratio, "<= 1.15", ratio <= 1.15, f"median of {RUNS}, interleaved")]
+    return [
+        Row(
+            "cold start: import app",
+            f"{app_median * 1000:.0f} ms CPU",
+            f"{floor_median * 1000:.0f} ms CPU",
+            ratio,
+            "<= 1.15",
+            ratio <= 1.15,
+            f"median of {RUNS}, interleaved",
+        )
+    ]

@@ -66,8 +66,12 @@ def local_aws():
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     log = open(ROOT / "test-artifacts" / "bench-aws.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-m", "infra.local.aws_server", "--port", str(port)],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.aws_server", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -97,14 +101,16 @@ def use_environment(env: dict[str, str]) -> None:
 
 
 def partner_body(report_id: str, description: str = "Sampah menumpuk di trotoar depan pasar") -> bytes:
-    return json.dumps({
-        "report_id": report_id,
-        "category": "garbage",
-        "description": description,
-        "location": {"lat": -6.1754, "lng": 106.8272, "address": "Jl. Medan Merdeka Barat"},
-        "reporter": {"name": "Siti", "phone": "+6281234567890", "email": "siti@example.com", "anonymous": False},
-        "created_at": "2026-11-23T10:00:00+07:00",
-    }).encode()
+    return json.dumps(
+        {
+            "report_id": report_id,
+            "category": "garbage",
+            "description": description,
+            "location": {"lat": -6.1754, "lng": 106.8272, "address": "Jl. Medan Merdeka Barat"},
+            "reporter": {"name": "Siti", "phone": "+6281234567890", "email": "siti@example.com", "anonymous": False},
+            "created_at": "2026-11-23T10:00:00+07:00",
+        }
+    ).encode()
 
 
 def signed_headers(body: bytes, channel: str = "jaki") -> dict[str, str]:
@@ -115,8 +121,14 @@ def signed_headers(body: bytes, channel: str = "jaki") -> dict[str, str]:
     return {"Content-Type": "application/json", **signature_headers(secret, body, int(time.time()))}
 
 
-def api_gateway_event(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-                      path_parameters: dict[str, str] | None = None, resource: str | None = None) -> dict[str, Any]:
+def api_gateway_event(
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    path_parameters: dict[str, str] | None = None,
+    resource: str | None = None,
+) -> dict[str, Any]:
     """An API Gateway proxy event, as Lambda hands it to the Chalice app."""
     return {
         "resource": resource or path,
@@ -128,8 +140,14 @@ def api_gateway_event(method: str, path: str, body: bytes | None = None, headers
         "multiValueQueryStringParameters": None,
         "pathParameters": path_parameters,
         "stageVariables": None,
-        "requestContext": {"resourcePath": resource or path, "httpMethod": method, "requestId": "bench",
-                           "path": path, "stage": "api", "identity": {"sourceIp": "127.0.0.1"}},
+        "requestContext": {
+            "resourcePath": resource or path,
+            "httpMethod": method,
+            "requestId": "bench",
+            "path": path,
+            "stage": "api",
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
         "body": body.decode() if body is not None else None,
         "isBase64Encoded": False,
     }

@@ -63,8 +63,14 @@ def _worker(args):
         start = time.perf_counter()
         for n in range(BLOCK):
             body = partner_body(f"BENCH-INGEST-{worker}-{block}-{n}-{time.time_ns()}")
-            event = api_gateway_event("POST", "/webhooks/jaki", body, signed_headers(body),
-                                      path_parameters={"channel": "jaki"}, resource="/webhooks/{channel}")
+            event = api_gateway_event(
+                "POST",
+                "/webhooks/jaki",
+                body,
+                signed_headers(body),
+                path_parameters={"channel": "jaki"},
+                resource="/webhooks/{channel}",
+            )
             response = app.app(event, context)
             if response["statusCode"] != 201:
                 raise RuntimeError(f"webhook answered {response['statusCode']}: {response['body'][:200]}")
@@ -74,10 +80,10 @@ def _worker(args):
             fresh = dict(item)
             fresh["PK"] = {"S": f"BENCH#{worker}#{block}#{n}#{time.time_ns()}"}
             # The calls a report with a contact needs at the least: a data key to seal it, one write.
-            kms.generate_data_key(KeyId=env["CONTACT_KEY_ARN"], KeySpec="AES_256",
-                                  EncryptionContext={"case": fresh["PK"]["S"]})
-            client.put_item(TableName=env["CASES_TABLE"], Item=fresh,
-                            ConditionExpression="attribute_not_exists(PK)")
+            kms.generate_data_key(
+                KeyId=env["CONTACT_KEY_ARN"], KeySpec="AES_256", EncryptionContext={"case": fresh["PK"]["S"]}
+            )
+            client.put_item(TableName=env["CASES_TABLE"], Item=fresh, ConditionExpression="attribute_not_exists(PK)")
         spent["raw"] += time.perf_counter() - start
     return spent, _peak_rss_mb()
 
@@ -94,9 +100,14 @@ def sample_item() -> dict:
     from chalicelib.domain.report import build_report
 
     document = json.loads(partner_body("BENCH-SAMPLE"))
-    report = build_report(channel=Channel.JAKI, message_id=document["report_id"], category=document["category"],
-                          description=document["description"], location=document["location"],
-                          reporter={k: v for k, v in document["reporter"].items() if k != "anonymous"})
+    report = build_report(
+        channel=Channel.JAKI,
+        message_id=document["report_id"],
+        category=document["category"],
+        description=document["description"],
+        location=document["location"],
+        reporter={k: v for k, v in document["reporter"].items() if k != "anonymous"},
+    )
     case = Case.open(report, "4N50G-7M7G1-2X63", datetime.now(UTC))
     sealer = KmsSealer(os.environ["CONTACT_KEY_ARN"])  # the stand-in's key, as the webhook seals it
     return serialize(case_to_item(case, 1, case.pull_events(), sealer))
@@ -118,11 +129,24 @@ def run(stand_in) -> list[Row]:
     ratio = hooks / floor
     peak_mb = max(peak for _, peak in results)
     return [
-        Row("ingest throughput (webhooks/s)", f"{hooks:.0f}/s", f"{floor:.0f}/s raw GenerateDataKey + PutItem",
-            ratio, ">= 0.8",
-            ratio >= 0.8, f"{PROCESSES} processes, {operations} of each, interleaved; item ~{item_bytes} B"),
-        Row("webhook function peak RSS", f"{peak_mb:.0f} MB", "256 MB Lambda", peak_mb / 256, "fits in 256 MB",
-            peak_mb < 256, "VmHWM of a worker process after its webhooks"),
+        Row(
+            "ingest throughput (webhooks/s)",
+            f"{hooks:.0f}/s",
+            f"{floor:.0f}/s raw GenerateDataKey + PutItem",
+            ratio,
+            ">= 0.8",
+            ratio >= 0.8,
+            f"{PROCESSES} processes, {operations} of each, interleaved; item ~{item_bytes} B",
+        ),
+        Row(
+            "webhook function peak RSS",
+            f"{peak_mb:.0f} MB",
+            "256 MB Lambda",
+            peak_mb / 256,
+            "fits in 256 MB",
+            peak_mb < 256,
+            "VmHWM of a worker process after its webhooks",
+        ),
         *status_latency(stand_in),
     ]
 
@@ -136,13 +160,23 @@ def status_latency(stand_in) -> list[Row]:
 
     context = _lambda_context()
     body = partner_body(f"BENCH-STATUS-{time.time_ns()}")
-    created = app.app(api_gateway_event("POST", "/webhooks/jaki", body, signed_headers(body),
-                                        path_parameters={"channel": "jaki"}, resource="/webhooks/{channel}"), context)
+    created = app.app(
+        api_gateway_event(
+            "POST",
+            "/webhooks/jaki",
+            body,
+            signed_headers(body),
+            path_parameters={"channel": "jaki"},
+            resource="/webhooks/{channel}",
+        ),
+        context,
+    )
     code = json.loads(created["body"])["tracking_code"]
     client = aws.client("dynamodb")
     key = {"PK": {"S": f"CASE#{code}"}, "SK": {"S": "CASE"}}
-    event = api_gateway_event("GET", f"/status/{code}", None, {}, path_parameters={"tracking_code": code},
-                              resource="/status/{tracking_code}")
+    event = api_gateway_event(
+        "GET", f"/status/{code}", None, {}, path_parameters={"tracking_code": code}, resource="/status/{tracking_code}"
+    )
     app_times, raw_times = [], []
     for _ in range(20):  # warm up
         app.app(event, context)
@@ -158,6 +192,15 @@ def status_latency(stand_in) -> list[Row]:
     rows = []
     for label, fraction in (("p50", 0.5), ("p99", 0.99)):
         mine, floor = percentile(app_times, fraction), percentile(raw_times, fraction)
-        rows.append(Row(f"status read latency {label}", f"{mine * 1000:.2f} ms", f"{floor * 1000:.2f} ms raw GetItem",
-                        mine / floor, "<= 1.3", mine / floor <= 1.3, f"{READS} interleaved reads"))
+        rows.append(
+            Row(
+                f"status read latency {label}",
+                f"{mine * 1000:.2f} ms",
+                f"{floor * 1000:.2f} ms raw GetItem",
+                mine / floor,
+                "<= 1.3",
+                mine / floor <= 1.3,
+                f"{READS} interleaved reads",
+            )
+        )
     return rows

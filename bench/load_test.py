@@ -95,8 +95,14 @@ def run() -> list[Row]:
     from infra.local import devstack
 
     log = open(Path(ROOT) / "test-artifacts" / "bench-load-stack.log", "w")  # noqa: SIM115 - closed below
-    stack = devstack.start(devstack.free_port(), devstack.free_port(), load_demo=False, run_events=False,
-                           output=log, extra_env={"LOG_LEVEL": "WARNING"})
+    stack = devstack.start(
+        devstack.free_port(),
+        devstack.free_port(),
+        load_demo=False,
+        run_events=False,
+        output=log,
+        extra_env={"LOG_LEVEL": "WARNING"},
+    )
     try:
         health, health_time = _fire(range(2_000), lambda _: _send(f"{stack.api_url}/health", None, {}))
         floor = len(health) / health_time
@@ -127,18 +133,35 @@ def run() -> list[Row]:
     inconsistent = [m for m, codes in codes_by_message.items() if len(codes) > 1]
     throughput = len(results) / elapsed
     return [
-        Row("load test throughput (webhooks/s)", f"{throughput:.0f}/s", f"{floor:.0f}/s GET /health",
-            throughput / floor, "informational", None,
-            f"{len(results)} deliveries over {', '.join(CHANNELS)}, concurrency {CONCURRENCY}, "
-            f"statuses {statuses}"),
-        Row("load test latency p50 / p90 / p99",
-            f"{percentile(latencies, .5) * 1000:.0f} / {percentile(latencies, .9) * 1000:.0f} / "
-            f"{percentile(latencies, .99) * 1000:.0f} ms", "", None, "informational", None, "client-side, loopback"),
-        Row("load test: one case per unique message", f"{len(stored)} cases", f"{len(unique)} unique messages",
-            len(stored) / max(1, len(unique)), "== 1, 0 lost, 0 duplicated",
+        Row(
+            "load test throughput (webhooks/s)",
+            f"{throughput:.0f}/s",
+            f"{floor:.0f}/s GET /health",
+            throughput / floor,
+            "informational",
+            None,
+            f"{len(results)} deliveries over {', '.join(CHANNELS)}, concurrency {CONCURRENCY}, statuses {statuses}",
+        ),
+        Row(
+            "load test latency p50 / p90 / p99",
+            f"{percentile(latencies, 0.5) * 1000:.0f} / {percentile(latencies, 0.9) * 1000:.0f} / "
+            f"{percentile(latencies, 0.99) * 1000:.0f} ms",
+            "",
+            None,
+            "informational",
+            None,
+            "client-side, loopback",
+        ),
+        Row(
+            "load test: one case per unique message",
+            f"{len(stored)} cases",
+            f"{len(unique)} unique messages",
+            len(stored) / max(1, len(unique)),
+            "== 1, 0 lost, 0 duplicated",
             not lost and not duplicated and not inconsistent and len(stored) == len(unique),
             f"lost {len(lost)}, duplicated {len(duplicated)}, codes disagreeing {len(inconsistent)}; "
-            f"{len(codes_by_message)} answered with their code inline (WhatsApp answers by message later)"),
+            f"{len(codes_by_message)} answered with their code inline (WhatsApp answers by message later)",
+        ),
     ]
 
 
@@ -162,24 +185,57 @@ def _delivery(api_url: str, run_id: str, channel: str, number: int) -> tuple[byt
         from chalicelib.channels.twilio_sms import sign
         from chalicelib.config import DEV_SECRETS
 
-        params = {"MessageSid": message_id, "SmsSid": message_id, "AccountSid": "AC" + "0" * 32,
-                  "From": "+" + sender, "To": "1708", "Body": text, "NumMedia": "0"}
+        params = {
+            "MessageSid": message_id,
+            "SmsSid": message_id,
+            "AccountSid": "AC" + "0" * 32,
+            "From": "+" + sender,
+            "To": "1708",
+            "Body": text,
+            "NumMedia": "0",
+        }
         signature = sign(DEV_SECRETS["TWILIO_AUTH_TOKEN"], f"{api_url}/webhooks/{channel}", params)
-        return urlencode(params).encode(), {"Content-Type": "application/x-www-form-urlencoded",
-                                            "X-Twilio-Signature": signature}
+        return urlencode(params).encode(), {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature,
+        }
     if channel == "whatsapp":
         from chalicelib.channels import meta
         from chalicelib.config import DEV_SECRETS
 
-        body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
-            "field": "messages",
-            "value": {"messaging_product": "whatsapp",
-                      "metadata": {"display_phone_number": "628111272206", "phone_number_id": "106540352242922"},
-                      "contacts": [{"profile": {"name": "Warga"}, "wa_id": sender}],
-                      "messages": [{"from": sender, "id": message_id, "timestamp": str(int(time.time())),
-                                    "type": "text", "text": {"body": text}}]}}]}]}).encode()
-        return body, {"Content-Type": "application/json",
-                      **meta.signature_header(DEV_SECRETS["META_APP_SECRET"], body)}
+        body = json.dumps(
+            {
+                "object": "whatsapp_business_account",
+                "entry": [
+                    {
+                        "id": "102290129340398",
+                        "changes": [
+                            {
+                                "field": "messages",
+                                "value": {
+                                    "messaging_product": "whatsapp",
+                                    "metadata": {
+                                        "display_phone_number": "628111272206",
+                                        "phone_number_id": "106540352242922",
+                                    },
+                                    "contacts": [{"profile": {"name": "Warga"}, "wa_id": sender}],
+                                    "messages": [
+                                        {
+                                            "from": sender,
+                                            "id": message_id,
+                                            "timestamp": str(int(time.time())),
+                                            "type": "text",
+                                            "text": {"body": text},
+                                        }
+                                    ],
+                                },
+                            }
+                        ],
+                    }
+                ],
+            }
+        ).encode()
+        return body, {"Content-Type": "application/json", **meta.signature_header(DEV_SECRETS["META_APP_SECRET"], body)}
     body = partner_body(message_id, text)
     return body, signed_headers(body, channel)
 
@@ -190,14 +246,20 @@ def _stored_cases(stack, run_id: str) -> dict[str, int]:
 
     from infra.local.provision import LOCAL_CREDENTIALS
 
-    client = boto3.client("dynamodb", endpoint_url=stack.aws_endpoint, region_name=stack.env["AWS_REGION"],
-                          aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                          aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.aws_endpoint,
+        region_name=stack.env["AWS_REGION"],
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
     counts: dict[str, int] = {}
     for page in client.get_paginator("scan").paginate(
-        TableName=stack.env["CASES_TABLE"], FilterExpression="contains(source_key, :run) AND #type = :case",
+        TableName=stack.env["CASES_TABLE"],
+        FilterExpression="contains(source_key, :run) AND #type = :case",
         ExpressionAttributeNames={"#type": "type"},  # cases only, not added-message marks
-        ExpressionAttributeValues={":run": {"S": run_id}, ":case": {"S": "case"}}, ProjectionExpression="source_key",
+        ExpressionAttributeValues={":run": {"S": run_id}, ":case": {"S": "case"}},
+        ProjectionExpression="source_key",
     ):
         for item in page["Items"]:
             key = item["source_key"]["S"]

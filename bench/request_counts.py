@@ -34,8 +34,15 @@ def _row(name: str, calls: list[str], target: int, note: str = "", writes_only: 
     summary = ", ".join(f"{count} {op}" for op, count in sorted(Counter(calls).items())) or "none"
     counted = [call for call in calls if call in WRITES] if writes_only else calls
     label = "write" if writes_only else "request"
-    return Row(f"DynamoDB requests: {name}", f"{len(calls)} ({summary})", f"{target} {label}",
-               len(counted) / target, f"== {target} {label}", len(counted) <= target, note)
+    return Row(
+        f"DynamoDB requests: {name}",
+        f"{len(calls)} ({summary})",
+        f"{target} {label}",
+        len(counted) / target,
+        f"== {target} {label}",
+        len(counted) <= target,
+        note,
+    )
 
 
 def run(stand_in) -> list[Row]:
@@ -53,6 +60,7 @@ def run(stand_in) -> list[Row]:
     rows = []
     region = stand_in.env["AWS_REGION"]
     with Client(app.app, stage_name="local") as client:
+
         def webhook(report_id):
             body = partner_body(report_id)
             return client.http.post("/webhooks/jaki", body=body, headers=signed_headers(body))
@@ -71,11 +79,19 @@ def run(stand_in) -> list[Row]:
         for n in range(2, CASES[0] + 1):
             codes.append(json.loads(webhook(f"BENCH-COUNT-{n}").body)["tracking_code"])
         for each in codes:
-            route_case(each, cases=app_services.cases, queries=app_services.queries, rules=app_services.routing,
-                       clock=app_services.clock)
+            route_case(
+                each,
+                cases=app_services.cases,
+                queries=app_services.queries,
+                rules=app_services.routing,
+                clock=app_services.clock,
+            )
         users = {}
-        for name, role, agency in (("lh", "agency_officer", "dinas-lh"), ("sudin", "agency_officer", "sudin-lh-jakpus"),
-                                   ("biro", "bureau_verifier", "biro-pemerintahan")):
+        for name, role, agency in (
+            ("lh", "agency_officer", "dinas-lh"),
+            ("sudin", "agency_officer", "sudin-lh-jakpus"),
+            ("biro", "bureau_verifier", "biro-pemerintahan"),
+        ):
             email = f"bench.{name}.{time.time_ns()}@example.com"
             demo.create_user(stand_in.endpoint, region, stand_in.env["COGNITO_USER_POOL_ID"], email, role, agency)
             token = demo.sign_in(stand_in.endpoint, region, stand_in.env["COGNITO_APP_CLIENT_ID"], email)
@@ -100,12 +116,21 @@ def run(stand_in) -> list[Row]:
             ("post progress", "sudin", "progress", {"percent": 50, "text": "Separuh"}),
             ("resolve", "sudin", "resolve", {"note": "Bersih", "photo_base64": photo}),
         ):
-            rows.append(_row(f"lifecycle action: {label}", act(who, path, body), 1,
-                             "the conditional write, plus the read the rules need", writes_only=True))
-        client.http.post(f"/status/{code}/feedback", body=json.dumps({"rating": 5}),
-                         headers={"Content-Type": "application/json"})
-        rows.append(_row("reporter feedback", calls.take(), 1, "the conditional write, plus one read",
-                         writes_only=True))
+            rows.append(
+                _row(
+                    f"lifecycle action: {label}",
+                    act(who, path, body),
+                    1,
+                    "the conditional write, plus the read the rules need",
+                    writes_only=True,
+                )
+            )
+        client.http.post(
+            f"/status/{code}/feedback", body=json.dumps({"rating": 5}), headers={"Content-Type": "application/json"}
+        )
+        rows.append(
+            _row("reporter feedback", calls.take(), 1, "the conditional write, plus one read", writes_only=True)
+        )
 
         calls.take()
         client.http.get("/metrics/agencies")
@@ -115,8 +140,16 @@ def run(stand_in) -> list[Row]:
         calls.take()
         client.http.get("/metrics/agencies")
         large = calls.take()
-        rows.append(Row("DynamoDB requests: metrics dashboard", f"{len(large)} at {CASES[1]} cases",
-                        f"{len(small)} at {CASES[0]} cases", len(large) / max(1, len(small)), "constant (ratio 1)",
-                        len(large) == len(small), "one Query per month partition in the period"))
+        rows.append(
+            Row(
+                "DynamoDB requests: metrics dashboard",
+                f"{len(large)} at {CASES[1]} cases",
+                f"{len(small)} at {CASES[0]} cases",
+                len(large) / max(1, len(small)),
+                "constant (ratio 1)",
+                len(large) == len(small),
+                "one Query per month partition in the period",
+            )
+        )
     aws.client("dynamodb").meta.events.unregister("before-call.dynamodb", calls)
     return rows

@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, one table, and bench/RESULTS.md.
 
-    python -m bench.run            all of them (under 10 minutes on 2 cores)
-    python -m bench.run --quick    smaller sizes, for trying changes
+python -m bench.run            all of them (under 10 minutes on 2 cores)
+python -m bench.run --quick    smaller sizes, for trying changes
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ def machine() -> str:
         memory = f", {kb / 1024 / 1024:.0f} GiB"
     except (OSError, ValueError, IndexError):
         pass
-    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}, " \
-           f"Python {platform.python_version()}"
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def table(rows: list[Row]) -> str:
@@ -61,8 +63,11 @@ def guarded(name: str, rows: list[Row], run) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
-    parser.add_argument("--smoke", action="store_true",
-                        help="tiny sizes, nothing written: every benchmark still runs (make test does this)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, nothing written: every benchmark still runs (make test does this)",
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
     (ROOT / "test-artifacts").mkdir(exist_ok=True)

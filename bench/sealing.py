@@ -31,8 +31,12 @@ def median_ms(samples: list[float]) -> float:
 
 def main(count: int = 200) -> int:
     port = devstack.free_port()
-    server = subprocess.Popen([sys.executable, "-m", "infra.local.aws_server", "--port", str(port)],
-                              cwd=devstack.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.aws_server", "--port", str(port)],
+        cwd=devstack.ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         endpoint = f"http://127.0.0.1:{port}"
         devstack._wait_for_http(f"{endpoint}/moto-api/", server, "moto")
@@ -55,12 +59,25 @@ def rows(count: int = 200) -> list:
     removed = [Counter(without) - Counter(with_) for with_ in sealed for without in plain]
     only_a_data_key = added == [["GenerateDataKey"]] and not any(removed)
     return [
-        Row("intake with a sealed contact, p50", f"{result['intake_with_sealed_contact_ms']:.2f} ms",
-            f"{result['intake_without_contact_ms (floor)']:.2f} ms without a contact", result["ratio_to_floor"],
-            "informational", None, f"moto answers KMS locally; AWS adds one in-region KMS round trip; "
-            f"{result['intakes_per_kind']} of each, interleaved"),
-        Row("requests: intake with a sealed contact", " + ".join(sealed[0]), " + ".join(plain[0]), None,
-            "+ 1 KMS GenerateDataKey", only_a_data_key, "one data key seals name, phone and e-mail"),
+        Row(
+            "intake with a sealed contact, p50",
+            f"{result['intake_with_sealed_contact_ms']:.2f} ms",
+            f"{result['intake_without_contact_ms (floor)']:.2f} ms without a contact",
+            result["ratio_to_floor"],
+            "informational",
+            None,
+            f"moto answers KMS locally; AWS adds one in-region KMS round trip; "
+            f"{result['intakes_per_kind']} of each, interleaved",
+        ),
+        Row(
+            "requests: intake with a sealed contact",
+            " + ".join(sealed[0]),
+            " + ".join(plain[0]),
+            None,
+            "+ 1 KMS GenerateDataKey",
+            only_a_data_key,
+            "one data key seals name, phone and e-mail",
+        ),
     ]
 
 
@@ -113,9 +130,22 @@ def measure(count: int) -> dict:
         cipher.encrypt(os.urandom(12), json.dumps(contact).encode(), b"aad")
         aes.append(time.perf_counter() - started)
 
-    import_time = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "from cryptography.hazmat.primitives.ciphers.aead import AESGCM"],
-        capture_output=True, text=True, check=True).stderr.strip().splitlines()[-1]
+    import_time = (
+        subprocess.run(
+            [
+                sys.executable,
+                "-X",
+                "importtime",
+                "-c",
+                "from cryptography.hazmat.primitives.ciphers.aead import AESGCM",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stderr.strip()
+        .splitlines()[-1]
+    )
 
     floor, sealed = median_ms(timings["anonymous"]), median_ms(timings["sealed"])
     result = {

@@ -39,10 +39,19 @@ class Reads:
 def _filler(client, table: str, start: int, stop: int) -> None:
     batch = []
     for n in range(start, stop):
-        batch.append({"PutRequest": {"Item": {
-            "PK": {"S": f"CASE#BENCH-OPEN-{n}"}, "SK": {"S": "CASE"}, "type": {"S": "bench_filler"},
-            "due_pk": {"S": f"DUE#{n % 8}"}, "due_sk": {"S": f"2099-01-01T00:00:00.000000Z#BENCH-OPEN-{n}"},
-        }}})
+        batch.append(
+            {
+                "PutRequest": {
+                    "Item": {
+                        "PK": {"S": f"CASE#BENCH-OPEN-{n}"},
+                        "SK": {"S": "CASE"},
+                        "type": {"S": "bench_filler"},
+                        "due_pk": {"S": f"DUE#{n % 8}"},
+                        "due_sk": {"S": f"2099-01-01T00:00:00.000000Z#BENCH-OPEN-{n}"},
+                    }
+                }
+            }
+        )
         if len(batch) == 25:
             client.batch_write_item(RequestItems={table: batch})
             batch = []
@@ -61,10 +70,14 @@ def _due_cases(now: datetime, batch: str) -> list[str]:
     clock = FixedClock(now - timedelta(hours=7))  # reported 7 h ago: the 6-hour coordination is overdue
     codes = []
     for n in range(DUE):
-        report = build_report(channel=Channel.QLUE, message_id=f"BENCH-DUE-{batch}-{n}",
-                              category="garbage", description=f"Sampah {n}")
-        codes.append(submit_report(report, cases=app.cases, photos=app.photos, clock=clock,
-                                   code_key=app.settings.tracking_code_key).tracking_code)
+        report = build_report(
+            channel=Channel.QLUE, message_id=f"BENCH-DUE-{batch}-{n}", category="garbage", description=f"Sampah {n}"
+        )
+        codes.append(
+            submit_report(
+                report, cases=app.cases, photos=app.photos, clock=clock, code_key=app.settings.tracking_code_key
+            ).tracking_code
+        )
     return codes
 
 
@@ -94,14 +107,39 @@ def run(stand_in) -> list[Row]:
     rows = []
     for size, (read, due, _elapsed) in results.items():
         ratio = read / max(1, due)
-        rows.append(Row(f"SLA sweep items read, {size:,} open", f"{read} items", f"{due} due", ratio, "<= 2",
-                        ratio <= 2, "index entries + due cases loaded; no Scan"))
+        rows.append(
+            Row(
+                f"SLA sweep items read, {size:,} open",
+                f"{read} items",
+                f"{due} due",
+                ratio,
+                "<= 2",
+                ratio <= 2,
+                "index entries + due cases loaded; no Scan",
+            )
+        )
     (small_read, _, small_time), (large_read, _, large_time) = results[SIZES[0]], results[SIZES[1]]
     growth = f"{SIZES[0]:,} -> {SIZES[1]:,}"
-    rows.append(Row(f"SLA sweep growth {growth} (items read)", f"{large_read}", f"{small_read}",
-                    large_read / small_read, "flat (1.0)", large_read == small_read,
-                    "what DynamoDB bills and waits on"))
-    rows.append(Row(f"SLA sweep growth {growth} (time on moto)", f"{large_time:.1f} s", f"{small_time:.1f} s",
-                    large_time / small_time, "informational", None,
-                    "moto scans the whole table per index Query; DynamoDB does not"))
+    rows.append(
+        Row(
+            f"SLA sweep growth {growth} (items read)",
+            f"{large_read}",
+            f"{small_read}",
+            large_read / small_read,
+            "flat (1.0)",
+            large_read == small_read,
+            "what DynamoDB bills and waits on",
+        )
+    )
+    rows.append(
+        Row(
+            f"SLA sweep growth {growth} (time on moto)",
+            f"{large_time:.1f} s",
+            f"{small_time:.1f} s",
+            large_time / small_time,
+            "informational",
+            None,
+            "moto scans the whole table per index Query; DynamoDB does not",
+        )
+    )
     return rows

@@ -77,6 +77,7 @@ class Services:
         from chalicelib.adapters.outbound import fetch_media
 
         return fetch_media(link, case.channel, self.settings)
+
     api_keys: ApiKeyStore | None = None  # Open311 partner keys
     case_reader: DynamoCaseReader | None = None  # many cases at once (Open311 listings)
     templates: Any = None  # TemplateStore; None: built on first use

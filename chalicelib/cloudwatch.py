@@ -26,12 +26,14 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
     line = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [{
-                "Namespace": f"CRM/{settings().stage}",
-                # Always the total (no dimension, what the alarm watches); per dimension if given.
-                "Dimensions": [[], sorted(dimensions)] if dimensions else [[]],
-                "Metrics": [{"Name": name, "Unit": "Count"}],
-            }],
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": f"CRM/{settings().stage}",
+                    # Always the total (no dimension, what the alarm watches); per dimension if given.
+                    "Dimensions": [[], sorted(dimensions)] if dimensions else [[]],
+                    "Metrics": [{"Name": name, "Unit": "Count"}],
+                }
+            ],
         },
         name: value,
         **dimensions,

@@ -136,9 +136,13 @@ def _cognito(region: str) -> CognitoSettings | None:
     pool, client = os.environ.get("COGNITO_USER_POOL_ID"), os.environ.get("COGNITO_APP_CLIENT_ID")
     if not pool or not client:
         return None
-    return CognitoSettings(region=region, user_pool_id=pool, client_id=client,
-                           jwks_url=os.environ.get("COGNITO_JWKS_URL") or None,
-                           issuer_url=os.environ.get("COGNITO_ISSUER") or None)
+    return CognitoSettings(
+        region=region,
+        user_pool_id=pool,
+        client_id=client,
+        jwks_url=os.environ.get("COGNITO_JWKS_URL") or None,
+        issuer_url=os.environ.get("COGNITO_ISSUER") or None,
+    )
 
 
 @lru_cache(maxsize=1)

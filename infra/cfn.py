@@ -26,7 +26,7 @@ def references(value: Any) -> Iterator[tuple[str, str | None]]:
     """Every (logical id, attribute or None) a template fragment refers to."""
     if isinstance(value, dict):
         if len(value) == 1:
-            (key, inner), = value.items()
+            ((key, inner),) = value.items()
             if key == "Ref" and isinstance(inner, str):
                 yield inner, None
                 return
@@ -64,7 +64,7 @@ def evaluate(
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
-            (key, inner), = node.items()
+            ((key, inner),) = node.items()
             if key == "Ref":
                 return NO_VALUE if inner == "AWS::NoValue" else ref(inner)
             if key == "Fn::GetAtt":
@@ -116,9 +116,7 @@ def evaluate(
     return ev(value)
 
 
-def condition_evaluator(
-    template: dict[str, Any], ref: Callable[[str], Any]
-) -> Callable[[str], bool]:
+def condition_evaluator(template: dict[str, Any], ref: Callable[[str], Any]) -> Callable[[str], bool]:
     """``condition(name)`` for the template's Conditions section."""
     definitions = template.get("Conditions", {})
     cache: dict[str, bool] = {}
@@ -127,9 +125,7 @@ def condition_evaluator(
         if name not in cache:
             if name not in definitions:
                 raise UnresolvedReference(f"unknown condition {name}")
-            cache[name] = bool(
-                evaluate(definitions[name], ref, _no_get_att, condition)
-            )
+            cache[name] = bool(evaluate(definitions[name], ref, _no_get_att, condition))
         return cache[name]
 
     return condition

@@ -49,8 +49,15 @@ APP_NAME = "crm"
 LOG_RETENTION_DAYS = 30
 
 # app_environment() entries that only make sense against the local stand-in.
-LOCAL_ONLY_VARIABLES = {"CRM_STAGE", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
-                        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "COGNITO_JWKS_URL"}
+LOCAL_ONLY_VARIABLES = {
+    "CRM_STAGE",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "COGNITO_JWKS_URL",
+}
 
 
 class DeployError(RuntimeError):
@@ -75,8 +82,7 @@ def environment_template() -> dict[str, str]:
     from infra.local.provision import app_environment
 
     variables = app_environment(_OutputPlaceholders(), endpoint="http://unused", region=DEFAULT_REGION)
-    return {name: value for name, value in variables.items()
-            if name not in LOCAL_ONLY_VARIABLES and "${" in str(value)}
+    return {name: value for name, value in variables.items() if name not in LOCAL_ONLY_VARIABLES and "${" in str(value)}
 
 
 def app_module() -> Any:
@@ -113,11 +119,12 @@ def function_resources(stage: str, functions: dict[str, Any]) -> dict[str, Any]:
             "UpdateReplacePolicy": "Delete",
             "Properties": {"LogGroupName": f"/aws/lambda/{name}", "RetentionInDays": LOG_RETENTION_DAYS},
         }
-        alarms = [("Errors", "Sum", 1, f"{name} raised an error (see its log group)."),
-                  ("Throttles", "Sum", 1, f"{name} was throttled (concurrency limit).")]
+        alarms = [
+            ("Errors", "Sum", 1, f"{name} raised an error (see its log group)."),
+            ("Throttles", "Sum", 1, f"{name} was throttled (concurrency limit)."),
+        ]
         if isinstance(source, DynamoDBEventConfig):
-            alarms.append(("IteratorAge", "Maximum", 300_000,
-                           f"{name} is more than 5 minutes behind its stream."))
+            alarms.append(("IteratorAge", "Maximum", 300_000, f"{name} is more than 5 minutes behind its stream."))
         for metric, statistic, threshold, description in alarms:
             resources[f"{logical}{metric}Alarm"] = {
                 "Type": "AWS::CloudWatch::Alarm",
@@ -150,8 +157,7 @@ def infra_template(stage: str, functions: dict[str, Any]) -> dict[str, Any]:
 # --- a Chalice project per stage --------------------------------------------------------------
 
 
-def build_project(stage: str, mode: str, policies: dict[str, dict[str, Any]],
-                  variables: dict[str, str] | None) -> Path:
+def build_project(stage: str, mode: str, policies: dict[str, dict[str, Any]], variables: dict[str, str] | None) -> Path:
     """A copy of the app with the stage's generated policies (and variables)."""
     config = chalice_config()
     if stage not in config["stages"]:
@@ -211,7 +217,7 @@ def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[
     overlay["Parameters"]["PublicBaseUrl"] = {
         "Type": "String",
         "Description": "The API's public URL (custom domain, or the execute-api URL of a first deploy), "
-                       "used in status_url and photo links.",
+        "used in status_url and photo links.",
     }
     variables = {name: resolve(text) for name, text in environment_template().items()}
     variables["PUBLIC_BASE_URL"] = {"Ref": "PublicBaseUrl"}
@@ -222,20 +228,33 @@ def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[
             "Environment": {"Variables": variables},
         }
         if isinstance(source, DynamoDBEventConfig):
-            properties["Events"] = {to_cfn_resource_name(f"{function}-dynamodb-event-source"): {
-                "Properties": {"Stream": {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
-                               if source.stream_arn.startswith("arn:aws:dynamodb") else source.stream_arn,
-                               **_stream_failure(functions_spec[function], resolve)}}}
+            properties["Events"] = {
+                to_cfn_resource_name(f"{function}-dynamodb-event-source"): {
+                    "Properties": {
+                        "Stream": {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
+                        if source.stream_arn.startswith("arn:aws:dynamodb")
+                        else source.stream_arn,
+                        **_stream_failure(functions_spec[function], resolve),
+                    }
+                }
+            }
         depends = [f"{logical}LogGroup"]
         if isinstance(source, SQSEventConfig):
             # Our queue workers answer with batchItemFailures: only failed messages return to the queue.
             # The app names its queues at import (crm-local-... without the stack's env): point the
             # function at the stage's queue (Chalice writes Queue as Fn::Sub; the merge replaces it).
             queue, suffix = _queue_resource(template, source.queue)
-            properties["Events"] = {to_cfn_resource_name(f"{function}-sqs-event-source"): {"Properties": {
-                "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                "Queue": {"Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:"
-                                     f"crm-${{Stage}}-{suffix}"}}}}
+            properties["Events"] = {
+                to_cfn_resource_name(f"{function}-sqs-event-source"): {
+                    "Properties": {
+                        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                        "Queue": {
+                            "Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:"
+                            f"crm-${{Stage}}-{suffix}"
+                        },
+                    }
+                }
+            }
             depends.append(queue)
         overlay["Resources"][logical] = {"Properties": properties, "DependsOn": depends}
     return overlay
@@ -246,8 +265,10 @@ def _queue_resource(template: dict[str, Any], queue_name: str) -> tuple[str, str
     suffix = queue_name.split("-", 2)[-1] if queue_name.startswith("crm-") else queue_name
     for logical, resource in template["Resources"].items():
         name = (resource.get("Properties") or {}).get("QueueName")
-        if resource["Type"] == "AWS::SQS::Queue" and name in ({"Fn::Sub": f"crm-${{Stage}}-{suffix}"},
-                                                               f"crm-${{Stage}}-{suffix}"):
+        if resource["Type"] == "AWS::SQS::Queue" and name in (
+            {"Fn::Sub": f"crm-${{Stage}}-{suffix}"},
+            f"crm-${{Stage}}-{suffix}",
+        ):
             return logical, suffix
     raise DeployError(f"no queue crm-<stage>-{suffix} in infra/template.yaml for an @app.on_sqs_message handler")
 
@@ -304,9 +325,11 @@ def _package(stage: str, out: Path) -> Path:
     out = out.resolve()
     if out.exists():
         shutil.rmtree(out)
-    _chalice(project, ["package", "--stage", stage, "--merge-template", str(overlay_file),
-                       "--template-format", "yaml", str(out)],
-             {"AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION)})
+    _chalice(
+        project,
+        ["package", "--stage", stage, "--merge-template", str(overlay_file), "--template-format", "yaml", str(out)],
+        {"AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION)},
+    )
     return out / "sam.yaml"
 
 
@@ -350,16 +373,22 @@ def deploy_infra(stage: str, functions: dict[str, Any], parameters: dict[str, st
     return {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
 
 
-def configure_stream_failures(stage: str, functions_spec: dict[str, Any], outputs: dict[str, str],
-                              session: Any, queue_functions: tuple[str, ...] = ()) -> None:
+def configure_stream_failures(
+    stage: str,
+    functions_spec: dict[str, Any],
+    outputs: dict[str, str],
+    session: Any,
+    queue_functions: tuple[str, ...] = (),
+) -> None:
     """chalice deploy cannot set a stream handler's retries, on-failure destination and
     partial batch responses, nor partial batch responses for queue handlers: set them."""
     lambda_client = session.client("lambda")
     for function in queue_functions:
         name = iam.lambda_name(function, stage, APP_NAME)
         for mapping in lambda_client.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
-            lambda_client.update_event_source_mapping(UUID=mapping["UUID"],
-                                                      FunctionResponseTypes=["ReportBatchItemFailures"])
+            lambda_client.update_event_source_mapping(
+                UUID=mapping["UUID"], FunctionResponseTypes=["ReportBatchItemFailures"]
+            )
     for function, spec in functions_spec.items():
         stream = spec.get("stream")
         if not stream:
@@ -411,8 +440,7 @@ def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) 
         print(f"2/3 chalice deploy --stage {stage}", flush=True)
         with build_lock():
             project = build_project(stage, "deploy", policies, variables)
-            _chalice(project, ["deploy", "--stage", stage],
-                     {"AWS_DEFAULT_REGION": region, **variables})
+            _chalice(project, ["deploy", "--stage", stage], {"AWS_DEFAULT_REGION": region, **variables})
         deployed = deployed_api_url(stage)
         if base_url or not deployed or attempt == 2:
             break
@@ -453,8 +481,9 @@ def main(argv: list[str] | None = None) -> int:
             spec = iam.load_functions()["functions"]
             resolve = iam.reference_resolver(load_template().get("Outputs", {}))
             for function in iam.app_functions(app_module()):
-                print(function, json.dumps(iam.policy_document(function, args.stage, spec[function], resolve),
-                                            indent=2))
+                print(
+                    function, json.dumps(iam.policy_document(function, args.stage, spec[function], resolve), indent=2)
+                )
     except DeployError as error:
         print(f"infra.deploy: {error}", file=sys.stderr)
         return 1

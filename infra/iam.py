@@ -127,8 +127,10 @@ class _ModuleScan(ast.NodeVisitor):
         if isinstance(node, ast.Call):
             func = node.func
             is_client = (
-                isinstance(func, ast.Attribute) and func.attr == "client"
-                and isinstance(func.value, ast.Name) and func.value.id in self.aws_modules
+                isinstance(func, ast.Attribute)
+                and func.attr == "client"
+                and isinstance(func.value, ast.Name)
+                and func.value.id in self.aws_modules
             ) or (isinstance(func, ast.Name) and func.id in self.client_functions)
             if is_client and node.args and isinstance(node.args[0], ast.Constant):
                 return str(node.args[0].value)
@@ -190,8 +192,10 @@ def aws_calls(code_dir: Path = CODE_DIR) -> list[AwsCall]:
                 continue
             operation = CLIENT_HELPERS.get((service, method)) or _operations(service).get(method)
             if operation is None:
-                raise ValueError(f"{relative}:{line}: {service}.{method} is not a {service} API operation; "
-                                 "add it to CLIENT_HELPERS or NOT_CALLS in infra/iam.py")
+                raise ValueError(
+                    f"{relative}:{line}: {service}.{method} is not a {service} API operation; "
+                    "add it to CLIENT_HELPERS or NOT_CALLS in infra/iam.py"
+                )
             found.append(AwsCall(module, str(relative), line, service, operation, actions_for(service, operation)))
     return found
 
@@ -231,8 +235,12 @@ def handler_roots(app_path: Path = ROOT / "app.py") -> dict[str, set[str]]:
             for alias in node.names:
                 blueprints[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "register_blueprint" and node.args):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "register_blueprint"
+            and node.args
+        ):
             target = node.args[0]
             name = target.value.id if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) else None
             if name in blueprints:
@@ -291,28 +299,30 @@ def lambda_name(function: str, stage: str, app_name: str = "crm") -> str:
 
 def statements(function: str, stage: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The function's statements as written, plus its own log group."""
-    log_group = (f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:"
-                 f"/aws/lambda/{lambda_name(function, stage)}")
+    log_group = (
+        f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:"
+        f"/aws/lambda/{lambda_name(function, stage)}"
+    )
     return [
         {"Sid": "OwnLogGroup", "Action": LOG_ACTIONS, "Resource": [log_group, f"{log_group}:*"]},
         *spec.get("statements", []),
     ]
 
 
-def policy_document(
-    function: str, stage: str, spec: dict[str, Any], resolve: Callable[[str], Any]
-) -> dict[str, Any]:
+def policy_document(function: str, stage: str, spec: dict[str, Any], resolve: Callable[[str], Any]) -> dict[str, Any]:
     """The IAM policy; ``resolve(text)`` turns ``${Output}``/``${AWS::...}`` text into a value."""
     rendered = []
     for statement in statements(function, stage, spec):
         resources = [resolve(text.replace("${Stage}", stage)) for text in statement["Resource"]]
-        rendered.append({
-            "Sid": statement["Sid"],
-            "Effect": "Allow",
-            "Action": list(statement["Action"]),
-            "Resource": resources,
-            **({"Condition": statement["Condition"]} if "Condition" in statement else {}),
-        })
+        rendered.append(
+            {
+                "Sid": statement["Sid"],
+                "Effect": "Allow",
+                "Action": list(statement["Action"]),
+                "Resource": resources,
+                **({"Condition": statement["Condition"]} if "Condition" in statement else {}),
+            }
+        )
     return {"Version": "2012-10-17", "Statement": rendered}
 
 
@@ -385,7 +395,7 @@ def wildcards(template: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def is_wildcard_resource(text: str) -> bool:
-    """"*", or an ARN whose partition/service/region/account or whole resource is "*"."""
+    """ "*", or an ARN whose partition/service/region/account or whole resource is "*"."""
     if text.strip() == "*":
         return True
     parts = text.split(":", 5)

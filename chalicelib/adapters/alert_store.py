@@ -39,11 +39,18 @@ def _due_pk(day: str) -> str:
 
 def item_to_subscription(item: dict[str, Any]) -> Subscription:
     return Subscription(
-        id=item["id"], channel=item["channel"], address=item["address"], area=Area.from_dict(item["area"]),
-        language=item.get("language", "id"), contact=item["contact"],
-        created_at=datetime.fromisoformat(item["created_at"]), confirmed=bool(item.get("confirmed")),
-        confirm_digest=item.get("confirm_digest"), attempts=int(item.get("attempts", 0)),
-        last_digest_on=item.get("last_digest_on"), expires_at=item.get("expires_at"),
+        id=item["id"],
+        channel=item["channel"],
+        address=item["address"],
+        area=Area.from_dict(item["area"]),
+        language=item.get("language", "id"),
+        contact=item["contact"],
+        created_at=datetime.fromisoformat(item["created_at"]),
+        confirmed=bool(item.get("confirmed")),
+        confirm_digest=item.get("confirm_digest"),
+        attempts=int(item.get("attempts", 0)),
+        last_digest_on=item.get("last_digest_on"),
+        expires_at=item.get("expires_at"),
     )
 
 
@@ -65,61 +72,90 @@ class AlertStore:
         """Store a new pending subscription (or refresh a pending one older than the resend
         cooldown). False: already confirmed, or a code went out less than a minute ago."""
         item = {
-            "PK": _sub_pk(sub.id), "SK": SUB_SK, "type": "alert_subscription", "id": sub.id,
-            "channel": sub.channel, "address": sub.address, "area": sub.area.as_dict(), "language": sub.language,
-            "contact": sub.contact, "created_at": sub.created_at.isoformat(), "confirmed": False,
-            "confirm_digest": sub.confirm_digest, "attempts": 0, "expires_at": sub.expires_at,
+            "PK": _sub_pk(sub.id),
+            "SK": SUB_SK,
+            "type": "alert_subscription",
+            "id": sub.id,
+            "channel": sub.channel,
+            "address": sub.address,
+            "area": sub.area.as_dict(),
+            "language": sub.language,
+            "contact": sub.contact,
+            "created_at": sub.created_at.isoformat(),
+            "confirmed": False,
+            "confirm_digest": sub.confirm_digest,
+            "attempts": 0,
+            "expires_at": sub.expires_at,
         }
         try:
-            self._call("put_item", Item=serialize(item),
-                       ConditionExpression="attribute_not_exists(PK) OR (confirmed = :false AND created_at < :again)",
-                       ExpressionAttributeValues=serialize({
-                           ":false": False, ":again": (sub.created_at - RESEND_AFTER).isoformat()}))
+            self._call(
+                "put_item",
+                Item=serialize(item),
+                ConditionExpression="attribute_not_exists(PK) OR (confirmed = :false AND created_at < :again)",
+                ExpressionAttributeValues=serialize(
+                    {":false": False, ":again": (sub.created_at - RESEND_AFTER).isoformat()}
+                ),
+            )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
         return True
 
     def get(self, sub_id: str) -> Subscription | None:
-        item = self._call("get_item", Key=serialize({"PK": _sub_pk(sub_id), "SK": SUB_SK}),
-                          ConsistentRead=True).get("Item")
+        item = self._call("get_item", Key=serialize({"PK": _sub_pk(sub_id), "SK": SUB_SK}), ConsistentRead=True).get(
+            "Item"
+        )
         return item_to_subscription(deserialize(item)) if item else None
 
     def count_attempt(self, sub_id: str) -> None:
-        self._call("update_item", Key=serialize({"PK": _sub_pk(sub_id), "SK": SUB_SK}),
-                   UpdateExpression="ADD attempts :one", ConditionExpression="attribute_exists(PK)",
-                   ExpressionAttributeValues=serialize({":one": 1}))
+        self._call(
+            "update_item",
+            Key=serialize({"PK": _sub_pk(sub_id), "SK": SUB_SK}),
+            UpdateExpression="ADD attempts :one",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues=serialize({":one": 1}),
+        )
 
     def confirm(self, sub: Subscription) -> bool:
         """Pending -> confirmed: joins the alert-index and stops expiring. False if it was not pending."""
         try:
             self._call(
-                "update_item", Key=serialize({"PK": _sub_pk(sub.id), "SK": SUB_SK}),
+                "update_item",
+                Key=serialize({"PK": _sub_pk(sub.id), "SK": SUB_SK}),
                 UpdateExpression="SET confirmed = :true, alert_pk = :apk, alert_sk = :id "
-                                 "REMOVE expires_at, confirm_digest",
+                "REMOVE expires_at, confirm_digest",
                 ConditionExpression="confirmed = :false",
-                ExpressionAttributeValues=serialize({":true": True, ":false": False,
-                                                     ":apk": sub.area.index_key(), ":id": sub.id}),
+                ExpressionAttributeValues=serialize(
+                    {":true": True, ":false": False, ":apk": sub.area.index_key(), ":id": sub.id}
+                ),
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
-        self._call("update_item", Key=serialize({"PK": _contact_pk(sub.contact), "SK": CONTACT_SK}),
-                   UpdateExpression="SET #t = :type ADD subscriptions :ids",
-                   ExpressionAttributeNames={"#t": "type"},
-                   ExpressionAttributeValues={":type": {"S": "alert_contact"}, ":ids": {"SS": [sub.id]}})
+        self._call(
+            "update_item",
+            Key=serialize({"PK": _contact_pk(sub.contact), "SK": CONTACT_SK}),
+            UpdateExpression="SET #t = :type ADD subscriptions :ids",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={":type": {"S": "alert_contact"}, ":ids": {"SS": [sub.id]}},
+        )
         return True
 
     def delete(self, sub_id: str) -> Subscription | None:
         """Remove a subscription (and its collected entries lapse by TTL). The removed one, if any."""
-        old = self._call("delete_item", Key=serialize({"PK": _sub_pk(sub_id), "SK": SUB_SK}),
-                         ReturnValues="ALL_OLD").get("Attributes")
+        old = self._call(
+            "delete_item", Key=serialize({"PK": _sub_pk(sub_id), "SK": SUB_SK}), ReturnValues="ALL_OLD"
+        ).get("Attributes")
         if not old:
             return None
         sub = item_to_subscription(deserialize(old))
         if sub.confirmed:  # only confirmed subscriptions are listed on the contact item
             try:
-                self._call("update_item", Key=serialize({"PK": _contact_pk(sub.contact), "SK": CONTACT_SK}),
-                           UpdateExpression="DELETE subscriptions :ids", ConditionExpression="attribute_exists(PK)",
-                           ExpressionAttributeValues={":ids": {"SS": [sub_id]}})
+                self._call(
+                    "update_item",
+                    Key=serialize({"PK": _contact_pk(sub.contact), "SK": CONTACT_SK}),
+                    UpdateExpression="DELETE subscriptions :ids",
+                    ConditionExpression="attribute_exists(PK)",
+                    ExpressionAttributeValues={":ids": {"SS": [sub_id]}},
+                )
             except self._client.exceptions.ConditionalCheckFailedException:
                 pass
         return sub
@@ -135,7 +171,8 @@ class AlertStore:
         found: list[tuple[str, Area]] = []
         for partition in partitions:
             request: dict[str, Any] = {
-                "IndexName": INDEX, "KeyConditionExpression": "alert_pk = :pk",
+                "IndexName": INDEX,
+                "KeyConditionExpression": "alert_pk = :pk",
                 "ExpressionAttributeValues": serialize({":pk": partition}),
             }
             while True:
@@ -150,21 +187,38 @@ class AlertStore:
     def add_entry(self, sub_id: str, entry: dict[str, Any], day: str, now: datetime) -> None:
         """Collect one entry for a subscriber and mark them due (both idempotent puts)."""
         expires = int((now + ENTRIES_KEPT_FOR).timestamp())
-        self._call("put_item", Item=serialize({
-            "PK": _sub_pk(sub_id), "SK": f"ENTRY#{entry['at']}#{entry['event_id']}", "type": "alert_entry",
-            "expires_at": expires, **entry,
-        }))
-        self._call("put_item", Item=serialize({
-            "PK": _due_pk(day), "SK": sub_id, "type": "alert_due",
-            "expires_at": int((now + ENTRIES_KEPT_FOR + timedelta(days=1)).timestamp()),
-        }))
+        self._call(
+            "put_item",
+            Item=serialize(
+                {
+                    "PK": _sub_pk(sub_id),
+                    "SK": f"ENTRY#{entry['at']}#{entry['event_id']}",
+                    "type": "alert_entry",
+                    "expires_at": expires,
+                    **entry,
+                }
+            ),
+        )
+        self._call(
+            "put_item",
+            Item=serialize(
+                {
+                    "PK": _due_pk(day),
+                    "SK": sub_id,
+                    "type": "alert_due",
+                    "expires_at": int((now + ENTRIES_KEPT_FOR + timedelta(days=1)).timestamp()),
+                }
+            ),
+        )
 
     # --- digests ------------------------------------------------------------------------
 
     def due(self, day: str) -> list[str]:
         ids: list[str] = []
-        request: dict[str, Any] = {"KeyConditionExpression": "PK = :pk",
-                                   "ExpressionAttributeValues": serialize({":pk": _due_pk(day)})}
+        request: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": serialize({":pk": _due_pk(day)}),
+        }
         while True:
             response = self._call("query", **request)
             ids += [item["SK"]["S"] for item in response.get("Items", [])]
@@ -173,19 +227,27 @@ class AlertStore:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def entries(self, sub_id: str) -> list[dict[str, Any]]:
-        response = self._call("query", KeyConditionExpression="PK = :pk AND begins_with(SK, :entry)",
-                              ExpressionAttributeValues=serialize({":pk": _sub_pk(sub_id), ":entry": "ENTRY#"}))
-        return [{k: v for k, v in item.items() if k not in ("PK", "type", "expires_at")}
-                for item in map(deserialize, response.get("Items", []))]
+        response = self._call(
+            "query",
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :entry)",
+            ExpressionAttributeValues=serialize({":pk": _sub_pk(sub_id), ":entry": "ENTRY#"}),
+        )
+        return [
+            {k: v for k, v in item.items() if k not in ("PK", "type", "expires_at")}
+            for item in map(deserialize, response.get("Items", []))
+        ]
 
     def claim_digest(self, sub_id: str, day: str) -> bool:
         """At most one digest a day: set last_digest_on, only if it is earlier than today."""
         try:
-            self._call("update_item", Key=serialize({"PK": _sub_pk(sub_id), "SK": SUB_SK}),
-                       UpdateExpression="SET last_digest_on = :day",
-                       ConditionExpression="confirmed = :true AND "
-                                           "(attribute_not_exists(last_digest_on) OR last_digest_on < :day)",
-                       ExpressionAttributeValues=serialize({":day": day, ":true": True}))
+            self._call(
+                "update_item",
+                Key=serialize({"PK": _sub_pk(sub_id), "SK": SUB_SK}),
+                UpdateExpression="SET last_digest_on = :day",
+                ConditionExpression="confirmed = :true AND "
+                "(attribute_not_exists(last_digest_on) OR last_digest_on < :day)",
+                ExpressionAttributeValues=serialize({":day": day, ":true": True}),
+            )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
         return True
@@ -197,9 +259,13 @@ class AlertStore:
         else:
             update, values = "REMOVE last_digest_on", {":day": day}
         try:
-            self._call("update_item", Key=serialize({"PK": _sub_pk(sub_id), "SK": SUB_SK}),
-                       UpdateExpression=update, ConditionExpression="last_digest_on = :day",
-                       ExpressionAttributeValues=serialize(values))
+            self._call(
+                "update_item",
+                Key=serialize({"PK": _sub_pk(sub_id), "SK": SUB_SK}),
+                UpdateExpression=update,
+                ConditionExpression="last_digest_on = :day",
+                ExpressionAttributeValues=serialize(values),
+            )
         except self._client.exceptions.ConditionalCheckFailedException:
             pass
 
@@ -208,7 +274,7 @@ class AlertStore:
         keys = [{"PK": _sub_pk(sub_id), "SK": sk} for sk in entry_keys]
         keys += [{"PK": _due_pk(day), "SK": sub_id} for day in days]
         for start in range(0, len(keys), 25):
-            batch = [{"DeleteRequest": {"Key": serialize(key)}} for key in keys[start:start + 25]]
+            batch = [{"DeleteRequest": {"Key": serialize(key)}} for key in keys[start : start + 25]]
             with aws.unavailable_on_transient("dynamodb"):
                 response = self._client.batch_write_item(RequestItems={self.table_name: batch})
             unprocessed = response.get("UnprocessedItems", {}).get(self.table_name, [])

@@ -37,9 +37,14 @@ class StoredKey:
 
 def _item_to_key(item: dict[str, Any]) -> StoredKey:
     return StoredKey(
-        key_id=item["key_id"], name=item["name"], channel=item["channel"], digest=item["digest"],
-        created_at=item["created_at"], created_by=item.get("created_by", ""),
-        revoked_at=item.get("revoked_at"), revoked_by=item.get("revoked_by"),
+        key_id=item["key_id"],
+        name=item["name"],
+        channel=item["channel"],
+        digest=item["digest"],
+        created_at=item["created_at"],
+        created_by=item.get("created_by", ""),
+        revoked_at=item.get("revoked_at"),
+        revoked_by=item.get("revoked_by"),
     )
 
 
@@ -56,19 +61,25 @@ class ApiKeyStore:
         return aws.client("dynamodb")
 
     def add(self, key: StoredKey) -> None:
-        item = {"PK": PARTITION, "SK": f"KEY#{key.key_id}", "type": "open311_api_key", **{
-            name: value for name, value in vars(key).items() if value is not None}}
+        item = {
+            "PK": PARTITION,
+            "SK": f"KEY#{key.key_id}",
+            "type": "open311_api_key",
+            **{name: value for name, value in vars(key).items() if value is not None},
+        }
         with aws.unavailable_on_transient("dynamodb"):
             try:
-                self._client.put_item(TableName=self.table_name, Item=serialize(item),
-                                      ConditionExpression="attribute_not_exists(PK)")
+                self._client.put_item(
+                    TableName=self.table_name, Item=serialize(item), ConditionExpression="attribute_not_exists(PK)"
+                )
             except self._client.exceptions.ConditionalCheckFailedException:
                 raise KeyExists(key.key_id) from None
 
     def get(self, key_id: str) -> StoredKey | None:
         with aws.unavailable_on_transient("dynamodb"):
-            response = self._client.get_item(TableName=self.table_name, ConsistentRead=True,
-                                             Key=serialize({"PK": PARTITION, "SK": f"KEY#{key_id}"}))
+            response = self._client.get_item(
+                TableName=self.table_name, ConsistentRead=True, Key=serialize({"PK": PARTITION, "SK": f"KEY#{key_id}"})
+            )
         item = response.get("Item")
         return _item_to_key(deserialize(item)) if item else None
 

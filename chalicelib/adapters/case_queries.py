@@ -114,8 +114,7 @@ class CaseQueries:
         """Tracking codes in one due-index shard whose next deadline is at or before ``now``."""
         cursor = None
         while True:
-            page = self.list_page("due", partition, limit=page_size, cursor=cursor,
-                                  sort_before=f"{to_utc_text(now)}#~")
+            page = self.list_page("due", partition, limit=page_size, cursor=cursor, sort_before=f"{to_utc_text(now)}#~")
             for item in page.items:
                 yield item["due_sk"].rsplit("#", 1)[1]
             if page.cursor is None:

@@ -286,8 +286,7 @@ class DynamoCaseRepository:
 
 def outbox_records(case: Case, version: int, events: list[DomainEvent]) -> list[dict[str, Any]]:
     return [
-        {"id": f"{case.tracking_code}:{version}:{index}", **event.to_record()}
-        for index, event in enumerate(events)
+        {"id": f"{case.tracking_code}:{version}:{index}", **event.to_record()} for index, event in enumerate(events)
     ]
 
 
@@ -299,9 +298,7 @@ def _instant(value: str | None) -> datetime | None:
     return parse_instant(value) if value else None
 
 
-def case_to_item(
-    case: Case, version: int, events: list[DomainEvent], sealer: Sealer | None = None
-) -> dict[str, Any]:
+def case_to_item(case: Case, version: int, events: list[DomainEvent], sealer: Sealer | None = None) -> dict[str, Any]:
     from chalicelib.adapters.case_indexes import index_attributes
 
     item: dict[str, Any] = {
@@ -327,9 +324,7 @@ def case_to_item(
         "merged_cases": list(case.merged_cases),
         "duplicate_candidates": list(case.duplicate_candidates),
         "photos": [vars(photo).copy() for photo in case.photos],
-        "history": [
-            {"at": to_utc_text(entry.at), "type": entry.type, "data": entry.data} for entry in case.history
-        ],
+        "history": [{"at": to_utc_text(entry.at), "type": entry.type, "data": entry.data} for entry in case.history],
         "outbox": outbox_records(case, version, events),
     }
     optional = {
@@ -353,7 +348,9 @@ def case_to_item(
             "resolve_by": to_utc_text(case.sla.resolve_by),
             "escalate_at": to_utc_text(case.sla.escalate_at),
             "marked": sorted(case.sla.marked),
-        } if case.sla else None,
+        }
+        if case.sla
+        else None,
         "plan": {
             "text": case.plan.text,
             "agency_id": case.plan.agency_id,
@@ -362,12 +359,16 @@ def case_to_item(
             "state": case.plan.state,
             "review_comment": case.plan.review_comment,
             "reviewed_at": _text(case.plan.reviewed_at),
-        } if case.plan else None,
+        }
+        if case.plan
+        else None,
         "feedback": {
             "rating": case.feedback.rating,
             "comment": case.feedback.comment,
             "at": to_utc_text(case.feedback.at),
-        } if case.feedback else None,
+        }
+        if case.feedback
+        else None,
         "pending_media": [link.model_dump(exclude_none=True) for link in case.pending_media] or None,
         "added_messages": list(case.added_messages) or None,
         "answers": dict(case.answers) or None,
@@ -461,7 +462,9 @@ def item_to_case(item: dict[str, Any]) -> Case:
             resolve_by=parse_instant(sla["resolve_by"]),
             escalate_at=parse_instant(sla["escalate_at"]),
             marked=set(sla.get("marked", [])),
-        ) if sla else None,
+        )
+        if sla
+        else None,
         plan=FollowUpPlan(
             text=plan["text"],
             agency_id=plan["agency_id"],
@@ -470,14 +473,17 @@ def item_to_case(item: dict[str, Any]) -> Case:
             state=plan.get("state", "submitted"),
             review_comment=plan.get("review_comment"),
             reviewed_at=_instant(plan.get("reviewed_at")),
-        ) if plan else None,
+        )
+        if plan
+        else None,
         first_plan_at=_instant(item.get("first_plan_at")),
         progress=int(item.get("progress", 0)),
         resolved_at=_instant(item.get("resolved_at")),
         resolution_note=item.get("resolution_note"),
         closed_at=_instant(item.get("closed_at")),
         feedback=Feedback(feedback["rating"], feedback.get("comment"), parse_instant(feedback["at"]))
-        if feedback else None,
+        if feedback
+        else None,
         reopen_count=int(item.get("reopen_count", 0)),
         rejection_reason=item.get("rejection_reason"),
         merged_into=item.get("merged_into"),

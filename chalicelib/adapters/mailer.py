@@ -14,6 +14,8 @@ class SesMailer:
             aws.client("ses").send_email(
                 Source=self.sender,
                 Destination={"ToAddresses": to},
-                Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                         "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}},
+                Message={
+                    "Subject": {"Data": subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
+                },
             )

@@ -54,15 +54,22 @@ def _url(settings: Settings, path: str) -> str:
 
 
 class GraphSender:
-    def __init__(self, settings: Settings,
-                 last_message_at: Callable[[ReplyHandle], datetime | None] | None = None):
+    def __init__(self, settings: Settings, last_message_at: Callable[[ReplyHandle], datetime | None] | None = None):
         """``last_message_at``: when the person behind a WhatsApp handle last wrote
         to us (None: not within a day); without it every update tries text first."""
         self.settings = settings
         self.last_message_at = last_message_at
 
-    def send(self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None,
-             language: str = "id", public_text: str | None = None) -> None:
+    def send(
+        self,
+        handle: ReplyHandle,
+        text: str,
+        *,
+        code: str | None,
+        event: dict | None,
+        language: str = "id",
+        public_text: str | None = None,
+    ) -> None:
         """``public_text``: for a feed comment, what is posted in public under it;
         ``text`` (it has the tracking code) then only goes out as a private reply."""
         auth = "Bearer " + token(self.settings, handle.channel)
@@ -79,8 +86,14 @@ class GraphSender:
         else:  # meta_comment: a public thread -- the code only privately
             self._answer_comment(handle, text, event, public_text, auth)
             return
-        http_client.request(PROVIDER, "POST", _url(self.settings, path), auth=auth, json_body=body,
-                            timeout=self.settings.provider_timeout_seconds)
+        http_client.request(
+            PROVIDER,
+            "POST",
+            _url(self.settings, path),
+            auth=auth,
+            json_body=body,
+            timeout=self.settings.provider_timeout_seconds,
+        )
 
     def _whatsapp(self, handle: ReplyHandle, text: str, code: str | None, language: str, auth: str) -> None:
         """Free-form text inside the 24-hour window; outside it the update template
@@ -91,8 +104,14 @@ class GraphSender:
         if not (template and self._window_closed(handle)):
             free_form = {**message, "type": "text", "text": {"preview_url": False, "body": text[:4096]}}
             try:
-                http_client.request(PROVIDER, "POST", url, auth=auth, json_body=free_form,
-                                    timeout=self.settings.provider_timeout_seconds)
+                http_client.request(
+                    PROVIDER,
+                    "POST",
+                    url,
+                    auth=auth,
+                    json_body=free_form,
+                    timeout=self.settings.provider_timeout_seconds,
+                )
                 return
             except http_client.ProviderRejected as error:
                 if not (template and outside_window(error)):
@@ -101,10 +120,22 @@ class GraphSender:
         # Template parameters may not hold newlines, tabs or more than 4 spaces in a row.
         flat = " ".join(text.split())[:1000]
         parameters = [{"type": "text", "text": code}, {"type": "text", "text": flat}]
-        http_client.request(PROVIDER, "POST", url, auth=auth, timeout=self.settings.provider_timeout_seconds,
-                            json_body={**message, "type": "template", "template": {
-                                "name": template, "language": {"code": TEMPLATE_LANGUAGES.get(language, "id")},
-                                "components": [{"type": "body", "parameters": parameters}]}})
+        http_client.request(
+            PROVIDER,
+            "POST",
+            url,
+            auth=auth,
+            timeout=self.settings.provider_timeout_seconds,
+            json_body={
+                **message,
+                "type": "template",
+                "template": {
+                    "name": template,
+                    "language": {"code": TEMPLATE_LANGUAGES.get(language, "id")},
+                    "components": [{"type": "body", "parameters": parameters}],
+                },
+            },
+        )
 
     def _window_closed(self, handle: ReplyHandle) -> bool:
         if self.last_message_at is None:
@@ -112,8 +143,9 @@ class GraphSender:
         last = self.last_message_at(handle)
         return last is None or datetime.now(UTC) - last > WINDOW - WINDOW_MARGIN
 
-    def _answer_comment(self, handle: ReplyHandle, text: str, event: dict | None, public_text: str | None,
-                        auth: str) -> None:
+    def _answer_comment(
+        self, handle: ReplyHandle, text: str, event: dict | None, public_text: str | None, auth: str
+    ) -> None:
         """Meta allows ONE private reply per comment or visitor post, within 7 days: it
         answers the comment itself (the receipt, or a notice). Later updates go only
         in public. A refused private reply (already sent, too late) still lets the
@@ -123,25 +155,39 @@ class GraphSender:
             target = "post_id" if handle.via and handle.address.startswith(handle.via + "_") else "comment_id"
             body = {"recipient": {target: handle.address}, "message": {"text": text[:2000]}}
             try:
-                http_client.request(PROVIDER, "POST", _url(self.settings, f"{handle.via}/messages"), auth=auth,
-                                    json_body=body, timeout=self.settings.provider_timeout_seconds)
+                http_client.request(
+                    PROVIDER,
+                    "POST",
+                    _url(self.settings, f"{handle.via}/messages"),
+                    auth=auth,
+                    json_body=body,
+                    timeout=self.settings.provider_timeout_seconds,
+                )
             except http_client.ProviderRejected as error:
                 if public_text is None:
                     raise
-                log.warning("private reply refused; answering in public only",
-                            extra={"kind": handle.kind, "status": error.status})
+                log.warning(
+                    "private reply refused; answering in public only",
+                    extra={"kind": handle.kind, "status": error.status},
+                )
         if public_text:
-            http_client.request(PROVIDER, "POST", _url(self.settings, f"{handle.address}/comments"), auth=auth,
-                                json_body={"message": public_text[:8000]},
-                                timeout=self.settings.provider_timeout_seconds)
+            http_client.request(
+                PROVIDER,
+                "POST",
+                _url(self.settings, f"{handle.address}/comments"),
+                auth=auth,
+                json_body={"message": public_text[:8000]},
+                timeout=self.settings.provider_timeout_seconds,
+            )
 
 
 def fetch_whatsapp_media(
     media_id: str, channel: Channel, settings: Settings, max_bytes: int
 ) -> tuple[bytes, str | None]:
     auth = "Bearer " + token(settings, channel)
-    described = http_client.request(PROVIDER, "GET", _url(settings, media_id), auth=auth,
-                                    timeout=settings.provider_timeout_seconds)
+    described = http_client.request(
+        PROVIDER, "GET", _url(settings, media_id), auth=auth, timeout=settings.provider_timeout_seconds
+    )
     try:
         info = described.json()
         url = info["url"]
@@ -149,8 +195,9 @@ def fetch_whatsapp_media(
         raise http_client.ProviderRejected(PROVIDER, described.status, "media description has no url") from None
     if not isinstance(url, str) or not http_client.host_allowed(url, [settings.meta_graph_base_url], MEDIA_HOSTS):
         raise http_client.ProviderRejected(PROVIDER, None, "media URL is not on a Meta host")
-    response = http_client.request(PROVIDER, "GET", url, auth=auth, max_bytes=max_bytes,
-                                   timeout=settings.provider_timeout_seconds)
+    response = http_client.request(
+        PROVIDER, "GET", url, auth=auth, max_bytes=max_bytes, timeout=settings.provider_timeout_seconds
+    )
     return response.body, info.get("mime_type") or response.headers.get("content-type")
 
 
@@ -158,8 +205,7 @@ def fetch_attachment(url: str, settings: Settings, max_bytes: int) -> tuple[byte
     """A Messenger/feed attachment URL (a signed CDN link: no token needed)."""
     if not http_client.host_allowed(url, [settings.meta_graph_base_url], MEDIA_HOSTS):
         raise http_client.ProviderRejected(PROVIDER, None, "attachment URL is not on a Meta host")
-    response = http_client.request(PROVIDER, "GET", url, max_bytes=max_bytes,
-                                   timeout=settings.provider_timeout_seconds)
+    response = http_client.request(PROVIDER, "GET", url, max_bytes=max_bytes, timeout=settings.provider_timeout_seconds)
     return response.body, response.headers.get("content-type")
 
 

@@ -73,8 +73,12 @@ class MetricsStore:
             try:
                 client.update_item(
                     TableName=self.table_name,
-                    Key=serialize({"PK": f"METRICS#{month_of(contribution.day)}",
-                                   "SK": f"{contribution.agency_id}#{contribution.day[8:10]}"}),
+                    Key=serialize(
+                        {
+                            "PK": f"METRICS#{month_of(contribution.day)}",
+                            "SK": f"{contribution.agency_id}#{contribution.day[8:10]}",
+                        }
+                    ),
                     UpdateExpression="ADD " + ", ".join(parts),
                     ConditionExpression="attribute_not_exists(#applied) OR NOT contains(#applied, :id)",
                     ExpressionAttributeNames=names,
@@ -107,8 +111,15 @@ class MetricsStore:
         with aws.unavailable_on_transient("dynamodb"):
             aws.client("dynamodb").put_item(
                 TableName=self.table_name,
-                Item=serialize({"PK": f"METRICS#{month}", "SK": f"{agency_id}#{CARRY_DAY}", "type": "metrics_carry",
-                                "open_start": open_count, "overdue_start": overdue}),
+                Item=serialize(
+                    {
+                        "PK": f"METRICS#{month}",
+                        "SK": f"{agency_id}#{CARRY_DAY}",
+                        "type": "metrics_carry",
+                        "open_start": open_count,
+                        "overdue_start": overdue,
+                    }
+                ),
             )
 
 

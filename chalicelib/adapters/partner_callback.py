@@ -22,8 +22,9 @@ class PartnerCallbackSender:
     def __init__(self, settings: Settings):
         self.settings = settings
 
-    def send(self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None,
-             language: str = "id") -> None:
+    def send(
+        self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None, language: str = "id"
+    ) -> None:
         from chalicelib.channels.partner import signature_headers
 
         prefix = handle.channel.value.upper()
@@ -32,16 +33,20 @@ class PartnerCallbackSender:
             log.info("no partner callback URL configured", extra={"channel": handle.channel.value})
             return
         event = event or {}
-        body = json.dumps({
-            "report_id": handle.address,
-            "tracking_code": code,
-            "event_type": event.get("type"),
-            "status": (event.get("case") or {}).get("status"),
-            "occurred_at": event.get("occurred_at"),
-            "text": text,
-            "status_url": f"{self.settings.public_base_url}/status/{code}" if code else None,
-        }, ensure_ascii=False).encode()
+        body = json.dumps(
+            {
+                "report_id": handle.address,
+                "tracking_code": code,
+                "event_type": event.get("type"),
+                "status": (event.get("case") or {}).get("status"),
+                "occurred_at": event.get("occurred_at"),
+                "text": text,
+                "status_url": f"{self.settings.public_base_url}/status/{code}" if code else None,
+            },
+            ensure_ascii=False,
+        ).encode()
         secret = self.settings.required_secret(f"{prefix}_WEBHOOK_SECRET")
         headers = {**signature_headers(secret, body, int(time.time())), "Content-Type": "application/json"}
-        http_client.request("partner", "POST", url, headers=headers, data=body,
-                            timeout=self.settings.provider_timeout_seconds)
+        http_client.request(
+            "partner", "POST", url, headers=headers, data=body, timeout=self.settings.provider_timeout_seconds
+        )

@@ -34,8 +34,13 @@ class RedactedCopies:
         digest = hashlib.sha256(image.public).hexdigest()[:16]
         key = f"public/{tracking_code}/{photo.id}-{digest}-r.{image.extension}"
         with aws.unavailable_on_transient("s3"):
-            self._client.put_object(Bucket=self.bucket, Key=key, Body=image.public, ContentType=image.content_type,
-                                    CacheControl="public, max-age=86400, immutable")
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=image.public,
+                ContentType=image.content_type,
+                CacheControl="public, max-age=86400, immutable",
+            )
         return key
 
     def delete_public(self, key: str) -> None:

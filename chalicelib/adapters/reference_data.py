@@ -41,8 +41,10 @@ def areas() -> AreaIndex:
 
 @lru_cache(maxsize=1)
 def seed_routing_rules() -> tuple[RoutingRule, ...]:
-    return tuple(RoutingRule(rule["category"], rule.get("area"), rule.get("agency")) for rule in
-                 _load("routing_rules.json")["rules"])
+    return tuple(
+        RoutingRule(rule["category"], rule.get("area"), rule.get("agency"))
+        for rule in _load("routing_rules.json")["rules"]
+    )
 
 
 @lru_cache(maxsize=1)

@@ -40,8 +40,12 @@ class DynamoReplyLedger:
 
         now = self.clock()
         item = {
-            "PK": f"REPLY#{reply_id}", "SK": "REPLY", "type": "reply", "state": "sending",
-            "lease_until": to_utc_text(now + LEASE), "expires_at": int((now + KEEP).timestamp()),
+            "PK": f"REPLY#{reply_id}",
+            "SK": "REPLY",
+            "type": "reply",
+            "state": "sending",
+            "lease_until": to_utc_text(now + LEASE),
+            "expires_at": int((now + KEEP).timestamp()),
         }
         with aws.unavailable_on_transient("dynamodb"):
             try:
@@ -61,7 +65,8 @@ class DynamoReplyLedger:
 
         with aws.unavailable_on_transient("dynamodb"):
             self._client.update_item(
-                TableName=self.table_name, Key=self._key(reply_id),
+                TableName=self.table_name,
+                Key=self._key(reply_id),
                 UpdateExpression="SET #state = :sent REMOVE lease_until",
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues=serialize({":sent": "sent"}),

@@ -36,8 +36,14 @@ NONCE_BYTES = 12
 # deletion or not ours to use. An operator must act; meanwhile requests get
 # 503 not_configured, so providers retry and nothing is lost.
 _KEY_PROBLEMS = frozenset(
-    {"DisabledException", "KMSInvalidStateException", "NotFoundException", "AccessDeniedException",
-     "InvalidKeyUsageException", "KeyUnavailableException"}
+    {
+        "DisabledException",
+        "KMSInvalidStateException",
+        "NotFoundException",
+        "AccessDeniedException",
+        "InvalidKeyUsageException",
+        "KeyUnavailableException",
+    }
 )
 
 

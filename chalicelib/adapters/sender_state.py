@@ -67,8 +67,9 @@ class Claim:
 
 
 class SenderRepository(Protocol):
-    def claim(self, key: str, code: str, now: datetime, until: datetime, handle: ReplyHandle,
-              stale: str | None = None) -> Claim: ...
+    def claim(
+        self, key: str, code: str, now: datetime, until: datetime, handle: ReplyHandle, stale: str | None = None
+    ) -> Claim: ...
 
     def count(self, key: str, now: datetime, handle: ReplyHandle) -> SenderState: ...
 
@@ -141,8 +142,9 @@ class DynamoSenderRepository:
         request["ExpressionAttributeValues"] = serialize(values)
         return request
 
-    def claim(self, key: str, code: str, now: datetime, until: datetime, handle: ReplyHandle,
-              stale: str | None = None) -> Claim:
+    def claim(
+        self, key: str, code: str, now: datetime, until: datetime, handle: ReplyHandle, stale: str | None = None
+    ) -> Claim:
         from chalicelib.adapters.case_repository import deserialize
 
         request = self._update(key, now, handle, claim={"code": code, "until": until, "stale": stale})
@@ -168,8 +170,10 @@ class DynamoSenderRepository:
 
         with aws.unavailable_on_transient("dynamodb"):
             response = self._client.get_item(
-                TableName=self.table_name, Key=serialize({"PK": f"SENDER#{key}", "SK": SENDER_SK}),
-                ProjectionExpression="expires_at", ConsistentRead=True,
+                TableName=self.table_name,
+                Key=serialize({"PK": f"SENDER#{key}", "SK": SENDER_SK}),
+                ProjectionExpression="expires_at",
+                ConsistentRead=True,
             )
         expires = (response.get("Item") or {}).get("expires_at", {}).get("N")
         return datetime.fromtimestamp(int(expires), UTC) - RETAIN if expires else None

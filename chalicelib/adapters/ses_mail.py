@@ -16,8 +16,16 @@ class SesSender:
     def __init__(self, settings: Settings):
         self.settings = settings
 
-    def send(self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None,
-             language: str = "id", subject: str | None = None) -> None:
+    def send(
+        self,
+        handle: ReplyHandle,
+        text: str,
+        *,
+        code: str | None,
+        event: dict | None,
+        language: str = "id",
+        subject: str | None = None,
+    ) -> None:
         title = "Your report" if language == "en" else "Laporan Anda"
         subject = subject or (f"[{code}] {title}" if code else title)
         with aws.unavailable_on_transient("ses"):

@@ -25,8 +25,13 @@ def _key(agency_id: str, template_id: str) -> dict[str, Any]:
 
 
 def _template(item: dict[str, Any]) -> Template:
-    return Template(id=item["template_id"], agency_id=item["agency_id"], category=item["category"],
-                    title=item["title"], texts={"id": item["text_id"], "en": item["text_en"]})
+    return Template(
+        id=item["template_id"],
+        agency_id=item["agency_id"],
+        category=item["category"],
+        title=item["title"],
+        texts={"id": item["text_id"], "en": item["text_en"]},
+    )
 
 
 class TemplateStore:
@@ -65,11 +70,13 @@ class TemplateStore:
         }
         with aws.unavailable_on_transient("dynamodb"):
             aws.client("dynamodb").put_item(
-                TableName=self.table_name, Item={**_key(template.agency_id, template.id), **serialize(item)})
+                TableName=self.table_name, Item={**_key(template.agency_id, template.id), **serialize(item)}
+            )
 
     def delete(self, agency_id: str, template_id: str) -> bool:
         """True if there was such a template."""
         with aws.unavailable_on_transient("dynamodb"):
             response = aws.client("dynamodb").delete_item(
-                TableName=self.table_name, Key=_key(agency_id, template_id), ReturnValues="ALL_OLD")
+                TableName=self.table_name, Key=_key(agency_id, template_id), ReturnValues="ALL_OLD"
+            )
         return bool(response.get("Attributes"))

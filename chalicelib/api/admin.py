@@ -1,8 +1,8 @@
 """Administration: routing rules (category + area -> agency).
 
-    GET    /admin/routing-rules              the effective rules (seed + edits), marked by source
-    PUT    /admin/routing-rules              {"category", "area", "agency_id"}: add or change a rule
-    DELETE /admin/routing-rules?category=&area=   drop an edit (the seed rule, if any, applies again)
+GET    /admin/routing-rules              the effective rules (seed + edits), marked by source
+PUT    /admin/routing-rules              {"category", "area", "agency_id"}: add or change a rule
+DELETE /admin/routing-rules?category=&area=   drop an edit (the seed rule, if any, applies again)
 """
 
 from __future__ import annotations
@@ -31,8 +31,12 @@ def _rules_view():
     edits = services().routing.edits()
     edited = {rule.key for rule in edits}
     return [
-        {"category": rule.category, "area": rule.area, "agency_id": rule.agency_id,
-         "source": "admin" if rule.key in edited else "seed"}
+        {
+            "category": rule.category,
+            "area": rule.area,
+            "agency_id": rule.agency_id,
+            "source": "admin" if rule.key in edited else "seed",
+        }
         for rule in effective_rules(reference_data.seed_routing_rules(), edits)
     ]
 
@@ -75,8 +79,9 @@ def put_rule():
     if problems:
         raise InvalidInput(problems)
     app = services()
-    app.routing.put(RoutingRule(command.category, command.area, command.agency_id), principal.user_id,
-                    to_utc_text(app.clock()))
+    app.routing.put(
+        RoutingRule(command.category, command.area, command.agency_id), principal.user_id, to_utc_text(app.clock())
+    )
     forget_cached_rules()
     return json_response({"rules": _rules_view()})
 
@@ -91,14 +96,23 @@ def delete_rule():
     _admin()
     query = bp.current_request.query_params or {}
     if not query.get("category"):
-        raise ApiError(422, "validation_failed", "Say which rule: ?category=...&area=...",
-                       details=[{"field": "category", "message": "is required"}])
+        raise ApiError(
+            422,
+            "validation_failed",
+            "Say which rule: ?category=...&area=...",
+            details=[{"field": "category", "message": "is required"}],
+        )
     # Checked before they become a key: DynamoDB refuses sort keys over 1 KB (a 500 before).
     if categories.get(query["category"]) is None or len(query.get("area") or "") > 120:
         field = "category" if categories.get(query["category"]) is None else "area"
-        raise ApiError(422, "validation_failed", f"No rule can have this {field}.",
-                       details=[{"field": field, "message": "unknown category" if field == "category"
-                                 else "at most 120 characters"}])
+        raise ApiError(
+            422,
+            "validation_failed",
+            f"No rule can have this {field}.",
+            details=[
+                {"field": field, "message": "unknown category" if field == "category" else "at most 120 characters"}
+            ],
+        )
     services().routing.delete(query["category"], query.get("area") or None)
     forget_cached_rules()
     return json_response({"rules": _rules_view()})

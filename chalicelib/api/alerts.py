@@ -52,13 +52,21 @@ def _payload(request, form: bool = False) -> dict:
 def _html(title: str, text: str, status: int = 200, form: str = "") -> Response:
     from chalicelib.api.report_page import CONTENT_SECURITY_POLICY, STYLE
 
-    body = (f'<!doctype html><html lang="id"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
-            f"<h1>{escape(title)}</h1><p>{escape(text)}</p>{form}</main></body></html>")
-    return Response(body=body, status_code=status, headers={
-        "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-        "Cache-Control": "no-store"})
+    body = (
+        f'<!doctype html><html lang="id"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
+        f"<h1>{escape(title)}</h1><p>{escape(text)}</p>{form}</main></body></html>"
+    )
+    return Response(
+        body=body,
+        status_code=status,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/alerts/subscriptions", methods=["POST"], content_types=["*/*"])
@@ -114,22 +122,27 @@ def confirm_link():
         alerts.confirm_with_token(sub_id, token, _context())
     except alerts.NotPending:
         return _html("Tautan tidak berlaku / Link not valid", NOT_PENDING, 404)
-    return _html("Langganan aktif / Subscribed",
-                 "Anda akan menerima ringkasan harian laporan di area ini. "
-                 "You will get a daily digest of reports in this area.")
+    return _html(
+        "Langganan aktif / Subscribed",
+        "Anda akan menerima ringkasan harian laporan di area ini. You will get a daily digest of reports in this area.",
+    )
 
 
 @bp.route("/alerts/unsubscribe", methods=["GET"])
 @handles_errors
 def unsubscribe_page():
     sub_id, token = _link_params()
-    form = ('<form method="post" action="unsubscribe">'
-            f'<input type="hidden" name="s" value="{escape(sub_id)}">'
-            f'<input type="hidden" name="t" value="{escape(token)}">'
-            "<button>Berhenti berlangganan / Unsubscribe</button></form>")
-    return _html("Berhenti berlangganan? / Unsubscribe?",
-                 "Tekan tombol untuk berhenti menerima peringatan area ini. "
-                 "Press the button to stop the alerts for this area.", form=form)
+    form = (
+        '<form method="post" action="unsubscribe">'
+        f'<input type="hidden" name="s" value="{escape(sub_id)}">'
+        f'<input type="hidden" name="t" value="{escape(token)}">'
+        "<button>Berhenti berlangganan / Unsubscribe</button></form>"
+    )
+    return _html(
+        "Berhenti berlangganan? / Unsubscribe?",
+        "Tekan tombol untuk berhenti menerima peringatan area ini. Press the button to stop the alerts for this area.",
+        form=form,
+    )
 
 
 @bp.route("/alerts/unsubscribe", methods=["POST"], content_types=["*/*"])
@@ -143,6 +156,8 @@ def unsubscribe():
     command = parse(AlertUnsubscribeCommand, _payload(request, form=True))
     answer = alerts.unsubscribe(command.s, command.t, _context())
     if "text/html" in (request.headers.get("accept") or ""):
-        return _html("Berhenti berlangganan / Unsubscribed",
-                     "Anda tidak akan menerima peringatan area ini lagi. You will get no more alerts for this area.")
+        return _html(
+            "Berhenti berlangganan / Unsubscribed",
+            "Anda tidak akan menerima peringatan area ini lagi. You will get no more alerts for this area.",
+        )
     return json_response(answer)

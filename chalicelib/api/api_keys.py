@@ -1,8 +1,8 @@
 """Administration of the Open311 partner keys (admins only).
 
-    GET    /admin/open311/keys              every key ever issued (never the key itself)
-    POST   /admin/open311/keys              {"name", "channel"?}: a new key, shown once in the answer
-    DELETE /admin/open311/keys/{key_id}     revoke it (at once: the next POST with it gets 403)
+GET    /admin/open311/keys              every key ever issued (never the key itself)
+POST   /admin/open311/keys              {"name", "channel"?}: a new key, shown once in the answer
+DELETE /admin/open311/keys/{key_id}     revoke it (at once: the next POST with it gets 403)
 """
 
 from __future__ import annotations
@@ -63,8 +63,13 @@ def issue_key():
         raise InvalidInput([("body", "is not valid JSON")]) from None
     command = parse(api_keys.IssueKeyCommand, payload)
     app = services()
-    stored, raw = api_keys.issue(app.api_keys, command, principal.user_id, to_utc_text(app.clock()),
-                                 app.settings.required_secret("OPEN311_API_KEY_SECRET"))
+    stored, raw = api_keys.issue(
+        app.api_keys,
+        command,
+        principal.user_id,
+        to_utc_text(app.clock()),
+        app.settings.required_secret("OPEN311_API_KEY_SECRET"),
+    )
     return json_response({"key": _view(stored), "api_key": raw}, 201, headers={"Cache-Control": "no-store"})
 
 
@@ -76,8 +81,7 @@ def revoke_key(key_id):
 
     principal = _admin()
     app = services()
-    stored = app.api_keys.revoke(key_id[:40], principal.user_id, to_utc_text(app.clock())) \
-        if key_id.isalnum() else None
+    stored = app.api_keys.revoke(key_id[:40], principal.user_id, to_utc_text(app.clock())) if key_id.isalnum() else None
     if stored is None:
         raise not_found("No API key has this id.")
     return json_response({"key": _view(stored)}, headers={"Cache-Control": "no-store"})

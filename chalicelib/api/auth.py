@@ -37,8 +37,9 @@ def cognito(auth_request):
     try:
         claims = services().token_verifier().verify(auth_request.token or "")
     except InvalidToken as refused:
-        return AuthResponse(routes=["*"], principal_id="anonymous", context={"auth": "refused",
-                                                                           "reason": refused.reason})
+        return AuthResponse(
+            routes=["*"], principal_id="anonymous", context={"auth": "refused", "reason": refused.reason}
+        )
     except ConfigurationError:
         return AuthResponse(routes=["*"], principal_id="anonymous", context={"auth": "unconfigured"})
     groups = claims.get("cognito:groups") or []
@@ -65,17 +66,29 @@ def principal_of(request: Any) -> Principal:
     if state != "ok":
         reason = context.get("reason", "missing")
         code = "token_expired" if reason == "expired" else "unauthorized"
-        raise ApiError(401, code, "Sign in again: the token is missing, invalid or expired.",
-                       headers={"WWW-Authenticate": 'Bearer realm="crm"'})
+        raise ApiError(
+            401,
+            code,
+            "Sign in again: the token is missing, invalid or expired.",
+            headers={"WWW-Authenticate": 'Bearer realm="crm"'},
+        )
     if int(context.get("exp") or 0) < time.time() - 30:
-        raise ApiError(401, "token_expired", "Sign in again: the token has expired.",
-                       headers={"WWW-Authenticate": 'Bearer realm="crm", error="invalid_token"'})
+        raise ApiError(
+            401,
+            "token_expired",
+            "Sign in again: the token has expired.",
+            headers={"WWW-Authenticate": 'Bearer realm="crm", error="invalid_token"'},
+        )
     known = {role.value for role in Role}
     roles = frozenset(Role(group) for group in (context.get("groups") or "").split(",") if group in known)
     if not roles:
         raise ApiError(403, "forbidden", "Your account has no officer role.")
-    return Principal(user_id=context["sub"], roles=roles, agency_id=context.get("agency_id") or None,
-                     email=context.get("email") or None)
+    return Principal(
+        user_id=context["sub"],
+        roles=roles,
+        agency_id=context.get("agency_id") or None,
+        email=context.get("email") or None,
+    )
 
 
 def require_role(principal: Principal, *roles: Role) -> None:

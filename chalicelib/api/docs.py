@@ -30,8 +30,10 @@ ASSET_TYPES = {
     "NOTICE": "text/plain; charset=utf-8",
     "swagger-ui-bundle.js.LICENSE.txt": "text/plain; charset=utf-8",
 }
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -65,16 +67,25 @@ def _document(server_url: str) -> str:
 def openapi_document():
     from chalicelib.config import settings
 
-    return Response(body=_document(settings().public_base_url), status_code=200,
-                    headers={"Content-Type": "application/json; charset=utf-8", "Cache-Control": "public, max-age=300"})
+    return Response(
+        body=_document(settings().public_base_url),
+        status_code=200,
+        headers={"Content-Type": "application/json; charset=utf-8", "Cache-Control": "public, max-age=300"},
+    )
 
 
 @bp.route("/docs", methods=["GET"])
 @handles_errors
 def docs_page():
-    return Response(body=PAGE, status_code=200, headers={
-        "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": CSP,
-        "Cache-Control": "public, max-age=300"})
+    return Response(
+        body=PAGE,
+        status_code=200,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Security-Policy": CSP,
+            "Cache-Control": "public, max-age=300",
+        },
+    )
 
 
 @bp.route("/docs/{asset}", methods=["GET"])
@@ -85,5 +96,12 @@ def docs_asset(asset):
         raise not_found("No such file.")
     with open(os.path.join(ASSETS, asset), encoding="utf-8") as file:
         body = file.read()
-    return Response(body=body, status_code=200, headers={
-        "Content-Type": content_type, "Content-Security-Policy": CSP, "Cache-Control": "public, max-age=86400"})
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": content_type,
+            "Content-Security-Policy": CSP,
+            "Cache-Control": "public, max-age=86400",
+        },
+    )

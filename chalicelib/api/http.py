@@ -132,8 +132,12 @@ def to_api_error(error: Exception) -> ApiError:
     if type(error).__name__ == "CaseNotFound":
         return ApiError(404, "not_found", "No case has this tracking code.")
     if isinstance(error, ConcurrentUpdate):
-        return ApiError(409, "concurrent_update", "The case was changed by someone else; reload it and try again.",
-                        extra={"current_version": error.current_version})
+        return ApiError(
+            409,
+            "concurrent_update",
+            "The case was changed by someone else; reload it and try again.",
+            extra={"current_version": error.current_version},
+        )
     if isinstance(error, IllegalTransition):
         return ApiError(409, "illegal_transition", str(error))
     if isinstance(error, ServiceUnavailable):
@@ -175,9 +179,13 @@ def read_body(request: Any, content_types: tuple[str, ...]) -> bytes:
     if isinstance(raw, str):
         raw = raw.encode()
     if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "payload_too_large",
-                       f"The body is larger than {MAX_BODY_TEXT} ({MAX_BODY_BYTES} bytes), the most this API takes "
-                       "in one request.", extra={"max_body_bytes": MAX_BODY_BYTES})
+        raise ApiError(
+            413,
+            "payload_too_large",
+            f"The body is larger than {MAX_BODY_TEXT} ({MAX_BODY_BYTES} bytes), the most this API takes "
+            "in one request.",
+            extra={"max_body_bytes": MAX_BODY_BYTES},
+        )
     content_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if content_type not in content_types:
         raise ApiError(

@@ -70,9 +70,15 @@ def _case_response(case, principal):
 
     app = services()
     photos = app.photos
-    view = officer_view(case, principal, preferred_language(_request()), app.settings.public_base_url,
-                        photo_url=photos.public_url, original_url=getattr(photos, "original_url", None),
-                        open_contact=lambda sealed: app.cases.open_sealed(sealed, "reporter").reporter)
+    view = officer_view(
+        case,
+        principal,
+        preferred_language(_request()),
+        app.settings.public_base_url,
+        photo_url=photos.public_url,
+        original_url=getattr(photos, "original_url", None),
+        open_contact=lambda sealed: app.cases.open_sealed(sealed, "reporter").reporter,
+    )
     from chalicelib.services.redaction import may_redact
 
     view["may_redact_photos"] = may_redact(principal, case)
@@ -86,15 +92,18 @@ def me():
 
     principal = auth.principal_of(_request())
     agency = reference_data.agencies().get(principal.agency_id)
-    return json_response({
-        "user_id": principal.user_id,
-        "email": principal.email,
-        "roles": sorted(role.value for role in principal.roles),
-        "agency": {"id": agency.id, "name": agency.name, "kind": agency.kind} if agency else None,
-        "sub_agencies": [{"id": a.id, "name": a.name} for a in reference_data.agencies().children(agency.id)]
-        if agency else [],
-        "desk_channels": _desk_channels(principal, agency),
-    })
+    return json_response(
+        {
+            "user_id": principal.user_id,
+            "email": principal.email,
+            "roles": sorted(role.value for role in principal.roles),
+            "agency": {"id": agency.id, "name": agency.name, "kind": agency.kind} if agency else None,
+            "sub_agencies": [{"id": a.id, "name": a.name} for a in reference_data.agencies().children(agency.id)]
+            if agency
+            else [],
+            "desk_channels": _desk_channels(principal, agency),
+        }
+    )
 
 
 def _desk_channels(principal, office) -> list[dict[str, str]]:
@@ -107,8 +116,9 @@ def _desk_channels(principal, office) -> list[dict[str, str]]:
     if not principal.has(Role.INTAKE_OFFICER):
         return []
     language = preferred_language(_request())
-    return [{"id": channel.value, "name": pick(DISPLAY_NAMES[channel], language)}
-            for channel in desks.desk_channels(office)]
+    return [
+        {"id": channel.value, "name": pick(DISPLAY_NAMES[channel], language)} for channel in desks.desk_channels(office)
+    ]
 
 
 def _queue_partition(view: str, agency_id: str | None, principal) -> tuple[str, str]:
@@ -120,18 +130,24 @@ def _queue_partition(view: str, agency_id: str | None, principal) -> tuple[str, 
     if view in ("triage", "review", "escalated"):
         if not overseer:
             raise ApiError(403, "forbidden", f"Only the Bureau and supervisors see the {view} list.")
-        return {"triage": ("work", "TRIAGE"), "review": ("work", "REVIEW"),
-                "escalated": ("escalated", "ESCALATED")}[view]
+        return {"triage": ("work", "TRIAGE"), "review": ("work", "REVIEW"), "escalated": ("escalated", "ESCALATED")}[
+            view
+        ]
     target = agency_id or principal.agency_id
     if not target or directory.get(target) is None:
-        raise ApiError(422, "validation_failed", "Choose an agency.", details=[{"field": "agency_id",
-                                                                              "message": "unknown agency"}])
+        raise ApiError(
+            422, "validation_failed", "Choose an agency.", details=[{"field": "agency_id", "message": "unknown agency"}]
+        )
     if not overseer and not directory.is_within(target, principal.agency_id):
         raise ApiError(403, "forbidden", "You may only see your own agency's queue.")
     if view == "family":
         if directory.root_of(target) != target:
-            raise ApiError(422, "validation_failed", "The family view is for a top-level agency.",
-                           details=[{"field": "view", "message": "use view=agency for this agency"}])
+            raise ApiError(
+                422,
+                "validation_failed",
+                "The family view is for a top-level agency.",
+                details=[{"field": "view", "message": "use view=agency for this agency"}],
+            )
         return "family", f"FAMILY#{target}"
     return "queue", f"AGENCY#{target}"
 
@@ -150,23 +166,39 @@ def queue():
     query = _request().query_params or {}
     directory = reference_data.agencies()
     default_view = "agency"
-    if principal.agency_id and directory.get(principal.agency_id) and directory.children(principal.agency_id) \
-            and directory.root_of(principal.agency_id) == principal.agency_id:
+    if (
+        principal.agency_id
+        and directory.get(principal.agency_id)
+        and directory.children(principal.agency_id)
+        and directory.root_of(principal.agency_id) == principal.agency_id
+    ):
         default_view = "family"
     view = query.get("view") or default_view
     if view not in QUEUE_VIEWS:
-        raise ApiError(422, "validation_failed", f"view must be one of {', '.join(QUEUE_VIEWS)}",
-                       details=[{"field": "view", "message": "unknown view"}])
+        raise ApiError(
+            422,
+            "validation_failed",
+            f"view must be one of {', '.join(QUEUE_VIEWS)}",
+            details=[{"field": "view", "message": "unknown view"}],
+        )
     index, partition = _queue_partition(view, query.get("agency_id"), principal)
     try:
         limit = min(MAX_PAGE, max(1, int(query.get("limit", "50"))))
     except ValueError:
-        raise ApiError(422, "validation_failed", "limit must be a number",
-                       details=[{"field": "limit", "message": "must be a number"}]) from None
+        raise ApiError(
+            422,
+            "validation_failed",
+            "limit must be a number",
+            details=[{"field": "limit", "message": "must be a number"}],
+        ) from None
     filters = {name: query[name] for name in ("status", "category", "priority") if query.get(name)}
     if filters.get("priority") and filters["priority"] not in ("urgent", "normal", "low"):
-        raise ApiError(422, "validation_failed", "priority must be urgent, normal or low",
-                       details=[{"field": "priority", "message": "must be urgent, normal or low"}])
+        raise ApiError(
+            422,
+            "validation_failed",
+            "priority must be urgent, normal or low",
+            details=[{"field": "priority", "message": "must be urgent, normal or low"}],
+        )
     app = services()
     now = app.clock()
     kwargs = {}
@@ -176,16 +208,22 @@ def queue():
     elif due == "soon":
         kwargs["sort_between"] = (to_utc_text(now), f"{to_utc_text(now + timedelta(hours=24))}#~")
     elif due:
-        raise ApiError(422, "validation_failed", "due must be breached or soon",
-                       details=[{"field": "due", "message": "must be breached or soon"}])
-    page = app.queries.list_page(index, partition, limit=limit, cursor=query.get("cursor"),
-                                 filters=filters or None, **kwargs)
+        raise ApiError(
+            422,
+            "validation_failed",
+            "due must be breached or soon",
+            details=[{"field": "due", "message": "must be breached or soon"}],
+        )
+    page = app.queries.list_page(
+        index, partition, limit=limit, cursor=query.get("cursor"), filters=filters or None, **kwargs
+    )
     language = preferred_language(_request())
     rows = [queue_row(item, language, now) for item in page.items]
     if query.get("kota"):
         rows = [row for row in rows if (row.get("area") or {}).get("kota") == query["kota"]]
-    return json_response({"view": view, "items": rows, "count": len(rows), "cursor": page.cursor},
-                         headers={"Cache-Control": "no-store"})
+    return json_response(
+        {"view": view, "items": rows, "count": len(rows), "cursor": page.cursor}, headers={"Cache-Control": "no-store"}
+    )
 
 
 @bp.route("/officer/cases/{code}", methods=["GET"], authorizer=auth.cognito)
@@ -214,12 +252,17 @@ def _action_view(operation: str):
 
 
 for _path, _operation in OPERATION_PATHS.items():
-    bp.route(f"/officer/cases/{{code}}/{_path}", methods=["POST"], authorizer=auth.cognito,
-             content_types=["*/*"])(_action_view(_operation))
+    bp.route(f"/officer/cases/{{code}}/{_path}", methods=["POST"], authorizer=auth.cognito, content_types=["*/*"])(
+        _action_view(_operation)
+    )
 
 
-@bp.route("/officer/cases/{code}/photos/{photo_id}/redaction", methods=["POST"], authorizer=auth.cognito,
-          content_types=["*/*"])
+@bp.route(
+    "/officer/cases/{code}/photos/{photo_id}/redaction",
+    methods=["POST"],
+    authorizer=auth.cognito,
+    content_types=["*/*"],
+)
 @handles_errors
 def redact_photo(code, photo_id):
     """Blur rectangles of a photo's public copy (re-rendered from the private original)."""
@@ -241,10 +284,15 @@ def agencies():
     from chalicelib.adapters import reference_data
 
     auth.principal_of(_request())
-    return json_response({"agencies": [
-        {"id": a.id, "name": a.name, "kind": a.kind, "parent": a.parent, "area": a.area}
-        for a in reference_data.agencies()
-    ]}, headers={"Cache-Control": "private, max-age=3600"})
+    return json_response(
+        {
+            "agencies": [
+                {"id": a.id, "name": a.name, "kind": a.kind, "parent": a.parent, "area": a.area}
+                for a in reference_data.agencies()
+            ]
+        },
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
 
 
 @bp.route("/officer/notifications", methods=["GET"], authorizer=auth.cognito)
@@ -263,8 +311,9 @@ def notifications():
         raise ApiError(403, "forbidden", "Your account has no agency, so it has no inbox.")
     query = _request().query_params or {}
     page = services().notifications.page(inbox, cursor=query.get("cursor"))
-    return json_response({"inbox": inbox, "items": page.items, "cursor": page.cursor},
-                         headers={"Cache-Control": "no-store"})
+    return json_response(
+        {"inbox": inbox, "items": page.items, "cursor": page.cursor}, headers={"Cache-Control": "no-store"}
+    )
 
 
 @bp.route("/officer/uploads", methods=["POST"], authorizer=auth.cognito, content_types=["*/*"])
@@ -280,8 +329,9 @@ def uploads():
     try:
         presigned = services().uploads.presign(principal.user_id, content_type or "")
     except ValueError as error:
-        raise ApiError(422, "validation_failed", str(error),
-                       details=[{"field": "content_type", "message": str(error)}]) from None
+        raise ApiError(
+            422, "validation_failed", str(error), details=[{"field": "content_type", "message": str(error)}]
+        ) from None
     return json_response(presigned, 201)
 
 
@@ -299,18 +349,28 @@ def intake():
     auth.require_role(principal, Role.INTAKE_OFFICER)
     app = services()
     receipt = record_walk_in(
-        _body(), principal, reference_data.agencies().get(principal.agency_id),
-        header_key=_request().headers.get("idempotency-key"), read_upload=app.uploads.read,
-        cases=app.cases, photos=app.photos, clock=app.clock, code_key=app.settings.tracking_code_key,
+        _body(),
+        principal,
+        reference_data.agencies().get(principal.agency_id),
+        header_key=_request().headers.get("idempotency-key"),
+        read_upload=app.uploads.read,
+        cases=app.cases,
+        photos=app.photos,
+        clock=app.clock,
+        code_key=app.settings.tracking_code_key,
     )
     case = receipt.case
-    return json_response({
-        "tracking_code": receipt.tracking_code,
-        "created": receipt.created,
-        "channel": case.channel.value if case else None,
-        "status_url": app.settings.status_url(receipt.tracking_code),
-        "track_url": f"{app.settings.public_base_url}/track?code={receipt.tracking_code}",
-    }, 201 if receipt.created else 200, headers={"Cache-Control": "no-store"})
+    return json_response(
+        {
+            "tracking_code": receipt.tracking_code,
+            "created": receipt.created,
+            "channel": case.channel.value if case else None,
+            "status_url": app.settings.status_url(receipt.tracking_code),
+            "track_url": f"{app.settings.public_base_url}/track?code={receipt.tracking_code}",
+        },
+        201 if receipt.created else 200,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/officer/templates", methods=["GET"], authorizer=auth.cognito)
@@ -322,8 +382,9 @@ def templates_list():
     principal = auth.principal_of(_request())
     agency_id = templates.managed_agency(principal, (_request().query_params or {}).get("agency_id"))
     found = services().template_store().list(agency_id)
-    return json_response({"agency_id": agency_id, "items": [templates.as_json(t) for t in found]},
-                         headers={"Cache-Control": "no-store"})
+    return json_response(
+        {"agency_id": agency_id, "items": [templates.as_json(t) for t in found]}, headers={"Cache-Control": "no-store"}
+    )
 
 
 @bp.route("/officer/templates/{template_id}", methods=["PUT"], authorizer=auth.cognito, content_types=["*/*"])
@@ -364,6 +425,11 @@ def case_templates(code):
     app = services()
     case = view_for_officer(code, principal, app.cases)
     available = app.template_store().list(principal.agency_id) if principal.agency_id else []
-    return json_response({"tracking_code": case.tracking_code, "language": case.language,
-                          "items": templates.rendered_for(case, available)},
-                         headers={"Cache-Control": "no-store"})
+    return json_response(
+        {
+            "tracking_code": case.tracking_code,
+            "language": case.language,
+            "items": templates.rendered_for(case, available),
+        },
+        headers={"Cache-Control": "no-store"},
+    )

@@ -41,8 +41,15 @@ def _deps():
     from chalicelib.services.open311 import Deps
 
     app = services()
-    return Deps(settings=app.settings, cases=app.cases, queries=app.queries, keys=app.api_keys,
-                photos=app.photos, clock=app.clock, reader=app.case_reader)
+    return Deps(
+        settings=app.settings,
+        cases=app.cases,
+        queries=app.queries,
+        keys=app.api_keys,
+        photos=app.photos,
+        clock=app.clock,
+        reader=app.case_reader,
+    )
 
 
 def _query() -> dict[str, str]:
@@ -74,8 +81,9 @@ def open311_errors(view: Callable[..., Response]) -> Callable[..., Response]:
             return wire.error_response(fmt, error.status, error.errors)
         except Exception as error:  # noqa: BLE001 - mapped (and logged) like every other route
             api_error = to_api_error(error)
-            return wire.error_response(fmt, api_error.status, [(api_error.status, api_error.message)],
-                                       api_error.headers)
+            return wire.error_response(
+                fmt, api_error.status, [(api_error.status, api_error.message)], api_error.headers
+            )
 
     return wrapper
 
@@ -139,14 +147,15 @@ def _post_request(fmt: str) -> Response:
     body = read_body(request, ("application/x-www-form-urlencoded",))
     query = _query()
     extensions = (query.get("extensions") or "").lower() in ("true", "1")
-    posted = submit(body, query, request.headers.get("idempotency-key"), _language(), _deps(),
-                    extensions=extensions)
-    return wire.respond(fmt, "service_requests", posted.response, 201 if posted.created else 200,
-                        headers={"Cache-Control": "no-store"})
+    posted = submit(body, query, request.headers.get("idempotency-key"), _language(), _deps(), extensions=extensions)
+    return wire.respond(
+        fmt, "service_requests", posted.response, 201 if posted.created else 200, headers={"Cache-Control": "no-store"}
+    )
 
 
 def _both_formats(path: str, view: Callable[..., Response], methods: list[str], name: str, **options: Any) -> None:
     for fmt in wire.FORMATS:
+
         def bound(fmt: str = fmt) -> Response:
             return view(fmt=fmt)
 
@@ -166,8 +175,7 @@ def open311_service_definition(service_code: str, fmt: str) -> Response:
     from chalicelib.services.open311 import service_definition
 
     _check_jurisdiction()
-    return wire.respond(fmt, "service_definition", service_definition(service_code, _language()),
-                        headers=PUBLIC_CACHE)
+    return wire.respond(fmt, "service_definition", service_definition(service_code, _language()), headers=PUBLIC_CACHE)
 
 
 @bp.route(f"{PREFIX}/requests/{{service_request_id}}", methods=["GET"], cors=True)
@@ -176,8 +184,9 @@ def open311_request(service_request_id: str, fmt: str) -> Response:
     from chalicelib.services.open311 import get_request
 
     _check_jurisdiction()
-    return wire.respond(fmt, "service_requests", get_request(service_request_id, _language(), _deps()),
-                        headers=NO_CACHE)
+    return wire.respond(
+        fmt, "service_requests", get_request(service_request_id, _language(), _deps()), headers=NO_CACHE
+    )
 
 
 @bp.route(f"{PREFIX}/tokens/{{token}}", methods=["GET"])
@@ -188,8 +197,9 @@ def open311_token(token: str, fmt: str) -> Response:
     _check_jurisdiction()
     query = _query()
     api_key = query.get("api_key") or bp.current_request.headers.get("x-api-key")
-    return wire.respond(fmt, "service_requests", resolve_token(token, api_key, _deps()),
-                        headers={"Cache-Control": "no-store"})
+    return wire.respond(
+        fmt, "service_requests", resolve_token(token, api_key, _deps()), headers={"Cache-Control": "no-store"}
+    )
 
 
 @bp.route(f"{PREFIX}/media/{{service_request_id}}/{{photo_id}}", methods=["GET"], cors=True)
@@ -202,7 +212,10 @@ def open311_media(service_request_id: str, photo_id: str) -> Response:
         photo = photo_of(service_request_id, photo_id, deps)
         if photo is None:
             raise not_found("No such photo.")
-        return Response(body="", status_code=302,
-                        headers={"Location": deps.photos.public_url(photo), "Cache-Control": "private, max-age=60"})
+        return Response(
+            body="",
+            status_code=302,
+            headers={"Location": deps.photos.public_url(photo), "Cache-Control": "private, max-age=60"},
+        )
 
     return redirect()

@@ -42,7 +42,6 @@ ITEMS = {
 }
 
 
-
 @cache
 def _not_xml() -> re.Pattern[str]:
     # Compiled on first use: this class is slow to compile, and cold starts matter.
@@ -101,13 +100,15 @@ def to_json(document: Any) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def respond(fmt: str, root: str, document: Any, status: int = 200,
-            headers: Mapping[str, str] | None = None) -> Response:
+def respond(
+    fmt: str, root: str, document: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
     body = to_xml(root, document) if fmt == "xml" else to_json(document)
     return Response(body=body, status_code=status, headers={"Content-Type": CONTENT_TYPES[fmt], **(headers or {})})
 
 
-def error_response(fmt: str, status: int, errors: list[tuple[int, str]],
-                   headers: Mapping[str, str] | None = None) -> Response:
+def error_response(
+    fmt: str, status: int, errors: list[tuple[int, str]], headers: Mapping[str, str] | None = None
+) -> Response:
     document = [{"code": code, "description": description} for code, description in errors]
     return respond(fmt, "errors", document, status, headers)

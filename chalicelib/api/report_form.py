@@ -28,11 +28,15 @@ def _language(request) -> str:
 def _html(body: str, status: int = 200) -> Response:
     from chalicelib.api.report_page import CONTENT_SECURITY_POLICY
 
-    return Response(body=body, status_code=status, headers={
-        "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        body=body,
+        status_code=status,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _submit(report):
@@ -40,8 +44,9 @@ def _submit(report):
     from chalicelib.services.intake import submit_report
 
     app = services()
-    return app, submit_report(report, cases=app.cases, photos=app.photos, clock=app.clock,
-                              code_key=app.settings.tracking_code_key)
+    return app, submit_report(
+        report, cases=app.cases, photos=app.photos, clock=app.clock, code_key=app.settings.tracking_code_key
+    )
 
 
 @bp.route("/report", methods=["GET"])
@@ -79,8 +84,10 @@ def submit_form():
     except InvalidReport as error:
         token = form.fields.get("submission_id") or secrets.token_urlsafe(18)
         return _html(form_page(language, token, form.fields, error.problems), 422)
-    return _html(receipt_page(language, receipt.tracking_code, app.settings.status_url(receipt.tracking_code)),
-                 201 if receipt.created else 200)
+    return _html(
+        receipt_page(language, receipt.tracking_code, app.settings.status_url(receipt.tracking_code)),
+        201 if receipt.created else 200,
+    )
 
 
 @bp.route("/reports", methods=["POST"], content_types=["*/*"])
@@ -96,8 +103,12 @@ def submit_json():
         raise ApiError(429, "too_many_reports", "Too many reports; please try again later.")
     url = app.settings.status_url(receipt.tracking_code)
     return json_response(
-        {"tracking_code": receipt.tracking_code, "status_url": url, "status": receipt.case.status.value,
-         "duplicate": not receipt.created},
+        {
+            "tracking_code": receipt.tracking_code,
+            "status_url": url,
+            "status": receipt.case.status.value,
+            "duplicate": not receipt.created,
+        },
         201 if receipt.created else 200,
         {"Location": url},
     )

@@ -53,11 +53,14 @@ T = {
         "Opsional. Koordinat dapat disalin dari aplikasi peta, misalnya -6.1754 dan 106.8272.",
         "Optional. Copy the coordinates from a map app, e.g. -6.1754 and 106.8272.",
     ),
-    "photo": ("Foto (opsional, JPEG/PNG/WebP, maks. 5 foto, semuanya maks. 4 MB)",
-              "Photos (optional, JPEG/PNG/WebP, up to 5, at most 4 MB together)"),
-    "too_large": ("Foto terlalu besar: semuanya maks. 4 MB. Kecilkan atau kirim lebih sedikit foto, lalu isi ulang.",
-                  "The photos are too big: at most 4 MB together. Make them smaller or send fewer, then fill in "
-                  "the form again."),
+    "photo": (
+        "Foto (opsional, JPEG/PNG/WebP, maks. 5 foto, semuanya maks. 4 MB)",
+        "Photos (optional, JPEG/PNG/WebP, up to 5, at most 4 MB together)",
+    ),
+    "too_large": (
+        "Foto terlalu besar: semuanya maks. 4 MB. Kecilkan atau kirim lebih sedikit foto, lalu isi ulang.",
+        "The photos are too big: at most 4 MB together. Make them smaller or send fewer, then fill in the form again.",
+    ),
     "contact": ("Kontak (opsional)", "Contact (optional)"),
     "name": ("Nama", "Name"),
     "phone": ("Nomor telepon", "Phone number"),
@@ -96,8 +99,9 @@ def _page(title: str, language: str, content: str) -> str:
     )
 
 
-def form_page(language: str, token: str, values: dict[str, str] | None = None,
-              errors: list[tuple[str, str]] | None = None) -> str:
+def form_page(
+    language: str, token: str, values: dict[str, str] | None = None, errors: list[tuple[str, str]] | None = None
+) -> str:
     values = values or {}
 
     def value(name: str) -> str:
@@ -124,7 +128,7 @@ def form_page(language: str, token: str, values: dict[str, str] | None = None,
         f'<label for="description">{t("description", language)}</label>'
         f'<textarea id="description" name="description" rows="5" maxlength="5000" required>'
         f"{value('description')}</textarea>"
-        f'<fieldset><legend>{t("where", language)}</legend>'
+        f"<fieldset><legend>{t('where', language)}</legend>"
         f'<label for="address">{t("address", language)}</label>'
         f'<input id="address" name="address" maxlength="500" value="{value("address")}">'
         f'<div class="row"><div><label for="lat">{t("lat", language)}</label>'
@@ -134,7 +138,7 @@ def form_page(language: str, token: str, values: dict[str, str] | None = None,
         f'<p class="hint">{t("where_hint", language)}</p></fieldset>'
         f'<label for="photo">{t("photo", language)}</label>'
         f'<input id="photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp" multiple>'
-        f'<fieldset><legend>{t("contact", language)}</legend>'
+        f"<fieldset><legend>{t('contact', language)}</legend>"
         f'<label for="name">{t("name", language)}</label>'
         f'<input id="name" name="name" maxlength="120" autocomplete="name" value="{value("name")}">'
         f'<label for="phone">{t("phone", language)}</label>'
@@ -142,9 +146,9 @@ def form_page(language: str, token: str, values: dict[str, str] | None = None,
         f'<label for="email">{t("email", language)}</label>'
         f'<input id="email" name="email" type="email" autocomplete="email" value="{value("email")}">'
         f'<label class="check" for="anonymous"><input id="anonymous" name="anonymous" type="checkbox"{anonymous}>'
-        f'{t("anonymous", language)}</label>'
+        f"{t('anonymous', language)}</label>"
         f'<label class="check" for="confidential"><input id="confidential" name="confidential" type="checkbox"'
-        f'{confidential}>{t("confidential", language)}</label></fieldset>'
+        f"{confidential}>{t('confidential', language)}</label></fieldset>"
         f'<button type="submit">{t("submit", language)}</button></form>'
     )
     return _page(t("title", language), language, content)

@@ -39,9 +39,13 @@ def get_status(tracking_code):
         raise not_found(NO_SUCH_CASE)
     request = bp.current_request
     language = preferred_language(request)
-    view = public_view(case, language, app.settings.public_base_url,
-                       public_id=tracking_code if named_by_public_id(tracking_code) else None,
-                       code_key=app.settings.tracking_code_key)
+    view = public_view(
+        case,
+        language,
+        app.settings.public_base_url,
+        public_id=tracking_code if named_by_public_id(tracking_code) else None,
+        code_key=app.settings.tracking_code_key,
+    )
     body = json.dumps(view, ensure_ascii=False, separators=(",", ":"))
     etag = etag_for(body)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Language"}
@@ -84,8 +88,11 @@ def _reporter_action(service_name: str, tracking_code: str):
         case = getattr(lifecycle, service_name)(tracking_code, payload, app.cases, app.clock)
     except lifecycle.CaseNotFound:
         raise not_found(NO_SUCH_CASE) from None
-    return json_response(public_view(case, preferred_language(request), app.settings.public_base_url,
-                                     code_key=app.settings.tracking_code_key))
+    return json_response(
+        public_view(
+            case, preferred_language(request), app.settings.public_base_url, code_key=app.settings.tracking_code_key
+        )
+    )
 
 
 @bp.route("/status/{tracking_code}/feedback", methods=["POST"], content_types=["*/*"])

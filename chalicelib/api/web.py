@@ -117,8 +117,14 @@ def reference_catalogues() -> dict[str, object]:
 
     sla = reference_data.sla_catalogue()
     return {
-        "categories": [{"id": c.id, "name": {"id": c.name_id, "en": c.name_en},
-                        "estimates": sla.for_category(c.id).estimates_allowed} for c in categories.CATALOGUE],
+        "categories": [
+            {
+                "id": c.id,
+                "name": {"id": c.name_id, "en": c.name_en},
+                "estimates": sla.for_category(c.id).estimates_allowed,
+            }
+            for c in categories.CATALOGUE
+        ],
         "kota": [{"code": a.code, "name": a.name} for a in reference_data.areas().areas if a.level == "kota"],
         "channels": {channel.value: {"id": names[0], "en": names[1]} for channel, names in DISPLAY_NAMES.items()},
     }
@@ -181,8 +187,13 @@ def static_file(version, name):
         raise not_found("No such file.")
     # An old version's URL (a page cached before a deploy) gets today's file, briefly cached.
     cache = f"public, max-age={STATIC_MAX_AGE}, immutable" if version == web.version else "no-cache"
-    headers = {"Content-Type": asset.content_type, "Cache-Control": cache, "ETag": asset.etag,
-               "X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "same-origin"}
+    headers = {
+        "Content-Type": asset.content_type,
+        "Cache-Control": cache,
+        "ETag": asset.etag,
+        "X-Content-Type-Options": "nosniff",
+        "Cross-Origin-Resource-Policy": "same-origin",
+    }
     if etag_matches(bp.current_request.headers.get("if-none-match"), asset.etag):
         return Response(body="", status_code=304, headers=headers)
     return Response(body=asset.body, status_code=200, headers=headers)

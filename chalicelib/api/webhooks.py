@@ -60,8 +60,7 @@ def _stop_alerts(handle) -> int:
     from chalicelib.services.alerts import unsubscribe_contact
     from chalicelib.workers.alerts import context
 
-    return unsubscribe_contact("whatsapp" if handle.channel.value == "whatsapp" else "sms", handle.address,
-                               context())
+    return unsubscribe_contact("whatsapp" if handle.channel.value == "whatsapp" else "sms", handle.address, context())
 
 
 @bp.route("/webhooks/{channel}", methods=["POST"], content_types=["*/*"])

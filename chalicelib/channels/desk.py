@@ -68,7 +68,8 @@ class DeskForm(BaseModel):
     confidential: bool = False  # hidden from the public (domain/privacy.py)
     reporter: DeskReporter | None = None
     upload_keys: list[Annotated[str, StringConstraints(pattern=UPLOAD_KEY_PATTERN)]] = Field(
-        default_factory=list, max_length=MAX_PHOTOS)
+        default_factory=list, max_length=MAX_PHOTOS
+    )
     reported_at: datetime | None = None
     language: str = "id"
 
@@ -91,13 +92,15 @@ def parse(payload: object, header_key: str | None = None) -> tuple[DeskForm, str
             raise InvalidReport([("idempotency_key", "differs from the Idempotency-Key header")])
         key = header_key
     if key is None:
-        raise InvalidReport([("idempotency_key", "is required: a random key made once per form, "
-                                                 "sent again when retrying")])
+        raise InvalidReport(
+            [("idempotency_key", "is required: a random key made once per form, sent again when retrying")]
+        )
     return form, key
 
 
-def to_report(form: DeskForm, key: str, channel: Channel, officer_id: str,
-              photos: list[dict[str, object]]) -> IncomingReport:
+def to_report(
+    form: DeskForm, key: str, channel: Channel, officer_id: str, photos: list[dict[str, object]]
+) -> IncomingReport:
     """The domain report. Without coordinates an address goes into the text, so
     the agency still reads where the problem is (routing then uses the category)."""
     description = form.description

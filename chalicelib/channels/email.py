@@ -131,7 +131,7 @@ def _without_signature(body: str) -> str:
     closings = list(_CLOSING.finditer(body))
     if closings:
         after = closings[-1]
-        rest = [line for line in body[after.end():].splitlines() if line.strip()]
+        rest = [line for line in body[after.end() :].splitlines() if line.strip()]
         if len(rest) <= MAX_SIGNATURE_LINES and all(len(line.strip()) <= 80 for line in rest):
             body = body[: after.end()]
     return body

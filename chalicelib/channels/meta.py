@@ -1,8 +1,8 @@
 """What Meta's webhooks (WhatsApp Cloud API, Page webhooks) share.
 
-    GET  ?hub.mode=subscribe&hub.verify_token=<META_VERIFY_TOKEN>&hub.challenge=<n>
-         -> 200 text/plain <n>   (anything else: 403)
-    POST X-Hub-Signature-256: sha256=<hex HMAC-SHA256(META_APP_SECRET, raw body)>
+GET  ?hub.mode=subscribe&hub.verify_token=<META_VERIFY_TOKEN>&hub.challenge=<n>
+     -> 200 text/plain <n>   (anything else: 403)
+POST X-Hub-Signature-256: sha256=<hex HMAC-SHA256(META_APP_SECRET, raw body)>
 """
 
 from __future__ import annotations

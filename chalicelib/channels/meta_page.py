@@ -85,13 +85,21 @@ class MetaPageAdapter:
                     media.append({"source": "meta_url", "ref": payload["url"][:2000]})
             elif attachment.get("type") == "location" and isinstance(payload.get("coordinates"), dict):
                 coordinates = payload["coordinates"]
-                location = {"lat": number(coordinates.get("lat"), "coordinates.lat"),
-                            "lng": number(coordinates.get("long"), "coordinates.long")}
+                location = {
+                    "lat": number(coordinates.get("lat"), "coordinates.lat"),
+                    "lng": number(coordinates.get("long"), "coordinates.long"),
+                }
         if not (words or media or location):
             return None  # stickers, audio, reactions: nothing to act on
-        return self._build(mid, words, media, location, event.get("timestamp"),
-                           {"channel": self.channel, "kind": "messenger", "address": sender, "via": page_id},
-                           conversational=True)
+        return self._build(
+            mid,
+            words,
+            media,
+            location,
+            event.get("timestamp"),
+            {"channel": self.channel, "kind": "messenger", "address": sender, "via": page_id},
+            conversational=True,
+        )
 
     def _feed(self, value: dict[str, Any], page_id: str) -> IncomingReport | None:
         if value.get("item") not in FEED_ITEMS or value.get("verb") != "add":
@@ -108,15 +116,37 @@ class MetaPageAdapter:
             media.append({"source": "meta_url", "ref": photo[:2000]})
         if not (words or media):
             return None
-        return self._build(object_id, words, media, None, value.get("created_time"),
-                           {"channel": self.channel, "kind": "meta_comment", "address": object_id, "via": page_id},
-                           conversational=False)
+        return self._build(
+            object_id,
+            words,
+            media,
+            None,
+            value.get("created_time"),
+            {"channel": self.channel, "kind": "meta_comment", "address": object_id, "via": page_id},
+            conversational=False,
+        )
 
-    def _build(self, message_id: str, words: str, media: list, location: dict | None, timestamp: Any,
-               handle: dict, *, conversational: bool) -> IncomingReport:
-        return message_report(self.channel, message_id, words, media=media, location=location,
-                              reported_at=meta.instant(timestamp), reply_handle=handle,
-                              conversational=conversational)
+    def _build(
+        self,
+        message_id: str,
+        words: str,
+        media: list,
+        location: dict | None,
+        timestamp: Any,
+        handle: dict,
+        *,
+        conversational: bool,
+    ) -> IncomingReport:
+        return message_report(
+            self.channel,
+            message_id,
+            words,
+            media=media,
+            location=location,
+            reported_at=meta.instant(timestamp),
+            reply_handle=handle,
+            conversational=conversational,
+        )
 
     def reply(self, receipts: list[Receipt], settings: Settings) -> Reply:
         return meta.received_reply(len(receipts))

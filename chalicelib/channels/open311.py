@@ -37,8 +37,23 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
 _IDEMPOTENCY_KEY = re.compile(rf"^[\x21-\x7e]{{1,{MAX_IDEMPOTENCY_KEY}}}$")
 
 # Fields of the spec this server reads; any other is ignored (extensions).
-SCALARS = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id",
-           "email", "device_id", "account_id", "first_name", "last_name", "phone", "description", "media_url")
+SCALARS = (
+    "api_key",
+    "jurisdiction_id",
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "address_id",
+    "email",
+    "device_id",
+    "account_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "description",
+    "media_url",
+)
 # What identifies a report for idempotency: everything but the credentials.
 _CONTENT = tuple(name for name in SCALARS if name not in ("api_key", "jurisdiction_id"))
 
@@ -67,8 +82,10 @@ class PostedRequest:
         """SHA-256 of what the request says (not who sent it), in a canonical form."""
         content = {
             "fields": {name: self.fields.get(name, "").strip() for name in _CONTENT if self.get(name)},
-            "attributes": {code: sorted(value.strip() for value in values if value.strip())
-                           for code, values in sorted(self.attributes.items())},
+            "attributes": {
+                code: sorted(value.strip() for value in values if value.strip())
+                for code, values in sorted(self.attributes.items())
+            },
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -109,8 +126,9 @@ def idempotency_key(header: str | None) -> str | None:
     if header is None or header == "":
         return None
     if not _IDEMPOTENCY_KEY.match(header):
-        raise FormRejected([("Idempotency-Key",
-                             f"must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters without spaces")])
+        raise FormRejected(
+            [("Idempotency-Key", f"must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters without spaces")]
+        )
     return header
 
 

@@ -99,10 +99,19 @@ class TwilioAdapter:
                 location["address"] = fields["Address"][:500]
         return [
             message_report(
-                self.channel, sid, fields.get("Body") or "", media=media, location=location,
-                reporter=contact_phone(sender.removeprefix("whatsapp:")), conversational=True,
-                reply_handle={"channel": self.channel, "kind": "twilio", "address": sender,
-                              "via": fields.get("To") or None},
+                self.channel,
+                sid,
+                fields.get("Body") or "",
+                media=media,
+                location=location,
+                reporter=contact_phone(sender.removeprefix("whatsapp:")),
+                conversational=True,
+                reply_handle={
+                    "channel": self.channel,
+                    "kind": "twilio",
+                    "address": sender,
+                    "via": fields.get("To") or None,
+                },
             )
         ]
 

@@ -124,9 +124,17 @@ def report_from_form(form: FormInput, language: str) -> IncomingReport:
         problems.extend(error.problems)
     if problems:
         raise InvalidReport(problems)
-    return _build(values.get("category", ""), values.get("description", ""), location,
-                  {"name": values.get("name"), "phone": values.get("phone"), "email": values.get("email")},
-                  anonymous, photos, token, language, confidential)
+    return _build(
+        values.get("category", ""),
+        values.get("description", ""),
+        location,
+        {"name": values.get("name"), "phone": values.get("phone"), "email": values.get("email")},
+        anonymous,
+        photos,
+        token,
+        language,
+        confidential,
+    )
 
 
 def report_from_json(body: bytes, idempotency_key: str | None) -> IncomingReport:
@@ -165,13 +173,30 @@ def report_from_json(body: bytes, idempotency_key: str | None) -> IncomingReport
     if problems:
         raise InvalidReport(problems)
     language = "en" if str(document.get("language") or "").lower().startswith("en") else "id"
-    return _build(document.get("category"), document.get("description"), location,
-                  {key: reporter.get(key) for key in ("name", "phone", "email")},
-                  reporter.get("anonymous") is True, photos, token, language, document.get("confidential") is True)
+    return _build(
+        document.get("category"),
+        document.get("description"),
+        location,
+        {key: reporter.get(key) for key in ("name", "phone", "email")},
+        reporter.get("anonymous") is True,
+        photos,
+        token,
+        language,
+        document.get("confidential") is True,
+    )
 
 
-def _build(category: Any, description: Any, location: Any, contact: dict[str, Any], anonymous: bool,
-           photos: list, token: str | None, language: str, confidential: bool = False) -> IncomingReport:
+def _build(
+    category: Any,
+    description: Any,
+    location: Any,
+    contact: dict[str, Any],
+    anonymous: bool,
+    photos: list,
+    token: str | None,
+    language: str,
+    confidential: bool = False,
+) -> IncomingReport:
     email = None if anonymous else contact.get("email")
     handle = None
     if isinstance(email, str) and email.strip():

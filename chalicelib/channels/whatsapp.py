@@ -90,15 +90,18 @@ class WhatsAppCloudAdapter:
             words = text(part.get("caption"), f"{kind}.caption")
             mime = str(part.get("mime_type") or "").split(";")[0].strip().lower()
             if mime in ALLOWED_PHOTO_TYPES:
-                media.append({"source": "whatsapp", "ref": identifier(part.get("id"), f"{kind}.id"),
-                              "content_type": mime})
+                media.append(
+                    {"source": "whatsapp", "ref": identifier(part.get("id"), f"{kind}.id"), "content_type": mime}
+                )
             elif kind == "document":
                 name = text(part.get("filename"), "document.filename", 200) or "dokumen"
                 words = " ".join(filter(None, [words, f"[dokumen: {name}]"]))
         else:
             place = require_object(message.get("location"), "location")
-            location = {"lat": number(place.get("latitude"), "location.latitude"),
-                        "lng": number(place.get("longitude"), "location.longitude")}
+            location = {
+                "lat": number(place.get("latitude"), "location.latitude"),
+                "lng": number(place.get("longitude"), "location.longitude"),
+            }
             address = ", ".join(str(part) for part in (place.get("name"), place.get("address")) if part)
             if address:
                 location["address"] = address[:500]
@@ -107,8 +110,14 @@ class WhatsAppCloudAdapter:
         if reporter and isinstance(name, str) and name.strip():
             reporter["name"] = name.strip()[:120]
         return message_report(
-            self.channel, wamid, words or "", media=media, location=location, reporter=reporter,
-            reported_at=meta.instant(message.get("timestamp")), conversational=True,
+            self.channel,
+            wamid,
+            words or "",
+            media=media,
+            location=location,
+            reporter=reporter,
+            reported_at=meta.instant(message.get("timestamp")),
+            conversational=True,
             reply_handle={"channel": self.channel, "kind": "whatsapp", "address": sender, "via": via},
         )
 

@@ -107,9 +107,16 @@ class XAdapter:
             point = coordinates["coordinates"]
             if len(point) == 2:
                 location = {"lat": number(point[1], "coordinates.lat"), "lng": number(point[0], "coordinates.lng")}
-        return self._build(tweet_id, words.strip(), media, location, tweet.get("timestamp_ms"),
-                           {"channel": self.channel, "kind": "x_dm", "address": author, "via": account},
-                           conversational=False, language_hint=tweet.get("lang"))
+        return self._build(
+            tweet_id,
+            words.strip(),
+            media,
+            location,
+            tweet.get("timestamp_ms"),
+            {"channel": self.channel, "kind": "x_dm", "address": author, "via": account},
+            conversational=False,
+            language_hint=tweet.get("lang"),
+        )
 
     def _direct_message(self, event: dict[str, Any], account: str) -> IncomingReport | None:
         if event.get("type") != "message_create":
@@ -125,17 +132,41 @@ class XAdapter:
         media = _photos([attachment.get("media")] if isinstance(attachment.get("media"), dict) else None)
         for item in media:
             words = words.replace(item.pop("short_url", "") or "\0", "")
-        return self._build(dm_id, words.strip(), media, None, event.get("created_timestamp"),
-                           {"channel": self.channel, "kind": "x_dm", "address": sender, "via": account},
-                           conversational=True)
+        return self._build(
+            dm_id,
+            words.strip(),
+            media,
+            None,
+            event.get("created_timestamp"),
+            {"channel": self.channel, "kind": "x_dm", "address": sender, "via": account},
+            conversational=True,
+        )
 
-    def _build(self, message_id: str, words: str, media: list, location: dict | None, timestamp: Any,
-               handle: dict, *, conversational: bool, language_hint: Any = None) -> IncomingReport | None:
+    def _build(
+        self,
+        message_id: str,
+        words: str,
+        media: list,
+        location: dict | None,
+        timestamp: Any,
+        handle: dict,
+        *,
+        conversational: bool,
+        language_hint: Any = None,
+    ) -> IncomingReport | None:
         if not (words or media or location):
             return None
-        return message_report(self.channel, message_id, words, media=media, location=location,
-                              reported_at=meta.instant(timestamp), reply_handle=handle,
-                              conversational=conversational, language="en" if language_hint == "en" else None)
+        return message_report(
+            self.channel,
+            message_id,
+            words,
+            media=media,
+            location=location,
+            reported_at=meta.instant(timestamp),
+            reply_handle=handle,
+            conversational=conversational,
+            language="en" if language_hint == "en" else None,
+        )
 
     def reply(self, receipts: list[Receipt], settings: Settings) -> Reply:
         return Reply(status=200, body={"received": len(receipts)})

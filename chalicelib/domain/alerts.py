@@ -217,12 +217,24 @@ class Digest:
 
 
 _WORDS = {
-    "id": {"new": "Baru", "resolved": "Selesai", "subject": "Laporan di area Anda",
-           "intro": "Laporan warga di area yang Anda ikuti:", "more": "dan {n} lainnya",
-           "stop": "Berhenti berlangganan: {url}", "stop_sms": "Balas BERHENTI untuk berhenti."},
-    "en": {"new": "New", "resolved": "Resolved", "subject": "Reports in your area",
-           "intro": "Citizen reports in the area you follow:", "more": "and {n} more",
-           "stop": "Unsubscribe: {url}", "stop_sms": "Reply STOP to unsubscribe."},
+    "id": {
+        "new": "Baru",
+        "resolved": "Selesai",
+        "subject": "Laporan di area Anda",
+        "intro": "Laporan warga di area yang Anda ikuti:",
+        "more": "dan {n} lainnya",
+        "stop": "Berhenti berlangganan: {url}",
+        "stop_sms": "Balas BERHENTI untuk berhenti.",
+    },
+    "en": {
+        "new": "New",
+        "resolved": "Resolved",
+        "subject": "Reports in your area",
+        "intro": "Citizen reports in the area you follow:",
+        "more": "and {n} more",
+        "stop": "Unsubscribe: {url}",
+        "stop_sms": "Reply STOP to unsubscribe.",
+    },
 }
 
 

@@ -126,7 +126,13 @@ def index_from_geojson(document: dict) -> AreaIndex:
             max(p[1] for p in points),
         )
         areas.append(
-            Area(level, str(properties["code"]), str(properties.get("name", properties["code"])),
-                 properties.get("parent"), polygons, bbox)
+            Area(
+                level,
+                str(properties["code"]),
+                str(properties.get("name", properties["code"])),
+                properties.get("parent"),
+                polygons,
+                bbox,
+            )
         )
     return AreaIndex(areas)

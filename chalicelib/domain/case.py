@@ -320,8 +320,9 @@ class Case:
     def assign(self, agency: Agency, now: datetime, actor: Actor = SYSTEM, how: str = "routing") -> None:
         self._move(Action.ASSIGN)
         self.agency_id, self.assigned_at, self.routed = agency.id, now, True
-        self.record(CaseAssigned(occurred_at=now, agency_id=agency.id, agency_name=agency.name, how=how,
-                                 **actor.stamp()))
+        self.record(
+            CaseAssigned(occurred_at=now, agency_id=agency.id, agency_name=agency.name, how=how, **actor.stamp())
+        )
 
     def send_to_triage(self, now: datetime, reason: str) -> None:
         """No rule matched: the case waits for the Bureau (it stays received)."""
@@ -336,8 +337,16 @@ class Case:
         self._move(Action.DELEGATE)
         previous, self.agency_id, self.assigned_at = self.agency_id, to.id, now
         self._forget_open_plan()
-        self.record(CaseDelegated(occurred_at=now, from_agency_id=previous, agency_id=to.id, agency_name=to.name,
-                                  resolution_breached=self.resolution_breached, **actor.stamp()))
+        self.record(
+            CaseDelegated(
+                occurred_at=now,
+                from_agency_id=previous,
+                agency_id=to.id,
+                agency_name=to.name,
+                resolution_breached=self.resolution_breached,
+                **actor.stamp(),
+            )
+        )
 
     def transfer(self, to: Agency, reason: str, now: datetime, actor: Actor) -> None:
         if to.id == self.agency_id:
@@ -348,9 +357,17 @@ class Case:
         previous, self.agency_id, self.assigned_at = self.agency_id, to.id, now
         self._forget_open_plan()
         self.collaborators = [c for c in self.collaborators if c != to.id]
-        self.record(CaseTransferred(occurred_at=now, from_agency_id=previous, agency_id=to.id, agency_name=to.name,
-                                    reason=reason.strip(), resolution_breached=self.resolution_breached,
-                                    **actor.stamp()))
+        self.record(
+            CaseTransferred(
+                occurred_at=now,
+                from_agency_id=previous,
+                agency_id=to.id,
+                agency_name=to.name,
+                reason=reason.strip(),
+                resolution_breached=self.resolution_breached,
+                **actor.stamp(),
+            )
+        )
 
     def add_collaborator(self, agency: Agency, now: datetime, actor: Actor) -> None:
         if self.status not in (CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS):
@@ -374,8 +391,10 @@ class Case:
             raise RuleViolation("the plan needs a text")
         if proposed_completion is not None:
             if not policy.estimates_allowed:
-                raise RuleViolation(f"{self.category} cases are resolved within the standard time; "
-                                    "no estimated completion date can be proposed")
+                raise RuleViolation(
+                    f"{self.category} cases are resolved within the standard time; "
+                    "no estimated completion date can be proposed"
+                )
             if proposed_completion <= now:
                 raise RuleViolation("the estimated completion must be in the future")
             if proposed_completion > now + policy.max_estimate:
@@ -384,13 +403,20 @@ class Case:
         first = self.first_plan_at is None
         if first:
             self.first_plan_at = now
-        self.plan = FollowUpPlan(text=text.strip(), agency_id=self.agency_id or "", submitted_at=now,
-                                 proposed_completion=proposed_completion)
-        self.record(PlanSubmitted(
-            occurred_at=now, agency_id=self.agency_id or "", text=text.strip(),
-            proposed_completion=proposed_completion.isoformat() if proposed_completion else None,
-            first=first, minutes_since_report=self._minutes_since_report(now), **actor.stamp(),
-        ))
+        self.plan = FollowUpPlan(
+            text=text.strip(), agency_id=self.agency_id or "", submitted_at=now, proposed_completion=proposed_completion
+        )
+        self.record(
+            PlanSubmitted(
+                occurred_at=now,
+                agency_id=self.agency_id or "",
+                text=text.strip(),
+                proposed_completion=proposed_completion.isoformat() if proposed_completion else None,
+                first=first,
+                minutes_since_report=self._minutes_since_report(now),
+                **actor.stamp(),
+            )
+        )
 
     def verify_plan(self, now: datetime, actor: Actor) -> None:
         self._move(Action.VERIFY_PLAN)
@@ -403,8 +429,14 @@ class Case:
             if not self.sla.resolution_breached:
                 self.sla.marked.discard(sla_rules.RESOLUTION_REMINDER)
         self.expected_completion = self.sla.resolve_by
-        self.record(PlanVerified(occurred_at=now, agency_id=self.plan.agency_id,
-                                 expected_completion=self.expected_completion.isoformat(), **actor.stamp()))
+        self.record(
+            PlanVerified(
+                occurred_at=now,
+                agency_id=self.plan.agency_id,
+                expected_completion=self.expected_completion.isoformat(),
+                **actor.stamp(),
+            )
+        )
 
     def return_plan(self, comment: str, now: datetime, actor: Actor) -> None:
         if not comment or not comment.strip():
@@ -412,8 +444,9 @@ class Case:
         self._move(Action.RETURN_PLAN)
         assert self.plan is not None
         self.plan.state, self.plan.review_comment, self.plan.reviewed_at = "returned", comment.strip(), now
-        self.record(PlanReturned(occurred_at=now, agency_id=self.plan.agency_id, comment=comment.strip(),
-                                 **actor.stamp()))
+        self.record(
+            PlanReturned(occurred_at=now, agency_id=self.plan.agency_id, comment=comment.strip(), **actor.stamp())
+        )
 
     # --- the work ------------------------------------------------------------------------
 
@@ -424,8 +457,15 @@ class Case:
             raise RuleViolation("say what was done")
         self._move(Action.POST_PROGRESS)
         self.progress = percent
-        self.record(ProgressPosted(occurred_at=now, agency_id=actor.agency_id or self.agency_id or "",
-                                   percent=percent, text=text.strip(), **actor.stamp()))
+        self.record(
+            ProgressPosted(
+                occurred_at=now,
+                agency_id=actor.agency_id or self.agency_id or "",
+                percent=percent,
+                text=text.strip(),
+                **actor.stamp(),
+            )
+        )
 
     def change_privacy(self, level: str, reason: str, now: datetime, actor: Actor, may_lower: bool) -> None:
         """Raise the level (anyone who may work the case) or lower it (the Bureau).
@@ -441,8 +481,9 @@ class Case:
         previous, self.privacy = self.privacy, level
         if level == privacy.ANONYMOUS:
             self.reporter, self.anonymous = None, True
-        self.record(PrivacyChanged(occurred_at=now, previous=previous, level=level, reason=reason.strip(),
-                                   **actor.stamp()))
+        self.record(
+            PrivacyChanged(occurred_at=now, previous=previous, level=level, reason=reason.strip(), **actor.stamp())
+        )
 
     def set_priority(self, priority: str, reason: str, policy: SlaPolicy, now: datetime, actor: Actor) -> None:
         """Urgent / normal / low, while the case is open; the SLA deadlines follow
@@ -458,13 +499,23 @@ class Case:
         previous, self.priority = self.priority, priority
         if self.sla is not None:
             plan = self.plan
-            agreed = (plan.proposed_completion if plan and plan.state == "verified" and plan.proposed_completion
-                      and plan.reviewed_at and plan.reviewed_at >= self.sla.resolve_from else None)
+            agreed = (
+                plan.proposed_completion
+                if plan
+                and plan.state == "verified"
+                and plan.proposed_completion
+                and plan.reviewed_at
+                and plan.reviewed_at >= self.sla.resolve_from
+                else None
+            )
             self.sla.apply_priority(self.created_at, policy.for_priority(priority), agreed)
             if self.expected_completion is not None:
                 self.expected_completion = self.sla.resolve_by
-        self.record(PriorityChanged(occurred_at=now, previous=previous, priority=priority, reason=reason.strip(),
-                                    **actor.stamp()))
+        self.record(
+            PriorityChanged(
+                occurred_at=now, previous=previous, priority=priority, reason=reason.strip(), **actor.stamp()
+            )
+        )
 
     @property
     def hidden_from_public(self) -> bool:
@@ -475,8 +526,9 @@ class Case:
             raise RuleViolation("the comment is empty")
         self.record(CommentAdded(occurred_at=now, agency_id=actor.agency_id, text=text.strip(), **actor.stamp()))
 
-    def redact_photo(self, photo_id: str, public_key: str, regions: list[list[int]], now: datetime,
-                     actor: Actor) -> PhotoRef:
+    def redact_photo(
+        self, photo_id: str, public_key: str, regions: list[list[int]], now: datetime, actor: Actor
+    ) -> PhotoRef:
         """The photo's public copy becomes ``public_key`` (re-rendered with ``regions``
         blurred); audited in the history. Returns the photo as it was."""
         from .events import PhotoRedacted
@@ -486,8 +538,15 @@ class Case:
             raise RuleViolation(f"the case has no photo {photo_id!r}")
         before = self.photos[index]
         self.photos[index] = replace(before, public_key=public_key)
-        self.record(PhotoRedacted(occurred_at=now, photo_id=photo_id, kind=before.kind,
-                                  regions=[list(region) for region in regions], **actor.stamp()))
+        self.record(
+            PhotoRedacted(
+                occurred_at=now,
+                photo_id=photo_id,
+                kind=before.kind,
+                regions=[list(region) for region in regions],
+                **actor.stamp(),
+            )
+        )
         return before
 
     def resolve(self, photo: PhotoRef, note: str, now: datetime, actor: Actor) -> None:
@@ -498,11 +557,18 @@ class Case:
         on_time = now <= self.sla.resolve_by
         self.photos.append(photo)
         self.progress, self.resolved_at, self.resolution_note = 100, now, (note or "").strip()
-        self.record(CaseResolved(
-            occurred_at=now, agency_id=self.agency_id or "", note=self.resolution_note, photo_id=photo.id,
-            minutes_since_report=self._minutes_since_report(now), on_time=on_time,
-            resolution_breached=self.resolution_breached, **actor.stamp(),
-        ))
+        self.record(
+            CaseResolved(
+                occurred_at=now,
+                agency_id=self.agency_id or "",
+                note=self.resolution_note,
+                photo_id=photo.id,
+                minutes_since_report=self._minutes_since_report(now),
+                on_time=on_time,
+                resolution_breached=self.resolution_breached,
+                **actor.stamp(),
+            )
+        )
 
     # --- the reporter's word ---------------------------------------------------------------
 
@@ -517,8 +583,7 @@ class Case:
         self.resolved_at = None
         self.sla.restart_resolution(now, policy.for_priority(self.priority))
         self.expected_completion = self.sla.resolve_by
-        self.record(CaseReopened(occurred_at=now, agency_id=self.agency_id, reason=reason.strip(),
-                                 **REPORTER.stamp()))
+        self.record(CaseReopened(occurred_at=now, agency_id=self.agency_id, reason=reason.strip(), **REPORTER.stamp()))
 
     def give_feedback(self, rating: int, comment: str | None, now: datetime) -> None:
         """The reporter confirms the work with a 1-5 rating; this closes the case."""
@@ -527,8 +592,15 @@ class Case:
         self._move(Action.CLOSE)
         self.feedback = Feedback(rating, (comment or "").strip() or None, now)
         self.closed_at = now
-        self.record(FeedbackGiven(occurred_at=now, agency_id=self.agency_id, rating=rating,
-                                  comment=self.feedback.comment, **REPORTER.stamp()))
+        self.record(
+            FeedbackGiven(
+                occurred_at=now,
+                agency_id=self.agency_id,
+                rating=rating,
+                comment=self.feedback.comment,
+                **REPORTER.stamp(),
+            )
+        )
         self.record(CaseClosed(occurred_at=now, agency_id=self.agency_id, how="confirmed", **REPORTER.stamp()))
 
     # --- ending otherwise ----------------------------------------------------------------------
@@ -539,17 +611,31 @@ class Case:
         self._move(Action.REJECT)
         self.rejection_reason = reason
         self.closed_at = now
-        self.record(CaseRejected(occurred_at=now, agency_id=self.agency_id, reason=reason,
-                                 note=(note or "").strip() or None, resolution_breached=self.resolution_breached,
-                                 **actor.stamp()))
+        self.record(
+            CaseRejected(
+                occurred_at=now,
+                agency_id=self.agency_id,
+                reason=reason,
+                note=(note or "").strip() or None,
+                resolution_breached=self.resolution_breached,
+                **actor.stamp(),
+            )
+        )
 
     def merge_into(self, primary: str, now: datetime, actor: Actor) -> None:
         if primary == self.tracking_code:
             raise RuleViolation("a case cannot be merged into itself")
         self._move(Action.MERGE)
         self.merged_into, self.closed_at = primary, now
-        self.record(CaseMerged(occurred_at=now, agency_id=self.agency_id, primary=primary,
-                               resolution_breached=self.resolution_breached, **actor.stamp()))
+        self.record(
+            CaseMerged(
+                occurred_at=now,
+                agency_id=self.agency_id,
+                primary=primary,
+                resolution_breached=self.resolution_breached,
+                **actor.stamp(),
+            )
+        )
 
     def absorb(self, duplicate: str, now: datetime) -> bool:
         """Remember that ``duplicate`` follows this case. False if already known."""
@@ -575,18 +661,24 @@ class Case:
         if self.sla is None:
             return []
         clock, pending = self.sla, []
-        open_now = self.status in (CaseStatus.RECEIVED, CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED,
-                                   CaseStatus.IN_PROGRESS)
+        open_now = self.status in (
+            CaseStatus.RECEIVED,
+            CaseStatus.ASSIGNED,
+            CaseStatus.PLAN_SUBMITTED,
+            CaseStatus.IN_PROGRESS,
+        )
         if open_now and self.first_plan_at is None:
             if not {sla_rules.COORDINATION_REMINDER, sla_rules.COORDINATION_BREACH} & clock.marked:
-                pending.append((sla_rules.COORDINATION_REMINDER,
-                                policy.reminder_time(self.created_at, clock.coordinate_by)))
+                pending.append(
+                    (sla_rules.COORDINATION_REMINDER, policy.reminder_time(self.created_at, clock.coordinate_by))
+                )
             if sla_rules.COORDINATION_BREACH not in clock.marked:
                 pending.append((sla_rules.COORDINATION_BREACH, clock.coordinate_by))
         if open_now:
             if not {sla_rules.RESOLUTION_REMINDER, sla_rules.RESOLUTION_BREACH} & clock.marked:
-                pending.append((sla_rules.RESOLUTION_REMINDER,
-                                policy.reminder_time(clock.resolve_from, clock.resolve_by)))
+                pending.append(
+                    (sla_rules.RESOLUTION_REMINDER, policy.reminder_time(clock.resolve_from, clock.resolve_by))
+                )
             if sla_rules.RESOLUTION_BREACH not in clock.marked:
                 pending.append((sla_rules.RESOLUTION_BREACH, clock.resolve_by))
             if sla_rules.ESCALATION not in clock.marked:
@@ -622,19 +714,26 @@ class Case:
                 clock.marked.add(milestone)
                 if deadline <= now:
                     continue  # the breach follows in this same sweep
-                self.record(SlaReminder(occurred_at=now, agency_id=self.agency_id, milestone=kind,
-                                        deadline=deadline.isoformat()))
+                self.record(
+                    SlaReminder(
+                        occurred_at=now, agency_id=self.agency_id, milestone=kind, deadline=deadline.isoformat()
+                    )
+                )
             elif milestone.endswith(".breach"):
                 kind = milestone.split(".")[0]
                 deadline = clock.coordinate_by if kind == "coordination" else clock.resolve_by
                 clock.marked.add(milestone)
                 clock.marked.add(f"{kind}.reminder")
-                self.record(SlaBreached(occurred_at=now, agency_id=self.agency_id, milestone=kind,
-                                        deadline=deadline.isoformat()))
+                self.record(
+                    SlaBreached(
+                        occurred_at=now, agency_id=self.agency_id, milestone=kind, deadline=deadline.isoformat()
+                    )
+                )
             elif milestone == sla_rules.ESCALATION:
                 clock.marked.add(milestone)
-                self.record(CaseEscalated(occurred_at=now, agency_id=self.agency_id,
-                                          days_open=(now - self.created_at).days))
+                self.record(
+                    CaseEscalated(occurred_at=now, agency_id=self.agency_id, days_open=(now - self.created_at).days)
+                )
             done.append(milestone)
         return done
 

@@ -84,9 +84,7 @@ def transition(current: CaseStatus, action: Action) -> CaseStatus:
     edge = TRANSITIONS[action]
     if current not in edge.sources:
         allowed = ", ".join(sorted(a.value for a in allowed_actions(current))) or "none"
-        raise IllegalTransition(
-            f"cannot {action.value} a case that is {current.value} (allowed: {allowed})"
-        )
+        raise IllegalTransition(f"cannot {action.value} a case that is {current.value} (allowed: {allowed})")
     return edge.target or current
 
 

@@ -29,8 +29,7 @@ from typing import Any
 from .clock import JAKARTA, parse_instant
 
 # Upper bounds of the duration buckets, in minutes: 15 min ... 60 days, then overflow.
-BUCKETS = (15, 30, 60, 120, 180, 240, 360, 480, 720, 1440, 2880, 4320, 7200, 10080, 14400, 20160, 30240,
-           43200, 86400)
+BUCKETS = (15, 30, 60, 120, 180, 240, 360, 480, 720, 1440, 2880, 4320, 7200, 10080, 14400, 20160, 30240, 43200, 86400)
 OVERFLOW = len(BUCKETS)
 
 
@@ -97,9 +96,17 @@ def contributions(message: Mapping[str, Any]) -> list[Contribution]:
     elif kind == "case.resolved":
         minutes = int(data.get("minutes_since_report", 0))
         per_category = {f"rc_{category}_{bucket(minutes)}": 1} if category else {}
-        add(data.get("agency_id"), resolved=1, resolved_on_time=1 if data.get("on_time") else 0,
-            res_n=1, res_min=minutes, open_delta=-1, overdue_delta=-breached,
-            **{f"rh_{bucket(minutes)}": 1}, **per_category)
+        add(
+            data.get("agency_id"),
+            resolved=1,
+            resolved_on_time=1 if data.get("on_time") else 0,
+            res_n=1,
+            res_min=minutes,
+            open_delta=-1,
+            overdue_delta=-breached,
+            **{f"rh_{bucket(minutes)}": 1},
+            **per_category,
+        )
     elif kind == "case.reopened":
         add(data.get("agency_id"), reopened=1, open_delta=1)
     elif kind == "case.feedback":
@@ -120,9 +127,25 @@ def contributions(message: Mapping[str, Any]) -> list[Contribution]:
     return [Contribution(agency, day, counters) for agency, counters in out.items() if counters]
 
 
-FLOW_COUNTERS = ("received", "moved_out", "resolved", "resolved_on_time", "breached", "coord_breached",
-                 "reopened", "rejected", "merged", "escalated", "closed", "coord_n", "coord_min", "res_n",
-                 "res_min", "rating_n", "rating_sum")
+FLOW_COUNTERS = (
+    "received",
+    "moved_out",
+    "resolved",
+    "resolved_on_time",
+    "breached",
+    "coord_breached",
+    "reopened",
+    "rejected",
+    "merged",
+    "escalated",
+    "closed",
+    "coord_n",
+    "coord_min",
+    "res_n",
+    "res_min",
+    "rating_n",
+    "rating_sum",
+)
 
 
 @dataclass

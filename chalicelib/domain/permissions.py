@@ -68,8 +68,9 @@ OPERATIONS: dict[str, frozenset[str]] = {
 }
 
 
-def relations(principal: Principal, holder: str | None, collaborators: list[str],
-              directory: AgencyDirectory) -> set[str]:
+def relations(
+    principal: Principal, holder: str | None, collaborators: list[str], directory: AgencyDirectory
+) -> set[str]:
     """What the principal is to a case held by ``holder``."""
     found: set[str] = set()
     if principal.has(Role.AGENCY_OFFICER) and principal.agency_id:
@@ -86,12 +87,14 @@ def relations(principal: Principal, holder: str | None, collaborators: list[str]
     return found
 
 
-def allowed(principal: Principal, operation: str, holder: str | None, collaborators: list[str],
-            directory: AgencyDirectory) -> bool:
+def allowed(
+    principal: Principal, operation: str, holder: str | None, collaborators: list[str], directory: AgencyDirectory
+) -> bool:
     return bool(OPERATIONS[operation] & relations(principal, holder, collaborators, directory))
 
 
-def require(principal: Principal, operation: str, holder: str | None, collaborators: list[str],
-            directory: AgencyDirectory) -> None:
+def require(
+    principal: Principal, operation: str, holder: str | None, collaborators: list[str], directory: AgencyDirectory
+) -> None:
     if not allowed(principal, operation, holder, collaborators, directory):
         raise Forbidden(f"you may not {operation.replace('_', ' ')} this case")

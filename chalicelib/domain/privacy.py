@@ -46,8 +46,11 @@ def check(level: object) -> str:
 def initial(requested: str | None, anonymous: bool, category: str) -> str:
     """The level a new case starts at: the highest of what the reporter asked for,
     what an anonymous report implies and what its category demands."""
-    levels = [requested or PUBLIC, ANONYMOUS if anonymous else PUBLIC,
-              CONFIDENTIAL if category in CONFIDENTIAL_CATEGORIES else PUBLIC]
+    levels = [
+        requested or PUBLIC,
+        ANONYMOUS if anonymous else PUBLIC,
+        CONFIDENTIAL if category in CONFIDENTIAL_CATEGORIES else PUBLIC,
+    ]
     return max(levels, key=rank)
 
 

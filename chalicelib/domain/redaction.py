@@ -55,7 +55,7 @@ def _mask_matched_numbers(text: str, marker: str) -> str:
     for match in phonenumbers.PhoneNumberMatcher(text, "ID"):
         if _is_amount(text, match.start, match.raw_string):
             continue
-        pieces.append(text[last:match.start])
+        pieces.append(text[last : match.start])
         pieces.append(marker)
         last = match.end
     pieces.append(text[last:])
@@ -63,6 +63,6 @@ def _mask_matched_numbers(text: str, marker: str) -> str:
 
 
 def _is_amount(text: str, start: int, raw: str) -> bool:
-    if _CURRENCY_BEFORE.search(text[max(0, start - 5):start]):
+    if _CURRENCY_BEFORE.search(text[max(0, start - 5) : start]):
         return True
     return not raw.startswith(("0", "+", "(")) and _AMOUNT.fullmatch(raw) is not None

@@ -36,8 +36,9 @@ _EMAIL = re.compile(rf"^[^@\s<>()\[\],;:\"]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 MAX_ANSWERS = 20
-MediaUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000,
-                                             pattern=r"^https?://[^\s/?#]+[^\s]*$")]
+MediaUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")
+]
 
 
 class GeoPoint(BaseModel):
@@ -172,10 +173,7 @@ def _is_blank_contact(reporter: object) -> bool:
     if isinstance(reporter, ReporterContact):
         return reporter.is_empty()
     if isinstance(reporter, dict):
-        return all(
-            value is None or (isinstance(value, str) and not value.strip())
-            for value in reporter.values()
-        )
+        return all(value is None or (isinstance(value, str) and not value.strip()) for value in reporter.values())
     return False
 
 

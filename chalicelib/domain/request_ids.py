@@ -94,5 +94,8 @@ def tracking_code_of(request_id: str, code_key: bytes) -> str | None:
 
 
 def looks_like_id(text: str) -> bool:
-    return isinstance(text, str) and len(text) == LENGTH and all(
-        symbol in _VALUES or symbol in _ALIASES for symbol in text.lower())
+    return (
+        isinstance(text, str)
+        and len(text) == LENGTH
+        and all(symbol in _VALUES or symbol in _ALIASES for symbol in text.lower())
+    )

@@ -41,10 +41,7 @@ def effective_rules(seed: Iterable[RoutingRule], edits: Iterable[RoutingRule]) -
 
 def choose_agency(category: str, where: AreaPath, rules: Iterable[RoutingRule]) -> str | None:
     codes = set(where.codes())
-    matching = [
-        rule for rule in rules
-        if rule.category == category and (rule.area is None or rule.area in codes)
-    ]
+    matching = [rule for rule in rules if rule.category == category and (rule.area is None or rule.area in codes)]
     if not matching:
         return None
     best = max(matching, key=lambda rule: rule.specificity)

@@ -73,8 +73,11 @@ class SlaPolicy:
             raise ValueError(f"priority must be one of {PRIORITIES}")
         if priority != URGENT:
             return self  # low: same deadlines (see the module's docstring)
-        return replace(self, coordinate_within=min(self.coordinate_within, self.urgent_coordinate_within),
-                       resolve_within=min(self.resolve_within, self.urgent_resolve_within))
+        return replace(
+            self,
+            coordinate_within=min(self.coordinate_within, self.urgent_coordinate_within),
+            resolve_within=min(self.resolve_within, self.urgent_resolve_within),
+        )
 
     def reminder_time(self, start: datetime, deadline: datetime) -> datetime:
         return start + (deadline - start) * self.reminder_fraction
@@ -119,8 +122,12 @@ ESCALATION = "escalation"
 AUTO_CLOSE = "auto_close"
 
 # What an officer is held to (a reminder is only a warning before one of these).
-DEADLINES = {COORDINATION_BREACH: "coordination", RESOLUTION_BREACH: "resolution", ESCALATION: "escalation",
-             AUTO_CLOSE: "confirmation"}
+DEADLINES = {
+    COORDINATION_BREACH: "coordination",
+    RESOLUTION_BREACH: "resolution",
+    ESCALATION: "escalation",
+    AUTO_CLOSE: "confirmation",
+}
 
 
 def next_due(pending: list[tuple[str, datetime]]) -> tuple[str, datetime] | None:

@@ -77,12 +77,22 @@ def timeline_text(event_type: str, data: dict[str, Any], language: str) -> str:
     if event_type == "case.collaborator_added":
         return pick((f"Berkoordinasi dengan {agency}.", f"Coordinating with {agency}."), language)
     if event_type == "plan.submitted":
-        return pick(("Rencana tindak lanjut disusun dan sedang diverifikasi.",
-                     "A follow-up plan was made and is being checked."), language)
+        return pick(
+            (
+                "Rencana tindak lanjut disusun dan sedang diverifikasi.",
+                "A follow-up plan was made and is being checked.",
+            ),
+            language,
+        )
     if event_type == "plan.verified":
         date = _date(data.get("expected_completion"), language)
-        return pick((f"Rencana tindak lanjut disetujui. Perkiraan selesai: {date}.",
-                     f"Follow-up plan approved. Expected completion: {date}."), language)
+        return pick(
+            (
+                f"Rencana tindak lanjut disetujui. Perkiraan selesai: {date}.",
+                f"Follow-up plan approved. Expected completion: {date}.",
+            ),
+            language,
+        )
     if event_type == "case.progress":
         percent, text = data.get("percent", 0), data.get("text", "")
         return pick((f"Progres {percent}%: {text}", f"Progress {percent}%: {text}"), language)
@@ -96,20 +106,32 @@ def timeline_text(event_type: str, data: dict[str, Any], language: str) -> str:
         return pick((f"Pelapor memberi penilaian {rating}/5.", f"The reporter rated the work {rating}/5."), language)
     if event_type == "case.closed":
         if data.get("how") == "no_response":
-            return pick(("Ditutup otomatis 7 hari setelah selesai.", "Closed automatically 7 days after resolution."),
-                        language)
+            return pick(
+                ("Ditutup otomatis 7 hari setelah selesai.", "Closed automatically 7 days after resolution."), language
+            )
         return pick(("Ditutup setelah dikonfirmasi pelapor.", "Closed after the reporter confirmed."), language)
     if event_type == "case.rejected":
         reason = pick(REJECTION_LABELS.get(data.get("reason", ""), ("-", "-")), language)
-        return pick((f"Laporan tidak dapat ditindaklanjuti: {reason}.", f"Report not taken forward: {reason}."),
-                    language)
+        return pick(
+            (f"Laporan tidak dapat ditindaklanjuti: {reason}.", f"Report not taken forward: {reason}."), language
+        )
     if event_type == "case.merged":
         primary = data.get("primary")
         if not primary:
-            return pick(("Digabung dengan laporan lain tentang masalah yang sama.",
-                         "Merged with another report about the same problem."), language)
-        return pick((f"Digabung dengan laporan {primary} tentang masalah yang sama.",
-                     f"Merged with report {primary} about the same problem."), language)
+            return pick(
+                (
+                    "Digabung dengan laporan lain tentang masalah yang sama.",
+                    "Merged with another report about the same problem.",
+                ),
+                language,
+            )
+        return pick(
+            (
+                f"Digabung dengan laporan {primary} tentang masalah yang sama.",
+                f"Merged with report {primary} about the same problem.",
+            ),
+            language,
+        )
     if event_type == "case.reporter_added":
         return pick(
             (f"Pelapor menambahkan {_added(data, 'id')}.", f"The reporter added {_added(data, 'en')}."), language
@@ -117,8 +139,10 @@ def timeline_text(event_type: str, data: dict[str, Any], language: str) -> str:
     if event_type == "case.photo_pending":
         count = int(data.get("count", 1))
         return pick(
-            (f"{count} foto sedang diambil dari penyedia layanan.",
-             f"{count} photo(s) being fetched from the provider."),
+            (
+                f"{count} foto sedang diambil dari penyedia layanan.",
+                f"{count} photo(s) being fetched from the provider.",
+            ),
             language,
         )
     if event_type == "case.photo_added":

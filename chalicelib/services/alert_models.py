@@ -20,10 +20,12 @@ class AlertSubscribeCommand(BaseModel):
 
     channel: Literal["email", "sms", "whatsapp"]
     address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)] = Field(
-        description="E-mail address, or phone number (E.164 or 08...) for SMS/WhatsApp. Never shown back.")
-    kelurahan: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120,
-                                                pattern=r"^[a-z0-9.-]+$")] | None = Field(
-        default=None, description="Kelurahan code, e.g. jakpus.gambir.gambir (GET /report lists areas).")
+        description="E-mail address, or phone number (E.164 or 08...) for SMS/WhatsApp. Never shown back."
+    )
+    kelurahan: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=r"^[a-z0-9.-]+$")]
+        | None
+    ) = Field(default=None, description="Kelurahan code, e.g. jakpus.gambir.gambir (GET /report lists areas).")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
     radius_m: int | None = Field(default=None, ge=MIN_RADIUS_M, le=MAX_RADIUS_M)
@@ -62,7 +64,8 @@ class AlertUnsubscribeCommand(BaseModel):
 
     s: SubscriptionId = Field(description="The subscription id from the link.")
     t: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
-        description="The token from the link.")
+        description="The token from the link."
+    )
 
 
 class AlertArea(BaseModel):

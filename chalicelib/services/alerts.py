@@ -43,8 +43,7 @@ def handle_for(ctx: Context, sub: rules.Subscription) -> ReplyHandle:
     if sub.channel == "email":
         return ReplyHandle(channel="email", kind="email", address=sub.address)
     if sub.channel == "whatsapp":
-        return ReplyHandle(channel="whatsapp", kind="twilio", address=f"whatsapp:{sub.address}",
-                           via=ctx.whatsapp_from)
+        return ReplyHandle(channel="whatsapp", kind="twilio", address=f"whatsapp:{sub.address}", via=ctx.whatsapp_from)
     return ReplyHandle(channel="sms_1708", kind="twilio", address=sub.address, via=ctx.sms_from)
 
 
@@ -77,17 +76,28 @@ def subscribe(command: Any, ctx: Context, now: datetime, known_kelurahan: Any) -
     code = rules.new_confirm_code()
     expires = now + rules.PENDING_FOR
     sub = rules.Subscription(
-        id=sub_id, channel=command.channel, address=address, area=area, language=command.language,
-        contact=rules.contact_hash(ctx.key, command.channel, address), created_at=now,
-        confirm_digest=rules.code_digest(ctx.key, sub_id, code), expires_at=int(expires.timestamp()),
+        id=sub_id,
+        channel=command.channel,
+        address=address,
+        area=area,
+        language=command.language,
+        contact=rules.contact_hash(ctx.key, command.channel, address),
+        created_at=now,
+        confirm_digest=rules.code_digest(ctx.key, sub_id, code),
+        expires_at=int(expires.timestamp()),
     )
     if ctx.store.put_pending(sub):
         confirm_link = link(ctx, "confirm", sub_id) if command.channel == "email" else None
         _send_confirmation(ctx, sub, rules.confirmation_text(command.language, code, confirm_link))
         log.info("alert subscription pending", extra={"subscription": sub_id, "channel": command.channel})
     # An already confirmed subscription answers the same (no oracle for who follows what).
-    return {"subscription_id": sub_id, "status": "pending", "channel": command.channel,
-            "area": area.as_dict(), "confirm_by": expires.astimezone(JAKARTA).replace(microsecond=0).isoformat()}
+    return {
+        "subscription_id": sub_id,
+        "status": "pending",
+        "channel": command.channel,
+        "area": area.as_dict(),
+        "confirm_by": expires.astimezone(JAKARTA).replace(microsecond=0).isoformat(),
+    }
 
 
 def _send_confirmation(ctx: Context, sub: rules.Subscription, text: str) -> None:
@@ -133,8 +143,7 @@ def confirm_with_code(sub_id: str, code: str, ctx: Context) -> dict[str, Any]:
         raise InvalidInput([("code", "too many wrong codes; subscribe again for a new one")])
     import hmac
 
-    if not sub.confirm_digest or not hmac.compare_digest(sub.confirm_digest,
-                                                         rules.code_digest(ctx.key, sub_id, code)):
+    if not sub.confirm_digest or not hmac.compare_digest(sub.confirm_digest, rules.code_digest(ctx.key, sub_id, code)):
         ctx.store.count_attempt(sub_id)
         raise InvalidInput([("code", "is not the code we sent")])
     ctx.store.confirm(sub)
@@ -154,8 +163,13 @@ def confirm_with_token(sub_id: str, token: str, ctx: Context) -> dict[str, Any]:
 
 def _confirmed(ctx: Context, sub: rules.Subscription) -> dict[str, Any]:
     log.info("alert subscription confirmed", extra={"subscription": sub.id})
-    return {"subscription_id": sub.id, "status": "confirmed", "channel": sub.channel, "area": sub.area.as_dict(),
-            "unsubscribe_url": link(ctx, "unsubscribe", sub.id)}
+    return {
+        "subscription_id": sub.id,
+        "status": "confirmed",
+        "channel": sub.channel,
+        "area": sub.area.as_dict(),
+        "unsubscribe_url": link(ctx, "unsubscribe", sub.id),
+    }
 
 
 def unsubscribe(sub_id: str, token: str, ctx: Context) -> dict[str, Any]:
@@ -186,8 +200,9 @@ def unsubscribe_contact(channel: str, address: str, ctx: Context) -> int:
 # --- collecting -----------------------------------------------------------------------------
 
 
-def collect(message: dict[str, Any], *, store: AlertStore, cases: Any, public_view: Any, locate: Any,
-            now: datetime) -> int:
+def collect(
+    message: dict[str, Any], *, store: AlertStore, cases: Any, public_view: Any, locate: Any, now: datetime
+) -> int:
     """One relayed event -> an entry for each matching subscriber. Returns how many."""
     if message.get("type") not in rules.ALERT_EVENTS:
         return 0
@@ -200,8 +215,7 @@ def collect(message: dict[str, Any], *, store: AlertStore, cases: Any, public_vi
     if kelurahan is None and lat is not None:
         kelurahan = locate(lat, lng).kelurahan
     partitions = rules.index_keys_for(kelurahan, lat, lng)
-    matching = sorted({sub_id for sub_id, area in store.candidates(partitions)
-                       if area.contains(kelurahan, lat, lng)})
+    matching = sorted({sub_id for sub_id, area in store.candidates(partitions) if area.contains(kelurahan, lat, lng)})
     if not matching:
         return 0
     entry = rules.entry_from_public_view(message, public_view(case))

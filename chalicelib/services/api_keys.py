@@ -85,8 +85,14 @@ def issue(store: KeyStore, command: IssueKeyCommand, by: str, at: str, secret: s
         raise InvalidInput([("channel", "desk channels are entered by intake officers, not partner apps")])
     for _ in range(3):
         key_id, raw = _new_key()
-        stored = StoredKey(key_id=key_id, name=command.name, channel=command.channel.value,
-                           digest=digest(raw, secret), created_at=at, created_by=by)
+        stored = StoredKey(
+            key_id=key_id,
+            name=command.name,
+            channel=command.channel.value,
+            digest=digest(raw, secret),
+            created_at=at,
+            created_by=by,
+        )
         try:
             store.add(stored)
         except KeyExists:

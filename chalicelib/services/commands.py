@@ -17,8 +17,9 @@ from chalicelib.domain.case import REJECTION_REASONS
 from chalicelib.domain.clock import JAKARTA
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-AgencyId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80,
-                                            pattern=r"^[a-z0-9][a-z0-9-]*$")]
+AgencyId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9-]*$")
+]
 
 
 class Command(BaseModel):
@@ -83,9 +84,11 @@ class CommentCommand(Command):
 class ResolveCommand(Command):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
     photo_base64: Annotated[str, StringConstraints(max_length=11_500_000)] | None = Field(
-        default=None, description="The completion photo inline (JPEG/PNG/WebP), or use upload_key.")
+        default=None, description="The completion photo inline (JPEG/PNG/WebP), or use upload_key."
+    )
     upload_key: Annotated[str, StringConstraints(max_length=300)] | None = Field(
-        default=None, description="Key returned by POST /officer/uploads after the browser uploaded the photo.")
+        default=None, description="Key returned by POST /officer/uploads after the browser uploaded the photo."
+    )
 
     @field_validator("upload_key")
     @classmethod
@@ -103,14 +106,16 @@ class RejectCommand(Command):
 class PrivacyCommand(Command):
     level: Literal["public", "anonymous", "confidential"] = Field(
         description="Raise to anonymous (the reporter's contact is forgotten) or confidential (hidden from the "
-                    "public); only the Bureau may lower a level.")
+        "public); only the Bureau may lower a level."
+    )
     reason: ShortText
 
 
 class PriorityCommand(Command):
     priority: Literal["urgent", "normal", "low"] = Field(
         description="urgent shortens the SLA deadlines (by default coordinate within 2 h, resolve within 3 days, "
-                    "counted from the report; an agreed date stays); low changes no deadline.")
+        "counted from the report; an agreed date stays); low changes no deadline."
+    )
     reason: ShortText
 
 
@@ -155,11 +160,13 @@ class TemplateCommand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     agency_id: AgencyId | None = Field(default=None, description="Default: your agency (admins name one).")
-    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60,
-                                               pattern=r"^(\*|[a-z0-9_]+)$")] = Field(
-        default="*", description="A category id, or * for any category.")
+    category: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=r"^(\*|[a-z0-9_]+)$")
+    ] = Field(default="*", description="A category id, or * for any category.")
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     text_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
-        description="Indonesian text; {tracking_code} {agency} {expected_date} {category}; {{ }} for braces.")
+        description="Indonesian text; {tracking_code} {agency} {expected_date} {category}; {{ }} for braces."
+    )
     text_en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
-        description="English text, same placeholders.")
+        description="English text, same placeholders."
+    )

@@ -39,8 +39,14 @@ def receive_email(raw: bytes, message_id: str, *, app) -> intake.Receipt | None:
 
 
 def _submit(report, app) -> intake.Receipt:
-    return intake.submit_report(report, cases=app.cases, photos=app.photos, clock=app.clock,
-                                code_key=app.settings.tracking_code_key, senders=app.senders)
+    return intake.submit_report(
+        report,
+        cases=app.cases,
+        photos=app.photos,
+        clock=app.clock,
+        code_key=app.settings.tracking_code_key,
+        senders=app.senders,
+    )
 
 
 def _add_to_case(report, case, app) -> intake.Receipt:
@@ -50,5 +56,4 @@ def _add_to_case(report, case, app) -> intake.Receipt:
             cleaned.append(intake.clean(upload.data))
         except intake.UnreadableImage:
             continue
-    return intake.add_to_case(report, cleaned, case, cases=app.cases, photos=app.photos, now=app.clock(),
-                              sender=None)
+    return intake.add_to_case(report, cleaned, case, cases=app.cases, photos=app.photos, now=app.clock(), sender=None)

@@ -53,7 +53,13 @@ MAX_CODE_ATTEMPTS = 4
 
 # What happened to a message (Receipt.outcome).
 CREATED, REPEATED, ADDED, STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL = (
-    "created", "repeated", "added", "status", "unknown_code", "rate_limited", "full",
+    "created",
+    "repeated",
+    "added",
+    "status",
+    "unknown_code",
+    "rate_limited",
+    "full",
 )
 # "BERHENTI"/"STOP" by SMS or WhatsApp: the sender's area alerts are removed (services/alerts.py).
 ALERTS_STOPPED = "alerts_stopped"
@@ -94,8 +100,9 @@ def submit_report(
         stop_alerts(report.reply_handle)
         return Receipt(None, False, None, ALERTS_STOPPED, report.language)
     if senders is not None and report.reply_handle is not None and report.channel in PER_SENDER_CHANNELS:
-        return _from_sender(report, cleaned, cases=cases, photos=photos, clock=clock, code_key=code_key,
-                            senders=senders)
+        return _from_sender(
+            report, cleaned, cases=cases, photos=photos, clock=clock, code_key=code_key, senders=senders
+        )
     return _open_case(report, cleaned, cases=cases, photos=photos, now=clock(), code_key=code_key)
 
 
@@ -103,13 +110,24 @@ def _is_stop(report: IncomingReport, cleaned: list[CleanImage]) -> bool:
     """Only the keyword, by SMS or WhatsApp, with nothing else: not a report."""
     from chalicelib.domain.alerts import is_stop_keyword
 
-    return (report.reply_handle is not None and report.channel.value in ("sms_1708", "whatsapp")
-            and not (report.media or cleaned) and report.has_text and is_stop_keyword(report.description))
+    return (
+        report.reply_handle is not None
+        and report.channel.value in ("sms_1708", "whatsapp")
+        and not (report.media or cleaned)
+        and report.has_text
+        and is_stop_keyword(report.description)
+    )
 
 
 def _open_case(
-    report: IncomingReport, cleaned: list[CleanImage], *, cases: CaseRepository, photos: PhotoStore, now,
-    code_key: bytes, sender: str | None = None,
+    report: IncomingReport,
+    cleaned: list[CleanImage],
+    *,
+    cases: CaseRepository,
+    photos: PhotoStore,
+    now,
+    code_key: bytes,
+    sender: str | None = None,
 ) -> Receipt:
     for attempt in range(MAX_CODE_ATTEMPTS):
         if report.message_id:
@@ -132,8 +150,10 @@ def _open_case(
             home = cases.get(outcome.tracking_code)
             key = source_key(report.channel, report.message_id)
             if home is not None and (home.has_message(key) or home.accepts_additions()):
-                log.info("repeated delivery of an added message",
-                         extra={"tracking_code": home.tracking_code, "channel": report.channel.value})
+                log.info(
+                    "repeated delivery of an added message",
+                    extra={"tracking_code": home.tracking_code, "channel": report.channel.value},
+                )
                 return add_to_case(report, cleaned, home, cases=cases, photos=photos, now=now, sender=sender)
             # Its case is gone, or closed before the first delivery got in: a case of its own.
             log.warning("an added message's case cannot take it; opening one", extra={"attempt": attempt})
@@ -196,8 +216,15 @@ def _from_sender(
 
 
 def add_to_case(
-    report: IncomingReport, cleaned: list[CleanImage], case: Case, *, cases: CaseRepository, photos: PhotoStore,
-    now, sender: str | None, message_code: str | None = None,
+    report: IncomingReport,
+    cleaned: list[CleanImage],
+    case: Case,
+    *,
+    cases: CaseRepository,
+    photos: PhotoStore,
+    now,
+    sender: str | None,
+    message_code: str | None = None,
 ) -> Receipt:
     """Add a later message to an open case (version-conditioned save, retried on a race).
 
@@ -210,8 +237,10 @@ def add_to_case(
         home = cases.mark_message(message_code, message_key, case.tracking_code, now)
         if home != case.tracking_code:
             case = cases.get(home) or case
-            log.info("repeated delivery of an added message",
-                     extra={"tracking_code": case.tracking_code, "channel": report.channel.value})
+            log.info(
+                "repeated delivery of an added message",
+                extra={"tracking_code": case.tracking_code, "channel": report.channel.value},
+            )
     for attempt in range(SAVE_ATTEMPTS):
         if attempt:
             reloaded = cases.get(case.tracking_code)
@@ -231,16 +260,20 @@ def add_to_case(
             cases.save(case)
         except ConcurrentUpdate:
             continue
-        log.info("message added to open case",
-                 extra={"tracking_code": case.tracking_code, "channel": report.channel.value, "added": added})
+        log.info(
+            "message added to open case",
+            extra={"tracking_code": case.tracking_code, "channel": report.channel.value, "added": added},
+        )
         return Receipt(case.tracking_code, False, case, ADDED, case.language, added=added, sender=sender)
     raise ConcurrentUpdate(None)
 
 
 def _rate_limited(report: IncomingReport, state: SenderState, key: str) -> Receipt:
     first = state.count == MAX_REPORTS_PER_HOUR + 1
-    log.warning("sender over the hourly limit; no case opened",
-                extra={"channel": report.channel.value, "count": state.count, "sender": key[:12]})
+    log.warning(
+        "sender over the hourly limit; no case opened",
+        extra={"channel": report.channel.value, "count": state.count, "sender": key[:12]},
+    )
     return Receipt(None, False, None, RATE_LIMITED, report.language, notify=first, sender=key)
 
 

@@ -158,8 +158,7 @@ def _merge(case, cmd, principal, deps, now):
 
 
 def _privacy(case, cmd, principal, deps, now):
-    case.change_privacy(cmd.level, cmd.reason, now, actor_of(principal),
-                        may_lower=principal.has(Role.BUREAU_VERIFIER))
+    case.change_privacy(cmd.level, cmd.reason, now, actor_of(principal), may_lower=principal.has(Role.BUREAU_VERIFIER))
 
 
 def _priority(case, cmd, principal, deps, now):
@@ -194,8 +193,15 @@ def perform(code_text: str, operation: str, payload: Any, principal: Principal, 
         raise ConcurrentUpdate(case.version)
     apply(case, command, principal, deps, deps.clock())
     deps.cases.save(case)
-    log.info("case updated", extra={"tracking_code": case.tracking_code, "operation": operation,
-                                    "status": case.status.value, "version": case.version})
+    log.info(
+        "case updated",
+        extra={
+            "tracking_code": case.tracking_code,
+            "operation": operation,
+            "status": case.status.value,
+            "version": case.version,
+        },
+    )
     return case
 
 

@@ -46,8 +46,10 @@ def fetch_pending_media(code: str, *, cases: CaseRepository, photos: PhotoStore,
                 failure = error
                 break
             except (ProviderRejected, UnreadableImage) as error:
-                log.warning("linked photo dropped", extra={"tracking_code": code, "source": link.source,
-                                                           "reason": type(error).__name__})
+                log.warning(
+                    "linked photo dropped",
+                    extra={"tracking_code": code, "source": link.source, "reason": type(error).__name__},
+                )
                 results.append((link, None))
                 continue
             offset = sum(1 for _, ref in results if ref is not None)

@@ -122,11 +122,22 @@ def dashboard(store: MetricsStore, start: str | None, end: str | None, today: da
         everyone.open_now += entry.open_now
         everyone.overdue_now += entry.overdue_now
         everyone.add_day(_flatten(entry))
-        rows.append({**entry.summary(), "name": agency.name if agency else agency_id,
-                     "kind": agency.kind if agency else None, "parent": agency.parent if agency else None})
+        rows.append(
+            {
+                **entry.summary(),
+                "name": agency.name if agency else agency_id,
+                "kind": agency.kind if agency else None,
+                "parent": agency.parent if agency else None,
+            }
+        )
     rows.sort(key=lambda row: row["name"])
-    return {"from": first.isoformat(), "to": last.isoformat(), "targets": TARGETS, "agencies": rows,
-            "total": {**everyone.summary(), "name": "Semua instansi"}}
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "targets": TARGETS,
+        "agencies": rows,
+        "total": {**everyone.summary(), "name": "Semua instansi"},
+    }
 
 
 def _flatten(entry: AgencyTotals) -> dict[str, int]:
@@ -136,8 +147,9 @@ def _flatten(entry: AgencyTotals) -> dict[str, int]:
     return flat
 
 
-def agency_detail(store: MetricsStore, agency_id: str, start: str | None, end: str | None,
-                  today: date) -> dict[str, Any] | None:
+def agency_detail(
+    store: MetricsStore, agency_id: str, start: str | None, end: str | None, today: date
+) -> dict[str, Any] | None:
     agency = reference_data.agencies().get(agency_id)
     if agency is None:
         return None
@@ -153,11 +165,29 @@ def agency_detail(store: MetricsStore, agency_id: str, start: str | None, end: s
                 day_totals = AgencyTotals(agency_id)
                 day_totals.add_day(counters)
                 summary = day_totals.summary()
-                series.append({"day": day_text, **{k: summary[k] for k in (
-                    "received", "resolved", "breached", "coordination_minutes_avg", "resolution_minutes_avg")}})
-    return {"from": first.isoformat(), "to": last.isoformat(), "targets": TARGETS,
-            "agency": {"id": agency.id, "name": agency.name, "kind": agency.kind, "parent": agency.parent},
-            "summary": totals.summary(), "daily": series}
+                series.append(
+                    {
+                        "day": day_text,
+                        **{
+                            k: summary[k]
+                            for k in (
+                                "received",
+                                "resolved",
+                                "breached",
+                                "coordination_minutes_avg",
+                                "resolution_minutes_avg",
+                            )
+                        },
+                    }
+                )
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "targets": TARGETS,
+        "agency": {"id": agency.id, "name": agency.name, "kind": agency.kind, "parent": agency.parent},
+        "summary": totals.summary(),
+        "daily": series,
+    }
 
 
 def rollup(store: MetricsStore, today: date) -> int:
@@ -175,8 +205,14 @@ def rollup(store: MetricsStore, today: date) -> int:
     return len(stock)
 
 
-def predict_completion(store: MetricsStore, agency_id: str, category: str, reported: datetime,
-                       minimum_samples: int = 5, months_back: int = 3) -> datetime | None:
+def predict_completion(
+    store: MetricsStore,
+    agency_id: str,
+    category: str,
+    reported: datetime,
+    minimum_samples: int = 5,
+    months_back: int = 3,
+) -> datetime | None:
     """Median resolution time of recent cases of this agency (and category, when there are enough)."""
     month = month_of(reported.astimezone(JAKARTA).strftime("%Y-%m-%d"))
     by_category, overall = [], []
@@ -185,8 +221,9 @@ def predict_completion(store: MetricsStore, agency_id: str, category: str, repor
         for (owner, _dd), counters in days.items():
             if owner != agency_id:
                 continue
-            by_category.append({int(k.rsplit("_", 1)[1]): int(v) for k, v in counters.items()
-                                if k.startswith(f"rc_{category}_")})
+            by_category.append(
+                {int(k.rsplit("_", 1)[1]): int(v) for k, v in counters.items() if k.startswith(f"rc_{category}_")}
+            )
             overall.append({int(k[3:]): int(v) for k, v in counters.items() if k.startswith("rh_")})
         month = previous_month(month)
     samples = sum(sum(h.values()) for h in by_category)

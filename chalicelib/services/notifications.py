@@ -65,8 +65,12 @@ def notify(message: dict[str, Any], store, mailer, now: datetime) -> list[str]:
         "tracking_code": code,
         "title": _SUBJECTS[kind],
         "category": (message.get("case") or {}).get("category"),
-        "detail": {k: v for k, v in data.items() if k in ("agency_id", "agency_name", "milestone", "deadline",
-                                                           "days_open", "comment", "candidates", "reason")},
+        "detail": {
+            k: v
+            for k, v in data.items()
+            if k
+            in ("agency_id", "agency_name", "milestone", "deadline", "days_open", "comment", "candidates", "reason")
+        },
     }
     inboxes = recipients(message)
     directory = reference_data.agencies()
@@ -74,6 +78,9 @@ def notify(message: dict[str, Any], store, mailer, now: datetime) -> list[str]:
         store.add(inbox, message["id"], message["occurred_at"], entry, now)
         agency = directory.get(inbox)
         if mailer is not None and agency is not None and agency.email:
-            mailer.send([agency.email], f"[CRM] {entry['title']} - {code}",
-                        f"{entry['title']}\nKode laporan: {code}\nKategori: {entry['category']}\n")
+            mailer.send(
+                [agency.email],
+                f"[CRM] {entry['title']} - {code}",
+                f"{entry['title']}\nKode laporan: {code}\nKategori: {entry['category']}\n",
+            )
     return inboxes

@@ -86,8 +86,9 @@ class Deps:
 def check_jurisdiction(settings: Settings, given: str | None) -> None:
     """One jurisdiction per endpoint: the parameter is optional, but must match."""
     if given and given.strip().lower() != settings.open311_jurisdiction_id.lower():
-        raise not_found(f"jurisdiction_id {given[:100]!r} was not found; this endpoint serves "
-                        f"{settings.open311_jurisdiction_id}")
+        raise not_found(
+            f"jurisdiction_id {given[:100]!r} was not found; this endpoint serves {settings.open311_jurisdiction_id}"
+        )
 
 
 # --- discovery and services ---------------------------------------------------------------
@@ -99,14 +100,16 @@ def discovery(settings: Settings) -> dict[str, Any]:
         "changeset": changeset,
         "contact": settings.open311_contact,
         "key_service": "API keys for posting requests are issued per partner app by the city's CRM "
-                       f"administrators; ask {settings.open311_contact}. Reading needs no key.",
-        "endpoints": [{
-            "specification": SPECIFICATION,
-            "url": f"{settings.public_base_url}/open311/v2",
-            "changeset": changeset,
-            "type": "production" if settings.stage == "prod" else "test",
-            "formats": ["text/xml", "application/json"],
-        }],
+        f"administrators; ask {settings.open311_contact}. Reading needs no key.",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": f"{settings.public_base_url}/open311/v2",
+                "changeset": changeset,
+                "type": "production" if settings.stage == "prod" else "test",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
 
 
@@ -140,8 +143,10 @@ def service_definition(service_code: str, language: str) -> dict[str, Any]:
                 "datatype_description": service_catalogue.text(question.datatype_description, language),
                 "order": order,
                 "description": service_catalogue.text(question.description, language),
-                "values": [{"key": choice.key, "name": service_catalogue.text(choice.name, language)}
-                           for choice in question.choices],
+                "values": [
+                    {"key": choice.key, "name": service_catalogue.text(choice.name, language)}
+                    for choice in question.choices
+                ],
             }
             for order, question in enumerate(found.questions, start=1)
         ],
@@ -157,11 +162,15 @@ def service_notice(category: str, language: str) -> str:
     days = policy.resolve_within.days
     working = policy.clock == "working_days"
     if language == "en":
-        text = (f"The responsible agency makes a follow-up plan within {hours} hours and resolves the request "
-                f"within {days} {'working ' if working else ''}days")
+        text = (
+            f"The responsible agency makes a follow-up plan within {hours} hours and resolves the request "
+            f"within {days} {'working ' if working else ''}days"
+        )
         return text + (", or by a completion date it agrees with the city." if policy.estimates_allowed else ".")
-    text = (f"Instansi yang bertanggung jawab menyusun rencana tindak lanjut dalam {hours} jam dan menyelesaikan "
-            f"laporan dalam {days} hari{' kerja' if working else ''}")
+    text = (
+        f"Instansi yang bertanggung jawab menyusun rencana tindak lanjut dalam {hours} jam dan menyelesaikan "
+        f"laporan dalam {days} hari{' kerja' if working else ''}"
+    )
     return text + (", atau pada tanggal selesai yang disepakati." if policy.estimates_allowed else ".")
 
 
@@ -184,8 +193,7 @@ def _status_notes(case: Case, view: dict[str, Any], language: str, code_key: byt
     label = view["status_label"]
     if case.status is CaseStatus.MERGED and case.merged_into:
         primary = request_ids.public_id(case.merged_into, code_key)
-        return (f"{label}: follow request {primary}." if language == "en"
-                else f"{label}: ikuti permintaan {primary}.")
+        return f"{label}: follow request {primary}." if language == "en" else f"{label}: ikuti permintaan {primary}."
     timeline = view.get("timeline") or []
     last = timeline[-1]["text"] if timeline else ""
     return f"{label}. {last}".strip() if last else label
@@ -292,6 +300,7 @@ def _whole(name: str, value: str | None, default: int, low: int, high: int) -> i
 
 def parse_listing(query: dict[str, str], now: datetime) -> Listing:
     """The GET requests.{format} arguments, checked; empty ones count as absent."""
+
     def arg(name: str) -> str | None:
         value = query.get(name)
         return value if value not in (None, "") else None
@@ -348,8 +357,9 @@ def _shard_items(queries: Any, day: str, shard: int, low: str, high: str) -> lis
     """Every index entry of one day's shard between two sort keys (all pages)."""
     items, cursor = [], None
     while True:
-        page = queries.list_page("day", f"DAY#{day}#{shard}", limit=500, cursor=cursor,
-                                 sort_between=(low, high), newest_first=True)
+        page = queries.list_page(
+            "day", f"DAY#{day}#{shard}", limit=500, cursor=cursor, sort_between=(low, high), newest_first=True
+        )
         items.extend(item for item in page.items if item.get("card"))
         if page.cursor is None:
             return items
@@ -388,9 +398,12 @@ def _selected_codes(listing: Listing, deps: Deps, now: datetime) -> list[str]:
     with ThreadPoolExecutor(max_workers=max(1, deps.listing_workers)) as pool:
         start, size = 0, 1
         while start < len(days):
-            chunk, start, size = days[start:start + size], start + size, min(size * 2, DAYS_AT_ONCE)
-            futures = {(day, shard): pool.submit(_shard_items, deps.queries, day, shard, low, high)
-                       for day in chunk for shard in range(DAY_SHARDS)}
+            chunk, start, size = days[start : start + size], start + size, min(size * 2, DAYS_AT_ONCE)
+            futures = {
+                (day, shard): pool.submit(_shard_items, deps.queries, day, shard, low, high)
+                for day in chunk
+                for shard in range(DAY_SHARDS)
+            }
             for day in chunk:
                 items = [item for shard in range(DAY_SHARDS) for item in futures[(day, shard)].result()]
                 first, last, following = _day_bounds(day)
@@ -408,16 +421,25 @@ def list_requests(query: dict[str, str], language: str, deps: Deps) -> list[dict
     now = deps.clock()
     listing = parse_listing(query, now)
     if listing.service_request_ids is not None:  # "This overrides all other arguments."
-        codes = [code for code in (request_ids.tracking_code_of(rid, deps.code_key)
-                                   for rid in listing.service_request_ids) if code]
+        codes = [
+            code
+            for code in (request_ids.tracking_code_of(rid, deps.code_key) for rid in listing.service_request_ids)
+            if code
+        ]
         found = deps.reader.get_many(codes)
-        return [request_view(found[code], language, deps) for code in dict.fromkeys(codes)
-                if code in found and not found[code].hidden_from_public]
+        return [
+            request_view(found[code], language, deps)
+            for code in dict.fromkeys(codes)
+            if code in found and not found[code].hidden_from_public
+        ]
     selected = _selected_codes(listing, deps, now)
-    page_codes = selected[(listing.page - 1) * listing.page_size: listing.page * listing.page_size]
+    page_codes = selected[(listing.page - 1) * listing.page_size : listing.page * listing.page_size]
     found = deps.reader.get_many(page_codes)  # the level may have been raised since the card was written
-    return [request_view(found[code], language, deps) for code in page_codes
-            if code in found and not found[code].hidden_from_public]
+    return [
+        request_view(found[code], language, deps)
+        for code in page_codes
+        if code in found and not found[code].hidden_from_public
+    ]
 
 
 # --- posting ---------------------------------------------------------------------------------
@@ -463,8 +485,9 @@ def submit(
         raise _problems_as_errors(rejected.problems) from None
     check_jurisdiction(deps.settings, posted.get("jurisdiction_id"))
     try:
-        partner = api_keys.authenticate(deps.keys, posted.get("api_key"),
-                                        deps.settings.required_secret("OPEN311_API_KEY_SECRET"))
+        partner = api_keys.authenticate(
+            deps.keys, posted.get("api_key"), deps.settings.required_secret("OPEN311_API_KEY_SECRET")
+        )
     except api_keys.KeyRefused as refused:
         raise Open311Error(403, f"{refused.reason}: cannot create a service request") from None
     service_code = posted.get("service_code")
@@ -482,8 +505,11 @@ def submit(
         raise _problems_as_errors(invalid.problems) from None
     receipt = intake(report, cases=deps.cases, photos=deps.photos, clock=deps.clock, code_key=deps.code_key)
     if not receipt.created and client_key is not None and not _same_report(receipt.case, report):
-        raise Open311Error(400, f"Idempotency-Key {client_key!r} was already used for another request "
-                                f"({request_ids.public_id(receipt.tracking_code, deps.code_key)})")
+        raise Open311Error(
+            400,
+            f"Idempotency-Key {client_key!r} was already used for another request "
+            f"({request_ids.public_id(receipt.tracking_code, deps.code_key)})",
+        )
     request_id = request_ids.public_id(receipt.tracking_code, deps.code_key)
     response: dict[str, Any] = {
         "service_request_id": request_id,
@@ -504,7 +530,11 @@ def _same_report(case: Case, report) -> bool:
     location = case.location.model_dump() if case.location else None
     asked = report.location.model_dump() if report.location else None
     return (case.category, case.description, location, case.answers) == (
-        report.category, report.description, asked, dict(report.answers))
+        report.category,
+        report.description,
+        asked,
+        dict(report.answers),
+    )
 
 
 def resolve_token(token: str, api_key: str | None, deps: Deps) -> list[dict[str, Any]]:
@@ -518,8 +548,7 @@ def resolve_token(token: str, api_key: str | None, deps: Deps) -> list[dict[str,
     try:
         partner = api_keys.authenticate(deps.keys, api_key, deps.settings.required_secret("OPEN311_API_KEY_SECRET"))
     except api_keys.KeyRefused as refused:
-        raise Open311Error(403, f"{refused.reason}: tokens are looked up with the api_key that posted them") \
-            from None
+        raise Open311Error(403, f"{refused.reason}: tokens are looked up with the api_key that posted them") from None
     if len(token) > wire.MAX_IDEMPOTENCY_KEY:
         raise not_found("token was not found")
     message = wire.token_message_id(partner.key_id, token)
@@ -530,6 +559,5 @@ def resolve_token(token: str, api_key: str | None, deps: Deps) -> list[dict[str,
         if case is None:
             break
         if case.source_key == source:
-            return [{"service_request_id": request_ids.public_id(case.tracking_code, deps.code_key),
-                     "token": token}]
+            return [{"service_request_id": request_ids.public_id(case.tracking_code, deps.code_key), "token": token}]
     raise not_found("token was not found")

@@ -42,7 +42,8 @@ class RedactPhotoCommand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     regions: Annotated[list[Region], Field(min_length=1, max_length=MAX_REGIONS)] = Field(
-        description="Rectangles to blur, in the pixels of the public copy (the photo's width and height).")
+        description="Rectangles to blur, in the pixels of the public copy (the photo's width and height)."
+    )
     version: int | None = Field(default=None, ge=1, description="The case version you acted on (optional).")
 
 
@@ -66,8 +67,11 @@ def redact_photo(code_text: str, photo_id: str, payload: Any, principal: Any, de
     photo = next((p for p in case.photos if p.id == photo_id), None)
     if photo is None:
         raise InvalidInput([("photo_id", f"the case has no photo {photo_id!r}")])
-    problems = [(f"regions.{i}", f"lies outside the {photo.width}x{photo.height} photo")
-                for i, r in enumerate(command.regions) if r.x + r.width > photo.width or r.y + r.height > photo.height]
+    problems = [
+        (f"regions.{i}", f"lies outside the {photo.width}x{photo.height} photo")
+        for i, r in enumerate(command.regions)
+        if r.x + r.width > photo.width or r.y + r.height > photo.height
+    ]
     if problems:
         raise InvalidInput(problems)
     regions = [(r.x, r.y, r.width, r.height) for r in command.regions]
@@ -80,6 +84,5 @@ def redact_photo(code_text: str, photo_id: str, payload: Any, principal: Any, de
     deps.cases.save(case)
     if before.public_key != new_key and before.public_key.startswith("public/"):
         copies.delete_public(before.public_key)  # the unredacted copy: nobody may fetch it again
-    log.info("photo redacted", extra={"tracking_code": case.tracking_code, "photo": photo_id,
-                                      "regions": len(regions)})
+    log.info("photo redacted", extra={"tracking_code": case.tracking_code, "photo": photo_id, "regions": len(regions)})
     return case

@@ -56,15 +56,15 @@ def public_status_url(base_url: str, code: str | None, code_key: bytes | None) -
     return status_url(base_url, request_ids.public_id(code, code_key))
 
 
-def public_text(key: str, language: str, *, code: str | None, base_url: str, code_key: bytes | None,
-                case: Case | None = None) -> str:
+def public_text(
+    key: str, language: str, *, code: str | None, base_url: str, code_key: bytes | None, case: Case | None = None
+) -> str:
     """What may be said in public about a reply with text ``key``: no tracking code."""
     url = public_status_url(base_url, code, code_key)
     if key in ("received", "received_repeat", "added"):
         return texts.reply_text("public_received", language, url=url)
     if case is not None and key not in ("rate_limited", "unknown_code"):
-        return texts.reply_text("public_update", language, url=url,
-                                status=texts.status_label(case.status, language))
+        return texts.reply_text("public_update", language, url=url, status=texts.status_label(case.status, language))
     return texts.reply_text("public_notice", language)
 
 
@@ -87,7 +87,11 @@ def notice_text(outcome: str, language: str, *, code: str, base_url: str, case: 
     url = status_url(base_url, code) if code else ""
     if outcome == intake.STATUS and case is not None:
         return texts.reply_text(
-            "status", language, code=code, url=url, status=texts.status_label(case.status, language),
+            "status",
+            language,
+            code=code,
+            url=url,
+            status=texts.status_label(case.status, language),
             updated=to_jakarta_text(case.updated_at).replace("T", " ")[:16] + " WIB",
         )
     if outcome in (intake.STATUS, intake.UNKNOWN_CODE):
@@ -99,8 +103,9 @@ def notice_text(outcome: str, language: str, *, code: str, base_url: str, case: 
     return texts.reply_text("full", language, code=code, url=url)
 
 
-def event_reply(message: dict[str, Any], case: Case, base_url: str, follower: Case | None = None,
-                code_key: bytes | None = None) -> str | None:
+def event_reply(
+    message: dict[str, Any], case: Case, base_url: str, follower: Case | None = None, code_key: bytes | None = None
+) -> str | None:
     """The text for one relayed domain event on ``case``, or None if the reporter is not told.
 
     ``follower``: a duplicate merged into ``case``; the text is for its reporter,
@@ -156,8 +161,9 @@ class ReplyLedger(Protocol):
 
 
 class ReplySender(Protocol):
-    def send(self, handle: ReplyHandle, text: str, *, code: str | None, event: dict[str, Any] | None,
-             language: str = "id") -> None: ...
+    def send(
+        self, handle: ReplyHandle, text: str, *, code: str | None, event: dict[str, Any] | None, language: str = "id"
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -188,11 +194,19 @@ def deliver(outgoing: Outgoing, *, ledger: ReplyLedger, sender_for: Any) -> str:
         return DUPLICATE
     extra = {"public_text": outgoing.public_text} if outgoing.public_text is not None else {}
     try:
-        sender_for(outgoing.handle).send(outgoing.handle, outgoing.text, code=outgoing.code, event=outgoing.event,
-                                         language=outgoing.language, **extra)
+        sender_for(outgoing.handle).send(
+            outgoing.handle,
+            outgoing.text,
+            code=outgoing.code,
+            event=outgoing.event,
+            language=outgoing.language,
+            **extra,
+        )
     except ProviderRejected as error:
-        log.warning("reply refused by the provider",
-                    extra={"tracking_code": outgoing.code, "kind": outgoing.handle.kind, "status": error.status})
+        log.warning(
+            "reply refused by the provider",
+            extra={"tracking_code": outgoing.code, "kind": outgoing.handle.kind, "status": error.status},
+        )
         ledger.done(outgoing.reply_id)
         return REFUSED
     except Exception:
@@ -203,8 +217,9 @@ def deliver(outgoing: Outgoing, *, ledger: ReplyLedger, sender_for: Any) -> str:
     return SENT
 
 
-def event_outgoing(message: dict[str, Any], case: Case | None, base_url: str,
-                   code_key: bytes | None = None) -> Outgoing | None:
+def event_outgoing(
+    message: dict[str, Any], case: Case | None, base_url: str, code_key: bytes | None = None
+) -> Outgoing | None:
     """The reply a relayed event calls for, if any (``code_key``: for public links by public id)."""
     if case is None or case.reply_handle is None or not message.get("id"):
         return None
@@ -216,10 +231,10 @@ def event_outgoing(message: dict[str, Any], case: Case | None, base_url: str,
     public = None
     if case.reply_handle.kind in PUBLIC_REPLY_KINDS:
         key = texts.reply_key(str(message.get("type", ""))) or "updated"
-        public = public_text(key, case.language, code=case.tracking_code, base_url=base_url, code_key=code_key,
-                             case=case)
-    return Outgoing(str(message["id"]), case.reply_handle, text, case.tracking_code, message, case.language,
-                    public)
+        public = public_text(
+            key, case.language, code=case.tracking_code, base_url=base_url, code_key=code_key, case=case
+        )
+    return Outgoing(str(message["id"]), case.reply_handle, text, case.tracking_code, message, case.language, public)
 
 
 # Replies that concern only the primary's own reporter (their receipt, their additions).
@@ -232,8 +247,14 @@ def tells_followers(event_type: str) -> bool:
     return key is not None and key not in NOT_FOR_FOLLOWERS
 
 
-def follower_outgoing(message: dict[str, Any], primary: Case, follower: Case | None, base_url: str,
-                      code_key: bytes | None = None, via: str | None = None) -> Outgoing | None:
+def follower_outgoing(
+    message: dict[str, Any],
+    primary: Case,
+    follower: Case | None,
+    base_url: str,
+    code_key: bytes | None = None,
+    via: str | None = None,
+) -> Outgoing | None:
     """The reply an event on ``primary`` calls for to the reporter of ``follower``, a
     duplicate merged into it (its reply handle opened), if any. ``via``: the case
     ``follower`` was merged into when that case was itself merged into ``primary``."""
@@ -249,15 +270,22 @@ def follower_outgoing(message: dict[str, Any], primary: Case, follower: Case | N
         return None
     public = None
     if follower.reply_handle.kind in PUBLIC_REPLY_KINDS:
-        public = public_text(key, follower.language, code=follower.tracking_code, base_url=base_url,
-                             code_key=code_key, case=primary)
+        public = public_text(
+            key, follower.language, code=follower.tracking_code, base_url=base_url, code_key=code_key, case=primary
+        )
     reply_id = f"{message['id']}>{follower.tracking_code}"
     event = {**message, "id": reply_id, "tracking_code": follower.tracking_code}  # no primary's code to a sender
     return Outgoing(reply_id, follower.reply_handle, text, follower.tracking_code, event, follower.language, public)
 
 
-def notice_outgoing(notice: dict[str, Any], reply_id: str, handle: ReplyHandle | None, case: Case | None,
-                    base_url: str, code_key: bytes | None = None) -> Outgoing | None:
+def notice_outgoing(
+    notice: dict[str, Any],
+    reply_id: str,
+    handle: ReplyHandle | None,
+    case: Case | None,
+    base_url: str,
+    code_key: bytes | None = None,
+) -> Outgoing | None:
     if handle is None:
         return None
     code = notice.get("tracking_code") or ""
@@ -266,8 +294,19 @@ def notice_outgoing(notice: dict[str, Any], reply_id: str, handle: ReplyHandle |
     public = None
     if handle.kind in PUBLIC_REPLY_KINDS:
         outcome = str(notice.get("notice"))
-        key = "unknown_code" if outcome == intake.UNKNOWN_CODE else "rate_limited" if (
-            outcome == intake.RATE_LIMITED) else "status"
-        public = public_text(key, language, code=code or None, base_url=base_url, code_key=code_key,
-                             case=case if key == "status" else None)
+        key = (
+            "unknown_code"
+            if outcome == intake.UNKNOWN_CODE
+            else "rate_limited"
+            if (outcome == intake.RATE_LIMITED)
+            else "status"
+        )
+        public = public_text(
+            key,
+            language,
+            code=code or None,
+            base_url=base_url,
+            code_key=code_key,
+            case=case if key == "status" else None,
+        )
     return Outgoing(f"notice:{reply_id}", handle, text, code or None, None, language, public)

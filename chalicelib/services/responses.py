@@ -151,7 +151,8 @@ class PublicStatus(Strict):
     merged_into: str | None
     privacy: Literal["public", "anonymous", "confidential"] = Field(
         description="confidential: the report is hidden from the public; this minimal view answers only to "
-                    "its tracking code (no description, place, agency, photos or timeline).")
+        "its tracking code (no description, place, agency, photos or timeline)."
+    )
     language: Literal["id", "en"]
 
 
@@ -247,7 +248,8 @@ class Me(Strict):
     agency: OfficerAgency | None
     sub_agencies: list[AgencyRef]
     desk_channels: list[DeskChannel] = Field(
-        default_factory=list, description="Intake officers: the desks their office records walk-in reports for.")
+        default_factory=list, description="Intake officers: the desks their office records walk-in reports for."
+    )
 
 
 class QueueRow(Strict):
@@ -268,7 +270,8 @@ class QueueRow(Strict):
     priority: Literal["urgent", "normal", "low"] = Field(default="normal", description="Set by the Bureau or holder.")
     area: dict[str, str | None] | None = Field(description="kota / kecamatan / kelurahan codes")
     deadline_kind: Literal["coordination", "resolution", "escalation", "confirmation"] | None = Field(
-        default=None, description="The next deadline the holder is held to (next_deadline may be a reminder).")
+        default=None, description="The next deadline the holder is held to (next_deadline may be a reminder)."
+    )
     deadline: datetime | None = None
     deadline_in_minutes: int | None = Field(default=None, description="Negative: overdue.")
 
@@ -294,7 +297,8 @@ class Sla(Strict):
     next_milestone: str | None
     next_deadline: datetime | None
     deadline_kind: Literal["coordination", "resolution", "escalation", "confirmation"] | None = Field(
-        default=None, description="The next real deadline (reminders skipped): what the holder is held to.")
+        default=None, description="The next real deadline (reminders skipped): what the holder is held to."
+    )
     deadline: datetime | None = None
 
 
@@ -361,7 +365,8 @@ class OfficerCase(Strict):
     anonymous: bool
     privacy: Literal["public", "anonymous", "confidential"]
     priority: Literal["urgent", "normal", "low"] = Field(
-        description="urgent shortens the SLA deadlines; low changes none (domain/sla.py).")
+        description="urgent shortens the SLA deadlines; low changes none (domain/sla.py)."
+    )
     reporter: Reporter | None
     answers: dict[str, str | list[str]] = Field(description="Answers to the category's questions (Open311 attributes).")
     media_urls: list[str] = Field(description="Links to photos elsewhere, as sent; not fetched, never public.")
@@ -374,8 +379,11 @@ class OfficerCase(Strict):
     history: list[HistoryLine]
     available_operations: list[str]
     public_status_url: str
-    may_redact_photos: bool = Field(default=False, description="This officer may blur regions of the photos' "
-                                                               "public copies (POST .../photos/{photo_id}/redaction).")
+    may_redact_photos: bool = Field(
+        default=False,
+        description="This officer may blur regions of the photos' "
+        "public copies (POST .../photos/{photo_id}/redaction).",
+    )
 
 
 class AgencyEntry(Strict):
@@ -526,7 +534,8 @@ class Open311Created(Strict):
     service_notice: str | None
     account_id: str | None
     extended_attributes: Open311CreatedExtensions | None = Field(
-        default=None, description="Only with ?extensions=true (the GeoReport v2 extended-attributes convention).")
+        default=None, description="Only with ?extensions=true (the GeoReport v2 extended-attributes convention)."
+    )
 
 
 class Open311Token(Strict):

@@ -76,8 +76,16 @@ def duplicate_candidates(case: Case, queries: CaseQueries, now) -> list[str]:
     return [code for code, _score in ranked[: duplicates.MAX_CANDIDATES]]
 
 
-def route_case(code: str, *, cases: CaseRepository, queries: CaseQueries, rules: RoutingStore, clock: Clock,
-               predict=None, attempts: int = 3) -> Case | None:
+def route_case(
+    code: str,
+    *,
+    cases: CaseRepository,
+    queries: CaseQueries,
+    rules: RoutingStore,
+    clock: Clock,
+    predict=None,
+    attempts: int = 3,
+) -> Case | None:
     for _ in range(attempts):
         case = cases.get(code)
         if case is None or case.routed or case.status is not CaseStatus.RECEIVED:
@@ -94,8 +102,9 @@ def route_case(code: str, *, cases: CaseRepository, queries: CaseQueries, rules:
             if predict is not None:
                 case.predict(predict(agency.id, case.category, case.created_at))
         else:
-            reason = "no routing rule for this category and area" if agency_id is None \
-                else f"unknown agency {agency_id}"
+            reason = (
+                "no routing rule for this category and area" if agency_id is None else f"unknown agency {agency_id}"
+            )
             case.send_to_triage(now, reason)
         case.note_duplicates(duplicate_candidates(case, queries, now), now)
         try:
@@ -107,8 +116,9 @@ def route_case(code: str, *, cases: CaseRepository, queries: CaseQueries, rules:
     raise ConcurrentUpdate(None)
 
 
-def absorb_duplicate(primary_code: str, duplicate_code: str, *, cases: CaseRepository, clock: Clock,
-                     attempts: int = 3) -> bool:
+def absorb_duplicate(
+    primary_code: str, duplicate_code: str, *, cases: CaseRepository, clock: Clock, attempts: int = 3
+) -> bool:
     """After a merge: the primary remembers the duplicate (its reporter follows the primary)."""
     for _ in range(attempts):
         primary = cases.get(primary_code)

@@ -59,8 +59,9 @@ def expected_completion(case: Case) -> tuple[str | None, str | None]:
     return None, None
 
 
-def public_view(case: Case, language: str, base_url: str, public_id: str | None = None,
-                code_key: bytes | None = None) -> dict[str, Any]:
+def public_view(
+    case: Case, language: str, base_url: str, public_id: str | None = None, code_key: bytes | None = None
+) -> dict[str, Any]:
     """``public_id``: the case was asked for by its Open311 id; the view then names
     it by that id, and the tracking code (the reporter's key) stays out of it.
 
@@ -88,10 +89,8 @@ def public_view(case: Case, language: str, base_url: str, public_id: str | None 
         "channel": case.channel.value,
         "description": mask_contacts(case.description, language),
         "location": _masked_address(case.location.model_dump(), language) if case.location else None,
-        "area": {level: area_index.name_of(code) for level, code in case.area.as_dict().items()}
-        if case.area else None,
-        "agency": {"id": case.agency_id, "name": agency.name if agency else case.agency_id}
-        if case.agency_id else None,
+        "area": {level: area_index.name_of(code) for level, code in case.area.as_dict().items()} if case.area else None,
+        "agency": {"id": case.agency_id, "name": agency.name if agency else case.agency_id} if case.agency_id else None,
         "created_at": to_jakarta_text(case.created_at),
         "updated_at": to_jakarta_text(case.updated_at),
         "expected_completion": when,
@@ -114,7 +113,8 @@ def public_view(case: Case, language: str, base_url: str, public_id: str | None 
                 "at": to_jakarta_text(entry.at),
                 "type": entry.type,
                 "text": mask_contacts(
-                    texts.timeline_text(entry.type, _public_names(entry.data, code_key), language), language),
+                    texts.timeline_text(entry.type, _public_names(entry.data, code_key), language), language
+                ),
             }
             for entry in case.timeline
         ],

@@ -48,18 +48,31 @@ def template_from(template_id: str, payload: Any, principal: Principal) -> Templ
     agency_id = managed_agency(principal, command.agency_id)
     if command.category != templates.ANY_CATEGORY and categories.get(command.category) is None:
         raise InvalidInput([("category", f"no category {command.category!r}")])
-    found = [(f"text_{language}", problem)
-             for language, text in (("id", command.text_id), ("en", command.text_en))
-             for problem in templates.problems(text)]
+    found = [
+        (f"text_{language}", problem)
+        for language, text in (("id", command.text_id), ("en", command.text_en))
+        for problem in templates.problems(text)
+    ]
     if found:
         raise InvalidInput(found)
-    return Template(id=check_id(template_id), agency_id=agency_id, category=command.category,
-                    title=command.title, texts={"id": command.text_id, "en": command.text_en})
+    return Template(
+        id=check_id(template_id),
+        agency_id=agency_id,
+        category=command.category,
+        title=command.title,
+        texts={"id": command.text_id, "en": command.text_en},
+    )
 
 
 def as_json(template: Template) -> dict[str, Any]:
-    return {"id": template.id, "agency_id": template.agency_id, "category": template.category,
-            "title": template.title, "text_id": template.texts["id"], "text_en": template.texts["en"]}
+    return {
+        "id": template.id,
+        "agency_id": template.agency_id,
+        "category": template.category,
+        "title": template.title,
+        "text_id": template.texts["id"],
+        "text_en": template.texts["en"],
+    }
 
 
 def values_for(case: Case, language: str) -> dict[str, str]:
@@ -77,7 +90,15 @@ def values_for(case: Case, language: str) -> dict[str, str]:
 def rendered_for(case: Case, available: list[Template]) -> list[dict[str, Any]]:
     """Templates that apply to the case's category, filled in for it in both languages."""
     values = {language: values_for(case, language) for language in templates.LANGUAGES}
-    return [{"id": t.id, "title": t.title, "category": t.category,
-             "text": {language: templates.render(t.texts[language], values[language])
-                      for language in templates.LANGUAGES}}
-            for t in available if t.applies_to(case.category)]
+    return [
+        {
+            "id": t.id,
+            "title": t.title,
+            "category": t.category,
+            "text": {
+                language: templates.render(t.texts[language], values[language]) for language in templates.LANGUAGES
+            },
+        }
+        for t in available
+        if t.applies_to(case.category)
+    ]

@@ -24,9 +24,15 @@ from chalicelib.domain.sealed import Sealed
 # Operations that are not lifecycle edges, and the state they need.
 _NON_EDGE = {"add_collaborator", "comment", "set_privacy", "set_priority"}
 _OPERATION_ACTION = {
-    "assign": Action.ASSIGN, "delegate": Action.DELEGATE, "transfer": Action.TRANSFER,
-    "submit_plan": Action.SUBMIT_PLAN, "verify_plan": Action.VERIFY_PLAN, "return_plan": Action.RETURN_PLAN,
-    "post_progress": Action.POST_PROGRESS, "resolve": Action.RESOLVE, "reject": Action.REJECT,
+    "assign": Action.ASSIGN,
+    "delegate": Action.DELEGATE,
+    "transfer": Action.TRANSFER,
+    "submit_plan": Action.SUBMIT_PLAN,
+    "verify_plan": Action.VERIFY_PLAN,
+    "return_plan": Action.RETURN_PLAN,
+    "post_progress": Action.POST_PROGRESS,
+    "resolve": Action.RESOLVE,
+    "reject": Action.REJECT,
     "merge": Action.MERGE,
 }
 
@@ -46,8 +52,10 @@ def _area(case: Case) -> dict[str, Any] | None:
     if case.area is None:
         return None
     index = reference_data.areas()
-    return {level: ({"code": code, "name": index.name_of(code)} if code else None)
-            for level, code in case.area.as_dict().items()}
+    return {
+        level: ({"code": code, "name": index.name_of(code)} if code else None)
+        for level, code in case.area.as_dict().items()
+    }
 
 
 def available_operations(case: Case, principal: Principal) -> list[str]:
@@ -61,10 +69,17 @@ def available_operations(case: Case, principal: Principal) -> list[str]:
             continue
         if operation in _NON_EDGE:
             if operation == "add_collaborator" and case.status not in (
-                    CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS):
+                CaseStatus.ASSIGNED,
+                CaseStatus.PLAN_SUBMITTED,
+                CaseStatus.IN_PROGRESS,
+            ):
                 continue
             if operation == "set_priority" and case.status not in (
-                    CaseStatus.RECEIVED, CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS):
+                CaseStatus.RECEIVED,
+                CaseStatus.ASSIGNED,
+                CaseStatus.PLAN_SUBMITTED,
+                CaseStatus.IN_PROGRESS,
+            ):
                 continue
             possible.append(operation)
             continue
@@ -76,8 +91,9 @@ def available_operations(case: Case, principal: Principal) -> list[str]:
     return possible
 
 
-def officer_view(case: Case, principal: Principal, language: str, base_url: str,
-                 photo_url, original_url=None, open_contact=None) -> dict[str, Any]:
+def officer_view(
+    case: Case, principal: Principal, language: str, base_url: str, photo_url, original_url=None, open_contact=None
+) -> dict[str, Any]:
     """``open_contact(case)`` reveals the sealed reporter contact (CaseRepository.open_sealed);
     it is called only when this officer may see it."""
     directory = reference_data.agencies()
@@ -90,13 +106,15 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
         cls = EVENT_TYPES.get(entry.type)
         public = bool(cls and cls.public)
         public_entry = entry.public_entry()
-        history.append({
-            "at": to_jakarta_text(entry.at),
-            "type": entry.type,
-            "public": public,
-            "text": texts.timeline_text(entry.type, public_entry.data, language) if public_entry else None,
-            "data": entry.data,
-        })
+        history.append(
+            {
+                "at": to_jakarta_text(entry.at),
+                "type": entry.type,
+                "public": public,
+                "text": texts.timeline_text(entry.type, public_entry.data, language) if public_entry else None,
+                "data": entry.data,
+            }
+        )
     view: dict[str, Any] = {
         "tracking_code": case.tracking_code,
         "version": case.version,
@@ -123,7 +141,9 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
             "next_milestone": pending[0][0] if pending else None,
             "next_deadline": _when(pending[0][1]) if pending else None,
             **_deadline(sla_rules.next_due(pending)),
-        } if case.sla else None,
+        }
+        if case.sla
+        else None,
         "plan": {
             "text": case.plan.text,
             "agency": _agency(case.plan.agency_id),
@@ -131,17 +151,22 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
             "proposed_completion": _when(case.plan.proposed_completion),
             "state": case.plan.state,
             "review_comment": case.plan.review_comment,
-        } if case.plan else None,
+        }
+        if case.plan
+        else None,
         "photos": [
-            {"id": photo.id, "kind": photo.kind, "url": photo_url(photo),
-             **({"original_url": original_url(photo)} if may_see_contact and original_url else {})}
+            {
+                "id": photo.id,
+                "kind": photo.kind,
+                "url": photo_url(photo),
+                **({"original_url": original_url(photo)} if may_see_contact and original_url else {}),
+            }
             for photo in case.photos
         ],
         "anonymous": case.anonymous,
         "privacy": case.privacy,
         "priority": case.priority,
-        "reporter": _contact(case, open_contact) if may_see_contact and case.reporter and not case.anonymous
-        else None,
+        "reporter": _contact(case, open_contact) if may_see_contact and case.reporter and not case.anonymous else None,
         "answers": case.answers,
         # Links as the reporter's app sent them: like original photos, they may
         # reveal who took them, so only for roles that may see the reporter.
@@ -149,8 +174,9 @@ def officer_view(case: Case, principal: Principal, language: str, base_url: str,
         "duplicate_candidates": case.duplicate_candidates,
         "merged_into": case.merged_into,
         "merged_cases": case.merged_cases,
-        "feedback": {"rating": case.feedback.rating, "comment": case.feedback.comment,
-                     "at": _when(case.feedback.at)} if case.feedback else None,
+        "feedback": {"rating": case.feedback.rating, "comment": case.feedback.comment, "at": _when(case.feedback.at)}
+        if case.feedback
+        else None,
         "rejection_reason": case.rejection_reason,
         "reopen_count": case.reopen_count,
         "history": history,
@@ -203,5 +229,6 @@ def queue_row(item: dict[str, Any], language: str, now: datetime) -> dict[str, A
         "deadline_kind": card.get("deadline_kind"),
         "deadline": to_jakarta_text(parse_instant(card["deadline"])) if card.get("deadline") else None,
         "deadline_in_minutes": int((parse_instant(card["deadline"]) - now).total_seconds() // 60)
-        if card.get("deadline") else None,
+        if card.get("deadline")
+        else None,
     }

@@ -11,9 +11,14 @@ def context() -> Any:
     from chalicelib.services.alerts import Context
 
     app = services()
-    return Context(store=AlertStore(app.settings.cases_table), key=app.settings.tracking_code_key,
-                   base_url=app.settings.public_base_url, sender_for=app.reply_sender,
-                   sms_from=app.settings.alerts_sms_from, whatsapp_from=app.settings.alerts_whatsapp_from)
+    return Context(
+        store=AlertStore(app.settings.cases_table),
+        key=app.settings.tracking_code_key,
+        base_url=app.settings.public_base_url,
+        sender_for=app.reply_sender,
+        sms_from=app.settings.alerts_sms_from,
+        whatsapp_from=app.settings.alerts_whatsapp_from,
+    )
 
 
 def collect_batch(records) -> dict[str, Any]:
@@ -30,12 +35,19 @@ def collect_batch(records) -> dict[str, Any]:
 
     def view(case):
         # The public allow-list, named by the public id (never the reporter's tracking code).
-        return public_view(case, "id", app.settings.public_base_url,
-                           public_id=public_id(case.tracking_code, key), code_key=key)
+        return public_view(
+            case, "id", app.settings.public_base_url, public_id=public_id(case.tracking_code, key), code_key=key
+        )
 
     def handle(message):
-        return collect(message, store=ctx.store, cases=app.cases, public_view=view,
-                       locate=reference_data.areas().locate, now=app.clock())
+        return collect(
+            message,
+            store=ctx.store,
+            cases=app.cases,
+            public_view=view,
+            locate=reference_data.areas().locate,
+            now=app.clock(),
+        )
 
     return process(records, handle, "alerts")
 

@@ -26,7 +26,8 @@ def handle_message(message: dict[str, Any]) -> None:
             rules=app.routing,
             clock=app.clock,
             predict=lambda agency, category, reported: metrics.predict_completion(
-                app.metrics, agency, category, reported),
+                app.metrics, agency, category, reported
+            ),
         )
     elif message["type"] == "case.merged":
         absorb_duplicate(message["data"]["primary"], message["tracking_code"], cases=app.cases, clock=app.clock)

@@ -23,8 +23,7 @@ def fetch_media(records: Iterable[Any]) -> dict[str, Any]:
         try:
             code = body_of(record).get("tracking_code")
             if code:
-                fetch_pending_media(code, cases=app.cases, photos=app.photos, fetch=app.fetch_media,
-                                    clock=app.clock)
+                fetch_pending_media(code, cases=app.cases, photos=app.photos, fetch=app.fetch_media, clock=app.clock)
         except Exception as error:  # noqa: BLE001 - reported per message: SQS retries it, then the DLQ
             log.warning("linked photos not fetched; will retry", extra={"error": type(error).__name__})
             failures.append({"itemIdentifier": _message_id(record)})

@@ -11,5 +11,6 @@ def handle_batch(records) -> dict[str, Any]:
     from chalicelib.workers.sqs import process
 
     app = services()
-    return process(records, lambda message: notify(message, app.notifications, app.mailer, app.clock()),
-                   "notifications")
+    return process(
+        records, lambda message: notify(message, app.notifications, app.mailer, app.clock()), "notifications"
+    )

@@ -50,6 +50,7 @@ def relay_records(records: Iterable[Any]) -> dict[str, list[dict[str, str]]]:
         log.info("events relayed", extra={"count": outcome.published})
     if failed_at is None:
         return {"batchItemFailures": []}
-    log.error("relay stopped; the stream retries from this record", extra={"sequence_number": failed_at,
-                                                                             "reason": reason})
+    log.error(
+        "relay stopped; the stream retries from this record", extra={"sequence_number": failed_at, "reason": reason}
+    )
     return {"batchItemFailures": [{"itemIdentifier": failed_at}]}

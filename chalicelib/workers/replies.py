@@ -104,12 +104,16 @@ def deliver_event(body: dict[str, Any], app: Any, ledger: Any, base_url: str, co
             outgoing = replies.follower_outgoing(body, case, _with_handle(app, follower), base_url, code_key, via=via)
             results.append(_deliver(outgoing, ledger, app))
         except (ValueError, TypeError, KeyError) as error:  # this reporter's data: drop theirs, not the rest
-            log.error("reply to a merged duplicate's reporter dropped",
-                      extra={"tracking_code": duplicate, "error": type(error).__name__})
+            log.error(
+                "reply to a merged duplicate's reporter dropped",
+                extra={"tracking_code": duplicate, "error": type(error).__name__},
+            )
             results.append("unreadable")
         except Exception as error:  # noqa: BLE001 - the others still go; the record is retried after
-            log.warning("reply to a merged duplicate's reporter not sent",
-                        extra={"tracking_code": duplicate, "error": type(error).__name__})
+            log.warning(
+                "reply to a merged duplicate's reporter not sent",
+                extra={"tracking_code": duplicate, "error": type(error).__name__},
+            )
             failed = failed or error
     if failed is not None:
         raise failed

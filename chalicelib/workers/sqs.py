@@ -40,7 +40,8 @@ def process(records: Iterable[Any], handle: Callable[[dict[str, Any]], Any], wor
             finally:
                 logs.reset(token)
         except Exception as error:  # noqa: BLE001 - reported per message, retried by SQS
-            log.warning("message failed", extra={"worker": worker, "error": type(error).__name__,
-                                                 "detail": str(error)[:200]})
+            log.warning(
+                "message failed", extra={"worker": worker, "error": type(error).__name__, "detail": str(error)[:200]}
+            )
             failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}

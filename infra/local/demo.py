@@ -45,24 +45,48 @@ DEMO_REPORTS: list[dict[str, Any]] = [
 
 # Response templates (domain/templates.py) some agencies start with: (agency, id, body).
 DEMO_TEMPLATES: list[tuple[str, str, dict[str, str]]] = [
-    ("dinas-lh", "diterima", {
-        "category": "*", "title": "Diterima, segera ditindaklanjuti",
-        "text_id": "Laporan {tracking_code} ({category}) sudah diterima {agency} dan ditindaklanjuti paling lambat "
-                   "{expected_date}.",
-        "text_en": "Report {tracking_code} ({category}) has been received by {agency} and will be followed up by "
-                   "{expected_date}."}),
-    ("dinas-lh", "sampah-diangkut", {
-        "category": "garbage", "title": "Sampah dijadwalkan diangkut",
-        "text_id": "Petugas {agency} dijadwalkan mengangkut sampah di lokasi laporan {tracking_code}.",
-        "text_en": "{agency} crews are scheduled to collect the rubbish at the place of report {tracking_code}."}),
-    ("sudin-lh-jakpus", "diterima", {
-        "category": "*", "title": "Diterima Suku Dinas",
-        "text_id": "Laporan {tracking_code} ditangani {agency}; target selesai {expected_date}.",
-        "text_en": "Report {tracking_code} is handled by {agency}; expected by {expected_date}."}),
-    ("dinas-bina-marga", "jalan-survei", {
-        "category": "damaged_road", "title": "Survei lokasi jalan",
-        "text_id": "Tim {agency} akan menyurvei kerusakan jalan (laporan {tracking_code}) sebelum {expected_date}.",
-        "text_en": "A {agency} team will survey the road damage (report {tracking_code}) before {expected_date}."}),
+    (
+        "dinas-lh",
+        "diterima",
+        {
+            "category": "*",
+            "title": "Diterima, segera ditindaklanjuti",
+            "text_id": "Laporan {tracking_code} ({category}) sudah diterima {agency} dan ditindaklanjuti paling lambat "
+            "{expected_date}.",
+            "text_en": "Report {tracking_code} ({category}) has been received by {agency} and will be followed up by "
+            "{expected_date}.",
+        },
+    ),
+    (
+        "dinas-lh",
+        "sampah-diangkut",
+        {
+            "category": "garbage",
+            "title": "Sampah dijadwalkan diangkut",
+            "text_id": "Petugas {agency} dijadwalkan mengangkut sampah di lokasi laporan {tracking_code}.",
+            "text_en": "{agency} crews are scheduled to collect the rubbish at the place of report {tracking_code}.",
+        },
+    ),
+    (
+        "sudin-lh-jakpus",
+        "diterima",
+        {
+            "category": "*",
+            "title": "Diterima Suku Dinas",
+            "text_id": "Laporan {tracking_code} ditangani {agency}; target selesai {expected_date}.",
+            "text_en": "Report {tracking_code} is handled by {agency}; expected by {expected_date}.",
+        },
+    ),
+    (
+        "dinas-bina-marga",
+        "jalan-survei",
+        {
+            "category": "damaged_road",
+            "title": "Survei lokasi jalan",
+            "text_id": "Tim {agency} akan menyurvei kerusakan jalan (laporan {tracking_code}) sebelum {expected_date}.",
+            "text_en": "A {agency} team will survey the road damage (report {tracking_code}) before {expected_date}.",
+        },
+    ),
 ]
 
 
@@ -103,19 +127,23 @@ def _cognito(endpoint: str, region: str):
 
     from infra.local.provision import LOCAL_CREDENTIALS
 
-    return boto3.client("cognito-idp", endpoint_url=endpoint, region_name=region,
-                        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
 
 
-def create_user(endpoint: str, region: str, pool_id: str, email: str, role: str, agency: str | None,
-                password: str = DEMO_PASSWORD) -> None:
+def create_user(
+    endpoint: str, region: str, pool_id: str, email: str, role: str, agency: str | None, password: str = DEMO_PASSWORD
+) -> None:
     cognito = _cognito(endpoint, region)
     attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
     if agency:
         attributes.append({"Name": "custom:agency_id", "Value": agency})
-    cognito.admin_create_user(UserPoolId=pool_id, Username=email, UserAttributes=attributes,
-                              MessageAction="SUPPRESS")
+    cognito.admin_create_user(UserPoolId=pool_id, Username=email, UserAttributes=attributes, MessageAction="SUPPRESS")
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
     cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=role)
 
@@ -129,7 +157,8 @@ def create_users(endpoint: str, region: str, pool_id: str) -> list[tuple[str, st
 def sign_in(endpoint: str, region: str, client_id: str, email: str, password: str = DEMO_PASSWORD) -> str:
     """An ID token for a user, as the officer client gets it."""
     answer = _cognito(endpoint, region).initiate_auth(
-        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": password},
     )
     return answer["AuthenticationResult"]["IdToken"]
@@ -188,8 +217,10 @@ def open311_key(api_url: str, endpoint: str, region: str, client_id: str) -> str
     """A partner API key for trying Open311 POSTs, issued the way an admin does it."""
     token = sign_in(endpoint, region, client_id, "admin@example.com")
     request = urllib.request.Request(
-        f"{api_url}/admin/open311/keys", method="POST",
+        f"{api_url}/admin/open311/keys",
+        method="POST",
         data=json.dumps({"name": "make run demo partner"}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())["api_key"]

@@ -34,29 +34,87 @@ class Story:
 
 
 STORIES = (
-    Story(26, "garbage", "Sampah berserakan di sekitar Stasiun Gambir setelah acara malam minggu.",
-          (-6.1767, 106.8306, "Jl. Medan Merdeka Timur"), 2, 1.2, 5),
-    Story(23, "damaged_road", "Aspal amblas di jalur lambat, sudah ada motor jatuh.",
-          (-6.2297, 106.8272, "Jl. Jend. Gatot Subroto"), 9, 10, 3, 60),
-    Story(21, "water", "Air PAM keruh dan berbau sejak dua hari.", (-6.1380, 106.8660, "Kelapa Gading Barat"),
-          3, 2.5, 4),
+    Story(
+        26,
+        "garbage",
+        "Sampah berserakan di sekitar Stasiun Gambir setelah acara malam minggu.",
+        (-6.1767, 106.8306, "Jl. Medan Merdeka Timur"),
+        2,
+        1.2,
+        5,
+    ),
+    Story(
+        23,
+        "damaged_road",
+        "Aspal amblas di jalur lambat, sudah ada motor jatuh.",
+        (-6.2297, 106.8272, "Jl. Jend. Gatot Subroto"),
+        9,
+        10,
+        3,
+        60,
+    ),
+    Story(
+        21, "water", "Air PAM keruh dan berbau sejak dua hari.", (-6.1380, 106.8660, "Kelapa Gading Barat"), 3, 2.5, 4
+    ),
     Story(19, "garbage", "Tempat sampah liar di bantaran kali.", (-6.1862, 106.8133, "Kebon Melati"), 4, 3, 4, 50),
-    Story(16, "fallen_tree", "Pohon tumbang menutup separuh jalan.", (-6.1950, 106.8300, "Jl. Teuku Umar, Menteng"),
-          1.5, 0.6, 5),
-    Story(14, "illegal_parking", "Parkir liar di trotoar depan pusat belanja.", (-6.1870, 106.8200, "Tanah Abang"),
-          5, 1.5, 4),
-    Story(12, "flooding", "Genangan setinggi 30 cm tidak surut sejak pagi.", (-6.1400, 106.8700, "Kelapa Gading"),
-          1, 1.8, 4),
-    Story(10, "damaged_road", "Lubang besar di persimpangan, berbahaya malam hari.",
-          (-6.2250, 106.8300, "Setiabudi"), 7, 4, 4),
+    Story(
+        16,
+        "fallen_tree",
+        "Pohon tumbang menutup separuh jalan.",
+        (-6.1950, 106.8300, "Jl. Teuku Umar, Menteng"),
+        1.5,
+        0.6,
+        5,
+    ),
+    Story(
+        14,
+        "illegal_parking",
+        "Parkir liar di trotoar depan pusat belanja.",
+        (-6.1870, 106.8200, "Tanah Abang"),
+        5,
+        1.5,
+        4,
+    ),
+    Story(
+        12,
+        "flooding",
+        "Genangan setinggi 30 cm tidak surut sejak pagi.",
+        (-6.1400, 106.8700, "Kelapa Gading"),
+        1,
+        1.8,
+        4,
+    ),
+    Story(
+        10,
+        "damaged_road",
+        "Lubang besar di persimpangan, berbahaya malam hari.",
+        (-6.2250, 106.8300, "Setiabudi"),
+        7,
+        4,
+        4,
+    ),
     Story(8, "garbage", "Sampah menumpuk di depan sekolah.", (-6.1750, 106.8250, "Gambir"), 1, 0.8, 5),
-    Story(6, "water", "Pipa bocor di depan rumah warga, air terbuang.", (-6.1390, 106.8650, "Kelapa Gading Barat"),
-          2, None, None, 30),
-    Story(3, "garbage", "Tumpukan sampah di pasar belum diangkut.", (-6.1860, 106.8140, "Pasar Tanah Abang"),
-          8, None),
+    Story(
+        6,
+        "water",
+        "Pipa bocor di depan rumah warga, air terbuang.",
+        (-6.1390, 106.8650, "Kelapa Gading Barat"),
+        2,
+        None,
+        None,
+        30,
+    ),
+    Story(3, "garbage", "Tumpukan sampah di pasar belum diangkut.", (-6.1860, 106.8140, "Pasar Tanah Abang"), 8, None),
     Story(2, "damaged_road", "Trotoar rusak di depan halte.", (-6.2280, 106.8290, "Karet Kuningan"), None, None),
-    Story(1, "drainage", "Saluran air tersumbat lumpur, air meluap ke jalan saat hujan.",
-          (-6.1850, 106.8120, "Kebon Melati"), 3, None, verified=False),
+    Story(
+        1,
+        "drainage",
+        "Saluran air tersumbat lumpur, air meluap ke jalan saat hujan.",
+        (-6.1850, 106.8120, "Kebon Melati"),
+        3,
+        None,
+        verified=False,
+    ),
 )
 
 
@@ -93,17 +151,24 @@ def write(now: datetime | None = None) -> list[dict[str, Any]]:
     for index, story in enumerate(STORIES):
         clock = _Clock(now - timedelta(days=story.days_ago))
         lat, lng, address = story.where
-        report = build_report(channel=Channel.JAKI if index % 2 else Channel.QLUE,
-                              message_id=f"DEMO-HISTORY-{index}-{secrets.token_hex(4)}", category=story.category,
-                              description=story.description, location={"lat": lat, "lng": lng, "address": address},
-                              reporter={"anonymous": True}, anonymous=True)
-        code = submit_report(report, cases=app.cases, photos=app.photos, clock=clock,
-                             code_key=app.settings.tracking_code_key).tracking_code
+        report = build_report(
+            channel=Channel.JAKI if index % 2 else Channel.QLUE,
+            message_id=f"DEMO-HISTORY-{index}-{secrets.token_hex(4)}",
+            category=story.category,
+            description=story.description,
+            location={"lat": lat, "lng": lng, "address": address},
+            reporter={"anonymous": True},
+            anonymous=True,
+        )
+        code = submit_report(
+            report, cases=app.cases, photos=app.photos, clock=clock, code_key=app.settings.tracking_code_key
+        ).tracking_code
         case = route_case(code, cases=app.cases, queries=_NoDuplicates(), rules=app.routing, clock=clock)
         holder = Principal("demo-history-officer", frozenset({Role.AGENCY_OFFICER}), case.agency_id)
 
-        def act(operation: str, body: dict[str, Any], who: Principal = holder, clock: _Clock = clock,
-                code: str = code) -> None:
+        def act(
+            operation: str, body: dict[str, Any], who: Principal = holder, clock: _Clock = clock, code: str = code
+        ) -> None:
             deps = lifecycle.Deps(cases=app.cases, photos=app.photos, clock=clock)
             lifecycle.perform(code, operation, body, who, deps)
 

@@ -146,7 +146,8 @@ def start(
     try:
         aws = subprocess.Popen(
             [sys.executable, "-m", "infra.local.aws_server", "--port", str(aws_port)],
-            cwd=ROOT, **child_output,
+            cwd=ROOT,
+            **child_output,
         )
         stack.processes.append(aws)
         _wait_for_http(f"{endpoint}/moto-api/", aws, "the local AWS stand-in")
@@ -157,9 +158,11 @@ def start(
             from infra.local.provider_sink import ProviderSink
 
             stack.provider_sink = ProviderSink(output or sys.stdout).start()
-            provider_urls = {name: stack.provider_sink.url
-                             for name in ("TWILIO_API_BASE_URL", "META_GRAPH_BASE_URL", "X_API_BASE_URL")
-                             if not os.environ.get(name)}
+            provider_urls = {
+                name: stack.provider_sink.url
+                for name in ("TWILIO_API_BASE_URL", "META_GRAPH_BASE_URL", "X_API_BASE_URL")
+                if not os.environ.get(name)
+            }
         env = {
             **os.environ,
             **app_environment(outputs, endpoint),
@@ -172,9 +175,22 @@ def start(
         stack.env = env
 
         api = subprocess.Popen(
-            [sys.executable, "-m", "infra.local.chalice_local", "local", "--host", "127.0.0.1", "--port", str(api_port),
-             "--stage", "local", "--no-autoreload"],
-            cwd=ROOT, env=env, **child_output,
+            [
+                sys.executable,
+                "-m",
+                "infra.local.chalice_local",
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(api_port),
+                "--stage",
+                "local",
+                "--no-autoreload",
+            ],
+            cwd=ROOT,
+            env=env,
+            **child_output,
         )
         stack.processes.append(api)
         _wait_for_http(f"{api_url}/health", api, "chalice local")
@@ -242,8 +258,9 @@ def start_event_runner(env: dict[str, str], on_failure: dict[str, str] | None = 
     from infra.local.event_runner import EventRunner
 
     every = float(env["LOCAL_SCHEDULE_SECONDS"]) if env.get("LOCAL_SCHEDULE_SECONDS") else None
-    runner = EventRunner(app_module, env["AWS_ENDPOINT_URL"], env["AWS_REGION"], schedule_every=every,
-                         on_failure=on_failure)
+    runner = EventRunner(
+        app_module, env["AWS_ENDPOINT_URL"], env["AWS_REGION"], schedule_every=every, on_failure=on_failure
+    )
     runner.start()
     return runner
 
@@ -276,8 +293,10 @@ def banner(stack: Stack) -> str:
         "Demo credentials (development defaults, valid only with CRM_STAGE=local):",
         f"  JAKI_WEBHOOK_SECRET = {stack.env.get('JAKI_WEBHOOK_SECRET') or DEV_SECRETS['JAKI_WEBHOOK_SECRET']}",
         f"  QLUE_WEBHOOK_SECRET = {stack.env.get('QLUE_WEBHOOK_SECRET') or DEV_SECRETS['QLUE_WEBHOOK_SECRET']}",
-        *(f"  {name} = {stack.env.get(name) or DEV_SECRETS[name]}"
-          for name in ("TWILIO_AUTH_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN", "X_CONSUMER_SECRET")),
+        *(
+            f"  {name} = {stack.env.get(name) or DEV_SECRETS[name]}"
+            for name in ("TWILIO_AUTH_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN", "X_CONSUMER_SECRET")
+        ),
         "",
     ]
     if stack.open311_key:
@@ -289,8 +308,10 @@ def banner(stack: Stack) -> str:
             lines.append(f"  {email:<32} {role:<16} {agency or '-'}")
         lines.append("")
     if stack.provider_sink is not None:
-        lines += [f"Replies to Twilio/Meta/X go to a local stand-in ({stack.provider_sink.url}) and are printed here.",
-                  ""]
+        lines += [
+            f"Replies to Twilio/Meta/X go to a local stand-in ({stack.provider_sink.url}) and are printed here.",
+            "",
+        ]
     if stack.demo_cases:
         lines.append("Demo cases:")
         for case in stack.demo_cases:
@@ -298,9 +319,12 @@ def banner(stack: Stack) -> str:
         lines.append("")
     if stack.demo_history:
         resolved = stack.demo_history[0]["tracking_code"]
-        lines += [f"Plus {len(stack.demo_history)} cases of the last four weeks, for the performance pages; "
-                  "one resolved with a photo:",
-                  f"  {stack.api_url}/track?code={resolved}", ""]
+        lines += [
+            f"Plus {len(stack.demo_history)} cases of the last four weeks, for the performance pages; "
+            "one resolved with a photo:",
+            f"  {stack.api_url}/track?code={resolved}",
+            "",
+        ]
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

@@ -126,9 +126,13 @@ class StreamSource(Source):
             self.iterators[shard_id] = response.get("NextShardIterator")
             records = [self._lambda_record(record) for record in response.get("Records", [])]
             if records:
-                self.runner.deliver_ordered(self, records, lambda r: r["dynamodb"]["SequenceNumber"],
-                                            lambda batch: {"Records": batch},
-                                            on_discard=lambda batch, shard=shard_id: self.discarded(shard, batch))
+                self.runner.deliver_ordered(
+                    self,
+                    records,
+                    lambda r: r["dynamodb"]["SequenceNumber"],
+                    lambda batch: {"Records": batch},
+                    on_discard=lambda batch, shard=shard_id: self.discarded(shard, batch),
+                )
                 delivered += len(records)
         return delivered
 
@@ -182,8 +186,15 @@ class StreamSource(Source):
 class QueueSource(Source):
     """SQS, and SNS/S3 through a runner-owned SQS queue (``wrap`` shapes each record)."""
 
-    def __init__(self, runner: EventRunner, name: str, queue_url: str, batch_size: int,
-                 handler: Callable[..., Any], wrap: Callable[[dict[str, Any]], list[dict[str, Any]]]):
+    def __init__(
+        self,
+        runner: EventRunner,
+        name: str,
+        queue_url: str,
+        batch_size: int,
+        handler: Callable[..., Any],
+        wrap: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    ):
         self.runner, self.handler, self.name = runner, handler, name
         self.queue_url, self.batch_size, self.wrap = queue_url, min(batch_size or 10, 10), wrap
 
@@ -315,8 +326,9 @@ class EventRunner:
                 sources.append(StreamSource(self, config, handler))
             elif isinstance(config, SQSEventConfig):
                 url = self.client("sqs").get_queue_url(QueueName=config.queue)["QueueUrl"]
-                sources.append(QueueSource(self, f"sqs:{config.queue}", url, config.batch_size, handler,
-                                           self._sqs_records(url)))
+                sources.append(
+                    QueueSource(self, f"sqs:{config.queue}", url, config.batch_size, handler, self._sqs_records(url))
+                )
             elif isinstance(config, SNSEventConfig):
                 sources.append(self._sns_source(config, handler))
             elif isinstance(config, S3EventConfig):
@@ -327,8 +339,9 @@ class EventRunner:
         return sources
 
     def _queue_arn(self, url: str) -> str:
-        return self.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
+        return self.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
 
     def _sqs_records(self, url: str) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
         arn = self._queue_arn(url)
@@ -338,17 +351,19 @@ class EventRunner:
                 name: {"stringValue": value.get("StringValue"), "dataType": value.get("DataType")}
                 for name, value in message.get("MessageAttributes", {}).items()
             }
-            return [{
-                "messageId": message["MessageId"],
-                "receiptHandle": message["ReceiptHandle"],
-                "body": message["Body"],
-                "attributes": message.get("Attributes", {}),
-                "messageAttributes": attributes,
-                "md5OfBody": message.get("MD5OfBody"),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": self.region,
-            }]
+            return [
+                {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "messageAttributes": attributes,
+                    "md5OfBody": message.get("MD5OfBody"),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": arn,
+                    "awsRegion": self.region,
+                }
+            ]
 
         return wrap
 
@@ -364,20 +379,22 @@ class EventRunner:
 
         def wrap(message: dict[str, Any]) -> list[dict[str, Any]]:
             envelope = json.loads(message["Body"])
-            return [{
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "EventSubscriptionArn": f"{topic_arn}:local",
-                "Sns": {
-                    "Type": envelope.get("Type", "Notification"),
-                    "MessageId": envelope.get("MessageId", message["MessageId"]),
-                    "TopicArn": envelope.get("TopicArn", topic_arn),
-                    "Subject": envelope.get("Subject"),
-                    "Message": envelope.get("Message", ""),
-                    "Timestamp": envelope.get("Timestamp"),
-                    "MessageAttributes": envelope.get("MessageAttributes", {}),
-                },
-            }]
+            return [
+                {
+                    "EventSource": "aws:sns",
+                    "EventVersion": "1.0",
+                    "EventSubscriptionArn": f"{topic_arn}:local",
+                    "Sns": {
+                        "Type": envelope.get("Type", "Notification"),
+                        "MessageId": envelope.get("MessageId", message["MessageId"]),
+                        "TopicArn": envelope.get("TopicArn", topic_arn),
+                        "Subject": envelope.get("Subject"),
+                        "Message": envelope.get("Message", ""),
+                        "Timestamp": envelope.get("Timestamp"),
+                        "MessageAttributes": envelope.get("MessageAttributes", {}),
+                    },
+                }
+            ]
 
         return QueueSource(self, f"sns:{topic}", url, 10, handler, wrap)
 
@@ -450,8 +467,7 @@ class EventRunner:
     def run_once(self, include_schedules: bool = False) -> int:
         """Poll every source once (tests): returns the number of records delivered."""
         return sum(
-            source.poll() for source in self.sources
-            if include_schedules or not isinstance(source, ScheduleSource)
+            source.poll() for source in self.sources if include_schedules or not isinstance(source, ScheduleSource)
         )
 
     def drain(self, timeout: float = 10.0) -> int:

@@ -73,12 +73,14 @@ _NOT_ANSWERS = (
 # cannot take a call right now.
 CATALOGUE: dict[str, tuple[Fault, ...]] = {
     "dynamodb": (
-        Fault("ProvisionedThroughputExceededException", 400, message="The level of configured provisioned "
-              "throughput for the table was exceeded."),
+        Fault(
+            "ProvisionedThroughputExceededException",
+            400,
+            message="The level of configured provisioned throughput for the table was exceeded.",
+        ),
         Fault("ThrottlingException", 400, message="Rate of requests exceeds the allowed throughput."),
         Fault("InternalServerError", 500, message="Internal server error"),
-        Fault("RequestLimitExceeded", 400, message="Throughput exceeds the current throughput limit for your "
-              "account."),
+        Fault("RequestLimitExceeded", 400, message="Throughput exceeds the current throughput limit for your account."),
     ),
     "dynamodb-streams": (
         Fault("LimitExceededException", 400, message="Too many requests"),
@@ -113,8 +115,11 @@ def faults_for(service: str, names: Iterable[str | Fault] | None = None) -> tupl
     available.setdefault(SLOW, Fault(SLOW, kind=SLOW))
     if names is None:
         return CATALOGUE.get(service, ()) + _NOT_ANSWERS
-    return tuple(name if isinstance(name, Fault) else available[name] for name in names
-                 if isinstance(name, Fault) or name in available)
+    return tuple(
+        name if isinstance(name, Fault) else available[name]
+        for name in names
+        if isinstance(name, Fault) or name in available
+    )
 
 
 @dataclass
@@ -178,12 +183,18 @@ class FaultPlan:
             return None
 
     def total_seen(self, service: str = "*", operation: str = "*") -> int:
-        return sum(n for (s, o), n in self.seen.items() if fnmatch.fnmatchcase(s, service)
-                   and fnmatch.fnmatchcase(o, operation))
+        return sum(
+            n
+            for (s, o), n in self.seen.items()
+            if fnmatch.fnmatchcase(s, service) and fnmatch.fnmatchcase(o, operation)
+        )
 
     def total_injected(self, service: str = "*", operation: str = "*", code: str = "*") -> int:
-        return sum(n for (s, o, c), n in self.injected.items() if fnmatch.fnmatchcase(s, service)
-                   and fnmatch.fnmatchcase(o, operation) and fnmatch.fnmatchcase(c, code))
+        return sum(
+            n
+            for (s, o, c), n in self.injected.items()
+            if fnmatch.fnmatchcase(s, service) and fnmatch.fnmatchcase(o, operation) and fnmatch.fnmatchcase(c, code)
+        )
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -214,7 +225,8 @@ def classify(method: str, url: str, headers: dict[str, str], body: bytes) -> tup
     parts = urlsplit(url)
     query = parse_qs(parts.query, keep_blank_values=True)
     scope = _CREDENTIAL.search(lower.get("authorization", "")) or _CREDENTIAL.search(
-        "Credential=" + "".join(query.get("X-Amz-Credential", [])))
+        "Credential=" + "".join(query.get("X-Amz-Credential", []))
+    )
     service = scope.group(1) if scope else "unknown"
     content_type = lower.get("content-type", "")
     if service != "s3" and (content_type.startswith("application/x-www-form-urlencoded") or "Action" in query):
@@ -228,8 +240,11 @@ def _s3_operation(method: str, path: str, query: dict[str, list[str]], headers: 
     segments = [segment for segment in path.split("/") if segment]
     if len(segments) >= 2:  # path-style: /bucket/key
         if method == "PUT":
-            return "CopyObject" if "x-amz-copy-source" in headers else (
-                "UploadPart" if "partNumber" in query else "PutObject")
+            return (
+                "CopyObject"
+                if "x-amz-copy-source" in headers
+                else ("UploadPart" if "partNumber" in query else "PutObject")
+            )
         post = "CreateMultipartUpload" if "uploads" in query else "CompleteMultipartUpload"
         return {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject", "POST": post}.get(method, method)
     if method == "GET":
@@ -241,8 +256,12 @@ def _s3_operation(method: str, path: str, query: dict[str, list[str]], headers: 
 
 # --- what AWS answers ------------------------------------------------------------------
 
-_JSON_PREFIX = {"dynamodb": "com.amazonaws.dynamodb.v20120810#", "sqs": "com.amazonaws.sqs#",
-                "dynamodb-streams": "com.amazonaws.dynamodb.v20120810#", "kms": ""}
+_JSON_PREFIX = {
+    "dynamodb": "com.amazonaws.dynamodb.v20120810#",
+    "sqs": "com.amazonaws.sqs#",
+    "dynamodb-streams": "com.amazonaws.dynamodb.v20120810#",
+    "kms": "",
+}
 
 
 def render(fault: Fault, service: str, protocol: str, method: str = "POST") -> tuple[int, dict[str, str], bytes]:
@@ -250,20 +269,27 @@ def render(fault: Fault, service: str, protocol: str, method: str = "POST") -> t
     request_id = uuid.uuid4().hex
     if protocol == "json":
         body = json.dumps({"__type": _JSON_PREFIX.get(service, "") + fault.code, "message": fault.message}).encode()
-        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": request_id,
-                   "x-amzn-ErrorType": fault.code}
+        headers = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "x-amzn-RequestId": request_id,
+            "x-amzn-ErrorType": fault.code,
+        }
         if service == "sqs":
             headers["x-amzn-query-error"] = f"{fault.code};{'Sender' if fault.status < 500 else 'Receiver'}"
     elif protocol == "query":
         kind = "Sender" if fault.status < 500 else "Receiver"
-        body = (f'<ErrorResponse xmlns="http://{service}.amazonaws.com/doc/2010-03-31/"><Error><Type>{kind}</Type>'
-                f"<Code>{fault.code}</Code><Message>{fault.message}</Message></Error>"
-                f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+        body = (
+            f'<ErrorResponse xmlns="http://{service}.amazonaws.com/doc/2010-03-31/"><Error><Type>{kind}</Type>'
+            f"<Code>{fault.code}</Code><Message>{fault.message}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
         headers = {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}
     else:
-        body = ('<?xml version="1.0" encoding="UTF-8"?>'
-                f"<Error><Code>{fault.code}</Code><Message>{fault.message}</Message>"
-                f"<RequestId>{request_id}</RequestId></Error>").encode()
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f"<Error><Code>{fault.code}</Code><Message>{fault.message}</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        ).encode()
         headers = {"Content-Type": "application/xml", "x-amz-request-id": request_id}
         if method == "HEAD":
             body = b""
@@ -274,8 +300,17 @@ def render(fault: Fault, service: str, protocol: str, method: str = "POST") -> t
 
 # --- the proxy -----------------------------------------------------------------------
 
-_HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-               "transfer-encoding", "upgrade", "content-length"}
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -366,7 +401,8 @@ class _ProxyServer(ThreadingHTTPServer):
             connection = getattr(self._local, "connection", None)
             if connection is None:
                 connection = self._local.connection = http.client.HTTPConnection(
-                    self.upstream_host, self.upstream_port, timeout=60)
+                    self.upstream_host, self.upstream_port, timeout=60
+                )
                 connection.connect()
                 connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
@@ -451,8 +487,9 @@ class BotocoreFaults:
             return None
         if fault.kind == ERROR:
             body = request.body if isinstance(request.body, bytes) else (request.body or b"")
-            protocol = classify(request.method, request.url, dict(request.headers), body
-                                if isinstance(body, bytes) else b"")[2]
+            protocol = classify(
+                request.method, request.url, dict(request.headers), body if isinstance(body, bytes) else b""
+            )[2]
             status, headers, payload = render(fault, service, protocol, request.method)
             return AWSResponse(request.url, status, headers, _RawBody(payload))
         if fault.kind == SLOW:
@@ -480,8 +517,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     plan = FaultPlan([Rule(args.service, args.operation, args.rate)], seed=args.seed)
     proxy = FaultProxy(args.upstream, plan, args.host, args.port)
-    print(f"fault proxy on {proxy.url} -> {args.upstream}: {args.rate:.0%} of {args.service}.{args.operation} fail",
-          flush=True)
+    print(
+        f"fault proxy on {proxy.url} -> {args.upstream}: {args.rate:.0%} of {args.service}.{args.operation} fail",
+        flush=True,
+    )
     proxy.start()
     try:
         while True:

@@ -91,12 +91,17 @@ def _bucket_versioning(properties: dict[str, Any], physical_id: str, client: Cal
 def _bucket_cors(properties: dict[str, Any], physical_id: str, client: Callable[[str], Any]) -> None:
     cors = properties.get("CorsConfiguration")
     if cors:
-        client("s3").put_bucket_cors(Bucket=physical_id, CORSConfiguration={"CORSRules": [
-            {key: rule[key] for key in ("AllowedMethods", "AllowedOrigins", "AllowedHeaders") if key in rule}
-            | ({"ExposeHeaders": rule["ExposedHeaders"]} if "ExposedHeaders" in rule else {})
-            | ({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})
-            for rule in cors["CorsRules"]
-        ]})
+        client("s3").put_bucket_cors(
+            Bucket=physical_id,
+            CORSConfiguration={
+                "CORSRules": [
+                    {key: rule[key] for key in ("AllowedMethods", "AllowedOrigins", "AllowedHeaders") if key in rule}
+                    | ({"ExposeHeaders": rule["ExposedHeaders"]} if "ExposedHeaders" in rule else {})
+                    | ({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})
+                    for rule in cors["CorsRules"]
+                ]
+            },
+        )
 
 
 def _bucket_lifecycle(properties: dict[str, Any], physical_id: str, client: Callable[[str], Any]) -> None:
@@ -113,8 +118,9 @@ def _bucket_lifecycle(properties: dict[str, Any], physical_id: str, client: Call
         if "NoncurrentVersionExpiration" in rule:
             api["NoncurrentVersionExpiration"] = rule["NoncurrentVersionExpiration"]
         if "Transitions" in rule:
-            api["Transitions"] = [{"Days": t["TransitionInDays"], "StorageClass": t["StorageClass"]}
-                                  for t in rule["Transitions"]]
+            api["Transitions"] = [
+                {"Days": t["TransitionInDays"], "StorageClass": t["StorageClass"]} for t in rule["Transitions"]
+            ]
         rules.append(api)
     client("s3").put_bucket_lifecycle_configuration(Bucket=physical_id, LifecycleConfiguration={"Rules": rules})
 
@@ -131,13 +137,19 @@ def _bucket_notifications(properties: dict[str, Any], physical_id: str, client: 
             queue["Filter"] = {"Key": {"FilterRules": rules}}
         queues.append(queue)
     client("s3").put_bucket_notification_configuration(
-        Bucket=physical_id, NotificationConfiguration={"QueueConfigurations": queues})
+        Bucket=physical_id, NotificationConfiguration={"QueueConfigurations": queues}
+    )
 
 
 _GAP_FILLERS: dict[str, list[Callable[[dict[str, Any], str, Callable[[str], Any]], None]]] = {
     "AWS::DynamoDB::Table": [_table_ttl],
-    "AWS::S3::Bucket": [_bucket_public_access_block, _bucket_versioning, _bucket_cors, _bucket_lifecycle,
-                        _bucket_notifications],
+    "AWS::S3::Bucket": [
+        _bucket_public_access_block,
+        _bucket_versioning,
+        _bucket_cors,
+        _bucket_lifecycle,
+        _bucket_notifications,
+    ],
 }
 
 
@@ -171,8 +183,11 @@ def provision(endpoint: str, stage: str = "local", region: str = DEFAULT_REGION)
     template = load_template()
     plan = unsupported.split(template, {"Stage": stage})
     cloudformation = client("cloudformation")
-    existing = {s["StackName"] for s in cloudformation.list_stacks().get("StackSummaries", [])
-                if s["StackStatus"] != "DELETE_COMPLETE"}
+    existing = {
+        s["StackName"]
+        for s in cloudformation.list_stacks().get("StackSummaries", [])
+        if s["StackStatus"] != "DELETE_COMPLETE"
+    }
     if stack_name not in existing:
         cloudformation.create_stack(
             StackName=stack_name,
@@ -184,8 +199,13 @@ def provision(endpoint: str, stage: str = "local", region: str = DEFAULT_REGION)
         )
         resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
         physical = {resource["LogicalResourceId"]: resource["PhysicalResourceId"] for resource in resources}
-        pseudo = {"AWS::Region": region, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
-                  "AWS::StackName": stack_name, "AWS::AccountId": client("sts").get_caller_identity()["Account"]}
+        pseudo = {
+            "AWS::Region": region,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": stack_name,
+            "AWS::AccountId": client("sts").get_caller_identity()["Account"],
+        }
         for resource in resources:
             definition = template["Resources"].get(resource["LogicalResourceId"], {})
             fillers = _GAP_FILLERS.get(resource["ResourceType"], [])

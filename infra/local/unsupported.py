@@ -67,7 +67,8 @@ def split(template: dict[str, Any], parameters: dict[str, str], supported: set[s
     resources = template.get("Resources", {})
     unsupported = {lid for lid, res in resources.items() if res["Type"] not in supported}
     unknown = sorted(
-        f"{lid} ({resources[lid]['Type']})" for lid in unsupported
+        f"{lid} ({resources[lid]['Type']})"
+        for lid in unsupported
         if resources[lid]["Type"] not in _CREATORS and resources[lid]["Type"] not in NOT_NEEDED_LOCALLY
     )
     if unknown:
@@ -85,8 +86,9 @@ def split(template: dict[str, Any], parameters: dict[str, str], supported: set[s
                 "infra/local/unsupported.py cannot provision this order"
             )
     outputs = template.get("Outputs", {})
-    local_outputs = [name for name, out in outputs.items()
-                     if any(target in unsupported for target, _ in references(out))]
+    local_outputs = [
+        name for name, out in outputs.items() if any(target in unsupported for target, _ in references(out))
+    ]
 
     # What the unsupported resources and local outputs read from moto's part.
     extra: ExtraOutputs = {}
@@ -116,8 +118,9 @@ def split(template: dict[str, Any], parameters: dict[str, str], supported: set[s
 
     for lid in sorted(unsupported, key=list(resources).index):
         visit(lid)
-    skipped = {lid: NOT_NEEDED_LOCALLY[resources[lid]["Type"]] for lid in order
-               if resources[lid]["Type"] in NOT_NEEDED_LOCALLY}
+    skipped = {
+        lid: NOT_NEEDED_LOCALLY[resources[lid]["Type"]] for lid in order if resources[lid]["Type"] in NOT_NEEDED_LOCALLY
+    }
     return Plan(
         moto_template=moto_template,
         template=template,
@@ -189,6 +192,7 @@ def create(
 
 # --- creators: CloudFormation properties -> moto API calls ---------------------------
 
+
 def _api_kwargs(api: Any, operation: str, properties: dict[str, Any], **renamed: str) -> dict[str, Any]:
     """The properties that are also parameters of ``operation`` (CloudFormation and
     the API mostly share names; ``renamed`` maps API name -> property name)."""
@@ -215,16 +219,27 @@ def _user_pool(properties: dict[str, Any], client: Callable[[str], Any], lid: st
     region = pool_id.split("_", 1)[0]
     arn = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Arn"]
     provider = f"cognito-idp.{region}.amazonaws.com/{pool_id}"
-    return {"Ref": pool_id, "Arn": arn, "ProviderName": provider, "ProviderURL": f"https://{provider}",
-            "UserPoolId": pool_id}
+    return {
+        "Ref": pool_id,
+        "Arn": arn,
+        "ProviderName": provider,
+        "ProviderURL": f"https://{provider}",
+        "UserPoolId": pool_id,
+    }
 
 
 def _user_pool_client(properties: dict[str, Any], client: Callable[[str], Any], lid: str) -> dict[str, str]:
     cognito = client("cognito-idp")
     pool_id = properties["UserPoolId"]
     name = properties.get("ClientName", lid)
-    found = next((c for c in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
-                  if c["ClientName"] == name), None)
+    found = next(
+        (
+            c
+            for c in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+            if c["ClientName"] == name
+        ),
+        None,
+    )
     if found is None:
         kwargs = _api_kwargs(cognito, "CreateUserPoolClient", properties)
         kwargs["ClientName"] = name
@@ -279,8 +294,9 @@ def _subscription(properties: dict[str, Any], client: Callable[[str], Any], lid:
     for name in ("FilterPolicyScope", "RawMessageDelivery"):
         if name in properties:
             attributes[name] = str(properties[name]).lower() if name == "RawMessageDelivery" else properties[name]
-    arn = sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=endpoint, Attributes=attributes,
-                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    arn = sns.subscribe(
+        TopicArn=topic, Protocol=protocol, Endpoint=endpoint, Attributes=attributes, ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
     return {"Ref": arn}
 
 

@@ -43,8 +43,13 @@ def _queue_depth_alarms() -> dict[str, dict]:
 
 
 def test_the_finder_sees_the_dead_letter_queues_we_know():
-    assert {"RelayDeadLetterQueue", "FollowupsDeadLetters", "RepliesDeadLetterQueue", "MediaDeadLetterQueue",
-            "InboundEmailDeadLetterQueue"} <= _dead_letter_queues()
+    assert {
+        "RelayDeadLetterQueue",
+        "FollowupsDeadLetters",
+        "RepliesDeadLetterQueue",
+        "MediaDeadLetterQueue",
+        "InboundEmailDeadLetterQueue",
+    } <= _dead_letter_queues()
     assert "FollowupsQueue" not in _dead_letter_queues()
 
 

@@ -100,14 +100,17 @@ def test_policy_placeholders_name_real_stack_outputs():
     assert all("${" not in r for r in resources)
 
 
-@pytest.mark.parametrize("resource, wildcard", [
-    ("*", True),
-    ("arn:*:logs:*:*:*", True),
-    ("arn:aws:sns:ap-southeast-3:111111111111:*", True),
-    ("arn:aws:s3:::bucket/public/*", False),
-    ("arn:aws:ssm:ap-southeast-3:111111111111:parameter/crm/dev/*", False),
-    ("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/crm-dev:*", False),
-])
+@pytest.mark.parametrize(
+    "resource, wildcard",
+    [
+        ("*", True),
+        ("arn:*:logs:*:*:*", True),
+        ("arn:aws:sns:ap-southeast-3:111111111111:*", True),
+        ("arn:aws:s3:::bucket/public/*", False),
+        ("arn:aws:ssm:ap-southeast-3:111111111111:parameter/crm/dev/*", False),
+        ("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/crm-dev:*", False),
+    ],
+)
 def test_what_counts_as_a_wildcard_resource(resource, wildcard):
     assert iam.is_wildcard_resource(resource) is wildcard
 
@@ -116,7 +119,8 @@ def test_the_finder_follows_clients_through_variables_attributes_and_helpers(tmp
     """A new call anywhere must be found, however the client reaches it."""
     package = tmp_path / "chalicelib" / "adapters"
     package.mkdir(parents=True)
-    (package / "media_queue.py").write_text(textwrap.dedent('''
+    (package / "media_queue.py").write_text(
+        textwrap.dedent("""
         from chalicelib.adapters import aws
 
         def _sqs():
@@ -138,7 +142,8 @@ def test_the_finder_follows_clients_through_variables_attributes_and_helpers(tmp
                 ses = aws.client("sesv2")
                 ses.send_email(Content={})
                 return pages
-    '''))
+    """)
+    )
     found = {(c.operation, c.actions) for c in iam.aws_calls(tmp_path / "chalicelib")}
     assert found == {
         ("SendMessageBatch", ("sqs:SendMessage",)),
@@ -154,10 +159,12 @@ def test_a_new_call_without_a_policy_fails_with_a_clear_message(tmp_path):
     package = tmp_path / "chalicelib" / "adapters"
     package.mkdir(parents=True)
     (package / "case_repository.py").write_text(
-        "from chalicelib.adapters import aws\n\n"
-        "def touch():\n    aws.client('dynamodb').delete_table(TableName='t')\n"
+        "from chalicelib.adapters import aws\n\ndef touch():\n    aws.client('dynamodb').delete_table(TableName='t')\n"
     )
     calls = iam.aws_calls(tmp_path / "chalicelib")
-    with pytest.raises(AssertionError, match=r"api_handler: chalicelib/adapters/case_repository.py:4 "
-                                             r"dynamodb.DeleteTable needs dynamodb:DeleteTable"):
+    with pytest.raises(
+        AssertionError,
+        match=r"api_handler: chalicelib/adapters/case_repository.py:4 "
+        r"dynamodb.DeleteTable needs dynamodb:DeleteTable",
+    ):
         test_every_call_is_allowed_by_the_policy_of_each_function_that_makes_it(calls)

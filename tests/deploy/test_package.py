@@ -21,8 +21,12 @@ EXCEPTIONS = {(e["function"], e["action"]) for e in SPEC.get("wildcard_exception
 
 
 def cfn_lint(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CFN_LINT), "--regions", "ap-southeast-3", "--format", "parseable", "--", str(path)],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(CFN_LINT), "--regions", "ap-southeast-3", "--format", "parseable", "--", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
@@ -60,9 +64,11 @@ def _role_policies(template: dict, function: str) -> list[dict]:
 @pytest.mark.slow
 def test_no_wildcard_iam_beyond_the_documented_exceptions(packaged):
     _, _, template = packaged
-    roles = {resource["Properties"]["Role"]["Fn::GetAtt"][0]: name
-             for name, resource in template["Resources"].items()
-             if resource["Type"] == "AWS::Serverless::Function"}
+    roles = {
+        resource["Properties"]["Role"]["Fn::GetAtt"][0]: name
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
     functions = {deploy.function_logical_id(f): f for f in SPEC["functions"]}
     offending = []
     for role, item, kind in iam.wildcards(template):
@@ -71,7 +77,8 @@ def test_no_wildcard_iam_beyond_the_documented_exceptions(packaged):
         if (function, action) not in EXCEPTIONS:
             offending.append(f"{role}: {kind} {item}")
     assert not offending, "wildcards in IAM (not in infra/functions.yaml wildcard_exceptions):\n  " + "\n  ".join(
-        offending)
+        offending
+    )
 
 
 @pytest.mark.slow
@@ -80,12 +87,17 @@ def test_each_function_role_in_the_package_allows_every_call_its_code_makes(pack
     calls = iam.aws_calls()
     problems = []
     for function, spec in SPEC["functions"].items():
-        allowed = [action for document in _role_policies(template, function)
-                   for statement in document["Statement"] for action in iam._as_list(statement["Action"])]
+        allowed = [
+            action
+            for document in _role_policies(template, function)
+            for statement in document["Statement"]
+            for action in iam._as_list(statement["Action"])
+        ]
         for call in calls:
             if call.module in spec.get("uses", []):
-                problems += [f"{function}: {call.where()} needs {a}" for a in call.actions
-                             if not iam.action_allowed(a, allowed)]
+                problems += [
+                    f"{function}: {call.where()} needs {a}" for a in call.actions if not iam.action_allowed(a, allowed)
+                ]
     assert not problems, "\n".join(problems)
 
 
@@ -107,8 +119,11 @@ def test_functions_are_wired_to_the_infra_resources(packaged):
     assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
     assert "RelayDeadLetterQueue" in json.dumps(event["Properties"]["DestinationConfig"])
     assert event["Properties"]["MaximumRetryAttempts"] >= 1
-    for function, queue in (("SendReplies", "RepliesQueue"), ("FetchLinkedMedia", "MediaQueue"),
-                            ("ReceiveEmail", "InboundEmailQueue")):
+    for function, queue in (
+        ("SendReplies", "RepliesQueue"),
+        ("FetchLinkedMedia", "MediaQueue"),
+        ("ReceiveEmail", "InboundEmailQueue"),
+    ):
         (event,) = resources[function]["Properties"]["Events"].values()
         assert event["Type"] == "SQS" and queue in resources[function]["DependsOn"]
         name = resources[queue]["Properties"]["QueueName"]["Fn::Sub"]
@@ -145,9 +160,11 @@ def test_queue_workers_report_partial_batch_failures(packaged):
     Lambda would treat a partly failed batch as done and the failed messages would be lost."""
     _, _, template = packaged
     sqs_events = [
-        (name, event) for name, resource in template["Resources"].items()
+        (name, event)
+        for name, resource in template["Resources"].items()
         if resource["Type"] == "AWS::Serverless::Function"
-        for event in (resource["Properties"].get("Events") or {}).values() if event.get("Type") == "SQS"
+        for event in (resource["Properties"].get("Events") or {}).values()
+        if event.get("Type") == "SQS"
     ]
     assert {name for name, _ in sqs_events} >= {"CaseFollowups", "AgencyMetrics", "OfficerNotifications"}
     for name, event in sqs_events:

@@ -35,8 +35,9 @@ class _Lambda:
 def test_make_deploy_sets_the_same_on_the_deployed_mappings():
     client = _Lambda()
     session = type("Session", (), {"client": lambda self, service: client})()
-    outputs = {spec["stream"]["on_failure"]: f"arn:aws:sqs:ap-southeast-3:1:{name}" for name, spec in
-               STREAM_FUNCTIONS.items()}
+    outputs = {
+        spec["stream"]["on_failure"]: f"arn:aws:sqs:ap-southeast-3:1:{name}" for name, spec in STREAM_FUNCTIONS.items()
+    }
     deploy.configure_stream_failures("dev", STREAM_FUNCTIONS, outputs, session)
     assert len(client.updates) == len(STREAM_FUNCTIONS)
     for update in client.updates:

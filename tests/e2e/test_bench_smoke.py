@@ -30,15 +30,28 @@ def table_rows(output: str) -> dict[str, list[str]]:
 @pytest.mark.slow
 def test_every_benchmark_runs_and_its_invariants_hold():
     before = RESULTS.read_text()
-    result = subprocess.run([sys.executable, "-m", "bench.run", "--smoke"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     rows = table_rows(result.stdout)
     assert not [name for name, cells in rows.items() if cells[1] == "failed"], result.stdout
-    for prefix in ("cold start", "DynamoDB requests: accepted webhook", "ingest throughput", "status read latency",
-                   "intake with a sealed contact", "requests: intake with a sealed contact", "SLA sweep items read",
-                   "load test: one case per unique message"):
+    for prefix in (
+        "cold start",
+        "DynamoDB requests: accepted webhook",
+        "ingest throughput",
+        "status read latency",
+        "intake with a sealed contact",
+        "requests: intake with a sealed contact",
+        "SLA sweep items read",
+        "load test: one case per unique message",
+    ):
         assert any(name.startswith(prefix) for name in rows), f"no row for {prefix!r}:\n{result.stdout}"
     # Counts, not speeds: these hold on any machine.
     for name, cells in rows.items():

@@ -30,12 +30,28 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start(command, ports, sigint_ignored=False):
     env = {**os.environ, "PORT": str(ports[0]), "LOCAL_AWS_PORT": str(ports[1])}
-    for name in ("CRM_STAGE", "AWS_ENDPOINT_URL", "CASES_TABLE", "PHOTOS_BUCKET", "EVENTS_TOPIC_ARN",
-                 # Under `make test` the outer make's jobserver settings would make `make run` a sub-make.
-                 "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEFILES", "MAKE_TERMOUT", "MAKE_TERMERR"):
+    for name in (
+        "CRM_STAGE",
+        "AWS_ENDPOINT_URL",
+        "CASES_TABLE",
+        "PHOTOS_BUCKET",
+        "EVENTS_TOPIC_ARN",
+        # Under `make test` the outer make's jobserver settings would make `make run` a sub-make.
+        "MAKEFLAGS",
+        "MFLAGS",
+        "MAKELEVEL",
+        "MAKEFILES",
+        "MAKE_TERMOUT",
+        "MAKE_TERMERR",
+    ):
         env.pop(name, None)  # exactly what a fresh shell has
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
         # A non-interactive shell starts `cmd &` with SIGINT ignored, and exec keeps it ignored.
         preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None,
@@ -91,8 +107,12 @@ def drain(lines, timeout=10):
 
 def diagnose(process, lines):
     """What is still running, and where each of our Python processes is stuck (faulthandler on SIGUSR1)."""
-    table = subprocess.run(["ps", "-o", "pid,ppid,stat,etime,wchan:24,args", "-s", str(process.pid)],
-                           capture_output=True, text=True, check=False).stdout
+    table = subprocess.run(
+        ["ps", "-o", "pid,ppid,stat,etime,wchan:24,args", "-s", str(process.pid)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     for row in table.splitlines()[1:]:
         pid, *_rest, args = row.split(None, 5)
         if "python" in args:

@@ -40,7 +40,11 @@ def stack(providers):
     }
     with open(artifact("integration-stack.log"), "w") as log:
         running = devstack.start(
-            devstack.free_port(), devstack.free_port(), load_demo=False, run_events=False, output=log,
+            devstack.free_port(),
+            devstack.free_port(),
+            load_demo=False,
+            run_events=False,
+            output=log,
             extra_env=provider_env,
         )
         try:
@@ -153,8 +157,9 @@ def signed_headers(raw: bytes, channel: str = "jaki", timestamp: int | None = No
 
 def post_report(stack, body: dict, channel: str = "jaki", **kwargs) -> requests.Response:
     raw = json.dumps(body).encode()
-    return requests.post(f"{stack.api_url}/webhooks/{channel}", data=raw, headers=signed_headers(raw, channel),
-                         timeout=30, **kwargs)
+    return requests.post(
+        f"{stack.api_url}/webhooks/{channel}", data=raw, headers=signed_headers(raw, channel), timeout=30, **kwargs
+    )
 
 
 @pytest.fixture(scope="session")
@@ -176,8 +181,9 @@ def officers(stack):
     headers = {}
     for name, (role, agency) in people.items():
         email = f"{name}.{suffix}@example.com"
-        demo.create_user(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_USER_POOL_ID"], email,
-                         role, agency)
+        demo.create_user(
+            stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_USER_POOL_ID"], email, role, agency
+        )
         token = demo.sign_in(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_APP_CLIENT_ID"], email)
         headers[name] = {"Authorization": f"Bearer {token}"}
     return headers
@@ -193,8 +199,13 @@ def moto_signed_token(stack, **claims) -> str:
     pool = stack.env["COGNITO_USER_POOL_ID"]
     body = {
         "iss": f"https://cognito-idp.{stack.env['AWS_REGION']}.amazonaws.com/{pool}",
-        "aud": stack.env["COGNITO_APP_CLIENT_ID"], "sub": "forged-sub", "token_use": "id",
-        "iat": now, "exp": now + 600, "cognito:groups": ["supervisor"], "custom:agency_id": "inspektorat",
+        "aud": stack.env["COGNITO_APP_CLIENT_ID"],
+        "sub": "forged-sub",
+        "token_use": "id",
+        "iat": now,
+        "exp": now + 600,
+        "cognito:groups": ["supervisor"],
+        "custom:agency_id": "inspektorat",
     }
     body.update(claims)
     return jwt.encode({"kid": "dummy", "alg": "RS256"}, body, key)

@@ -45,16 +45,18 @@ def run_digest_schedule(runner):
 
 def test_a_digest_end_to_end_through_the_event_runner(stack, client, runner, ses_sent, aws):
     address = f"warga{time.time_ns()}@example.com"
-    status, pending = post_json(client, "/alerts/subscriptions",
-                                {"channel": "email", "address": address, "kelurahan": KELAPA_GADING})
+    status, pending = post_json(
+        client, "/alerts/subscriptions", {"channel": "email", "address": address, "kelurahan": KELAPA_GADING}
+    )
     assert status == 202 and pending["status"] == "pending" and address not in json.dumps(pending)
     sub_id = pending["subscription_id"]
     (mail,) = mails_to(ses_sent, address)
     text = mail["Message"]["Body"]["Text"]["Data"]
     code = re.search(r"\b(\d{6})\b", text).group(1)
     # The stored item carries a TTL while pending, and no plain code.
-    item = aws("dynamodb").get_item(TableName=stack.env["CASES_TABLE"],
-                                    Key={"PK": {"S": f"ALERTSUB#{sub_id}"}, "SK": {"S": "ALERTSUB"}})["Item"]
+    item = aws("dynamodb").get_item(
+        TableName=stack.env["CASES_TABLE"], Key={"PK": {"S": f"ALERTSUB#{sub_id}"}, "SK": {"S": "ALERTSUB"}}
+    )["Item"]
     assert "expires_at" in item and code not in json.dumps(item) and "alert_pk" not in item
     status, body = post_json(client, "/alerts/confirm", {"subscription_id": sub_id, "code": "12345x"})
     assert status == 422
@@ -62,15 +64,21 @@ def test_a_digest_end_to_end_through_the_event_runner(stack, client, runner, ses
     assert status == 200 and confirmed["status"] == "confirmed"
 
     # A citizen reports in that kelurahan through JAKI; the relay and the alerts worker run.
-    body = partner_body(unique(), location={**POINT, "address": "Jl. Boulevard Raya"},
-                        description="Pohon tumbang menutup jalan",
-                        reporter={"name": "Rahasia Reporter", "phone": "+6281377776666", "anonymous": False})
+    body = partner_body(
+        unique(),
+        location={**POINT, "address": "Jl. Boulevard Raya"},
+        description="Pohon tumbang menutup jalan",
+        reporter={"name": "Rahasia Reporter", "phone": "+6281377776666", "anonymous": False},
+    )
     response = post_report(stack, body)
     assert response.status_code in (200, 201), response.text
     tracking_code = response.json()["tracking_code"]
     runner.drain()
-    entries = aws("dynamodb").query(TableName=stack.env["CASES_TABLE"], KeyConditionExpression="PK = :pk",
-                                    ExpressionAttributeValues={":pk": {"S": f"ALERTSUB#{sub_id}"}})["Items"]
+    entries = aws("dynamodb").query(
+        TableName=stack.env["CASES_TABLE"],
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"ALERTSUB#{sub_id}"}},
+    )["Items"]
     assert any(e["SK"]["S"].startswith("ENTRY#") for e in entries)
 
     ses_sent.clear()
@@ -96,18 +104,23 @@ def test_a_digest_end_to_end_through_the_event_runner(stack, client, runner, ses
     assert page.status_code == 200 and b'method="post"' in page.body
     assert "default-src 'none'" in header(page, "content-security-policy")
     query = dict(part.split("=", 1) for part in link.split("?", 1)[1].split("&"))
-    gone = client.http.post("/alerts/unsubscribe", body=urlencode(query),
-                            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"})
+    gone = client.http.post(
+        "/alerts/unsubscribe",
+        body=urlencode(query),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
+    )
     assert gone.status_code == 200 and b"Unsubscribed" in gone.body
-    assert "Item" not in aws("dynamodb").get_item(TableName=stack.env["CASES_TABLE"], Key={
-        "PK": {"S": f"ALERTSUB#{sub_id}"}, "SK": {"S": "ALERTSUB"}})
+    assert "Item" not in aws("dynamodb").get_item(
+        TableName=stack.env["CASES_TABLE"], Key={"PK": {"S": f"ALERTSUB#{sub_id}"}, "SK": {"S": "ALERTSUB"}}
+    )
 
 
 def test_sms_subscription_by_code_and_stop_by_sms(client, app_env, providers, aws, stack):
     providers.routes[f"POST {TWILIO_MESSAGES}"] = Answer(201, b'{"sid": "SM1"}')
     phone = wire.phone_number()
-    status, pending = post_json(client, "/alerts/subscriptions",
-                                {"channel": "sms", "address": "0" + phone[3:], "radius_m": 1500, **POINT})
+    status, pending = post_json(
+        client, "/alerts/subscriptions", {"channel": "sms", "address": "0" + phone[3:], "radius_m": 1500, **POINT}
+    )
     assert status == 202
     (sms,) = [r for r in providers.calls("POST", TWILIO_MESSAGES) if r.form().get("To") == phone]
     assert sms.form()["From"] == "1708"
@@ -119,16 +132,21 @@ def test_sms_subscription_by_code_and_stop_by_sms(client, app_env, providers, aw
     path, body, headers = wire.twilio_request(app_env["PUBLIC_BASE_URL"], "sms_1708", params)
     answer = client.http.post(path, body=body, headers=headers)
     assert answer.status_code == 200 and b"dihentikan" in answer.body
-    assert "Item" not in aws("dynamodb").get_item(TableName=stack.env["CASES_TABLE"], Key={
-        "PK": {"S": f"ALERTSUB#{pending['subscription_id']}"}, "SK": {"S": "ALERTSUB"}})
+    assert "Item" not in aws("dynamodb").get_item(
+        TableName=stack.env["CASES_TABLE"],
+        Key={"PK": {"S": f"ALERTSUB#{pending['subscription_id']}"}, "SK": {"S": "ALERTSUB"}},
+    )
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"channel": "pigeon", "address": "a@b.example", "kelurahan": KELAPA_GADING}, 422),
-    ({"channel": "email", "address": "a@b.example"}, 422),
-    ({"channel": "email", "address": "a@b.example", "kelurahan": "nowhere"}, 422),
-    ({"channel": "email", "address": "a@b.example", "lat": -6.2, "lng": 106.8, "radius_m": 99999}, 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"channel": "pigeon", "address": "a@b.example", "kelurahan": KELAPA_GADING}, 422),
+        ({"channel": "email", "address": "a@b.example"}, 422),
+        ({"channel": "email", "address": "a@b.example", "kelurahan": "nowhere"}, 422),
+        ({"channel": "email", "address": "a@b.example", "lat": -6.2, "lng": 106.8, "radius_m": 99999}, 422),
+    ],
+)
 def test_bad_subscriptions_are_clear_4xx(client, body, status):
     got, answer = post_json(client, "/alerts/subscriptions", body)
     assert got == status and answer["error"]["code"] == "validation_failed"

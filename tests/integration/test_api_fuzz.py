@@ -39,8 +39,13 @@ from tests.integration.conftest import partner_body, post_report
 from tests.support.images import jpeg_with_metadata
 
 FUZZ_EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "12"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 REAL_ID_SHARE = 0.5
 
 
@@ -75,8 +80,12 @@ def map_path_parameters(context, path_parameters):
     for name in ("tracking_code", "code"):
         if name in path_parameters:
             path_parameters[name] = _real("codes", path_parameters[name])
-    for name, source in (("service_request_id", "request_ids"), ("photo_id", "photo_ids"), ("token", "tokens"),
-                         ("key_id", "spare_key_ids")):  # revoke the spare key, never the one it posts with
+    for name, source in (
+        ("service_request_id", "request_ids"),
+        ("photo_id", "photo_ids"),
+        ("token", "tokens"),
+        ("key_id", "spare_key_ids"),
+    ):  # revoke the spare key, never the one it posts with
         if name in path_parameters:
             path_parameters[name] = _real(source, path_parameters[name])
     return path_parameters
@@ -100,28 +109,41 @@ def map_body(context, body):
 def seeded(stack, officers):
     """Real things for the fuzzer to aim at, made through the API like any client would."""
     admin = officers["admin"]
-    key = requests.post(f"{stack.api_url}/admin/open311/keys", json={"name": "fuzz partner"}, headers=admin,
-                        timeout=10).json()
-    spare = requests.post(f"{stack.api_url}/admin/open311/keys", json={"name": "fuzz spare"}, headers=admin,
-                          timeout=10).json()
+    key = requests.post(
+        f"{stack.api_url}/admin/open311/keys", json={"name": "fuzz partner"}, headers=admin, timeout=10
+    ).json()
+    spare = requests.post(
+        f"{stack.api_url}/admin/open311/keys", json={"name": "fuzz spare"}, headers=admin, timeout=10
+    ).json()
     photo = {"content_type": "image/jpeg", "data_base64": base64.b64encode(jpeg_with_metadata(64, 48)).decode()}
-    codes = [post_report(stack, partner_body(photos=[photo] if n == 0 else [])).json()["tracking_code"]
-             for n in range(3)]
+    codes = [
+        post_report(stack, partner_body(photos=[photo] if n == 0 else [])).json()["tracking_code"] for n in range(3)
+    ]
     token = f"fuzz-{time.time_ns()}"
-    posted = requests.post(f"{stack.api_url}/open311/v2/requests.json?extensions=true",
-                           headers={"Idempotency-Key": token},
-                           data={"api_key": key["api_key"], "service_code": "garbage", "lat": "-6.2",
-                                 "long": "106.8", "description": "fuzz seed"}, timeout=10).json()[0]
+    posted = requests.post(
+        f"{stack.api_url}/open311/v2/requests.json?extensions=true",
+        headers={"Idempotency-Key": token},
+        data={
+            "api_key": key["api_key"],
+            "service_code": "garbage",
+            "lat": "-6.2",
+            "long": "106.8",
+            "description": "fuzz seed",
+        },
+        timeout=10,
+    ).json()[0]
     listed = requests.get(f"{stack.api_url}/open311/v2/requests.json", params={"page_size": "20"}, timeout=10).json()
     edits = requests.get(f"{stack.api_url}/admin/routing-rules", headers=admin, timeout=10).json()["rules"]
-    SEEDED.update({
-        "codes": [*codes, posted["extended_attributes"]["tracking_code"]],
-        "request_ids": [request["service_request_id"] for request in listed] or [posted["service_request_id"]],
-        "photo_ids": ["p1"],
-        "api_keys": [key["api_key"]],
-        "spare_key_ids": [spare["key"]["id"]],
-        "tokens": [token],
-    })
+    SEEDED.update(
+        {
+            "codes": [*codes, posted["extended_attributes"]["tracking_code"]],
+            "request_ids": [request["service_request_id"] for request in listed] or [posted["service_request_id"]],
+            "photo_ids": ["p1"],
+            "api_keys": [key["api_key"]],
+            "spare_key_ids": [spare["key"]["id"]],
+            "tokens": [token],
+        }
+    )
     yield SEEDED
     SEEDED.clear()
     # The fuzzer may have changed routing rules: put the admins' edits back as they were.
@@ -129,11 +151,19 @@ def seeded(stack, officers):
     before = {(rule["category"], rule["area"]): rule for rule in edits if rule["source"] == "admin"}
     for rule in now:
         if rule["source"] == "admin" and (rule["category"], rule["area"]) not in before:
-            requests.delete(f"{stack.api_url}/admin/routing-rules", headers=admin, timeout=10,
-                            params={"category": rule["category"], **({"area": rule["area"]} if rule["area"] else {})})
+            requests.delete(
+                f"{stack.api_url}/admin/routing-rules",
+                headers=admin,
+                timeout=10,
+                params={"category": rule["category"], **({"area": rule["area"]} if rule["area"] else {})},
+            )
     for rule in before.values():
-        requests.put(f"{stack.api_url}/admin/routing-rules", headers=admin, timeout=10,
-                     json={"category": rule["category"], "area": rule["area"], "agency_id": rule["agency_id"]})
+        requests.put(
+            f"{stack.api_url}/admin/routing-rules",
+            headers=admin,
+            timeout=10,
+            json={"category": rule["category"], "area": rule["area"], "agency_id": rule["agency_id"]},
+        )
 
 
 def test_the_served_document_is_the_one_fuzzed(stack):

@@ -93,7 +93,8 @@ def test_sms_gets_its_code_in_twiml_once_per_message(client, app_env, dynamodb_c
     assert first.status_code == 200 and first.headers["Content-Type"].startswith("text/xml")
     code = code_for("sms_1708", params["MessageSid"])
     assert f"<Response><Message>Terima kasih, laporan Anda sudah kami terima. Kode laporan: {code}." in (
-        first.body.decode())
+        first.body.decode()
+    )
     assert dynamodb_calls == ["UpdateItem", "PutItem"]  # sender state, then the case
     dynamodb_calls.clear()
     again = twilio_post(client, app_env, "sms_1708", params)  # Twilio retries after a timeout
@@ -105,8 +106,9 @@ def test_sms_gets_its_code_in_twiml_once_per_message(client, app_env, dynamodb_c
 @pytest.mark.parametrize("tamper", ["forged", "missing", "other_url"])
 def test_a_bad_twilio_signature_is_403_and_stores_nothing(client, app_env, dynamodb_calls, tamper):
     params = wire.twilio_form()
-    path, body, headers = wire.twilio_request(app_env["PUBLIC_BASE_URL"], "sms_1708", params,
-                                              token="forged" if tamper == "forged" else None)
+    path, body, headers = wire.twilio_request(
+        app_env["PUBLIC_BASE_URL"], "sms_1708", params, token="forged" if tamper == "forged" else None
+    )
     if tamper == "missing":
         del headers["X-Twilio-Signature"]
     if tamper == "other_url":
@@ -125,8 +127,9 @@ def test_malformed_twilio_post_is_400(client, app_env, dynamodb_calls):
 def test_sms_media_is_fetched_after_the_answer(client, app_env, runner, providers):
     media_path = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages/MM1/Media/ME" + str(time.time_ns())
     providers.routes[f"GET {media_path}"] = Answer(200, jpeg_with_metadata(), "image/jpeg")
-    params = wire.twilio_form(NumMedia="1", MediaUrl0=providers.url + media_path, MediaContentType0="image/jpeg",
-                              Body="")
+    params = wire.twilio_form(
+        NumMedia="1", MediaUrl0=providers.url + media_path, MediaContentType0="image/jpeg", Body=""
+    )
     assert twilio_post(client, app_env, "sms_1708", params).status_code == 200
     code = code_for("sms_1708", params["MessageSid"])
     view = json.loads(client.http.get(f"/status/{code}").body)
@@ -141,8 +144,7 @@ def test_sms_media_is_fetched_after_the_answer(client, app_env, runner, provider
     assert [e["type"] for e in view["timeline"]][-1] == "case.photo_added"
 
 
-def test_a_media_fetch_that_keeps_failing_ends_in_the_dead_letter_queue(client, app_env, runner, providers, aws,
-                                                                       stack):
+def test_a_media_fetch_that_keeps_failing_ends_in_the_dead_letter_queue(client, app_env, runner, providers, aws, stack):
     media_path = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages/MM2/Media/ME" + str(time.time_ns())
     providers.routes[f"GET {media_path}"] = Answer(503, b"{}")
     params = wire.twilio_form(NumMedia="1", MediaUrl0=providers.url + media_path, MediaContentType0="image/png")
@@ -192,8 +194,13 @@ def test_status_changes_go_out_through_twilio_messages_api(client, app_env, runn
     assert form["Body"].startswith(f"Laporan {code} sudah diteruskan ke instansi yang berwenang (")
     # A later status change (here a synthetic one) goes out the same way.
     _record(code, "case.progress", agency_id="x", percent=40, text="Sedang dikerjakan")
-    progress = replies_to(providers, "POST", path, runner,
-                          lambda r: r.form().get("To") == params["From"] and "(40% selesai)" in r.form()["Body"])
+    progress = replies_to(
+        providers,
+        "POST",
+        path,
+        runner,
+        lambda r: r.form().get("To") == params["From"] and "(40% selesai)" in r.form()["Body"],
+    )
     assert progress
 
 
@@ -207,8 +214,9 @@ def _record(code, event_type, **data):
     from chalicelib.domain.events import DomainEvent
 
     fields = [(name, type(value)) for name, value in data.items()]
-    event_class = make_dataclass("Synthetic", [("type", ClassVar[str], event_type), *fields],
-                                 bases=(DomainEvent,), frozen=True, kw_only=True)
+    event_class = make_dataclass(
+        "Synthetic", [("type", ClassVar[str], event_type), *fields], bases=(DomainEvent,), frozen=True, kw_only=True
+    )
     cases = services().cases
     case = cases.get(code)
     case.record(event_class(occurred_at=datetime.now(UTC), **data))
@@ -240,13 +248,18 @@ def test_whatsapp_message_reply_and_conversation(client, runner, providers, dyna
 
     # A photo a minute later joins the same case.
     media_id = str(time.time_ns())
-    providers.routes[f"GET /v21.0/{media_id}"] = Answer(200, json.dumps(
-        {"url": f"{providers.url}/whatsapp/media/{media_id}", "mime_type": "image/jpeg", "id": media_id}).encode())
+    providers.routes[f"GET /v21.0/{media_id}"] = Answer(
+        200,
+        json.dumps(
+            {"url": f"{providers.url}/whatsapp/media/{media_id}", "mime_type": "image/jpeg", "id": media_id}
+        ).encode(),
+    )
     providers.routes[f"GET /whatsapp/media/{media_id}"] = Answer(200, jpeg_with_metadata(), "image/jpeg")
     before = stored(code).version
     dynamodb_calls.clear()
-    photo = wire.whatsapp_message({"type": "image", "image": {"mime_type": "image/jpeg", "sha256": "x",
-                                                              "id": media_id}}, sender=sender)
+    photo = wire.whatsapp_message(
+        {"type": "image", "image": {"mime_type": "image/jpeg", "sha256": "x", "id": media_id}}, sender=sender
+    )
     assert meta_post(client, "whatsapp", photo).status_code == 200
     # claim refused -> the open case -> mark the photo's own code for it -> save
     assert dynamodb_calls == ["UpdateItem", "GetItem", "PutItem", "PutItem"]
@@ -258,8 +271,9 @@ def test_whatsapp_message_reply_and_conversation(client, runner, providers, dyna
     while stored(code).pending_media and time.time() < deadline:
         runner.drain()
     assert len(stored(code).photos) == 1
-    added = replies_to(providers, "POST", path, runner,
-                       lambda r: "Tambahan Anda (foto)" in r.body.decode() and code in r.body.decode())
+    added = replies_to(
+        providers, "POST", path, runner, lambda r: "Tambahan Anda (foto)" in r.body.decode() and code in r.body.decode()
+    )
     assert added
 
 
@@ -316,8 +330,9 @@ def update_template(client, monkeypatch):
     bootstrap.reset()
 
 
-def test_whatsapp_updates_after_the_24_hour_window_go_out_as_the_template(client, aws, runner, providers,
-                                                                           update_template):
+def test_whatsapp_updates_after_the_24_hour_window_go_out_as_the_template(
+    client, aws, runner, providers, update_template
+):
     path = f"/v21.0/{PHONE_NUMBER_ID}/messages"
     sender = f"62818{time.time_ns() % 10**8:08d}"
     providers.routes[f"POST {path}"] = Answer(200, b'{"messages": [{"id": "wamid.out"}]}')
@@ -333,8 +348,9 @@ def test_whatsapp_updates_after_the_24_hour_window_go_out_as_the_template(client
     set_on_sender_item(aws, code, "expires_at", int(time.time()) - 2 * 86400 + 25 * 3600)
     before = len([r for r in providers.calls("POST", path) if r.json()["to"] == sender])
     _record(code, "case.resolved", photo_id="c1")
-    (sent,) = replies_to(providers, "POST", path, runner,
-                        lambda r: r.json()["to"] == sender and r.json()["type"] == "template")
+    (sent,) = replies_to(
+        providers, "POST", path, runner, lambda r: r.json()["to"] == sender and r.json()["type"] == "template"
+    )
     template = sent.json()["template"]
     assert template["name"] == update_template and template["language"] == {"code": "id"}
     code_parameter, text_parameter = template["components"][0]["parameters"]
@@ -415,8 +431,10 @@ def test_whatsapp_status_question_and_receipts(client, runner, providers, dynamo
     from chalicelib.domain.texts import status_label
 
     assert answered and answered[0].json()["text"]["body"].startswith(f"Status laporan {code}: ")
-    assert any(status_label(status, "id") in answered[0].json()["text"]["body"] for status in
-               __import__("chalicelib.domain.lifecycle", fromlist=["CaseStatus"]).CaseStatus)
+    assert any(
+        status_label(status, "id") in answered[0].json()["text"]["body"]
+        for status in __import__("chalicelib.domain.lifecycle", fromlist=["CaseStatus"]).CaseStatus
+    )
     # A second question is a new notice (its own SQS message id), answered too.
     meta_post(client, "whatsapp", wire.whatsapp_text(code, sender=asker))
     deadline = time.time() + 10
@@ -465,8 +483,11 @@ def test_messenger_reply_through_the_send_api(client, runner, providers, dynamod
     deadline, closed = time.time() + 10, []
     while not closed and time.time() < deadline:
         runner.drain()
-        closed = [r for r in providers.calls("POST", path)
-                  if r.json()["recipient"]["id"] == psid and "ditutup" in r.json()["message"]["text"]]
+        closed = [
+            r
+            for r in providers.calls("POST", path)
+            if r.json()["recipient"]["id"] == psid and "ditutup" in r.json()["message"]["text"]
+        ]
     assert closed[0].json()["messaging_type"] == "MESSAGE_TAG" and closed[0].json()["tag"] == "ACCOUNT_UPDATE"
 
 
@@ -479,8 +500,9 @@ def test_feed_comment_gets_the_code_privately_and_a_neutral_public_answer(client
     providers.routes[f"POST {public_path}"] = Answer(200, b'{"id": "c1"}')
     providers.routes[f"POST {private_path}"] = Answer(200, b'{"recipient_id": "1", "message_id": "m_1"}')
     code = code_for("facebook", comment_id)
-    private = replies_to(providers, "POST", private_path, runner,
-                         lambda r: r.json()["recipient"] == {"comment_id": comment_id})
+    private = replies_to(
+        providers, "POST", private_path, runner, lambda r: r.json()["recipient"] == {"comment_id": comment_id}
+    )
     assert f"Kode laporan: {code}" in private[0].json()["message"]["text"]
     public = replies_to(providers, "POST", public_path, runner, lambda r: True)
     assert public and all(code not in r.json()["message"] for r in public)
@@ -490,8 +512,14 @@ def test_feed_comment_gets_the_code_privately_and_a_neutral_public_answer(client
     assert f"/status/{public_id}" in public[0].json()["message"]
     page = json.loads(client.http.get(f"/status/{public_id}").body)  # the link works, read-only
     assert page["tracking_code"] == public_id and code not in json.dumps(page)
-    assert client.http.post(f"/status/{public_id}/reopen", body=b'{"reason": "belum diperbaiki"}',
-                            headers={"Content-Type": "application/json"}).status_code == 404
+    assert (
+        client.http.post(
+            f"/status/{public_id}/reopen",
+            body=b'{"reason": "belum diperbaiki"}',
+            headers={"Content-Type": "application/json"},
+        ).status_code
+        == 404
+    )
     own = wire.feed_comment(author=PAGE_ID)
     assert json.loads(meta_post(client, "facebook", own).body) == {"received": 0}
 
@@ -516,8 +544,11 @@ def test_x_dm_reply_and_media(client, runner, providers, dynamodb_calls):
     sender = str(time.time_ns() % 10**12)
     media_path = f"/x/media/{time.time_ns()}.jpg"
     providers.routes[f"GET {media_path}"] = Answer(200, jpeg_with_metadata(), "image/jpeg")
-    payload = wire.x_dm("Parkir liar di trotoar Jl. Wahid Hasyim", sender=sender,
-                        media={"type": "photo", "url": "https://t.co/x", "media_url_https": providers.url + media_path})
+    payload = wire.x_dm(
+        "Parkir liar di trotoar Jl. Wahid Hasyim",
+        sender=sender,
+        media={"type": "photo", "url": "https://t.co/x", "media_url_https": providers.url + media_path},
+    )
     assert x_post(client, "x", payload).status_code == 200
     assert dynamodb_calls == ["UpdateItem", "PutItem"]
     code = code_for("x", payload["direct_message_events"][0]["id"])
@@ -552,8 +583,7 @@ def test_unknown_channel_and_method(client):
 # --- e-mail ----------------------------------------------------------------------------
 
 
-def mail(subject, sender="warga@example.com", body="Sampah di Jl. Sabang belum diangkut tiga hari.",
-         photo=None):
+def mail(subject, sender="warga@example.com", body="Sampah di Jl. Sabang belum diangkut tiga hari.", photo=None):
     from email.message import EmailMessage
 
     message = EmailMessage()
@@ -570,8 +600,9 @@ def test_email_to_a_case_and_a_reply_to_it(stack, aws, runner, ses_sent, dynamod
     bucket = stack.env["INBOUND_EMAIL_BUCKET"]
     sender = f"warga{time.time_ns()}@example.com"
     message_id = f"ses{time.time_ns()}"
-    aws("s3").put_object(Bucket=bucket, Key=f"inbound/{message_id}",
-                         Body=mail("Sampah menumpuk", sender, photo=jpeg_with_metadata()))
+    aws("s3").put_object(
+        Bucket=bucket, Key=f"inbound/{message_id}", Body=mail("Sampah menumpuk", sender, photo=jpeg_with_metadata())
+    )
     runner.drain()
     code = code_for("email", message_id)
     case = stored(code)
@@ -583,16 +614,20 @@ def test_email_to_a_case_and_a_reply_to_it(stack, aws, runner, ses_sent, dynamod
 
     # The reporter replies to our mail: the subject carries the code, so it adds to the case.
     reply_id = f"ses{time.time_ns()}"
-    aws("s3").put_object(Bucket=bucket, Key=f"inbound/{reply_id}",
-                         Body=mail(f"Re: [{code}] Laporan Anda", sender, body="Sekarang juga ada bau busuk."))
+    aws("s3").put_object(
+        Bucket=bucket,
+        Key=f"inbound/{reply_id}",
+        Body=mail(f"Re: [{code}] Laporan Anda", sender, body="Sekarang juga ada bau busuk."),
+    )
     before = stored(code).version
     runner.drain()
     assert stored(code_for("email", reply_id)) is None
     assert "bau busuk" in stored(code).description and stored(code).version > before
     # ...but a stranger quoting the code opens their own case.
     other_id = f"ses{time.time_ns()}"
-    aws("s3").put_object(Bucket=bucket, Key=f"inbound/{other_id}",
-                         Body=mail(f"Re: [{code}] Laporan Anda", "stranger@example.com"))
+    aws("s3").put_object(
+        Bucket=bucket, Key=f"inbound/{other_id}", Body=mail(f"Re: [{code}] Laporan Anda", "stranger@example.com")
+    )
     runner.drain()
     assert stored(code_for("email", other_id)) is not None
 
@@ -623,16 +658,22 @@ def test_partner_gets_status_changes_at_its_callback_url(client, runner, provide
     raw = json.dumps(body).encode()
     code = json.loads(client.http.post("/webhooks/jaki", body=raw, headers=signed_headers(raw)).body)["tracking_code"]
     _record(code, "case.resolved", photo_id="c1")
-    (callback,) = replies_to(providers, "POST", "/jaki/callback", runner,
-                             lambda r: r.json()["tracking_code"] == code and r.json()["event_type"] == "case.resolved")
+    (callback,) = replies_to(
+        providers,
+        "POST",
+        "/jaki/callback",
+        runner,
+        lambda r: r.json()["tracking_code"] == code and r.json()["event_type"] == "case.resolved",
+    )
     document = callback.json()
     assert document["report_id"] == body["report_id"] and document["event_type"] == "case.resolved"
     assert f"/status/{code}/photos/c1" in document["text"]
     from chalicelib.channels import signing
     from chalicelib.channels.partner import signed_message
 
-    expected = signing.hmac_sha256(DEV_SECRETS["JAKI_WEBHOOK_SECRET"],
-                                   signed_message(callback.headers["x-crm-timestamp"], callback.body)).hex()
+    expected = signing.hmac_sha256(
+        DEV_SECRETS["JAKI_WEBHOOK_SECRET"], signed_message(callback.headers["x-crm-timestamp"], callback.body)
+    ).hex()
     assert callback.headers["x-crm-signature"] == f"sha256={expected}"
 
 
@@ -685,11 +726,17 @@ def test_no_sender_identity_in_logs_or_events(client, runner, aws, stack):
 
 
 CHANNEL_PAYLOADS = {
-    "whatsapp": (lambda: wire.whatsapp_text(), meta_post,
-                 lambda p: p["entry"][0]["changes"][0]["value"]["messages"][0]["id"]),
+    "whatsapp": (
+        lambda: wire.whatsapp_text(),
+        meta_post,
+        lambda p: p["entry"][0]["changes"][0]["value"]["messages"][0]["id"],
+    ),
     "facebook": (lambda: wire.messenger(), meta_post, lambda p: p["entry"][0]["messaging"][0]["message"]["mid"]),
-    "governor_social": (lambda: wire.feed_comment(), meta_post,
-                        lambda p: p["entry"][0]["changes"][0]["value"]["comment_id"]),
+    "governor_social": (
+        lambda: wire.feed_comment(),
+        meta_post,
+        lambda p: p["entry"][0]["changes"][0]["value"]["comment_id"],
+    ),
     "x": (lambda: wire.x_mention(), x_post, lambda p: p["tweet_create_events"][0]["id_str"]),
 }
 

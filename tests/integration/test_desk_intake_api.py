@@ -34,8 +34,9 @@ def test_a_walk_in_report_gets_a_tracking_code_and_is_routed(stack, runner, offi
     assert body["created"] is True and body["channel"] == "kelurahan"
     assert body["track_url"].endswith(f"/track?code={body['tracking_code']}")
     runner.drain()
-    case = requests.get(f"{stack.api_url}/officer/cases/{body['tracking_code']}", headers=officers["dinas_lh"],
-                        timeout=10).json()
+    case = requests.get(
+        f"{stack.api_url}/officer/cases/{body['tracking_code']}", headers=officers["dinas_lh"], timeout=10
+    ).json()
     assert case["channel"] == "kelurahan" and case["agency"]["id"] == "dinas-lh"
     assert case["reporter"] == {"name": "Pak Joko", "phone": "+6281298765432"}
     public = requests.get(body["status_url"], timeout=10).json()
@@ -78,8 +79,12 @@ def test_the_idempotency_key_may_come_as_a_header(stack, officers):
 
 
 def test_an_anonymous_walk_in_keeps_no_contact(stack, runner, officers):
-    body = {**FORM, "idempotency_key": key(), "anonymous": True,
-            "reporter": {"name": "Tidak disimpan", "phone": "+6281234567890"}}
+    body = {
+        **FORM,
+        "idempotency_key": key(),
+        "anonymous": True,
+        "reporter": {"name": "Tidak disimpan", "phone": "+6281234567890"},
+    }
     code = intake(stack, officers["intake"], body).json()["tracking_code"]
     runner.drain()
     case = requests.get(f"{stack.api_url}/officer/cases/{code}", headers=officers["dinas_lh"], timeout=10).json()
@@ -96,8 +101,9 @@ def test_an_address_without_coordinates_stays_in_the_report(stack, runner, offic
 def test_the_desk_channel_must_be_the_officers_own(stack, officers):
     wrong = intake(stack, officers["intake"], {**FORM, "idempotency_key": key(), "channel": "walikota"})
     assert wrong.status_code == 422
-    assert wrong.json()["error"]["details"] == [{"field": "channel", "message": "your office records reports for: "
-                                                                               "kelurahan"}]
+    assert wrong.json()["error"]["details"] == [
+        {"field": "channel", "message": "your office records reports for: kelurahan"}
+    ]
     not_a_desk = intake(stack, officers["intake"], {**FORM, "idempotency_key": key(), "channel": "jaki"})
     assert not_a_desk.status_code == 422
     me = requests.get(f"{stack.api_url}/officer/me", headers=officers["intake"], timeout=10).json()
@@ -129,10 +135,15 @@ def test_bad_forms_are_422_naming_the_field(stack, officers):
 
 
 def test_photos_come_from_the_officers_own_presigned_uploads(stack, runner, officers, aws):
-    grant = requests.post(f"{stack.api_url}/officer/uploads", json={"content_type": "image/jpeg"},
-                          headers=officers["intake"], timeout=10).json()
-    uploaded = requests.post(grant["url"], data=grant["fields"],
-                             files={"file": ("walk-in.jpg", jpeg_with_metadata(), "image/jpeg")}, timeout=10)
+    grant = requests.post(
+        f"{stack.api_url}/officer/uploads", json={"content_type": "image/jpeg"}, headers=officers["intake"], timeout=10
+    ).json()
+    uploaded = requests.post(
+        grant["url"],
+        data=grant["fields"],
+        files={"file": ("walk-in.jpg", jpeg_with_metadata(), "image/jpeg")},
+        timeout=10,
+    )
     assert uploaded.status_code in (200, 201, 204)
     body = {**FORM, "idempotency_key": key(), "upload_keys": [grant["key"]]}
     code = intake(stack, officers["intake"], body).json()["tracking_code"]
@@ -140,10 +151,15 @@ def test_photos_come_from_the_officers_own_presigned_uploads(stack, runner, offi
     assert [photo["kind"] for photo in public["photos"]] == ["report"]
 
     # Someone else's upload key is refused.
-    other = requests.post(f"{stack.api_url}/officer/uploads", json={"content_type": "image/jpeg"},
-                          headers=officers["dinas_lh"], timeout=10).json()
-    requests.post(other["url"], data=other["fields"], files={"file": ("x.jpg", jpeg_with_metadata(), "image/jpeg")},
-                  timeout=10)
+    other = requests.post(
+        f"{stack.api_url}/officer/uploads",
+        json={"content_type": "image/jpeg"},
+        headers=officers["dinas_lh"],
+        timeout=10,
+    ).json()
+    requests.post(
+        other["url"], data=other["fields"], files={"file": ("x.jpg", jpeg_with_metadata(), "image/jpeg")}, timeout=10
+    )
     refused = intake(stack, officers["intake"], {**FORM, "idempotency_key": key(), "upload_keys": [other["key"]]})
     assert refused.status_code == 422
     assert refused.json()["error"]["details"] == [{"field": "upload_keys.0", "message": "is not an upload of yours"}]

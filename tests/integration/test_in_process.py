@@ -52,8 +52,9 @@ def throttle(operation):
     def answer(request, **_):
         if request.context.get("operation_name", operation) != operation:
             return None
-        body = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
-                           "message": "Rate exceeded"}).encode()
+        body = json.dumps(
+            {"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException", "message": "Rate exceeded"}
+        ).encode()
         return AWSResponse(request.url, 400, {"x-amzn-ErrorType": "ThrottlingException"}, _Raw(body))
 
     return answer
@@ -83,7 +84,8 @@ def test_throttled_storage_answers_503_with_retry_after_and_stores_nothing(clien
     assert response.headers["Retry-After"] == "5"
     assert json.loads(response.body)["error"]["code"] == "temporarily_unavailable"
     scan = aws("dynamodb").scan(
-        TableName=stack.env["CASES_TABLE"], FilterExpression="source_key = :s",
+        TableName=stack.env["CASES_TABLE"],
+        FilterExpression="source_key = :s",
         ExpressionAttributeValues={":s": {"S": f"jaki:{body['report_id']}"}},
     )
     assert scan["Items"] == []
@@ -111,11 +113,13 @@ def json_logs():
 
 
 def test_logs_carry_the_correlation_id_and_no_reporter_identity(client, json_logs):
-    body = partner_body(reporter={"name": "Siti Penanda", "phone": "+6281277770000",
-                                  "email": "penanda@example.com", "anonymous": False})
+    body = partner_body(
+        reporter={"name": "Siti Penanda", "phone": "+6281277770000", "email": "penanda@example.com", "anonymous": False}
+    )
     raw = json.dumps(body).encode()
-    response = client.http.post("/webhooks/jaki", body=raw,
-                                headers={**signed_headers(raw), "X-Correlation-Id": "trace-42"})
+    response = client.http.post(
+        "/webhooks/jaki", body=raw, headers={**signed_headers(raw), "X-Correlation-Id": "trace-42"}
+    )
     assert response.status_code == 201
     lines = json_logs()
     opened = [line for line in lines if line.get("message") == "case opened"]

@@ -13,8 +13,12 @@ from tests.support.images import jpeg_with_metadata, metadata_leaks
 
 
 def officer_post(stack, headers, code, path, body=None):
-    return requests.post(f"{stack.api_url}/officer/cases/{code}/{path}", headers=headers,
-                         json=body if body is not None else {}, timeout=30)
+    return requests.post(
+        f"{stack.api_url}/officer/cases/{code}/{path}",
+        headers=headers,
+        json=body if body is not None else {},
+        timeout=30,
+    )
 
 
 def new_routed_case(stack, runner, **overrides):
@@ -52,8 +56,13 @@ def test_the_whole_lifecycle(stack, runner, officers, aws):
     assert progress.json()["progress"] == 50
 
     photo = jpeg_with_metadata()
-    resolved = officer_post(stack, officers["sudin_lh"], code, "resolve",
-                            {"note": "Sudah bersih", "photo_base64": base64.b64encode(photo).decode()})
+    resolved = officer_post(
+        stack,
+        officers["sudin_lh"],
+        code,
+        "resolve",
+        {"note": "Sudah bersih", "photo_base64": base64.b64encode(photo).decode()},
+    )
     assert resolved.status_code == 200, resolved.text
     view = public(stack, code)
     assert view["status"] == "resolved" and view["can_confirm_or_reopen"]
@@ -75,8 +84,13 @@ def test_reporter_can_reopen_and_bad_feedback_is_422(stack, runner, officers):
     for path, body in (("plan", {"text": "Segera"}),):
         officer_post(stack, officers["dinas_lh"], code, path, body)
     officer_post(stack, officers["bureau"], code, "plan/verify")
-    officer_post(stack, officers["dinas_lh"], code, "resolve",
-                 {"photo_base64": base64.b64encode(jpeg_with_metadata(40, 30)).decode()})
+    officer_post(
+        stack,
+        officers["dinas_lh"],
+        code,
+        "resolve",
+        {"photo_base64": base64.b64encode(jpeg_with_metadata(40, 30)).decode()},
+    )
     bad = requests.post(f"{stack.api_url}/status/{code}/feedback", json={"rating": 9}, timeout=10)
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "rating"
     reopened = requests.post(f"{stack.api_url}/status/{code}/reopen", json={"reason": "Masih kotor"}, timeout=10)
@@ -97,8 +111,13 @@ def test_officers_of_another_agency_get_403(stack, runner, officers):
 
 def test_illegal_transitions_and_stale_versions_are_409(stack, runner, officers):
     code = new_routed_case(stack, runner)
-    early = officer_post(stack, officers["dinas_lh"], code, "resolve",
-                         {"photo_base64": base64.b64encode(jpeg_with_metadata(40, 30)).decode()})
+    early = officer_post(
+        stack,
+        officers["dinas_lh"],
+        code,
+        "resolve",
+        {"photo_base64": base64.b64encode(jpeg_with_metadata(40, 30)).decode()},
+    )
     assert early.status_code == 409 and early.json()["error"]["code"] == "illegal_transition"
     detail = requests.get(f"{stack.api_url}/officer/cases/{code}", headers=officers["dinas_lh"], timeout=10).json()
     version = detail["version"]
@@ -110,8 +129,9 @@ def test_illegal_transitions_and_stale_versions_are_409(stack, runner, officers)
 
 def test_two_officers_at_once_one_wins(stack, runner, officers):
     code = new_routed_case(stack, runner)
-    version = requests.get(f"{stack.api_url}/officer/cases/{code}", headers=officers["dinas_lh"],
-                           timeout=10).json()["version"]
+    version = requests.get(f"{stack.api_url}/officer/cases/{code}", headers=officers["dinas_lh"], timeout=10).json()[
+        "version"
+    ]
     barrier, answers = threading.Barrier(2), []
 
     def act(headers, body):
@@ -119,10 +139,14 @@ def test_two_officers_at_once_one_wins(stack, runner, officers):
         answers.append(officer_post(stack, headers, code, "transfer", body).status_code)
 
     threads = [
-        threading.Thread(target=act, args=(officers["dinas_lh"],
-                                           {"agency_id": "dinas-sda", "reason": "Genangan", "version": version})),
-        threading.Thread(target=act, args=(officers["bureau"],
-                                           {"agency_id": "dinas-bina-marga", "reason": "Jalan", "version": version})),
+        threading.Thread(
+            target=act,
+            args=(officers["dinas_lh"], {"agency_id": "dinas-sda", "reason": "Genangan", "version": version}),
+        ),
+        threading.Thread(
+            target=act,
+            args=(officers["bureau"], {"agency_id": "dinas-bina-marga", "reason": "Jalan", "version": version}),
+        ),
     ]
     for thread in threads:
         thread.start()
@@ -138,11 +162,14 @@ def test_validation_errors_name_the_field(stack, runner, officers):
     assert {d["field"] for d in bad.json()["error"]["details"]} == {"percent", "text"}
     unknown = officer_post(stack, officers["dinas_lh"], code, "transfer", {"agency_id": "nope", "reason": "x"})
     assert unknown.status_code == 422
-    not_json = requests.post(f"{stack.api_url}/officer/cases/{code}/comments", data="{",
-                             headers={**officers["dinas_lh"], "Content-Type": "application/json"}, timeout=10)
+    not_json = requests.post(
+        f"{stack.api_url}/officer/cases/{code}/comments",
+        data="{",
+        headers={**officers["dinas_lh"], "Content-Type": "application/json"},
+        timeout=10,
+    )
     assert not_json.status_code == 422
-    missing = requests.get(f"{stack.api_url}/officer/cases/AAAAA-AAAAA-AAAA", headers=officers["dinas_lh"],
-                           timeout=10)
+    missing = requests.get(f"{stack.api_url}/officer/cases/AAAAA-AAAAA-AAAA", headers=officers["dinas_lh"], timeout=10)
     assert missing.status_code == 404
 
 
@@ -164,16 +191,14 @@ def test_bad_tokens_are_401(stack, kind):
         good = moto_signed_token(stack)
         head, body, signature = good.split(".")
         token = ".".join([head, body, signature[::-1]])
-    response = requests.get(f"{stack.api_url}/officer/queue", headers={"Authorization": f"Bearer {token}"},
-                            timeout=10)
+    response = requests.get(f"{stack.api_url}/officer/queue", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert response.status_code == 401
     assert response.json()["error"]["code"] in ("unauthorized", "token_expired")
 
 
 def test_a_valid_token_without_an_officer_role_is_403(stack):
     token = moto_signed_token(stack, **{"cognito:groups": ["citizens"]})
-    response = requests.get(f"{stack.api_url}/officer/queue", headers={"Authorization": f"Bearer {token}"},
-                            timeout=10)
+    response = requests.get(f"{stack.api_url}/officer/queue", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert response.status_code == 403
 
 
@@ -181,20 +206,31 @@ def test_triage_and_admin_routing_rules(stack, runner, officers):
     code = new_routed_case(stack, runner, category="other")
     triage = requests.get(f"{stack.api_url}/officer/queue?view=triage", headers=officers["bureau"], timeout=10)
     assert code in [row["tracking_code"] for row in triage.json()["items"]]
-    assert requests.get(f"{stack.api_url}/officer/queue?view=triage", headers=officers["dinas_lh"],
-                        timeout=10).status_code == 403
+    assert (
+        requests.get(f"{stack.api_url}/officer/queue?view=triage", headers=officers["dinas_lh"], timeout=10).status_code
+        == 403
+    )
     assigned = officer_post(stack, officers["bureau"], code, "assign", {"agency_id": "dinas-citata"})
     assert assigned.status_code == 200 and assigned.json()["status"] == "assigned"
 
     rule = {"category": "other", "area": "jakpus", "agency_id": "walikota-jakpus"}
-    assert requests.put(f"{stack.api_url}/admin/routing-rules", json=rule, headers=officers["bureau"],
-                        timeout=10).status_code == 403
+    assert (
+        requests.put(
+            f"{stack.api_url}/admin/routing-rules", json=rule, headers=officers["bureau"], timeout=10
+        ).status_code
+        == 403
+    )
     saved = requests.put(f"{stack.api_url}/admin/routing-rules", json=rule, headers=officers["admin"], timeout=10)
     assert saved.status_code == 200
-    assert {"category": "other", "area": "jakpus", "agency_id": "walikota-jakpus", "source": "admin"} in \
-        saved.json()["rules"]
-    bad = requests.put(f"{stack.api_url}/admin/routing-rules", json={**rule, "agency_id": "nope"},
-                       headers=officers["admin"], timeout=10)
+    assert {"category": "other", "area": "jakpus", "agency_id": "walikota-jakpus", "source": "admin"} in saved.json()[
+        "rules"
+    ]
+    bad = requests.put(
+        f"{stack.api_url}/admin/routing-rules",
+        json={**rule, "agency_id": "nope"},
+        headers=officers["admin"],
+        timeout=10,
+    )
     assert bad.status_code == 422
     # The in-process router caches rules for a minute; a new process sees the edit.
     from chalicelib.services.routing import forget_cached_rules
@@ -202,8 +238,9 @@ def test_triage_and_admin_routing_rules(stack, runner, officers):
     forget_cached_rules()
     routed = new_routed_case(stack, runner, category="other")
     assert public(stack, routed)["agency"]["id"] == "walikota-jakpus"
-    requests.delete(f"{stack.api_url}/admin/routing-rules?category=other&area=jakpus", headers=officers["admin"],
-                    timeout=10)
+    requests.delete(
+        f"{stack.api_url}/admin/routing-rules?category=other&area=jakpus", headers=officers["admin"], timeout=10
+    )
 
 
 def test_officer_view_shows_contact_only_to_those_allowed(stack, runner, officers):
@@ -226,8 +263,9 @@ def test_notifications_inbox(stack, runner, officers):
     inbox = requests.get(f"{stack.api_url}/officer/notifications", headers=officers["bureau"], timeout=10).json()
     assert any(item["tracking_code"] == code and item["event_type"] == "plan.submitted" for item in inbox["items"])
     lh_inbox = requests.get(f"{stack.api_url}/officer/notifications", headers=officers["dinas_lh"], timeout=10)
-    assert any(item["tracking_code"] == code and item["event_type"] == "case.assigned"
-               for item in lh_inbox.json()["items"])
+    assert any(
+        item["tracking_code"] == code and item["event_type"] == "case.assigned" for item in lh_inbox.json()["items"]
+    )
 
 
 def test_metrics_answer_from_counters(stack, runner, officers):

@@ -20,9 +20,23 @@ def test_health_is_503_starting_until_the_ready_file_exists(stack, tmp_path):
     env = {**stack.env, READY_FILE_ENV: str(ready), "PUBLIC_BASE_URL": api}
     with open(artifact("chalice-local-readiness.log"), "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local.chalice_local", "local", "--host", "127.0.0.1", "--port", str(port),
-             "--stage", "local", "--no-autoreload"],
-            cwd=devstack.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "infra.local.chalice_local",
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--stage",
+                "local",
+                "--no-autoreload",
+            ],
+            cwd=devstack.ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             devstack._wait_for_http(f"{api}/health", process, "chalice local")  # up, though not ready

@@ -14,8 +14,9 @@ TANAH_ABANG = {"lat": -6.1862, "lng": 106.8133, "address": "Jl. KH. Mas Mansyur"
 
 
 def redact(stack, headers, code, body, photo="p1"):
-    return requests.post(f"{stack.api_url}/officer/cases/{code}/photos/{photo}/redaction", json=body,
-                         headers=headers, timeout=30)
+    return requests.post(
+        f"{stack.api_url}/officer/cases/{code}/photos/{photo}/redaction", json=body, headers=headers, timeout=30
+    )
 
 
 def test_redaction_rights_refusals_and_the_old_copy_is_deleted(stack, runner, officers, aws):
@@ -32,8 +33,12 @@ def test_redaction_rights_refusals_and_the_old_copy_is_deleted(stack, runner, of
     box = {"regions": [{"x": 2, "y": 2, "width": 20, "height": 20}]}
     assert redact(stack, officers["bina_marga"], code, box).status_code == 403
     assert redact(stack, officers["dinas_lh"], code, box, photo="p7").status_code == 422
-    assert redact(stack, officers["dinas_lh"], code, {"regions": [{"x": 0, "y": 0, "width": 99999, "height": 4}]}
-                  ).status_code == 422
+    assert (
+        redact(
+            stack, officers["dinas_lh"], code, {"regions": [{"x": 0, "y": 0, "width": 99999, "height": 4}]}
+        ).status_code
+        == 422
+    )
     assert redact(stack, officers["dinas_lh"], code, {**box, "version": 999}).status_code == 409
     answer = redact(stack, officers["dinas_lh"], code, box)
     assert answer.status_code == 200, answer.text

@@ -28,8 +28,11 @@ def test_officer_user_pool_client_and_groups(stack, aws):
     client = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=stack.env["COGNITO_APP_CLIENT_ID"])
     client = client["UserPoolClient"]
     assert "ClientSecret" not in client
-    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                                                "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert set(client["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
     assert "custom:agency_id" not in client.get("WriteAttributes", [])
 
 
@@ -53,9 +56,11 @@ def test_unknown_unsupported_types_are_refused_with_a_reason():
 
 
 def test_supported_resources_may_not_depend_on_unsupported_ones():
-    template = {"Resources": {
-        "Pool": {"Type": "AWS::Cognito::UserPool", "Properties": {}},
-        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "Pool"}}},
-    }}
+    template = {
+        "Resources": {
+            "Pool": {"Type": "AWS::Cognito::UserPool", "Properties": {}},
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "Pool"}}},
+        }
+    }
     with pytest.raises(NotImplementedError, match="Topic refers to Pool"):
         unsupported.split(template, {}, supported={"AWS::SNS::Topic"})

@@ -63,8 +63,9 @@ def test_secrets_under_the_prefix_are_read_once_and_cached(deployed, monkeypatch
 def test_a_changed_parameter_is_seen_after_the_cache_time(deployed, aws, monkeypatch):
     settings = config.settings()
     assert settings.secret("JAKI_WEBHOOK_SECRET") == "jaki-from-ssm"
-    aws("ssm").put_parameter(Name=f"{deployed}JAKI_WEBHOOK_SECRET", Value="rotated", Type="SecureString",
-                             Overwrite=True)
+    aws("ssm").put_parameter(
+        Name=f"{deployed}JAKI_WEBHOOK_SECRET", Value="rotated", Type="SecureString", Overwrite=True
+    )
     assert settings.secret("JAKI_WEBHOOK_SECRET") == "jaki-from-ssm", "cached"
     monkeypatch.setenv("SECRETS_CACHE_SECONDS", "0")
     assert settings.secret("JAKI_WEBHOOK_SECRET") == "rotated"
@@ -118,11 +119,17 @@ def test_a_deployed_stage_accepts_webhooks_signed_with_the_ssm_secret(deployed, 
     config.reset()
     raw = json.dumps(partner_body(unique())).encode()
     with Client(app.app, stage_name="local") as client:
-        forged = client.http.post("/webhooks/jaki", body=raw, headers={
-            "Content-Type": "application/json", **signature_headers("dev-jaki-secret", raw, int(time.time()))})
+        forged = client.http.post(
+            "/webhooks/jaki",
+            body=raw,
+            headers={"Content-Type": "application/json", **signature_headers("dev-jaki-secret", raw, int(time.time()))},
+        )
         assert forged.status_code == 401, "the dev default must not be accepted by a deployed stage"
-        good = client.http.post("/webhooks/jaki", body=raw, headers={
-            "Content-Type": "application/json", **signature_headers("jaki-from-ssm", raw, int(time.time()))})
+        good = client.http.post(
+            "/webhooks/jaki",
+            body=raw,
+            headers={"Content-Type": "application/json", **signature_headers("jaki-from-ssm", raw, int(time.time()))},
+        )
         assert good.status_code == 201, good.body
 
 
@@ -148,8 +155,10 @@ def test_secret_store_keeps_the_held_value_when_aws_is_briefly_unavailable(deplo
         def get_parameters_by_path(self, **_):
             from botocore.exceptions import ClientError
 
-            raise ClientError({"Error": {"Code": "ThrottlingException"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
-                              "GetParametersByPath")
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+                "GetParametersByPath",
+            )
 
     monkeypatch.setattr(aws_clients, "client", lambda service: Down())
     assert secret_store.under_path(deployed)["JAKI_WEBHOOK_SECRET"] == "jaki-from-ssm"

@@ -62,11 +62,16 @@ def world(app_env):
 def open_cases(app, clock, count, prefix):
     codes = []
     for n in range(count):
-        report = build_report(channel=Channel.QLUE, message_id=f"{prefix}-{n}-{T0.timestamp()}-{id(clock)}",
-                              category="garbage", description=f"Sampah {prefix} {n}",
-                              location={"lat": -6.3 - n * 0.01, "lng": 106.9})
-        receipt = submit_report(report, cases=app.cases, photos=app.photos, clock=clock,
-                                code_key=app.settings.tracking_code_key)
+        report = build_report(
+            channel=Channel.QLUE,
+            message_id=f"{prefix}-{n}-{T0.timestamp()}-{id(clock)}",
+            category="garbage",
+            description=f"Sampah {prefix} {n}",
+            location={"lat": -6.3 - n * 0.01, "lng": 106.9},
+        )
+        receipt = submit_report(
+            report, cases=app.cases, photos=app.photos, clock=clock, code_key=app.settings.tracking_code_key
+        )
         route_case(receipt.tracking_code, cases=app.cases, queries=app.queries, rules=app.routing, clock=clock)
         codes.append(receipt.tracking_code)
     CREATED.extend(codes)
@@ -117,8 +122,9 @@ def test_two_sweeps_at_once_breach_each_case_once(world):
         thread.join()
     assert sum(result.changed for result in results) == len(codes)
     for code in codes:
-        breaches = [h for h in app.cases.get(code).history
-                    if h.type == "sla.breached" and h.data["milestone"] == "coordination"]
+        breaches = [
+            h for h in app.cases.get(code).history if h.type == "sla.breached" and h.data["milestone"] == "coordination"
+        ]
         assert len(breaches) == 1, code
 
 
@@ -142,8 +148,13 @@ def test_an_urgent_priority_moves_the_deadlines_the_sweep_reads(world):
     clock.advance(hours=3)  # standard coordination: nothing due until its 80 % reminder at 4 h 48
     assert run_sweep(app).due == 0
     bureau = Principal("u-bureau", frozenset({Role.BUREAU_VERIFIER}), "biro-pemerintahan")
-    perform(code, "set_priority", {"priority": "urgent", "reason": "Sampah menutup saluran"}, bureau,
-            Deps(cases=app.cases, photos=app.photos, clock=clock))
+    perform(
+        code,
+        "set_priority",
+        {"priority": "urgent", "reason": "Sampah menutup saluran"},
+        bureau,
+        Deps(cases=app.cases, photos=app.photos, clock=clock),
+    )
     # The save recomputed the due-index key: the 2-hour deadline has passed, the sweep finds it.
     result = run_sweep(app)
     assert (result.due, result.changed) == (1, 1)

@@ -39,13 +39,17 @@ def test_the_officer_page_carries_its_sign_in_settings(stack):
 def test_static_files_have_their_types_and_are_cached_for_a_year_under_their_version(stack):
     html = requests.get(f"{stack.api_url}/track", timeout=10).text
     version = re.search(r'src="static/([0-9a-f]{12})/track\.js"', html).group(1)
-    for name, content_type in (("track.js", "text/javascript; charset=utf-8"), ("style.css", "text/css; charset=utf-8"),
-                               ("favicon.svg", "image/svg+xml; charset=utf-8")):
+    for name, content_type in (
+        ("track.js", "text/javascript; charset=utf-8"),
+        ("style.css", "text/css; charset=utf-8"),
+        ("favicon.svg", "image/svg+xml; charset=utf-8"),
+    ):
         answer = requests.get(f"{stack.api_url}/static/{version}/{name}", timeout=10)
         assert answer.status_code == 200 and answer.headers["Content-Type"] == content_type
         assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-        cached = requests.get(f"{stack.api_url}/static/{version}/{name}",
-                              headers={"If-None-Match": answer.headers["ETag"]}, timeout=10)
+        cached = requests.get(
+            f"{stack.api_url}/static/{version}/{name}", headers={"If-None-Match": answer.headers["ETag"]}, timeout=10
+        )
         assert cached.status_code == 304
     old = requests.get(f"{stack.api_url}/static/000000000000/track.js", timeout=10)
     assert old.status_code == 200 and old.headers["Cache-Control"] == "no-cache"

@@ -21,10 +21,14 @@ def stored_item(stack, aws, code):
 
 
 def cases_for(stack, aws, source_key):
-    pages = aws("dynamodb").get_paginator("scan").paginate(
-        TableName=stack.env["CASES_TABLE"],
-        FilterExpression="source_key = :s",
-        ExpressionAttributeValues={":s": {"S": source_key}},
+    pages = (
+        aws("dynamodb")
+        .get_paginator("scan")
+        .paginate(
+            TableName=stack.env["CASES_TABLE"],
+            FilterExpression="source_key = :s",
+            ExpressionAttributeValues={":s": {"S": source_key}},
+        )
     )
     return [item for page in pages for item in page["Items"]]
 
@@ -137,8 +141,9 @@ def test_an_unknown_channel_is_404(stack):
 
 
 def test_an_anonymous_report_stores_no_identity_at_all(stack, aws):
-    body = partner_body(reporter={"name": "Siti Rahasia", "phone": "+6281299990000",
-                                  "email": "rahasia@example.com", "anonymous": True})
+    body = partner_body(
+        reporter={"name": "Siti Rahasia", "phone": "+6281299990000", "email": "rahasia@example.com", "anonymous": True}
+    )
     code = post_report(stack, body).json()["tracking_code"]
     item = stored_item(stack, aws, code)
     assert "reporter" not in item

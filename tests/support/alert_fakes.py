@@ -50,8 +50,9 @@ class FakeAlertStore:
 
     def candidates(self, partitions: list[str]) -> list[tuple[str, Area]]:
         self.queried.extend(partitions)
-        return [(sub.id, sub.area) for sub in self.subs.values()
-                if sub.confirmed and sub.area.index_key() in partitions]
+        return [
+            (sub.id, sub.area) for sub in self.subs.values() if sub.confirmed and sub.area.index_key() in partitions
+        ]
 
     def add_entry(self, sub_id: str, entry: dict[str, Any], day: str, now: Any) -> None:
         self.entries_of.setdefault(sub_id, {})[f"ENTRY#{entry['at']}#{entry['event_id']}"] = dict(entry)
@@ -92,8 +93,16 @@ class RecordingSender:
     def __call__(self, handle: Any) -> RecordingSender:
         return self
 
-    def send(self, handle: Any, text: str, *, code: str | None, event: dict | None, language: str = "id",
-             subject: str | None = None) -> None:
+    def send(
+        self,
+        handle: Any,
+        text: str,
+        *,
+        code: str | None,
+        event: dict | None,
+        language: str = "id",
+        subject: str | None = None,
+    ) -> None:
         if self.fail:
             raise RuntimeError("provider down")
         self.sent.append((handle, text, subject))

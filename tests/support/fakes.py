@@ -169,8 +169,18 @@ class FakeCaseQueries:
         self.repository = repository
         self.requests = 0
 
-    def list_page(self, index, partition, *, limit=50, cursor=None, sort_before=None, sort_between=None,
-                  filters=None, newest_first=False):
+    def list_page(
+        self,
+        index,
+        partition,
+        *,
+        limit=50,
+        cursor=None,
+        sort_before=None,
+        sort_between=None,
+        filters=None,
+        newest_first=False,
+    ):
         from chalicelib.adapters.case_indexes import INDEXES
         from chalicelib.adapters.case_queries import Page
 
@@ -184,7 +194,7 @@ class FakeCaseQueries:
         if sort_between is not None:
             items = [item for item in items if sort_between[0] <= item[sk] <= sort_between[1]]
         start = int(cursor or 0)
-        window = items[start:start + limit]
+        window = items[start : start + limit]
         if filters:
             window = [item for item in window if all(item["card"].get(k) == v for k, v in filters.items())]
         following = start + limit
@@ -251,6 +261,8 @@ class FakeMailer:
 
     def send(self, to, subject, body):
         self.sent.append((to, subject, body))
+
+
 class FakeSenderRepository:
     """The per-sender item (conversation window, hourly counter) in memory,
     with the same conditional semantics as DynamoSenderRepository."""
@@ -283,8 +295,7 @@ class FakeSenderRepository:
             else:
                 allowed = current_until is None or current_until <= now or old.get("open_case") == code
             if not allowed:
-                return Claim(False, SenderState(old.get(hour_attribute(now), 0), old.get("open_case"),
-                                                current_until))
+                return Claim(False, SenderState(old.get(hour_attribute(now), 0), old.get("open_case"), current_until))
             item = self._touch(key, now, handle)
             item["open_case"], item["open_until"] = code, until
             return Claim(True, SenderState(item[hour_attribute(now)], code, until))
@@ -339,8 +350,16 @@ class FakeReplySender:
     def __call__(self, handle: Any) -> FakeReplySender:
         return self
 
-    def send(self, handle: Any, text: str, *, code: str | None, event: dict | None, language: str = "id",
-             public_text: str | None = None) -> None:
+    def send(
+        self,
+        handle: Any,
+        text: str,
+        *,
+        code: str | None,
+        event: dict | None,
+        language: str = "id",
+        public_text: str | None = None,
+    ) -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.sent.append((handle, text, code, (event or {}).get("type")))

@@ -61,8 +61,7 @@ def twilio_request(base_url: str, channel: str, params: dict[str, str], token: s
 
 
 def meta_headers(body: bytes, secret: str | None = None) -> dict[str, str]:
-    return {"Content-Type": "application/json",
-            **meta.signature_header(secret or DEV_SECRETS["META_APP_SECRET"], body)}
+    return {"Content-Type": "application/json", **meta.signature_header(secret or DEV_SECRETS["META_APP_SECRET"], body)}
 
 
 def whatsapp_text(text: str = "Sampah menumpuk di depan pasar", sender: str | None = None, **message) -> dict:
@@ -85,8 +84,9 @@ def whatsapp_message(message: dict, sender: str | None = None) -> dict:
     return payload
 
 
-def messenger(text: str | None = "Jalan berlubang di depan halte", sender: str | None = None,
-              attachments: list | None = None) -> dict:
+def messenger(
+    text: str | None = "Jalan berlubang di depan halte", sender: str | None = None, attachments: list | None = None
+) -> dict:
     sender = sender or str(time.time_ns())
     payload = fixture("messenger_message.json")
     event = payload["entry"][0]["messaging"][0]
@@ -132,8 +132,7 @@ def x_mention(text: str = "@DKIJakarta sampah menumpuk di Jl. Sabang", author: s
     return payload
 
 
-def x_dm(text: str = "Parkir liar di trotoar Jl. Wahid Hasyim", sender: str | None = None,
-         media: dict | None = None):
+def x_dm(text: str = "Parkir liar di trotoar Jl. Wahid Hasyim", sender: str | None = None, media: dict | None = None):
     sender = sender or str(time.time_ns() % 10**12)
     payload = fixture("x_direct_message.json")
     event = payload["direct_message_events"][0]
@@ -192,8 +191,9 @@ class FakeProvider:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 path = self.path
-                fake.requests.append(Recorded(self.command, path, {k.lower(): v for k, v in self.headers.items()},
-                                              body))
+                fake.requests.append(
+                    Recorded(self.command, path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
                 answer = fake.routes.get(f"{self.command} {path.split('?')[0]}", Answer(404, b'{"error": "no route"}'))
                 if isinstance(answer, list):
                     answer = answer.pop(0) if len(answer) > 1 else answer[0]

@@ -67,8 +67,9 @@ def _photo_probes(case: Planted) -> list[Probe]:
 
 def _reporter_action_probes(action: str, payloads: list[object]) -> Callable[[Planted], list[Probe]]:
     # Refused (invalid, or not allowed in the case's state): the answers still must not leak.
-    return lambda case: [Probe(f"/status/{case.tracking_code}/{action}", method="POST", json=payload)
-                         for payload in payloads]
+    return lambda case: [
+        Probe(f"/status/{case.tracking_code}/{action}", method="POST", json=payload) for payload in payloads
+    ]
 
 
 def _metrics_probes(case: Planted) -> list[Probe]:
@@ -92,14 +93,19 @@ def _static_probes(case: Planted) -> list[Probe]:
 
 def _open311_request_probes(case: Planted) -> list[Probe]:
     rid = case.request_id
-    return [Probe(f"/open311/v2/requests/{rid}.json"), Probe(f"/open311/v2/requests/{rid}.xml"),
-            Probe(f"/open311/v2/requests/{rid}.json?extensions=true")]
+    return [
+        Probe(f"/open311/v2/requests/{rid}.json"),
+        Probe(f"/open311/v2/requests/{rid}.xml"),
+        Probe(f"/open311/v2/requests/{rid}.json?extensions=true"),
+    ]
 
 
 def _open311_listing_probes(fmt: str) -> Callable[[Planted], list[Probe]]:
-    return lambda case: [Probe(f"/open311/v2/requests.{fmt}"),
-                         Probe(f"/open311/v2/requests.{fmt}?service_request_id={case.request_id}&extensions=true"),
-                         Probe(f"/open311/v2/requests.{fmt}?service_code=ppkm_violation")]
+    return lambda case: [
+        Probe(f"/open311/v2/requests.{fmt}"),
+        Probe(f"/open311/v2/requests.{fmt}?service_request_id={case.request_id}&extensions=true"),
+        Probe(f"/open311/v2/requests.{fmt}?service_code=ppkm_violation"),
+    ]
 
 
 def _open311_media_probes(case: Planted) -> list[Probe]:
@@ -111,17 +117,33 @@ def _refused_submission(path: str) -> Callable[[Planted], list[Probe]]:
     return lambda case: [Probe(path, method="POST", json={"description": case.tracking_code})]
 
 
-OFFICER_CASE_OPERATIONS = ("assign", "collaborators", "comments", "delegate", "merge", "plan", "plan/return", "privacy",
-                           "plan/verify", "priority", "progress", "reject", "resolve", "transfer")
+OFFICER_CASE_OPERATIONS = (
+    "assign",
+    "collaborators",
+    "comments",
+    "delegate",
+    "merge",
+    "plan",
+    "plan/return",
+    "privacy",
+    "plan/verify",
+    "priority",
+    "progress",
+    "reject",
+    "resolve",
+    "transfer",
+)
 
 ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("GET", "/health"): RouteSpec(PUBLIC, lambda case: [Probe("/health"), Probe("/health?deep=1")]),
     ("GET", "/status/{tracking_code}"): RouteSpec(PUBLIC, _status_probes),
     ("GET", "/status/{tracking_code}/photos/{photo_id}"): RouteSpec(PUBLIC, _photo_probes),
-    ("POST", "/status/{tracking_code}/feedback"): RouteSpec(PUBLIC, _reporter_action_probes(
-        "feedback", [{"rating": 5}, {"rating": 9}, {}])),
-    ("POST", "/status/{tracking_code}/reopen"): RouteSpec(PUBLIC, _reporter_action_probes(
-        "reopen", [{"reason": "Masih kotor"}, {}])),
+    ("POST", "/status/{tracking_code}/feedback"): RouteSpec(
+        PUBLIC, _reporter_action_probes("feedback", [{"rating": 5}, {"rating": 9}, {}])
+    ),
+    ("POST", "/status/{tracking_code}/reopen"): RouteSpec(
+        PUBLIC, _reporter_action_probes("reopen", [{"reason": "Masih kotor"}, {}])
+    ),
     ("GET", "/metrics/agencies"): RouteSpec(PUBLIC, _metrics_probes),
     ("GET", "/metrics/agencies/{agency_id}"): RouteSpec(PUBLIC, _agency_metrics_probes),
     ("POST", "/webhooks/{channel}"): RouteSpec(PARTNER),
@@ -143,8 +165,9 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("GET", "/open311/v2/discovery.xml"): RouteSpec(PUBLIC, _pages("/open311/v2/discovery.xml")),
     ("GET", "/open311/v2/services.json"): RouteSpec(PUBLIC, _pages("/open311/v2/services.json")),
     ("GET", "/open311/v2/services.xml"): RouteSpec(PUBLIC, _pages("/open311/v2/services.xml")),
-    ("GET", "/open311/v2/services/{service_code}"): RouteSpec(PUBLIC, _pages(
-        "/open311/v2/services/ppkm_violation.json", "/open311/v2/services/garbage.xml")),
+    ("GET", "/open311/v2/services/{service_code}"): RouteSpec(
+        PUBLIC, _pages("/open311/v2/services/ppkm_violation.json", "/open311/v2/services/garbage.xml")
+    ),
     ("GET", "/open311/v2/requests.json"): RouteSpec(PUBLIC, _open311_listing_probes("json")),
     ("GET", "/open311/v2/requests.xml"): RouteSpec(PUBLIC, _open311_listing_probes("xml")),
     ("GET", "/open311/v2/requests/{service_request_id}"): RouteSpec(PUBLIC, _open311_request_probes),
@@ -209,17 +232,38 @@ ROLE_MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/officer/agencies"): EVERY_OFFICER,
     ("GET", "/officer/notifications"): {**EVERY_OFFICER, "admin": 403},  # no agency, no inbox
     ("GET", "/officer/cases/{code}"): {
-        "dinas_lh": ALLOWED, "sudin_lh": 403, "bina_marga": 403, "sda": 403, "bureau": ALLOWED,
-        "supervisor": ALLOWED, "admin": ALLOWED, "intake": 403,
+        "dinas_lh": ALLOWED,
+        "sudin_lh": 403,
+        "bina_marga": 403,
+        "sda": 403,
+        "bureau": ALLOWED,
+        "supervisor": ALLOWED,
+        "admin": ALLOWED,
+        "intake": 403,
     },
     ("POST", "/officer/cases/{code}/priority"): {
-        "dinas_lh": ALLOWED, "bureau": ALLOWED, "bina_marga": 403, "supervisor": 403, "admin": 403, "intake": 403,
+        "dinas_lh": ALLOWED,
+        "bureau": ALLOWED,
+        "bina_marga": 403,
+        "supervisor": 403,
+        "admin": 403,
+        "intake": 403,
     },
     ("POST", "/officer/cases/{code}/plan/verify"): {
-        "bureau": ALLOWED, "dinas_lh": 403, "bina_marga": 403, "supervisor": 403, "admin": 403, "intake": 403,
+        "bureau": ALLOWED,
+        "dinas_lh": 403,
+        "bina_marga": 403,
+        "supervisor": 403,
+        "admin": 403,
+        "intake": 403,
     },
     ("POST", "/officer/cases/{code}/assign"): {
-        "bureau": ALLOWED, "supervisor": ALLOWED, "dinas_lh": 403, "bina_marga": 403, "admin": 403, "intake": 403,
+        "bureau": ALLOWED,
+        "supervisor": ALLOWED,
+        "dinas_lh": 403,
+        "bina_marga": 403,
+        "admin": 403,
+        "intake": 403,
     },
 }
 

@@ -34,7 +34,8 @@ class Report:
     anonymous: bool = False
     photos: tuple[bytes, ...] = ()  # JPEG bytes
     location: dict[str, Any] | None = field(
-        default_factory=lambda: {"lat": -6.1754, "lng": 106.8272, "address": "Jl. Medan Merdeka Barat"})
+        default_factory=lambda: {"lat": -6.1754, "lng": 106.8272, "address": "Jl. Medan Merdeka Barat"}
+    )
 
 
 @dataclass(frozen=True)
@@ -110,16 +111,20 @@ class WebhookProfile:
 def partner_json(report: Report) -> bytes:
     reporter = dict(report.reporter or {})
     reporter["anonymous"] = report.anonymous
-    return json.dumps({
-        "report_id": report.message_id,
-        "category": report.category,
-        "description": report.description,
-        "location": report.location,
-        "reporter": reporter,
-        "photos": [{"content_type": "image/jpeg", "data_base64": base64.b64encode(photo).decode()}
-                   for photo in report.photos],
-        "created_at": "2026-11-23T10:00:00+07:00",
-    }).encode()
+    return json.dumps(
+        {
+            "report_id": report.message_id,
+            "category": report.category,
+            "description": report.description,
+            "location": report.location,
+            "reporter": reporter,
+            "photos": [
+                {"content_type": "image/jpeg", "data_base64": base64.b64encode(photo).decode()}
+                for photo in report.photos
+            ],
+            "created_at": "2026-11-23T10:00:00+07:00",
+        }
+    ).encode()
 
 
 def _partner_signer(secret_name: str) -> Callable[[bytes, int], dict[str, str]]:
@@ -172,8 +177,10 @@ PARTNER_TAMPERINGS = (
     Tampering("truncated", lambda d, p: _replace_header(d, "X-CRM-Signature", d.headers["X-CRM-Signature"][:40])),
     Tampering("another-secret", _other_secret),
     Tampering("body-tampered", _body_changed),
-    Tampering("timestamp-changed", lambda d, p: _replace_header(
-        d, "X-CRM-Timestamp", str(int(d.headers["X-CRM-Timestamp"]) + 1))),
+    Tampering(
+        "timestamp-changed",
+        lambda d, p: _replace_header(d, "X-CRM-Timestamp", str(int(d.headers["X-CRM-Timestamp"]) + 1)),
+    ),
     Tampering("replayed-too-late", _resign_at(-301)),
     Tampering("from-the-future", _resign_at(+301)),
     Tampering("timestamp-not-a-number", lambda d, p: _replace_header(d, "X-CRM-Timestamp", "yesterday")),
@@ -215,9 +222,17 @@ def twilio_sid(report: Report) -> str:
 def twilio_form(report: Report) -> bytes:
     from urllib.parse import urlencode
 
-    return urlencode({"MessageSid": twilio_sid(report), "SmsSid": twilio_sid(report),
-                      "AccountSid": DEV_SECRETS["TWILIO_ACCOUNT_SID"], "From": sender_phone(report),
-                      "To": "1708", "Body": report.description, "NumMedia": "0"}).encode()
+    return urlencode(
+        {
+            "MessageSid": twilio_sid(report),
+            "SmsSid": twilio_sid(report),
+            "AccountSid": DEV_SECRETS["TWILIO_ACCOUNT_SID"],
+            "From": sender_phone(report),
+            "To": "1708",
+            "Body": report.description,
+            "NumMedia": "0",
+        }
+    ).encode()
 
 
 def public_base_url() -> str:
@@ -256,8 +271,12 @@ TWILIO_TAMPERINGS = (
     Tampering("forged", lambda d, p: _replace_header(d, "X-Twilio-Signature", "AAAA" * 7)),
     Tampering("missing-signature", lambda d, p: _replace_header(d, "X-Twilio-Signature", None)),
     Tampering("empty-signature", lambda d, p: _replace_header(d, "X-Twilio-Signature", "")),
-    Tampering("another-token", lambda d, p: _replace_header(
-        d, "X-Twilio-Signature", _twilio_signer(p.channel, "not-the-auth-token")(d.body, 0)["X-Twilio-Signature"])),
+    Tampering(
+        "another-token",
+        lambda d, p: _replace_header(
+            d, "X-Twilio-Signature", _twilio_signer(p.channel, "not-the-auth-token")(d.body, 0)["X-Twilio-Signature"]
+        ),
+    ),
     Tampering("signed-for-another-url", _twilio_other_url),
     Tampering("body-tampered", _form_changed),
 )
@@ -266,35 +285,81 @@ TWILIO_TAMPERINGS = (
 def whatsapp_json(report: Report) -> bytes:
     sender = sender_phone(report).lstrip("+")
     name = (report.reporter or {}).get("name") or "Warga"
-    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
-        "field": "messages",
-        "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "628111272206", "phone_number_id": "106540352242922"},
-            "contacts": [{"profile": {"name": name}, "wa_id": sender}],
-            "messages": [{"from": sender, "id": f"wamid.{report.message_id}", "timestamp": str(int(time.time()) - 5),
-                          "type": "text", "text": {"body": report.description}}],
-        },
-    }]}]}).encode()
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "102290129340398",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {
+                                    "display_phone_number": "628111272206",
+                                    "phone_number_id": "106540352242922",
+                                },
+                                "contacts": [{"profile": {"name": name}, "wa_id": sender}],
+                                "messages": [
+                                    {
+                                        "from": sender,
+                                        "id": f"wamid.{report.message_id}",
+                                        "timestamp": str(int(time.time()) - 5),
+                                        "type": "text",
+                                        "text": {"body": report.description},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
 
 
 def messenger_json(report: Report) -> bytes:
     page = "112233445566778"
-    return json.dumps({"object": "page", "entry": [{"id": page, "time": int(time.time() * 1000), "messaging": [{
-        "sender": {"id": _digits(report.message_id + "/psid", 16)}, "recipient": {"id": page},
-        "timestamp": int(time.time() * 1000) - 5000,
-        "message": {"mid": f"m_{report.message_id}", "text": report.description},
-    }]}]}).encode()
+    return json.dumps(
+        {
+            "object": "page",
+            "entry": [
+                {
+                    "id": page,
+                    "time": int(time.time() * 1000),
+                    "messaging": [
+                        {
+                            "sender": {"id": _digits(report.message_id + "/psid", 16)},
+                            "recipient": {"id": page},
+                            "timestamp": int(time.time() * 1000) - 5000,
+                            "message": {"mid": f"m_{report.message_id}", "text": report.description},
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
 
 
 def x_direct_message_json(report: Report) -> bytes:
-    return json.dumps({"for_user_id": "1111111111", "direct_message_events": [{
-        "type": "message_create", "id": _digits(report.message_id, 18),
-        "created_timestamp": str(int(time.time() * 1000) - 5000),
-        "message_create": {"target": {"recipient_id": "1111111111"},
-                           "sender_id": _digits(report.message_id + "/user", 12),
-                           "message_data": {"text": report.description, "entities": {}}},
-    }]}).encode()
+    return json.dumps(
+        {
+            "for_user_id": "1111111111",
+            "direct_message_events": [
+                {
+                    "type": "message_create",
+                    "id": _digits(report.message_id, 18),
+                    "created_timestamp": str(int(time.time() * 1000) - 5000),
+                    "message_create": {
+                        "target": {"recipient_id": "1111111111"},
+                        "sender_id": _digits(report.message_id + "/user", 12),
+                        "message_data": {"text": report.description, "entities": {}},
+                    },
+                }
+            ],
+        }
+    ).encode()
 
 
 def _meta_signer(secret: str | None = None) -> Callable[[bytes, int], dict[str, str]]:
@@ -324,11 +389,14 @@ def _hmac_tamperings(header: str, scheme: str, resign: Callable[[str], Callable[
         Tampering("forged", lambda d, p: _replace_header(d, header, f"{scheme}=" + "ab" * 32)),
         Tampering("missing-signature", lambda d, p: _replace_header(d, header, None)),
         Tampering("empty-signature", lambda d, p: _replace_header(d, header, "")),
-        Tampering("wrong-scheme",
-                  lambda d, p: _replace_header(d, header, "sha1=" + d.headers[header].split("=", 1)[1])),
+        Tampering(
+            "wrong-scheme", lambda d, p: _replace_header(d, header, "sha1=" + d.headers[header].split("=", 1)[1])
+        ),
         Tampering("truncated", lambda d, p: _replace_header(d, header, d.headers[header][:30])),
-        Tampering("another-secret",
-                  lambda d, p: Delivery(d.path, {**d.headers, **resign("not-the-secret")(d.body, 0)}, d.body)),
+        Tampering(
+            "another-secret",
+            lambda d, p: Delivery(d.path, {**d.headers, **resign("not-the-secret")(d.body, 0)}, d.body),
+        ),
         Tampering("body-tampered", _json_changed),
     )
 
@@ -337,28 +405,68 @@ META_TAMPERINGS = _hmac_tamperings("X-Hub-Signature-256", "sha256", _meta_signer
 X_TAMPERINGS = _hmac_tamperings("x-twitter-webhooks-signature", "sha256", _x_signer)
 
 
-def messaging_profile(channel: str, content_type: str, encode, sign, tamperings, message_id,
-                      **options: Any) -> WebhookProfile:
-    return WebhookProfile(channel=channel, content_type=content_type, encode=encode, sign=sign,
-                          tamperings=tamperings, replay_window_seconds=None, messaging=True, message_id=message_id,
-                          **options)
+def messaging_profile(
+    channel: str, content_type: str, encode, sign, tamperings, message_id, **options: Any
+) -> WebhookProfile:
+    return WebhookProfile(
+        channel=channel,
+        content_type=content_type,
+        encode=encode,
+        sign=sign,
+        tamperings=tamperings,
+        replay_window_seconds=None,
+        messaging=True,
+        message_id=message_id,
+        **options,
+    )
 
 
 # Every webhook channel. A channel added to the registry must be added here.
 PROFILES: dict[str, WebhookProfile] = {
     "jaki": partner_profile("jaki"),
     "qlue": partner_profile("qlue"),
-    "sms_1708": messaging_profile("sms_1708", "application/x-www-form-urlencoded", twilio_form,
-                                  _twilio_signer("sms_1708"), TWILIO_TAMPERINGS, twilio_sid, refused_status=403),
-    "whatsapp": messaging_profile("whatsapp", "application/json", whatsapp_json, _meta_signer(), META_TAMPERINGS,
-                                  lambda report: f"wamid.{report.message_id}"),
-    "facebook": messaging_profile("facebook", "application/json", messenger_json, _meta_signer(), META_TAMPERINGS,
-                                  lambda report: f"m_{report.message_id}"),
-    "governor_social": messaging_profile("governor_social", "application/json", messenger_json, _meta_signer(),
-                                         META_TAMPERINGS, lambda report: f"m_{report.message_id}",
-                                         also_takes_signatures_of=("x",)),
-    "x": messaging_profile("x", "application/json", x_direct_message_json, _x_signer(), X_TAMPERINGS,
-                           lambda report: _digits(report.message_id, 18)),
+    "sms_1708": messaging_profile(
+        "sms_1708",
+        "application/x-www-form-urlencoded",
+        twilio_form,
+        _twilio_signer("sms_1708"),
+        TWILIO_TAMPERINGS,
+        twilio_sid,
+        refused_status=403,
+    ),
+    "whatsapp": messaging_profile(
+        "whatsapp",
+        "application/json",
+        whatsapp_json,
+        _meta_signer(),
+        META_TAMPERINGS,
+        lambda report: f"wamid.{report.message_id}",
+    ),
+    "facebook": messaging_profile(
+        "facebook",
+        "application/json",
+        messenger_json,
+        _meta_signer(),
+        META_TAMPERINGS,
+        lambda report: f"m_{report.message_id}",
+    ),
+    "governor_social": messaging_profile(
+        "governor_social",
+        "application/json",
+        messenger_json,
+        _meta_signer(),
+        META_TAMPERINGS,
+        lambda report: f"m_{report.message_id}",
+        also_takes_signatures_of=("x",),
+    ),
+    "x": messaging_profile(
+        "x",
+        "application/json",
+        x_direct_message_json,
+        _x_signer(),
+        X_TAMPERINGS,
+        lambda report: _digits(report.message_id, 18),
+    ),
 }
 PARTNER_PROFILES = {channel: profile for channel, profile in PROFILES.items() if not profile.messaging}
 MESSAGING_PROFILES = {channel: profile for channel, profile in PROFILES.items() if profile.messaging}
@@ -386,8 +494,14 @@ def send(target: Any, delivery: Delivery, method: str = "POST", timeout: float =
     if isinstance(target, str):
         import requests
 
-        response = requests.request(method, target + delivery.path, data=delivery.body, headers=delivery.headers,
-                                    timeout=timeout, allow_redirects=False)
+        response = requests.request(
+            method,
+            target + delivery.path,
+            data=delivery.body,
+            headers=delivery.headers,
+            timeout=timeout,
+            allow_redirects=False,
+        )
         return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.content)
     response = target.http.request(method, delivery.path, body=delivery.body, headers=delivery.headers)
     body = response.body if isinstance(response.body, bytes) else (response.body or "").encode()

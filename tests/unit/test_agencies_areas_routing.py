@@ -60,10 +60,16 @@ def test_holes_and_multipolygons():
     square = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]
     hole = [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]]
     far = [[20, 20], [21, 20], [21, 21], [20, 21], [20, 20]]
-    index = index_from_geojson({"features": [
-        {"properties": {"level": "kota", "code": "k", "name": "K"},
-         "geometry": {"type": "MultiPolygon", "coordinates": [[square, hole], [far]]}},
-    ]})
+    index = index_from_geojson(
+        {
+            "features": [
+                {
+                    "properties": {"level": "kota", "code": "k", "name": "K"},
+                    "geometry": {"type": "MultiPolygon", "coordinates": [[square, hole], [far]]},
+                },
+            ]
+        }
+    )
     assert index.locate(lat=1, lng=1).kota == "k"
     assert index.locate(lat=5, lng=5).kota is None  # in the hole
     assert index.locate(lat=20.5, lng=20.5).kota == "k"

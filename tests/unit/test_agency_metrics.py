@@ -139,9 +139,13 @@ def test_agency_detail_has_a_daily_series():
 def test_prediction_from_recent_resolutions():
     store = FakeMetricsStore()
     for n in range(6):
-        message = {"id": f"e{n}", "type": "case.resolved", "occurred_at": "2026-11-20T03:00:00.000000Z",
-                   "case": {"category": "garbage"},
-                   "data": {"agency_id": "dinas-lh", "minutes_since_report": 2 * 24 * 60, "on_time": True}}
+        message = {
+            "id": f"e{n}",
+            "type": "case.resolved",
+            "occurred_at": "2026-11-20T03:00:00.000000Z",
+            "case": {"category": "garbage"},
+            "data": {"agency_id": "dinas-lh", "minutes_since_report": 2 * 24 * 60, "on_time": True},
+        }
         metrics.record_event(message, store)
     predicted = metrics.predict_completion(store, "dinas-lh", "garbage", T0)
     assert predicted == T0 + timedelta(minutes=2880)
@@ -155,8 +159,12 @@ def test_histogram_helpers():
 
 
 def test_contributions_of_a_transfer_move_the_stock():
-    message = {"type": "case.transferred", "occurred_at": "2026-11-23T03:00:00.000000Z", "case": {},
-               "data": {"from_agency_id": "dinas-lh", "agency_id": "dinas-sda", "resolution_breached": True}}
+    message = {
+        "type": "case.transferred",
+        "occurred_at": "2026-11-23T03:00:00.000000Z",
+        "case": {},
+        "data": {"from_agency_id": "dinas-lh", "agency_id": "dinas-sda", "resolution_breached": True},
+    }
     by_agency = {c.agency_id: c.counters for c in contributions(message)}
     assert by_agency["dinas-lh"] == {"moved_out": 1, "open_delta": -1, "overdue_delta": -1}
     assert by_agency["dinas-sda"] == {"received": 1, "open_delta": 1, "overdue_delta": 1}

@@ -52,9 +52,14 @@ def confirmed(ctx, clock, sender, **body):
 
 def open_case(cases, clock, _name, lat, lng, *, privacy=None, text="Sampah menumpuk di trotoar"):
     code = tracking.new_code()
-    report = build_report(channel=Channel.JAKI, message_id=code, category="garbage", description=text,
-                          location={"lat": lat, "lng": lng},
-                          reporter={"name": "Budi Rahasia", "phone": "+6281299998888"})
+    report = build_report(
+        channel=Channel.JAKI,
+        message_id=code,
+        category="garbage",
+        description=text,
+        location={"lat": lat, "lng": lng},
+        reporter={"name": "Budi Rahasia", "phone": "+6281299998888"},
+    )
     case = Case.open(report, code, clock())
     if privacy:
         case.privacy = privacy  # the sibling issue's attribute; absent means public
@@ -63,8 +68,12 @@ def open_case(cases, clock, _name, lat, lng, *, privacy=None, text="Sampah menum
 
 
 def collect(store, cases, clock, case, kind="case.received", privacy_override=None):
-    message = {"id": f"{case.tracking_code}:1:0", "type": kind, "occurred_at": "2026-11-23T03:00:00.000000Z",
-               "tracking_code": case.tracking_code}
+    message = {
+        "id": f"{case.tracking_code}:1:0",
+        "type": kind,
+        "occurred_at": "2026-11-23T03:00:00.000000Z",
+        "tracking_code": case.tracking_code,
+    }
     loaded = cases.get
 
     def get(code):
@@ -74,14 +83,21 @@ def collect(store, cases, clock, case, kind="case.received", privacy_override=No
         return found
 
     view = lambda c: public_view(c, "id", BASE, public_id=public_id(c.tracking_code, KEY), code_key=KEY)  # noqa: E731
-    return alerts.collect(message, store=store, cases=type("R", (), {"get": staticmethod(get)}),
-                          public_view=view, locate=reference_data.areas().locate, now=clock())
+    return alerts.collect(
+        message,
+        store=store,
+        cases=type("R", (), {"get": staticmethod(get)}),
+        public_view=view,
+        locate=reference_data.areas().locate,
+        now=clock(),
+    )
 
 
 def still_public_in(cases, confidential=()):
     def check(pid):
         code = tracking_code_of(pid, KEY)
         return code is not None and cases.get(code) is not None and code not in confidential
+
     return check
 
 
@@ -118,8 +134,9 @@ def test_confirming_needs_the_right_code_and_stops_after_five_wrong_ones(world):
         alerts.confirm_with_code(sub_id, code, ctx)
     # Subscribing again within a minute sends nothing (no SMS bombing); later, a fresh code and attempts.
     sent = len(sender.sent)
-    alerts.subscribe(AlertSubscribeCommand(channel="email", address="warga@example.com", kelurahan=GAMBIR), ctx,
-                     clock(), known)
+    alerts.subscribe(
+        AlertSubscribeCommand(channel="email", address="warga@example.com", kelurahan=GAMBIR), ctx, clock(), known
+    )
     assert len(sender.sent) == sent
     clock.advance(minutes=2)
     answer, code = subscribe(ctx, clock, sender, kelurahan=GAMBIR)
@@ -139,12 +156,15 @@ def test_the_mailed_link_confirms_and_a_forged_one_does_not(world):
     assert store.subs[sub_id].confirmed
 
 
-@pytest.mark.parametrize("body, problem", [
-    ({"kelurahan": GAMBIR, "lat": -6.1, "lng": 106.8, "radius_m": 500}, "not both"),
-    ({"lat": -6.1, "lng": 106.8}, "radius_m"),
-    ({"lat": -6.1, "lng": 106.8, "radius_m": rules.MAX_RADIUS_M + 1}, "less than or equal"),
-    ({"lat": -6.1, "lng": 106.8, "radius_m": 10}, "greater than or equal"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ({"kelurahan": GAMBIR, "lat": -6.1, "lng": 106.8, "radius_m": 500}, "not both"),
+        ({"lat": -6.1, "lng": 106.8}, "radius_m"),
+        ({"lat": -6.1, "lng": 106.8, "radius_m": rules.MAX_RADIUS_M + 1}, "less than or equal"),
+        ({"lat": -6.1, "lng": 106.8, "radius_m": 10}, "greater than or equal"),
+    ],
+)
 def test_an_area_is_a_kelurahan_or_a_circle_within_limits(body, problem):
     with pytest.raises(ValidationError, match=problem):
         AlertSubscribeCommand(channel="email", address="a@b.example", **body)
@@ -157,8 +177,12 @@ def test_bad_addresses_and_unknown_kelurahan_are_refused(world):
     with pytest.raises(InvalidInput, match="phone"):
         alerts.subscribe(AlertSubscribeCommand(channel="sms", address="12ab", kelurahan=GAMBIR), ctx, clock(), known)
     with pytest.raises(InvalidInput, match="kelurahan"):
-        alerts.subscribe(AlertSubscribeCommand(channel="sms", address="+6281234567890", kelurahan="jakpus.gambir"),
-                         ctx, clock(), known)
+        alerts.subscribe(
+            AlertSubscribeCommand(channel="sms", address="+6281234567890", kelurahan="jakpus.gambir"),
+            ctx,
+            clock(),
+            known,
+        )
     assert sender.sent == []
 
 
@@ -180,8 +204,11 @@ def test_a_centre_in_a_neighbouring_cell_still_matches():
     # Centre and case on either side of a geohash-5 boundary, 1 km apart.
     case_point = (-6.1754, 106.8272)
     cell = rules.geohash(*case_point, rules.CELL_PRECISION)
-    centre = next((lat, case_point[1]) for lat in [case_point[0] + d / 1000 for d in range(1, 40)]
-                  if rules.geohash(lat, case_point[1], rules.CELL_PRECISION) != cell)
+    centre = next(
+        (lat, case_point[1])
+        for lat in [case_point[0] + d / 1000 for d in range(1, 40)]
+        if rules.geohash(lat, case_point[1], rules.CELL_PRECISION) != cell
+    )
     area = rules.Area(lat=centre[0], lng=centre[1], radius_m=rules.MAX_RADIUS_M)
     assert area.index_key() in rules.index_keys_for(None, *case_point)
 
@@ -271,24 +298,43 @@ def test_stop_by_sms_removes_the_numbers_alerts_and_opens_no_case(world, text):
     sms = confirmed(ctx, clock, sender, channel="sms", address="+6281234567890", kelurahan=GAMBIR)
     confirmed(ctx, clock, sender, channel="sms", address="+6281234567890", lat=-6.2, lng=106.8, radius_m=500)
     keep = confirmed(ctx, clock, sender, channel="sms", address="+6289999999999", kelurahan=GAMBIR)
-    report = build_report(channel=Channel.SMS_1708, message_id="SM1", category="other", description=text,
-                          reply_handle={"channel": Channel.SMS_1708, "kind": "twilio",
-                                        "address": "+6281234567890", "via": "1708"})
+    report = build_report(
+        channel=Channel.SMS_1708,
+        message_id="SM1",
+        category="other",
+        description=text,
+        reply_handle={"channel": Channel.SMS_1708, "kind": "twilio", "address": "+6281234567890", "via": "1708"},
+    )
     stopped = []
-    receipt = intake.submit_report(report, cases=cases, photos=FakePhotoStore(), clock=clock, code_key=KEY,
-                                   stop_alerts=lambda h: stopped.append(
-                                       alerts.unsubscribe_contact("sms", h.address, ctx)) or stopped[-1])
+    receipt = intake.submit_report(
+        report,
+        cases=cases,
+        photos=FakePhotoStore(),
+        clock=clock,
+        code_key=KEY,
+        stop_alerts=lambda h: stopped.append(alerts.unsubscribe_contact("sms", h.address, ctx)) or stopped[-1],
+    )
     assert receipt.outcome == intake.ALERTS_STOPPED and receipt.case is None and cases.items == {}
     assert stopped == [2] and set(store.subs) == {keep["subscription_id"]} and sms["subscription_id"] not in store.subs
 
 
 def test_a_report_mentioning_stop_is_still_a_report(world):
     _, _, cases, clock, _ = world
-    report = build_report(channel=Channel.SMS_1708, message_id="SM2", category="other",
-                          description="Lampu STOP di perempatan mati",
-                          reply_handle={"channel": Channel.SMS_1708, "kind": "twilio", "address": "+6281234567890"})
-    receipt = intake.submit_report(report, cases=cases, photos=FakePhotoStore(), clock=clock, code_key=KEY,
-                                   stop_alerts=lambda h: pytest.fail("not a stop"))
+    report = build_report(
+        channel=Channel.SMS_1708,
+        message_id="SM2",
+        category="other",
+        description="Lampu STOP di perempatan mati",
+        reply_handle={"channel": Channel.SMS_1708, "kind": "twilio", "address": "+6281234567890"},
+    )
+    receipt = intake.submit_report(
+        report,
+        cases=cases,
+        photos=FakePhotoStore(),
+        clock=clock,
+        code_key=KEY,
+        stop_alerts=lambda h: pytest.fail("not a stop"),
+    )
     assert receipt.outcome == intake.CREATED
 
 
@@ -311,6 +357,7 @@ def test_an_address_the_provider_refuses_is_422_and_nothing_stays(world):
 
     ctx = alerts.Context(store=store, key=KEY, base_url=BASE, sender_for=Refusing())
     with pytest.raises(InvalidInput, match="would not deliver"):
-        alerts.subscribe(AlertSubscribeCommand(channel="sms", address="+6281234567890", kelurahan=GAMBIR),
-                         ctx, clock(), known)
+        alerts.subscribe(
+            AlertSubscribeCommand(channel="sms", address="+6281234567890", kelurahan=GAMBIR), ctx, clock(), known
+        )
     assert store.subs == {}

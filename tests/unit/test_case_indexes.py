@@ -12,8 +12,14 @@ NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
 def reported(**extra):
-    report = build_report(channel=Channel.JAKI, message_id="J-1", category="flooding", description="Banjir",
-                          location={"lat": -6.2, "lng": 106.8}, **extra)
+    report = build_report(
+        channel=Channel.JAKI,
+        message_id="J-1",
+        category="flooding",
+        description="Banjir",
+        location={"lat": -6.2, "lng": 106.8},
+        **extra,
+    )
     return Case.open(report, "4N50G-7M7G1-2X63", NOW)
 
 
@@ -30,7 +36,10 @@ def test_a_case_in_triage_is_found_nearby_too_and_one_without_a_location_is_not(
     case = reported()
     case.send_to_triage(NOW, "no rule")
     assert "geo_pk" in index_attributes(case, 2)
-    no_location = Case.open(build_report(channel=Channel.JAKI, message_id="J-2", category="flooding",
-                                         description="Banjir"), "4N50G-7M7G1-2X64", NOW)
+    no_location = Case.open(
+        build_report(channel=Channel.JAKI, message_id="J-2", category="flooding", description="Banjir"),
+        "4N50G-7M7G1-2X64",
+        NOW,
+    )
     no_location.send_to_triage(NOW, "no rule")
     assert "geo_pk" not in index_attributes(no_location, 2)

@@ -56,8 +56,14 @@ def test_the_happy_path_raises_one_event_per_step():
     case.give_feedback(5, "Mantap", T0 + timedelta(days=3))
     assert case.status is CaseStatus.CLOSED
     assert types(case.pull_events()) == [
-        "case.assigned", "case.delegated", "plan.submitted", "plan.verified", "case.progress",
-        "case.resolved", "case.feedback", "case.closed",
+        "case.assigned",
+        "case.delegated",
+        "plan.submitted",
+        "plan.verified",
+        "case.progress",
+        "case.resolved",
+        "case.feedback",
+        "case.closed",
     ]
     assert case.expected_completion == T0 + timedelta(days=7)
     assert case.first_plan_at == T0 + timedelta(hours=1)

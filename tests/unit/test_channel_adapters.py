@@ -27,8 +27,14 @@ from tests.support import providers
 NOW = datetime.now(UTC)
 BASE = "https://crm.example/api"
 SETTINGS = Settings(
-    stage="local", region="ap-southeast-3", cases_table="t", photos_bucket="b", events_topic_arn=None,
-    public_base_url=BASE, photo_url_ttl_seconds=60, webhook_max_skew_seconds=300,
+    stage="local",
+    region="ap-southeast-3",
+    cases_table="t",
+    photos_bucket="b",
+    events_topic_arn=None,
+    public_base_url=BASE,
+    photo_url_ttl_seconds=60,
+    webhook_max_skew_seconds=300,
 )
 OUR_ERRORS = (MalformedPayload, InvalidReport)
 
@@ -73,8 +79,11 @@ def test_twilio_signature_is_checked_with_the_public_url():
 
 
 def test_twilio_sms_becomes_a_report_with_a_reply_handle():
-    params = providers.twilio_form(NumMedia="1", MediaUrl0="https://api.twilio.com/2010-04-01/Accounts/AC1/"
-                                   "Messages/MM1/Media/ME1", MediaContentType0="image/jpeg")
+    params = providers.twilio_form(
+        NumMedia="1",
+        MediaUrl0="https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+        MediaContentType0="image/jpeg",
+    )
     (report,) = sms.parse(twilio(params))
     assert report.channel is Channel.SMS_1708
     assert report.message_id == params["MessageSid"]
@@ -87,8 +96,9 @@ def test_twilio_sms_becomes_a_report_with_a_reply_handle():
 
 
 def test_twilio_whatsapp_location_and_status_callbacks():
-    params = providers.twilio_form(From="whatsapp:+6281234567890", To="whatsapp:+628111272206", Body="",
-                                   Latitude="-6.1754", Longitude="106.8272")
+    params = providers.twilio_form(
+        From="whatsapp:+6281234567890", To="whatsapp:+628111272206", Body="", Latitude="-6.1754", Longitude="106.8272"
+    )
     (report,) = TwilioAdapter(Channel.WHATSAPP).parse(twilio(params, "whatsapp"))
     assert report.location.lat == -6.1754 and not report.has_text
     assert report.reply_handle.address == "whatsapp:+6281234567890"
@@ -96,8 +106,16 @@ def test_twilio_whatsapp_location_and_status_callbacks():
     assert sms.parse(twilio(status)) == []
 
 
-@pytest.mark.parametrize("change", [{"MessageSid": "nope"}, {"From": ""}, {"NumMedia": "x"}, {"NumMedia": "1"},
-                                    {"Latitude": "north", "Longitude": "1"}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"MessageSid": "nope"},
+        {"From": ""},
+        {"NumMedia": "x"},
+        {"NumMedia": "1"},
+        {"Latitude": "north", "Longitude": "1"},
+    ],
+)
 def test_malformed_twilio_messages(change):
     with pytest.raises(MalformedPayload):
         sms.parse(twilio(providers.twilio_form(**change)))
@@ -138,8 +156,11 @@ def test_meta_signature():
 
 
 def test_meta_handshake_echoes_the_challenge_only_for_our_token():
-    query = {"hub.mode": "subscribe", "hub.verify_token": DEV_SECRETS["META_VERIFY_TOKEN"],
-             "hub.challenge": "1158201444"}
+    query = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": DEV_SECRETS["META_VERIFY_TOKEN"],
+        "hub.challenge": "1158201444",
+    }
     reply = cloud.handshake(request("/webhooks/whatsapp", b"", query=query, method="GET"), SETTINGS)
     assert (reply.status, reply.body) == (200, "1158201444") and reply.content_type.startswith("text/plain")
     for bad in ({**query, "hub.verify_token": "guess"}, {**query, "hub.mode": "unsubscribe"}, {}):
@@ -152,14 +173,35 @@ def test_whatsapp_types():
     assert text.message_id.startswith("wamid.") and text.language == "en"
     assert text.reply_handle.kind == "whatsapp" and text.reply_handle.via == "106540352242922"
     assert text.reporter.name == "Siti"
-    (image,) = cloud.parse(meta_request(providers.whatsapp_message(
-        {"type": "image", "image": {"caption": "Sampah", "mime_type": "image/jpeg", "sha256": "x", "id": "1048"}})))
+    (image,) = cloud.parse(
+        meta_request(
+            providers.whatsapp_message(
+                {
+                    "type": "image",
+                    "image": {"caption": "Sampah", "mime_type": "image/jpeg", "sha256": "x", "id": "1048"},
+                }
+            )
+        )
+    )
     assert [(m.source, m.ref) for m in image.media] == [("whatsapp", "1048")]
-    (place,) = cloud.parse(meta_request(providers.whatsapp_message(
-        {"type": "location", "location": {"latitude": -6.2, "longitude": 106.8, "name": "Pasar", "address": "Jl. A"}})))
+    (place,) = cloud.parse(
+        meta_request(
+            providers.whatsapp_message(
+                {
+                    "type": "location",
+                    "location": {"latitude": -6.2, "longitude": 106.8, "name": "Pasar", "address": "Jl. A"},
+                }
+            )
+        )
+    )
     assert place.location.address == "Pasar, Jl. A" and not place.has_text
-    (doc,) = cloud.parse(meta_request(providers.whatsapp_message(
-        {"type": "document", "document": {"filename": "surat.pdf", "mime_type": "application/pdf", "id": "9"}})))
+    (doc,) = cloud.parse(
+        meta_request(
+            providers.whatsapp_message(
+                {"type": "document", "document": {"filename": "surat.pdf", "mime_type": "application/pdf", "id": "9"}}
+            )
+        )
+    )
     assert "[dokumen: surat.pdf]" in doc.description and doc.media == []
 
 
@@ -186,9 +228,18 @@ def test_the_whatsapp_url_takes_twilio_form_posts_too():
     assert isinstance(concrete(adapter, meta_request(providers.whatsapp_text())), WhatsAppCloudAdapter)
 
 
-@pytest.mark.parametrize("payload", [[], {"object": "page"}, {"object": "whatsapp_business_account", "entry": {}},
-                                     {"object": "whatsapp_business_account", "entry": [{"changes": [
-                                         {"field": "messages", "value": {"messages": [{"type": "text"}]}}]}]}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [],
+        {"object": "page"},
+        {"object": "whatsapp_business_account", "entry": {}},
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"changes": [{"field": "messages", "value": {"messages": [{"type": "text"}]}}]}],
+        },
+    ],
+)
 def test_malformed_whatsapp(payload):
     with pytest.raises(MalformedPayload):
         cloud.parse(meta_request(payload))
@@ -200,9 +251,14 @@ page = MetaPageAdapter(Channel.FACEBOOK, "FACEBOOK_PAGE_ID")
 
 
 def test_messenger_message_with_photo_and_location():
-    payload = providers.messenger("Sampah di sini", sender="6543210987654321", attachments=[
-        {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/v/photo.jpg"}},
-        {"type": "location", "payload": {"coordinates": {"lat": -6.17, "long": 106.82}}}])
+    payload = providers.messenger(
+        "Sampah di sini",
+        sender="6543210987654321",
+        attachments=[
+            {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/v/photo.jpg"}},
+            {"type": "location", "payload": {"coordinates": {"lat": -6.17, "long": 106.82}}},
+        ],
+    )
     (report,) = page.parse(meta_request(payload, "/webhooks/facebook"))
     assert report.message_id.startswith("m_") and report.reply_handle.kind == "messenger"
     assert report.reply_handle.address == "6543210987654321" and report.reply_handle.via == "112233445566778"
@@ -253,8 +309,13 @@ def test_mentions_and_dms_but_not_our_own_or_retweets():
     retweet = providers.x_mention()
     retweet["tweet_create_events"][0]["retweeted_status"] = {"id_str": "1"}
     assert xa.parse(x_request(retweet)) == []
-    (dm,) = xa.parse(x_request(providers.x_dm(media={"type": "photo", "url": "https://t.co/abc",
-                                                     "media_url_https": "https://ton.twitter.com/1/x.jpg"})))
+    (dm,) = xa.parse(
+        x_request(
+            providers.x_dm(
+                media={"type": "photo", "url": "https://t.co/abc", "media_url_https": "https://ton.twitter.com/1/x.jpg"}
+            )
+        )
+    )
     assert dm.conversational and dm.media[0].source == "x_url" and dm.category == "illegal_parking"
     assert xa.parse(x_request(providers.x_dm(sender="1111111111"))) == []
 
@@ -269,17 +330,21 @@ def test_governor_social_takes_both_formats():
 
 # --- e-mail and the web form -----------------------------------------------------------
 
-MAIL = (b"From: Siti <siti@example.com>\r\nTo: dki@jakarta.go.id\r\nSubject: Sampah menumpuk\r\n"
-        b"Message-ID: <1@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-        b"Sampah di Jl. Sabang belum diangkut.\r\n\r\nOn Mon, Nov 23 2026, DKI wrote:\r\n> old text\r\n")
+MAIL = (
+    b"From: Siti <siti@example.com>\r\nTo: dki@jakarta.go.id\r\nSubject: Sampah menumpuk\r\n"
+    b"Message-ID: <1@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Sampah di Jl. Sabang belum diangkut.\r\n\r\nOn Mon, Nov 23 2026, DKI wrote:\r\n> old text\r\n"
+)
 
 
 def test_email_subject_and_body_sender_as_contact():
     parsed = parse_email(MAIL, "ses-message-1", "dki@jakarta.go.id")
     assert parsed.report.description == "Sampah menumpuk\n\nSampah di Jl. Sabang belum diangkut."
     assert parsed.report.reporter.email == "siti@example.com" and parsed.report.reply_handle.kind == "email"
-    assert parse_email(MAIL.replace(b"Subject:", b"Auto-Submitted: auto-replied\r\nSubject:"), "2",
-                       "dki@jakarta.go.id") is None
+    assert (
+        parse_email(MAIL.replace(b"Subject:", b"Auto-Submitted: auto-replied\r\nSubject:"), "2", "dki@jakarta.go.id")
+        is None
+    )
     assert parse_email(MAIL.replace(b"siti@example.com", b"dki@jakarta.go.id"), "3", "dki@jakarta.go.id") is None
 
 
@@ -287,16 +352,19 @@ def _mail_with_body(body: str) -> bytes:
     return MAIL.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" + body.replace("\n", "\r\n").encode()
 
 
-@pytest.mark.parametrize("signature", [
-    "-- \nBudi Santoso\nHP 0812-3456-7890\nbudi@gmail.com",
-    "--\nBudi Santoso / HP 0812-3456-7890 / budi@gmail.com",
-    "Salam,\nBudi Santoso\nHP 0812-3456-7890\nbudi@gmail.com",
-    "Terima kasih.\n\nBudi Santoso / HP 0812-3456-7890 / budi@gmail.com",
-    "Hormat saya,\nBudi Santoso\n0812-3456-7890",
-    "Regards,\nBudi Santoso\n+62 812 3456 7890",
-    "Dikirim dari iPhone saya\nBudi 0812-3456-7890",
-    "Sent from my Galaxy\n\nPada Sen, 23 Nov 2026 DKI menulis:\n> old text",
-])
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "-- \nBudi Santoso\nHP 0812-3456-7890\nbudi@gmail.com",
+        "--\nBudi Santoso / HP 0812-3456-7890 / budi@gmail.com",
+        "Salam,\nBudi Santoso\nHP 0812-3456-7890\nbudi@gmail.com",
+        "Terima kasih.\n\nBudi Santoso / HP 0812-3456-7890 / budi@gmail.com",
+        "Hormat saya,\nBudi Santoso\n0812-3456-7890",
+        "Regards,\nBudi Santoso\n+62 812 3456 7890",
+        "Dikirim dari iPhone saya\nBudi 0812-3456-7890",
+        "Sent from my Galaxy\n\nPada Sen, 23 Nov 2026 DKI menulis:\n> old text",
+    ],
+)
 def test_email_signature_is_cut(signature):
     body = "Sampah di Jl. Sabang belum diangkut.\n\n" + signature
     parsed = parse_email(_mail_with_body(body), "sig", "dki@jakarta.go.id")
@@ -314,13 +382,24 @@ def test_email_body_after_a_closing_line_is_kept_when_it_is_more_than_a_signatur
 
 
 def test_web_form_and_json_share_validation():
-    report = report_from_form(FormInput(fields={"category": "garbage", "description": "Sampah", "lat": "-6.2",
-                                                "lng": "106.8", "email": "a@example.com",
-                                                "submission_id": "a" * 24}), "id")
+    report = report_from_form(
+        FormInput(
+            fields={
+                "category": "garbage",
+                "description": "Sampah",
+                "lat": "-6.2",
+                "lng": "106.8",
+                "email": "a@example.com",
+                "submission_id": "a" * 24,
+            }
+        ),
+        "id",
+    )
     assert report.channel is Channel.BALAI_WARGA and report.message_id == "a" * 24
     assert report.reply_handle.address == "a@example.com"
-    anonymous = report_from_form(FormInput(fields={"category": "garbage", "description": "x", "anonymous": "on",
-                                                   "email": "a@example.com"}), "id")
+    anonymous = report_from_form(
+        FormInput(fields={"category": "garbage", "description": "x", "anonymous": "on", "email": "a@example.com"}), "id"
+    )
     assert anonymous.reporter is None and anonymous.reply_handle is None
     with pytest.raises(InvalidReport) as error:
         report_from_json(b'{"category": "volcano", "description": "", "location": {"lat": 99, "lng": 1}}', None)
@@ -329,11 +408,16 @@ def test_web_form_and_json_share_validation():
 
 def test_multipart_form_with_a_photo():
     boundary = "----crm"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\ngarbage\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nSampah \u00e9\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n"
-            f"Content-Type: image/jpeg\r\n\r\n").encode() + b"\xff\xd8\xff\x00binary\r\n" \
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\ngarbage\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\nSampah \u00e9\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + b"\xff\xd8\xff\x00binary\r\n"
         + f"--{boundary}--\r\n".encode()
+    )
     form = read_form(f"multipart/form-data; boundary={boundary}", body)
     assert form.fields == {"category": "garbage", "description": "Sampah \u00e9"}
     assert form.files == [("photo", "image/jpeg", b"\xff\xd8\xff\x00binary")]
@@ -350,13 +434,16 @@ json_values = st.recursive(
 
 def _mutate(template):
     """Provider-shaped documents with arbitrary values swapped in."""
+
     def swap(document, values):
         if isinstance(document, dict):
-            return {k: (values.pop() if values and len(values) % 3 == 0 else swap(v, values))
-                    for k, v in document.items()}
+            return {
+                k: (values.pop() if values and len(values) % 3 == 0 else swap(v, values)) for k, v in document.items()
+            }
         if isinstance(document, list):
             return [swap(v, values) for v in document]
         return values.pop() if values else document
+
     return st.lists(json_values, min_size=1, max_size=30).map(lambda values: swap(template, list(values)))
 
 
@@ -364,8 +451,13 @@ relaxed = settings(max_examples=150, deadline=None, suppress_health_check=[Healt
 
 
 @relaxed
-@given(st.one_of(st.binary(max_size=300), json_values.map(lambda v: json.dumps(v).encode()),
-                 _mutate(providers.fixture("whatsapp_text.json")).map(providers.dumps)))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        json_values.map(lambda v: json.dumps(v).encode()),
+        _mutate(providers.fixture("whatsapp_text.json")).map(providers.dumps),
+    )
+)
 def test_whatsapp_parser_raises_only_our_errors(body):
     try:
         cloud.parse(request("/webhooks/whatsapp", body))
@@ -374,8 +466,13 @@ def test_whatsapp_parser_raises_only_our_errors(body):
 
 
 @relaxed
-@given(st.one_of(st.binary(max_size=300), _mutate(providers.fixture("messenger_message.json")).map(providers.dumps),
-                 _mutate(providers.fixture("page_feed_comment.json")).map(providers.dumps)))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        _mutate(providers.fixture("messenger_message.json")).map(providers.dumps),
+        _mutate(providers.fixture("page_feed_comment.json")).map(providers.dumps),
+    )
+)
 def test_meta_page_parser_raises_only_our_errors(body):
     try:
         page.parse(request("/webhooks/facebook", body))
@@ -384,8 +481,13 @@ def test_meta_page_parser_raises_only_our_errors(body):
 
 
 @relaxed
-@given(st.one_of(st.binary(max_size=300), _mutate(providers.fixture("x_tweet_create.json")).map(providers.dumps),
-                 _mutate(providers.fixture("x_direct_message.json")).map(providers.dumps)))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        _mutate(providers.fixture("x_tweet_create.json")).map(providers.dumps),
+        _mutate(providers.fixture("x_direct_message.json")).map(providers.dumps),
+    )
+)
 def test_x_parser_raises_only_our_errors(body):
     try:
         xa.parse(request("/webhooks/x", body))
@@ -394,10 +496,28 @@ def test_x_parser_raises_only_our_errors(body):
 
 
 @relaxed
-@given(st.one_of(st.binary(max_size=300),
-                 st.dictionaries(st.sampled_from(["MessageSid", "From", "To", "Body", "NumMedia", "MediaUrl0",
-                                                  "MediaContentType0", "Latitude", "Longitude", "MessageStatus"]),
-                                 st.text(max_size=40)).map(lambda d: urlencode(d).encode())))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "MessageSid",
+                    "From",
+                    "To",
+                    "Body",
+                    "NumMedia",
+                    "MediaUrl0",
+                    "MediaContentType0",
+                    "Latitude",
+                    "Longitude",
+                    "MessageStatus",
+                ]
+            ),
+            st.text(max_size=40),
+        ).map(lambda d: urlencode(d).encode()),
+    )
+)
 def test_twilio_parser_raises_only_our_errors(body):
     try:
         sms.parse(request("/webhooks/sms_1708", body))
@@ -424,8 +544,10 @@ def test_web_json_parser_raises_only_our_errors(body):
 
 
 @relaxed
-@given(st.binary(max_size=400), st.sampled_from(["multipart/form-data; boundary=x", "multipart/form-data",
-                                                  "application/x-www-form-urlencoded"]))
+@given(
+    st.binary(max_size=400),
+    st.sampled_from(["multipart/form-data; boundary=x", "multipart/form-data", "application/x-www-form-urlencoded"]),
+)
 def test_web_form_reader_raises_only_our_errors(body, content_type):
     try:
         report_from_form(read_form(content_type, body), "id")

@@ -8,58 +8,70 @@ PHONE = PHONE_MASK["id"]
 EMAIL = EMAIL_MASK["id"]
 
 
-@pytest.mark.parametrize("number", [
-    "0812-3456-7890",
-    "0812 3456 7890",
-    "0812.3456.7890",
-    "081234567890",
-    "08123456789",
-    "0857-1234-5678",
-    "085712345678",
-    "+62 812 3456 7890",
-    "+62-812-3456-7890",
-    "+6281234567890",
-    "62 812 3456 7890",
-    "6281234567890",
-    "+62 (812) 3456-7890",
-    "(021) 3822255",
-    "021-3822255",
-    "021 5551 2345",
-    "+62-21-5551234",
-    "+62 21 5551 2345",
-])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "0812-3456-7890",
+        "0812 3456 7890",
+        "0812.3456.7890",
+        "081234567890",
+        "08123456789",
+        "0857-1234-5678",
+        "085712345678",
+        "+62 812 3456 7890",
+        "+62-812-3456-7890",
+        "+6281234567890",
+        "62 812 3456 7890",
+        "6281234567890",
+        "+62 (812) 3456-7890",
+        "(021) 3822255",
+        "021-3822255",
+        "021 5551 2345",
+        "+62-21-5551234",
+        "+62 21 5551 2345",
+    ],
+)
 def test_phone_numbers_are_masked(number):
     masked = mask_contacts(f"Lampu mati. Hubungi saya di {number} ya, terima kasih")
     assert masked == f"Lampu mati. Hubungi saya di {PHONE} ya, terima kasih"
     assert not any(ch.isdigit() for ch in masked)
 
 
-@pytest.mark.parametrize("text", [
-    "Banjir sejak 12-03-2024 pagi",
-    "Banjir sejak tanggal 12/03/2024",
-    "Kejadian 2026-11-23 jam 08.30",
-    "sejak 20 November 2026 jam 21.00 WIB",
-    "Di RT 03/RW 05 Kelurahan Menteng",
-    "RT 003 / RW 005",
-    "Jl. Kebon Sirih No. 15, rumah nomor 12A",
-    "Mobil B 1234 XYZ parkir di trotoar",
-    "Truk B 9876 KLM dan motor B 3456 SJB",
-    "Jalan rusak di KM 12+400 tol Jagorawi",
-    "Lubang di km 23.5 arah Bogor",
-    "Diminta pungli Rp 50.000 per bulan",
-    "Denda Rp 1.500.000 dan Rp 150.000.000",
-    "Biaya Rp50.000,- tiap kali",
-    "Kerugian IDR 2.500.000",
-    "kode pos 10110, tinggi 1.200 meter",
-    "Pohon 3 meter tumbang, 2 mobil rusak",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Banjir sejak 12-03-2024 pagi",
+        "Banjir sejak tanggal 12/03/2024",
+        "Kejadian 2026-11-23 jam 08.30",
+        "sejak 20 November 2026 jam 21.00 WIB",
+        "Di RT 03/RW 05 Kelurahan Menteng",
+        "RT 003 / RW 005",
+        "Jl. Kebon Sirih No. 15, rumah nomor 12A",
+        "Mobil B 1234 XYZ parkir di trotoar",
+        "Truk B 9876 KLM dan motor B 3456 SJB",
+        "Jalan rusak di KM 12+400 tol Jagorawi",
+        "Lubang di km 23.5 arah Bogor",
+        "Diminta pungli Rp 50.000 per bulan",
+        "Denda Rp 1.500.000 dan Rp 150.000.000",
+        "Biaya Rp50.000,- tiap kali",
+        "Kerugian IDR 2.500.000",
+        "kode pos 10110, tinggi 1.200 meter",
+        "Pohon 3 meter tumbang, 2 mobil rusak",
+    ],
+)
 def test_numbers_that_are_not_phone_numbers_stay(text):
     assert mask_contacts(text) == text
 
 
-@pytest.mark.parametrize("address", [
-    "budi@gmail.com", "budi.santoso+crm@yahoo.co.id", "SITI_AMINAH@Mail.Jakarta.go.id", "a-b@sub-domain.example.org",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "budi@gmail.com",
+        "budi.santoso+crm@yahoo.co.id",
+        "SITI_AMINAH@Mail.Jakarta.go.id",
+        "a-b@sub-domain.example.org",
+    ],
+)
 def test_email_addresses_are_masked(address):
     assert mask_contacts(f"Balas ke {address}.") == f"Balas ke {EMAIL}."
 

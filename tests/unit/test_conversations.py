@@ -32,8 +32,13 @@ def message(text="Sampah menumpuk di depan pasar", sender="+6281234567890", chan
 
 @pytest.fixture
 def deps():
-    return {"cases": FakeCaseRepository(), "photos": FakePhotoStore(), "clock": FixedClock(), "code_key": KEY,
-            "senders": FakeSenderRepository()}
+    return {
+        "cases": FakeCaseRepository(),
+        "photos": FakePhotoStore(),
+        "clock": FixedClock(),
+        "code_key": KEY,
+        "senders": FakeSenderRepository(),
+    }
 
 
 def test_text_then_photo_then_location_make_one_case(deps):
@@ -48,8 +53,12 @@ def test_text_then_photo_then_location_make_one_case(deps):
     assert len(deps["cases"].items) == 1
     case = deps["cases"].get(first.tracking_code)
     assert case.location.lat == -6.2 and [m.ref for m in case.pending_media] == ["1048"]
-    assert [e.type for e in case.timeline] == ["case.received", "case.reporter_added", "case.photo_pending",
-                                               "case.reporter_added"]
+    assert [e.type for e in case.timeline] == [
+        "case.received",
+        "case.reporter_added",
+        "case.photo_pending",
+        "case.reporter_added",
+    ]
     assert case.version == 3
     assert "Tambahan Anda (foto)" in receipt_text(photo, "https://crm")
 
@@ -107,8 +116,9 @@ def test_a_late_retry_that_never_got_into_its_now_closed_case_opens_one_case(dep
     addition = message("lagi", message_id="wamid.crashed")
     # The first delivery marked its code for the open case, then crashed before the save.
     own_code = codes.derive_code(KEY, "whatsapp", "wamid.crashed")
-    deps["cases"].mark_message(own_code, source_key(Channel.WHATSAPP, "wamid.crashed"), first.tracking_code,
-                               deps["clock"]())
+    deps["cases"].mark_message(
+        own_code, source_key(Channel.WHATSAPP, "wamid.crashed"), first.tracking_code, deps["clock"]()
+    )
     case = deps["cases"].get(first.tracking_code)
     case.reject("out_of_scope", None, deps["clock"](), SYSTEM)  # closed meanwhile
     deps["cases"].save(case)
@@ -203,7 +213,12 @@ def test_sender_items_are_keyed_by_a_keyed_hash_not_the_number(deps):
 
 
 def test_partners_and_the_website_skip_sender_state(deps):
-    partner = build_report(channel=Channel.JAKI, message_id="J-1", category="garbage", description="x",
-                           reply_handle={"channel": Channel.JAKI, "kind": "partner", "address": "J-1"})
+    partner = build_report(
+        channel=Channel.JAKI,
+        message_id="J-1",
+        category="garbage",
+        description="x",
+        reply_handle={"channel": Channel.JAKI, "kind": "partner", "address": "J-1"},
+    )
     submit_report(partner, **deps)
     assert deps["senders"].requests == 0

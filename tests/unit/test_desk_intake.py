@@ -23,16 +23,19 @@ def office(agency_id):
     return reference_data.agencies().get(agency_id)
 
 
-@pytest.mark.parametrize(("agency_id", "expected"), [
-    ("kel-jakpus-gambir-gambir", ("kelurahan",)),
-    ("kec-jakpus-gambir", ("kecamatan",)),
-    ("walikota-jakpus", ("walikota", "mass_media")),
-    ("biro-pemerintahan", ("pendopo", "mass_media")),
-    ("inspektorat", ("inspektorat",)),
-    ("dinas-lh", ()),
-    ("sudin-lh-jakpus", ()),
-    ("pam-jaya", ()),
-])
+@pytest.mark.parametrize(
+    ("agency_id", "expected"),
+    [
+        ("kel-jakpus-gambir-gambir", ("kelurahan",)),
+        ("kec-jakpus-gambir", ("kecamatan",)),
+        ("walikota-jakpus", ("walikota", "mass_media")),
+        ("biro-pemerintahan", ("pendopo", "mass_media")),
+        ("inspektorat", ("inspektorat",)),
+        ("dinas-lh", ()),
+        ("sudin-lh-jakpus", ()),
+        ("pam-jaya", ()),
+    ],
+)
 def test_each_office_records_its_own_desks(agency_id, expected):
     assert tuple(channel.value for channel in desks.desk_channels(office(agency_id))) == expected
 
@@ -79,19 +82,38 @@ def test_the_key_becomes_a_message_id_scoped_to_the_officer():
 
 
 def test_an_address_alone_goes_into_the_text_and_coordinates_make_a_location():
-    form, key = desk.parse({"category": "garbage", "description": "Sampah", "idempotency_key": KEY,
-                            "location": {"address": "Gang Kelinci"}})
+    form, key = desk.parse(
+        {
+            "category": "garbage",
+            "description": "Sampah",
+            "idempotency_key": KEY,
+            "location": {"address": "Gang Kelinci"},
+        }
+    )
     report = desk.to_report(form, key, Channel.KELURAHAN, "o", [])
     assert report.location is None and report.description == "Sampah\n\nLokasi: Gang Kelinci"
-    form, key = desk.parse({"category": "garbage", "description": "Sampah", "idempotency_key": KEY,
-                            "location": {"address": "Gang Kelinci", "lat": -6.17, "lng": 106.83}})
+    form, key = desk.parse(
+        {
+            "category": "garbage",
+            "description": "Sampah",
+            "idempotency_key": KEY,
+            "location": {"address": "Gang Kelinci", "lat": -6.17, "lng": 106.83},
+        }
+    )
     report = desk.to_report(form, key, Channel.KELURAHAN, "o", [])
     assert report.location.address == "Gang Kelinci" and report.description == "Sampah"
 
 
 def test_an_anonymous_reporter_leaves_no_contact():
-    form, key = desk.parse({"category": "garbage", "description": "Sampah", "idempotency_key": KEY,
-                            "anonymous": True, "reporter": {"name": "Budi", "phone": "+6281234567890"}})
+    form, key = desk.parse(
+        {
+            "category": "garbage",
+            "description": "Sampah",
+            "idempotency_key": KEY,
+            "anonymous": True,
+            "reporter": {"name": "Budi", "phone": "+6281234567890"},
+        }
+    )
     assert desk.to_report(form, key, Channel.KELURAHAN, "o", []).reporter is None
 
 
@@ -104,15 +126,26 @@ def test_content_types_are_read_from_the_bytes():
 
 @pytest.fixture
 def deps():
-    uploads = {f"uploads/{OFFICER.user_id}/{'a' * 32}": jpeg_with_metadata(),
-               f"uploads/{OFFICER.user_id}/{'b' * 32}": gif_bytes(),
-               f"uploads/someone-else/{'c' * 32}": jpeg_with_metadata()}
-    return {"read_upload": uploads.__getitem__, "cases": FakeCaseRepository(), "photos": FakePhotoStore(),
-            "clock": FixedClock(), "code_key": b"unit-key"}
+    uploads = {
+        f"uploads/{OFFICER.user_id}/{'a' * 32}": jpeg_with_metadata(),
+        f"uploads/{OFFICER.user_id}/{'b' * 32}": gif_bytes(),
+        f"uploads/someone-else/{'c' * 32}": jpeg_with_metadata(),
+    }
+    return {
+        "read_upload": uploads.__getitem__,
+        "cases": FakeCaseRepository(),
+        "photos": FakePhotoStore(),
+        "clock": FixedClock(),
+        "code_key": b"unit-key",
+    }
 
 
-FORM = {"category": "garbage", "description": "Sampah di depan kantor kelurahan", "idempotency_key": KEY,
-        "reporter": {"name": "Pak Joko", "phone": "081298765432"}}
+FORM = {
+    "category": "garbage",
+    "description": "Sampah di depan kantor kelurahan",
+    "idempotency_key": KEY,
+    "reporter": {"name": "Pak Joko", "phone": "081298765432"},
+}
 
 
 def test_a_walk_in_opens_one_case_however_often_the_form_is_sent(deps):
@@ -122,22 +155,34 @@ def test_a_walk_in_opens_one_case_however_often_the_form_is_sent(deps):
     case = deps["cases"].get(first.tracking_code)
     assert case.channel is Channel.KELURAHAN and case.source_key == f"kelurahan:officer-1:{KEY}"
     assert deps["cases"].open_sealed(case).reporter.phone == "+6281298765432"  # stored sealed
-    other = record_walk_in({**FORM, "idempotency_key": "z" * 24}, OFFICER, office(OFFICER.agency_id),
-                           header_key=None, **deps)
+    other = record_walk_in(
+        {**FORM, "idempotency_key": "z" * 24}, OFFICER, office(OFFICER.agency_id), header_key=None, **deps
+    )
     assert other.tracking_code != first.tracking_code
 
 
 def test_uploaded_photos_must_be_the_officers_own_images(deps):
     good = f"uploads/{OFFICER.user_id}/{'a' * 32}"
-    receipt = record_walk_in({**FORM, "upload_keys": [good]}, OFFICER, office(OFFICER.agency_id), header_key=None,
-                             **deps)
+    receipt = record_walk_in(
+        {**FORM, "upload_keys": [good]}, OFFICER, office(OFFICER.agency_id), header_key=None, **deps
+    )
     assert [photo.kind for photo in deps["cases"].get(receipt.tracking_code).photos] == ["report"]
     with pytest.raises(InvalidReport) as refused:
-        record_walk_in({**FORM, "idempotency_key": "y" * 24, "upload_keys": [
-            f"uploads/someone-else/{'c' * 32}", f"uploads/{OFFICER.user_id}/{'b' * 32}"]},
-            OFFICER, office(OFFICER.agency_id), header_key=None, **deps)
-    assert refused.value.problems == [("upload_keys.0", "is not an upload of yours"),
-                                      ("upload_keys.1", "is not a JPEG, PNG or WebP image")]
+        record_walk_in(
+            {
+                **FORM,
+                "idempotency_key": "y" * 24,
+                "upload_keys": [f"uploads/someone-else/{'c' * 32}", f"uploads/{OFFICER.user_id}/{'b' * 32}"],
+            },
+            OFFICER,
+            office(OFFICER.agency_id),
+            header_key=None,
+            **deps,
+        )
+    assert refused.value.problems == [
+        ("upload_keys.0", "is not an upload of yours"),
+        ("upload_keys.1", "is not a JPEG, PNG or WebP image"),
+    ]
 
 
 def test_an_office_without_a_desk_records_nothing(deps):
@@ -147,8 +192,12 @@ def test_an_office_without_a_desk_records_nothing(deps):
 
 
 def test_a_reporter_who_leaves_an_e_mail_gets_updates_there_and_an_anonymous_one_does_not():
-    body = {"category": "garbage", "description": "Sampah", "idempotency_key": KEY,
-            "reporter": {"name": "Budi", "email": "Budi@Example.COM", "phone": "081298765432"}}
+    body = {
+        "category": "garbage",
+        "description": "Sampah",
+        "idempotency_key": KEY,
+        "reporter": {"name": "Budi", "email": "Budi@Example.COM", "phone": "081298765432"},
+    }
     form, key = desk.parse(body)
     handle = desk.to_report(form, key, Channel.KECAMATAN, "o", []).reply_handle
     assert (handle.channel, handle.kind, handle.address) == (Channel.KECAMATAN, "email", "Budi@example.com")

@@ -17,8 +17,9 @@ def test_months_between_ends_at_the_last_month_even_in_year_9999():
     assert months_between("0162-07", "0162-08") == ["0162-07", "0162-08"]  # years keep four digits
 
 
-@pytest.mark.parametrize("query", ["from=9999-12-01&to=9999-12-31", "to=0162-08-15", "to=0001-01-15",
-                                   "from=0001-01-01&to=0001-01-02"])
+@pytest.mark.parametrize(
+    "query", ["from=9999-12-01&to=9999-12-31", "to=0162-08-15", "to=0001-01-15", "from=0001-01-01&to=0001-01-02"]
+)
 def test_odd_but_valid_dates_never_break_the_dashboard(monkeypatch, query):
     import app
 
@@ -49,8 +50,13 @@ class _RefusingClient:
     def query(self, **request):
         from botocore.exceptions import ClientError
 
-        raise ClientError({"Error": {"Code": "ValidationException", "Message": "The provided starting key is invalid"},
-                           "ResponseMetadata": {"HTTPStatusCode": 400}}, "Query")
+        raise ClientError(
+            {
+                "Error": {"Code": "ValidationException", "Message": "The provided starting key is invalid"},
+                "ResponseMetadata": {"HTTPStatusCode": 400},
+            },
+            "Query",
+        )
 
 
 def test_a_cursor_dynamodb_refuses_is_a_422_not_a_500(monkeypatch):
@@ -69,4 +75,3 @@ def test_a_cursor_dynamodb_refuses_is_a_422_not_a_500(monkeypatch):
     with pytest.raises(Exception) as without_cursor:  # not a cursor problem: not hidden as one
         CaseQueries("t").list_page("queue", "AGENCY#dinas-lh")
     assert not isinstance(without_cursor.value, InvalidInput)
-

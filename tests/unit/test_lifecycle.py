@@ -41,7 +41,14 @@ def test_every_status_action_pair(status, action):
 
 def test_all_eight_states_exist():
     assert {s.value for s in CaseStatus} == {
-        "received", "assigned", "plan_submitted", "in_progress", "resolved", "closed", "rejected", "merged",
+        "received",
+        "assigned",
+        "plan_submitted",
+        "in_progress",
+        "resolved",
+        "closed",
+        "rejected",
+        "merged",
     }
 
 

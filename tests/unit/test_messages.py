@@ -6,24 +6,30 @@ from chalicelib.domain.messages import describe, guess_category, guess_language,
 CODE = tracking.derive_code(b"k", "sms_1708", "SM1")
 
 
-@pytest.mark.parametrize("text, language", [
-    ("Sampah menumpuk di depan pasar sejak kemarin", "id"),
-    ("There is garbage piling up on the street near the market", "en"),
-    ("Tolong pak, lampu jalan di depan rumah mati (street light)", "id"),
-    ("", "id"),
-])
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("Sampah menumpuk di depan pasar sejak kemarin", "id"),
+        ("There is garbage piling up on the street near the market", "en"),
+        ("Tolong pak, lampu jalan di depan rumah mati (street light)", "id"),
+        ("", "id"),
+    ],
+)
 def test_language_is_english_only_when_clearly_english(text, language):
     assert guess_language(text) == language
 
 
-@pytest.mark.parametrize("text, category", [
-    ("Sampah menumpuk", "garbage"),
-    ("Jalan berlubang besar", "damaged_road"),
-    ("Parkir liar di trotoar", "illegal_parking"),
-    ("Air PDAM tidak mengalir", "water"),
-    ("Kabel menjuntai rendah", "low_cable"),
-    ("Halo admin", "other"),
-])
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("Sampah menumpuk", "garbage"),
+        ("Jalan berlubang besar", "damaged_road"),
+        ("Parkir liar di trotoar", "illegal_parking"),
+        ("Air PDAM tidak mengalir", "water"),
+        ("Kabel menjuntai rendah", "low_cable"),
+        ("Halo admin", "other"),
+    ],
+)
 def test_category_guess(text, category):
     assert guess_category(text) == category
 

@@ -18,8 +18,15 @@ from tests.support.fakes import FakeApiKeyStore, FakeCaseQueries, FakeCaseReposi
 SECRET = "unit-open311-secret"
 CODE_KEY = b"unit-tracking-key"
 FORM = "application/x-www-form-urlencoded"
-MARKERS = ("Rahasia", "Pelapor", "rahasia.pelapor@example.com", "+6281299990000", "device-secret-1",
-           "account-secret-2", "https://private.example/photo.jpg")
+MARKERS = (
+    "Rahasia",
+    "Pelapor",
+    "rahasia.pelapor@example.com",
+    "+6281299990000",
+    "device-secret-1",
+    "account-secret-2",
+    "https://private.example/photo.jpg",
+)
 OFFICER = Actor("officer", "u-1", "agency_officer", "dinas-bina-marga")
 
 
@@ -28,28 +35,54 @@ class StubSettings(Settings):
         return {"OPEN311_API_KEY_SECRET": SECRET, "TRACKING_CODE_KEY": CODE_KEY.decode()}.get(name)
 
 
-SETTINGS = StubSettings(stage="local", region="ap-southeast-3", cases_table="t", photos_bucket="b",
-                        events_topic_arn=None, public_base_url="https://crm.example", photo_url_ttl_seconds=900,
-                        webhook_max_skew_seconds=300)
+SETTINGS = StubSettings(
+    stage="local",
+    region="ap-southeast-3",
+    cases_table="t",
+    photos_bucket="b",
+    events_topic_arn=None,
+    public_base_url="https://crm.example",
+    photo_url_ttl_seconds=900,
+    webhook_max_skew_seconds=300,
+)
 
 
 @pytest.fixture
 def deps():
     cases = FakeCaseRepository()
-    return Deps(settings=SETTINGS, cases=cases, queries=FakeCaseQueries(cases), keys=FakeApiKeyStore(),
-                photos=FakePhotoStore(), clock=FixedClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC)),
-                reader=cases, listing_workers=1)
+    return Deps(
+        settings=SETTINGS,
+        cases=cases,
+        queries=FakeCaseQueries(cases),
+        keys=FakeApiKeyStore(),
+        photos=FakePhotoStore(),
+        clock=FixedClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC)),
+        reader=cases,
+        listing_workers=1,
+    )
 
 
 def issue(deps, channel=Channel.BALAI_WARGA, name="RW app"):
-    _, raw = api_keys.issue(deps.keys, api_keys.IssueKeyCommand(name=name, channel=channel), "admin-1",
-                            "2026-11-23T03:00:00.000000Z", SECRET)
+    _, raw = api_keys.issue(
+        deps.keys,
+        api_keys.IssueKeyCommand(name=name, channel=channel),
+        "admin-1",
+        "2026-11-23T03:00:00.000000Z",
+        SECRET,
+    )
     return raw
 
 
 def form(key, **fields):
-    values = {"api_key": key, "service_code": "damaged_road", "lat": "-6.2297", "long": "106.8272",
-              "description": "Jalan berlubang", "attribute[size]": "large", **fields}
+    values = {
+        "api_key": key,
+        "service_code": "damaged_road",
+        "lat": "-6.2297",
+        "long": "106.8272",
+        "description": "Jalan berlubang",
+        "attribute[size]": "large",
+        **fields,
+    }
     from urllib.parse import urlencode
 
     return urlencode(values).encode()
@@ -74,10 +107,15 @@ def test_keys_are_stored_as_a_keyed_hash_only(deps):
     assert api_keys.authenticate(deps.keys, raw, SECRET).channel is Channel.BALAI_WARGA
 
 
-@pytest.mark.parametrize("given, reason", [
-    (None, "required"), ("", "required"), ("xyz", "not valid"),
-    ("crm311_0000000000_" + "A" * 43, "not valid"),
-])
+@pytest.mark.parametrize(
+    "given, reason",
+    [
+        (None, "required"),
+        ("", "required"),
+        ("xyz", "not valid"),
+        ("crm311_0000000000_" + "A" * 43, "not valid"),
+    ],
+)
 def test_bad_keys_are_refused(deps, given, reason):
     issue(deps)
     with pytest.raises(api_keys.KeyRefused, match=reason):
@@ -125,12 +163,22 @@ def test_a_post_opens_a_case_on_balai_warga_or_the_keys_channel(deps):
 def test_extensions_give_the_reporters_app_the_tracking_code(deps):
     posted = post(deps, form(issue(deps)), extensions=True)
     assert posted.response[0]["extended_attributes"] == {
-        "tracking_code": posted.tracking_code, "status_url": f"https://crm.example/status/{posted.tracking_code}"}
+        "tracking_code": posted.tracking_code,
+        "status_url": f"https://crm.example/status/{posted.tracking_code}",
+    }
 
 
 def test_the_reporters_details_are_kept_privately(deps):
-    body = form(issue(deps), first_name=MARKERS[0], last_name=MARKERS[1], email=MARKERS[2], phone=MARKERS[3],
-                device_id=MARKERS[4], account_id=MARKERS[5], media_url=MARKERS[6])
+    body = form(
+        issue(deps),
+        first_name=MARKERS[0],
+        last_name=MARKERS[1],
+        email=MARKERS[2],
+        phone=MARKERS[3],
+        device_id=MARKERS[4],
+        account_id=MARKERS[5],
+        media_url=MARKERS[6],
+    )
     posted = post(deps, body)
     stored = deps.cases.get(posted.tracking_code)
     assert MARKERS[4] not in repr(stored)  # sealed at rest (adapters/sealing.py)
@@ -138,8 +186,12 @@ def test_the_reporters_details_are_kept_privately(deps):
     assert case.reporter.name == "Rahasia Pelapor" and case.reporter.device_id == MARKERS[4]
     assert case.media_urls == [MARKERS[6]]
     assert posted.response[0]["account_id"] == MARKERS[5]  # echoed to the app that sent it, as the spec says
-    public = json.dumps([open311.get_request(posted.response[0]["service_request_id"], "id", deps),
-                         open311.list_requests({}, "en", deps)])
+    public = json.dumps(
+        [
+            open311.get_request(posted.response[0]["service_request_id"], "id", deps),
+            open311.list_requests({}, "en", deps),
+        ]
+    )
     assert not any(marker in public for marker in MARKERS)
 
 
@@ -175,16 +227,19 @@ def test_two_partners_with_the_same_idempotency_key_get_two_cases(deps):
     assert one.tracking_code != two.tracking_code
 
 
-@pytest.mark.parametrize("fields, status, words", [
-    ({"service_code": ""}, 400, "service_code is required"),
-    ({"service_code": "potholes"}, 404, "service_code 'potholes' was not found"),
-    ({"jurisdiction_id": "bandung.go.id"}, 404, "jurisdiction_id"),
-    ({"lat": "", "long": ""}, 400, "location"),
-    ({"attribute[size]": "huge"}, 400, "attribute[size]: unknown choice"),
-    ({"email": "nope"}, 400, "email:"),
-    ({"phone": "12"}, 400, "phone:"),
-    ({"media_url": "ftp://x"}, 400, "media_url:"),
-])
+@pytest.mark.parametrize(
+    "fields, status, words",
+    [
+        ({"service_code": ""}, 400, "service_code is required"),
+        ({"service_code": "potholes"}, 404, "service_code 'potholes' was not found"),
+        ({"jurisdiction_id": "bandung.go.id"}, 404, "jurisdiction_id"),
+        ({"lat": "", "long": ""}, 400, "location"),
+        ({"attribute[size]": "huge"}, 400, "attribute[size]: unknown choice"),
+        ({"email": "nope"}, 400, "email:"),
+        ({"phone": "12"}, 400, "phone:"),
+        ({"media_url": "ftp://x"}, 400, "media_url:"),
+    ],
+)
 def test_bad_posts_get_the_specs_errors(deps, fields, status, words):
     with pytest.raises(Open311Error) as refused:
         post(deps, form(issue(deps), **fields))
@@ -208,7 +263,8 @@ def test_a_token_is_the_idempotency_key_it_was_posted_with(deps):
     key = issue(deps)
     posted = post(deps, form(key), idempotency="order-7")
     assert open311.resolve_token("order-7", key, deps) == [
-        {"service_request_id": posted.response[0]["service_request_id"], "token": "order-7"}]
+        {"service_request_id": posted.response[0]["service_request_id"], "token": "order-7"}
+    ]
     with pytest.raises(Open311Error) as unknown:
         open311.resolve_token("order-8", key, deps)
     assert status_of(unknown)[0] == 404
@@ -251,11 +307,14 @@ def test_statuses_map_to_open_and_closed_with_notes(deps):
     posted = post(deps, form(issue(deps)))
     case = deps.cases.get(posted.tracking_code)
     case.assign(directory.require("dinas-bina-marga"), deps.clock(), SYSTEM)
-    case.submit_plan("Tambal", None, reference_data.sla_catalogue().for_category("damaged_road"), deps.clock(),
-                     OFFICER)
+    case.submit_plan("Tambal", None, reference_data.sla_catalogue().for_category("damaged_road"), deps.clock(), OFFICER)
     case.verify_plan(deps.clock(), Actor("officer", "u-2", "bureau_verifier", "biro-pemerintahan"))
-    case.resolve(PhotoRef("p1", "completion", "originals/x/p1.jpg", "public/x/p1.jpg", "image/jpeg", 8, 8),
-                 "Sudah ditambal", deps.clock(), OFFICER)
+    case.resolve(
+        PhotoRef("p1", "completion", "originals/x/p1.jpg", "public/x/p1.jpg", "image/jpeg", 8, 8),
+        "Sudah ditambal",
+        deps.clock(),
+        OFFICER,
+    )
     deps.cases.save(case)
     (request,) = open311.get_request(posted.response[0]["service_request_id"], "en", deps)
     assert request["status"] == "closed"
@@ -312,9 +371,10 @@ def test_listing_by_window_status_code_and_page(deps):
     ids = several(deps)
     first_day = {"start_date": "2026-11-23T00:00:00+07:00", "end_date": "2026-11-23T23:59:59+07:00"}
     assert {r["service_request_id"] for r in open311.list_requests(first_day, "id", deps)} == set(ids[:2])
-    assert {r["service_request_id"] for r in open311.list_requests({"start_date": "2026-11-23",
-                                                                    "end_date": "2026-11-23"}, "id", deps)} \
-        == set(ids[:2])
+    assert {
+        r["service_request_id"]
+        for r in open311.list_requests({"start_date": "2026-11-23", "end_date": "2026-11-23"}, "id", deps)
+    } == set(ids[:2])
     assert open311.list_requests({"status": "closed"}, "id", deps) == []
     assert len(open311.list_requests({"status": "open,closed"}, "id", deps)) == len(ids)
     assert open311.list_requests({"service_code": "garbage"}, "id", deps) == []
@@ -357,33 +417,38 @@ def test_a_day_is_remembered_as_empty_only_once_it_is_over(deps):
 
 def test_a_partly_covered_day_is_not_remembered_as_empty(deps):
     deps.clock.advance(days=5)
-    open311.list_requests({"start_date": "2026-11-23T12:00:00+07:00", "end_date": "2026-11-23T13:00:00+07:00"},
-                          "id", deps)
+    open311.list_requests(
+        {"start_date": "2026-11-23T12:00:00+07:00", "end_date": "2026-11-23T13:00:00+07:00"}, "id", deps
+    )
     deps.clock.now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # a case at 10:00 that day
     posted = post(deps, form(issue(deps)))
     deps.clock.advance(days=5)
-    listed = open311.list_requests({"start_date": "2026-11-23T00:00:00+07:00",
-                                    "end_date": "2026-11-23T23:59:59+07:00"}, "id", deps)
+    listed = open311.list_requests(
+        {"start_date": "2026-11-23T00:00:00+07:00", "end_date": "2026-11-23T23:59:59+07:00"}, "id", deps
+    )
     assert [r["service_request_id"] for r in listed] == [posted.response[0]["service_request_id"]]
 
 
-@pytest.mark.parametrize("query, words", [
-    ({"start_date": "yesterday"}, "start_date must be a W3C date-time"),
-    ({"start_date": "2026-11-01T00:00:00"}, "time zone"),
-    ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"}, "90 days"),
-    ({"start_date": "2026-11-02T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"}, "before start_date"),
-    ({"status": "pending"}, "status must be"),
-    ({"service_code": "potholes"}, "service_code 'potholes' was not found"),
-    ({"page": "0"}, "page must be"),
-    ({"page": "\u00b2"}, "page must be"),  # "²".isdigit() is true; int() refuses it
-    ({"page_size": "9" * 5000}, "page_size must be"),  # int() refuses over 4,300 digits
-    ({"page_size": "1001"}, "page_size must be"),
-    ({"page": "11", "page_size": "1000"}, "page * page_size"),
-    ({"service_request_id": ",".join(["x"] * 101)}, "at most 100"),
-    ({"end_date": "0001-01-10"}, "between the years"),
-    ({"start_date": "0001-01-01T00:00:00Z"}, "between the years"),
-    ({"start_date": "9999-12-31T23:59:59-05:00"}, "between the years"),
-])
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ({"start_date": "yesterday"}, "start_date must be a W3C date-time"),
+        ({"start_date": "2026-11-01T00:00:00"}, "time zone"),
+        ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"}, "90 days"),
+        ({"start_date": "2026-11-02T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"}, "before start_date"),
+        ({"status": "pending"}, "status must be"),
+        ({"service_code": "potholes"}, "service_code 'potholes' was not found"),
+        ({"page": "0"}, "page must be"),
+        ({"page": "\u00b2"}, "page must be"),  # "²".isdigit() is true; int() refuses it
+        ({"page_size": "9" * 5000}, "page_size must be"),  # int() refuses over 4,300 digits
+        ({"page_size": "1001"}, "page_size must be"),
+        ({"page": "11", "page_size": "1000"}, "page * page_size"),
+        ({"service_request_id": ",".join(["x"] * 101)}, "at most 100"),
+        ({"end_date": "0001-01-10"}, "between the years"),
+        ({"start_date": "0001-01-01T00:00:00Z"}, "between the years"),
+        ({"start_date": "9999-12-31T23:59:59-05:00"}, "between the years"),
+    ],
+)
 def test_bad_listing_arguments_are_400(deps, query, words):
     with pytest.raises(Open311Error) as refused:
         open311.list_requests(query, "id", deps)
@@ -391,8 +456,7 @@ def test_bad_listing_arguments_are_400(deps, query, words):
 
 
 def test_only_a_start_date_means_the_90_days_after_it(deps):
-    listing = open311.parse_listing({"start_date": "2026-01-01T00:00:00Z"},
-                                    datetime(2026, 11, 23, tzinfo=UTC))
+    listing = open311.parse_listing({"start_date": "2026-01-01T00:00:00Z"}, datetime(2026, 11, 23, tzinfo=UTC))
     assert listing.end - listing.start == timedelta(days=90)
     recent = open311.parse_listing({"start_date": "2026-11-20T00:00:00Z"}, datetime(2026, 11, 23, tzinfo=UTC))
     assert recent.end == datetime(2026, 11, 23, tzinfo=UTC)
@@ -404,20 +468,29 @@ def test_only_a_start_date_means_the_90_days_after_it(deps):
 def test_services_and_definitions():
     services = open311.service_list("en")
     road = next(s for s in services if s["service_code"] == "damaged_road")
-    assert road == {"service_code": "damaged_road", "service_name": "Damaged road",
-                    "description": "Potholes, sunken or broken road surface.", "metadata": True,
-                    "type": "realtime", "keywords": "jalan rusak, jalan berlubang, pothole, road",
-                    "group": "Streets and sidewalks"}
+    assert road == {
+        "service_code": "damaged_road",
+        "service_name": "Damaged road",
+        "description": "Potholes, sunken or broken road surface.",
+        "metadata": True,
+        "type": "realtime",
+        "keywords": "jalan rusak, jalan berlubang, pothole, road",
+        "group": "Streets and sidewalks",
+    }
     assert next(s for s in services if s["service_code"] == "other")["metadata"] is False
     definition = open311.service_definition("damaged_road", "en")
     assert [(a["code"], a["order"], a["required"]) for a in definition["attributes"]] == [
-        ("size", 1, True), ("lane_blocked", 2, False)]
+        ("size", 1, True),
+        ("lane_blocked", 2, False),
+    ]
     with pytest.raises(Open311Error):
         open311.service_definition("potholes", "en")
 
 
 def test_the_address_runs_from_specific_to_general_without_repeating_itself():
-    view = {"location": {"address": "Jl. Gatot Subroto, Setiabudi"},
-            "area": {"kelurahan": "Karet Kuningan", "kecamatan": "Setiabudi", "kota": "Jakarta Selatan"}}
+    view = {
+        "location": {"address": "Jl. Gatot Subroto, Setiabudi"},
+        "area": {"kelurahan": "Karet Kuningan", "kecamatan": "Setiabudi", "kota": "Jakarta Selatan"},
+    }
     assert open311._address(view) == "Jl. Gatot Subroto, Setiabudi, Karet Kuningan, Jakarta Selatan"
     assert open311._address({"location": None, "area": None}) is None

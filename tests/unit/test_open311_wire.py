@@ -19,8 +19,10 @@ def posted(text, query=None):
 
 
 def test_fields_and_attributes_are_read_as_the_spec_writes_them():
-    request = posted("api_key=k&service_code=garbage&lat=-6.2&long=106.8&attribute[amount]=cart"
-                     "&attribute[garbage_type][]=household&attribute[garbage_type][]=bulky&unknown=x")
+    request = posted(
+        "api_key=k&service_code=garbage&lat=-6.2&long=106.8&attribute[amount]=cart"
+        "&attribute[garbage_type][]=household&attribute[garbage_type][]=bulky&unknown=x"
+    )
     assert request.get("service_code") == "garbage"
     assert request.attributes == {"amount": ["cart"], "garbage_type": ["household", "bulky"]}
     assert "unknown" not in request.fields
@@ -30,12 +32,15 @@ def test_percent_escapes_are_utf8():
     assert posted("description=Sampah%20di%20%E2%80%9Cpasar%E2%80%9D").get("description") == "Sampah di “pasar”"
 
 
-@pytest.mark.parametrize("body, field", [
-    (b"\xff\xfe", "body"),
-    (b"description=%FF", "body"),
-    (b"service_code=a&service_code=b", "service_code"),
-    ("&".join(f"f{n}=1" for n in range(form.MAX_FIELDS + 1)).encode(), "body"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        (b"\xff\xfe", "body"),
+        (b"description=%FF", "body"),
+        (b"service_code=a&service_code=b", "service_code"),
+        ("&".join(f"f{n}=1" for n in range(form.MAX_FIELDS + 1)).encode(), "body"),
+    ],
+)
 def test_unreadable_forms_are_refused(body, field):
     with pytest.raises(form.FormRejected) as refused:
         form.parse_form(body)
@@ -78,13 +83,18 @@ def report_of(text, language="id"):
 
 
 def test_a_full_post_becomes_a_report():
-    report = report_of("service_code=damaged_road&lat=-6.2297&long=106.8272&address_string=Jl.+Gatot+Subroto"
-                       "&description=Jalan+berlubang&attribute[size]=large&first_name=Siti&last_name=Aminah"
-                       "&email=siti%40example.com&phone=081234567890&device_id=dev-1&account_id=acc-9"
-                       "&media_url=https%3A%2F%2Fphotos.example%2Fp.jpg")
+    report = report_of(
+        "service_code=damaged_road&lat=-6.2297&long=106.8272&address_string=Jl.+Gatot+Subroto"
+        "&description=Jalan+berlubang&attribute[size]=large&first_name=Siti&last_name=Aminah"
+        "&email=siti%40example.com&phone=081234567890&device_id=dev-1&account_id=acc-9"
+        "&media_url=https%3A%2F%2Fphotos.example%2Fp.jpg"
+    )
     assert report.category == "damaged_road" and report.description == "Jalan berlubang"
-    assert (report.location.lat, report.location.lng, report.location.address) == (-6.2297, 106.8272,
-                                                                                   "Jl. Gatot Subroto")
+    assert (report.location.lat, report.location.lng, report.location.address) == (
+        -6.2297,
+        106.8272,
+        "Jl. Gatot Subroto",
+    )
     assert report.answers == {"size": "large"}
     assert report.reporter.name == "Siti Aminah" and report.reporter.phone == "+6281234567890"
     assert (report.reporter.device_id, report.reporter.account_id) == ("dev-1", "acc-9")
@@ -106,27 +116,33 @@ def test_no_contact_means_no_reporter():
     assert report_of("service_code=garbage&lat=-6.2&long=106.8").reporter is None
 
 
-@pytest.mark.parametrize("text, field", [
-    ("service_code=garbage", "location"),
-    ("service_code=garbage&address_id=123", "address_id"),
-    ("service_code=garbage&lat=-6.2", "long"),
-    ("service_code=garbage&lat=abc&long=106.8", "lat"),
-    ("service_code=garbage&lat=-91&long=106.8", "lat"),
-    ("service_code=garbage&lat=nan&long=106.8", "lat"),
-    ("service_code=garbage&lat=-6.2&long=106.8&description=" + "x" * 4001, "description"),
-    ("service_code=damaged_road&lat=-6.2&long=106.8", "attribute[size]"),
-])
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("service_code=garbage", "location"),
+        ("service_code=garbage&address_id=123", "address_id"),
+        ("service_code=garbage&lat=-6.2", "long"),
+        ("service_code=garbage&lat=abc&long=106.8", "lat"),
+        ("service_code=garbage&lat=-91&long=106.8", "lat"),
+        ("service_code=garbage&lat=nan&long=106.8", "lat"),
+        ("service_code=garbage&lat=-6.2&long=106.8&description=" + "x" * 4001, "description"),
+        ("service_code=damaged_road&lat=-6.2&long=106.8", "attribute[size]"),
+    ],
+)
 def test_bad_posts_name_the_field(text, field):
     with pytest.raises(form.FormRejected) as refused:
         report_of(text)
     assert field in {name for name, _ in refused.value.problems}
 
 
-@pytest.mark.parametrize("text", [
-    "service_code=garbage&lat=-6.2&long=106.8&email=not-an-email",
-    "service_code=garbage&lat=-6.2&long=106.8&phone=12",
-    "service_code=garbage&lat=-6.2&long=106.8&media_url=javascript%3Aalert(1)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "service_code=garbage&lat=-6.2&long=106.8&email=not-an-email",
+        "service_code=garbage&lat=-6.2&long=106.8&phone=12",
+        "service_code=garbage&lat=-6.2&long=106.8&media_url=javascript%3Aalert(1)",
+    ],
+)
 def test_bad_contacts_and_links_are_refused(text):
     with pytest.raises(InvalidReport):
         report_of(text)
@@ -151,15 +167,21 @@ def test_xml_follows_the_specs_element_names():
     services = parse(fmt.to_xml("services", [{"service_code": "001", "metadata": True, "group": None}]))
     assert services.tag == "services"
     assert [(child.tag, child.text) for child in services.find("service")] == [
-        ("service_code", "001"), ("metadata", "true"), ("group", None)]
-    definition = parse(fmt.to_xml("service_definition", {"service_code": "X", "attributes": [
-        {"code": "A", "values": [{"key": "1", "name": "One"}]}]}))
+        ("service_code", "001"),
+        ("metadata", "true"),
+        ("group", None),
+    ]
+    definition = parse(
+        fmt.to_xml(
+            "service_definition",
+            {"service_code": "X", "attributes": [{"code": "A", "values": [{"key": "1", "name": "One"}]}]},
+        )
+    )
     assert definition.find("attributes/attribute/values/value/name").text == "One"
     errors = parse(fmt.to_xml("errors", [{"code": 403, "description": "Invalid api_key"}]))
     assert errors.find("error/code").text == "403"
     discovery = parse(fmt.to_xml("discovery", {"endpoints": [{"formats": ["text/xml", "application/json"]}]}))
-    assert [f.text for f in discovery.findall("endpoints/endpoint/formats/format")] == ["text/xml",
-                                                                                       "application/json"]
+    assert [f.text for f in discovery.findall("endpoints/endpoint/formats/format")] == ["text/xml", "application/json"]
     requests = parse(fmt.to_xml("service_requests", [{"lat": -6.2, "long": 106.8}]))
     assert requests.find("request/lat").text == "-6.2"
 
@@ -172,8 +194,9 @@ def test_xml_escapes_markup_and_replaces_what_xml_cannot_carry():
 
 def test_json_is_the_same_document():
     document = [{"service_request_id": "x", "lat": -6.2, "media_url": None, "status_notes": "\ud800"}]
-    assert json.loads(fmt.to_json(document)) == [{"service_request_id": "x", "lat": -6.2, "media_url": None,
-                                                  "status_notes": "?"}]
+    assert json.loads(fmt.to_json(document)) == [
+        {"service_request_id": "x", "lat": -6.2, "media_url": None, "status_notes": "?"}
+    ]
 
 
 def test_responses_carry_the_specs_content_types():

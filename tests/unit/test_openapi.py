@@ -9,8 +9,10 @@ from openapi_spec_validator import validate
 
 from chalicelib.api import openapi
 
-HOW_TO = ("describe it in chalicelib/api/openapi/<area>.py (OPERATIONS, keyed by method and path as in "
-          "@bp.route; see spec.py)")
+HOW_TO = (
+    "describe it in chalicelib/api/openapi/<area>.py (OPERATIONS, keyed by method and path as in "
+    "@bp.route; see spec.py)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +88,8 @@ def test_every_webhook_channel_is_documented_with_its_own_format(document):
     for channel in webhook_channels():
         assert document["paths"][f"/webhooks/{channel}"]["post"]["requestBody"]["content"], channel
     assert list(document["paths"]["/webhooks/sms_1708"]["post"]["requestBody"]["content"]) == [
-        "application/x-www-form-urlencoded"]
+        "application/x-www-form-urlencoded"
+    ]
     assert document["paths"]["/webhooks/x"]["get"]["responses"]["200"]["content"]["application/json"]
     assert "405" in document["paths"]["/webhooks/jaki"]["get"]["responses"]
 
@@ -101,8 +104,11 @@ def test_officer_action_bodies_come_from_the_command_models(document):
 
 def test_open311_is_documented_in_both_formats(document):
     paths = document["paths"]
-    for path in ("/open311/v2/services/{service_code}", "/open311/v2/requests/{service_request_id}",
-                 "/open311/v2/tokens/{token}"):
+    for path in (
+        "/open311/v2/services/{service_code}",
+        "/open311/v2/requests/{service_request_id}",
+        "/open311/v2/tokens/{token}",
+    ):
         assert f"{path}.json" in paths and f"{path}.xml" in paths
     assert "text/xml" in paths["/open311/v2/requests.xml"]["post"]["responses"]["201"]["content"]
     form = paths["/open311/v2/requests.json"]["post"]["requestBody"]["content"]
@@ -110,8 +116,9 @@ def test_open311_is_documented_in_both_formats(document):
 
 
 def _operations_of(document, method, path):
-    return [document["paths"][operation.path or path][method.lower()]
-            for operation in openapi.operations()[(method, path)]]
+    return [
+        document["paths"][operation.path or path][method.lower()] for operation in openapi.operations()[(method, path)]
+    ]
 
 
 def _examples(document):

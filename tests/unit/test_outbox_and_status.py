@@ -16,7 +16,10 @@ MARKERS = ("Siti Rahasia", "+6281299990000", "rahasia@example.com")
 
 def new_case():
     report = build_report(
-        channel=Channel.QLUE, message_id="Q-1", category="damaged_road", description="Jalan berlubang",
+        channel=Channel.QLUE,
+        message_id="Q-1",
+        category="damaged_road",
+        description="Jalan berlubang",
         location={"lat": -6.2, "lng": 106.8},
         reporter={"name": MARKERS[0], "phone": MARKERS[1], "email": MARKERS[2]},
     )
@@ -55,8 +58,16 @@ def test_relay_publishes_everything_in_one_call():
 
 def test_public_view_has_the_contract_fields_and_no_identity():
     view = public_view(new_case(), "id", "https://crm.example")
-    assert {"tracking_code", "status", "category", "agency", "created_at", "updated_at",
-            "expected_completion", "timeline"} <= set(view)
+    assert {
+        "tracking_code",
+        "status",
+        "category",
+        "agency",
+        "created_at",
+        "updated_at",
+        "expected_completion",
+        "timeline",
+    } <= set(view)
     assert view["created_at"] == "2026-11-23T10:00:00+07:00"
     assert view["timeline"][0]["text"] == "Laporan diterima melalui aplikasi Qlue."
     assert not any(marker in json.dumps(view) for marker in MARKERS)
@@ -89,7 +100,9 @@ def test_a_merged_case_points_at_its_primary_by_public_id_only():
 
 def test_public_view_masks_phone_numbers_and_e_mail_addresses_in_free_text():
     report = build_report(
-        channel=Channel.EMAIL, message_id="E-1", category="garbage",
+        channel=Channel.EMAIL,
+        message_id="E-1",
+        category="garbage",
         description="Sampah menumpuk sejak 12-11-2026.\nBudi Santoso / HP 0812-3456-7890 / budi@gmail.com",
         location={"lat": -6.2, "lng": 106.8, "address": "Jl. Sabang No. 15, RT 03/RW 05, telp 021-3822255"},
     )
@@ -106,8 +119,9 @@ def test_public_view_masks_phone_numbers_and_e_mail_addresses_in_free_text():
         for private in ("0812-3456-7890", "budi@gmail.com", "021-3822255", "+62 812 3456 7890"):
             assert private not in view
     view = public_view(case, "id", "https://crm.example")
-    assert view["description"] == ("Sampah menumpuk sejak 12-11-2026.\n"
-                                   "Budi Santoso / HP [nomor disembunyikan] / [email disembunyikan]")
+    assert view["description"] == (
+        "Sampah menumpuk sejak 12-11-2026.\nBudi Santoso / HP [nomor disembunyikan] / [email disembunyikan]"
+    )
     assert view["location"]["address"] == "Jl. Sabang No. 15, RT 03/RW 05, telp [nomor disembunyikan]"
     assert view["timeline"][-1]["text"] == "Progres 40%: Pelapor dihubungi di [nomor disembunyikan], sedang diangkut"
     assert "[number hidden]" in public_view(case, "en", "https://crm.example")["description"]
@@ -118,8 +132,13 @@ def test_officers_still_read_the_whole_description():
     from chalicelib.domain.permissions import Principal, Role
     from chalicelib.services.views import officer_view
 
-    report = build_report(channel=Channel.EMAIL, message_id="E-2", category="garbage",
-                          description="Sampah. HP 0812-3456-7890", location={"lat": -6.2, "lng": 106.8})
+    report = build_report(
+        channel=Channel.EMAIL,
+        message_id="E-2",
+        category="garbage",
+        description="Sampah. HP 0812-3456-7890",
+        location={"lat": -6.2, "lng": 106.8},
+    )
     case = Case.open(report, "4N50G-7M7G1-2X63", NOW)
     principal = Principal("u", frozenset({Role.BUREAU_VERIFIER}), "biro-pemerintahan")
     view = officer_view(case, principal, "id", "https://crm.example", photo_url=lambda photo: "")

@@ -15,8 +15,14 @@ from chalicelib.domain.errors import InvalidReport
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 SECRET = "test-secret"
 SETTINGS = Settings(
-    stage="test", region="ap-southeast-3", cases_table="t", photos_bucket="b", events_topic_arn=None,
-    public_base_url="https://crm.example", photo_url_ttl_seconds=60, webhook_max_skew_seconds=300,
+    stage="test",
+    region="ap-southeast-3",
+    cases_table="t",
+    photos_bucket="b",
+    events_topic_arn=None,
+    public_base_url="https://crm.example",
+    photo_url_ttl_seconds=60,
+    webhook_max_skew_seconds=300,
 )
 
 
@@ -170,8 +176,13 @@ json_values = st.recursive(
 fields = st.fixed_dictionaries(
     {},
     optional={
-        "report_id": json_values, "category": json_values, "description": json_values, "location": json_values,
-        "reporter": json_values, "photos": json_values, "created_at": json_values,
+        "report_id": json_values,
+        "category": json_values,
+        "description": json_values,
+        "location": json_values,
+        "reporter": json_values,
+        "photos": json_values,
+        "created_at": json_values,
     },
 )
 

@@ -100,11 +100,14 @@ def test_an_agreed_date_stays_as_agreed():
     assert case.sla.coordinate_by == T0 + timedelta(hours=2)
 
 
-@pytest.mark.parametrize(("priority", "reason", "problem"), [
-    ("critical", "x", "priority must be"),
-    ("urgent", "  ", "reason"),
-    ("normal", "x", "already normal"),
-])
+@pytest.mark.parametrize(
+    ("priority", "reason", "problem"),
+    [
+        ("critical", "x", "priority must be"),
+        ("urgent", "  ", "reason"),
+        ("normal", "x", "already normal"),
+    ],
+)
 def test_bad_changes_are_refused(priority, reason, problem):
     with pytest.raises(RuleViolation, match=problem):
         open_case().set_priority(priority, reason, POLICY, T0, BUREAU)

@@ -19,22 +19,31 @@ CONTACT = {"name": "Siti", "phone": "+6281234567890", "email": "siti@example.com
 
 
 def case_of(**values):
-    fields = {"channel": Channel.JAKI, "message_id": "m", "category": "garbage", "description": "Sampah menumpuk",
-              "reporter": CONTACT, **values}
+    fields = {
+        "channel": Channel.JAKI,
+        "message_id": "m",
+        "category": "garbage",
+        "description": "Sampah menumpuk",
+        "reporter": CONTACT,
+        **values,
+    }
     case = Case.open(build_report(**fields), "4N50G-7M7G1-2X63", T0)
     case.pull_events()
     return case
 
 
-@pytest.mark.parametrize(("values", "level"), [
-    ({}, "public"),
-    ({"anonymous": True}, "anonymous"),
-    ({"privacy": "anonymous"}, "anonymous"),
-    ({"privacy": "confidential"}, "confidential"),
-    ({"privacy": "public", "category": "ppkm_violation"}, "confidential"),
-    ({"category": "regulation_violation"}, "confidential"),
-    ({"privacy": "confidential", "anonymous": True}, "confidential"),
-])
+@pytest.mark.parametrize(
+    ("values", "level"),
+    [
+        ({}, "public"),
+        ({"anonymous": True}, "anonymous"),
+        ({"privacy": "anonymous"}, "anonymous"),
+        ({"privacy": "confidential"}, "confidential"),
+        ({"privacy": "public", "category": "ppkm_violation"}, "confidential"),
+        ({"category": "regulation_violation"}, "confidential"),
+        ({"privacy": "confidential", "anonymous": True}, "confidential"),
+    ],
+)
 def test_the_level_a_case_starts_at(values, level):
     assert case_of(**values).privacy == level
 
@@ -50,26 +59,43 @@ def test_an_unknown_level_is_a_named_problem():
     assert [field for field, _ in error.value.problems] == ["privacy"]
 
 
-@pytest.mark.parametrize(("text", "cleaned", "level"), [
-    ("RAHASIA pabrik buang limbah ke kali", "pabrik buang limbah ke kali", "confidential"),
-    ("pabrik buang limbah ke kali #rahasia", "pabrik buang limbah ke kali", "confidential"),
-    ("Anonim: parkir liar di trotoar", "parkir liar di trotoar", "anonymous"),
-    ("anonim rahasia kerumunan", "kerumunan", "confidential"),
-    ("rahasianya terbongkar, jalan rusak", "rahasianya terbongkar, jalan rusak", None),
-    ("sampah menumpuk", "sampah menumpuk", None),
-])
+@pytest.mark.parametrize(
+    ("text", "cleaned", "level"),
+    [
+        ("RAHASIA pabrik buang limbah ke kali", "pabrik buang limbah ke kali", "confidential"),
+        ("pabrik buang limbah ke kali #rahasia", "pabrik buang limbah ke kali", "confidential"),
+        ("Anonim: parkir liar di trotoar", "parkir liar di trotoar", "anonymous"),
+        ("anonim rahasia kerumunan", "kerumunan", "confidential"),
+        ("rahasianya terbongkar, jalan rusak", "rahasianya terbongkar, jalan rusak", None),
+        ("sampah menumpuk", "sampah menumpuk", None),
+    ],
+)
 def test_keywords_in_a_message(text, cleaned, level):
     assert privacy.from_keywords(text) == (cleaned, level)
 
 
 def test_a_messaging_report_takes_the_keyword_and_leaves_it_out_of_the_text():
-    report = message_report(Channel.SMS_1708, "SM1", "RAHASIA sampah dibuang ke kali", media=[], location=None,
-                            reply_handle={"channel": "sms_1708", "kind": "twilio", "address": "+6281234567890"},
-                            conversational=True, reporter={"phone": "+6281234567890"})
+    report = message_report(
+        Channel.SMS_1708,
+        "SM1",
+        "RAHASIA sampah dibuang ke kali",
+        media=[],
+        location=None,
+        reply_handle={"channel": "sms_1708", "kind": "twilio", "address": "+6281234567890"},
+        conversational=True,
+        reporter={"phone": "+6281234567890"},
+    )
     assert report.privacy == "confidential" and "RAHASIA" not in report.description
-    anonymous = message_report(Channel.SMS_1708, "SM2", "ANONIM jalan berlubang", media=[], location=None,
-                               reply_handle={"channel": "sms_1708", "kind": "twilio", "address": "+6281234567890"},
-                               conversational=True, reporter={"phone": "+6281234567890"})
+    anonymous = message_report(
+        Channel.SMS_1708,
+        "SM2",
+        "ANONIM jalan berlubang",
+        media=[],
+        location=None,
+        reply_handle={"channel": "sms_1708", "kind": "twilio", "address": "+6281234567890"},
+        conversational=True,
+        reporter={"phone": "+6281234567890"},
+    )
     assert anonymous.reporter is None and anonymous.reply_handle is not None  # still answerable
 
 
@@ -87,14 +113,19 @@ def test_officers_raise_and_only_the_bureau_lowers():
     assert case.privacy == "anonymous" and case.reporter is None and case.anonymous
     events = case.pull_events()
     assert [(e.previous, e.level, e.actor_role) for e in events] == [
-        ("public", "confidential", "agency_officer"), ("confidential", "anonymous", "bureau_verifier")]
+        ("public", "confidential", "agency_officer"),
+        ("confidential", "anonymous", "bureau_verifier"),
+    ]
     assert all(entry.type == "case.privacy_changed" for entry in case.history[-2:])
     assert not any(entry.type == "case.privacy_changed" for entry in case.timeline)  # audit, not public
 
 
 def test_the_public_view_of_a_confidential_case_says_nothing_of_it():
-    case = case_of(privacy="confidential", description="Pabrik X membuang limbah",
-                   location={"lat": -6.2, "lng": 106.8, "address": "Jl. Penanda 1"})
+    case = case_of(
+        privacy="confidential",
+        description="Pabrik X membuang limbah",
+        location={"lat": -6.2, "lng": 106.8, "address": "Jl. Penanda 1"},
+    )
     view = public_view(case, "id", "https://crm.example")
     text = repr(view)
     assert "Pabrik X" not in text and "Penanda" not in text and "-6.2" not in text

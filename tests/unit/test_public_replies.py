@@ -23,18 +23,39 @@ PUBLIC_ID = request_ids.public_id(CODE, KEY)
 
 def comment_case(address=COMMENT):
     report = build_report(
-        channel=Channel.FACEBOOK, message_id=address, category="street_light", description="Lampu mati",
-        reply_handle={"channel": Channel.FACEBOOK, "kind": "meta_comment", "address": address, "via": PAGE})
+        channel=Channel.FACEBOOK,
+        message_id=address,
+        category="street_light",
+        description="Lampu mati",
+        reply_handle={"channel": Channel.FACEBOOK, "kind": "meta_comment", "address": address, "via": PAGE},
+    )
     return Case.open(report, CODE, FixedClock()())
 
 
 def event(kind, **data):
-    return {"id": f"{CODE}:2:{kind}", "type": kind, "occurred_at": "2026-11-23T03:00:00.000000Z",
-            "data": data, "tracking_code": CODE, "case": {"status": "assigned"}}
+    return {
+        "id": f"{CODE}:2:{kind}",
+        "type": kind,
+        "occurred_at": "2026-11-23T03:00:00.000000Z",
+        "data": data,
+        "tracking_code": CODE,
+        "case": {"status": "assigned"},
+    }
 
 
-@pytest.mark.parametrize("kind", ["case.received", "case.reporter_added", "case.assigned", "case.progress_posted",
-                                  "case.resolved", "case.closed", "case.reopened", "plan.verified"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "case.received",
+        "case.reporter_added",
+        "case.assigned",
+        "case.progress_posted",
+        "case.resolved",
+        "case.closed",
+        "case.reopened",
+        "plan.verified",
+    ],
+)
 def test_the_public_text_of_a_comment_reply_has_no_tracking_code(kind):
     outgoing = replies.event_outgoing(event(kind, percent=40), comment_case(), BASE, KEY)
     assert CODE in outgoing.text  # the private message keeps it
@@ -76,9 +97,16 @@ def graph(monkeypatch):
 
     monkeypatch.setattr(http_client, "request", request)
     monkeypatch.setenv("META_ACCESS_TOKEN", "token")
-    settings = Settings(stage="test", region="ap-southeast-3", cases_table="t", photos_bucket="b",
-                        events_topic_arn=None, public_base_url=BASE, photo_url_ttl_seconds=60,
-                        webhook_max_skew_seconds=300)
+    settings = Settings(
+        stage="test",
+        region="ap-southeast-3",
+        cases_table="t",
+        photos_bucket="b",
+        events_topic_arn=None,
+        public_base_url=BASE,
+        photo_url_ttl_seconds=60,
+        webhook_max_skew_seconds=300,
+    )
     return meta_graph.GraphSender(settings), calls, refuse
 
 
@@ -136,12 +164,20 @@ def test_a_public_x_mention_is_answered_by_direct_message_not_by_a_reply_tweet(g
     mention = providers.x_mention("@DKIJakarta lampu mati di Jl. Sabang")
     body = providers.dumps(mention)
     (report,) = XAdapter(Channel.X, "X_USER_ID").parse(
-        InboundRequest("POST", "/webhooks/x", {}, {}, body, datetime.now(UTC)))
+        InboundRequest("POST", "/webhooks/x", {}, {}, body, datetime.now(UTC))
+    )
     outgoing = replies.Outgoing("r1", report.reply_handle, f"Kode laporan: {CODE}", CODE, event("case.received"))
     assert outgoing.handle.kind not in replies.PUBLIC_REPLY_KINDS
-    settings = Settings(stage="test", region="ap-southeast-3", cases_table="t", photos_bucket="b",
-                        events_topic_arn=None, public_base_url=BASE, photo_url_ttl_seconds=60,
-                        webhook_max_skew_seconds=300)
+    settings = Settings(
+        stage="test",
+        region="ap-southeast-3",
+        cases_table="t",
+        photos_bucket="b",
+        events_topic_arn=None,
+        public_base_url=BASE,
+        photo_url_ttl_seconds=60,
+        webhook_max_skew_seconds=300,
+    )
     x_api.XSender(settings).send(outgoing.handle, outgoing.text, code=CODE, event=outgoing.event)
     author = mention["tweet_create_events"][0]["user"]["id_str"]
     assert [url for url, _ in calls] == [f"https://api.x.com/2/dm_conversations/with/{author}/messages"]

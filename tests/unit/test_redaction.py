@@ -89,12 +89,15 @@ def test_redaction_replaces_the_public_copy_and_is_audited(world):
     assert cases.get(code).photos[0].public_key == photo.public_key
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"regions": []}, "regions"),
-    ({"regions": [{"x": 390, "y": 0, "width": 50, "height": 40}]}, "regions.0"),
-    ({"regions": [{"x": 0, "y": 0, "width": 2, "height": 40}]}, "regions.0.width"),
-    ({"regions": [{"x": 0, "y": 0, "width": 20, "height": 20}], "extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"regions": []}, "regions"),
+        ({"regions": [{"x": 390, "y": 0, "width": 50, "height": 40}]}, "regions.0"),
+        ({"regions": [{"x": 0, "y": 0, "width": 2, "height": 40}]}, "regions.0.width"),
+        ({"regions": [{"x": 0, "y": 0, "width": 20, "height": 20}], "extra": 1}, "extra"),
+    ],
+)
 def test_bad_regions_are_refused(world, body, field):
     _, copies, deps, code, _ = world
     with pytest.raises(InvalidInput) as error:

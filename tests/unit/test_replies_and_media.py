@@ -27,28 +27,42 @@ BASE = "https://crm.example"
 
 def case(kind="whatsapp", language="id", media=()):
     report = build_report(
-        channel=Channel.WHATSAPP, message_id="wamid.1", category="garbage", description="Sampah",
-        language=language, media=list(media),
-        reply_handle={"channel": Channel.WHATSAPP, "kind": kind, "address": "6281234567890", "via": "1065"})
+        channel=Channel.WHATSAPP,
+        message_id="wamid.1",
+        category="garbage",
+        description="Sampah",
+        language=language,
+        media=list(media),
+        reply_handle={"channel": Channel.WHATSAPP, "kind": kind, "address": "6281234567890", "via": "1065"},
+    )
     return Case.open(report, "K7QM4-XPA9R-TD2W", FixedClock()())
 
 
 def event(kind, **data):
-    return {"id": f"K7QM4-XPA9R-TD2W:2:{kind}", "type": kind, "occurred_at": "2026-11-23T03:00:00.000000Z",
-            "data": data, "tracking_code": "K7QM4-XPA9R-TD2W", "case": {"status": "assigned"}}
+    return {
+        "id": f"K7QM4-XPA9R-TD2W:2:{kind}",
+        "type": kind,
+        "occurred_at": "2026-11-23T03:00:00.000000Z",
+        "data": data,
+        "tracking_code": "K7QM4-XPA9R-TD2W",
+        "case": {"status": "assigned"},
+    }
 
 
-@pytest.mark.parametrize("kind, data, expected", [
-    ("case.received", {}, "Kode laporan: K7QM4-XPA9R-TD2W"),
-    ("case.assigned", {"agency_id": "dinas-lh"}, "diteruskan ke instansi yang berwenang (dinas-lh)"),
-    ("case.transferred", {"to_agency_id": "sudin-lh-jakpus"}, "dialihkan ke instansi lain (sudin-lh-jakpus)"),
-    ("case.progress_posted", {"percent": 50}, "sedang ditangani (50% selesai)"),
-    ("case.resolved", {"photo_id": "c1"}, f"{BASE}/status/K7QM4-XPA9R-TD2W/photos/c1"),
-    ("case.closed", {}, "ditutup"),
-    ("plan.verified", {"expected_completion": "2026-11-30T03:00:00.000000Z"}, "perkiraan selesai 30-11-2026"),
-    ("case.delegated", {"agency_name": "Suku Dinas LH Jakarta Pusat"}, "(Suku Dinas LH Jakarta Pusat)"),
-    ("case.reporter_added", {"added": ["photo", "location"]}, "foto dan lokasi"),
-])
+@pytest.mark.parametrize(
+    "kind, data, expected",
+    [
+        ("case.received", {}, "Kode laporan: K7QM4-XPA9R-TD2W"),
+        ("case.assigned", {"agency_id": "dinas-lh"}, "diteruskan ke instansi yang berwenang (dinas-lh)"),
+        ("case.transferred", {"to_agency_id": "sudin-lh-jakpus"}, "dialihkan ke instansi lain (sudin-lh-jakpus)"),
+        ("case.progress_posted", {"percent": 50}, "sedang ditangani (50% selesai)"),
+        ("case.resolved", {"photo_id": "c1"}, f"{BASE}/status/K7QM4-XPA9R-TD2W/photos/c1"),
+        ("case.closed", {}, "ditutup"),
+        ("plan.verified", {"expected_completion": "2026-11-30T03:00:00.000000Z"}, "perkiraan selesai 30-11-2026"),
+        ("case.delegated", {"agency_name": "Suku Dinas LH Jakarta Pusat"}, "(Suku Dinas LH Jakarta Pusat)"),
+        ("case.reporter_added", {"added": ["photo", "location"]}, "foto dan lokasi"),
+    ],
+)
 def test_event_texts_per_type(kind, data, expected):
     outgoing = replies.event_outgoing(event(kind, **data), case(), BASE)
     assert expected in outgoing.text and outgoing.reply_id == f"K7QM4-XPA9R-TD2W:2:{kind}"
@@ -122,14 +136,16 @@ def media_case(refs):
 def test_fetched_photos_are_cleaned_and_attached():
     repository, code = media_case(["1", "2"])
     photos = FakePhotoStore()
-    added = fetch_pending_media(code, cases=repository, photos=photos, clock=FixedClock(),
-                                fetch=lambda link, c: jpeg_with_metadata())
+    added = fetch_pending_media(
+        code, cases=repository, photos=photos, clock=FixedClock(), fetch=lambda link, c: jpeg_with_metadata()
+    )
     stored = repository.get(code)
     assert added == 2 and stored.pending_media == [] and [p.id for p in stored.photos] == ["p1", "p2"]
     assert metadata_leaks(photos.objects[stored.photos[0].public_key]) == []
     assert stored.timeline[-1].type == "case.photo_added"
-    assert fetch_pending_media(code, cases=repository, photos=photos, clock=FixedClock(),
-                               fetch=lambda link, c: 1 / 0) == 0  # a repeated event: nothing pending
+    assert (
+        fetch_pending_media(code, cases=repository, photos=photos, clock=FixedClock(), fetch=lambda link, c: 1 / 0) == 0
+    )  # a repeated event: nothing pending
 
 
 def test_an_outage_keeps_the_rest_pending_and_raises():
@@ -164,9 +180,13 @@ DUPLICATE = tracking.derive_code(KEY, "whatsapp", "wamid.2")
 
 def follower(language="id", kind="whatsapp", merged_into="K7QM4-XPA9R-TD2W"):
     report = build_report(
-        channel=Channel.WHATSAPP, message_id="wamid.2", category="garbage", description="Sampah juga",
+        channel=Channel.WHATSAPP,
+        message_id="wamid.2",
+        category="garbage",
+        description="Sampah juga",
         language=language,
-        reply_handle={"channel": Channel.WHATSAPP, "kind": kind, "address": "6281299990000", "via": "1065"})
+        reply_handle={"channel": Channel.WHATSAPP, "kind": kind, "address": "6281299990000", "via": "1065"},
+    )
     duplicate = Case.open(report, DUPLICATE, FixedClock()())
     duplicate.merged_into = merged_into
     return duplicate
@@ -233,9 +253,17 @@ def merged_world():
     codes = {name: tracking.derive_code(KEY, "whatsapp", name) for name in ("P", "D1", "D2")}
     for number, (name, code) in enumerate(codes.items()):
         report = build_report(
-            channel=Channel.WHATSAPP, message_id=name, category="garbage", description="Sampah",
-            reply_handle={"channel": Channel.WHATSAPP, "kind": "whatsapp", "address": f"62812000{number}",
-                          "via": "1065"})
+            channel=Channel.WHATSAPP,
+            message_id=name,
+            category="garbage",
+            description="Sampah",
+            reply_handle={
+                "channel": Channel.WHATSAPP,
+                "kind": "whatsapp",
+                "address": f"62812000{number}",
+                "via": "1065",
+            },
+        )
         stored = Case.open(report, code, FixedClock()())
         stored.merged_into = {"D1": codes["P"], "D2": codes["D1"]}.get(name)
         stored.merged_cases = {"P": [codes["D1"]], "D1": [codes["D2"]]}.get(name, [])

@@ -20,13 +20,24 @@ def fakes(monkeypatch):
 
 def api_gateway_event(body: bytes, content_type: str) -> dict:
     return {
-        "resource": "/report", "path": "/report", "httpMethod": "POST",
+        "resource": "/report",
+        "path": "/report",
+        "httpMethod": "POST",
         "headers": {"Content-Type": content_type, "Accept-Language": "id"},
-        "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
-        "pathParameters": None, "stageVariables": None,
-        "requestContext": {"resourcePath": "/report", "httpMethod": "POST", "path": "/api/report",
-                           "requestId": "req-1", "identity": {"sourceIp": "203.0.113.9"}},
-        "body": base64.b64encode(body).decode(), "isBase64Encoded": True,
+        "multiValueHeaders": {},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/report",
+            "httpMethod": "POST",
+            "path": "/api/report",
+            "requestId": "req-1",
+            "identity": {"sourceIp": "203.0.113.9"},
+        },
+        "body": base64.b64encode(body).decode(),
+        "isBase64Encoded": True,
     }
 
 
@@ -37,14 +48,23 @@ def test_a_base64_multipart_upload_becomes_a_case_with_its_photo(fakes):
     boundary = "----crmboundary"
     photo = jpeg_with_metadata()
     parts = [
-        ("submission_id", "lambda-submission-0001"), ("category", "garbage"),
-        ("description", "Sampah di trotoar"), ("lang", "id"),
+        ("submission_id", "lambda-submission-0001"),
+        ("category", "garbage"),
+        ("description", "Sampah di trotoar"),
+        ("lang", "id"),
     ]
-    body = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in parts
-    ) + (f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="f.jpg"\r\n'
-         "Content-Type: image/jpeg\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in parts
+        )
+        + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="f.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + photo
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     response = app.app(api_gateway_event(body, f"multipart/form-data; boundary={boundary}"), None)
     assert response["statusCode"] == 201, response["body"][:300]
     cases, photos = fakes

@@ -40,5 +40,5 @@ def test_made_up_ids_are_not_ids():
 def test_a_changed_symbol_breaks_the_id():
     public = request_ids.public_id(tracking.new_code(), KEY)
     for position in range(len(public)):
-        changed = public[:position] + ("1" if public[position] != "1" else "2") + public[position + 1:]
+        changed = public[:position] + ("1" if public[position] != "1" else "2") + public[position + 1 :]
         assert request_ids.tracking_code_of(changed, KEY) is None

@@ -40,10 +40,15 @@ def photo(photo_id, kind):
 
 def case_in(state: str) -> Case:
     report = build_report(
-        channel=Channel.BALAI_WARGA, message_id=f"m-{state}", category="water", description="Air tidak mengalir",
+        channel=Channel.BALAI_WARGA,
+        message_id=f"m-{state}",
+        category="water",
+        description="Air tidak mengalir",
         location={"lat": -6.2, "lng": 106.8, "address": "Jl. Kebon Sirih"} if state != "received" else None,
         reporter={"name": "Siti", "email": "siti@example.com", "device_id": "d-1"} if state != "anonymous" else None,
-        anonymous=state == "anonymous", answers={"problem": "leak"}, media_urls=["https://p.example/1.jpg"],
+        anonymous=state == "anonymous",
+        answers={"problem": "leak"},
+        media_urls=["https://p.example/1.jpg"],
     )
     case = Case.open(report, "4N50G-7M7G1-2X63", T0, [photo("p1", "report")])
     if state in ("received", "anonymous"):
@@ -92,9 +97,17 @@ def test_public_view(state, language):
 def test_officer_view(state, principal):
     case = case_in(state)
     case.version = 3
-    check(r.OfficerCase, officer_view(case, principal, "id", "https://crm.example",
-                                      photo_url=lambda p: f"https://s3/{p.public_key}",
-                                      original_url=lambda p: f"https://s3/{p.original_key}"))
+    check(
+        r.OfficerCase,
+        officer_view(
+            case,
+            principal,
+            "id",
+            "https://crm.example",
+            photo_url=lambda p: f"https://s3/{p.public_key}",
+            original_url=lambda p: f"https://s3/{p.original_key}",
+        ),
+    )
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -112,10 +125,19 @@ def test_open311_request(state):
         def secret(self, name):
             return "k"
 
-    settings = Stub(stage="local", region="r", cases_table="t", photos_bucket="b", events_topic_arn=None,
-                    public_base_url="https://crm.example", photo_url_ttl_seconds=1, webhook_max_skew_seconds=1)
-    deps = open311.Deps(settings=settings, cases=FakeCaseRepository(), queries=None, keys=None, photos=None,
-                        clock=lambda: T0)
+    settings = Stub(
+        stage="local",
+        region="r",
+        cases_table="t",
+        photos_bucket="b",
+        events_topic_arn=None,
+        public_base_url="https://crm.example",
+        photo_url_ttl_seconds=1,
+        webhook_max_skew_seconds=1,
+    )
+    deps = open311.Deps(
+        settings=settings, cases=FakeCaseRepository(), queries=None, keys=None, photos=None, clock=lambda: T0
+    )
     request = check(r.Open311Request, open311.request_view(case_in(state), "en", deps))
     assert request.status == ("open" if state in ("received", "anonymous", "planned", "in_progress") else "closed")
 
@@ -126,8 +148,16 @@ def test_open311_documents():
     for service in open311.service_list("id"):
         check(r.Open311ServiceDefinition, open311.service_definition(service["service_code"], "id"))
 
-    settings = Settings(stage="prod", region="r", cases_table="t", photos_bucket="b", events_topic_arn=None,
-                        public_base_url="https://crm.example", photo_url_ttl_seconds=1, webhook_max_skew_seconds=1)
+    settings = Settings(
+        stage="prod",
+        region="r",
+        cases_table="t",
+        photos_bucket="b",
+        events_topic_arn=None,
+        public_base_url="https://crm.example",
+        photo_url_ttl_seconds=1,
+        webhook_max_skew_seconds=1,
+    )
     check(r.Open311Discovery, open311.discovery(settings))
 
 
@@ -144,10 +174,19 @@ def test_webhook_receipt():
     from chalicelib.channels.partner import PartnerAdapter
     from chalicelib.services.intake import Receipt
 
-    settings = Settings(stage="local", region="r", cases_table="t", photos_bucket="b", events_topic_arn=None,
-                        public_base_url="https://crm.example", photo_url_ttl_seconds=1, webhook_max_skew_seconds=1)
+    settings = Settings(
+        stage="local",
+        region="r",
+        cases_table="t",
+        photos_bucket="b",
+        events_topic_arn=None,
+        public_base_url="https://crm.example",
+        photo_url_ttl_seconds=1,
+        webhook_max_skew_seconds=1,
+    )
     reply = PartnerAdapter(Channel.JAKI, "JAKI_WEBHOOK_SECRET").reply(
-        [Receipt("4N50G-7M7G1-2X63", True, case_in("received"))], settings)
+        [Receipt("4N50G-7M7G1-2X63", True, case_in("received"))], settings
+    )
     check(r.WebhookReceipt, reply.body)
 
 

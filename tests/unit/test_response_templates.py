@@ -4,31 +4,39 @@ import pytest
 
 from chalicelib.domain.templates import problems, render
 
-VALUES = {"tracking_code": "4N50G-7M7G1-2X63", "agency": "Dinas LH", "expected_date": "30/11/2026",
-          "category": "Sampah"}
+VALUES = {
+    "tracking_code": "4N50G-7M7G1-2X63",
+    "agency": "Dinas LH",
+    "expected_date": "30/11/2026",
+    "category": "Sampah",
+}
 
 
 def test_placeholders_are_filled_and_doubled_braces_are_literal():
     text = "Laporan {tracking_code} ({category}): {agency} selesai {expected_date}. {{bukan placeholder}}"
     assert problems(text) == []
-    assert render(text, VALUES) == ("Laporan 4N50G-7M7G1-2X63 (Sampah): Dinas LH selesai 30/11/2026. "
-                                    "{bukan placeholder}")
+    assert render(text, VALUES) == (
+        "Laporan 4N50G-7M7G1-2X63 (Sampah): Dinas LH selesai 30/11/2026. {bukan placeholder}"
+    )
 
 
 def test_a_value_with_braces_is_not_read_again():
     assert render("{agency}", {"agency": "{tracking_code}"}) == "{tracking_code}"
 
 
-@pytest.mark.parametrize(("text", "named"), [
-    ("Halo {nama}", "{nama}"),
-    ("{agency.__class__}", "{agency.__class__}"),
-    ("{0}", "{0}"),
-    ("{}", "{}"),
-    ("{agency!r}", "format or conversion"),
-    ("{expected_date:%Y}", "format or conversion"),
-    ("kurung { sendiri", "brace"),
-    ("kurung } sendiri", "brace"),
-])
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Halo {nama}", "{nama}"),
+        ("{agency.__class__}", "{agency.__class__}"),
+        ("{0}", "{0}"),
+        ("{}", "{}"),
+        ("{agency!r}", "format or conversion"),
+        ("{expected_date:%Y}", "format or conversion"),
+        ("kurung { sendiri", "brace"),
+        ("kurung } sendiri", "brace"),
+    ],
+)
 def test_what_is_refused_is_named(text, named):
     found = problems(text)
     assert found and named in found[0]

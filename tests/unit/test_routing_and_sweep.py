@@ -32,16 +32,22 @@ def world():
 
 
 def intake(world, category="garbage", location=MEDAN_MERDEKA, description="Sampah menumpuk di depan pasar"):
-    report = build_report(channel=Channel.JAKI, message_id=tracking.new_code(), category=category,
-                          description=description, location=location)
+    report = build_report(
+        channel=Channel.JAKI,
+        message_id=tracking.new_code(),
+        category=category,
+        description=description,
+        location=location,
+    )
     case = Case.open(report, tracking.new_code(), world["clock"](), policy=SlaPolicy())
     world["cases"].add(case)
     return case.tracking_code
 
 
 def route(world, code, **kwargs):
-    return routing.route_case(code, cases=world["cases"], queries=world["queries"], rules=world["rules"],
-                              clock=world["clock"], **kwargs)
+    return routing.route_case(
+        code, cases=world["cases"], queries=world["queries"], rules=world["rules"], clock=world["clock"], **kwargs
+    )
 
 
 def test_a_case_goes_to_the_agency_its_rules_name_with_its_area(world):
@@ -86,8 +92,9 @@ def test_duplicates_nearby_or_with_the_same_text_are_noted(world):
     first = route(world, intake(world))
     near = route(world, intake(world, location={"lat": -6.1757, "lng": 106.8274}, description="Ada tumpukan sampah"))
     assert near.duplicate_candidates == [first.tracking_code]
-    far_same_text = route(world, intake(world, location={"lat": -6.2297, "lng": 106.8272},
-                                        description="Sampah menumpuk di depan pasar!"))
+    far_same_text = route(
+        world, intake(world, location={"lat": -6.2297, "lng": 106.8272}, description="Sampah menumpuk di depan pasar!")
+    )
     assert first.tracking_code in far_same_text.duplicate_candidates
     unrelated = route(world, intake(world, location={"lat": -6.30, "lng": 106.90}, description="Lain sama sekali"))
     assert unrelated.duplicate_candidates == []

@@ -20,7 +20,7 @@ def test_codes_have_the_documented_shape():
 
 def test_at_least_60_bits_of_randomness():
     assert tracking.randomness_bits() >= 60
-    assert tracking.BASE ** tracking.RANDOM_SYMBOLS >= 2**60
+    assert tracking.BASE**tracking.RANDOM_SYMBOLS >= 2**60
 
 
 def test_alphabet_is_prime_sized_and_unambiguous():

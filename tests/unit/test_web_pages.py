@@ -17,11 +17,17 @@ from chalicelib.config import Settings
 
 WEB = Path(web_assets.WEB_DIR)
 
-SETTINGS = Settings(stage="prod", region="ap-southeast-3", cases_table="t", photos_bucket="crm-prod-photos-1-x",
-                    events_topic_arn=None, public_base_url="https://crm.jakarta.go.id", photo_url_ttl_seconds=900,
-                    webhook_max_skew_seconds=300,
-                    cognito=CognitoSettings(region="ap-southeast-3", user_pool_id="ap-southeast-3_abc",
-                                            client_id="client123"))
+SETTINGS = Settings(
+    stage="prod",
+    region="ap-southeast-3",
+    cases_table="t",
+    photos_bucket="crm-prod-photos-1-x",
+    events_topic_arn=None,
+    public_base_url="https://crm.jakarta.go.id",
+    photo_url_ttl_seconds=900,
+    webhook_max_skew_seconds=300,
+    cognito=CognitoSettings(region="ap-southeast-3", user_pool_id="ap-southeast-3_abc", client_id="client123"),
+)
 
 
 def directives(policy: str) -> dict[str, list[str]]:
@@ -32,11 +38,18 @@ def test_in_aws_the_policy_allows_exactly_this_api_the_regional_cognito_and_the_
     policy = directives(web.content_security_policy(SETTINGS, env={}))
     assert policy["default-src"] == ["'none'"]
     assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"]
-    assert policy["connect-src"] == ["'self'", "https://cognito-idp.ap-southeast-3.amazonaws.com",
-                                     "https://crm-prod-photos-1-x.s3.amazonaws.com",
-                                     "https://crm-prod-photos-1-x.s3.ap-southeast-3.amazonaws.com"]
-    assert policy["img-src"] == ["'self'", "blob:", "https://crm-prod-photos-1-x.s3.amazonaws.com",
-                                 "https://crm-prod-photos-1-x.s3.ap-southeast-3.amazonaws.com"]
+    assert policy["connect-src"] == [
+        "'self'",
+        "https://cognito-idp.ap-southeast-3.amazonaws.com",
+        "https://crm-prod-photos-1-x.s3.amazonaws.com",
+        "https://crm-prod-photos-1-x.s3.ap-southeast-3.amazonaws.com",
+    ]
+    assert policy["img-src"] == [
+        "'self'",
+        "blob:",
+        "https://crm-prod-photos-1-x.s3.amazonaws.com",
+        "https://crm-prod-photos-1-x.s3.ap-southeast-3.amazonaws.com",
+    ]
     assert policy["frame-ancestors"] == ["'none'"] and policy["base-uri"] == ["'none'"]
     assert policy["require-trusted-types-for"] == ["'script'"] and policy["trusted-types"] == ["'none'"]
     assert "upgrade-insecure-requests" in policy
@@ -51,8 +64,11 @@ def test_locally_the_policy_and_sign_in_point_at_the_configured_endpoint():
     assert policy["img-src"] == ["'self'", "blob:", "http://127.0.0.1:4566"]
     assert "upgrade-insecure-requests" not in policy
     assert web.client_config(local, env=env)["cognito_endpoint"] == "http://127.0.0.1:4566/"
-    per_service = {**env, "AWS_ENDPOINT_URL_COGNITO_IDP": "http://127.0.0.1:9229",
-                   "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000/"}
+    per_service = {
+        **env,
+        "AWS_ENDPOINT_URL_COGNITO_IDP": "http://127.0.0.1:9229",
+        "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000/",
+    }
     policy = directives(web.content_security_policy(local, env=per_service))
     assert policy["connect-src"] == ["'self'", "http://127.0.0.1:9229", "http://127.0.0.1:9000"]
 
@@ -63,10 +79,13 @@ def test_the_page_config_is_public_and_cannot_close_its_script_block():
     assert config["cognito_endpoint"] == "https://cognito-idp.ap-southeast-3.amazonaws.com/"
     assert {c["id"] for c in config["categories"]} >= {"garbage", "damaged_road"}
     assert {"code": "jakpus", "name": "Jakarta Pusat"} in config["kota"]
-    page = web.render_page('<script type="application/json" id="c">{{config}}</script>{{static}}', "v1",
-                           {"evil": "</script><script>alert(1)</script> & more"})
+    page = web.render_page(
+        '<script type="application/json" id="c">{{config}}</script>{{static}}',
+        "v1",
+        {"evil": "</script><script>alert(1)</script> & more"},
+    )
     assert page.count("</script>") == 1 and page.endswith("static/v1")
-    data = page[page.index(">") + 1:page.index("</script>")]
+    data = page[page.index(">") + 1 : page.index("</script>")]
     assert json.loads(data) == {"evil": "</script><script>alert(1)</script> & more"}
 
 
@@ -99,8 +118,10 @@ def test_pages_have_no_inline_code_and_reference_only_files_that_exist(page):
 
 
 def test_scripts_never_build_html_from_strings():
-    sinks = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|"
-                       r"setAttribute\(\s*[\"']style|\.srcdoc")
+    sinks = re.compile(
+        r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|"
+        r"setAttribute\(\s*[\"']style|\.srcdoc"
+    )
     for path in sorted((WEB / "static").glob("*.js")):
         found = sinks.findall(path.read_text())
         assert found == [], f"{path.name}: {found}"

@@ -20,8 +20,16 @@ from chalicelib.domain.messages import ReplyHandle
 CODE = "K7QM4-XPA9R-TD2W"
 TEXT = "Laporan K7QM4-XPA9R-TD2W selesai ditangani.\nFoto penyelesaian:    https://crm/status/x"
 HANDLE = ReplyHandle(channel=Channel.WHATSAPP, kind="whatsapp", address="6281234567890", via="1065")
-WINDOW_CLOSED = json.dumps({"error": {"message": "(#131047) Re-engagement message", "type": "OAuthException",
-                                      "code": 131047, "error_data": {"details": "more than 24 hours"}}})
+WINDOW_CLOSED = json.dumps(
+    {
+        "error": {
+            "message": "(#131047) Re-engagement message",
+            "type": "OAuthException",
+            "code": 131047,
+            "error_data": {"details": "more than 24 hours"},
+        }
+    }
+)
 
 
 @pytest.fixture
@@ -37,9 +45,17 @@ def graph(monkeypatch):
 
     monkeypatch.setattr(http_client, "request", request)
     monkeypatch.setenv("META_ACCESS_TOKEN", "token")
-    settings = Settings(stage="test", region="ap-southeast-3", cases_table="t", photos_bucket="b",
-                        events_topic_arn=None, public_base_url="https://crm", photo_url_ttl_seconds=60,
-                        webhook_max_skew_seconds=300, whatsapp_update_template="crm_status_update")
+    settings = Settings(
+        stage="test",
+        region="ap-southeast-3",
+        cases_table="t",
+        photos_bucket="b",
+        events_topic_arn=None,
+        public_base_url="https://crm",
+        photo_url_ttl_seconds=60,
+        webhook_max_skew_seconds=300,
+        whatsapp_update_template="crm_status_update",
+    )
     return settings, calls, answers
 
 
@@ -74,8 +90,7 @@ def test_inside_the_window_the_text_goes_as_it_is(graph):
 def test_outside_the_window_the_update_template_carries_the_code_and_the_text(graph, language, template_language):
     settings, calls, answers = graph
     answers.append(WINDOW_CLOSED)
-    meta_graph.GraphSender(settings).send(HANDLE, TEXT, code=CODE, event={"type": "case.resolved"},
-                                          language=language)
+    meta_graph.GraphSender(settings).send(HANDLE, TEXT, code=CODE, event={"type": "case.resolved"}, language=language)
     free_form, template = calls
     assert free_form["type"] == "text"
     assert template["type"] == "template" and template["to"] == "6281234567890"
@@ -96,7 +111,8 @@ def test_other_refusals_and_no_template_configured_are_refusals_as_before(graph)
     answers.append(WINDOW_CLOSED)
     with pytest.raises(ProviderRejected):
         meta_graph.GraphSender(replace(settings, whatsapp_update_template=None)).send(
-            HANDLE, TEXT, code=CODE, event=None)
+            HANDLE, TEXT, code=CODE, event=None
+        )
     assert len(calls) == 2
     answers.append("not json at all")
     with pytest.raises(ProviderRejected):

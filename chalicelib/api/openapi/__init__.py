@@ -39,14 +39,14 @@ ERROR_TEXT = {
     403: "Signed in, but this role or agency may not do this.",
     404: "No such resource (unknown and malformed codes alike).",
     409: "The case changed meanwhile (`concurrent_update`, with `current_version`) or is in a state "
-         "without this action (`illegal_transition`).",
+    "without this action (`illegal_transition`).",
     413: "The body is larger than 4.5 MB (4,500,000 bytes; `max_body_bytes`): the most a Lambda behind "
-         "API Gateway can take once binary bodies are base64-encoded. Photos in JSON are base64 too, so "
-         "together at most about 3.3 MB per request.",
+    "API Gateway can take once binary bodies are base64-encoded. Photos in JSON are base64 too, so "
+    "together at most about 3.3 MB per request.",
     415: "A Content-Type this route does not take.",
     422: "Invalid fields: one `details` entry per field.",
     503: "AWS is throttling or unavailable, or the stage is not configured yet: nothing was stored; "
-         "retry after `Retry-After` seconds.",
+    "retry after `Retry-After` seconds.",
 }
 
 TAGS = [
@@ -140,8 +140,9 @@ def _reply(reply: Reply, refs: dict) -> dict[str, Any]:
         for media_type, other in reply.also:
             answer["content"][media_type] = {"schema": other}
     if reply.headers:
-        answer["headers"] = {name: {"description": text, "schema": {"type": "string"}}
-                             for name, text in reply.headers.items()}
+        answer["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}} for name, text in reply.headers.items()
+        }
     return answer
 
 
@@ -158,8 +159,12 @@ def _error(status: int, refs: dict, officer: bool) -> dict[str, Any]:
 
 
 def _param(param: Param) -> dict[str, Any]:
-    described: dict[str, Any] = {"name": param.name, "in": param.where, "schema": param.schema,
-                                 "required": param.required or param.where == "path"}
+    described: dict[str, Any] = {
+        "name": param.name,
+        "in": param.where,
+        "schema": param.schema,
+        "required": param.required or param.where == "path",
+    }
     if param.description:
         described["description"] = param.description
     if param.example is not None:
@@ -194,8 +199,10 @@ def _operation(method: str, path: str, operation: Operation, entry: Any, refs: d
     if operation.body is not None:
         body = operation.body
         schema = _ref(refs, body.model, "validation") if body.model is not None else body.schema
-        described["requestBody"] = {"required": body.required, "content": _content(body.media_type, schema,
-                                                                                    body.example)}
+        described["requestBody"] = {
+            "required": body.required,
+            "content": _content(body.media_type, schema, body.example),
+        }
         for media_type, other in body.also:
             described["requestBody"]["content"][media_type] = {"schema": other}
         if body.description:
@@ -209,11 +216,14 @@ def _operation(method: str, path: str, operation: Operation, entry: Any, refs: d
     for status in sorted(errors):
         answers.setdefault(str(status), _error(status, refs, officer))
     if "*/*" not in [content_type.lower() for content_type in entry.content_types]:
-        answers.setdefault("415", {
-            "description": "A Content-Type this route does not take (answered by the framework, "
-                           "rewritten in the one error format by api/http.py).",
-            "content": _content(JSON, _ref(refs, responses.ErrorBody, "serialization")),
-        })
+        answers.setdefault(
+            "415",
+            {
+                "description": "A Content-Type this route does not take (answered by the framework, "
+                "rewritten in the one error format by api/http.py).",
+                "content": _content(JSON, _ref(refs, responses.ErrorBody, "serialization")),
+            },
+        )
     described["responses"] = answers
     if officer:
         described["security"] = [{BEARER: []}]
@@ -227,36 +237,48 @@ def _operation(method: str, path: str, operation: Operation, entry: Any, refs: d
 def security_schemes() -> dict[str, Any]:
     return {
         BEARER: {
-            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
             "description": "An ID token of the officers' Amazon Cognito user pool (sign in with the pool's app "
-                           "client, e.g. USER_PASSWORD_AUTH or the hosted UI). Roles are the user's Cognito "
-                           "groups; the agency is the custom:agency_id attribute.",
+            "client, e.g. USER_PASSWORD_AUTH or the hosted UI). Roles are the user's Cognito "
+            "groups; the agency is the custom:agency_id attribute.",
         },
         WEBHOOK: {
-            "type": "apiKey", "in": "header", "name": "X-CRM-Signature",
-            "description": "Not a static key: `sha256=<hex HMAC-SHA256(channel secret, \"<X-CRM-Timestamp>.<raw "
-                           "body>\")>`, with the unix time in `X-CRM-Timestamp` (within 300 s). The secret is "
-                           "shared with each partner (JAKI_WEBHOOK_SECRET, QLUE_WEBHOOK_SECRET).",
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-CRM-Signature",
+            "description": 'Not a static key: `sha256=<hex HMAC-SHA256(channel secret, "<X-CRM-Timestamp>.<raw '
+            'body>")>`, with the unix time in `X-CRM-Timestamp` (within 300 s). The secret is '
+            "shared with each partner (JAKI_WEBHOOK_SECRET, QLUE_WEBHOOK_SECRET).",
         },
         TWILIO: {
-            "type": "apiKey", "in": "header", "name": "X-Twilio-Signature",
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Twilio-Signature",
             "description": "Twilio's request signature: base64 HMAC-SHA1(TWILIO_AUTH_TOKEN, the full URL followed by "
-                           "the form's fields sorted by name, each name then value), as Twilio's RequestValidator "
-                           "computes it; PUBLIC_BASE_URL must be the URL Twilio calls.",
+            "the form's fields sorted by name, each name then value), as Twilio's RequestValidator "
+            "computes it; PUBLIC_BASE_URL must be the URL Twilio calls.",
         },
         META: {
-            "type": "apiKey", "in": "header", "name": "X-Hub-Signature-256",
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Hub-Signature-256",
             "description": "`sha256=<hex HMAC-SHA256(META_APP_SECRET, raw body)>`, as Meta signs webhook deliveries.",
         },
         X_SIGNATURE: {
-            "type": "apiKey", "in": "header", "name": "x-twitter-webhooks-signature",
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-twitter-webhooks-signature",
             "description": "`sha256=<base64 HMAC-SHA256(X_CONSUMER_SECRET, raw body)>`, as X signs Account "
-                           "Activity deliveries.",
+            "Activity deliveries.",
         },
         OPEN311_KEY: {
-            "type": "apiKey", "in": "query", "name": "api_key",
+            "type": "apiKey",
+            "in": "query",
+            "name": "api_key",
             "description": "A partner key issued by an admin (POST /admin/open311/keys). Open311 sends it as the "
-                           "`api_key` field of the POST form; the query string works too.",
+            "`api_key` field of the POST form; the query string works too.",
         },
     }
 

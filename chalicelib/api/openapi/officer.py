@@ -11,12 +11,18 @@ from chalicelib.services import responses as r
 from chalicelib.services.commands import TemplateCommand
 from chalicelib.services.lifecycle import OPERATIONS as LIFECYCLE
 
-CODE = Param("code", "path", {"type": "string", "minLength": 1, "maxLength": 40}, "Tracking code.",
-             example="4N50G-7M7G1-2X63")
+CODE = Param(
+    "code", "path", {"type": "string", "minLength": 1, "maxLength": 40}, "Tracking code.", example="4N50G-7M7G1-2X63"
+)
 LANG = Param("lang", "query", {"type": "string", "enum": ["id", "en"]}, "Language of labels.")
 TAGS = ("officer",)
-TEMPLATE_ID = Param("template_id", "path", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
-                    required=True, example="diangkut-besok")
+TEMPLATE_ID = Param(
+    "template_id",
+    "path",
+    {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
+    required=True,
+    example="diangkut-besok",
+)
 
 _EXAMPLES = {
     "assign": {"agency_id": "dinas-lh"},
@@ -40,11 +46,11 @@ def _action(path: str, operation: str) -> Operation:
     return Operation(
         summary=f"Lifecycle: {operation.replace('_', ' ')}",
         description=f"`{operation}` on the case (docs/lifecycle.md says who may, in which states). `version` "
-                    "refuses to act on a case someone changed since you read it (409 with `current_version`).",
+        "refuses to act on a case someone changed since you read it (409 with `current_version`).",
         tags=TAGS,
         params=(CODE, LANG),
         body=Body(model, example=_EXAMPLES.get(operation)),
-        responses={200: Reply("The case after the action", r.OfficerCase, headers={"ETag": "\"v<version>\""})},
+        responses={200: Reply("The case after the action", r.OfficerCase, headers={"ETag": '"v<version>"'})},
         errors=(404, 409, 413, 415, 422),
         operation_id=f"officer_{operation}",
     )
@@ -52,13 +58,15 @@ def _action(path: str, operation: str) -> Operation:
 
 OPERATIONS = {
     ("GET", "/officer/me"): Operation(
-        summary="Who you are: roles, agency, sub-agencies", tags=TAGS,
-        responses={200: Reply("You", r.Me)}, uses_aws=False,
+        summary="Who you are: roles, agency, sub-agencies",
+        tags=TAGS,
+        responses={200: Reply("You", r.Me)},
+        uses_aws=False,
     ),
     ("GET", "/officer/queue"): Operation(
         summary="A list of cases, soonest deadline first",
         description="Your agency's cases by default (a Dinas also sees its Suku Dinas'); `view=triage|review|"
-                    "escalated` for the Bureau and supervisors.",
+        "escalated` for the Bureau and supervisors.",
         tags=TAGS,
         params=(
             Param("view", "query", {"type": "string", "enum": list(QUEUE_VIEWS)}),
@@ -76,17 +84,21 @@ OPERATIONS = {
         errors=(422,),
     ),
     ("GET", "/officer/cases/{code}"): Operation(
-        summary="A case in full (within your rights), with what you may do to it", tags=TAGS,
+        summary="A case in full (within your rights), with what you may do to it",
+        tags=TAGS,
         params=(CODE, LANG),
-        responses={200: Reply("The case", r.OfficerCase, headers={"ETag": "\"v<version>\""})},
+        responses={200: Reply("The case", r.OfficerCase, headers={"ETag": '"v<version>"'})},
         errors=(404,),
     ),
     ("GET", "/officer/agencies"): Operation(
-        summary="The agency directory", tags=TAGS,
-        responses={200: Reply("Every agency", r.AgencyDirectory)}, uses_aws=False,
+        summary="The agency directory",
+        tags=TAGS,
+        responses={200: Reply("Every agency", r.AgencyDirectory)},
+        uses_aws=False,
     ),
     ("GET", "/officer/notifications"): Operation(
-        summary="Your agency's inbox, newest first", tags=TAGS,
+        summary="Your agency's inbox, newest first",
+        tags=TAGS,
         params=(Param("cursor", "query", {"type": "string"}),),
         responses={200: Reply("One page", r.Notifications)},
         errors=(422,),
@@ -102,17 +114,26 @@ OPERATIONS = {
     ("POST", "/officer/intake"): Operation(
         summary="A walk-in report recorded at a desk (intake officers)",
         description="The office (the officer's agency) decides the desk channel (docs/lifecycle.md). A random "
-                    "`idempotency_key` per form (or the `Idempotency-Key` header), sent again on retries, makes "
-                    "a double submission the same case. Photos: upload each with POST /officer/uploads first.",
+        "`idempotency_key` per form (or the `Idempotency-Key` header), sent again on retries, makes "
+        "a double submission the same case. Photos: upload each with POST /officer/uploads first.",
         tags=TAGS,
         params=(Param("Idempotency-Key", "header", {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}),),
-        body=Body(DeskForm, example={
-            "idempotency_key": "3f2b9c1e8a7d4f60b5c2", "channel": "kelurahan", "category": "garbage",
-            "description": "Sampah menumpuk di depan kantor kelurahan",
-            "location": {"address": "Jl. Medan Merdeka Timur", "lat": -6.1767, "lng": 106.8306},
-            "anonymous": False, "reporter": {"name": "Rina", "email": "rina@example.com"}}),
-        responses={201: Reply("A new case", r.DeskReceipt),
-                   200: Reply("This form was sent before: the same case", r.DeskReceipt)},
+        body=Body(
+            DeskForm,
+            example={
+                "idempotency_key": "3f2b9c1e8a7d4f60b5c2",
+                "channel": "kelurahan",
+                "category": "garbage",
+                "description": "Sampah menumpuk di depan kantor kelurahan",
+                "location": {"address": "Jl. Medan Merdeka Timur", "lat": -6.1767, "lng": 106.8306},
+                "anonymous": False,
+                "reporter": {"name": "Rina", "email": "rina@example.com"},
+            },
+        ),
+        responses={
+            201: Reply("A new case", r.DeskReceipt),
+            200: Reply("This form was sent before: the same case", r.DeskReceipt),
+        },
         errors=(413, 415, 422),
     ),
     ("GET", "/officer/templates"): Operation(
@@ -126,13 +147,18 @@ OPERATIONS = {
     ("PUT", "/officer/templates/{template_id}"): Operation(
         summary="Create or replace a response template (the agency's officers, admins)",
         description="Placeholders: `{tracking_code}`, `{agency}`, `{expected_date}`, `{category}`; write a "
-                    "literal brace twice. An unknown placeholder is a 422 naming it.",
+        "literal brace twice. An unknown placeholder is a 422 naming it.",
         tags=TAGS,
         params=(TEMPLATE_ID,),
-        body=Body(TemplateCommand, example={
-            "category": "garbage", "title": "Diangkut besok",
-            "text_id": "Laporan {tracking_code}: {agency} mengangkut sampah paling lambat {expected_date}.",
-            "text_en": "Report {tracking_code}: {agency} will collect the rubbish by {expected_date}."}),
+        body=Body(
+            TemplateCommand,
+            example={
+                "category": "garbage",
+                "title": "Diangkut besok",
+                "text_id": "Laporan {tracking_code}: {agency} mengangkut sampah paling lambat {expected_date}.",
+                "text_en": "Report {tracking_code}: {agency} will collect the rubbish by {expected_date}.",
+            },
+        ),
         responses={200: Reply("The template as stored", r.ResponseTemplate)},
         errors=(403, 413, 415, 422),
     ),
@@ -151,6 +177,8 @@ OPERATIONS = {
         responses={200: Reply("Rendered templates", r.CaseTemplates)},
         errors=(403, 404),
     ),
-    **{("POST", f"/officer/cases/{{code}}/{path}"): _action(path, operation)
-       for path, operation in OPERATION_PATHS.items()},
+    **{
+        ("POST", f"/officer/cases/{{code}}/{path}"): _action(path, operation)
+        for path, operation in OPERATION_PATHS.items()
+    },
 }

@@ -6,27 +6,49 @@ from chalicelib.api.openapi.spec import Body, Operation, Param, Reply
 from chalicelib.services import commands as c
 from chalicelib.services import responses as r
 
-CODE = Param("tracking_code", "path", {"type": "string", "minLength": 1, "maxLength": 40},
-             "The tracking code (case-insensitive; dashes and spaces optional).", example="4N50G-7M7G1-2X63")
-LANG = Param("lang", "query", {"type": "string", "enum": ["id", "en"]},
-             "Language of labels and timeline texts (else Accept-Language, else Bahasa Indonesia).")
+CODE = Param(
+    "tracking_code",
+    "path",
+    {"type": "string", "minLength": 1, "maxLength": 40},
+    "The tracking code (case-insensitive; dashes and spaces optional).",
+    example="4N50G-7M7G1-2X63",
+)
+LANG = Param(
+    "lang",
+    "query",
+    {"type": "string", "enum": ["id", "en"]},
+    "Language of labels and timeline texts (else Accept-Language, else Bahasa Indonesia).",
+)
 PERIOD = (
     Param("from", "query", {"type": "string", "format": "date"}, "First day (Jakarta); default 29 days before `to`."),
     Param("to", "query", {"type": "string", "format": "date"}, "Last day (Jakarta); default today."),
 )
 
 _STATUS_EXAMPLE = {
-    "tracking_code": "4N50G-7M7G1-2X63", "status": "assigned", "status_label": "Assigned to an agency",
-    "category": {"id": "garbage", "name": "Garbage"}, "channel": "jaki",
+    "tracking_code": "4N50G-7M7G1-2X63",
+    "status": "assigned",
+    "status_label": "Assigned to an agency",
+    "category": {"id": "garbage", "name": "Garbage"},
+    "channel": "jaki",
     "description": "Sampah menumpuk di trotoar depan pasar",
     "location": {"lat": -6.1754, "lng": 106.8272, "address": "Jl. Medan Merdeka Barat"},
     "area": {"kota": "Jakarta Pusat", "kecamatan": "Gambir", "kelurahan": "Gambir"},
     "agency": {"id": "sudin-lh-jakpus", "name": "Suku Dinas Lingkungan Hidup Jakarta Pusat"},
-    "created_at": "2026-11-23T10:00:00+07:00", "updated_at": "2026-11-23T10:00:05+07:00",
-    "expected_completion": "2026-11-30T10:00:00+07:00", "expected_completion_basis": "standard", "progress": 0,
-    "photos": [], "photos_pending": 0, "timeline": [{"at": "2026-11-23T10:00:00+07:00", "type": "case.received",
-                                 "text": "Report received via the JAKI app."}],
-    "feedback": None, "can_confirm_or_reopen": False, "merged_into": None, "privacy": "public", "language": "en",
+    "created_at": "2026-11-23T10:00:00+07:00",
+    "updated_at": "2026-11-23T10:00:05+07:00",
+    "expected_completion": "2026-11-30T10:00:00+07:00",
+    "expected_completion_basis": "standard",
+    "progress": 0,
+    "photos": [],
+    "photos_pending": 0,
+    "timeline": [
+        {"at": "2026-11-23T10:00:00+07:00", "type": "case.received", "text": "Report received via the JAKI app."}
+    ],
+    "feedback": None,
+    "can_confirm_or_reopen": False,
+    "merged_into": None,
+    "privacy": "public",
+    "language": "en",
 }
 
 OPERATIONS = {
@@ -36,8 +58,9 @@ OPERATIONS = {
         tags=("public",),
         params=(CODE, LANG, Param("If-None-Match", "header", description="The ETag you have.")),
         responses={
-            200: Reply("The public view", r.PublicStatus, example=_STATUS_EXAMPLE,
-                       headers={"ETag": "Version of this view"}),
+            200: Reply(
+                "The public view", r.PublicStatus, example=_STATUS_EXAMPLE, headers={"ETag": "Version of this view"}
+            ),
             304: Reply("Not changed since the ETag you sent"),
         },
         errors=(404,),

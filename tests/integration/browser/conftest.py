@@ -46,8 +46,11 @@ PHONE = {"width": 360, "height": 740}
 @pytest.fixture(scope="session")
 def browser():
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make browser` (apt-get install chromium) "
-                    "or set CHROMIUM to its path", pytrace=False)
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: run `make browser` (apt-get install chromium) "
+            "or set CHROMIUM to its path",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -72,8 +75,9 @@ class Watched:
 
     def _console(self, message):
         text = message.text
-        if message.type == "error" and ("Content Security Policy" in text or "Trusted Type" in text
-                                        or "Uncaught" in text):
+        if message.type == "error" and (
+            "Content Security Policy" in text or "Trusted Type" in text or "Uncaught" in text
+        ):
             self.errors.append(f"console: {text}")
 
     def _dialog(self, dialog):
@@ -116,8 +120,9 @@ def people(stack):
     emails = {}
     for name, (role, agency) in roles.items():
         email = f"browser.{name}.{suffix}@example.com"
-        demo.create_user(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_USER_POOL_ID"], email,
-                         role, agency)
+        demo.create_user(
+            stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_USER_POOL_ID"], email, role, agency
+        )
         emails[name] = email
     return emails
 

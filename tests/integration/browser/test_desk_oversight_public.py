@@ -24,7 +24,8 @@ CODE = re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{4}$")
 
 
 def test_a_walk_in_report_gets_a_code_for_the_reporter_and_reaches_the_agency(
-        stack, runner, people, open_page, tmp_path):
+    stack, runner, people, open_page, tmp_path
+):
     page = sign_in(open_page(), stack, people["intake"])
     expect(page.locator("h1")).to_have_text("Catat laporan tatap muka")
     expect(page.get_by_label("Kanal (loket)")).to_have_value("kelurahan")
@@ -44,10 +45,12 @@ def test_a_walk_in_report_gets_a_code_for_the_reporter_and_reaches_the_agency(
     screenshot(page, "intake-receipt", full_page=False)
 
     runner.drain()  # case.received -> routing
-    token = demo.sign_in(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_APP_CLIENT_ID"],
-                         people["dinas_lh"])
-    case = requests.get(f"{stack.api_url}/officer/cases/{code}", headers={"Authorization": f"Bearer {token}"},
-                        timeout=10).json()
+    token = demo.sign_in(
+        stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_APP_CLIENT_ID"], people["dinas_lh"]
+    )
+    case = requests.get(
+        f"{stack.api_url}/officer/cases/{code}", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    ).json()
     assert case["channel"] == "kelurahan" and case["anonymous"] is True and case["reporter"] is None
     assert case["agency"]["id"] == "dinas-lh" and [p["kind"] for p in case["photos"]] == ["report"]
 
@@ -61,15 +64,19 @@ def test_a_walk_in_report_gets_a_code_for_the_reporter_and_reaches_the_agency(
     expect(reporter.locator(".timeline")).to_contain_text("Laporan diteruskan ke Dinas Lingkungan Hidup.")
 
 
-def test_supervisors_see_cases_open_for_a_month_in_their_escalation_list(
-        stack, runner, app_env, people, open_page):
+def test_supervisors_see_cases_open_for_a_month_in_their_escalation_list(stack, runner, app_env, people, open_page):
     month_ago = FixedClock(datetime.now(UTC) - timedelta(days=31))
     app = bootstrap.override(clock=month_ago)
-    report = build_report(channel=Channel.JAKI, message_id=unique(), category="damaged_road",
-                          description="Jalan berlubang di depan sekolah belum diperbaiki sebulan.",
-                          location={"lat": -6.2297, "lng": 106.8272, "address": "Jl. Gatot Subroto"})
-    code = submit_report(report, cases=app.cases, photos=app.photos, clock=month_ago,
-                         code_key=app.settings.tracking_code_key).tracking_code
+    report = build_report(
+        channel=Channel.JAKI,
+        message_id=unique(),
+        category="damaged_road",
+        description="Jalan berlubang di depan sekolah belum diperbaiki sebulan.",
+        location={"lat": -6.2297, "lng": 106.8272, "address": "Jl. Gatot Subroto"},
+    )
+    code = submit_report(
+        report, cases=app.cases, photos=app.photos, clock=month_ago, code_key=app.settings.tracking_code_key
+    ).tracking_code
     runner.drain()  # routed (a month ago, by the overridden clock)
     app = bootstrap.override(clock=system_clock)
     sweep(cases=app.cases, queries=app.queries, clock=system_clock)  # breaches, then escalation
@@ -86,7 +93,8 @@ def test_supervisors_see_cases_open_for_a_month_in_their_escalation_list(
 
 
 def test_the_public_performance_page_and_the_officer_dashboard_draw_their_charts(
-        stack, runner, app_env, people, open_page):
+    stack, runner, app_env, people, open_page
+):
     history = demo_history.write()  # four weeks of cases, through the real services, at past times
     runner.drain()  # their events reach the metrics
     assert {case["agency_id"] for case in history} >= {"dinas-lh", "dinas-bina-marga", "pam-jaya"}

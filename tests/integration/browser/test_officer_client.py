@@ -32,10 +32,16 @@ def act(page, operation: str, fill) -> None:
 
 
 def test_a_case_goes_from_the_queue_to_resolution_and_the_reporter_sees_each_step(
-        stack, runner, people, open_page, tmp_path):
+    stack, runner, people, open_page, tmp_path
+):
     photo = {"content_type": "image/jpeg", "data_base64": base64.b64encode(demo.demo_photo()).decode()}
-    code = seeded_case(stack, runner, description="Sampah menumpuk di trotoar depan Pasar Tanah Abang sejak tiga hari.",
-                       location=TANAH_ABANG, photos=[photo])
+    code = seeded_case(
+        stack,
+        runner,
+        description="Sampah menumpuk di trotoar depan Pasar Tanah Abang sejak tiga hari.",
+        location=TANAH_ABANG,
+        photos=[photo],
+    )
 
     # The Dinas sees the routed case in its queue and delegates it to its Suku Dinas.
     dinas = sign_in(open_page(), stack, people["dinas_lh"])
@@ -49,19 +55,28 @@ def test_a_case_goes_from_the_queue_to_resolution_and_the_reporter_sees_each_ste
     expect(dinas.locator(".case-head")).to_contain_text(code)
     expect(dinas.locator(".case-head .status")).to_have_text("Didisposisikan ke instansi")
     expect(dinas.get_by_role("link", name="Buka di peta (OpenStreetMap)")).to_have_attribute(
-        "href", re.compile(r"openstreetmap\.org/\?mlat=-6\.1862&mlon=106\.8133"))
+        "href", re.compile(r"openstreetmap\.org/\?mlat=-6\.1862&mlon=106\.8133")
+    )
     expect(dinas.locator("#reporter-title + dl")).to_contain_text("Siti")  # the holder may see the contact
     expect(dinas.locator(".photo-report img")).to_be_visible()
     screenshot(dinas, "case")
-    act(dinas, "delegate", lambda form: form.get_by_label("Suku Dinas / unit di bawah instansi").select_option(
-        "sudin-lh-jakpus"))
+    act(
+        dinas,
+        "delegate",
+        lambda form: form.get_by_label("Suku Dinas / unit di bawah instansi").select_option("sudin-lh-jakpus"),
+    )
     expect(dinas.locator("dl.facts").first).to_contain_text("Suku Dinas Lingkungan Hidup Jakarta Pusat")
 
     # The Suku Dinas finds it in its own queue and submits the follow-up plan.
     sudin = sign_in(open_page(), stack, people["sudin_lh"])
     sudin.locator(".row", has_text=code).locator("a").click()
-    act(sudin, "submit_plan", lambda form: form.get_by_label("Rencana (apa yang akan dilakukan, oleh siapa, kapan)")
-        .fill("Truk sampah Sudin LH Jakpus mengangkut besok pukul 07.00."))
+    act(
+        sudin,
+        "submit_plan",
+        lambda form: form.get_by_label("Rencana (apa yang akan dilakukan, oleh siapa, kapan)").fill(
+            "Truk sampah Sudin LH Jakpus mengangkut besok pukul 07.00."
+        ),
+    )
     expect(sudin.locator(".case-head .status")).to_have_text("Rencana tindak lanjut diajukan")
 
     # The Bureau sees the plan in its review list and approves it.
@@ -79,11 +94,13 @@ def test_a_case_goes_from_the_queue_to_resolution_and_the_reporter_sees_each_ste
     def progress(form):
         form.get_by_label("Progres (%)").fill("50")
         form.get_by_label("Apa yang sudah dikerjakan").fill("Separuh tumpukan sudah diangkut.")
+
     act(sudin, "post_progress", progress)
 
     def resolve(form):
         form.get_by_label("Keterangan penyelesaian (terlihat oleh pelapor)").fill("Trotoar sudah bersih.")
         form.get_by_label(re.compile("Foto penyelesaian")).set_input_files(str(photo_file(tmp_path)))
+
     act(sudin, "resolve", resolve)
     expect(sudin.locator(".case-head .status")).to_have_text("Selesai ditangani")
     expect(sudin.locator(".photo-completion img")).to_be_visible()
@@ -92,12 +109,14 @@ def test_a_case_goes_from_the_queue_to_resolution_and_the_reporter_sees_each_ste
     reporter = open_page().page
     reporter.goto(f"{stack.api_url}/track?code={code}")
     timeline = reporter.locator(".timeline")
-    for step in ("Laporan diterima melalui aplikasi JAKI.",
-                 "Didelegasikan ke Suku Dinas Lingkungan Hidup Jakarta Pusat.",
-                 "Rencana tindak lanjut disusun dan sedang diverifikasi.",
-                 "Rencana tindak lanjut disetujui.",
-                 "Progres 50%: Separuh tumpukan sudah diangkut.",
-                 "Selesai ditangani. Trotoar sudah bersih."):
+    for step in (
+        "Laporan diterima melalui aplikasi JAKI.",
+        "Didelegasikan ke Suku Dinas Lingkungan Hidup Jakarta Pusat.",
+        "Rencana tindak lanjut disusun dan sedang diverifikasi.",
+        "Rencana tindak lanjut disetujui.",
+        "Progres 50%: Separuh tumpukan sudah diangkut.",
+        "Selesai ditangani. Trotoar sudah bersih.",
+    ):
         expect(timeline).to_contain_text(step)
     expect(reporter.locator(".status-card .status")).to_have_text("Selesai ditangani")
     photo = reporter.locator(".photo-completion img")
@@ -113,9 +132,12 @@ def test_a_case_goes_from_the_queue_to_resolution_and_the_reporter_sees_each_ste
 
 def test_report_text_that_looks_like_html_is_shown_as_text(stack, runner, people, open_page):
     hostile = "<img src=x onerror=alert(1)>"
-    code = seeded_case(stack, runner, description=hostile,
-                       reporter={"name": "<img src=y onerror=alert(2)>", "phone": "+6281234567890",
-                                 "anonymous": False})
+    code = seeded_case(
+        stack,
+        runner,
+        description=hostile,
+        reporter={"name": "<img src=y onerror=alert(2)>", "phone": "+6281234567890", "anonymous": False},
+    )
     officer = open_page()
     page = sign_in(officer, stack, people["dinas_lh"])
     row = page.locator(".row", has_text=code)
@@ -142,10 +164,12 @@ def test_an_officer_cannot_open_another_agencys_case(stack, runner, people, open
     expect(page.locator("main [role=alert]")).to_have_text("Anda tidak berwenang membuka atau mengubah laporan ini.")
     expect(page.locator(".case-head")).to_have_count(0)
 
-    token = demo.sign_in(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_APP_CLIENT_ID"],
-                         people["bina_marga"])
-    answer = requests.get(f"{stack.api_url}/officer/cases/{code}", headers={"Authorization": f"Bearer {token}"},
-                          timeout=10)
+    token = demo.sign_in(
+        stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_APP_CLIENT_ID"], people["bina_marga"]
+    )
+    answer = requests.get(
+        f"{stack.api_url}/officer/cases/{code}", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
 
 
@@ -201,14 +225,21 @@ def test_a_new_officer_chooses_a_password_and_the_session_refreshes_and_ends(sta
     from infra.local.provision import LOCAL_CREDENTIALS
 
     email = f"new.officer.{time.time_ns()}@example.com"
-    cognito = boto3.client("cognito-idp", endpoint_url=stack.aws_endpoint, region_name=stack.env["AWS_REGION"],
-                           aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                           aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=stack.aws_endpoint,
+        region_name=stack.env["AWS_REGION"],
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
     pool = stack.env["COGNITO_USER_POOL_ID"]
-    cognito.admin_create_user(UserPoolId=pool, Username=email, TemporaryPassword="Temporary-Pass-1!",
-                              MessageAction="SUPPRESS",
-                              UserAttributes=[{"Name": "email", "Value": email},
-                                              {"Name": "custom:agency_id", "Value": "pam-jaya"}])
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=email,
+        TemporaryPassword="Temporary-Pass-1!",
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:agency_id", "Value": "pam-jaya"}],
+    )
     cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="agency_officer")
 
     page = open_page().page
@@ -239,7 +270,8 @@ def test_a_new_officer_chooses_a_password_and_the_session_refreshes_and_ends(sta
 
 
 def test_an_officer_makes_a_case_confidential_and_the_tracking_page_keeps_its_content_back(
-        stack, runner, people, open_page):
+    stack, runner, people, open_page
+):
     marker = f"Gudang {time.time_ns()} menimbun barang"
     code = seeded_case(stack, runner, description=marker, location=TANAH_ABANG)
     page = sign_in(open_page(), stack, people["dinas_lh"])
@@ -249,6 +281,7 @@ def test_an_officer_makes_a_case_confidential_and_the_tracking_page_keeps_its_co
     def raise_level(form):
         form.get_by_label("Tingkat kerahasiaan").select_option("confidential")
         form.get_by_label("Alasan").fill("Pelapor khawatir diintimidasi pemilik gudang")
+
     act(page, "set_privacy", raise_level)
     expect(page.locator(".sec-reporter .alert-warn")).to_contain_text("Rahasia")
     expect(page.locator("main")).to_contain_text(marker)  # officers still read it
@@ -262,15 +295,21 @@ def test_an_officer_makes_a_case_confidential_and_the_tracking_page_keeps_its_co
 
 def test_an_officer_marks_a_case_urgent_and_answers_with_a_template(stack, runner, people, open_page):
     code = seeded_case(stack, runner, description=f"Sampah menyumbat got {time.time_ns()}", location=TANAH_ABANG)
-    token = demo.sign_in(stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_APP_CLIENT_ID"],
-                         people["dinas_lh"])
+    token = demo.sign_in(
+        stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_APP_CLIENT_ID"], people["dinas_lh"]
+    )
     template_id = f"segera-{time.time_ns() % 10**9}"
-    saved = requests.put(f"{stack.api_url}/officer/templates/{template_id}",
-                         headers={"Authorization": f"Bearer {token}"},
-                         json={"category": "*", "title": "Segera ditangani",
-                               "text_id": "Laporan {tracking_code} ditangani {agency} paling lambat {expected_date}.",
-                               "text_en": "Report {tracking_code} is handled by {agency} by {expected_date}."},
-                         timeout=10)
+    saved = requests.put(
+        f"{stack.api_url}/officer/templates/{template_id}",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "category": "*",
+            "title": "Segera ditangani",
+            "text_id": "Laporan {tracking_code} ditangani {agency} paling lambat {expected_date}.",
+            "text_en": "Report {tracking_code} is handled by {agency} by {expected_date}.",
+        },
+        timeout=10,
+    )
     assert saved.status_code == 200, saved.text
 
     page = sign_in(open_page(), stack, people["dinas_lh"])
@@ -280,13 +319,16 @@ def test_an_officer_marks_a_case_urgent_and_answers_with_a_template(stack, runne
     def urgent(form):
         form.get_by_label("Prioritas").select_option("urgent")
         form.get_by_label("Alasan").fill("Got tersumbat, air mulai naik")
+
     act(page, "set_priority", urgent)
     expect(page.locator(".case-head .priority-urgent")).to_have_text("Mendesak")
 
     def from_template(form):
         form.get_by_label("Templat jawaban").select_option(label="Segera ditangani")
         expect(form.get_by_label("Catatan", exact=True)).to_have_value(
-            re.compile(rf"^Laporan {code} ditangani Dinas Lingkungan Hidup paling lambat \d\d/\d\d/\d{{4}}\.$"))
+            re.compile(rf"^Laporan {code} ditangani Dinas Lingkungan Hidup paling lambat \d\d/\d\d/\d{{4}}\.$")
+        )
+
     act(page, "comment", from_template)
     expect(page.locator(".sec-history")).to_contain_text(f"Laporan {code} ditangani")
 

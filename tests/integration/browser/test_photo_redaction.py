@@ -44,11 +44,18 @@ def mean_difference(a: Image.Image, b: Image.Image, box) -> float:
 
 
 def test_an_officer_blurs_a_region_and_only_that_region_of_the_public_photo_changes(
-        stack, runner, people, open_page, aws):
+    stack, runner, people, open_page, aws
+):
     original = striped_jpeg(WIDTH, HEIGHT)
     photo = {"content_type": "image/jpeg", "data_base64": base64.b64encode(original).decode()}
-    code = seeded_case(stack, runner, description="Mobil parkir liar di trotoar, pelat nomor terlihat.",
-                       location=TANAH_ABANG, photos=[photo], category="garbage")
+    code = seeded_case(
+        stack,
+        runner,
+        description="Mobil parkir liar di trotoar, pelat nomor terlihat.",
+        location=TANAH_ABANG,
+        photos=[photo],
+        category="garbage",
+    )
     before = public_photo(stack, code)
     assert before.size == (WIDTH, HEIGHT)
 
@@ -75,20 +82,30 @@ def test_an_officer_blurs_a_region_and_only_that_region_of_the_public_photo_chan
     after = public_photo(stack, code)
     assert after.size == before.size
     scale = WIDTH / layer["width"]
-    box = (round((start[0] - layer["x"]) * scale), round((start[1] - layer["y"]) * scale),
-           round((end[0] - layer["x"]) * scale), round((end[1] - layer["y"]) * scale))
+    box = (
+        round((start[0] - layer["x"]) * scale),
+        round((start[1] - layer["y"]) * scale),
+        round((end[0] - layer["x"]) * scale),
+        round((end[1] - layer["y"]) * scale),
+    )
     inside = (box[0] + MARGIN, box[1] + MARGIN, box[2] - MARGIN, box[3] - MARGIN)
     assert mean_difference(before, after, inside) > 25, "the box was not blurred"
     # Outside: the four bands around the box, MARGIN away from it.
-    bands = [(0, 0, WIDTH, box[1] - MARGIN), (0, box[3] + MARGIN, WIDTH, HEIGHT),
-             (0, 0, box[0] - MARGIN, HEIGHT), (box[2] + MARGIN, 0, WIDTH, HEIGHT)]
+    bands = [
+        (0, 0, WIDTH, box[1] - MARGIN),
+        (0, box[3] + MARGIN, WIDTH, HEIGHT),
+        (0, 0, box[0] - MARGIN, HEIGHT),
+        (box[2] + MARGIN, 0, WIDTH, HEIGHT),
+    ]
     for band in bands:
         assert mean_difference(before, after, band) < 2.0, f"pixels changed outside the box in {band}"
 
     # The original (evidence) is untouched and still private.
     bucket = aws("s3")
-    keys = [o["Key"] for o in bucket.list_objects_v2(Bucket=stack.env["PHOTOS_BUCKET"],
-                                                     Prefix=f"originals/{code}/")["Contents"]]
+    keys = [
+        o["Key"]
+        for o in bucket.list_objects_v2(Bucket=stack.env["PHOTOS_BUCKET"], Prefix=f"originals/{code}/")["Contents"]
+    ]
     assert len(keys) == 1
     assert bucket.get_object(Bucket=stack.env["PHOTOS_BUCKET"], Key=keys[0])["Body"].read() == original
     # Audited in the case history, for officers.

@@ -61,9 +61,23 @@ def api_behind(stack, proxy: FaultProxy, log_name: str):
     env = {**stack.env, "AWS_ENDPOINT_URL": proxy.url, "PUBLIC_BASE_URL": api_url}
     with open(artifact(log_name), "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local.chalice_local", "local", "--host", "127.0.0.1", "--port", str(port),
-             "--stage", "local", "--no-autoreload"],
-            cwd=devstack.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "infra.local.chalice_local",
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--stage",
+                "local",
+                "--no-autoreload",
+            ],
+            cwd=devstack.ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             devstack._wait_for_http(f"{api_url}/health", process, "chalice local behind the fault proxy")

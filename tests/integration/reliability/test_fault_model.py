@@ -20,19 +20,25 @@ def outputs(stack):
 def no_retry_client(service, endpoint, region):
     import boto3
 
-    return boto3.client(service, endpoint_url=endpoint, region_name=region,
-                        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-                        config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+    )
 
 
 def one_call(service, client, outputs):
     return {
-        "dynamodb": lambda: client.get_item(TableName=outputs["CasesTableName"],
-                                            Key={"PK": {"S": "CASE#none"}, "SK": {"S": "CASE"}}),
+        "dynamodb": lambda: client.get_item(
+            TableName=outputs["CasesTableName"], Key={"PK": {"S": "CASE#none"}, "SK": {"S": "CASE"}}
+        ),
         "s3": lambda: client.put_object(Bucket=outputs["PhotosBucketName"], Key="fault-model/probe", Body=b"x"),
-        "sns": lambda: client.publish_batch(TopicArn=outputs["CaseEventsTopicArn"],
-                                            PublishBatchRequestEntries=[{"Id": "m0", "Message": "{}"}]),
+        "sns": lambda: client.publish_batch(
+            TopicArn=outputs["CaseEventsTopicArn"], PublishBatchRequestEntries=[{"Id": "m0", "Message": "{}"}]
+        ),
         "sqs": lambda: client.send_message(QueueUrl=outputs["RelayDeadLetterQueueUrl"], MessageBody="{}"),
         "kms": lambda: client.generate_data_key(KeyId=outputs["ContactKeyArn"], KeySpec="AES_256"),
     }[service]
@@ -59,8 +65,13 @@ def test_each_fault_reads_as_aws_would_send_it_and_is_transient(stack, outputs, 
     assert faults.injected[(service, OPERATIONS[service], code)] == 1
 
 
-OPERATIONS = {"dynamodb": "GetItem", "s3": "PutObject", "sns": "PublishBatch", "sqs": "SendMessage",
-              "kms": "GenerateDataKey"}
+OPERATIONS = {
+    "dynamodb": "GetItem",
+    "s3": "PutObject",
+    "sns": "PublishBatch",
+    "sqs": "SendMessage",
+    "kms": "GenerateDataKey",
+}
 
 
 def test_a_lost_response_was_applied_and_a_lost_request_was_not(stack, outputs, faults, fault_proxy, aws):

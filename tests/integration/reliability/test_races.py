@@ -19,10 +19,16 @@ CONCURRENT_DELIVERIES = 5
 
 
 def cases_for(stack, aws, source_key):
-    pages = aws("dynamodb").get_paginator("scan").paginate(
-        TableName=stack.env["CASES_TABLE"], FilterExpression="source_key = :s AND #type = :case",
-        ExpressionAttributeNames={"#type": "type"},  # cases only, not added-message marks
-        ExpressionAttributeValues={":s": {"S": source_key}, ":case": {"S": "case"}})
+    pages = (
+        aws("dynamodb")
+        .get_paginator("scan")
+        .paginate(
+            TableName=stack.env["CASES_TABLE"],
+            FilterExpression="source_key = :s AND #type = :case",
+            ExpressionAttributeNames={"#type": "type"},  # cases only, not added-message marks
+            ExpressionAttributeValues={":s": {"S": source_key}, ":case": {"S": "case"}},
+        )
+    )
     return [item for page in pages for item in page["Items"]]
 
 
@@ -34,8 +40,11 @@ def test_concurrent_deliveries_of_one_message_make_one_case(stack, aws, channel,
     profile = PROFILES[channel]
     if with_photo and profile.messaging:
         pytest.skip("messaging providers send photos as links, fetched after the answer")
-    report = Report(unique_id("RACE"), reporter={"name": "Siti", "phone": "+6281234567890"},
-                    photos=(jpeg_with_metadata(64, 48),) if with_photo else ())
+    report = Report(
+        unique_id("RACE"),
+        reporter={"name": "Siti", "phone": "+6281234567890"},
+        photos=(jpeg_with_metadata(64, 48),) if with_photo else (),
+    )
     deliveries = [profile.delivery(report) for _ in range(CONCURRENT_DELIVERIES)]
     start = threading.Barrier(CONCURRENT_DELIVERIES)
 

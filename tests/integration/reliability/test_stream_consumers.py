@@ -31,9 +31,15 @@ def runner_with_dlq(app_env, stack, aws, outputs, dlq):
     """The runner with the on-failure destinations infra/functions.yaml gives the stream handlers."""
     import app
 
-    runner = EventRunner(app, stack.aws_endpoint, stack.env["AWS_REGION"], run_schedules=False,
-                         on_failure=stream_failure_destinations(outputs), start_streams_at="LATEST",
-                         only=set(stream_failure_destinations(outputs)))  # the stream consumers, not the workers
+    runner = EventRunner(
+        app,
+        stack.aws_endpoint,
+        stack.env["AWS_REGION"],
+        run_schedules=False,
+        on_failure=stream_failure_destinations(outputs),
+        start_streams_at="LATEST",
+        only=set(stream_failure_destinations(outputs)),
+    )  # the stream consumers, not the workers
     runner.drain()  # places the stream iterators after what earlier tests left
     receive_all(aws, dlq)  # empty the queue (PurgeQueue is allowed once a minute)
     return runner
@@ -76,16 +82,22 @@ def report(stack):
     return post_report(stack, partner_body(category="ppkm_violation")).json()["tracking_code"]
 
 
-def test_a_poisoned_record_reaches_the_dead_letter_queue_and_the_others_go_through(
-        stack, aws, runner_with_dlq, dlq):
+def test_a_poisoned_record_reaches_the_dead_letter_queue_and_the_others_go_through(stack, aws, runner_with_dlq, dlq):
     subscriber = subscribe(stack, aws, "test-poison-subscriber")
     before = report(stack)
     poison_key = f"CASE#POISON-{unique()}"
     # A case item the relay cannot read (no code, an outbox entry without its fields),
     # written between two good ones: one stream batch of three.
-    aws("dynamodb").put_item(TableName=stack.env["CASES_TABLE"], Item={
-        "PK": {"S": poison_key}, "SK": {"S": "CASE"}, "type": {"S": "case"}, "version": {"N": "1"},
-        "outbox": {"L": [{"M": {"type": {"S": "case.received"}}}]}})
+    aws("dynamodb").put_item(
+        TableName=stack.env["CASES_TABLE"],
+        Item={
+            "PK": {"S": poison_key},
+            "SK": {"S": "CASE"},
+            "type": {"S": "case"},
+            "version": {"N": "1"},
+            "outbox": {"L": [{"M": {"type": {"S": "case.received"}}}]},
+        },
+    )
     after = report(stack)
 
     runner_with_dlq.drain()
@@ -101,9 +113,12 @@ def test_a_poisoned_record_reaches_the_dead_letter_queue_and_the_others_go_throu
     assert info["batchSize"] == 1
     # What an operator does with it: read the record back from the stream (24 h retention).
     streams = aws("dynamodbstreams")
-    iterator = streams.get_shard_iterator(StreamArn=info["streamArn"], ShardId=info["shardId"],
-                                          ShardIteratorType="AT_SEQUENCE_NUMBER",
-                                          SequenceNumber=info["startSequenceNumber"])["ShardIterator"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=info["streamArn"],
+        ShardId=info["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=info["startSequenceNumber"],
+    )["ShardIterator"]
     replayed = streams.get_records(ShardIterator=iterator, Limit=1)["Records"][0]
     assert replayed["dynamodb"]["Keys"]["PK"]["S"] == poison_key
 

@@ -40,11 +40,15 @@ PHOTO = jpeg_with_metadata(64, 48)
 
 
 def stored_cases(stack, aws, run):
-    pages = aws("dynamodb").get_paginator("scan").paginate(
-        TableName=stack.env["CASES_TABLE"],
-        FilterExpression="contains(source_key, :run) AND #type = :case",
-        ExpressionAttributeNames={"#type": "type"},  # cases only, not added-message marks
-        ExpressionAttributeValues={":run": {"S": run}, ":case": {"S": "case"}},
+    pages = (
+        aws("dynamodb")
+        .get_paginator("scan")
+        .paginate(
+            TableName=stack.env["CASES_TABLE"],
+            FilterExpression="contains(source_key, :run) AND #type = :case",
+            ExpressionAttributeNames={"#type": "type"},  # cases only, not added-message marks
+            ExpressionAttributeValues={":run": {"S": run}, ":case": {"S": "case"}},
+        )
     )
     return [item for page in pages for item in page["Items"]]
 
@@ -165,7 +169,7 @@ def forget(stack, aws, items):
     privacy probes) read recent cases, and 1,300 more made them time out on moto."""
     keys = [{"PK": item["PK"], "SK": item["SK"]} for item in items]
     for start in range(0, len(keys), 25):
-        batch = [{"DeleteRequest": {"Key": key}} for key in keys[start:start + 25]]
+        batch = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
         aws("dynamodb").batch_write_item(RequestItems={stack.env["CASES_TABLE"]: batch})
 
 
@@ -236,9 +240,12 @@ def test_an_outage_is_not_amplified_by_retries(fresh_faulty_api, faults, stack, 
     profile = PROFILES["jaki"]
     # 4 at a time: chalice local listens with a backlog of 5 connections (API Gateway has none of that)
     with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(
-            lambda n: send(fresh_faulty_api, profile.delivery(Report(f"{run}-{n}", anonymous=True))),
-            range(requests_sent)))
+        answers = list(
+            pool.map(
+                lambda n: send(fresh_faulty_api, profile.delivery(Report(f"{run}-{n}", anonymous=True))),
+                range(requests_sent),
+            )
+        )
     assert {answer.status for answer in answers} == {503}
     assert all(answer.headers["retry-after"].isdigit() for answer in answers)
     calls = faults.total_seen("dynamodb", "PutItem")

@@ -58,8 +58,14 @@ def held(stack, officers):
         try:
             # Only what routing needs: earlier suites leave replies, notices and
             # metrics in the queues, and draining those here took minutes.
-            runner = EventRunner(app, stack.aws_endpoint, stack.env["AWS_REGION"], run_schedules=False,
-                                 start_streams_at="LATEST", only={"relay_case_events", "case_followups"})
+            runner = EventRunner(
+                app,
+                stack.aws_endpoint,
+                stack.env["AWS_REGION"],
+                run_schedules=False,
+                start_streams_at="LATEST",
+                only={"relay_case_events", "case_followups"},
+            )
             runner.drain()
             named = post_report(stack, partner_body(reporter={**CONTACT, "anonymous": False})).json()
             anonymous = post_report(stack, partner_body(reporter={**CONTACT, "anonymous": True})).json()
@@ -83,10 +89,19 @@ def tokens(stack) -> dict[str, dict[str, str]]:
 
     stranger_key = jwk.RSAKey.generate_key(2048)
     now = int(time.time())
-    forged = jwt.encode({"kid": "dummy", "alg": "RS256"}, {
-        "iss": f"https://cognito-idp.{stack.env['AWS_REGION']}.amazonaws.com/{stack.env['COGNITO_USER_POOL_ID']}",
-        "aud": stack.env["COGNITO_APP_CLIENT_ID"], "sub": "x", "token_use": "id", "iat": now, "exp": now + 600,
-        "cognito:groups": ["supervisor"]}, stranger_key)
+    forged = jwt.encode(
+        {"kid": "dummy", "alg": "RS256"},
+        {
+            "iss": f"https://cognito-idp.{stack.env['AWS_REGION']}.amazonaws.com/{stack.env['COGNITO_USER_POOL_ID']}",
+            "aud": stack.env["COGNITO_APP_CLIENT_ID"],
+            "sub": "x",
+            "token_use": "id",
+            "iat": now,
+            "exp": now + 600,
+            "cognito:groups": ["supervisor"],
+        },
+        stranger_key,
+    )
     return {
         "no-token": {},
         "garbage-token": bearer("not.a.token"),
@@ -101,8 +116,9 @@ def tokens(stack) -> dict[str, dict[str, str]]:
 def call(stack, route, headers, code):
     method, path = route
     body = HARMLESS_BODIES.get(route, {}) if method in ("POST", "PUT") else None
-    return requests.request(method, stack.api_url + path.replace("{code}", code), headers=headers, json=body,
-                            timeout=30)
+    return requests.request(
+        method, stack.api_url + path.replace("{code}", code), headers=headers, json=body, timeout=30
+    )
 
 
 def test_every_staff_route_refuses_whoever_is_not_a_signed_in_officer(stack, held):
@@ -137,8 +153,9 @@ def test_role_matrix(stack, officers, held, route, officer, expected):
 @pytest.mark.parametrize("officer", sorted(CONTACT_VISIBLE_TO | CONTACT_HIDDEN_FROM))
 def test_the_contact_is_opened_only_for_those_who_may_see_it(stack, officers, held, officer):
     named = requests.get(f"{stack.api_url}/officer/cases/{held['named']}", headers=officers[officer], timeout=10)
-    anonymous = requests.get(f"{stack.api_url}/officer/cases/{held['anonymous']}", headers=officers[officer],
-                             timeout=10)
+    anonymous = requests.get(
+        f"{stack.api_url}/officer/cases/{held['anonymous']}", headers=officers[officer], timeout=10
+    )
     assert named.status_code == anonymous.status_code == 200
     assert anonymous.json()["reporter"] is None and "Rahmat" not in anonymous.text
     if officer in CONTACT_VISIBLE_TO:

@@ -77,8 +77,9 @@ def test_a_save_writes_the_sealed_contact_back_without_kms_and_opening_costs_one
 
 
 def stored_token(stack, aws, code):
-    item = aws("dynamodb").get_item(TableName=stack.env["CASES_TABLE"],
-                                    Key={"PK": {"S": f"CASE#{code}"}, "SK": {"S": "CASE"}})["Item"]
+    item = aws("dynamodb").get_item(
+        TableName=stack.env["CASES_TABLE"], Key={"PK": {"S": f"CASE#{code}"}, "SK": {"S": "CASE"}}
+    )["Item"]
     return item["reporter"]["S"]
 
 
@@ -88,8 +89,11 @@ def test_a_sealed_contact_moved_to_another_case_does_not_open(client, stack, aws
     victim = deliver(client, Report(unique_id("SEAL"), reporter=CONTACT)).json()["tracking_code"]
     thief = deliver(client, Report(unique_id("SEAL"), reporter={"name": "Someone Else"})).json()["tracking_code"]
     aws("dynamodb").update_item(
-        TableName=stack.env["CASES_TABLE"], Key={"PK": {"S": f"CASE#{thief}"}, "SK": {"S": "CASE"}},
-        UpdateExpression="SET reporter = :t", ExpressionAttributeValues={":t": {"S": stored_token(stack, aws, victim)}})
+        TableName=stack.env["CASES_TABLE"],
+        Key={"PK": {"S": f"CASE#{thief}"}, "SK": {"S": "CASE"}},
+        UpdateExpression="SET reporter = :t",
+        ExpressionAttributeValues={":t": {"S": stored_token(stack, aws, victim)}},
+    )
     cases = services().cases
     with pytest.raises(SealBroken):
         cases.open_sealed(cases.get(thief))
@@ -105,8 +109,14 @@ def test_tampered_tokens_and_other_fields_do_not_open(client, stack, app_env):
     assert json.loads(sealer.open(context, {"reporter": token})["reporter"]) == CONTACT
     prefix, wrapped, body = token.split(".")
     flipped = body[:-3] + ("A" if body[-3] != "A" else "B") + body[-2:]
-    for bad in (f"{prefix}.{wrapped}.{flipped}", f"kms2.{wrapped}.{body}", f"{prefix}.{wrapped[:-4]}.{body}",
-                "kms1..", "not a token", ""):
+    for bad in (
+        f"{prefix}.{wrapped}.{flipped}",
+        f"kms2.{wrapped}.{body}",
+        f"{prefix}.{wrapped[:-4]}.{body}",
+        "kms1..",
+        "not a token",
+        "",
+    ):
         with pytest.raises(SealBroken):
             sealer.open(context, {"reporter": bad})
     with pytest.raises(SealBroken):  # the field name is authenticated too

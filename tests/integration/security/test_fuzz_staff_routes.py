@@ -22,9 +22,28 @@ values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
     max_leaves=10,
 )
-fields = st.fixed_dictionaries({}, optional={name: values for name in (
-    "agency_id", "reason", "text", "comment", "percent", "note", "photo_base64", "upload_key", "version",
-    "primary", "category", "area", "content_type", "rating")})
+fields = st.fixed_dictionaries(
+    {},
+    optional={
+        name: values
+        for name in (
+            "agency_id",
+            "reason",
+            "text",
+            "comment",
+            "percent",
+            "note",
+            "photo_base64",
+            "upload_key",
+            "version",
+            "primary",
+            "category",
+            "area",
+            "content_type",
+            "rating",
+        )
+    },
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,16 +61,25 @@ def test_staff_routes_answer_anything_honestly(client, officers, fuzz_case, rout
     if "{code}" in path:
         code = data.draw(st.one_of(st.just(fuzz_case), st.text(min_size=1, max_size=30)))
         path = path.replace("{code}", quote(code, safe=""))
-    query = data.draw(st.dictionaries(st.sampled_from(["view", "agency_id", "status", "category", "kota", "due",
-                                                        "limit", "cursor", "area", "x"]), st.text(max_size=20),
-                                      max_size=3))
+    query = data.draw(
+        st.dictionaries(
+            st.sampled_from(["view", "agency_id", "status", "category", "kota", "due", "limit", "cursor", "area", "x"]),
+            st.text(max_size=20),
+            max_size=3,
+        )
+    )
     if query:
         path += "?" + urlencode(query)
     body = b""
     if method in ("POST", "PUT"):
         headers["Content-Type"] = "application/json"
-        body = data.draw(st.one_of(fields.map(lambda d: json.dumps(d).encode()),
-                                   values.map(lambda d: json.dumps(d).encode()), st.binary(max_size=100)))
+        body = data.draw(
+            st.one_of(
+                fields.map(lambda d: json.dumps(d).encode()),
+                values.map(lambda d: json.dumps(d).encode()),
+                st.binary(max_size=100),
+            )
+        )
     answer = send(client, Delivery(path, headers, body), method=method)
     assert answer.status < 500, (who, method, path, answer.body[:400])
     if answer.status >= 400:

@@ -82,8 +82,11 @@ def planted(stack, code_key):
     # Messaging channels: the sender's number (and WhatsApp profile name) is
     # all they know of a reporter; no photos (those are provider links).
     for channel, profile in MESSAGING_PROFILES.items():
-        report = Report(message_id=f"{run.id}-{channel}", description="Pohon tumbang menutup trotoar di depan pasar",
-                        reporter={"name": run.name, "phone": run.phone})
+        report = Report(
+            message_id=f"{run.id}-{channel}",
+            description="Pohon tumbang menutup trotoar di depan pasar",
+            reporter={"name": run.name, "phone": run.phone},
+        )
         answer = send(stack.api_url, profile.delivery(report))
         assert answer.status == 200, answer.body
         run.answers.append(answer)
@@ -95,18 +98,23 @@ def planted(stack, code_key):
 def written_since(stack, aws, started):
     """Every item written since the run started: all items of any other type, and
     the case items changed since (older cases cannot hold this run's markers)."""
-    pages = aws("dynamodb").get_paginator("scan").paginate(
-        TableName=stack.env["CASES_TABLE"],
-        FilterExpression="NOT (#type = :case AND updated_at < :started)",
-        ExpressionAttributeNames={"#type": "type"},
-        ExpressionAttributeValues={":case": {"S": "case"}, ":started": {"S": started}},
+    pages = (
+        aws("dynamodb")
+        .get_paginator("scan")
+        .paginate(
+            TableName=stack.env["CASES_TABLE"],
+            FilterExpression="NOT (#type = :case AND updated_at < :started)",
+            ExpressionAttributeNames={"#type": "type"},
+            ExpressionAttributeValues={":case": {"S": "case"}, ":started": {"S": started}},
+        )
     )
     return [item for page in pages for item in page["Items"]]
 
 
 def item_of(stack, aws, code):
-    return aws("dynamodb").get_item(TableName=stack.env["CASES_TABLE"],
-                                    Key={"PK": {"S": f"CASE#{code}"}, "SK": {"S": "CASE"}})["Item"]
+    return aws("dynamodb").get_item(
+        TableName=stack.env["CASES_TABLE"], Key={"PK": {"S": f"CASE#{code}"}, "SK": {"S": "CASE"}}
+    )["Item"]
 
 
 def test_no_table_item_holds_a_reporter_detail(stack, aws, planted):
@@ -147,7 +155,10 @@ def test_the_sealed_contact_opens_to_the_details_for_the_reply_path(app_env, pla
         else:
             assert "Sealed" in repr(stored.reporter) and planted.leaks(repr(stored)) == []
             assert (opened.reporter.name, opened.reporter.phone, opened.reporter.email) == (
-                planted.name, planted.phone, planted.email)
+                planted.name,
+                planted.phone,
+                planted.email,
+            )
 
 
 def test_s3_objects_and_their_metadata_hold_no_reporter_detail(stack, aws, planted):
@@ -175,8 +186,14 @@ def relay(app_env, stack):
     import app
     from infra.local.event_runner import EventRunner
 
-    runner = EventRunner(app, stack.aws_endpoint, stack.env["AWS_REGION"], run_schedules=False,
-                         start_streams_at="LATEST", only={"relay_case_events"})
+    runner = EventRunner(
+        app,
+        stack.aws_endpoint,
+        stack.env["AWS_REGION"],
+        run_schedules=False,
+        start_streams_at="LATEST",
+        only={"relay_case_events"},
+    )
     runner.drain()
     return runner
 
@@ -195,8 +212,9 @@ def test_sns_messages_and_relay_logs_carry_no_reporter_detail(stack, aws, plante
     for _, anonymous, case in planted.cases:
         token = None if anonymous else item_of(stack, aws, case.tracking_code)["reporter"]["S"]
         stored = cases.get(case.tracking_code)
-        stored.record(CaseReceived(occurred_at=stored.updated_at, channel=stored.channel.value,
-                                   category=stored.category))
+        stored.record(
+            CaseReceived(occurred_at=stored.updated_at, channel=stored.channel.value, category=stored.category)
+        )
         cases.save(stored)
         assert item_of(stack, aws, case.tracking_code).get("reporter", {}).get("S") == token
     with caplog.at_level(logging.DEBUG):
@@ -215,8 +233,14 @@ def test_sns_messages_and_relay_logs_carry_no_reporter_detail(stack, aws, plante
 
 
 def fetch(stack, probe):
-    response = requests.request(probe.method, stack.api_url + probe.path, headers=probe.headers, json=probe.json,
-                                timeout=10, allow_redirects=False)
+    response = requests.request(
+        probe.method,
+        stack.api_url + probe.path,
+        headers=probe.headers,
+        json=probe.json,
+        timeout=10,
+        allow_redirects=False,
+    )
     answers = [response]
     if probe.follow_redirect:
         assert response.status_code == 302, (probe.path, response.status_code)
@@ -255,8 +279,10 @@ def test_answers_to_the_partner_carry_no_reporter_detail(planted):
 
 def test_invalid_reports_are_refused_without_echoing_the_details(stack, planted):
     profile = PROFILES["jaki"]
-    bad = Report(unique_id("PII-BAD"), reporter={"name": planted.name, "phone": "12" + planted.markers[1],
-                                                 "email": planted.email.replace("@", "@@")})
+    bad = Report(
+        unique_id("PII-BAD"),
+        reporter={"name": planted.name, "phone": "12" + planted.markers[1], "email": planted.email.replace("@", "@@")},
+    )
     answer = send(stack.api_url, profile.delivery(bad))
     assert answer.status == 422
     assert {detail["field"] for detail in answer.json()["error"]["details"]} == {"reporter.phone", "reporter.email"}
@@ -283,9 +309,12 @@ def test_in_process_logs_carry_no_reporter_detail(client, planted, code_key):
     try:
         for channel, profile in PROFILES.items():
             for anonymous in (False, True) if not profile.messaging else (False,):
-                report = Report(f"{planted.id}-inproc-{channel}-{anonymous}", anonymous=anonymous,
-                                category="fallen_tree",
-                                reporter={"name": planted.name, "phone": planted.phone, "email": planted.email})
+                report = Report(
+                    f"{planted.id}-inproc-{channel}-{anonymous}",
+                    anonymous=anonymous,
+                    category="fallen_tree",
+                    reporter={"name": planted.name, "phone": planted.phone, "email": planted.email},
+                )
                 answer = send(client, profile.delivery(report))
                 assert answer.status == profile.created_status
                 assert send(client, profile.delivery(report)).status == 200  # the repeat is logged too

@@ -15,8 +15,9 @@ CASES = [(channel, tampering) for channel, profile in PROFILES.items() for tampe
 
 def stored(stack, aws, profile, report, key):
     code = profile.tracking_code(report, key=key)
-    item = aws("dynamodb").get_item(TableName=stack.env["CASES_TABLE"],
-                                    Key={"PK": {"S": f"CASE#{code}"}, "SK": {"S": "CASE"}})
+    item = aws("dynamodb").get_item(
+        TableName=stack.env["CASES_TABLE"], Key={"PK": {"S": f"CASE#{code}"}, "SK": {"S": "CASE"}}
+    )
     return "Item" in item
 
 

@@ -23,8 +23,9 @@ def record(sequence, image, event_name="INSERT"):
 
 
 def case_image(code, events=1):
-    report = build_report(channel=Channel.JAKI, message_id=code, category="garbage", description="Sampah",
-                          reporter={"name": "Siti"})
+    report = build_report(
+        channel=Channel.JAKI, message_id=code, category="garbage", description="Sampah", reporter={"name": "Siti"}
+    )
     case = Case.open(report, code, NOW)
     pending = case.pull_events() * events
     return serialize(case_to_item(case, 1, pending, FakeSealer()))
@@ -81,8 +82,11 @@ def test_an_unreadable_image_is_reported_too(publisher):
 def test_a_publish_failure_names_the_first_record_not_fully_published():
     partial = PartialPublisher(accept=3)
     bootstrap.override(events=partial)
-    records = [record("1", case_image("A", events=2)), record("2", case_image("B", events=2)),
-               record("3", case_image("C"))]
+    records = [
+        record("1", case_image("A", events=2)),
+        record("2", case_image("B", events=2)),
+        record("3", case_image("C")),
+    ]
     answer = relay_records(records)
     # A's two messages went out, then B's first: B is retried (its repeat is dropped by id).
     assert answer == {"batchItemFailures": [{"itemIdentifier": "2"}]}
@@ -108,8 +112,9 @@ class StubSns:
 
     def publish_batch(self, TopicArn, PublishBatchRequestEntries):  # noqa: N803 - boto3's names
         self.calls.append([entry["Id"] for entry in PublishBatchRequestEntries])
-        failed = [{"Id": i, "Code": "InternalError", "SenderFault": False} for i in self.failed_ids
-                  if len(self.calls) == 2]
+        failed = [
+            {"Id": i, "Code": "InternalError", "SenderFault": False} for i in self.failed_ids if len(self.calls) == 2
+        ]
         return {"Successful": [], "Failed": failed}
 
 

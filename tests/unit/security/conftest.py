@@ -27,10 +27,17 @@ def fakes(monkeypatch):
     config.reset()
     bootstrap.reset()
     cases = FakeCaseRepository()
-    return bootstrap.override(cases=cases, photos=FakePhotoStore(), events=FakePublisher(),
-                              queries=FakeCaseQueries(cases), routing=FakeRoutingStore(), metrics=FakeMetricsStore(),
-                              notifications=FakeNotificationStore(), senders=FakeSenderRepository(),
-                              notices=FakeNoticeQueue())
+    return bootstrap.override(
+        cases=cases,
+        photos=FakePhotoStore(),
+        events=FakePublisher(),
+        queries=FakeCaseQueries(cases),
+        routing=FakeRoutingStore(),
+        metrics=FakeMetricsStore(),
+        notifications=FakeNotificationStore(),
+        senders=FakeSenderRepository(),
+        notices=FakeNoticeQueue(),
+    )
 
 
 @pytest.fixture

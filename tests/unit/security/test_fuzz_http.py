@@ -29,13 +29,13 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 huge_text = st.builds(lambda n, c: c * n, st.integers(1_000, 100_000), st.characters(codec="utf-8"))
 text = st.one_of(st.text(max_size=40), huge_text, st.sampled_from(["", " ", "\x00", "null", "🙂" * 50, "\u202e"]))
-numbers = st.one_of(st.integers(), st.floats(), st.integers(-10**30, 10**30), st.sampled_from([1e308, -0.0]))
+numbers = st.one_of(st.integers(), st.floats(), st.integers(-(10**30), 10**30), st.sampled_from([1e308, -0.0]))
 json_values = st.recursive(
     st.none() | st.booleans() | numbers | text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
     max_leaves=15,
 )
-header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=60)
+header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60)
 
 
 def _dumps(document) -> bytes:
@@ -46,21 +46,40 @@ def _dumps(document) -> bytes:
 
 partner_documents = st.one_of(
     json_values,
-    st.fixed_dictionaries({}, optional={
-        "report_id": st.one_of(json_values, st.text(max_size=300)),
-        "category": st.one_of(json_values, st.sampled_from(categories.ids())),
-        "description": json_values,
-        "location": st.one_of(json_values, st.fixed_dictionaries({}, optional={
-            "lat": json_values, "lng": json_values, "address": json_values})),
-        "reporter": st.one_of(json_values, st.fixed_dictionaries({}, optional={
-            "name": json_values, "phone": json_values, "email": json_values, "anonymous": json_values})),
-        "photos": st.one_of(json_values, st.lists(st.fixed_dictionaries({}, optional={
-            "content_type": json_values, "data_base64": json_values}), max_size=7)),
-        "created_at": json_values,
-        "language": json_values,
-    }),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "report_id": st.one_of(json_values, st.text(max_size=300)),
+            "category": st.one_of(json_values, st.sampled_from(categories.ids())),
+            "description": json_values,
+            "location": st.one_of(
+                json_values,
+                st.fixed_dictionaries({}, optional={"lat": json_values, "lng": json_values, "address": json_values}),
+            ),
+            "reporter": st.one_of(
+                json_values,
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "name": json_values,
+                        "phone": json_values,
+                        "email": json_values,
+                        "anonymous": json_values,
+                    },
+                ),
+            ),
+            "photos": st.one_of(
+                json_values,
+                st.lists(
+                    st.fixed_dictionaries({}, optional={"content_type": json_values, "data_base64": json_values}),
+                    max_size=7,
+                ),
+            ),
+            "created_at": json_values,
+            "language": json_values,
+        },
+    ),
 ).map(_dumps)
-
 
 
 def _mutated(document: object, replacement: st.SearchStrategy) -> st.SearchStrategy:
@@ -106,8 +125,9 @@ def _twilio_forms() -> st.SearchStrategy:
     from urllib.parse import parse_qsl
 
     fields = dict(parse_qsl(PROFILES["sms_1708"].encode(Report("FUZZ-1")).decode()))
-    names = st.one_of(st.sampled_from([*fields, "NumMedia", "MediaUrl0", "MediaContentType0", "MessageStatus"]),
-                      st.text(max_size=20))
+    names = st.one_of(
+        st.sampled_from([*fields, "NumMedia", "MediaUrl0", "MediaContentType0", "MessageStatus"]), st.text(max_size=20)
+    )
     values = st.one_of(text, st.sampled_from(["", "1", "11", "-1", "https://api.twilio.com/x", "image/jpeg"]))
     return st.dictionaries(names, values, max_size=8).map(lambda extra: urlencode({**fields, **extra}).encode())
 
@@ -125,13 +145,20 @@ reports = st.builds(
     message_id=st.one_of(st.text(max_size=300), st.just("")),
     description=text,
     category=st.one_of(st.sampled_from(categories.ids()), text),
-    reporter=st.one_of(st.none(), st.fixed_dictionaries({}, optional={
-        "name": st.one_of(st.none(), text), "phone": st.one_of(st.none(), text, st.just("+6281234567890")),
-        "email": st.one_of(st.none(), text, st.just("siti@example.com"))})),
+    reporter=st.one_of(
+        st.none(),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "name": st.one_of(st.none(), text),
+                "phone": st.one_of(st.none(), text, st.just("+6281234567890")),
+                "email": st.one_of(st.none(), text, st.just("siti@example.com")),
+            },
+        ),
+    ),
     anonymous=st.booleans(),
     photos=st.lists(st.one_of(st.binary(max_size=200), st.just(PHOTO), st.just(PHOTO[:200])), max_size=2).map(tuple),
-    location=st.one_of(st.none(), st.fixed_dictionaries({"lat": numbers, "lng": numbers},
-                                                        optional={"address": text})),
+    location=st.one_of(st.none(), st.fixed_dictionaries({"lat": numbers, "lng": numbers}, optional={"address": text})),
 )
 
 
@@ -160,8 +187,9 @@ def assert_honest(answer, allowed=frozenset({200, 201, 302, 304}), path=""):
             return
         errors = answer.json()
         if isinstance(errors, list):
-            assert errors and all(isinstance(e["code"], int) and isinstance(e["description"], str)
-                                  for e in errors), errors
+            assert errors and all(isinstance(e["code"], int) and isinstance(e["description"], str) for e in errors), (
+                errors
+            )
             return  # else: refused before the Open311 view (method, media type), in our format
     assert content_type.startswith("application/json"), answer.headers
     error = answer.json()["error"]
@@ -190,10 +218,25 @@ def test_webhooks_answer_any_report_in_the_wire_format_honestly(app_client, chan
 
 @pytest.mark.parametrize("channel", list(PROFILES))
 @FUZZ
-@given(headers=st.dictionaries(st.sampled_from(["X-CRM-Timestamp", "X-CRM-Signature", "Content-Type",
-                                                "X-Correlation-Id", "Content-Encoding", "X-Twilio-Signature",
-                                                "X-Twilio-Webhooks-Signature-Settings", "X-Hub-Signature-256",
-                                                "x-twitter-webhooks-signature"]), header_text, max_size=5))
+@given(
+    headers=st.dictionaries(
+        st.sampled_from(
+            [
+                "X-CRM-Timestamp",
+                "X-CRM-Signature",
+                "Content-Type",
+                "X-Correlation-Id",
+                "Content-Encoding",
+                "X-Twilio-Signature",
+                "X-Twilio-Webhooks-Signature-Settings",
+                "X-Hub-Signature-256",
+                "x-twitter-webhooks-signature",
+            ]
+        ),
+        header_text,
+        max_size=5,
+    )
+)
 def test_webhooks_answer_any_headers_honestly(app_client, channel, headers):
     profile = PROFILES[channel]
     good = profile.delivery(Report("FUZZ-HEADERS"))
@@ -218,8 +261,9 @@ def _query(values: dict[str, str]) -> str:
     return ("?" + urlencode(values)) if values else ""
 
 
-status_headers = st.fixed_dictionaries({}, optional={
-    "Accept-Language": header_text, "If-None-Match": header_text, "X-Correlation-Id": header_text})
+status_headers = st.fixed_dictionaries(
+    {}, optional={"Accept-Language": header_text, "If-None-Match": header_text, "X-Correlation-Id": header_text}
+)
 
 
 path_values = {
@@ -227,8 +271,9 @@ path_values = {
     "{tracking_code}": st.one_of(st.just("STORED"), st.text(min_size=1, max_size=40)),
     "{photo_id}": st.one_of(st.just("p1"), st.text(min_size=1, max_size=20)),
     "{agency_id}": st.one_of(st.sampled_from(["dinas-lh", "biro-pemerintahan"]), st.text(min_size=1, max_size=30)),
-    "{service_code}": st.one_of(st.sampled_from(["garbage.json", "garbage.xml", "garbage", "x.yaml"]),
-                                st.text(min_size=1, max_size=30)),
+    "{service_code}": st.one_of(
+        st.sampled_from(["garbage.json", "garbage.xml", "garbage", "x.yaml"]), st.text(min_size=1, max_size=30)
+    ),
     "{service_request_id}": st.one_of(st.sampled_from(["0" * 26 + ".json", "x.xml"]), st.text(min_size=1, max_size=40)),
     "{token}": st.text(min_size=1, max_size=40),
     "{asset}": st.one_of(st.sampled_from(["swagger-ui.css", "swagger-ui-bundle.js"]), st.text(min_size=1, max_size=30)),
@@ -255,8 +300,9 @@ def test_every_public_route_answers_anything_honestly(app_client, stored_code, m
         if name in path:
             value = data.draw(strategy)
             path = path.replace(name, quote(stored_code if value == "STORED" else value, safe=""))
-    query = data.draw(st.dictionaries(st.sampled_from(["lang", "from", "to", "deep", "x"]), st.text(max_size=20),
-                                      max_size=3))
+    query = data.draw(
+        st.dictionaries(st.sampled_from(["lang", "from", "to", "deep", "x"]), st.text(max_size=20), max_size=3)
+    )
     headers = data.draw(status_headers)
     headers["Content-Type"] = data.draw(st.one_of(st.just("application/json"), header_text))
     body = data.draw(bodies) if method in ("POST", "PUT") else b""
@@ -264,11 +310,18 @@ def test_every_public_route_answers_anything_honestly(app_client, stored_code, m
 
 
 @FUZZ
-@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]),
-       route=st.sampled_from(sorted(path for _, path in app_routes() if not path.startswith("/open311/"))),
-       content_type=header_text)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]),
+    route=st.sampled_from(sorted(path for _, path in app_routes() if not path.startswith("/open311/"))),
+    content_type=header_text,
+)
 def test_wrong_methods_and_content_types_get_our_json_errors(app_client, method, route, content_type):
-    path = (route.replace("{channel}", "jaki").replace("{tracking_code}", "K7QM4-XPA9R-TD2W")
-            .replace("{photo_id}", "p1").replace("{code}", "K7QM4-XPA9R-TD2W").replace("{agency_id}", "dinas-lh"))
+    path = (
+        route.replace("{channel}", "jaki")
+        .replace("{tracking_code}", "K7QM4-XPA9R-TD2W")
+        .replace("{photo_id}", "p1")
+        .replace("{code}", "K7QM4-XPA9R-TD2W")
+        .replace("{agency_id}", "dinas-lh")
+    )
     answer = send(app_client, Delivery(path, {"Content-Type": content_type}, b"{}"), method=method)
     assert_honest(answer, path=path)

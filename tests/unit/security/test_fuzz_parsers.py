@@ -84,12 +84,20 @@ def test_models_raise_only_validation_errors(name, data):
 
 
 report_fields = st.fixed_dictionaries(
-    {"channel": st.sampled_from(list(Channel)), "message_id": st.one_of(st.none(), st.text(max_size=250)),
-     "category": st.one_of(st.sampled_from(categories.ids()), st.text(max_size=20)),
-     "description": st.one_of(st.text(max_size=50), huge)},
-    optional={"location": anything, "reporter": anything, "anonymous": anything, "photos": anything,
-              "reported_at": st.one_of(anything, st.datetimes(timezones=st.none() | st.just(UTC))),
-              "language": anything},
+    {
+        "channel": st.sampled_from(list(Channel)),
+        "message_id": st.one_of(st.none(), st.text(max_size=250)),
+        "category": st.one_of(st.sampled_from(categories.ids()), st.text(max_size=20)),
+        "description": st.one_of(st.text(max_size=50), huge),
+    },
+    optional={
+        "location": anything,
+        "reporter": anything,
+        "anonymous": anything,
+        "photos": anything,
+        "reported_at": st.one_of(anything, st.datetimes(timezones=st.none() | st.just(UTC))),
+        "language": anything,
+    },
 )
 
 
@@ -120,8 +128,13 @@ def test_a_timestamp_is_ascii_digits_only():
 
 
 @FUZZ
-@given(value=st.one_of(st.none(), st.text(max_size=100), st.text("0123456789abcdef", min_size=64, max_size=64)
-                       .map(lambda h: "sha256=" + h)))
+@given(
+    value=st.one_of(
+        st.none(),
+        st.text(max_size=100),
+        st.text("0123456789abcdef", min_size=64, max_size=64).map(lambda h: "sha256=" + h),
+    )
+)
 def test_the_signature_check_raises_only_signature_errors(value):
     try:
         signing.require_prefixed_hex(value, b"\x01" * 32, "X-CRM-Signature")
@@ -132,8 +145,10 @@ def test_the_signature_check_raises_only_signature_errors(value):
 @FUZZ
 @given(lang=st.one_of(st.none(), st.text(max_size=20)), accept=st.one_of(st.none(), st.text(max_size=80)))
 def test_language_negotiation_never_fails(lang, accept):
-    request = SimpleNamespace(query_params={"lang": lang} if lang is not None else None,
-                              headers={"accept-language": accept} if accept is not None else {})
+    request = SimpleNamespace(
+        query_params={"lang": lang} if lang is not None else None,
+        headers={"accept-language": accept} if accept is not None else {},
+    )
     assert preferred_language(request) in ("id", "en")
 
 
@@ -148,9 +163,11 @@ SEEDS = [jpeg_with_metadata(48, 32), png_bytes()]
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow on corrupt EXIF: expected here
 @settings(max_examples=300, deadline=None)
-@given(seed=st.sampled_from(SEEDS), flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)),
-                                                   min_size=1, max_size=8),
-       cut=st.one_of(st.none(), st.integers(0, 10**6)))
+@given(
+    seed=st.sampled_from(SEEDS),
+    flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
+    cut=st.one_of(st.none(), st.integers(0, 10**6)),
+)
 def test_image_cleaning_of_mangled_photos_raises_only_unreadable_image(seed, flips, cut):
     data = bytearray(seed)
     for position, value in flips:

@@ -32,8 +32,11 @@ def test_every_html_answer_has_a_csp_and_the_security_headers(html_answers):
     paths = {path.split("?")[0] for path, _ in html_answers}
     assert {"/officer", "/track", "/performance", "/report", "/docs"} <= paths
     for path, answer in html_answers:
-        directives = dict((part.strip().split(" ", 1) + [""])[:2]
-                          for part in answer.headers.get("content-security-policy", "").split(";") if part.strip())
+        directives = dict(
+            (part.strip().split(" ", 1) + [""])[:2]
+            for part in answer.headers.get("content-security-policy", "").split(";")
+            if part.strip()
+        )
         scripts = directives.get("script-src", directives.get("default-src"))  # default-src when unset
         assert scripts is not None and "'unsafe-inline'" not in scripts and "*" not in scripts.split(), (path, scripts)
         policy = answer.headers["content-security-policy"]

@@ -24,8 +24,14 @@ PRIVATE_NAME = re.compile(r"reporter|contact|phone|e_?mail|handle|sender|address
 
 
 def new_case(code="K7QM4-XPA9R-TD2W", **overrides):
-    values = {"channel": Channel.JAKI, "message_id": "J-1", "category": "garbage", "description": "Sampah",
-              "reporter": CONTACT, **overrides}
+    values = {
+        "channel": Channel.JAKI,
+        "message_id": "J-1",
+        "category": "garbage",
+        "description": "Sampah",
+        "reporter": CONTACT,
+        **overrides,
+    }
     return Case.open(build_report(**values), code, NOW)
 
 
@@ -92,5 +98,7 @@ def test_public_views_of_read_cases_carry_no_token():
 
 
 def test_the_sealing_context_binds_the_tracking_code():
-    assert sealing_context("K7QM4-XPA9R-TD2W") == {"purpose": "crm/case-private-fields",
-                                                   "tracking_code": "K7QM4-XPA9R-TD2W"}
+    assert sealing_context("K7QM4-XPA9R-TD2W") == {
+        "purpose": "crm/case-private-fields",
+        "tracking_code": "K7QM4-XPA9R-TD2W",
+    }

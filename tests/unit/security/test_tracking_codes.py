@@ -89,7 +89,7 @@ def test_collisions_are_as_rare_as_for_truly_random_codes(source):
     # colliding pairs is ~Poisson(C(N,2) / 31**4 = 5,414); less entropy means more.
     expected = N * (N - 1) / 2 / BASE**4
     for start in (0, 4, 8):
-        windows = Counter(code[start:start + 4] for code in codes)
+        windows = Counter(code[start : start + 4] for code in codes)
         pairs = sum(count * (count - 1) // 2 for count in windows.values())
         assert abs(pairs - expected) < 6 * math.sqrt(expected), (start, pairs, expected)
 
@@ -136,7 +136,7 @@ def test_every_single_symbol_error_at_every_position_is_caught():
             assert tracking.normalize(text_of(code)) is not None
             for wrong in range(BASE):
                 if wrong != right:
-                    typo = code[:position] + [wrong] + code[position + 1:]
+                    typo = code[:position] + [wrong] + code[position + 1 :]
                     assert tracking.normalize(text_of(typo)) is None, (position, right, wrong)
 
 
@@ -148,7 +148,7 @@ def test_every_swap_of_neighbours_is_caught():
                 if a == b:
                     continue
                 code = code_with({position: a, position + 1: b}, generator)
-                swapped = code[:position] + [b, a] + code[position + 2:]
+                swapped = code[:position] + [b, a] + code[position + 2 :]
                 assert tracking.normalize(text_of(swapped)) is None, (position, a, b)
 
 

@@ -34,8 +34,7 @@ def untouched(monkeypatch):
     touched = []
     for channel in webhook_channels():
         for adapter in concrete_adapters(channel):
-            monkeypatch.setattr(adapter, "verify",
-                                lambda *a, channel=channel, **k: touched.append((channel, "verify")))
+            monkeypatch.setattr(adapter, "verify", lambda *a, channel=channel, **k: touched.append((channel, "verify")))
             monkeypatch.setattr(adapter, "parse", lambda *a, channel=channel, **k: touched.append((channel, "parse")))
     return touched
 
@@ -57,8 +56,15 @@ def test_a_body_of_exactly_the_limit_gets_past_the_size_check(app_client, channe
     assert answer.status == profile.refused_status  # reached the signature check, which it fails
 
 
-WRONG_TYPES = ["text/plain", "application/xml", "multipart/form-data; boundary=x",
-               "application/x-www-form-urlencoded", "application/jsonx", "image/jpeg", None]
+WRONG_TYPES = [
+    "text/plain",
+    "application/xml",
+    "multipart/form-data; boundary=x",
+    "application/x-www-form-urlencoded",
+    "application/jsonx",
+    "image/jpeg",
+    None,
+]
 
 
 @pytest.mark.parametrize("channel", list(PROFILES))
@@ -81,8 +87,9 @@ def test_the_content_type_check_ignores_case_and_parameters(app_client, channel)
     profile = PROFILES[channel]
     delivery = profile.delivery(Report("LIMITS-2"))
     content_type = profile.content_type.upper() + "; charset=UTF-8"
-    answer = send(app_client, Delivery(delivery.path, {**delivery.headers, "Content-Type": content_type},
-                                       delivery.body))
+    answer = send(
+        app_client, Delivery(delivery.path, {**delivery.headers, "Content-Type": content_type}, delivery.body)
+    )
     assert answer.status == profile.created_status
 
 
@@ -130,8 +137,9 @@ SECRET_NAME = re.compile(r"signature|digest|hmac|secret|mac\b|expected|given", r
 
 
 def _names(node):
-    return [n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node)
-            if isinstance(n, (ast.Name, ast.Attribute))]
+    return [
+        n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute))
+    ]
 
 
 def test_no_channel_code_compares_secrets_with_equality():
