@@ -2,7 +2,7 @@
 
 The same code runs against the local AWS stand-in and real AWS; what differs is
 these variables (set per stage in .chalice/config.json, or by `make run`).
-Every variable, its default and its meaning is listed in README.md.
+Every variable, its default and its meaning is listed in docs/configuration.md.
 
 Secrets have development defaults only when CRM_STAGE=local, so a deployed
 stage with a missing secret fails closed instead of trusting a public default.
@@ -23,12 +23,12 @@ if TYPE_CHECKING:
 LOCAL_STAGE = "local"
 
 # Development defaults for secrets, used only when CRM_STAGE=local (documented
-# in README.md; never valid anywhere else).
+# in docs/configuration.md; never valid anywhere else).
 DEV_SECRETS = {
     "JAKI_WEBHOOK_SECRET": "dev-jaki-secret",
     "QLUE_WEBHOOK_SECRET": "dev-qlue-secret",
     "TRACKING_CODE_KEY": "dev-tracking-code-key-not-for-production",
-    # Provider credentials (README "Connecting channels"); fakes for make run/tests.
+    # Provider credentials (docs/channels.md); fakes for make run/tests.
     "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
     "TWILIO_AUTH_TOKEN": "dev-twilio-auth-token",
     "META_APP_SECRET": "dev-meta-app-secret",

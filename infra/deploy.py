@@ -19,7 +19,7 @@ stack output -> variable).
 (CloudFormation), then ``chalice deploy`` of a generated copy of the project
 (build/deploy-<stage>/) whose config holds the stack's real names and ARNs.
 Chalice's record of what it deployed stays in .chalice/deployed/ of this
-checkout: keep it (see README "Deploying to AWS").
+checkout: keep it (see docs/operations.md "Prerequisites").
 
 `package` runs ``chalice package --merge-template`` so that the infra
 resources, the functions and their policies are one CloudFormation (SAM)

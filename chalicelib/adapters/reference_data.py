@@ -1,7 +1,7 @@
 """The seed files shipped with the code (chalicelib/data/), loaded once per process.
 
 agencies.json        the agency tree (Dinas, Suku Dinas, offices, Bureau, Inspectorate)
-areas.geojson        administrative-area polygons (a small sample; see README)
+areas.geojson        administrative-area polygons (a small sample; see docs/lifecycle.md "Routing")
 routing_rules.json   category (+ area) -> agency, overlaid by admins' edits in the table
 sla_policy.json      time limits per category
 

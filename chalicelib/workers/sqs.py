@@ -4,7 +4,7 @@ Each record is handled on its own; failures are reported per message
 (``batchItemFailures``) so one bad message is retried -- and after the
 queue's maxReceiveCount parked in its dead-letter queue -- without holding
 back the others. The deployment turns on ReportBatchItemFailures for every
-SQS event source (see README, "Deploying to AWS").
+SQS event source (see docs/operations.md).
 """
 
 from __future__ import annotations

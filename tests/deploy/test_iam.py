@@ -3,7 +3,7 @@ the policy of each function that runs it, and nothing else is granted broadly.
 
 When this fails after you added an AWS call: add the action (on the specific
 resource ARN) to the function's statements in infra/functions.yaml, and the
-module to its `uses:` list. See README "Deploying to AWS" > "IAM".
+module to its `uses:` list. See docs/operations.md "IAM".
 """
 
 from __future__ import annotations
