@@ -74,7 +74,7 @@ OPERATIONS = {
             Param("status", "query", {"type": "string"}),
             Param("category", "query", {"type": "string"}),
             Param("priority", "query", {"type": "string", "enum": ["urgent", "normal", "low"]}),
-            Param("kota", "query", {"type": "string"}, "An area code, e.g. jakpus"),
+            Param("kota", "query", {"type": "string"}, "An area code, e.g. 31.71"),
             Param("due", "query", {"type": "string", "enum": ["breached", "soon"]}),
             Param("limit", "query", {"type": "string", "pattern": "^[0-9]{1,4}$"}, "1-100 (default 50)"),
             Param("cursor", "query", {"type": "string"}, "From the previous page"),
