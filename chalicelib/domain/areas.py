@@ -96,14 +96,18 @@ class Area:
                     return True
         return False
 
-    def distance_m(self, lng: float, lat: float) -> float:
-        """Metres from the point to this area's outline (0 inside); an equirectangular
-        approximation, good to a fraction of a percent at these distances."""
+    def distance_m(self, lng: float, lat: float, beyond: float = math.inf) -> float:
+        """Metres from the point to this area (0 inside); an equirectangular
+        approximation, good to a fraction of a percent at these distances.
+        Parts of the area further than ``beyond`` are skipped (their distance
+        is not needed), so the answer is only exact when it is <= beyond."""
         if self.contains(lng, lat):
             return 0.0
         k = math.cos(math.radians(lat))
         best = math.inf
-        for polygon in self.polygons:
+        for polygon, box in zip(self.polygons, self._boxes, strict=True):
+            if _box_distance_m(box, lng, lat) > min(beyond, math.sqrt(best) * METRES_PER_DEGREE):
+                continue  # e.g. the far islands of a kelurahan of Kepulauan Seribu
             for ring in polygon:
                 best = min(best, _ring_distance(lng * k, lat, ring, k))
         return math.sqrt(best) * METRES_PER_DEGREE
@@ -215,7 +219,7 @@ class AreaIndex:
                     seen.add(area.code)
                     if _box_distance_m(area.bbox, lng, lat) > best_distance:
                         continue
-                    distance = area.distance_m(lng, lat)
+                    distance = area.distance_m(lng, lat, beyond=best_distance)
                     if distance <= best_distance:
                         best, best_distance = area, distance
         return best
