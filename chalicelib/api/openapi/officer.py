@@ -115,7 +115,8 @@ OPERATIONS = {
         summary="A walk-in report recorded at a desk (intake officers)",
         description="The office (the officer's agency) decides the desk channel (docs/lifecycle.md). A random "
         "`idempotency_key` per form (or the `Idempotency-Key` header), sent again on retries, makes "
-        "a double submission the same case. Photos: upload each with POST /officer/uploads first.",
+        "a double submission the same case. Photos: upload each with POST /officer/uploads first. "
+        "Coordinates outside DKI Jakarta (and 1 km around it): 422 `outside_service_area`.",
         tags=TAGS,
         params=(Param("Idempotency-Key", "header", {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}),),
         body=Body(
