@@ -18,11 +18,13 @@ port terminal on reclaimed land, an islet of Kepulauan Seribu the data leave
 out) belongs to the nearest kelurahan. Anything further is refused on every
 channel (services/intake.py).
 
-Lookup: a grid of cells over the province; each cell lists the kelurahan whose
-bounding box reaches it, and, separately, those within the buffer of it. A
-point is tested against its cell's few candidates (the even-odd ray test,
-after a bounding-box check), never against all 267. Pure Python: shapely
-pulls in GEOS and NumPy, too heavy for a Lambda cold start for this.
+Lookup: a grid of 0.01-degree cells over the province; each cell lists the
+kelurahan whose bounding box meets it. A point is tested against its cell's
+few candidates (the even-odd ray test, after a bounding-box check), never
+against all 267; only a point inside none of them (the sea, a border) looks
+at the cells within the buffer, measuring distances to the nearest borders.
+Pure Python: shapely pulls in GEOS and NumPy, too heavy for a Lambda cold
+start for this.
 """
 
 from __future__ import annotations
@@ -66,12 +68,6 @@ class AreaPath:
     def from_dict(cls, data: dict | None) -> AreaPath:
         data = data or {}
         return cls(data.get("kota"), data.get("kecamatan"), data.get("kelurahan"))
-
-
-def parent_code(code: str) -> str | None:
-    """``31.71.01.1001`` -> ``31.71.01``; a kota's code has no parent here."""
-    parts = code.split(".")
-    return ".".join(parts[:-1]) if len(parts) > 2 else None
 
 
 @dataclass(frozen=True)
