@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    from bench import cold_start, ingest, load_test, request_counts, sealing, sweep
+    from bench import areas, cold_start, ingest, load_test, request_counts, sealing, sweep
 
     if args.quick:
         sweep.SIZES = (2_000, 6_000)
@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     rows: list[Row] = []
     guarded("cold start", rows, cold_start.run)
+    guarded("area lookup", rows, lambda: areas.rows(smoke=args.smoke))
     with local_aws() as stand_in:
         use_environment(stand_in.env)
         guarded("request counts", rows, lambda: request_counts.run(stand_in))

@@ -1,11 +1,13 @@
 """The seed files shipped with the code (chalicelib/data/), loaded once per process.
 
-agencies.json        the agency tree (Dinas, Suku Dinas, offices, Bureau, Inspectorate)
-areas.geojson        administrative-area polygons (a small sample; see docs/lifecycle.md "Routing")
-routing_rules.json   category (+ area) -> agency, overlaid by admins' edits in the table
-sla_policy.json      time limits per category
+agencies.json          the agency tree (Dinas, Suku Dinas, offices, Bureau, Inspectorate)
+areas.geojson          DKI Jakarta's 267 kelurahan polygons, 44 kecamatan and 6 kota by code
+                       (about 340 KB; loaded on the first located report, ~10 ms; see data/README.md)
+area_outlines.geojson  kecamatan and kota outlines, for maps only (never read by the lookup)
+routing_rules.json     category (+ area) -> agency, overlaid by admins' edits in the table
+sla_policy.json        time limits per category
 
-AREAS_GEOJSON may point at another GeoJSON file (the official boundaries).
+AREAS_GEOJSON may point at another GeoJSON file of the same shape (newer boundaries).
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ def areas() -> AreaIndex:
     path = os.environ.get("AREAS_GEOJSON")
     document = json.loads(Path(path).read_text(encoding="utf-8")) if path else _load("areas.geojson")
     return index_from_geojson(document)
+
+
+@lru_cache(maxsize=1)
+def area_outlines() -> dict[str, dict]:
+    """Kecamatan and kota outlines as GeoJSON Features by code (for drawing them)."""
+    return {feature["properties"]["code"]: feature for feature in _load("area_outlines.geojson")["features"]}
 
 
 @lru_cache(maxsize=1)

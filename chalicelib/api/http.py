@@ -28,6 +28,7 @@ from chalicelib.domain.errors import (
     IllegalTransition,
     InvalidInput,
     InvalidReport,
+    OutsideServiceArea,
     RuleViolation,
 )
 
@@ -111,6 +112,13 @@ def to_api_error(error: Exception) -> ApiError:
         return error
     if isinstance(error, WebhookRejected):
         return ApiError(error.status, error.code, error.message)
+    if isinstance(error, OutsideServiceArea):
+        return ApiError(
+            422,
+            "outside_service_area",
+            "The report's location is outside DKI Jakarta, the area this service covers; nothing was saved.",
+            details=[{"field": field, "message": message} for field, message in error.problems],
+        )
     if isinstance(error, InvalidReport):
         return ApiError(
             422,

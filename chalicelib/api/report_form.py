@@ -62,7 +62,7 @@ def report_form():
 def submit_form():
     from chalicelib.api.report_page import form_page, receipt_page
     from chalicelib.channels.web_form import read_form, report_from_form
-    from chalicelib.domain.errors import InvalidReport
+    from chalicelib.domain.errors import InvalidReport, OutsideServiceArea
 
     request = bp.current_request
     try:
@@ -83,7 +83,12 @@ def submit_form():
         app, receipt = _submit(report)
     except InvalidReport as error:
         token = form.fields.get("submission_id") or secrets.token_urlsafe(18)
-        return _html(form_page(language, token, form.fields, error.problems), 422)
+        problems = error.problems
+        if isinstance(error, OutsideServiceArea):
+            from chalicelib.api.report_page import t
+
+            problems = [("location", t("outside_area", language))]
+        return _html(form_page(language, token, form.fields, problems), 422)
     return _html(
         receipt_page(language, receipt.tracking_code, app.settings.status_url(receipt.tracking_code)),
         201 if receipt.created else 200,

@@ -61,6 +61,12 @@ T = {
         "Foto terlalu besar: semuanya maks. 4 MB. Kecilkan atau kirim lebih sedikit foto, lalu isi ulang.",
         "The photos are too big: at most 4 MB together. Make them smaller or send fewer, then fill in the form again.",
     ),
+    "outside_area": (
+        "Lokasi ini berada di luar wilayah DKI Jakarta. Kami hanya menerima laporan dari Jakarta "
+        "(termasuk Kepulauan Seribu); periksa kembali koordinatnya.",
+        "This place is outside DKI Jakarta. We only take reports from Jakarta (Kepulauan Seribu included); "
+        "please check the coordinates.",
+    ),
     "contact": ("Kontak (opsional)", "Contact (optional)"),
     "name": ("Nama", "Name"),
     "phone": ("Nomor telepon", "Phone number"),

@@ -20,6 +20,16 @@ class InvalidReport(InvalidInput):
     """A report's content breaks a rule (unknown category, unreadable photo...)."""
 
 
+class OutsideServiceArea(InvalidReport):
+    """The report's place is outside DKI Jakarta and the buffer around it
+    (``AreaIndex.serves``). Answered 422 ``outside_service_area`` where the
+    channel can answer (Open311: its own 400); messaging senders get a notice."""
+
+    def __init__(self, lat: float, lng: float):
+        self.lat, self.lng = lat, lng
+        super().__init__([("location", f"{lat}, {lng} is outside DKI Jakarta, the area this service covers")])
+
+
 class IllegalTransition(DomainError):
     """The lifecycle has no such edge from the case's current state."""
 

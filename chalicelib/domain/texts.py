@@ -228,6 +228,12 @@ _REPLIES: dict[str, tuple[str, str]] = {
         "Sorry, you have sent more than {limit} reports in one hour. Please try again later; "
         "the reports we already have are being handled.",
     ),
+    "outside_area": (
+        "Mohon maaf, lokasi yang Anda kirim berada di luar wilayah DKI Jakarta, jadi laporan ini tidak kami "
+        "terima. Untuk masalah di luar Jakarta, silakan hubungi pemerintah daerah setempat.",
+        "Sorry, the place you sent is outside DKI Jakarta, so we cannot take this report. For problems outside "
+        "Jakarta, please contact the local government there.",
+    ),
     "alerts_stopped": (
         "Peringatan area untuk nomor ini sudah dihentikan.",
         "Area alerts for this number are stopped.",

@@ -25,7 +25,7 @@ class AlertSubscribeCommand(BaseModel):
     kelurahan: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=r"^[a-z0-9.-]+$")]
         | None
-    ) = Field(default=None, description="Kelurahan code, e.g. jakpus.gambir.gambir (GET /report lists areas).")
+    ) = Field(default=None, description="Kelurahan code, e.g. 31.71.01.1001 (GET /report lists areas).")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
     radius_m: int | None = Field(default=None, ge=MIN_RADIUS_M, le=MAX_RADIUS_M)

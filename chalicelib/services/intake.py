@@ -6,12 +6,18 @@ Messages from individual senders (SMS, WhatsApp, Messenger, X, e-mail) first
 pass the sender's state (one UpdateItem, see adapters/sender_state.py):
 
 * a message that is only a tracking code is a status question: answered, no case;
+* a place outside DKI Jakarta (``AreaIndex.serves``): a notice, no case;
 * more than MAX_REPORTS_PER_HOUR in a clock hour: a polite notice, no case;
 * on messaging channels, a message within CONVERSATION_MINUTES of the sender
   opening a case adds to that case (CaseRepository.save, version-conditioned)
   instead of opening another. It first marks its own code as "added to that
   case" (CaseRepository.mark_message), so a retry of it that arrives after the
   window closed finds that case rather than opening a new one.
+
+Every other channel refuses a place outside the service area with
+``OutsideServiceArea`` (422 ``outside_service_area``; Open311 its own 400),
+before anything is cleaned or written. One rule for every path: the report
+form, POST /reports, partner webhooks, desk intake, Open311 and messaging.
 
 The tracking code of a provider message is derived from its id with a server
 key, so a retry (even five at once) computes the same code and its write fails
@@ -31,9 +37,10 @@ from chalicelib.adapters.images import CleanImage, UnreadableImage, clean
 from chalicelib.adapters.photo_store import PhotoStore
 from chalicelib.adapters.sender_state import SenderRepository, SenderState, sender_key
 from chalicelib.domain import tracking
+from chalicelib.domain.areas import AreaIndex
 from chalicelib.domain.case import Case, PhotoRef, source_key
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import ConcurrentUpdate, InvalidReport
+from chalicelib.domain.errors import ConcurrentUpdate, InvalidReport, OutsideServiceArea
 from chalicelib.domain.messages import (
     CONVERSATION_MINUTES,
     MAX_REPORTS_PER_HOUR,
@@ -63,8 +70,10 @@ CREATED, REPEATED, ADDED, STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL = (
 )
 # "BERHENTI"/"STOP" by SMS or WhatsApp: the sender's area alerts are removed (services/alerts.py).
 ALERTS_STOPPED = "alerts_stopped"
+# A messaging sender's place is outside DKI Jakarta: told so, no case.
+OUTSIDE_AREA = "outside_area"
 # Outcomes that change no case: the sender is answered with a notice.
-NOTICE_OUTCOMES = frozenset({STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL, ALERTS_STOPPED})
+NOTICE_OUTCOMES = frozenset({STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL, ALERTS_STOPPED, OUTSIDE_AREA})
 SAVE_ATTEMPTS = 3
 
 
@@ -93,17 +102,42 @@ def submit_report(
     code_key: bytes,
     senders: SenderRepository | None = None,
     stop_alerts: Callable[[ReplyHandle], int] | None = None,
+    areas: AreaIndex | None = None,
 ) -> Receipt:
-    cleaned = _clean_photos(report)  # every check before anything is written
+    """``areas``: the service area; by default DKI Jakarta's (chalicelib/data/areas.geojson)."""
+    outside = report.location is not None and not _serves(report, areas)
+    by_sender = senders is not None and report.reply_handle is not None and report.channel in PER_SENDER_CHANNELS
+    if outside and not by_sender:
+        assert report.location is not None
+        log.info("location outside the service area; refused", extra={"channel": report.channel.value})
+        raise OutsideServiceArea(report.location.lat, report.location.lng)
+    cleaned = [] if outside else _clean_photos(report)  # every check before anything is written
     if stop_alerts is not None and _is_stop(report, cleaned):
         assert report.reply_handle is not None
         stop_alerts(report.reply_handle)
         return Receipt(None, False, None, ALERTS_STOPPED, report.language)
-    if senders is not None and report.reply_handle is not None and report.channel in PER_SENDER_CHANNELS:
+    if by_sender:
+        assert senders is not None
         return _from_sender(
-            report, cleaned, cases=cases, photos=photos, clock=clock, code_key=code_key, senders=senders
+            report,
+            cleaned,
+            cases=cases,
+            photos=photos,
+            clock=clock,
+            code_key=code_key,
+            senders=senders,
+            outside=outside,
         )
     return _open_case(report, cleaned, cases=cases, photos=photos, now=clock(), code_key=code_key)
+
+
+def _serves(report: IncomingReport, areas: AreaIndex | None) -> bool:
+    assert report.location is not None
+    if areas is None:
+        from chalicelib.adapters import reference_data
+
+        areas = reference_data.areas()
+    return areas.serves(report.location.lat, report.location.lng)
 
 
 def _is_stop(report: IncomingReport, cleaned: list[CleanImage]) -> bool:
@@ -172,6 +206,7 @@ def _from_sender(
     clock: Clock,
     code_key: bytes,
     senders: SenderRepository,
+    outside: bool = False,
 ) -> Receipt:
     now = clock()
     handle = report.reply_handle
@@ -187,6 +222,14 @@ def _from_sender(
         case = cases.get(asked)
         log.info("status question", extra={"tracking_code": asked, "channel": channel, "found": case is not None})
         return Receipt(asked, False, case, STATUS if case else UNKNOWN_CODE, report.language, sender=key)
+
+    if outside:
+        # Counted like a report, so a flood of far-away places gets one notice an hour, not one each.
+        state = senders.count(key, now, handle)
+        if state.count > MAX_REPORTS_PER_HOUR:
+            return _rate_limited(report, state, key)
+        log.info("location outside the service area; no case", extra={"channel": channel, "sender": key[:12]})
+        return Receipt(None, False, None, OUTSIDE_AREA, report.language, sender=key)
 
     if not report.conversational or not report.message_id:
         state = senders.count(key, now, handle)

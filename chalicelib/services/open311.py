@@ -33,7 +33,7 @@ from chalicelib.config import Settings
 from chalicelib.domain import categories, privacy, request_ids, service_catalogue, tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.clock import JAKARTA, Clock, to_utc_text
-from chalicelib.domain.errors import InvalidReport
+from chalicelib.domain.errors import InvalidReport, OutsideServiceArea
 from chalicelib.domain.lifecycle import CaseStatus, is_open
 from chalicelib.services import api_keys
 from chalicelib.services.intake import MAX_CODE_ATTEMPTS, Receipt, submit_report
@@ -503,7 +503,14 @@ def submit(
         raise _problems_as_errors(rejected.problems) from None
     except InvalidReport as invalid:
         raise _problems_as_errors(invalid.problems) from None
-    receipt = intake(report, cases=deps.cases, photos=deps.photos, clock=deps.clock, code_key=deps.code_key)
+    try:
+        receipt = intake(report, cases=deps.cases, photos=deps.photos, clock=deps.clock, code_key=deps.code_key)
+    except OutsideServiceArea as outside:
+        raise Open311Error(
+            400,
+            f"outside_service_area: lat/long {outside.lat}, {outside.lng} is outside DKI Jakarta, "
+            "the jurisdiction of this service",
+        ) from None
     if not receipt.created and client_key is not None and not _same_report(receipt.case, report):
         raise Open311Error(
             400,

@@ -100,6 +100,8 @@ def notice_text(outcome: str, language: str, *, code: str, base_url: str, case: 
         return texts.reply_text("rate_limited", language, limit=MAX_REPORTS_PER_HOUR)
     if outcome == intake.ALERTS_STOPPED:
         return texts.reply_text("alerts_stopped", language)
+    if outcome == intake.OUTSIDE_AREA:
+        return texts.reply_text("outside_area", language)
     return texts.reply_text("full", language, code=code, url=url)
 
 

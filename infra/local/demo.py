@@ -36,7 +36,7 @@ DEMO_REPORTS: list[dict[str, Any]] = [
         "report_id": "JAKI-DEMO-0003",
         "category": "water",
         "description": "Air PDAM tidak mengalir sejak kemarin pagi di RT 05/RW 02.",
-        "location": {"lat": -6.1380, "lng": 106.8660, "address": "Kelapa Gading Barat"},
+        "location": {"lat": -6.1530, "lng": 106.8990, "address": "Kelapa Gading Barat"},
         "reporter": {"name": "Budi", "phone": "081298765432", "anonymous": False},
         "with_photo": False,
     },

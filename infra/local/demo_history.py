@@ -54,9 +54,9 @@ STORIES = (
         60,
     ),
     Story(
-        21, "water", "Air PAM keruh dan berbau sejak dua hari.", (-6.1380, 106.8660, "Kelapa Gading Barat"), 3, 2.5, 4
+        21, "water", "Air PAM keruh dan berbau sejak dua hari.", (-6.1530, 106.8990, "Kelapa Gading Barat"), 3, 2.5, 4
     ),
-    Story(19, "garbage", "Tempat sampah liar di bantaran kali.", (-6.1862, 106.8133, "Kebon Melati"), 4, 3, 4, 50),
+    Story(19, "garbage", "Tempat sampah liar di bantaran kali.", (-6.1980, 106.8165, "Kebon Melati"), 4, 3, 4, 50),
     Story(
         16,
         "fallen_tree",
@@ -79,7 +79,7 @@ STORIES = (
         12,
         "flooding",
         "Genangan setinggi 30 cm tidak surut sejak pagi.",
-        (-6.1400, 106.8700, "Kelapa Gading"),
+        (-6.1550, 106.9040, "Kelapa Gading"),
         1,
         1.8,
         4,
@@ -98,19 +98,19 @@ STORIES = (
         6,
         "water",
         "Pipa bocor di depan rumah warga, air terbuang.",
-        (-6.1390, 106.8650, "Kelapa Gading Barat"),
+        (-6.1540, 106.8980, "Kelapa Gading Barat"),
         2,
         None,
         None,
         30,
     ),
     Story(3, "garbage", "Tumpukan sampah di pasar belum diangkut.", (-6.1860, 106.8140, "Pasar Tanah Abang"), 8, None),
-    Story(2, "damaged_road", "Trotoar rusak di depan halte.", (-6.2280, 106.8290, "Karet Kuningan"), None, None),
+    Story(2, "damaged_road", "Trotoar rusak di depan halte.", (-6.2180, 106.8260, "Karet Kuningan"), None, None),
     Story(
         1,
         "drainage",
         "Saluran air tersumbat lumpur, air meluap ke jalan saat hujan.",
-        (-6.1850, 106.8120, "Kebon Melati"),
+        (-6.1968, 106.8152, "Kebon Melati"),
         3,
         None,
         verified=False,

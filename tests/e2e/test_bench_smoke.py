@@ -44,6 +44,9 @@ def test_every_benchmark_runs_and_its_invariants_hold():
     assert not [name for name, cells in rows.items() if cells[1] == "failed"], result.stdout
     for prefix in (
         "cold start",
+        "area lookup p99",
+        "area data cold load",
+        "Lambda package growth: boundary data",
         "DynamoDB requests: accepted webhook",
         "ingest throughput",
         "status read latency",
@@ -55,6 +58,8 @@ def test_every_benchmark_runs_and_its_invariants_hold():
         assert any(name.startswith(prefix) for name in rows), f"no row for {prefix!r}:\n{result.stdout}"
     # Counts, not speeds: these hold on any machine.
     for name, cells in rows.items():
-        if name.startswith(("DynamoDB requests:", "requests:", "SLA sweep items read", "load test: one case")):
+        if name.startswith(
+            ("DynamoDB requests:", "requests:", "SLA sweep items read", "load test: one case", "Lambda package growth")
+        ):
             assert cells[5] == "yes", f"{name}: {cells}"
     assert RESULTS.read_text() == before, "--smoke must not rewrite bench/RESULTS.md"

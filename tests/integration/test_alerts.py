@@ -15,8 +15,8 @@ from tests.integration.conftest import partner_body, post_report, unique
 from tests.support import providers as wire
 from tests.support.providers import Answer
 
-KELAPA_GADING = "jakut.kelapa-gading.kelapa-gading-barat"
-POINT = {"lat": -6.13, "lng": 106.872}  # inside Kelapa Gading Barat, far from the other tests' reports
+KELAPA_GADING = "31.72.06.1003"
+POINT = {"lat": -6.1530, "lng": 106.8990}  # inside Kelapa Gading Barat, far from the other tests' reports
 TWILIO_MESSAGES = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json"
 
 

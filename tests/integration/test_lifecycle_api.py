@@ -213,7 +213,7 @@ def test_triage_and_admin_routing_rules(stack, runner, officers):
     assigned = officer_post(stack, officers["bureau"], code, "assign", {"agency_id": "dinas-citata"})
     assert assigned.status_code == 200 and assigned.json()["status"] == "assigned"
 
-    rule = {"category": "other", "area": "jakpus", "agency_id": "walikota-jakpus"}
+    rule = {"category": "other", "area": "31.71", "agency_id": "walikota-jakpus"}
     assert (
         requests.put(
             f"{stack.api_url}/admin/routing-rules", json=rule, headers=officers["bureau"], timeout=10
@@ -222,7 +222,7 @@ def test_triage_and_admin_routing_rules(stack, runner, officers):
     )
     saved = requests.put(f"{stack.api_url}/admin/routing-rules", json=rule, headers=officers["admin"], timeout=10)
     assert saved.status_code == 200
-    assert {"category": "other", "area": "jakpus", "agency_id": "walikota-jakpus", "source": "admin"} in saved.json()[
+    assert {"category": "other", "area": "31.71", "agency_id": "walikota-jakpus", "source": "admin"} in saved.json()[
         "rules"
     ]
     bad = requests.put(
@@ -239,7 +239,7 @@ def test_triage_and_admin_routing_rules(stack, runner, officers):
     routed = new_routed_case(stack, runner, category="other")
     assert public(stack, routed)["agency"]["id"] == "walikota-jakpus"
     requests.delete(
-        f"{stack.api_url}/admin/routing-rules?category=other&area=jakpus", headers=officers["admin"], timeout=10
+        f"{stack.api_url}/admin/routing-rules?category=other&area=31.71", headers=officers["admin"], timeout=10
     )
 
 

@@ -67,7 +67,7 @@ def open_cases(app, clock, count, prefix):
             message_id=f"{prefix}-{n}-{T0.timestamp()}-{id(clock)}",
             category="garbage",
             description=f"Sampah {prefix} {n}",
-            location={"lat": -6.3 - n * 0.01, "lng": 106.9},
+            location={"lat": -6.19 - n * 0.01, "lng": 106.9},  # 1.1 km apart, all in Jakarta Timur
         )
         receipt = submit_report(
             report, cases=app.cases, photos=app.photos, clock=clock, code_key=app.settings.tracking_code_key

@@ -3,10 +3,10 @@ import pytest
 from chalicelib.adapters import reference_data
 from chalicelib.domain import categories, geo
 from chalicelib.domain.agencies import Agency, AgencyDirectory
-from chalicelib.domain.areas import AreaPath, index_from_geojson
+from chalicelib.domain.areas import AreaPath
 from chalicelib.domain.routing import RoutingRule, choose_agency, effective_rules
 
-KOTA = ("jakpus", "jakut", "jakbar", "jaksel", "jaktim", "kepseribu")
+KOTA = ("31.71", "31.72", "31.73", "31.74", "31.75", "31.01")
 
 
 def test_seed_has_the_city_s_agencies():
@@ -41,69 +41,33 @@ def test_broken_trees_are_refused():
         AgencyDirectory([Agency("a", "A", "dinas"), Agency("a", "A", "dinas")])
 
 
-@pytest.mark.parametrize(
-    "lat, lng, expected",
-    [
-        (-6.1754, 106.8272, AreaPath("jakpus", "jakpus.gambir", "jakpus.gambir.gambir")),  # Medan Merdeka
-        (-6.1862, 106.8133, AreaPath("jakpus", "jakpus.tanah-abang", "jakpus.tanah-abang.kebon-melati")),
-        (-6.2297, 106.8272, AreaPath("jaksel", "jaksel.setiabudi", "jaksel.setiabudi.karet-kuningan")),
-        (-6.1380, 106.8660, AreaPath("jakut", "jakut.kelapa-gading", "jakut.kelapa-gading.kelapa-gading-barat")),
-        (-6.3000, 106.9000, AreaPath("jaktim")),
-        (-6.9147, 107.6098, AreaPath()),  # Bandung: outside Jakarta
-    ],
-)
-def test_points_resolve_to_their_areas(lat, lng, expected):
-    assert reference_data.areas().locate(lat, lng) == expected
-
-
-def test_holes_and_multipolygons():
-    square = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]
-    hole = [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]]
-    far = [[20, 20], [21, 20], [21, 21], [20, 21], [20, 20]]
-    index = index_from_geojson(
-        {
-            "features": [
-                {
-                    "properties": {"level": "kota", "code": "k", "name": "K"},
-                    "geometry": {"type": "MultiPolygon", "coordinates": [[square, hole], [far]]},
-                },
-            ]
-        }
-    )
-    assert index.locate(lat=1, lng=1).kota == "k"
-    assert index.locate(lat=5, lng=5).kota is None  # in the hole
-    assert index.locate(lat=20.5, lng=20.5).kota == "k"
-    with pytest.raises(ValueError):
-        index_from_geojson({"features": [{"properties": {"level": "province", "code": "x"}, "geometry": {}}]})
-
-
 def test_the_most_specific_rule_wins():
     rules = [
         RoutingRule("illegal_parking", None, "dinas-perhubungan"),
-        RoutingRule("illegal_parking", "jakpus", "sudin-perhubungan-jakpus"),
-        RoutingRule("illegal_parking", "jakpus.gambir", "kec-jakpus-gambir"),
+        RoutingRule("illegal_parking", "31.71", "sudin-perhubungan-jakpus"),
+        RoutingRule("illegal_parking", "31.71.01", "kec-jakpus-gambir"),
     ]
-    assert choose_agency("illegal_parking", AreaPath("jakpus", "jakpus.gambir"), rules) == "kec-jakpus-gambir"
-    assert choose_agency("illegal_parking", AreaPath("jakpus", "jakpus.menteng"), rules) == "sudin-perhubungan-jakpus"
-    assert choose_agency("illegal_parking", AreaPath("jakut"), rules) == "dinas-perhubungan"
+    assert choose_agency("illegal_parking", AreaPath("31.71", "31.71.01"), rules) == "kec-jakpus-gambir"
+    assert choose_agency("illegal_parking", AreaPath("31.71", "31.71.06"), rules) == "sudin-perhubungan-jakpus"
+    assert choose_agency("illegal_parking", AreaPath("31.72"), rules) == "dinas-perhubungan"
     assert choose_agency("illegal_parking", AreaPath(), rules) == "dinas-perhubungan"
-    assert choose_agency("garbage", AreaPath("jakpus"), rules) is None
+    assert choose_agency("garbage", AreaPath("31.71"), rules) is None
 
 
 def test_admin_edits_override_and_disable_seed_rules():
     seed = [RoutingRule("garbage", None, "dinas-lh"), RoutingRule("water", None, "pam-jaya")]
-    edits = [RoutingRule("garbage", None, None), RoutingRule("garbage", "jakpus", "sudin-lh-jakpus")]
+    edits = [RoutingRule("garbage", None, None), RoutingRule("garbage", "31.71", "sudin-lh-jakpus")]
     rules = effective_rules(seed, edits)
-    assert choose_agency("garbage", AreaPath("jakut"), rules) is None  # disabled -> triage
-    assert choose_agency("garbage", AreaPath("jakpus"), rules) == "sudin-lh-jakpus"
-    assert choose_agency("water", AreaPath("jakpus"), rules) == "pam-jaya"
+    assert choose_agency("garbage", AreaPath("31.72"), rules) is None  # disabled -> triage
+    assert choose_agency("garbage", AreaPath("31.71"), rules) == "sudin-lh-jakpus"
+    assert choose_agency("water", AreaPath("31.71"), rules) == "pam-jaya"
 
 
 def test_the_seed_routes_every_category_but_other_to_a_real_agency():
     rules = reference_data.seed_routing_rules()
     directory = reference_data.agencies()
     for category in categories.ids():
-        agency = choose_agency(category, AreaPath("jakpus"), rules)
+        agency = choose_agency(category, AreaPath("31.71"), rules)
         if category == "other":
             assert agency is None
         else:

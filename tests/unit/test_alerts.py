@@ -22,7 +22,7 @@ from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FixedClock
 
 KEY = b"unit-test-key"
 BASE = "https://crm.example"
-GAMBIR = "jakpus.gambir.gambir"
+GAMBIR = "31.71.01.1001"
 MONAS = (-6.1754, 106.8272)  # in kelurahan Gambir
 
 
@@ -178,7 +178,7 @@ def test_bad_addresses_and_unknown_kelurahan_are_refused(world):
         alerts.subscribe(AlertSubscribeCommand(channel="sms", address="12ab", kelurahan=GAMBIR), ctx, clock(), known)
     with pytest.raises(InvalidInput, match="kelurahan"):
         alerts.subscribe(
-            AlertSubscribeCommand(channel="sms", address="+6281234567890", kelurahan="jakpus.gambir"),
+            AlertSubscribeCommand(channel="sms", address="+6281234567890", kelurahan="31.71.01"),
             ctx,
             clock(),
             known,
@@ -191,7 +191,7 @@ def test_matching_queries_only_the_cases_kelurahan_and_nine_cells(world):
     near = confirmed(ctx, clock, sender, lat=-6.19, lng=106.83, radius_m=2000)
     far = confirmed(ctx, clock, sender, address="b@example.com", lat=-6.19, lng=106.83, radius_m=100)
     kel = confirmed(ctx, clock, sender, address="c@example.com", kelurahan=GAMBIR)
-    other = confirmed(ctx, clock, sender, address="d@example.com", kelurahan="jakpus.menteng.menteng")
+    other = confirmed(ctx, clock, sender, address="d@example.com", kelurahan="31.71.06.1001")
     case = open_case(cases, clock, "C0DE1", *MONAS)
     assert distance_m(-6.19, 106.83, *MONAS) < 2000
     assert collect(store, cases, clock, case) == 2

@@ -53,7 +53,7 @@ def route(world, code, **kwargs):
 def test_a_case_goes_to_the_agency_its_rules_name_with_its_area(world):
     case = route(world, intake(world))
     assert case.status is CaseStatus.ASSIGNED and case.agency_id == "dinas-lh"
-    assert case.area.kelurahan == "jakpus.gambir.gambir"
+    assert case.area.kelurahan == "31.71.01.1001"
     assert [e.type for e in case.timeline][-1] == "case.assigned"
 
 
@@ -71,7 +71,7 @@ def test_unroutable_cases_wait_for_the_bureau(world):
 
 
 def test_admin_edits_change_routing(world):
-    world["rules"] = FakeRoutingStore([RoutingRule("garbage", "jakpus", "sudin-lh-jakpus")])
+    world["rules"] = FakeRoutingStore([RoutingRule("garbage", "31.71", "sudin-lh-jakpus")])
     assert route(world, intake(world)).agency_id == "sudin-lh-jakpus"
 
 

@@ -78,7 +78,7 @@ def test_the_page_config_is_public_and_cannot_close_its_script_block():
     assert config["client_id"] == "client123"
     assert config["cognito_endpoint"] == "https://cognito-idp.ap-southeast-3.amazonaws.com/"
     assert {c["id"] for c in config["categories"]} >= {"garbage", "damaged_road"}
-    assert {"code": "jakpus", "name": "Jakarta Pusat"} in config["kota"]
+    assert {"code": "31.71", "name": "Jakarta Pusat"} in config["kota"]
     page = web.render_page(
         '<script type="application/json" id="c">{{config}}</script>{{static}}',
         "v1",

@@ -18,9 +18,7 @@ OPERATIONS = {
     ("PUT", "/admin/routing-rules"): Operation(
         summary="Add or change a rule: this category (in this area) goes to this agency",
         tags=TAGS,
-        body=Body(
-            RoutingRuleCommand, example={"category": "garbage", "area": "jakpus", "agency_id": "sudin-lh-jakpus"}
-        ),
+        body=Body(RoutingRuleCommand, example={"category": "garbage", "area": "31.71", "agency_id": "sudin-lh-jakpus"}),
         responses={200: Reply("The rules after the change", r.RoutingRules)},
         errors=(413, 415, 422),
     ),
@@ -29,7 +27,7 @@ OPERATIONS = {
         tags=TAGS,
         params=(
             Param("category", "query", {"type": "string"}, required=True, example="garbage"),
-            Param("area", "query", {"type": "string"}, example="jakpus"),
+            Param("area", "query", {"type": "string"}, example="31.71"),
         ),
         responses={200: Reply("The rules after the change", r.RoutingRules)},
         errors=(422,),

@@ -74,7 +74,7 @@ OPERATIONS = {
             Param("status", "query", {"type": "string"}),
             Param("category", "query", {"type": "string"}),
             Param("priority", "query", {"type": "string", "enum": ["urgent", "normal", "low"]}),
-            Param("kota", "query", {"type": "string"}, "An area code, e.g. jakpus"),
+            Param("kota", "query", {"type": "string"}, "An area code, e.g. 31.71"),
             Param("due", "query", {"type": "string", "enum": ["breached", "soon"]}),
             Param("limit", "query", {"type": "string", "pattern": "^[0-9]{1,4}$"}, "1-100 (default 50)"),
             Param("cursor", "query", {"type": "string"}, "From the previous page"),
@@ -115,7 +115,8 @@ OPERATIONS = {
         summary="A walk-in report recorded at a desk (intake officers)",
         description="The office (the officer's agency) decides the desk channel (docs/lifecycle.md). A random "
         "`idempotency_key` per form (or the `Idempotency-Key` header), sent again on retries, makes "
-        "a double submission the same case. Photos: upload each with POST /officer/uploads first.",
+        "a double submission the same case. Photos: upload each with POST /officer/uploads first. "
+        "Coordinates outside DKI Jakarta (and 1 km around it): 422 `outside_service_area`.",
         tags=TAGS,
         params=(Param("Idempotency-Key", "header", {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}),),
         body=Body(

@@ -231,7 +231,8 @@ def _post(fmt: str) -> Operation:
         "service_request_id at once (every service is `realtime`: no tokens). Retries are safe: "
         "the same POST on the same day, or any POST with the same `Idempotency-Key` header, is the "
         "same request (200 instead of 201). `media_url` is stored as a link for officers and not "
-        "fetched; only photos this API cleaned are ever public.",
+        "fetched; only photos this API cleaned are ever public. `lat`/`long` outside DKI Jakarta (and 1 km "
+        "around it) is a 400 whose description starts with `outside_service_area`.",
         tags=TAGS,
         security="open311_key",
         uses_aws=False,

@@ -99,7 +99,8 @@ OPERATIONS = {
     ),
     ("POST", "/reports"): Operation(
         summary="A report as JSON (the website's API)",
-        description="Same rules as the form. `Idempotency-Key` (or `submission_id`) makes a retry the same case.",
+        description="Same rules as the form. `Idempotency-Key` (or `submission_id`) makes a retry the same case. "
+        "A location outside DKI Jakarta (and 1 km around it) is refused: 422 `outside_service_area`.",
         tags=TAGS,
         params=(Param("Idempotency-Key", "header", {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}),),
         body=Body(

@@ -85,7 +85,8 @@ def _partner(channel: str) -> dict:
         "post": Operation(
             summary=f"A signed report from the partner app ({channel})",
             description="Checks in this order: size (413), content type (415), signature (401), then the "
-            "report (400 malformed JSON, 422 invalid fields). Retrying with the same `report_id` "
+            "report (400 malformed JSON, 422 invalid fields; 422 `outside_service_area` for a location outside "
+            "DKI Jakarta). Retrying with the same `report_id` "
             "is safe: 200 with the same tracking code.",
             tags=TAGS,
             security="webhook",
