@@ -454,6 +454,7 @@ _FIELD_NAMES = {
     "media_urls.0": "media_url",
     "location.address": "address_string",
     "category": "service_code",
+    "reported_at": "requested_datetime",
 }
 
 
