@@ -56,8 +56,14 @@ def to_utc_text(instant: datetime) -> str:
 
 
 def to_jakarta_text(instant: datetime) -> str:
-    """ISO 8601 with +07:00, to the second, for public views."""
-    return instant.astimezone(JAKARTA).replace(microsecond=0).isoformat()
+    """ISO 8601 with +07:00, to the second, for public views. (The last seven
+    hours of the year 9999 have no Jakarta date a datetime can hold: those
+    instants are written in UTC, still ISO 8601.)"""
+    try:
+        local = instant.astimezone(JAKARTA)
+    except OverflowError:
+        local = instant.astimezone(UTC)
+    return local.replace(microsecond=0).isoformat()
 
 
 def parse_instant(text: str) -> datetime:
