@@ -317,3 +317,21 @@ def test_other_stored_lists_skip_an_unreadable_item(stack, officers, table):
     assert rules.status_code == 200 and rules.json()["rules"]
     templates = requests.get(f"{stack.api_url}/officer/templates", headers=officers["sda"], timeout=10)
     assert templates.status_code == 200 and f"bad{suffix}" not in templates.text
+
+
+def test_a_whatsapp_message_with_a_1970_timestamp_is_kept_dated_when_received(client):
+    """A provider cannot be told its timestamp is wrong: the message becomes a case, dated by us."""
+    from chalicelib.bootstrap import services
+    from tests.support import providers as wire
+
+    payload = wire.whatsapp_text("Sampah menumpuk di depan pasar")
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["timestamp"] = "0"
+    body = wire.dumps(payload)
+    before = datetime.now(UTC)
+    answer = client.http.post("/webhooks/whatsapp", body=body, headers=wire.meta_headers(body))
+    assert answer.status_code == 200, answer.body
+    code = tracking.derive_code(services().settings.tracking_code_key, "whatsapp", message["id"])
+    case = services().cases.get(code)
+    assert case is not None and case.reported_at is None and case.created_at >= before - timedelta(seconds=1)
+    assert client.http.get(f"/status/{code}").status_code == 200
