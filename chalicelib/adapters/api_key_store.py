@@ -15,8 +15,11 @@ from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.unreadable import read_one, readable
+from chalicelib.domain.clock import parse_instant
 
 PARTITION = "OPEN311#KEYS"
+KEYS = "open311_keys"  # the UnreadableItems dimension
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class StoredKey:
 
 
 def _item_to_key(item: dict[str, Any]) -> StoredKey:
-    return StoredKey(
+    """A stored key; raises if the item is malformed (its times are read back as instants)."""
+    key = StoredKey(
         key_id=item["key_id"],
         name=item["name"],
         channel=item["channel"],
@@ -46,6 +50,13 @@ def _item_to_key(item: dict[str, Any]) -> StoredKey:
         revoked_at=item.get("revoked_at"),
         revoked_by=item.get("revoked_by"),
     )
+    for name, value in vars(key).items():
+        if not isinstance(value, str) and not (value is None and name in ("revoked_at", "revoked_by")):
+            raise TypeError(f"{name} must be text")
+    parse_instant(key.created_at)
+    if key.revoked_at is not None:
+        parse_instant(key.revoked_at)
+    return key
 
 
 class KeyExists(Exception):
@@ -81,7 +92,7 @@ class ApiKeyStore:
                 TableName=self.table_name, ConsistentRead=True, Key=serialize({"PK": PARTITION, "SK": f"KEY#{key_id}"})
             )
         item = response.get("Item")
-        return _item_to_key(deserialize(item)) if item else None
+        return read_one(deserialize(item), _item_to_key, KEYS) if item else None
 
     def all(self) -> list[StoredKey]:
         keys, start = [], None
@@ -95,7 +106,7 @@ class ApiKeyStore:
                 request["ExclusiveStartKey"] = start
             with aws.unavailable_on_transient("dynamodb"):
                 response = self._client.query(**request)
-            keys.extend(_item_to_key(deserialize(item)) for item in response.get("Items", []))
+            keys.extend(readable(map(deserialize, response.get("Items", [])), _item_to_key, KEYS))
             start = response.get("LastEvaluatedKey")
             if not start:
                 return keys

@@ -20,6 +20,7 @@ queue page is one Query with no GetItem per row.
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain import geo
@@ -79,6 +80,16 @@ def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
     }
 
 
+def _jakarta_day(instant: datetime) -> str:
+    """yyyy-mm-dd in Jakarta (zero-padded, like every stored date). The last
+    seven hours of the year 9999 (UTC) have no Jakarta date a datetime can
+    hold: they keep their UTC date, so that any datetime can be stored."""
+    try:
+        return instant.astimezone(JAKARTA).date().isoformat()
+    except OverflowError:
+        return instant.astimezone(UTC).date().isoformat()
+
+
 def index_attributes(case: Case, version: int) -> dict[str, Any]:
     from chalicelib.adapters import reference_data
 
@@ -110,7 +121,7 @@ def index_attributes(case: Case, version: int) -> dict[str, Any]:
     if case.location is not None and case.status in OPEN_STATUSES and case.routed:
         cell = geo.geohash(case.location.lat, case.location.lng, GEOHASH_PRECISION)
         attributes["geo_pk"], attributes["geo_sk"] = f"GEO#{case.category}#{cell}", created
-    day = case.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d")
+    day = _jakarta_day(case.created_at)
     attributes["day_pk"] = f"DAY#{day}#{shard(case.tracking_code, DAY_SHARDS)}"
     attributes["day_sk"] = created
     attributes["card"] = {**card(case, deadline_text), "version": version}

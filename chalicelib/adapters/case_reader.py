@@ -17,7 +17,7 @@ from chalicelib.adapters.case_repository import (
     case_pk,
     deserialize,
     is_case_item,
-    item_to_case,
+    read_cases,
     serialize,
 )
 from chalicelib.domain.case import Case
@@ -34,8 +34,9 @@ class DynamoCaseReader:
     def _client(self) -> Any:
         return aws.client("dynamodb")
 
-    def get_many(self, tracking_codes: list[str]) -> dict[str, Case]:
-        """The cases with these codes (missing ones are left out)."""
+    def get_many(self, tracking_codes: list[str], list_name: str = "cases") -> dict[str, Case]:
+        """The cases with these codes (missing ones are left out, and so are
+        unreadable ones: logged and counted as ``list_name``'s)."""
         found: dict[str, Case] = {}
         codes = list(dict.fromkeys(tracking_codes))
         for start in range(0, len(codes), BATCH_GET_LIMIT):
@@ -43,11 +44,9 @@ class DynamoCaseReader:
             for attempt in range(BATCH_GET_ATTEMPTS):
                 with aws.unavailable_on_transient("dynamodb"):
                     response = self._client.batch_get_item(RequestItems={self.table_name: {"Keys": keys}})
-                for item in response.get("Responses", {}).get(self.table_name, []):
-                    stored = deserialize(item)
-                    if is_case_item(stored):
-                        case = item_to_case(stored)
-                        found[case.tracking_code] = case
+                stored = (deserialize(item) for item in response.get("Responses", {}).get(self.table_name, []))
+                for case in read_cases((item for item in stored if is_case_item(item)), list_name):
+                    found[case.tracking_code] = case
                 keys = response.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
                 if not keys:
                     break

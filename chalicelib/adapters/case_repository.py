@@ -30,13 +30,14 @@ that must reach the reporter.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.adapters import aws
+from chalicelib.adapters.unreadable import read_one, readable
 from chalicelib.domain.areas import AreaPath
 from chalicelib.domain.case import Case, Feedback, FollowUpPlan, HistoryEntry, PhotoRef
 from chalicelib.domain.channels import Channel
@@ -153,7 +154,7 @@ def conflict_outcome(stored: dict[str, Any] | None, case: Case) -> AddOutcome:
     assert stored is not None
     if stored.get("type") == MESSAGE_TYPE:
         return AddedElsewhere(stored["into"])
-    return AlreadyStored(item_to_case(stored))
+    return AlreadyStored(read_case(stored))
 
 
 def message_home(stored: dict[str, Any] | None, message_code: str, source_key: str) -> str | None:
@@ -239,8 +240,9 @@ class DynamoCaseRepository:
         return case
 
     def get(self, tracking_code: str) -> Case | None:
+        """The case, None if there is none; UnreadableItem (logged, counted) if its item cannot be read."""
         item = self._item(tracking_code)
-        return item_to_case(item) if is_case_item(item) else None
+        return read_case(item) if is_case_item(item) else None
 
     def _item(self, tracking_code: str) -> dict[str, Any] | None:
         with aws.unavailable_on_transient("dynamodb"):
@@ -428,6 +430,16 @@ def open_sealed_fields(case: Case, sealer: Sealer | None, fields: tuple[str, ...
         raise ValueError("opening sealed fields needs a sealer")
     opened = sealer.open(sealing_context(case.tracking_code), tokens)
     return replace(case, **{name: SEALED_FIELDS[name].load(json.loads(opened[name])) for name in tokens})
+
+
+def read_case(item: dict[str, Any]) -> Case:
+    """One stored case; raises UnreadableItem (logged and counted) if it cannot be read."""
+    return read_one(item, item_to_case, "case")
+
+
+def read_cases(items: Iterable[dict[str, Any]], list_name: str) -> list[Case]:
+    """The stored cases that can be read; the others are skipped, logged and counted."""
+    return readable(items, item_to_case, list_name)
 
 
 def item_to_case(item: dict[str, Any]) -> Case:

@@ -22,6 +22,7 @@ from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.unreadable import readable
 from chalicelib.domain.metrics import Contribution
 
 CARRY_DAY = "00"
@@ -124,16 +125,44 @@ class MetricsStore:
 
 
 def split(items: Iterable[dict[str, Any]]) -> tuple[dict[str, dict[str, int]], dict[tuple[str, str], dict]]:
-    """(carry by agency, counters by (agency, dd)) from one month's items."""
+    """(carry by agency, counters by (agency, dd)) from one month's items. An item
+    that cannot be read is left out (logged with its key, counted: adapters/unreadable.py)."""
     carry: dict[str, dict[str, int]] = {}
     days: dict[tuple[str, str], dict] = {}
-    for item in items:
-        agency, _, dd = item["SK"].rpartition("#")
-        if dd == CARRY_DAY:
-            carry[agency] = {"open": int(item.get("open_start", 0)), "overdue": int(item.get("overdue_start", 0))}
+    for kind, agency, dd, values in readable(items, _entry, "agency_metrics"):
+        if kind == "carry":
+            carry[agency] = values
         else:
-            days[(agency, dd)] = {k: v for k, v in item.items() if k not in ("PK", "SK", "applied", "type")}
+            days[(agency, dd)] = values
     return carry, days
+
+
+_NOT_COUNTERS = ("PK", "SK", "applied", "type")
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"a counter is {type(value).__name__}, not a whole number")
+    return value
+
+
+def _entry(item: dict[str, Any]) -> tuple[str, str, str, dict[str, int]]:
+    """One month item as (carry | day, agency, dd, numbers); raises if it is malformed."""
+    agency, _, dd = item["SK"].rpartition("#")
+    if not agency or len(dd) != 2 or not (dd.isascii() and dd.isdigit()):
+        raise ValueError("the sort key is not <agency>#<dd>")
+    if dd == CARRY_DAY:
+        return (
+            "carry",
+            agency,
+            dd,
+            {"open": _whole(item.get("open_start", 0)), "overdue": _whole(item.get("overdue_start", 0))},
+        )
+    counters = {name: _whole(value) for name, value in item.items() if name not in _NOT_COUNTERS}
+    for name in counters:  # histogram buckets carry their bucket number last
+        if name.startswith(("ch_", "rh_", "rc_")):
+            int(name.rsplit("_", 1)[1])
+    return "day", agency, dd, counters
 
 
 def day_in_month(month: str, dd: str) -> date:

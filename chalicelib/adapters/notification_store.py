@@ -8,12 +8,14 @@ newest first.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.case_queries import Page, bad_cursor, decode_cursor, encode_cursor
 from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.unreadable import readable
 
 KEEP_FOR = timedelta(days=90)
 
@@ -53,7 +55,17 @@ class NotificationStore:
             if start and aws.error_code(error) == "ValidationException":
                 raise bad_cursor() from None  # a key DynamoDB does not take as this inbox's start
             raise
-        items = []
-        for item in map(deserialize, response.get("Items", [])):
-            items.append({k: v for k, v in item.items() if k not in ("PK", "SK", "expires_at", "type")})
+        items = readable(map(deserialize, response.get("Items", [])), _entry, "notifications")
         return Page(items, encode_cursor(response.get("LastEvaluatedKey")))
+
+
+def _entry(item: dict[str, Any]) -> dict[str, Any]:
+    """One inbox entry as the officer client reads it; raises if it is malformed."""
+    entry = {k: v for k, v in item.items() if k not in ("PK", "SK", "expires_at", "type")}
+    for name in ("event_id", "occurred_at", "event_type", "tracking_code"):
+        if not isinstance(entry[name], str):
+            raise TypeError(f"{name} must be text")
+    if not isinstance(entry.get("detail", {}), dict):
+        raise TypeError("detail must be a map")
+    json.dumps(entry)  # what the API will do with it (a set or bytes would fail there)
+    return entry

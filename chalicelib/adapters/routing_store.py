@@ -12,6 +12,7 @@ from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.unreadable import readable
 from chalicelib.domain.routing import RoutingRule
 
 PARTITION = "ROUTING"
@@ -19,6 +20,17 @@ PARTITION = "ROUTING"
 
 def _sort_key(category: str, area: str | None) -> str:
     return f"RULE#{category}#{area or '*'}"
+
+
+def _rule(item: dict[str, Any]) -> RoutingRule:
+    """One admin's edit; raises if the item is malformed (an unreadable edit is left
+    out, so the seed rule for its category and area applies)."""
+    rule = RoutingRule(item["category"], item.get("area"), item.get("agency_id"))
+    if not isinstance(rule.category, str) or not all(
+        isinstance(v, (str, type(None))) for v in (rule.area, rule.agency_id)
+    ):
+        raise TypeError("category, area and agency_id must be text")
+    return rule
 
 
 class RoutingStore:
@@ -38,8 +50,7 @@ class RoutingStore:
                 request["ExclusiveStartKey"] = start
             with aws.unavailable_on_transient("dynamodb"):
                 response = client.query(**request)
-            for item in map(deserialize, response.get("Items", [])):
-                rules.append(RoutingRule(item["category"], item.get("area"), item.get("agency_id")))
+            rules.extend(readable(map(deserialize, response.get("Items", [])), _rule, "routing_rules"))
             start = response.get("LastEvaluatedKey")
             if not start:
                 return rules

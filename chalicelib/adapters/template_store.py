@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.unreadable import readable
 from chalicelib.domain.templates import Template
 
 
@@ -25,6 +26,10 @@ def _key(agency_id: str, template_id: str) -> dict[str, Any]:
 
 
 def _template(item: dict[str, Any]) -> Template:
+    """One template; raises if the item is malformed."""
+    names = ("template_id", "agency_id", "category", "title", "text_id", "text_en")
+    if not all(isinstance(item[name], str) for name in names):
+        raise TypeError(f"{', '.join(names)} must be text")
     return Template(
         id=item["template_id"],
         agency_id=item["agency_id"],
@@ -51,7 +56,7 @@ class TemplateStore:
                 request["ExclusiveStartKey"] = start
             with aws.unavailable_on_transient("dynamodb"):
                 response = client.query(**request)
-            found.extend(_template(deserialize(item)) for item in response.get("Items", []))
+            found.extend(readable(map(deserialize, response.get("Items", [])), _template, "templates"))
             start = response.get("LastEvaluatedKey")
             if not start:
                 return sorted(found, key=lambda t: (t.category, t.title.lower(), t.id))

@@ -20,6 +20,7 @@ from chalice import Response
 
 from chalicelib import logs
 from chalicelib.adapters.aws import ServiceUnavailable
+from chalicelib.adapters.unreadable import UnreadableItem
 from chalicelib.channels.base import Reply, WebhookRejected
 from chalicelib.config import ConfigurationError
 from chalicelib.domain.errors import (
@@ -148,6 +149,16 @@ def to_api_error(error: Exception) -> ApiError:
         )
     if isinstance(error, IllegalTransition):
         return ApiError(409, "illegal_transition", str(error))
+    if isinstance(error, UnreadableItem):
+        # Not 404 (the case exists: its reporter must not think it lost), not 409 (nothing the
+        # client sends can fix it), not 500 (not an unexpected failure: detected, logged with its
+        # key and counted, UnreadableItems alarms): unavailable until an operator repairs it.
+        return ApiError(
+            503,
+            "record_unreadable",
+            "A stored record this answer needs cannot be read right now; the operators have been alerted. "
+            "Nothing was changed. Please try again later.",
+        )
     if isinstance(error, ServiceUnavailable):
         log.warning("aws unavailable", extra={"service": error.service, "reason": error.reason})
         return ApiError(

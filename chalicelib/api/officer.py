@@ -160,7 +160,7 @@ def queue():
     from chalicelib.adapters import reference_data
     from chalicelib.bootstrap import services
     from chalicelib.domain.clock import to_utc_text
-    from chalicelib.services.views import queue_row
+    from chalicelib.services.views import queue_rows
 
     principal = auth.principal_of(_request())
     query = _request().query_params or {}
@@ -218,7 +218,7 @@ def queue():
         index, partition, limit=limit, cursor=query.get("cursor"), filters=filters or None, **kwargs
     )
     language = preferred_language(_request())
-    rows = [queue_row(item, language, now) for item in page.items]
+    rows = queue_rows(page.items, language, now)
     if query.get("kota"):
         rows = [row for row in rows if (row.get("area") or {}).get("kota") == query["kota"]]
     return json_response(

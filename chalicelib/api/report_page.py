@@ -53,6 +53,7 @@ T = {
         "Opsional. Koordinat dapat disalin dari aplikasi peta, misalnya -6.1754 dan 106.8272.",
         "Optional. Copy the coordinates from a map app, e.g. -6.1754 and 106.8272.",
     ),
+    "when": ("Waktu kejadian (opsional, WIB)", "When did you see it? (optional, Jakarta time)"),
     "photo": (
         "Foto (opsional, JPEG/PNG/WebP, maks. 5 foto, semuanya maks. 4 MB)",
         "Photos (optional, JPEG/PNG/WebP, up to 5, at most 4 MB together)",
@@ -142,6 +143,8 @@ def form_page(
         f'<div><label for="lng">{t("lng", language)}</label>'
         f'<input id="lng" name="lng" inputmode="decimal" value="{value("lng")}"></div></div>'
         f'<p class="hint">{t("where_hint", language)}</p></fieldset>'
+        f'<label for="reported_at">{t("when", language)}</label>'
+        f'<input id="reported_at" name="reported_at" type="datetime-local" value="{value("reported_at")}">'
         f'<label for="photo">{t("photo", language)}</label>'
         f'<input id="photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp" multiple>'
         f"<fieldset><legend>{t('contact', language)}</legend>"

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 
+from chalicelib import logs
+from chalicelib.domain.clock import from_outside, system_clock
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.messages import describe, guess_category, guess_language
 from chalicelib.domain.report import IncomingReport, ReporterContact, build_report
 
+from . import meta
 from .base import MalformedPayload
 
 MAX_FORM_FIELDS = 200
+log = logs.get_logger("channels")
 
 
 def json_document(body: bytes) -> Any:
@@ -97,6 +103,27 @@ def contact_email(value: str | None, name: str | None = None) -> dict[str, str |
     return contact.model_dump(exclude_none=True) or None
 
 
+def provider_time(value: Any, channel: Any, message_id: str, read: Callable[[Any], datetime]) -> datetime | None:
+    """A provider's own time for one message (``read`` turns its wire value into
+    a datetime, raising ValueError), if believable (clock.from_outside).
+
+    Messaging providers and mail servers cannot be answered "your date is
+    wrong", and the person who wrote is not to blame: a time outside the
+    window is dropped -- the case is dated when we received it -- and logged
+    with the message's key, never the report refused.
+    """
+    if value is None or value == "":
+        return None
+    try:
+        return from_outside(read(value), system_clock())
+    except (ValueError, TypeError, OverflowError) as problem:  # unreadable, or outside the window
+        log.warning(
+            "provider time dropped",
+            extra={"channel": getattr(channel, "value", channel), "message_key": message_id, "problem": str(problem)},
+        )
+        return None
+
+
 def message_report(
     channel: Any,
     message_id: str,
@@ -107,7 +134,7 @@ def message_report(
     reply_handle: dict[str, Any],
     conversational: bool,
     reporter: dict[str, Any] | None = None,
-    reported_at: Any = None,
+    sent_at: Any = None,
     language: str | None = None,
 ) -> IncomingReport:
     """A report from a messaging channel's free text, photos and place.
@@ -115,6 +142,7 @@ def message_report(
     Category and language are guessed from the words; the description says
     what came (text, photos, a location). A message that cannot become a
     report is the provider's malformed payload, not a 422 to a person.
+    ``sent_at``: the provider's epoch timestamp, kept only if believable.
     """
     from chalicelib.domain import privacy
 
@@ -131,7 +159,7 @@ def message_report(
             reporter=reporter,
             privacy=level,
             media=media,
-            reported_at=reported_at,
+            reported_at=provider_time(sent_at, channel, message_id, meta.epoch),
             language=language,
             reply_handle=reply_handle,
             conversational=conversational,

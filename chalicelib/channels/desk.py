@@ -70,7 +70,10 @@ class DeskForm(BaseModel):
     upload_keys: list[Annotated[str, StringConstraints(pattern=UPLOAD_KEY_PATTERN)]] = Field(
         default_factory=list, max_length=MAX_PHOTOS
     )
-    reported_at: datetime | None = None
+    reported_at: datetime | None = Field(
+        default=None,
+        description="When the reporter saw it, with its offset; from 2000-01-01T00:00:00Z to 10 minutes from now.",
+    )
     language: str = "id"
 
 

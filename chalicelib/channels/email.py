@@ -9,7 +9,9 @@ default (modern) policy.
   e-mail) after a closing line such as "Salam," or "Terima kasih,");
 * image attachments (JPEG, PNG, WebP) as photos, up to five;
 * the From address as the reporter's contact and reply handle;
-* the SES message id (the S3 object's name) as the idempotency key.
+* the SES message id (the S3 object's name) as the idempotency key;
+* the Date: header as the time of the report, when it is believable
+  (common.provider_time: otherwise dropped and logged; the mail is still taken).
 
 Not reports: auto-replies and bulk mail (Auto-Submitted, Precedence), mail
 from our own address (no loops), and mail SES marked as virus or spam.
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import parseaddr
+from email.utils import parseaddr, parsedate_to_datetime
 from html import unescape
 
 from chalicelib.domain.channels import Channel
@@ -31,7 +33,7 @@ from chalicelib.domain.messages import describe, guess_category, guess_language
 from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, MAX_PHOTO_BYTES, MAX_PHOTOS, IncomingReport, build_report
 
 from .base import MalformedPayload
-from .common import contact_email
+from .common import contact_email, provider_time
 
 _QUOTE_START = re.compile(
     r"^(On .{1,200} wrote:|Pada .{1,200} menulis:|-----\s*Original Message\s*-----|-----\s*Pesan Asli\s*-----)\s*$",
@@ -72,6 +74,7 @@ def parse_email(raw: bytes, message_id: str, own_address: str) -> ParsedEmail | 
         precedence = str(message.get("Precedence", "")).strip().lower()
         verdicts = {str(message.get(h, "")).upper() for h in ("X-SES-Virus-Verdict", "X-SES-Spam-Verdict")}
         subject = " ".join(str(message.get("Subject", "")).split())[:300]
+        sent = str(message.get("Date", "")).strip()
     except Exception:  # noqa: BLE001 - broken encoded words in headers
         raise MalformedPayload("the message headers are not readable") from None
     if not address or "@" not in address:
@@ -96,6 +99,7 @@ def parse_email(raw: bytes, message_id: str, own_address: str) -> ParsedEmail | 
             has_text=bool(words),
             reporter=contact,
             photos=photos,
+            reported_at=provider_time(sent, Channel.EMAIL, message_id, parsedate_to_datetime),
             language=language,
             reply_handle={"channel": Channel.EMAIL, "kind": "email", "address": contact["email"]},
         )

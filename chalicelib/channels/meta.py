@@ -47,16 +47,17 @@ def received_reply(count: int) -> Reply:
     return Reply(status=200, body={"received": count})
 
 
-def instant(value: object) -> datetime | None:
-    """Meta and X timestamps: seconds or milliseconds since the epoch, as int or string."""
+def epoch(value: object) -> datetime:
+    """Meta and X timestamps: seconds or milliseconds since the epoch, as int or
+    string. Raises ValueError for anything else (the window is checked by the
+    caller: common.provider_time)."""
     try:
         number = int(str(value))
     except (TypeError, ValueError):
-        return None
+        raise ValueError("is not a number of seconds since 1970") from None
     if number > 10**11:
         number //= 1000
     try:
-        moment = datetime.fromtimestamp(number, UTC)
+        return datetime.fromtimestamp(number, UTC)
     except (OverflowError, OSError, ValueError):
-        return None
-    return moment if moment <= datetime.now(UTC) else None
+        raise ValueError("is not a time a datetime can hold") from None

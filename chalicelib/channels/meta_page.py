@@ -143,7 +143,7 @@ class MetaPageAdapter:
             words,
             media=media,
             location=location,
-            reported_at=meta.instant(timestamp),
+            sent_at=timestamp,
             reply_handle=handle,
             conversational=conversational,
         )

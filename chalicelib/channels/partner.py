@@ -38,6 +38,9 @@ from .base import InboundRequest, MalformedPayload, Reply
 TIMESTAMP_HEADER = "X-CRM-Timestamp"
 SIGNATURE_HEADER = "X-CRM-Signature"
 
+# Our report's field -> the wire field it came from, for the partner's error details.
+_WIRE_NAMES = {"reported_at": "created_at"}
+
 # Base64 of the largest photo we accept, with room for line breaks.
 _MAX_BASE64_CHARS = 11_500_000
 
@@ -124,8 +127,8 @@ class PartnerAdapter:
         except ValidationError as error:
             raise InvalidReport(problems_from(error)) from None
         reporter = wire.reporter or PartnerReporter()
-        return [
-            build_report(
+        try:
+            report = build_report(
                 channel=self.channel,
                 message_id=wire.report_id,
                 category=wire.category,
@@ -142,7 +145,10 @@ class PartnerAdapter:
                 # Status changes go back to the partner's callback URL, keyed by its report id.
                 reply_handle={"channel": self.channel, "kind": "partner", "address": wire.report_id},
             )
-        ]
+        except InvalidReport as invalid:  # named as the partner sent them
+            problems = [(_WIRE_NAMES.get(name, name), message) for name, message in invalid.problems]
+            raise InvalidReport(problems) from None
+        return [report]
 
     def reply(self, receipts: list[Receipt], settings: Settings) -> Reply:
         receipt = receipts[0]

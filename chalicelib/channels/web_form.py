@@ -17,11 +17,13 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import policy
 from email.parser import BytesParser
 from typing import Any
 
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.clock import JAKARTA
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.messages import ReplyHandle
 from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, MAX_PHOTO_BYTES, MAX_PHOTOS, IncomingReport, build_report
@@ -85,6 +87,18 @@ def _number(value: str, name: str, problems: list[tuple[str, str]]) -> float | N
         return None
 
 
+def _local_time(value: str | None, problems: list[tuple[str, str]]) -> datetime | None:
+    """The form's "when" (an HTML datetime-local field: Jakarta time, no zone)."""
+    if _blank(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        problems.append(("reported_at", "must be a date and time, e.g. 2026-11-23T10:00 (Jakarta time)"))
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=JAKARTA)
+
+
 def submission_id(value: Any) -> str | None:
     if _blank(value):
         return None
@@ -117,6 +131,7 @@ def report_from_form(form: FormInput, language: str) -> IncomingReport:
             photos.append({"content_type": content_type, "data": data})
     anonymous = values.get("anonymous") in ("on", "true", "1", "yes")
     confidential = values.get("confidential") in ("on", "true", "1", "yes")
+    reported_at = _local_time(values.get("reported_at"), problems)
     token = None
     try:
         token = submission_id(values.get("submission_id"))
@@ -134,6 +149,7 @@ def report_from_form(form: FormInput, language: str) -> IncomingReport:
         token,
         language,
         confidential,
+        reported_at,
     )
 
 
@@ -183,6 +199,7 @@ def report_from_json(body: bytes, idempotency_key: str | None) -> IncomingReport
         token,
         language,
         document.get("confidential") is True,
+        document.get("reported_at"),  # ISO 8601 with its offset, checked by the report
     )
 
 
@@ -196,6 +213,7 @@ def _build(
     token: str | None,
     language: str,
     confidential: bool = False,
+    reported_at: Any = None,
 ) -> IncomingReport:
     email = None if anonymous else contact.get("email")
     handle = None
@@ -211,6 +229,7 @@ def _build(
         anonymous=anonymous,
         privacy="confidential" if confidential else None,
         photos=photos,
+        reported_at=reported_at,
         language=language,
     )
     if handle and report.reporter and report.reporter.email:

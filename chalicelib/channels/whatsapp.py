@@ -116,7 +116,7 @@ class WhatsAppCloudAdapter:
             media=media,
             location=location,
             reporter=reporter,
-            reported_at=meta.instant(message.get("timestamp")),
+            sent_at=message.get("timestamp"),
             conversational=True,
             reply_handle={"channel": self.channel, "kind": "whatsapp", "address": sender, "via": via},
         )

@@ -29,7 +29,7 @@ from chalicelib.domain.channels import Channel
 from chalicelib.domain.report import MAX_PHOTOS, IncomingReport
 from chalicelib.services.intake import Receipt
 
-from . import meta, signing
+from . import signing
 from .base import InboundRequest, MalformedPayload, Reply, SignatureRejected
 from .common import identifier, json_document, message_report, number, objects, require_object, text
 
@@ -162,7 +162,7 @@ class XAdapter:
             words,
             media=media,
             location=location,
-            reported_at=meta.instant(timestamp),
+            sent_at=timestamp,
             reply_handle=handle,
             conversational=conversational,
             language="en" if language_hint == "en" else None,

@@ -9,7 +9,7 @@ a reachable contact -- and no contact at all for anonymous reporters.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -24,6 +24,7 @@ from pydantic import (
 
 from . import categories
 from .channels import Channel
+from .clock import from_outside, system_clock
 from .errors import InvalidReport
 from .messages import MediaLink, ReplyHandle
 
@@ -144,15 +145,9 @@ class IncomingReport(BaseModel):
 
     @field_validator("reported_at")
     @classmethod
-    def _not_in_future(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("must include a time zone offset, e.g. +07:00")
-        value = value.astimezone(UTC)
-        if value > datetime.now(UTC) + timedelta(minutes=10):
-            raise ValueError("is in the future")
-        return value
+    def _inside_the_window(cls, value: datetime | None) -> datetime | None:
+        # The one rule for times from outside (clock.from_outside), against the system clock.
+        return None if value is None else from_outside(value, system_clock())
 
     @model_validator(mode="before")
     @classmethod

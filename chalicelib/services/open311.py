@@ -28,6 +28,7 @@ from weakref import WeakKeyDictionary
 
 from chalicelib.adapters.case_indexes import DAY_SHARDS
 from chalicelib.adapters.case_repository import CaseRepository
+from chalicelib.adapters.unreadable import readable
 from chalicelib.channels import open311 as wire
 from chalicelib.config import Settings
 from chalicelib.domain import categories, privacy, request_ids, service_catalogue, tracking
@@ -47,6 +48,7 @@ MAX_DEPTH = 10_000  # page * page_size: deeper pages need a narrower date range
 MAX_IDS = 100
 EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
 STATUSES = ("open", "closed")
+LISTING = "open311_requests"  # the UnreadableItems dimension of the listing
 
 
 class Open311Error(Exception):
@@ -353,6 +355,14 @@ def _matches(card: dict[str, Any], listing: Listing) -> bool:
     return True
 
 
+def _index_entry(item: dict[str, Any], listing: Listing) -> tuple[str, str, bool]:
+    """(sort key, code, matches the listing) of one day-index entry; raises if it is malformed."""
+    order, card = item["day_sk"], item["card"]
+    if not isinstance(order, str) or not isinstance(card["code"], str):
+        raise TypeError("day_sk and card.code must be text")
+    return order, card["code"], _matches(card, listing)
+
+
 def _shard_items(queries: Any, day: str, shard: int, low: str, high: str) -> list[dict[str, Any]]:
     """Every index entry of one day's shard between two sort keys (all pages)."""
     items, cursor = [], None
@@ -410,8 +420,9 @@ def _selected_codes(listing: Listing, deps: Deps, now: datetime) -> list[str]:
                 if not items and low <= first and last <= high and following + SETTLED <= now:
                     with _EMPTY_LOCK:
                         empty.add(day)
-                items.sort(key=lambda item: item["day_sk"], reverse=True)
-                selected.extend(item["card"]["code"] for item in items if _matches(item["card"], listing))
+                entries = readable(items, lambda item: _index_entry(item, listing), LISTING)
+                entries.sort(reverse=True)  # newest first: by day_sk
+                selected.extend(code for _order, code, matches in entries if matches)
             if len(selected) >= wanted:
                 break
     return selected
@@ -426,20 +437,17 @@ def list_requests(query: dict[str, str], language: str, deps: Deps) -> list[dict
             for code in (request_ids.tracking_code_of(rid, deps.code_key) for rid in listing.service_request_ids)
             if code
         ]
-        found = deps.reader.get_many(codes)
-        return [
-            request_view(found[code], language, deps)
-            for code in dict.fromkeys(codes)
-            if code in found and not found[code].hidden_from_public
-        ]
-    selected = _selected_codes(listing, deps, now)
-    page_codes = selected[(listing.page - 1) * listing.page_size : listing.page * listing.page_size]
-    found = deps.reader.get_many(page_codes)  # the level may have been raised since the card was written
-    return [
-        request_view(found[code], language, deps)
-        for code in page_codes
-        if code in found and not found[code].hidden_from_public
-    ]
+    else:
+        selected = _selected_codes(listing, deps, now)
+        codes = selected[(listing.page - 1) * listing.page_size : listing.page * listing.page_size]
+    found = deps.reader.get_many(codes, list_name=LISTING)  # the level may have been raised since the card was written
+    shown = [found[code] for code in dict.fromkeys(codes) if code in found and not found[code].hidden_from_public]
+    return readable(
+        shown,
+        lambda case: request_view(case, language, deps),
+        LISTING,
+        key=lambda case: {"service_request_id": request_ids.public_id(case.tracking_code, deps.code_key)},
+    )
 
 
 # --- posting ---------------------------------------------------------------------------------
@@ -454,6 +462,7 @@ _FIELD_NAMES = {
     "media_urls.0": "media_url",
     "location.address": "address_string",
     "category": "service_code",
+    "reported_at": "requested_datetime",
 }
 
 

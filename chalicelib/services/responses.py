@@ -582,6 +582,11 @@ class Open311PostForm(BaseModel):
     phone: str | None = None
     device_id: str | None = Field(default=None, max_length=200)
     account_id: str | None = Field(default=None, max_length=200)
+    requested_datetime: str | None = Field(
+        default=None,
+        description="Extension: when the reporter saw the problem, for reports queued offline (W3C date-time "
+        "with a zone, from 2000-01-01T00:00:00Z to 10 minutes from now; otherwise 400).",
+    )
 
 
 class ResponseTemplate(Strict):

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import reference_data
+from chalicelib.adapters.unreadable import readable
 from chalicelib.domain import categories, permissions, texts
 from chalicelib.domain import sla as sla_rules
 from chalicelib.domain.case import Case
@@ -198,6 +199,14 @@ def _contact(case: Case, open_contact) -> dict[str, Any] | None:
             raise ValueError("the reporter's contact is sealed: pass open_contact")
         reporter = open_contact(case)
     return reporter.model_dump(exclude_none=True) if reporter else None
+
+
+QUEUE = "officer_queue"  # the UnreadableItems dimension of the queues
+
+
+def queue_rows(items: list[dict[str, Any]], language: str, now: datetime) -> list[dict[str, Any]]:
+    """The rows of a queue page; a card that cannot be read is skipped (logged with its key, counted)."""
+    return readable(items, lambda item: queue_row(item, language, now), QUEUE)
 
 
 def queue_row(item: dict[str, Any], language: str, now: datetime) -> dict[str, Any]:

@@ -70,3 +70,17 @@ def test_alarm_names_are_unique_and_say_which_queue():
     assert len(names) == len(set(names))
     for queue, alarm in alarms.items():
         assert alarm["AlarmName"]["Fn::Sub"] == f"{_queue_name(queue)}-not-empty", queue
+
+
+def test_an_unreadable_stored_item_pages_at_once():
+    from chalicelib.adapters.unreadable import METRIC
+
+    (alarm,) = [
+        resource["Properties"]
+        for resource in RESOURCES.values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm" and resource["Properties"].get("MetricName") == METRIC
+    ]
+    assert alarm["Namespace"] == {"Fn::Sub": "CRM/${Stage}"} and "Dimensions" not in alarm  # the total
+    assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]

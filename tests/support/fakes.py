@@ -19,10 +19,11 @@ from chalicelib.adapters.case_repository import (
     Added,
     case_to_item,
     conflict_outcome,
-    item_to_case,
     message_home,
     message_mark,
     open_sealed_fields,
+    read_case,
+    read_cases,
 )
 from chalicelib.adapters.images import CleanImage
 from chalicelib.adapters.sealing import SealBroken
@@ -98,7 +99,7 @@ class FakeCaseRepository:
         with self._lock:
             self.requests += 1
             item = self.items.get(tracking_code)
-            return item_to_case(copy.deepcopy(item)) if item else None
+            return read_case(copy.deepcopy(item)) if item else None
 
     def mark_message(self, message_code: str, source_key: str, into: str, now: datetime) -> str:
         with self._lock:
@@ -109,11 +110,12 @@ class FakeCaseRepository:
             self.marks[message_code] = message_mark(message_code, source_key, into, now)
             return into
 
-    def get_many(self, tracking_codes: list[str]) -> dict[str, Case]:
+    def get_many(self, tracking_codes: list[str], list_name: str = "cases") -> dict[str, Case]:
         with self._lock:
             codes = list(dict.fromkeys(tracking_codes))
             self.requests += (len(codes) + 99) // 100
-            return {code: item_to_case(copy.deepcopy(self.items[code])) for code in codes if code in self.items}
+            stored = [copy.deepcopy(self.items[code]) for code in codes if code in self.items]
+            return {case.tracking_code: case for case in read_cases(stored, list_name)}
 
     def open_sealed(self, case: Case, *fields: str) -> Case:
         return open_sealed_fields(case, self.sealer, fields)

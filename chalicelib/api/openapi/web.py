@@ -24,6 +24,11 @@ REPORT_FIELDS = {
         "description": "The form's hidden token: submitting twice is one case.",
     },
     "lang": {"type": "string", "enum": ["id", "en"]},
+    "reported_at": {
+        "type": "string",
+        "description": "When the reporter saw it, Jakarta time (an HTML datetime-local value, 2026-11-23T10:00); "
+        "from 2000 to 10 minutes from now.",
+    },
 }
 FORM = {
     "type": "object",
@@ -65,6 +70,12 @@ JSON_REPORT = {
         "submission_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
         "language": {"type": "string"},
         "confidential": {"type": "boolean", "description": "true: the report is hidden from the public."},
+        "reported_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the reporter saw it, with its offset; from 2000-01-01T00:00:00Z to 10 minutes "
+            "from now (otherwise 422).",
+        },
     },
 }
 LANG = Param("lang", "query", {"type": "string", "enum": ["id", "en"]}, "en: the English form.")
