@@ -1,5 +1,6 @@
 """Offline checks of infra/template.yaml's alarms: no dead-letter queue fills up
-unnoticed. (cfn-lint and the package tests check the template's syntax.)"""
+and no item is quarantined unnoticed. (cfn-lint and the package tests check the
+template's syntax.)"""
 
 from __future__ import annotations
 
@@ -70,3 +71,34 @@ def test_alarm_names_are_unique_and_say_which_queue():
     assert len(names) == len(set(names))
     for queue, alarm in alarms.items():
         assert alarm["AlarmName"]["Fn::Sub"] == f"{_queue_name(queue)}-not-empty", queue
+
+
+def test_a_quarantined_item_pages_on_the_first_one():
+    """The batch primitive counts every quarantined item in PoisonedItems (chalicelib/services/batch.py)."""
+    from chalicelib.services.batch import POISON_METRIC
+
+    (alarm,) = [
+        resource["Properties"]
+        for resource in RESOURCES.values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm" and resource["Properties"].get("MetricName") == POISON_METRIC
+    ]
+    assert alarm["Namespace"] == {"Fn::Sub": "CRM/${Stage}"}  # where chalicelib/cloudwatch.py writes
+    assert "Dimensions" not in alarm, "the total over every source, which every EMF line carries"
+    assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_queues_redrive_after_the_receive_that_quarantines():
+    """A message is quarantined on its last receive before the redrive, so the
+    bound in code and maxReceiveCount in the template must agree."""
+    from chalicelib.services.batch import SQS_MAX_RECEIVES
+
+    redrives = {
+        name: resource["Properties"]["RedrivePolicy"]["maxReceiveCount"]
+        for name, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in (resource.get("Properties") or {})
+    }
+    assert len(redrives) >= 6
+    assert set(redrives.values()) == {SQS_MAX_RECEIVES}, redrives
