@@ -159,7 +159,7 @@ class QuarantineStore:
                     "#error": "error",
                 },
                 ExpressionAttributeValues=serialize(values),
-                ReturnValues="UPDATED_OLD",
+                ReturnValues="ALL_OLD",  # rare (a quarantine); UPDATED_OLD may leave out an unchanged state
             )
         old = deserialize(response.get("Attributes") or {})
         return old.get("state") != QUARANTINED

@@ -183,6 +183,23 @@ class FakeQuarantine:
     def keys(self, source: str) -> set[str]:
         return {key for (owner, key), item in self.items.items() if owner == source and item["state"] == "quarantined"}
 
+    def get(self, source: str, key: str) -> Any:
+        from chalicelib.adapters.quarantine_store import QuarantineRecord
+
+        item = self.items.get((source, key))
+        if item is None:
+            return None
+        return QuarantineRecord(
+            source, key, item["state"], item["attempts"], None, None, item.get("error"), item.get("payload")
+        )
+
+    def mark_replayed(self, source: str, key: str, now: datetime) -> bool:
+        item = self.items.get((source, key))
+        if item is None or item["state"] != "quarantined":
+            return False
+        item.update(state="replayed", attempts=0, replayed_at=now)
+        return True
+
     def quarantined(self, source: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
         return {
             (owner, key): item
