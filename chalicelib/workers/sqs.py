@@ -3,12 +3,12 @@
 Each message is handled on its own; the ones that failed are reported in
 ``batchItemFailures`` so SQS retries only those, without holding back the
 others (the deployment turns on ReportBatchItemFailures for every SQS event
-source; docs/operations.md). A message that fails on its last receive before the queue's redrive
-(``ApproximateReceiveCount`` = ``SQS_MAX_RECEIVES``, the queues'
-maxReceiveCount) is quarantined instead of parked in the dead-letter queue, and
-one that cannot even be parsed is quarantined at once: either way it is
-deleted from the queue, and an operator lists and replays it from one place
-(docs/security.md, "Poison records"). Logs name a message by its id.
+source; docs/operations.md). A message that fails on its last receive before
+the queue's redrive (``ApproximateReceiveCount`` = ``SQS_MAX_RECEIVES``, the
+queues' maxReceiveCount) is quarantined instead of parked in the dead-letter
+queue, and one that cannot even be parsed is quarantined at once: either way
+it is deleted from the queue, and an operator lists and replays it from one
+place (docs/security.md, "Poison records"). Logs name a message by its id.
 """
 
 from __future__ import annotations
