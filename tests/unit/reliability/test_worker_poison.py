@@ -36,7 +36,7 @@ from tests.support.fakes import (
 )
 from tests.support.images import jpeg_with_metadata
 
-MONAS = {"lat": -6.1754, "lng": 106.8272}  # kelurahan Gambir
+MONAS = {"lat": -6.1754, "lng": 106.8272}  # kelurahan Gambir (31.71.01.1001)
 
 
 class PoisonedCases(FakeCaseRepository):
@@ -200,7 +200,7 @@ def test_collect_alerts(world, monkeypatch):
     ctx = alerts.Context(store=store, key=world.settings.tracking_code_key, base_url="https://crm.x", sender_for=sender)
     monkeypatch.setattr(worker, "context", lambda: ctx)
     answer = alerts.subscribe(
-        AlertSubscribeCommand(channel="email", address="warga@example.com", kelurahan="jakpus.gambir.gambir"),
+        AlertSubscribeCommand(channel="email", address="warga@example.com", kelurahan="31.71.01.1001"),
         ctx,
         world.clock(),
         lambda code: True,
@@ -287,3 +287,27 @@ def test_a_message_that_fails_once_goes_through_on_its_retry(world):
     records[0]["attributes"]["ApproximateReceiveCount"] = "2"
     assert handle_batch(records) == {"batchItemFailures": []}
     assert world.cases.get(code).routed and world.quarantine.items == {}
+
+
+def test_every_non_http_handler_is_on_the_primitive_under_its_own_name():
+    """Quarantine records and the metric name a source by its app.py handler, which is
+    how infra/quarantine.py finds the queue to replay into. Each source below is
+    exercised by a test of this file (queues), test_relay_partial_batch.py,
+    test_sweep_isolation.py, test_alerts.py (digests) or test_agency_metrics.py (rollup)."""
+    import app
+    from chalicelib.services.alerts import DIGEST_SOURCE
+    from chalicelib.services.metrics import ROLLUP_SOURCE
+    from chalicelib.services.sla_sweep import SOURCE as SWEEP_SOURCE
+    from chalicelib.workers.outbox_relay import SOURCE as RELAY_SOURCE
+
+    queues = {
+        "case_followups",
+        "agency_metrics",
+        "officer_notifications",
+        "collect_alerts",
+        "send_replies",
+        "fetch_linked_media",
+        "receive_email",
+    }
+    handlers = {source.name for source in app.app.event_sources}
+    assert handlers == queues | {RELAY_SOURCE, SWEEP_SOURCE, DIGEST_SOURCE, ROLLUP_SOURCE}
