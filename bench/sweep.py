@@ -100,7 +100,13 @@ def run(stand_in) -> list[Row]:
         app = services()
         start = time.perf_counter()
         with open(ROOT / "test-artifacts" / "bench-sweep-metrics.log", "w") as metrics, redirect_stdout(metrics):
-            outcome = sweep(cases=app.cases, queries=app.queries, clock=lambda now=now: now)  # EMF lines: a file
+            outcome = sweep(  # EMF lines: a file
+                cases=app.cases,
+                queries=app.queries,
+                clock=lambda now=now: now,
+                quarantine=app.quarantine,
+                public_name=str,
+            )
         elapsed = time.perf_counter() - start
         client.meta.events.unregister("after-call.dynamodb", reads)
         results[size] = (reads.index_items + reads.cases, outcome.due, elapsed)

@@ -20,6 +20,7 @@ from chalicelib.adapters.mailer import SesMailer
 from chalicelib.adapters.metrics_store import MetricsStore
 from chalicelib.adapters.notification_store import NotificationStore
 from chalicelib.adapters.photo_store import PhotoStore, S3PhotoStore
+from chalicelib.adapters.quarantine_store import QuarantineStore
 from chalicelib.adapters.routing_store import RoutingStore
 from chalicelib.adapters.sealing import KmsSealer
 from chalicelib.adapters.sender_state import DynamoSenderRepository, SenderRepository
@@ -81,6 +82,7 @@ class Services:
     api_keys: ApiKeyStore | None = None  # Open311 partner keys
     case_reader: DynamoCaseReader | None = None  # many cases at once (Open311 listings)
     templates: Any = None  # TemplateStore; None: built on first use
+    quarantine: Any = None  # services.batch.Quarantine: poison records, scheduled jobs' attempts
 
     def template_store(self) -> Any:
         if self.templates is not None:
@@ -124,6 +126,7 @@ def _build() -> Services:
         senders=DynamoSenderRepository(config.cases_table, sealer=sealer),
         api_keys=ApiKeyStore(config.cases_table),
         case_reader=DynamoCaseReader(config.cases_table),
+        quarantine=QuarantineStore(config.cases_table),
     )
 
 

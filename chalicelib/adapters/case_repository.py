@@ -179,6 +179,8 @@ class CaseRepository(Protocol):
 
     def open_sealed(self, case: Case, *fields: str) -> Case: ...
 
+    def leave_due_index(self, tracking_code: str) -> None: ...
+
 
 class DynamoCaseRepository:
     def __init__(self, table_name: str, sealer: Sealer | None = None):
@@ -281,6 +283,26 @@ class DynamoCaseRepository:
         public view, an event or a log line.
         """
         return open_sealed_fields(case, self.sealer, fields)
+
+    def leave_due_index(self, tracking_code: str) -> None:
+        """Take a case the sweep quarantined off the due index (it stops being
+        re-read). One UpdateItem that only removes the index keys, so it works
+        on an item that cannot be read or saved whole; the version stays, so
+        the stream relays nothing, and the case's next save puts it back."""
+        from chalicelib.adapters.case_indexes import INDEXES
+
+        due_pk, due_sk = INDEXES["due"]
+        with aws.unavailable_on_transient("dynamodb"):
+            try:
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=serialize({"PK": case_pk(tracking_code), "SK": CASE_SK}),
+                    UpdateExpression="REMOVE #pk, #sk",
+                    ConditionExpression="attribute_exists(PK)",
+                    ExpressionAttributeNames={"#pk": due_pk, "#sk": due_sk},
+                )
+            except self._client.exceptions.ConditionalCheckFailedException:
+                return  # gone meanwhile: nothing left to take off
 
 
 # --- mapping between Case and item -------------------------------------------------

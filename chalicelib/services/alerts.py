@@ -21,10 +21,12 @@ from chalicelib.domain.clock import JAKARTA
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.messages import ReplyHandle
 from chalicelib.logs import get_logger
+from chalicelib.services.batch import SCHEDULED_MAX_RUNS, Batch, Quarantine
 
 log = get_logger("alerts")
 
 DIGEST_LOOKBACK_DAYS = 3  # due markers of the last days (a missed run catches up)
+DIGEST_SOURCE = "alert_digests"
 
 
 @dataclass(frozen=True)
@@ -229,41 +231,62 @@ def collect(
 # --- digests --------------------------------------------------------------------------------
 
 
-def send_digests(ctx: Context, now: datetime, still_public: Any) -> dict[str, int]:
+def send_digests(ctx: Context, now: datetime, still_public: Any, quarantine: Quarantine) -> dict[str, int]:
     """The daily run. ``still_public(public_id) -> bool`` re-checks each entry's case at send
-    time (a case made confidential after collection drops out)."""
+    time (a case made confidential after collection drops out).
+
+    Each subscriber is handled on its own (services/batch.py): a failed digest is
+    released and tried again on the next run; after ``SCHEDULED_MAX_RUNS`` failed
+    runs the subscription is quarantined and left out until an operator replays it.
+    A provider or AWS outage is retried without counting."""
+    from chalicelib.adapters.aws import ServiceUnavailable
+    from chalicelib.adapters.http_client import ProviderUnavailable
+
     today = now.astimezone(JAKARTA).date()
     days = [(today - timedelta(days=n)).isoformat() for n in range(DIGEST_LOOKBACK_DAYS + 1)]
     due: dict[str, list[str]] = {}
     for day in days:
         for sub_id in ctx.store.due(day):
             due.setdefault(sub_id, []).append(day)
-    counts = {"sent": 0, "skipped": 0, "failed": 0}
-    for sub_id, marked in sorted(due.items()):
+
+    def one(sub_id: str) -> str:
+        marked = due[sub_id]
         sub = ctx.store.get(sub_id)
         if sub is None or not sub.confirmed:
             ctx.store.forget(sub_id, [], marked)  # unsubscribed meanwhile
-            counts["skipped"] += 1
-            continue
+            return "skipped"
         if not ctx.store.claim_digest(sub_id, today.isoformat()):
-            counts["skipped"] += 1  # already had today's digest; the markers wait for tomorrow
-            continue
+            return "skipped"  # already had today's digest; the markers wait for tomorrow
         entries = ctx.store.entries(sub_id)
         shown = [entry for entry in entries if still_public(entry["public_id"])]
         if not shown:
             ctx.store.release_digest(sub_id, today.isoformat(), sub.last_digest_on)
             ctx.store.forget(sub_id, [entry["SK"] for entry in entries], marked)
-            counts["skipped"] += 1
-            continue
+            return "skipped"
         digest = rules.digest_for(sub, shown, ctx.base_url, link(ctx, "unsubscribe", sub_id))
         try:
             _send(ctx, sub, digest.text, subject=digest.subject)
-        except Exception as error:  # noqa: BLE001 - one subscriber's failure must not stop the others
-            ctx.store.release_digest(sub_id, today.isoformat(), sub.last_digest_on)
-            log.warning("alert digest failed", extra={"subscription": sub_id, "error": type(error).__name__})
-            counts["failed"] += 1
-            continue
+        except Exception:
+            ctx.store.release_digest(sub_id, today.isoformat(), sub.last_digest_on)  # tried again next run
+            raise
         ctx.store.forget(sub_id, [entry["SK"] for entry in entries], marked)
-        counts["sent"] += 1
+        return "sent"
+
+    batch = Batch(
+        source=DIGEST_SOURCE,
+        store=quarantine,
+        clock=lambda: now,
+        bound=SCHEDULED_MAX_RUNS,
+        uncounted=(ServiceUnavailable, ProviderUnavailable),
+    )
+    held = batch.quarantined_keys() & set(due) if due else set()
+    outcome = batch.run(sorted(set(due) - held), one)
+    counts = {
+        "sent": outcome.results.count("sent"),
+        "skipped": outcome.results.count("skipped"),
+        "failed": len(outcome.failed),
+        "quarantined": len(outcome.quarantined),
+        "held": len(held),  # quarantined earlier: waiting for an operator
+    }
     log.info("alert digests", extra=counts)
     return counts

@@ -20,9 +20,10 @@ from chalicelib.adapters.metrics_store import (
     previous_month,
     split,
 )
-from chalicelib.domain.clock import JAKARTA
+from chalicelib.domain.clock import JAKARTA, Clock
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.metrics import AgencyTotals, contributions, median_minutes
+from chalicelib.services.batch import SCHEDULED_MAX_RUNS, Batch, Quarantine
 
 MAX_PERIOD_DAYS = 366
 
@@ -190,8 +191,16 @@ def agency_detail(
     }
 
 
-def rollup(store: MetricsStore, today: date) -> int:
-    """Write this month's carry items (open/overdue at its start). Idempotent."""
+ROLLUP_SOURCE = "metrics_rollup"
+
+
+def rollup(store: MetricsStore, today: date, quarantine: Quarantine, clock: Clock) -> int:
+    """Write this month's carry items (open/overdue at its start). Idempotent; returns
+    how many were written. Each agency's carry is written on its own (services/batch.py):
+    one that fails is written by the next run, and after ``SCHEDULED_MAX_RUNS`` failed
+    runs it is quarantined (key ``<month>/<agency>``) until an operator replays it."""
+    from chalicelib.adapters.aws import ServiceUnavailable
+
     month = month_of(today.isoformat())
     months = _Months(store)
     previous = previous_month(month)
@@ -200,9 +209,21 @@ def rollup(store: MetricsStore, today: date) -> int:
         entry = stock.setdefault(agency, [0, 0])
         entry[0] += int(counters.get("open_delta", 0))
         entry[1] += int(counters.get("overdue_delta", 0))
-    for agency, (open_count, overdue) in stock.items():
+
+    def one(agency: str) -> None:
+        open_count, overdue = stock[agency]
         store.put_carry(month, agency, open_count, overdue)
-    return len(stock)
+
+    batch = Batch(
+        source=ROLLUP_SOURCE,
+        store=quarantine,
+        clock=clock,
+        bound=SCHEDULED_MAX_RUNS,
+        key=lambda agency: f"{month}/{agency}",
+        uncounted=(ServiceUnavailable,),
+    )
+    held = {key.split("/", 1)[1] for key in batch.quarantined_keys() if key.startswith(f"{month}/")} if stock else set()
+    return batch.run(sorted(set(stock) - held), one).done
 
 
 def predict_completion(

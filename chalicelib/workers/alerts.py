@@ -49,7 +49,7 @@ def collect_batch(records) -> dict[str, Any]:
             now=app.clock(),
         )
 
-    return process(records, handle, "alerts")
+    return process(records, handle, "collect_alerts")
 
 
 def send_digests() -> dict[str, int]:
@@ -66,4 +66,4 @@ def send_digests() -> dict[str, int]:
         case = app.cases.get(code) if code else None
         return case is not None and not is_confidential(case)
 
-    return send(context(), app.clock(), still_public)
+    return send(context(), app.clock(), still_public, app.quarantine)

@@ -1,7 +1,8 @@
 """Inbound e-mail: SES stored the raw message in the inbound-email bucket; the
 bucket notifies the inbound-email queue with S3 event records, and this reads
 each object (its name is the SES message id). Unusable mail is logged and
-dropped; AWS trouble raises so the queue retries (then its dead-letter queue)."""
+dropped; AWS trouble raises so the queue retries (its last receive quarantines
+the message, workers/sqs.py)."""
 
 from __future__ import annotations
 
@@ -39,27 +40,26 @@ def receive_email(bucket: str, key: str) -> Any:
 
 def receive_notifications(records: Any) -> dict[str, Any]:
     """SQS records whose bodies are S3 event notifications; failures are reported
-    per message (SQS retries them, then the inbound-email dead-letter queue)."""
-    import json
-
+    per message (SQS retries them; the last receive quarantines them)."""
     from chalicelib.bootstrap import services
+    from chalicelib.services.batch import Unreadable
+    from chalicelib.workers.sqs import each_message, json_body
 
     expected = services().settings.inbound_email_bucket
-    failures = []
-    for record in records:
-        raw = record.to_dict() if hasattr(record, "to_dict") else record
-        try:
-            body = json.loads(raw["body"])
-            for event in body.get("Records", []) if isinstance(body, dict) else []:
-                s3 = event.get("s3") or {}
-                bucket, key = (s3.get("bucket") or {}).get("name"), (s3.get("object") or {}).get("key")
-                if not bucket or not key or not str(event.get("eventName", "")).startswith("ObjectCreated"):
-                    continue  # s3:TestEvent and other notifications
-                if expected and bucket != expected:
-                    log.warning("notification for another bucket ignored")
-                    continue
-                receive_email(bucket, key)
-        except Exception as error:  # noqa: BLE001 - reported per message
-            log.warning("mail not taken in; will retry", extra={"error": type(error).__name__})
-            failures.append({"itemIdentifier": str(raw.get("messageId"))})
-    return {"batchItemFailures": failures}
+
+    def one(record: Any) -> None:
+        body = json_body(record)
+        if not isinstance(body, dict) or not isinstance(body.get("Records", []), list):
+            raise Unreadable("not an S3 event notification")
+        for event in body.get("Records", []):
+            s3 = (event.get("s3") if isinstance(event, dict) else None) or {}
+            bucket, key = (s3.get("bucket") or {}).get("name"), (s3.get("object") or {}).get("key")
+            if not bucket or not key or not str(event.get("eventName", "")).startswith("ObjectCreated"):
+                continue  # s3:TestEvent and other notifications
+            if expected and bucket != expected:
+                log.warning("notification for another bucket ignored")
+                continue
+            receive_email(bucket, key)
+
+    answer, _done = each_message(records, one, "receive_email")
+    return answer

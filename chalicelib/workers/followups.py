@@ -9,7 +9,7 @@ from typing import Any
 def handle_batch(records) -> dict[str, Any]:
     from chalicelib.workers.sqs import process
 
-    return process(records, handle_message, "followups")
+    return process(records, handle_message, "case_followups")
 
 
 def handle_message(message: dict[str, Any]) -> None:

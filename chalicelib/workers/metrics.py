@@ -11,7 +11,7 @@ def handle_batch(records) -> dict[str, Any]:
     from chalicelib.workers.sqs import process
 
     store = services().metrics
-    return process(records, lambda message: record_event(message, store), "metrics")
+    return process(records, lambda message: record_event(message, store), "agency_metrics")
 
 
 def rollup() -> int:
@@ -20,4 +20,4 @@ def rollup() -> int:
     from chalicelib.services.metrics import rollup as roll
 
     app = services()
-    return roll(app.metrics, app.clock().astimezone(JAKARTA).date())
+    return roll(app.metrics, app.clock().astimezone(JAKARTA).date(), app.quarantine, app.clock)

@@ -12,5 +12,5 @@ def handle_batch(records) -> dict[str, Any]:
 
     app = services()
     return process(
-        records, lambda message: notify(message, app.notifications, app.mailer, app.clock()), "notifications"
+        records, lambda message: notify(message, app.notifications, app.mailer, app.clock()), "officer_notifications"
     )

@@ -2,10 +2,10 @@
 
 The queue gets (a) domain events from the SNS topic (subscription with a
 filter policy and raw delivery, infra/template.yaml) and (b) notices queued by
-the webhooks. Each record is handled on its own; the ones that failed in a
-way a retry can fix are reported in ``batchItemFailures`` (SQS retries only
-those, then parks them in the dead-letter queue); the ledger makes sure a
-retried message never sends twice.
+the webhooks. Each record is handled on its own (workers/sqs.py): the ones
+that failed in a way a retry can fix are reported in ``batchItemFailures``
+(SQS retries only those; the last receive quarantines), an unreadable one is
+quarantined at once; the ledger makes sure a retried message never sends twice.
 """
 
 from __future__ import annotations
@@ -20,51 +20,56 @@ log = logs.get_logger("replies")
 
 
 def body_of(record: Any) -> dict[str, Any]:
-    body = json.loads(record.body if hasattr(record, "body") else record["body"])
+    """The message a record carries (unwrapping an SNS envelope), or Unreadable."""
+    from chalicelib.services.batch import Unreadable
+    from chalicelib.workers.sqs import json_body
+
+    body = json_body(record)
     if isinstance(body, dict) and body.get("Type") == "Notification" and "Message" in body:
-        body = json.loads(body["Message"])  # an SNS envelope (raw delivery off)
+        try:
+            body = json.loads(body["Message"])  # an SNS envelope (raw delivery off)
+        except (TypeError, ValueError):
+            raise Unreadable("the SNS envelope's message is not JSON") from None
+    if not isinstance(body, dict):
+        raise Unreadable("the message is not a JSON object")
     return body
 
 
 def send_replies(records: Iterable[Any]) -> dict[str, Any]:
     from chalicelib.bootstrap import services
     from chalicelib.services import replies
+    from chalicelib.services.batch import Unreadable
+    from chalicelib.workers.sqs import each_message, message_id
 
     app = services()
     base_url = app.settings.public_base_url
     code_key = app.settings.tracking_code_key
     ledger = app.reply_ledger()
-    counts: dict[str, int] = {}
-    failures: list[dict[str, str]] = []
-    for record in records:
-        raw = record.to_dict() if hasattr(record, "to_dict") else record
-        message_id = raw.get("messageId") if isinstance(raw, dict) else None
+
+    def one(record: Any) -> list[str]:
+        body = body_of(record)
         try:
-            body = body_of(record)
             if "notice" in body:
                 handle = app.senders.reply_handle(str(body.get("sender"))) if body.get("sender") else None
                 code = body.get("tracking_code")
                 case = app.cases.get(code) if code else None
-                if not message_id:
+                if not message_id(record):
                     raise ValueError("an SQS record without a messageId")
-                outgoing = replies.notice_outgoing(body, str(message_id), handle, case, base_url, code_key)
-                results = [_deliver(outgoing, ledger, app)]
-            elif not replies.may_reply(str(body.get("type", ""))):
-                results = []  # internal events: not even a read
-            else:
-                results = deliver_event(body, app, ledger, base_url, code_key)
-        except (ValueError, TypeError, KeyError) as error:
-            log.error("reply message unreadable; dropped", extra={"error": type(error).__name__})
-            results = ["unreadable"]
-        except Exception as error:  # noqa: BLE001 - reported per message, retried by SQS
-            log.warning("reply not sent; will retry", extra={"error": type(error).__name__})
-            failures.append({"itemIdentifier": str(message_id)})
-            continue
-        for result in results or [replies.SKIPPED]:
-            counts[result] = counts.get(result, 0) + 1
+                outgoing = replies.notice_outgoing(body, message_id(record), handle, case, base_url, code_key)
+                return [_deliver(outgoing, ledger, app)]
+            if not replies.may_reply(str(body.get("type", ""))):
+                return [replies.SKIPPED]  # internal events: not even a read
+            return deliver_event(body, app, ledger, base_url, code_key) or [replies.SKIPPED]
+        except (ValueError, TypeError, KeyError) as error:  # the message's content, not the channel
+            raise Unreadable(f"the reply message cannot be read ({type(error).__name__})") from None
+
+    answer, results = each_message(records, one, "send_replies")
+    counts: dict[str, int] = {}
+    for result in (outcome for done in results for outcome in done):
+        counts[result] = counts.get(result, 0) + 1
     if counts:
         log.info("replies handled", extra=counts)
-    return {"batchItemFailures": failures}
+    return answer
 
 
 # How far "merged into a case that was merged into this one" is followed.

@@ -1,7 +1,10 @@
 """Offline checks of infra/template.yaml's alarms: no dead-letter queue fills up
-unnoticed. (cfn-lint and the package tests check the template's syntax.)"""
+and no item is quarantined unnoticed. (cfn-lint and the package tests check the
+template's syntax.)"""
 
 from __future__ import annotations
+
+import pytest
 
 from infra.local.provision import load_template
 
@@ -72,15 +75,40 @@ def test_alarm_names_are_unique_and_say_which_queue():
         assert alarm["AlarmName"]["Fn::Sub"] == f"{_queue_name(queue)}-not-empty", queue
 
 
-def test_an_unreadable_stored_item_pages_at_once():
-    from chalicelib.adapters.unreadable import METRIC
-
+@pytest.mark.parametrize(
+    "metric_of",
+    [
+        # chalicelib/adapters/unreadable.py: a stored item skipped from a list or answered 503
+        lambda: __import__("chalicelib.adapters.unreadable", fromlist=["METRIC"]).METRIC,
+        # chalicelib/services/batch.py: an item quarantined after its bounded attempts
+        lambda: __import__("chalicelib.services.batch", fromlist=["POISON_METRIC"]).POISON_METRIC,
+    ],
+    ids=["unreadable-items", "poisoned-items"],
+)
+def test_an_item_that_needs_a_person_pages_on_the_first_one(metric_of):
+    metric = metric_of()
     (alarm,) = [
         resource["Properties"]
         for resource in RESOURCES.values()
-        if resource["Type"] == "AWS::CloudWatch::Alarm" and resource["Properties"].get("MetricName") == METRIC
+        if resource["Type"] == "AWS::CloudWatch::Alarm" and resource["Properties"].get("MetricName") == metric
     ]
-    assert alarm["Namespace"] == {"Fn::Sub": "CRM/${Stage}"} and "Dimensions" not in alarm  # the total
+    assert alarm["Namespace"] == {"Fn::Sub": "CRM/${Stage}"}  # where chalicelib/cloudwatch.py writes
+    assert "Dimensions" not in alarm, "the total over every list/source, which every EMF line carries"
     assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_queues_redrive_after_the_receive_that_quarantines():
+    """A message is quarantined on its last receive before the redrive, so the
+    bound in code and maxReceiveCount in the template must agree."""
+    from chalicelib.services.batch import SQS_MAX_RECEIVES
+
+    redrives = {
+        name: resource["Properties"]["RedrivePolicy"]["maxReceiveCount"]
+        for name, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in (resource.get("Properties") or {})
+    }
+    assert len(redrives) >= 6
+    assert set(redrives.values()) == {SQS_MAX_RECEIVES}, redrives

@@ -144,7 +144,11 @@ def test_sms_media_is_fetched_after_the_answer(client, app_env, runner, provider
     assert [e["type"] for e in view["timeline"]][-1] == "case.photo_added"
 
 
-def test_a_media_fetch_that_keeps_failing_ends_in_the_dead_letter_queue(client, app_env, runner, providers, aws, stack):
+def test_a_media_fetch_that_keeps_failing_is_quarantined_on_its_last_receive(
+    client, app_env, runner, providers, aws, stack
+):
+    from chalicelib.bootstrap import services
+
     media_path = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages/MM2/Media/ME" + str(time.time_ns())
     providers.routes[f"GET {media_path}"] = Answer(503, b"{}")
     params = wire.twilio_form(NumMedia="1", MediaUrl0=providers.url + media_path, MediaContentType0="image/png")
@@ -154,15 +158,21 @@ def test_a_media_fetch_that_keeps_failing_ends_in_the_dead_letter_queue(client, 
     media_url = sqs.get_queue_url(QueueName=stack.env["MEDIA_QUEUE"])["QueueUrl"]
     dlq_url = sqs.get_queue_url(QueueName=stack.env["MEDIA_QUEUE"] + "-dlq")["QueueUrl"]
     sqs.set_queue_attributes(QueueUrl=media_url, Attributes={"VisibilityTimeout": "0"})
+
+    def quarantined():
+        records = services().quarantine.records("fetch_linked_media")
+        return [r for r in records if r.payload and json.loads(r.payload).get("tracking_code") == code]
+
     try:
         deadline = time.time() + 20
-        parked = []
-        while not parked and time.time() < deadline:
+        while not quarantined() and time.time() < deadline:
             runner.drain(timeout=2)
-            parked = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10).get("Messages", [])
     finally:
         sqs.set_queue_attributes(QueueUrl=media_url, Attributes={"VisibilityTimeout": "180"})
-    assert any(json.loads(m["Body"])["tracking_code"] == code for m in parked)
+    (record,) = quarantined()  # kept with its message, for a replay once the provider works
+    assert record.state == "quarantined" and record.attempts == 5 and record.error == "ProviderUnavailable"
+    parked = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10).get("Messages", [])
+    assert not any(json.loads(m["Body"]).get("tracking_code") == code for m in parked)  # not in the DLQ
     assert len(providers.calls("GET", media_path)) >= 5  # retried before giving up
     view = json.loads(client.http.get(f"/status/{code}").body)
     assert view["status"] in ("received", "assigned") and view["photos_pending"] == 1  # it exists and says so

@@ -79,7 +79,7 @@ def open_cases(app, clock, count, prefix):
 
 
 def run_sweep(app):
-    return sweep(cases=app.cases, queries=app.queries, clock=app.clock)
+    return sweep(cases=app.cases, queries=app.queries, clock=app.clock, quarantine=app.quarantine, public_name=str)
 
 
 def test_the_sweep_reads_only_due_cases_and_twice_changes_nothing(world):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -63,6 +64,22 @@ class FakeSealer:
         return opened
 
 
+MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's item size limit
+
+
+def item_bytes(item: Mapping[str, Any]) -> int:
+    """About DynamoDB's size of an item: attribute names and values as UTF-8 (JSON's quoting aside)."""
+    return len(json.dumps(item, default=str, ensure_ascii=False).encode())
+
+
+def item_too_large() -> Exception:
+    """What boto3 raises when DynamoDB refuses an item over 400 KB."""
+    from botocore.exceptions import ClientError
+
+    error = {"Code": "ValidationException", "Message": "Item size has exceeded the maximum allowed size"}
+    return ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, "PutItem")
+
+
 class FakeCaseRepository:
     def __init__(self, sealer: FakeSealer | None = None) -> None:
         self.items: dict[str, dict[str, Any]] = {}  # cases by tracking code
@@ -91,7 +108,12 @@ class FakeCaseRepository:
             current_version = int(current["version"]) if current else None
             if current_version != case.version:
                 raise ConcurrentUpdate(current_version)
-            self.items[case.tracking_code] = case_to_item(case, case.version + 1, case.pull_events(), self.sealer)
+            events = case.pull_events()
+            item = case_to_item(case, case.version + 1, events, self.sealer)
+            if item_bytes(item) > MAX_ITEM_BYTES:
+                case.pending_events = events + case.pending_events
+                raise item_too_large()
+            self.items[case.tracking_code] = item
             case.version += 1
             return case
 
@@ -119,6 +141,73 @@ class FakeCaseRepository:
 
     def open_sealed(self, case: Case, *fields: str) -> Case:
         return open_sealed_fields(case, self.sealer, fields)
+
+    def leave_due_index(self, tracking_code: str) -> None:
+        from chalicelib.adapters.case_indexes import INDEXES
+
+        with self._lock:
+            self.requests += 1
+            item = self.items.get(tracking_code)
+            for attribute in INDEXES["due"] if item is not None else ():
+                item.pop(attribute, None)
+
+
+class FakeQuarantine:
+    """The quarantine store's contract in memory (adapters/quarantine_store.py)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.fail_writes = False  # the store itself unavailable
+
+    def count_failure(self, source: str, key: str, error: str, now: datetime) -> int:
+        if self.fail_writes:
+            raise RuntimeError("injected store failure")
+        item = self.items.setdefault((source, key), {"state": "failing", "attempts": 0, "first_seen": now})
+        if item["state"] == "quarantined":
+            return item["attempts"]
+        item.update(state="failing", attempts=item["attempts"] + 1, last_seen=now, error=error)
+        return item["attempts"]
+
+    def put(self, poison: Any) -> bool:
+        if self.fail_writes:
+            raise RuntimeError("injected store failure")
+        item = self.items.setdefault((poison.source, poison.key), {"first_seen": poison.seen_at})
+        new = item.get("state") != "quarantined"
+        item.update(
+            state="quarantined",
+            attempts=poison.attempts,
+            last_seen=poison.seen_at,
+            error=poison.error,
+            payload=poison.payload,
+        )
+        return new
+
+    def keys(self, source: str) -> set[str]:
+        return {key for (owner, key), item in self.items.items() if owner == source and item["state"] == "quarantined"}
+
+    def get(self, source: str, key: str) -> Any:
+        from chalicelib.adapters.quarantine_store import QuarantineRecord
+
+        item = self.items.get((source, key))
+        if item is None:
+            return None
+        return QuarantineRecord(
+            source, key, item["state"], item["attempts"], None, None, item.get("error"), item.get("payload")
+        )
+
+    def mark_replayed(self, source: str, key: str, now: datetime) -> bool:
+        item = self.items.get((source, key))
+        if item is None or item["state"] != "quarantined":
+            return False
+        item.update(state="replayed", attempts=0, replayed_at=now)
+        return True
+
+    def quarantined(self, source: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+        return {
+            (owner, key): item
+            for (owner, key), item in self.items.items()
+            if item["state"] == "quarantined" and source in (None, owner)
+        }
 
 
 @dataclass

@@ -18,7 +18,7 @@ from chalicelib.services import alerts, intake
 from chalicelib.services.alert_models import AlertSubscribeCommand
 from chalicelib.services.status import public_view
 from tests.support.alert_fakes import FakeAlertStore, RecordingSender
-from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FixedClock
+from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FakeQuarantine, FixedClock
 
 KEY = b"unit-test-key"
 BASE = "https://crm.example"
@@ -239,7 +239,7 @@ def test_one_digest_a_day_with_public_facts_only(world):
     collect(store, cases, clock, first)  # a repeated event: one entry
     collect(store, cases, clock, second)
     sender.sent.clear()
-    counts = alerts.send_digests(ctx, clock(), still_public_in(cases))
+    counts = alerts.send_digests(ctx, clock(), still_public_in(cases), FakeQuarantine())
     assert counts["sent"] == 1 and len(sender.sent) == 1
     handle, text, subject = sender.sent[0]
     assert subject == "Laporan di area Anda" and text.count("[Baru]") == 2
@@ -249,12 +249,12 @@ def test_one_digest_a_day_with_public_facts_only(world):
     assert f"/alerts/unsubscribe?s={sub['subscription_id']}" in text
     # Later the same day: new entries wait for tomorrow.
     collect(store, cases, clock, second, kind="case.resolved")
-    assert alerts.send_digests(ctx, clock(), still_public_in(cases))["sent"] == 0
+    assert alerts.send_digests(ctx, clock(), still_public_in(cases), FakeQuarantine())["sent"] == 0
     clock.advance(days=1)
-    assert alerts.send_digests(ctx, clock(), still_public_in(cases))["sent"] == 1
+    assert alerts.send_digests(ctx, clock(), still_public_in(cases), FakeQuarantine())["sent"] == 1
     assert "[Selesai]" in sender.sent[-1][1] and "[Baru]" not in sender.sent[-1][1]
     clock.advance(days=1)
-    assert alerts.send_digests(ctx, clock(), still_public_in(cases))["sent"] == 0  # nothing new
+    assert alerts.send_digests(ctx, clock(), still_public_in(cases), FakeQuarantine())["sent"] == 0  # nothing new
 
 
 def test_a_case_made_confidential_after_collection_is_left_out(world):
@@ -263,7 +263,12 @@ def test_a_case_made_confidential_after_collection_is_left_out(world):
     later = open_case(cases, clock, "LATER1", *MONAS)
     collect(store, cases, clock, later)
     sender.sent.clear()
-    assert alerts.send_digests(ctx, clock(), still_public_in(cases, confidential={later.tracking_code}))["sent"] == 0
+    assert (
+        alerts.send_digests(ctx, clock(), still_public_in(cases, confidential={later.tracking_code}), FakeQuarantine())[
+            "sent"
+        ]
+        == 0
+    )
     assert sender.sent == []
 
 
@@ -272,12 +277,69 @@ def test_a_failed_send_is_tried_again_next_run(world):
     confirmed(ctx, clock, sender, channel="whatsapp", address="+6281234567890", kelurahan=GAMBIR)
     collect(store, cases, clock, open_case(cases, clock, "W1", *MONAS))
     sender.fail = True
-    assert alerts.send_digests(ctx, clock(), still_public_in(cases))["failed"] == 1
+    assert alerts.send_digests(ctx, clock(), still_public_in(cases), FakeQuarantine())["failed"] == 1
     sender.fail = False
     clock.advance(hours=1)
-    assert alerts.send_digests(ctx, clock(), still_public_in(cases))["sent"] == 1
+    assert alerts.send_digests(ctx, clock(), still_public_in(cases), FakeQuarantine())["sent"] == 1
     handle, text, _ = sender.sent[-1]
     assert handle.address == "whatsapp:+6281234567890" and "BERHENTI" in text
+
+
+class DownFor(RecordingSender):
+    """A provider that refuses some addresses every time (a broken number, a bug in one channel)."""
+
+    def __init__(self):
+        super().__init__()
+        self.down: set[str] = set()
+
+    def send(self, handle, text, **kwargs):
+        if handle.address in self.down:
+            raise RuntimeError("this address always fails")
+        super().send(handle, text, **kwargs)
+
+
+def test_a_digest_that_keeps_failing_is_quarantined_and_the_others_still_go(world):
+    store, _, cases, clock, _ = world
+    sender = DownFor()
+    ctx = alerts.Context(store=store, key=KEY, base_url=BASE, sender_for=sender)
+    quarantine = FakeQuarantine()
+    broken = confirmed(ctx, clock, sender, channel="whatsapp", address="+6281234567890", kelurahan=GAMBIR)
+    healthy = confirmed(ctx, clock, sender, kelurahan=GAMBIR)
+    sender.down.add("whatsapp:+6281234567890")
+    outcomes = []
+    for day in range(4):
+        collect(store, cases, clock, open_case(cases, clock, f"D{day}", *MONAS))
+        outcomes.append(alerts.send_digests(ctx, clock(), still_public_in(cases), quarantine))
+        clock.advance(days=1)
+    assert [o["sent"] for o in outcomes] == [1, 1, 1, 1]  # the healthy subscriber, every day
+    assert [(o["failed"], o["quarantined"], o["held"]) for o in outcomes] == [
+        (1, 0, 0),
+        (1, 0, 0),
+        (0, 1, 0),
+        (0, 0, 1),
+    ]
+    assert set(quarantine.quarantined("alert_digests")) == {("alert_digests", broken["subscription_id"])}
+    assert healthy["subscription_id"] not in {key for _, key in quarantine.items}
+
+
+def test_a_provider_outage_does_not_count_towards_quarantine(world):
+    from chalicelib.adapters.http_client import ProviderUnavailable
+
+    store, sender, cases, clock, ctx = world
+    quarantine = FakeQuarantine()
+    confirmed(ctx, clock, sender, channel="whatsapp", address="+6281234567890", kelurahan=GAMBIR)
+    collect(store, cases, clock, open_case(cases, clock, "W1", *MONAS))
+
+    class Outage(RecordingSender):
+        def send(self, handle, text, **kwargs):
+            raise ProviderUnavailable("twilio", 503, "down")
+
+    down = alerts.Context(store=store, key=KEY, base_url=BASE, sender_for=Outage())
+    for _ in range(5):
+        assert alerts.send_digests(down, clock(), still_public_in(cases), quarantine)["failed"] == 1
+        clock.advance(hours=1)
+    assert quarantine.items == {}
+    assert alerts.send_digests(ctx, clock(), still_public_in(cases), quarantine)["sent"] == 1
 
 
 def test_unsubscribe_link_needs_its_token(world):

@@ -13,7 +13,7 @@ from chalicelib.domain.routing import RoutingRule
 from chalicelib.domain.sla import SlaPolicy
 from chalicelib.services import routing
 from chalicelib.services.sla_sweep import sweep
-from tests.support.fakes import FakeCaseQueries, FakeCaseRepository, FakeRoutingStore, FixedClock
+from tests.support.fakes import FakeCaseQueries, FakeCaseRepository, FakeQuarantine, FakeRoutingStore, FixedClock
 
 MEDAN_MERDEKA = {"lat": -6.1754, "lng": 106.8272}
 
@@ -103,7 +103,13 @@ def test_duplicates_nearby_or_with_the_same_text_are_noted(world):
 
 
 def due_cases(world):
-    return sweep(cases=world["cases"], queries=world["queries"], clock=world["clock"])
+    return sweep(
+        cases=world["cases"],
+        queries=world["queries"],
+        clock=world["clock"],
+        quarantine=FakeQuarantine(),
+        public_name=str,
+    )
 
 
 def test_the_sweep_acts_only_on_due_cases_and_only_once(world):

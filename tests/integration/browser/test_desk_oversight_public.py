@@ -79,7 +79,7 @@ def test_supervisors_see_cases_open_for_a_month_in_their_escalation_list(stack, 
     ).tracking_code
     runner.drain()  # routed (a month ago, by the overridden clock)
     app = bootstrap.override(clock=system_clock)
-    sweep(cases=app.cases, queries=app.queries, clock=system_clock)  # breaches, then escalation
+    sweep(cases=app.cases, queries=app.queries, clock=system_clock, quarantine=app.quarantine, public_name=str)
     runner.drain()
 
     page = sign_in(open_page(), stack, people["supervisor"])

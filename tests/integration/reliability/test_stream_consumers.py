@@ -82,7 +82,10 @@ def report(stack):
     return post_report(stack, partner_body(category="ppkm_violation")).json()["tracking_code"]
 
 
-def test_a_poisoned_record_reaches_the_dead_letter_queue_and_the_others_go_through(stack, aws, runner_with_dlq, dlq):
+def test_an_unreadable_record_is_quarantined_and_the_others_go_through(stack, aws, runner_with_dlq, dlq, capsys):
+    from chalicelib.bootstrap import services
+    from infra import quarantine as operator
+
     subscriber = subscribe(stack, aws, "test-poison-subscriber")
     before = report(stack)
     poison_key = f"CASE#POISON-{unique()}"
@@ -104,9 +107,46 @@ def test_a_poisoned_record_reaches_the_dead_letter_queue_and_the_others_go_throu
 
     published = events_of(aws, subscriber)
     assert sorted(event["tracking_code"] for event in published) == sorted([before, after])  # each exactly once
+    # No retry would read it: it blocks nothing and never reaches the dead-letter queue...
+    assert runner_with_dlq.dead_letters == [] and receive_all(aws, dlq) == []
+    # ...it is quarantined at once, with the record itself, named by its sequence number.
+    mine = [
+        r
+        for r in services().quarantine.records("relay_case_events")
+        if r.payload and json.loads(r.payload)["dynamodb"]["Keys"]["PK"]["S"] == poison_key
+    ]
+    (record,) = mine
+    assert record.state == "quarantined" and record.key == json.loads(record.payload)["dynamodb"]["SequenceNumber"]
+    assert record.error.startswith("Unreadable")
+    assert any(line.get("source") == "relay_case_events" for line in emf_lines(capsys.readouterr().out))
+    with pytest.raises(operator.ReplayFailed):  # replaying it unchanged reads it no better
+        operator.replay("relay_case_events", record.key)
+
+
+def emf_lines(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith('{"_aws"') and "PoisonedItems" in line]
+
+
+def test_a_record_sns_never_takes_reaches_the_dead_letter_queue_and_the_others_go_through(
+    stack, aws, runner_with_dlq, dlq, botocore_faults
+):
+    from chalicelib.adapters import aws as aws_clients
+
+    subscriber = subscribe(stack, aws, "test-dlq-subscriber")
+    stuck = report(stack)
+    # Every relay attempt of this one batch fails (1 + 3 SDK retries each, max_attempts relay attempts).
+    botocore_faults.plan.configure(
+        Rule("sns", "PublishBatch", 1.0, faults=("InternalError",), limit=4 * runner_with_dlq.max_attempts), seed=5
+    )
+    botocore_faults.install(aws_clients.client("sns"))  # the relay's publisher client, in this process
+    runner_with_dlq.drain(timeout=60)
+    later = report(stack)
+    runner_with_dlq.drain(timeout=60)
+
+    assert [event["tracking_code"] for event in events_of(aws, subscriber)] == [later]
     (parked,) = runner_with_dlq.dead_letters
     (record,) = parked.event["Records"]
-    assert record["dynamodb"]["Keys"]["PK"]["S"] == poison_key
+    assert record["dynamodb"]["Keys"]["PK"]["S"] == f"CASE#{stuck}"
     (message,) = receive_all(aws, dlq)
     info = json.loads(message["Body"])["DDBStreamBatchInfo"]
     assert info["startSequenceNumber"] == info["endSequenceNumber"] == record["dynamodb"]["SequenceNumber"]
@@ -120,7 +160,7 @@ def test_a_poisoned_record_reaches_the_dead_letter_queue_and_the_others_go_throu
         SequenceNumber=info["startSequenceNumber"],
     )["ShardIterator"]
     replayed = streams.get_records(ShardIterator=iterator, Limit=1)["Records"][0]
-    assert replayed["dynamodb"]["Keys"]["PK"]["S"] == poison_key
+    assert replayed["dynamodb"]["Keys"]["PK"]["S"] == f"CASE#{stuck}"
 
 
 SNS_FAULTS = {

@@ -1,6 +1,8 @@
-"""The outbox relay reports partial batch failures: one bad record never
-blocks the ones before it, and names itself so the stream retries from it."""
+"""The outbox relay reports partial batch failures: a record SNS did not take
+never blocks the ones before it, and names itself so the stream retries from
+it; a record no retry could read is quarantined and blocks nothing."""
 
+import json
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -13,7 +15,7 @@ from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.report import build_report
 from chalicelib.workers.outbox_relay import relay_records
-from tests.support.fakes import FakePublisher, FakeSealer
+from tests.support.fakes import FakePublisher, FakeQuarantine, FakeSealer
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
@@ -48,9 +50,14 @@ class PartialPublisher:
 
 
 @pytest.fixture
-def publisher():
+def quarantine():
+    return FakeQuarantine()
+
+
+@pytest.fixture
+def publisher(quarantine):
     fake = FakePublisher()
-    bootstrap.override(events=fake)
+    bootstrap.override(events=fake, quarantine=quarantine)
     return fake
 
 
@@ -64,24 +71,36 @@ def test_a_good_batch_reports_no_failures(publisher):
     assert codes(publisher.published) == ["A", "B"]
 
 
-def test_a_poisoned_record_is_reported_and_the_ones_before_it_go_out(publisher):
+def test_a_poisoned_record_is_quarantined_and_the_rest_of_the_batch_goes_out(publisher, quarantine):
+    answer = relay_records([record("1", case_image("A")), record("2", POISON), record("3", case_image("C"))])
+    # No retry would read it: it does not block the shard.
+    assert answer == {"batchItemFailures": []}
+    assert codes(publisher.published) == ["A", "C"]
+    (poisoned,) = quarantine.quarantined("relay_case_events").values()
+    assert poisoned["error"].startswith("Unreadable: unreadable stream record (KeyError)")
+    kept = json.loads(poisoned["payload"])  # the record itself, to replay
+    assert kept["dynamodb"]["SequenceNumber"] == "2" and kept["dynamodb"]["NewImage"] == POISON
+
+
+def test_an_unreadable_image_is_quarantined_too(publisher, quarantine):
+    broken = {"PK": {"S": "CASE#Y"}, "version": {"XX": "1"}}  # a type the deserializer does not know
+    answer = relay_records([record("1", case_image("A")), record("2", broken), record("3", case_image("C"))])
+    assert answer == {"batchItemFailures": []}
+    assert codes(publisher.published) == ["A", "C"]
+    assert set(quarantine.quarantined("relay_case_events")) == {("relay_case_events", "2")}
+
+
+def test_a_poisoned_record_that_cannot_be_quarantined_is_reported_and_the_ones_before_it_go_out(publisher, quarantine):
+    quarantine.fail_writes = True
     answer = relay_records([record("1", case_image("A")), record("2", POISON), record("3", case_image("C"))])
     assert answer == {"batchItemFailures": [{"itemIdentifier": "2"}]}
-    # Stop at the first failure: C is not sent now (it is retried after 2,
-    # keeping each case's events in stream order).
-    assert codes(publisher.published) == ["A"]
-
-
-def test_an_unreadable_image_is_reported_too(publisher):
-    broken = {"PK": {"S": "CASE#Y"}, "version": {"XX": "1"}}  # a type the deserializer does not know
-    answer = relay_records([record("1", case_image("A")), record("2", broken)])
-    assert answer == {"batchItemFailures": [{"itemIdentifier": "2"}]}
+    # Stop there: C is not sent now (it is retried after 2, keeping each case's events in stream order).
     assert codes(publisher.published) == ["A"]
 
 
 def test_a_publish_failure_names_the_first_record_not_fully_published():
     partial = PartialPublisher(accept=3)
-    bootstrap.override(events=partial)
+    bootstrap.override(events=partial, quarantine=FakeQuarantine())
     records = [
         record("1", case_image("A", events=2)),
         record("2", case_image("B", events=2)),
@@ -95,7 +114,7 @@ def test_a_publish_failure_names_the_first_record_not_fully_published():
 
 def test_an_unexpected_publisher_error_fails_from_the_first_record_with_messages():
     failing = FakePublisher(fail_next=1)
-    bootstrap.override(events=failing)
+    bootstrap.override(events=failing, quarantine=FakeQuarantine())
     answer = relay_records([record("1", case_image("A")), record("2", case_image("B"))])
     assert answer == {"batchItemFailures": [{"itemIdentifier": "1"}]}
 
