@@ -11,7 +11,10 @@ is conditional so that nothing is overwritten by accident:
   request either way, no read-before-write.
 * ``save`` -- PutItem of the whole item, conditional on the version that was
   read: a concurrent change makes it fail with ConcurrentUpdate (409), never
-  overwrite. State, version and outbox are one write.
+  overwrite. State, version and outbox are one write. The item keeps a bounded
+  window of the history; when a save pushes stored entries out of it, they
+  are written as history items first (case_history.py), so a long case costs
+  the same per action as a short one.
 * ``get``  -- one strongly consistent GetItem (a reporter polls right after
   receiving the code).
 * ``mark_message`` -- PutItem if free: a provider message that was *added* to
@@ -36,10 +39,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.adapters import aws
+from chalicelib.adapters import aws, case_history
 from chalicelib.adapters.unreadable import read_one, readable
 from chalicelib.domain.areas import AreaPath
-from chalicelib.domain.case import Case, Feedback, FollowUpPlan, HistoryEntry, PhotoRef
+from chalicelib.domain.case import Case, Feedback, FollowUpPlan, PhotoRef, TimelineEntry
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.clock import parse_instant, to_utc_text
 from chalicelib.domain.errors import ConcurrentUpdate
@@ -181,6 +184,10 @@ class CaseRepository(Protocol):
 
     def leave_due_index(self, tracking_code: str) -> None: ...
 
+    def history_page(self, case: Case, before: int | None, limit: int) -> case_history.HistoryPage: ...
+
+    def older_timeline(self, case: Case, limit: int) -> list[TimelineEntry]: ...
+
 
 class DynamoCaseRepository:
     def __init__(self, table_name: str, sealer: Sealer | None = None):
@@ -211,6 +218,7 @@ class DynamoCaseRepository:
                 old = error.response.get("Item")  # None: the service did not return it, ask once
                 return conflict_outcome(deserialize(old) if old else self._item(case.tracking_code), case)
         case.version = 1
+        case.history_stored = len(case.history)
         return Added(case)
 
     def save(self, case: Case) -> Case:
@@ -219,11 +227,14 @@ class DynamoCaseRepository:
             raise ValueError("save() is for stored cases; use add() for new ones")
         events = case.pull_events()
         try:
-            item = case_to_item(case, version=case.version + 1, events=events, sealer=self.sealer)
+            window = case_history.plan_window(case_pk(case.tracking_code), case)
+            item = case_to_item(windowed(case, window), version=case.version + 1, events=events, sealer=self.sealer)
         except BaseException:
             case.pending_events = events + case.pending_events
             raise
         with aws.unavailable_on_transient("dynamodb"):
+            for history_item in window.items:  # before the case item: see case_history.py
+                self.put_history(history_item)
             try:
                 self._client.put_item(
                     TableName=self.table_name,
@@ -239,7 +250,20 @@ class DynamoCaseRepository:
                 current = int(deserialize(old).get("version", 0)) if old else None
                 raise ConcurrentUpdate(current) from None
         case.version += 1
+        keep_window(case, window)
         return case
+
+    def put_history(self, item: dict[str, Any]) -> None:
+        """PutItem of a history item; only a wider copy replaces a stored one."""
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item=serialize(item),
+                ExpressionAttributeValues=serialize({":until": item["until"]}),
+                **case_history.WIDER_ONLY,
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            pass  # a copy of these entries (or of more of them) is already stored
 
     def get(self, tracking_code: str) -> Case | None:
         """The case, None if there is none; UnreadableItem (logged, counted) if its item cannot be read."""
@@ -304,6 +328,30 @@ class DynamoCaseRepository:
             except self._client.exceptions.ConditionalCheckFailedException:
                 return  # gone meanwhile: nothing left to take off
 
+    def history_page(self, case: Case, before: int | None, limit: int) -> case_history.HistoryPage:
+        """Up to ``limit`` history entries numbered below ``before`` (default: the
+        newest): the window, then Queries on the history items as needed."""
+        reader = case_history.DynamoCaseHistory(self.table_name)
+        return case_history.page(case, before, limit, reader.streams(case_pk(case.tracking_code)))
+
+    def older_timeline(self, case: Case, limit: int) -> list[TimelineEntry]:
+        """The newest ``limit`` public lines older than the window (no request when there are none)."""
+        if case.timeline_complete:
+            return []
+        reader = case_history.DynamoCaseHistory(self.table_name)
+        return case_history.older_timeline(case, limit, reader.streams(case_pk(case.tracking_code)))
+
+
+def windowed(case: Case, window: case_history.Window) -> Case:
+    """The case as its item stores it: with the window's history."""
+    return replace(case, history=window.entries, history_start=window.start, older_public=window.older_public)
+
+
+def keep_window(case: Case, window: case_history.Window) -> None:
+    """After a save: the case holds what its item holds."""
+    case.history, case.history_start, case.older_public = window.entries, window.start, window.older_public
+    case.history_stored = len(window.entries)
+
 
 # --- mapping between Case and item -------------------------------------------------
 
@@ -348,10 +396,12 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent], sealer: Se
         "merged_cases": list(case.merged_cases),
         "duplicate_candidates": list(case.duplicate_candidates),
         "photos": [vars(photo).copy() for photo in case.photos],
-        "history": [{"at": to_utc_text(entry.at), "type": entry.type, "data": entry.data} for entry in case.history],
+        "history": [case_history.entry_record(entry) for entry in case.history],
         "outbox": outbox_records(case, version, events),
     }
     optional = {
+        "history_start": case.history_start or None,
+        "older_public": case.older_public or None,
         "source_key": case.source_key,
         "agency_id": case.agency_id,
         "assigned_at": _text(case.assigned_at),
@@ -465,6 +515,7 @@ def read_cases(items: Iterable[dict[str, Any]], list_name: str) -> list[Case]:
 
 
 def item_to_case(item: dict[str, Any]) -> Case:
+    history = [case_history.entry_of(entry) for entry in item.get("history", [])]
     sla = item.get("sla")
     plan = item.get("plan")
     feedback = item.get("feedback")
@@ -525,10 +576,11 @@ def item_to_case(item: dict[str, Any]) -> Case:
         duplicate_candidates=list(item.get("duplicate_candidates", [])),
         routed=bool(item.get("routed")),
         photos=[PhotoRef(**photo) for photo in item.get("photos", [])],
-        history=[
-            HistoryEntry(at=parse_instant(entry["at"]), type=entry["type"], data=entry.get("data", {}))
-            for entry in item.get("history", [])
-        ],
+        # Items written before the window existed hold the whole history: start 0.
+        history=history,
+        history_start=int(item.get("history_start", 0)),
+        older_public=int(item.get("older_public", 0)),
+        history_stored=len(history),
         version=int(item.get("version", 0)),
         pending_media=[MediaLink.model_validate(link) for link in item.get("pending_media", [])],
         added_messages=list(item.get("added_messages", [])),

@@ -10,7 +10,10 @@ stored items goes through ``readable`` (many) or ``read_one`` (one):
 * the item is skipped (a list) or ``UnreadableItem`` is raised (one item: the
   API answers 503, see api/http.py),
 * it is logged with its table key (``PK``/``SK``; an operations log, never a
-  reporter's details) and what was wrong, and
+  reporter's details; a case's key is logged as its public id, never its
+  tracking code -- whoever reads logs must not be able to act as the
+  reporter; ``python -m infra.quarantine`` and Open311 map it back) and what
+  was wrong, and
 * counted in the EMF metric ``UnreadableItems``, dimension ``list`` (which
   list, or ``case`` for a single case), which the alarm watches.
 
@@ -47,11 +50,28 @@ class UnreadableItem(Exception):
         super().__init__(f"unreadable {list_name} item {key}")
 
 
+CASE_PREFIX = "CASE#"
+
+
 def table_key(item: Any) -> dict[str, str]:
-    """The item's table key, for the operations log."""
+    """The item's table key, for the operations log (a case's tracking code as its public id)."""
     if not isinstance(item, dict):
         return {}
-    return {name: str(item[name])[:300] for name in ("PK", "SK") if name in item}
+    key = {name: str(item[name])[:300] for name in ("PK", "SK") if name in item}
+    if key.get("PK", "").startswith(CASE_PREFIX):
+        key["PK"] = CASE_PREFIX + _public_name(key["PK"][len(CASE_PREFIX) :])
+    return key
+
+
+def _public_name(tracking_code: str) -> str:
+    """``public:<id>`` (the Open311 id of the case); never the tracking code itself."""
+    from chalicelib.config import ConfigurationError, settings
+    from chalicelib.domain.request_ids import public_id
+
+    try:
+        return "public:" + public_id(tracking_code, settings().tracking_code_key)
+    except (ConfigurationError, ValueError):
+        return "public:?"  # no key here (or not a code): still never the code
 
 
 def readable(

@@ -4,6 +4,7 @@ uploads, notifications. Cognito sign-in via the authorizer in api/auth.py.
     GET  /officer/me
     GET  /officer/queue?view=&agency_id=&status=&category=&priority=&kota=&due=&limit=&cursor=
     GET  /officer/cases/{code}
+    GET  /officer/cases/{code}/history?cursor=&limit=   older history, newest first, a page at a time
     POST /officer/cases/{code}/<operation>      (see OPERATION_PATHS)
     GET  /officer/agencies
     GET  /officer/notifications?cursor=
@@ -234,6 +235,23 @@ def case_detail(code):
 
     principal = auth.principal_of(_request())
     return _case_response(view_for_officer(code, principal, services().cases), principal)
+
+
+@bp.route("/officer/cases/{code}/history", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def case_history(code):
+    from chalicelib.bootstrap import services
+    from chalicelib.services.lifecycle import view_for_officer
+    from chalicelib.services.views import history_page_view, history_request
+
+    principal = auth.principal_of(_request())
+    before, limit = history_request(_request().query_params or {})
+    cases = services().cases
+    case = view_for_officer(code, principal, cases)
+    page = cases.history_page(case, before, limit)
+    return json_response(
+        history_page_view(case, page, preferred_language(_request())), headers={"Cache-Control": "no-store"}
+    )
 
 
 def _action_view(operation: str):

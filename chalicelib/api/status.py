@@ -31,7 +31,7 @@ NO_SUCH_CASE = "No case has this tracking code. Check the code and try again."
 @handles_errors
 def get_status(tracking_code):
     from chalicelib.bootstrap import services
-    from chalicelib.services.status import find_case, named_by_public_id, public_view
+    from chalicelib.services.status import find_case, named_by_public_id, public_view, timeline_of
 
     app = services()
     case = find_case(tracking_code, app.cases, app.settings.tracking_code_key)
@@ -45,6 +45,7 @@ def get_status(tracking_code):
         app.settings.public_base_url,
         public_id=tracking_code if named_by_public_id(tracking_code) else None,
         code_key=app.settings.tracking_code_key,
+        timeline=None if case.hidden_from_public else timeline_of(case, app.cases),
     )
     body = json.dumps(view, ensure_ascii=False, separators=(",", ":"))
     etag = etag_for(body)
@@ -76,7 +77,7 @@ def _reporter_action(service_name: str, tracking_code: str):
     from chalicelib.bootstrap import services
     from chalicelib.domain.errors import InvalidInput
     from chalicelib.services import lifecycle
-    from chalicelib.services.status import public_view
+    from chalicelib.services.status import public_view, timeline_of
 
     request = bp.current_request
     try:
@@ -90,7 +91,11 @@ def _reporter_action(service_name: str, tracking_code: str):
         raise not_found(NO_SUCH_CASE) from None
     return json_response(
         public_view(
-            case, preferred_language(request), app.settings.public_base_url, code_key=app.settings.tracking_code_key
+            case,
+            preferred_language(request),
+            app.settings.public_base_url,
+            code_key=app.settings.tracking_code_key,
+            timeline=None if case.hidden_from_public else timeline_of(case, app.cases),
         )
     )
 

@@ -92,6 +92,12 @@ class HistoryEntry:
     type: str
     data: dict[str, Any]
 
+    @property
+    def public(self) -> bool:
+        """Is this event a line of the public timeline?"""
+        cls = EVENT_TYPES.get(self.type)
+        return bool(cls and cls.public)
+
     def public_entry(self) -> TimelineEntry | None:
         """The public timeline line for this event, or None if it is internal."""
         cls = EVENT_TYPES.get(self.type)
@@ -176,7 +182,17 @@ class Case:
     duplicate_candidates: list[str] = field(default_factory=list)
     routed: bool = False  # routing ran (to an agency or to triage)
     photos: list[PhotoRef] = field(default_factory=list)
+    # The recent history, oldest first: all of it for a short case. A long
+    # case's older entries are stored apart (the repository keeps a bounded
+    # window on the case item); ``history_start`` is the sequence number of
+    # ``history[0]`` (entries are numbered 0, 1, ... in the order recorded) and
+    # ``older_public`` how many of the older entries are public timeline lines.
     history: list[HistoryEntry] = field(default_factory=list)
+    history_start: int = 0
+    older_public: int = 0
+    # How many entries of ``history`` are stored (set by the repository): the
+    # ones after them were recorded since the case was read.
+    history_stored: int = field(default=0, repr=False)
     version: int = 0  # 0: never stored; every stored change adds one
     # How to answer the reporter on their channel; private like ``reporter``.
     reply_handle: ReplyHandle | Sealed | None = None  # Sealed once stored, like reporter
@@ -295,8 +311,20 @@ class Case:
 
     @property
     def timeline(self) -> list[TimelineEntry]:
-        """The public part of the history, with private fields left out."""
+        """The public part of the history held here, with private fields left out.
+
+        The whole public timeline when ``timeline_complete``; otherwise its
+        older lines are in the repository's history store."""
         return [entry for entry in (h.public_entry() for h in self.history) if entry is not None]
+
+    @property
+    def timeline_complete(self) -> bool:
+        return self.older_public == 0
+
+    @property
+    def history_total(self) -> int:
+        """How many entries the whole history has (those stored apart included)."""
+        return self.history_start + len(self.history)
 
     def pull_events(self) -> list[DomainEvent]:
         events, self.pending_events = self.pending_events, []

@@ -336,6 +336,20 @@ class HistoryLine(Strict):
     data: dict[str, Any]
 
 
+class HistoryPageLine(HistoryLine):
+    seq: int = Field(description="The entry's number: 0 for the first event of the case, then 1, 2, ...")
+
+
+class HistoryPage(Strict):
+    """A page of a case's history, oldest entry first; pages go from the newest back."""
+
+    tracking_code: str
+    items: list[HistoryPageLine]
+    cursor: str | None = Field(description="Older entries exist: pass this as `cursor` for the page before.")
+    total: int = Field(description="How many entries the whole history has.")
+    skipped: int = Field(description="Stored history items that could not be read (logged); 0 normally.")
+
+
 class OfficerFeedback(Strict):
     rating: int
     comment: str | None
@@ -376,7 +390,14 @@ class OfficerCase(Strict):
     feedback: OfficerFeedback | None
     rejection_reason: str | None
     reopen_count: int
-    history: list[HistoryLine]
+    history: list[HistoryLine] = Field(
+        description="The newest history entries, oldest first: the whole history of a short case. "
+        "Older entries: GET /officer/cases/{code}/history?cursor=<history_cursor>."
+    )
+    history_cursor: str | None = Field(
+        description="Set when older history entries exist: the cursor of the page before `history`."
+    )
+    history_total: int = Field(description="How many entries the whole history has.")
     available_operations: list[str]
     public_status_url: str
     may_redact_photos: bool = Field(

@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.adapters.case_repository import CaseRepository
 from chalicelib.domain import categories, texts, tracking
-from chalicelib.domain.case import Case
+from chalicelib.domain.case import Case, TimelineEntry
 from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.redaction import mask_contacts
@@ -39,6 +39,23 @@ def find_case(code_text: str, cases: CaseRepository, code_key: bytes | None = No
     return case
 
 
+# The public timeline shows a case's newest lines up to this many: a case with
+# an endless stream of public updates still answers with one bounded read.
+PUBLIC_TIMELINE_LIMIT = 200
+
+
+def timeline_of(case: Case, cases: CaseRepository, limit: int = PUBLIC_TIMELINE_LIMIT) -> list[TimelineEntry]:
+    """The case's public timeline (its newest ``limit`` lines), oldest first.
+
+    Read from the case alone while its public lines all sit in the item's
+    window (nearly every case); a long case's older lines come from its
+    history items (a bounded Query)."""
+    recent = case.timeline
+    if case.timeline_complete or len(recent) >= limit:
+        return recent[-limit:] if limit else []
+    return cases.older_timeline(case, limit - len(recent)) + recent
+
+
 def named_by_public_id(code_text: str) -> bool:
     """Was the case asked for by its public (Open311) id rather than its tracking code?"""
     return tracking.normalize(code_text) is None
@@ -60,10 +77,18 @@ def expected_completion(case: Case) -> tuple[str | None, str | None]:
 
 
 def public_view(
-    case: Case, language: str, base_url: str, public_id: str | None = None, code_key: bytes | None = None
+    case: Case,
+    language: str,
+    base_url: str,
+    public_id: str | None = None,
+    code_key: bytes | None = None,
+    timeline: list[TimelineEntry] | None = None,
 ) -> dict[str, Any]:
     """``public_id``: the case was asked for by its Open311 id; the view then names
     it by that id, and the tracking code (the reporter's key) stays out of it.
+
+    ``timeline``: the case's public lines from ``timeline_of`` (default: those
+    the case holds, which is all of them unless it has a long history).
 
     A merged case points at its primary by the primary's public id (with
     ``code_key``): its reporter follows the primary's progress, but only the
@@ -116,7 +141,7 @@ def public_view(
                     texts.timeline_text(entry.type, _public_names(entry.data, code_key), language), language
                 ),
             }
-            for entry in case.timeline
+            for entry in (case.timeline if timeline is None else timeline)
         ],
         "feedback": {"rating": case.feedback.rating} if case.feedback else None,
         # The sweep closes a resolved case when the reporter's 7 days are over; only the

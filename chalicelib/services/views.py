@@ -15,9 +15,9 @@ from chalicelib.adapters import reference_data
 from chalicelib.adapters.unreadable import readable
 from chalicelib.domain import categories, permissions, texts
 from chalicelib.domain import sla as sla_rules
-from chalicelib.domain.case import Case
+from chalicelib.domain.case import Case, HistoryEntry
 from chalicelib.domain.clock import parse_instant, to_jakarta_text
-from chalicelib.domain.events import EVENT_TYPES
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from chalicelib.domain.permissions import Principal
 from chalicelib.domain.sealed import Sealed
@@ -102,20 +102,6 @@ def officer_view(
     category = categories.get(case.category)
     may_see_contact = permissions.allowed(principal, "view_contact", case.agency_id, case.collaborators, directory)
     pending = case.pending_milestones(policy)
-    history = []
-    for entry in case.history:
-        cls = EVENT_TYPES.get(entry.type)
-        public = bool(cls and cls.public)
-        public_entry = entry.public_entry()
-        history.append(
-            {
-                "at": to_jakarta_text(entry.at),
-                "type": entry.type,
-                "public": public,
-                "text": texts.timeline_text(entry.type, public_entry.data, language) if public_entry else None,
-                "data": entry.data,
-            }
-        )
     view: dict[str, Any] = {
         "tracking_code": case.tracking_code,
         "version": case.version,
@@ -180,11 +166,64 @@ def officer_view(
         else None,
         "rejection_reason": case.rejection_reason,
         "reopen_count": case.reopen_count,
-        "history": history,
+        # The newest entries (those on the case item); older ones page through
+        # GET /officer/cases/{code}/history?cursor=<history_cursor>.
+        "history": [history_line(entry, language) for entry in case.history],
+        "history_cursor": str(case.history_start) if case.history_start else None,
+        "history_total": case.history_total,
         "available_operations": available_operations(case, principal),
         "public_status_url": f"{base_url}/status/{case.tracking_code}",
     }
     return view
+
+
+def history_line(entry: HistoryEntry, language: str) -> dict[str, Any]:
+    """One entry of the full history as officers read it (private fields included)."""
+    public_entry = entry.public_entry()
+    return {
+        "at": to_jakarta_text(entry.at),
+        "type": entry.type,
+        "public": entry.public,
+        "text": texts.timeline_text(entry.type, public_entry.data, language) if public_entry else None,
+        "data": entry.data,
+    }
+
+
+HISTORY_PAGE = 50
+MAX_HISTORY_PAGE = 200
+_MAX_CURSOR_DIGITS = 10
+
+
+def history_request(query: dict[str, str]) -> tuple[int | None, int]:
+    """``cursor`` and ``limit`` of GET /officer/cases/{code}/history, checked."""
+    cursor, limit = query.get("cursor"), query.get("limit")
+    problems = []
+    before = None
+    if cursor is not None:
+        if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= _MAX_CURSOR_DIGITS and int(cursor) > 0):
+            problems.append(("cursor", "is not a cursor this API returned"))
+        else:
+            before = int(cursor)
+    size = HISTORY_PAGE
+    if limit is not None:
+        if not (limit.isascii() and limit.isdigit() and len(limit) <= 4 and 1 <= int(limit) <= MAX_HISTORY_PAGE):
+            problems.append(("limit", f"must be a number from 1 to {MAX_HISTORY_PAGE}"))
+        else:
+            size = int(limit)
+    if problems:
+        raise InvalidInput(problems)
+    return before, size
+
+
+def history_page_view(case: Case, page: Any, language: str) -> dict[str, Any]:
+    """One page of a case's history (case_history.HistoryPage), oldest entry first."""
+    return {
+        "tracking_code": case.tracking_code,
+        "items": [{"seq": seq, **history_line(entry, language)} for seq, entry in page.entries],
+        "cursor": str(page.cursor) if page.cursor else None,
+        "total": page.total,
+        "skipped": page.skipped,
+    }
 
 
 def _deadline(due: tuple[str, datetime] | None) -> dict[str, Any]:

@@ -54,12 +54,20 @@ def test_every_benchmark_runs_and_its_invariants_hold():
         "requests: intake with a sealed contact",
         "SLA sweep items read",
         "load test: one case per unique message",
+        "write units per lifecycle action",
     ):
         assert any(name.startswith(prefix) for name in rows), f"no row for {prefix!r}:\n{result.stdout}"
     # Counts, not speeds: these hold on any machine.
     for name, cells in rows.items():
         if name.startswith(
-            ("DynamoDB requests:", "requests:", "SLA sweep items read", "load test: one case", "Lambda package growth")
+            (
+                "DynamoDB requests:",
+                "requests:",
+                "SLA sweep items read",
+                "load test: one case",
+                "Lambda package growth",
+                "write units per",
+            )
         ):
             assert cells[5] == "yes", f"{name}: {cells}"
     assert RESULTS.read_text() == before, "--smoke must not rewrite bench/RESULTS.md"

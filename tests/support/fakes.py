@@ -16,15 +16,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters import case_history
 from chalicelib.adapters.case_repository import (
     Added,
+    case_pk,
     case_to_item,
     conflict_outcome,
+    keep_window,
     message_home,
     message_mark,
     open_sealed_fields,
     read_case,
     read_cases,
+    windowed,
 )
 from chalicelib.adapters.images import CleanImage
 from chalicelib.adapters.sealing import SealBroken
@@ -84,6 +88,8 @@ class FakeCaseRepository:
     def __init__(self, sealer: FakeSealer | None = None) -> None:
         self.items: dict[str, dict[str, Any]] = {}  # cases by tracking code
         self.marks: dict[str, dict[str, Any]] = {}  # added messages' reserved codes (mark_message)
+        # History items moved out of the case items' windows: (PK, SK) -> item (case_history.py)
+        self.history: dict[tuple[str, str], dict[str, Any]] = {}
         self.requests = 0
         self.sealer = sealer or FakeSealer()
         self._lock = threading.Lock()
@@ -99,23 +105,56 @@ class FakeCaseRepository:
                 return conflict_outcome(copy.deepcopy(old), case)
             self.items[case.tracking_code] = item
             case.version = 1
+            case.history_stored = len(case.history)
             return Added(case)
 
     def save(self, case: Case) -> Case:
         with self._lock:
+            window = case_history.plan_window(case_pk(case.tracking_code), case)
+            for history_item in window.items:  # written first, like DynamoDB's (even if the case write fails)
+                self.requests += 1
+                self.put_history(history_item)
             self.requests += 1
             current = self.items.get(case.tracking_code)
             current_version = int(current["version"]) if current else None
             if current_version != case.version:
                 raise ConcurrentUpdate(current_version)
             events = case.pull_events()
-            item = case_to_item(case, case.version + 1, events, self.sealer)
+            item = case_to_item(windowed(case, window), case.version + 1, events, self.sealer)
             if item_bytes(item) > MAX_ITEM_BYTES:
                 case.pending_events = events + case.pending_events
                 raise item_too_large()
             self.items[case.tracking_code] = item
             case.version += 1
+            keep_window(case, window)
             return case
+
+    def put_history(self, item: dict[str, Any]) -> None:
+        """PutItem with case_history.WIDER_ONLY: only a wider copy replaces a stored one."""
+        key = (item["PK"], item["SK"])
+        stored = self.history.get(key)
+        if stored is None or stored["until"] < item["until"]:
+            self.history[key] = copy.deepcopy(item)
+
+    def _streams(self, tracking_code: str) -> case_history.Streams:
+        pk = case_pk(tracking_code)
+
+        def stream(kind: str, below: int):
+            low, high = case_history.sk_range(kind, below)
+            self.requests += 1  # one Query (the fake's pages are unbounded)
+            keys = sorted((sk for (p, sk) in self.history if p == pk and low <= sk <= high), reverse=True)
+            for sk in keys:
+                yield copy.deepcopy(self.history[(pk, sk)])
+
+        return stream
+
+    def history_page(self, case: Case, before: int | None, limit: int) -> case_history.HistoryPage:
+        return case_history.page(case, before, limit, self._streams(case.tracking_code))
+
+    def older_timeline(self, case: Case, limit: int):
+        if case.timeline_complete:
+            return []
+        return case_history.older_timeline(case, limit, self._streams(case.tracking_code))
 
     def get(self, tracking_code: str) -> Case | None:
         with self._lock:

@@ -197,6 +197,7 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("DELETE", "/officer/templates/{template_id}"): RouteSpec(OFFICER),
     ("GET", "/officer/cases/{code}/templates"): RouteSpec(OFFICER),
     ("GET", "/officer/cases/{code}"): RouteSpec(OFFICER),
+    ("GET", "/officer/cases/{code}/history"): RouteSpec(OFFICER),
     **{("POST", f"/officer/cases/{{code}}/{operation}"): RouteSpec(OFFICER) for operation in OFFICER_CASE_OPERATIONS},
     ("GET", "/admin/routing-rules"): RouteSpec(ADMIN),
     ("PUT", "/admin/routing-rules"): RouteSpec(ADMIN),
@@ -231,15 +232,18 @@ ROLE_MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/officer/me"): EVERY_OFFICER,
     ("GET", "/officer/agencies"): EVERY_OFFICER,
     ("GET", "/officer/notifications"): {**EVERY_OFFICER, "admin": 403},  # no agency, no inbox
-    ("GET", "/officer/cases/{code}"): {
-        "dinas_lh": ALLOWED,
-        "sudin_lh": 403,
-        "bina_marga": 403,
-        "sda": 403,
-        "bureau": ALLOWED,
-        "supervisor": ALLOWED,
-        "admin": ALLOWED,
-        "intake": 403,
+    **{
+        ("GET", path): {  # the history pages have the case view's rights
+            "dinas_lh": ALLOWED,
+            "sudin_lh": 403,
+            "bina_marga": 403,
+            "sda": 403,
+            "bureau": ALLOWED,
+            "supervisor": ALLOWED,
+            "admin": ALLOWED,
+            "intake": 403,
+        }
+        for path in ("/officer/cases/{code}", "/officer/cases/{code}/history")
     },
     ("POST", "/officer/cases/{code}/priority"): {
         "dinas_lh": ALLOWED,

@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel
 
 from chalicelib.adapters import metrics_store
-from chalicelib.adapters.unreadable import UnreadableItem, read_one, readable
+from chalicelib.adapters.unreadable import UnreadableItem, read_one, readable, table_key
 from chalicelib.api.http import to_api_error
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.report import build_report
@@ -84,7 +84,8 @@ def test_one_item_is_a_clear_error_logged_without_the_stored_values(log_records,
 
     with pytest.raises(UnreadableItem) as unreadable:
         read_one({"PK": "CASE#X", "SK": "CASE", "lat": "Jl. Rahasia 7"}, lambda item: Point(lat=item["lat"]), "case")
-    assert unreadable.value.key == {"PK": "CASE#X", "SK": "CASE"}
+    assert unreadable.value.key == table_key({"PK": "CASE#X", "SK": "CASE"})
+    assert "CASE#X" not in str(unreadable.value.key)  # a case is named by its public id, never its code
     ((name, key, problem),) = skipped(log_records)
     assert name == "case" and "lat" in problem and "Rahasia" not in problem
     assert emf(capsys) == [("case", 1)]
@@ -134,7 +135,7 @@ def test_open311_lists_every_readable_case_and_skips_the_broken_one(deps, corrup
     listed = open311.list_requests({}, "id", deps)
     assert [r["description"] for r in listed] == ["Sampah 2", "Sampah 0"]
     assert [(name, key) for name, key, _ in skipped(log_records)] == [
-        ("open311_requests", {"PK": f"CASE#{codes[1]}", "SK": "CASE"})
+        ("open311_requests", table_key({"PK": f"CASE#{codes[1]}", "SK": "CASE"}))
     ]
     assert emf(capsys) == [("open311_requests", 1)]
     by_ids = ",".join(r["service_request_id"] for r in listed)
@@ -159,7 +160,7 @@ def test_a_broken_index_card_is_skipped_by_the_listing_and_the_queue(deps, log_r
     ]
     rows = views.queue_rows(queue, "id", NOW)
     assert [row["tracking_code"] for row in rows] == ["A", "C"]
-    assert skipped(log_records)[-1][:2] == ("officer_queue", {"PK": "CASE#A", "SK": "CASE"})
+    assert skipped(log_records)[-1][:2] == ("officer_queue", table_key({"PK": "CASE#A", "SK": "CASE"}))
 
 
 def test_a_readable_case_at_the_end_of_time_is_still_shown(deps):
@@ -194,3 +195,16 @@ def test_the_dashboard_skips_an_unreadable_counter_item(corrupt, log_records, ca
     assert ("agency_metrics", 1) in emf(capsys)
     carry, days = metrics_store.split([good])
     assert days == {("dinas-lh", "20"): {"received": 3, "resolved": 1}} and carry == {}
+
+
+def test_a_case_key_is_logged_by_its_public_id_which_maps_back_to_the_case(monkeypatch):
+    from chalicelib.domain import tracking
+    from chalicelib.domain.request_ids import tracking_code_of
+
+    key = b"unreadable-log-test-key"
+    monkeypatch.setenv("TRACKING_CODE_KEY", key.decode())
+    code = tracking.derive_code(key, "qlue", "m-1")
+    logged = table_key({"PK": f"CASE#{code}", "SK": "CASE", "description": "x"})
+    assert code not in json.dumps(logged)
+    assert logged["SK"] == "CASE" and logged["PK"].startswith("CASE#public:")
+    assert tracking_code_of(logged["PK"].removeprefix("CASE#public:"), key) == code

@@ -85,10 +85,27 @@ OPERATIONS = {
     ),
     ("GET", "/officer/cases/{code}"): Operation(
         summary="A case in full (within your rights), with what you may do to it",
+        description="`history` holds the newest entries (all of a short case's); when `history_cursor` is set, "
+        "older ones page through GET /officer/cases/{code}/history?cursor=<history_cursor>.",
         tags=TAGS,
         params=(CODE, LANG),
         responses={200: Reply("The case", r.OfficerCase, headers={"ETag": '"v<version>"'})},
         errors=(404,),
+    ),
+    ("GET", "/officer/cases/{code}/history"): Operation(
+        summary="A case's full history, a page at a time, from the newest back",
+        description="Without `cursor`: the newest entries. Each page lists its entries oldest first; `cursor` "
+        "in the answer (null on the oldest page) asks for the page before it. Start from the case view's "
+        "`history_cursor` to continue below the entries it showed. Same rights as the case view.",
+        tags=TAGS,
+        params=(
+            CODE,
+            Param("cursor", "query", {"type": "string", "pattern": "^[0-9]{1,10}$"}, "From the previous page"),
+            Param("limit", "query", {"type": "string", "pattern": "^[0-9]{1,4}$"}, "1-200 (default 50)"),
+            LANG,
+        ),
+        responses={200: Reply("One page", r.HistoryPage)},
+        errors=(404, 422),
     ),
     ("GET", "/officer/agencies"): Operation(
         summary="The agency directory",

@@ -185,6 +185,8 @@ export const TEXTS = {
   "redact.done": ["Salinan publik foto sudah disamarkan", "The photo's public copy is blurred"],
   "case.history": ["Riwayat", "History"],
   "case.internal": ["internal", "internal"],
+  "case.history.older": ["Tampilkan riwayat lebih lama", "Load older history"],
+  "case.history.count": ["{shown} dari {total} entri riwayat ditampilkan", "Showing {shown} of {total} history entries"],
   "case.actions": ["Tindakan", "Actions"],
   "case.noactions": ["Tidak ada tindakan yang dapat Anda lakukan pada status ini.", "There is nothing you can do to this case in its current state."],
   "case.duplicates": ["Kemungkinan laporan ganda", "Possible duplicates"],

@@ -403,12 +403,45 @@ function actorText(data) {
   return t("actor.by", { who: parts.join(", ") });
 }
 
-function historyList(history) {
-  return el("ol", { class: "timeline" }, history.slice().reverse().map((entry) => el("li", { class: `event${entry.public ? "" : " internal"}` },
+function historyItem(entry) {
+  return el("li", { class: `event${entry.public ? "" : " internal"}` },
     el("time", { datetime: entry.at, text: formatDateTime(entry.at) }),
     el("p", {}, eventText(entry), entry.public ? null : el("span", { class: "badge internal-badge", text: t("case.internal") })),
     eventDetail(entry).map((line) => el("p", { class: "detail", text: line })),
-    el("p", { class: "actor", text: actorText(entry.data || {}) }))));
+    el("p", { class: "actor", text: actorText(entry.data || {}) }));
+}
+
+// Newest first: the entries the case view carries, then older pages on demand
+// (GET officer/cases/<code>/history?cursor=...), appended below.
+function historyList(view) {
+  const list = el("ol", { class: "timeline" }, view.history.slice().reverse().map(historyItem));
+  let shown = view.history.length;
+  let cursor = view.history_cursor;
+  const count = el("p", { class: "muted history-count" });
+  const status = el("div", { class: "history-status" });
+  const more = el("button", { type: "button", class: "button secondary history-older", text: t("case.history.older") });
+  const refresh = () => {
+    count.textContent = t("case.history.count", { shown, total: view.history_total });
+    count.hidden = !cursor;
+    more.hidden = !cursor;
+  };
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    show(status);
+    try {
+      const page = await call(`officer/cases/${encodeURIComponent(view.tracking_code)}/history?cursor=${encodeURIComponent(cursor)}`);
+      list.append(...page.items.slice().reverse().map(historyItem));
+      shown += page.items.length;
+      cursor = page.cursor;
+      refresh();
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) show(status, errorBox(error)); // 401: sign-in shown
+    } finally {
+      more.disabled = false;
+    }
+  });
+  refresh();
+  return [list, count, status, more];
 }
 
 function mapLink(location) {
@@ -564,7 +597,7 @@ function renderCase(view, notice) {
         planBlock(view.plan),
         el("section", { class: "panel sec-history", "aria-labelledby": "history-title" },
           el("h2", { id: "history-title", text: t("case.history") }),
-          historyList(view.history))),
+          ...historyList(view))),
       el("div", { class: "case-side" },
         actionsBlock(view),
         slaBlock(view),

@@ -335,3 +335,40 @@ def test_an_officer_marks_a_case_urgent_and_answers_with_a_template(stack, runne
     page.goto(f"{stack.api_url}/officer#/queue")
     row = page.locator(".row", has_text=code)
     expect(row.locator(".priority-urgent")).to_have_text("Mendesak")
+
+
+def test_an_officer_reads_the_whole_history_of_a_long_case_a_page_at_a_time(stack, runner, people, open_page):
+    code = seeded_case(stack, runner)
+    token = demo.sign_in(
+        stack.aws_endpoint, stack.env["AWS_REGION"], stack.env["COGNITO_APP_CLIENT_ID"], people["dinas_lh"]
+    )
+    for n in range(70):
+        answer = requests.post(
+            f"{stack.api_url}/officer/cases/{code}/comments",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"text": f"Catatan ke-{n}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+    total = requests.get(
+        f"{stack.api_url}/officer/cases/{code}", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    ).json()["history_total"]
+
+    page = sign_in(open_page(), stack, people["dinas_lh"])
+    page.goto(f"{stack.api_url}/officer#/case/{code}")
+    entries = page.locator(".sec-history ol.timeline > li")
+    expect(entries.first).to_contain_text("Catatan ke-69")  # newest first
+    first_count = entries.count()
+    assert first_count < total  # only the newest entries come with the case
+    expect(page.locator(".history-count")).to_have_text(f"{first_count} dari {total} entri riwayat ditampilkan")
+    older = page.get_by_role("button", name="Tampilkan riwayat lebih lama")
+    clicks = 0
+    while older.is_visible():
+        older.click()
+        clicks += 1
+        expect(entries).to_have_count(min(total, first_count + 50 * clicks))
+    assert clicks == 2
+    expect(entries).to_have_count(total)
+    expect(entries.nth(69)).to_contain_text("Catatan ke-0")
+    expect(entries.last).to_contain_text("diterima")  # the report itself, oldest
+    expect(page.locator(".history-count")).to_be_hidden()

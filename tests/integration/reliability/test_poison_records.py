@@ -143,7 +143,7 @@ def test_a_sweep_over_1000_due_cases_changes_every_healthy_one_and_quarantines_t
     assert {record.state for record in records.values()} == {"quarantined"}
     assert {record.attempts for record in records.values()} == {SCHEDULED_MAX_RUNS}
     errors = sorted(records[public_id(code, key)].error for code in poisoned)
-    assert errors == ["ClientError"] * 7 + ["KeyError", "ValueError", "ValueError"]
+    assert errors == ["ClientError"] * 7 + ["UnreadableItem"] * 3  # the repository names unreadable items
     poisoned_lines = emf(capsys.readouterr().out, "PoisonedItems")
     assert sum(line["PoisonedItems"] for line in poisoned_lines) == POISONED
     assert {line["source"] for line in poisoned_lines} == {"sla_sweep"}

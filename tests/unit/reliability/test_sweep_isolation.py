@@ -85,7 +85,8 @@ def test_every_healthy_case_changes_in_one_sweep_and_the_poisoned_are_quarantine
     assert {tracking_code_of(key, KEY) for _, key in records} == set(poisoned)  # named by public id
     assert all(record["attempts"] == SCHEDULED_MAX_RUNS for record in records.values())
     errors = sorted(record["error"] for record in records.values())
-    assert errors == ["ClientError"] * 3 + ["KeyError"] + ["RuntimeError"] * 4 + ["ValueError"] * 2
+    # unreadable items are named by the repository's UnreadableItem (chalicelib/adapters/unreadable.py)
+    assert errors == ["ClientError"] * 3 + ["RuntimeError"] * 4 + ["UnreadableItem"] * 3
     metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"PoisonedItems"' in line]
     assert sum(line["PoisonedItems"] for line in metrics) == POISONED
     assert {line["source"] for line in metrics} == {"sla_sweep"}
