@@ -51,10 +51,20 @@ def test_every_benchmark_runs_and_its_invariants_hold():
         "requests: intake with a sealed contact",
         "SLA sweep items read",
         "load test: one case per unique message",
+        "routing: items read per routed case",
+        "routing throughput",
     ):
         assert any(name.startswith(prefix) for name in rows), f"no row for {prefix!r}:\n{result.stdout}"
     # Counts, not speeds: these hold on any machine.
     for name, cells in rows.items():
-        if name.startswith(("DynamoDB requests:", "requests:", "SLA sweep items read", "load test: one case")):
+        if name.startswith(
+            (
+                "DynamoDB requests:",
+                "requests:",
+                "SLA sweep items read",
+                "load test: one case",
+                "routing: items read per",
+            )
+        ):
             assert cells[5] == "yes", f"{name}: {cells}"
     assert RESULTS.read_text() == before, "--smoke must not rewrite bench/RESULTS.md"
