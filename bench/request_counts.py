@@ -82,7 +82,7 @@ def run(stand_in) -> list[Row]:
             route_case(
                 each,
                 cases=app_services.cases,
-                queries=app_services.queries,
+                duplicate_index=app_services.duplicate_index,
                 rules=app_services.routing,
                 clock=app_services.clock,
             )

@@ -71,19 +71,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    from bench import areas, cold_start, history, ingest, load_test, request_counts, sealing, sweep
+    from bench import areas, cold_start, history, ingest, load_test, request_counts, routing, sealing, sweep
 
     if args.quick:
         history.LONG, history.ACTIONS = 300, 50
         sweep.SIZES = (2_000, 6_000)
         load_test.TOTAL = 1_000
         ingest.BLOCKS = 2
+        routing.SIZES, routing.IN_CELL, routing.FLOOD = (10, 3_000), 300, 100
     if args.smoke:
         cold_start.RUNS, sweep.SIZES, sweep.DUE = 3, (300, 600), 20
         load_test.TOTAL, load_test.CONCURRENCY = 100, 10
         ingest.BLOCK, ingest.BLOCKS, ingest.READS = 5, 1, 20
         request_counts.PAGE, request_counts.CASES = 5, (8, 16)
         history.CASES, history.LONG, history.ACTIONS = 3, 60, 30
+        routing.SIZES, routing.IN_CELL, routing.FLOOD, routing.RECALL_PAIRS = (10, 60), 30, 15, 200
     started = time.perf_counter()
     rows: list[Row] = []
     guarded("cold start", rows, cold_start.run)
@@ -94,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         guarded("ingest and status reads", rows, lambda: ingest.run(stand_in))
         guarded("contact sealing", rows, lambda: sealing.rows(10 if args.smoke else 50 if args.quick else 200))
         guarded("history write cost", rows, lambda: history.run(stand_in))
+        guarded("routing", rows, lambda: routing.run(stand_in))
     with local_aws() as stand_in:  # a fresh table: only the sweep's own cases are due
         use_environment(stand_in.env)
         guarded("SLA sweep", rows, lambda: sweep.run(stand_in))

@@ -14,6 +14,7 @@ from chalicelib.adapters.api_key_store import ApiKeyStore
 from chalicelib.adapters.case_queries import CaseQueries
 from chalicelib.adapters.case_reader import DynamoCaseReader
 from chalicelib.adapters.case_repository import CaseRepository, DynamoCaseRepository
+from chalicelib.adapters.duplicate_index import DuplicateIndex
 from chalicelib.adapters.event_publisher import EventPublisher, SnsEventPublisher
 from chalicelib.adapters.identity import TokenVerifier
 from chalicelib.adapters.mailer import SesMailer
@@ -38,6 +39,7 @@ class Services:
     events: EventPublisher | None
     queries: CaseQueries
     routing: RoutingStore
+    duplicate_index: DuplicateIndex
     metrics: MetricsStore
     notifications: NotificationStore
     uploads: Uploads
@@ -118,6 +120,7 @@ def _build() -> Services:
         events=SnsEventPublisher(config.events_topic_arn) if config.events_topic_arn else None,
         queries=CaseQueries(config.cases_table),
         routing=RoutingStore(config.cases_table),
+        duplicate_index=DuplicateIndex(config.cases_table),
         metrics=MetricsStore(config.cases_table),
         notifications=NotificationStore(config.cases_table),
         uploads=Uploads(config.photos_bucket),

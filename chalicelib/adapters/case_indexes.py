@@ -58,6 +58,11 @@ def day_partitions(day: str) -> list[str]:
     return [f"DAY#{day}#{n}" for n in range(DAY_SHARDS)]
 
 
+def geo_partition(category: str, cell: str) -> str:
+    """The geo-index partition of one category in one geohash-7 cell."""
+    return f"GEO#{category}#{cell}"
+
+
 def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
     """What a queue row shows about a case (projected into the list indexes)."""
     return {
@@ -120,7 +125,7 @@ def index_attributes(case: Case, version: int) -> dict[str, Any]:
     # the webhook's intake write (docs/scaling.md).
     if case.location is not None and case.status in OPEN_STATUSES and case.routed:
         cell = geo.geohash(case.location.lat, case.location.lng, GEOHASH_PRECISION)
-        attributes["geo_pk"], attributes["geo_sk"] = f"GEO#{case.category}#{cell}", created
+        attributes["geo_pk"], attributes["geo_sk"] = geo_partition(case.category, cell), created
     day = _jakarta_day(case.created_at)
     attributes["day_pk"] = f"DAY#{day}#{shard(case.tracking_code, DAY_SHARDS)}"
     attributes["day_sk"] = created

@@ -3,8 +3,9 @@
 The webhook answers after one write; this runs from the case.received event:
 
     locate the area (kota/kecamatan/kelurahan) -> pick the agency by the rules
-    -> assign, or send to the Bureau's triage -> note possible duplicates
-    -> predict completion from recent cases -> one conditional save
+    -> assign (predicting completion from recent cases), or send to the
+    Bureau's triage -> note possible duplicates (a bounded number of reads,
+    DUPLICATE_READ_BOUND) -> file the text's signature -> one conditional save
 
 Idempotent: a case already routed is left alone, so a redelivered event does
 nothing.
@@ -13,19 +14,18 @@ nothing.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime
 
 from chalicelib.adapters import reference_data
-from chalicelib.adapters.case_indexes import day_partitions
-from chalicelib.adapters.case_queries import CaseQueries
 from chalicelib.adapters.case_repository import CaseRepository
+from chalicelib.adapters.duplicate_index import DuplicateIndex
 from chalicelib.adapters.routing_store import RoutingStore
 from chalicelib.domain import duplicates, geo
 from chalicelib.domain.areas import AreaPath
 from chalicelib.domain.case import SYSTEM, Case
-from chalicelib.domain.clock import JAKARTA, Clock
+from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import ConcurrentUpdate
-from chalicelib.domain.lifecycle import OPEN_STATUSES, CaseStatus
+from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.routing import RoutingRule, choose_agency, effective_rules
 from chalicelib.logs import get_logger
 
@@ -49,38 +49,65 @@ def forget_cached_rules() -> None:
     _rules_cache.clear()
 
 
-def duplicate_candidates(case: Case, queries: CaseQueries, now) -> list[str]:
+# How much one routed case may read to find its duplicates, whatever the volume
+# (docs/scaling.md "Duplicate search"). Worst case per routed case:
+#   nearby   9 cells x NEARBY_PER_CELL      = 90 geo-index entries
+#   by text  8 bands x SIMILAR_PER_BAND     = 80 signature items (bands are read until
+#                                             OPEN_CHECKS texts are confirmed)
+#   open?    OPEN_CHECKS case items         = 10 (status only)
+# i.e. DUPLICATE_READ_BOUND = 180 items, plus the routed case's own GetItem.
+NEARBY_PER_CELL = 10
+SIMILAR_PER_BAND = 10
+OPEN_CHECKS = 2 * duplicates.MAX_CANDIDATES  # enough while up to half the best matches are closed
+DUPLICATE_READ_BOUND = 9 * NEARBY_PER_CELL + duplicates.BANDS * SIMILAR_PER_BAND + OPEN_CHECKS
+
+
+def duplicate_candidates(case: Case, index: DuplicateIndex, now: datetime) -> list[str]:
+    """Open cases that may report the same problem, best first (at most MAX_CANDIDATES)."""
     found: dict[str, float] = {}
-    open_values = {status.value for status in OPEN_STATUSES}
     if case.location is not None:
-        for cell in geo.neighbourhood(case.location.lat, case.location.lng):
-            for item in queries.all_items("geo", f"GEO#{case.category}#{cell}", max_pages=2):
-                other = item.get("location") or {}
-                code = item["card"]["code"]
-                if code == case.tracking_code or "lat" not in other:
-                    continue
-                metres = geo.distance_m(case.location.lat, case.location.lng, other["lat"], other["lng"])
-                if metres <= duplicates.NEARBY_METRES:
-                    found[code] = max(found.get(code, 0.0), 2.0 - metres / duplicates.NEARBY_METRES)
-    for days_ago in range(7):
-        day = (now - timedelta(days=days_ago)).astimezone(JAKARTA).strftime("%Y-%m-%d")
-        for partition in day_partitions(day):
-            for item in queries.all_items("day", partition, max_pages=2, filters={"category": case.category}):
-                card = item["card"]
-                if card["code"] == case.tracking_code or card["status"] not in open_values:
-                    continue
-                similarity = duplicates.text_similarity(case.description[:160], card.get("summary", ""))
-                if similarity >= duplicates.SIMILAR_TEXT:
-                    found[card["code"]] = max(found.get(card["code"], 0.0), similarity)
+        here = case.location
+        for other in index.nearby_open(case.category, here.lat, here.lng, per_cell=NEARBY_PER_CELL):
+            if other.code == case.tracking_code:
+                continue
+            metres = geo.distance_m(here.lat, here.lng, other.lat, other.lng)
+            if metres <= duplicates.NEARBY_METRES:
+                found[other.code] = max(found.get(other.code, 0.0), 2.0 - metres / duplicates.NEARBY_METRES)
+    text = case.description[: duplicates.COMPARED_CHARS]
+    bands = duplicates.band_keys(text)
+    similar: dict[str, float] = {}
+    # A nearby case ranks above any text-only match (nearby scores 1-2, similarity at most 1),
+    # so with MAX_CANDIDATES nearby, text cannot change the answer: a flood at one spot stops here.
+    if bands and len(found) < duplicates.MAX_CANDIDATES:
+        since = now - duplicates.SIMILAR_WINDOW
+        for other in index.similar_recent(case.category, bands, since, per_band=SIMILAR_PER_BAND):
+            if other.code == case.tracking_code or other.code in found:
+                continue  # itself; or already a candidate nearby (open, and ranked above any text match)
+            score = duplicates.text_similarity(text, other.summary)  # the signature picks, this confirms
+            if score >= duplicates.SIMILAR_TEXT:
+                similar[other.code] = score
+                if len(similar) == OPEN_CHECKS:
+                    break  # as many as will be checked: the remaining bands are not read (a flood's usual case)
+    if similar:
+        for code in index.still_open(list(similar)):
+            found[code] = max(found.get(code, 0.0), similar[code])
     ranked = sorted(found.items(), key=lambda pair: -pair[1])
     return [code for code, _score in ranked[: duplicates.MAX_CANDIDATES]]
+
+
+def file_signature(case: Case, index: DuplicateIndex, now: datetime) -> None:
+    """Make the case findable by text for the 7-day window (nothing for a case older than that)."""
+    text = case.description[: duplicates.COMPARED_CHARS]
+    bands = duplicates.band_keys(text)
+    if bands and case.created_at + duplicates.SIMILAR_WINDOW > now:
+        index.record_signature(case.tracking_code, case.category, bands, text, case.created_at)
 
 
 def route_case(
     code: str,
     *,
     cases: CaseRepository,
-    queries: CaseQueries,
+    duplicate_index: DuplicateIndex,
     rules: RoutingStore,
     clock: Clock,
     predict=None,
@@ -106,7 +133,8 @@ def route_case(
                 "no routing rule for this category and area" if agency_id is None else f"unknown agency {agency_id}"
             )
             case.send_to_triage(now, reason)
-        case.note_duplicates(duplicate_candidates(case, queries, now), now)
+        case.note_duplicates(duplicate_candidates(case, duplicate_index, now), now)
+        file_signature(case, duplicate_index, now)  # before the save: a redelivery after a crash finds it routed
         try:
             cases.save(case)
         except ConcurrentUpdate:

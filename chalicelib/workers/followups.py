@@ -22,7 +22,7 @@ def handle_message(message: dict[str, Any]) -> None:
         route_case(
             message["tracking_code"],
             cases=app.cases,
-            queries=app.queries,
+            duplicate_index=app.duplicate_index,
             rules=app.routing,
             clock=app.clock,
             predict=lambda agency, category, reported: metrics.predict_completion(

@@ -2,18 +2,20 @@
 
     python -m infra.local.aws_server --port 4566
 
-One thing is added to moto's own server: requests are applied one at a time.
+Two things are added to moto's own server. Requests are applied one at a time:
 DynamoDB guarantees that a conditional write is atomic; moto's threaded server
 checks a condition and writes in two steps, so two concurrent deliveries of
 one report could both pass the check. Serialising requests gives the stand-in
 the guarantee the real service has. (moto is CPU-bound Python, so little
-throughput is lost.)
+throughput is lost.) And no Query sorts the whole table: a Query on the table
+looks at its own partition only, as in DynamoDB (``partition_sized_queries``).
 """
 
 from __future__ import annotations
 
 import argparse
 import faulthandler
+import re
 import signal
 import sys
 import threading
@@ -38,6 +40,93 @@ def serialized(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]
     return handle
 
 
+def _attribute_name(path_head: str) -> str:
+    """``photos[2]`` -> ``photos``: the top-level attribute a projection path starts at."""
+    return re.sub(r"(\[\d+\])+$", "", path_head)
+
+
+def _sortable(item: Any, name: str) -> tuple[bool, str]:
+    text = _text_attribute(item, name)
+    return (text is None, text or "")
+
+
+def _text_attribute(item: Any, name: str) -> Any:
+    value = item.attrs.get(name)
+    return value.value if value is not None and value.type == "S" else None
+
+
+def partition_sized_queries() -> None:
+    """Make a Query on the table look at its partition only, as DynamoDB does.
+
+    moto answers every Query by listing and *sorting* every item of the table
+    (``Table.all_items``), then keeping the partition asked for: with 18,000
+    items that is ~2 s per Query, whatever the Query reads. Routing makes 17
+    small Queries per case, so on the local stack a busy table made routing
+    crawl for reasons DynamoDB does not have. Here a base-table Query looks
+    at its own partition only, and an index Query at the items whose index
+    key is the text asked for, unsorted (moto checks and sorts the matching
+    ones itself, by a total order, so results, pages and counts are
+    unchanged: tests/unit/test_local_aws_queries.py checks that).
+    """
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.query, "partition_sized", False):
+        return
+    original = Table.query
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        order = [self.hash_key_attr, self.range_key_attr]
+        if index_name is None and hash_key is not None and self.range_key_attr:
+            candidates = list(self.items[hash_key].values()) if hash_key in self.items else []
+        else:
+            if self.range_key_attr:
+                candidates = [item for partition in self.items.values() for item in partition.values()]
+            else:
+                candidates = list(self.items.values())
+            for name, wanted in kwargs.get("hash_key_conditions") or ():
+                if wanted.type == "S":  # plain text equality (moto's own check follows, on fewer items)
+                    candidates = [item for item in candidates if _text_attribute(item, name) == wanted.value]
+            index = next((each for each in self.all_indexes() if each.name == index_name), None)
+            order = [key["AttributeName"] for key in index.schema] + order if index else order
+        # Already in the order moto sorts them into (text keys compare as text), so its own
+        # sort of the matching items takes one pass instead of n log n slow comparisons.
+        candidates.sort(key=lambda item: [_sortable(item, name) for name in order if name])
+        self.all_items = lambda: candidates  # read by the original query only, for this call
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    query.partition_sized = True  # type: ignore[attr-defined]
+    Table.query = query
+
+    # Projecting an item (an index's INCLUDE list, a ProjectionExpression) turned the
+    # whole item into plain JSON once per projected path: ~7-9 ms per case entry an
+    # index Query returned. Convert the projected attributes once, then pick the paths.
+    from botocore.utils import merge_dicts
+    from moto.dynamodb.models.dynamo_type import deserializer, serializer
+    from moto.dynamodb.models.utilities import find_nested_key
+
+    def project(self: Any, projection_expressions: list[list[str]]) -> Any:
+        wanted = {_attribute_name(path[0]) for path in projection_expressions}
+        plain = {
+            name: deserializer.deserialize(value.to_regular_json())
+            for name, value in self.attrs.items()
+            if name in wanted
+        }
+        result: dict[str, Any] = {}
+        for path in projection_expressions:
+            try:
+                merge_dicts(result, find_nested_key(path, plain))
+            except TypeError:
+                continue  # a path through a number or text: DynamoDB leaves it out, moto raised (a 500)
+        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=serializer.serialize(result)["M"])
+
+    Item.project = project
+
+
 def make_server(host: str, port: int) -> Any:
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -50,6 +139,7 @@ def make_server(host: str, port: int) -> Any:
         def log_request(self, *args: Any, **kwargs: Any) -> None:  # one line per AWS call is noise
             pass
 
+    partition_sized_queries()
     app = serialized(DomainDispatcherApplication(create_backend_app))
     return werkzeug_server(host, port, app, threaded=True, request_handler=QuietHandler)
 

@@ -119,10 +119,24 @@ STORIES = (
 
 
 class _NoDuplicates:
-    """The stories are distinct: routing skips its ~40 duplicate-search queries per case."""
+    """The stories are distinct: routing skips its duplicate-search queries per case,
+    but still files each story's text signature, so a report typed in the demo that
+    repeats a recent story is offered it as a duplicate."""
 
-    def all_items(self, *_args: Any, **_kwargs: Any) -> list[dict[str, Any]]:
+    def __init__(self, index: Any):
+        self.index = index
+
+    def nearby_open(self, *_args: Any, **_kwargs: Any) -> list[Any]:
         return []
+
+    def similar_recent(self, *_args: Any, **_kwargs: Any) -> list[Any]:
+        return []
+
+    def still_open(self, _codes: list[str]) -> set[str]:
+        return set()
+
+    def record_signature(self, *args: Any) -> None:
+        self.index.record_signature(*args)
 
 
 class _Clock:
@@ -163,7 +177,9 @@ def write(now: datetime | None = None) -> list[dict[str, Any]]:
         code = submit_report(
             report, cases=app.cases, photos=app.photos, clock=clock, code_key=app.settings.tracking_code_key
         ).tracking_code
-        case = route_case(code, cases=app.cases, queries=_NoDuplicates(), rules=app.routing, clock=clock)
+        case = route_case(
+            code, cases=app.cases, duplicate_index=_NoDuplicates(app.duplicate_index), rules=app.routing, clock=clock
+        )
         holder = Principal("demo-history-officer", frozenset({Role.AGENCY_OFFICER}), case.agency_id)
 
         def act(

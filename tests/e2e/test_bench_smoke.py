@@ -55,6 +55,8 @@ def test_every_benchmark_runs_and_its_invariants_hold():
         "SLA sweep items read",
         "load test: one case per unique message",
         "write units per lifecycle action",
+        "routing: items read per routed case",
+        "routing throughput",
     ):
         assert any(name.startswith(prefix) for name in rows), f"no row for {prefix!r}:\n{result.stdout}"
     # Counts, not speeds: these hold on any machine.
@@ -67,6 +69,7 @@ def test_every_benchmark_runs_and_its_invariants_hold():
                 "load test: one case",
                 "Lambda package growth",
                 "write units per",
+                "routing: items read per",
             )
         ):
             assert cells[5] == "yes", f"{name}: {cells}"

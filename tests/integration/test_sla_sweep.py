@@ -72,7 +72,9 @@ def open_cases(app, clock, count, prefix):
         receipt = submit_report(
             report, cases=app.cases, photos=app.photos, clock=clock, code_key=app.settings.tracking_code_key
         )
-        route_case(receipt.tracking_code, cases=app.cases, queries=app.queries, rules=app.routing, clock=clock)
+        route_case(
+            receipt.tracking_code, cases=app.cases, duplicate_index=app.duplicate_index, rules=app.routing, clock=clock
+        )
         codes.append(receipt.tracking_code)
     CREATED.extend(codes)
     return codes

@@ -30,6 +30,7 @@ from chalicelib.adapters.case_repository import (
     read_cases,
     windowed,
 )
+from chalicelib.adapters.duplicate_index import NearbyCase, TextCandidate
 from chalicelib.adapters.images import CleanImage
 from chalicelib.adapters.sealing import SealBroken
 from chalicelib.domain.case import Case, PhotoRef
@@ -339,6 +340,84 @@ class FakeCaseQueries:
     def all_items(self, index, partition, max_pages=10, **kwargs):
         kwargs.pop("limit", None)
         return self.list_page(index, partition, limit=10_000, **kwargs).items
+
+
+class FakeDuplicateIndex:
+    """The duplicate search's four questions over the fake repository's cases, with the
+    adapter's limits (newest first, so many per cell / band) and a count of items read."""
+
+    def __init__(self, repository: FakeCaseRepository):
+        self.repository = repository
+        self.signatures: dict[tuple[str, int, str], dict[str, tuple[str, str]]] = {}  # -> code: (created, summary)
+        self.expiries: dict[str, datetime] = {}  # code -> when its signature expires (TTL)
+        self.items_read = 0
+        self.writes = 0
+        self._cells: dict[tuple[float, float], str] = {}  # geohash of each place seen
+
+    def nearby_open(self, category, lat, lng, per_cell):
+        from chalicelib.adapters.case_indexes import GEOHASH_PRECISION
+        from chalicelib.domain import geo
+        from chalicelib.domain.lifecycle import OPEN_STATUSES
+
+        open_values = {status.value for status in OPEN_STATUSES}
+        cells = geo.neighbourhood(lat, lng, GEOHASH_PRECISION)
+        by_cell: dict[str, list[dict[str, Any]]] = {cell: [] for cell in cells}
+        with self.repository._lock:
+            for item in self.repository.items.values():
+                where = item.get("location")
+                if item["category"] != category or item["status"] not in open_values or not item.get("routed"):
+                    continue
+                if where:
+                    spot = (where["lat"], where["lng"])
+                    if spot not in self._cells:
+                        self._cells[spot] = geo.geohash(*spot, GEOHASH_PRECISION)
+                    if self._cells[spot] in by_cell:
+                        by_cell[self._cells[spot]].append(item)
+        found = []
+        for cell in cells:
+            newest = sorted(by_cell[cell], key=lambda item: (item["created_at"], item["code"]), reverse=True)[:per_cell]
+            self.items_read += len(newest)
+            found += [NearbyCase(item["code"], item["location"]["lat"], item["location"]["lng"]) for item in newest]
+        return found
+
+    def similar_recent(self, category, bands, since, per_band):
+        from chalicelib.domain.clock import to_utc_text
+
+        seen: set[str] = set()
+        for band, key in enumerate(bands):
+            filed = self.signatures.get((category, band, key), {})
+            recent = sorted(
+                (
+                    (created, code, summary)
+                    for code, (created, summary) in filed.items()
+                    if created >= to_utc_text(since)
+                ),
+                reverse=True,
+            )[:per_band]
+            self.items_read += len(recent)
+            for _created, code, summary in recent:
+                if code not in seen:
+                    seen.add(code)
+                    yield TextCandidate(code, summary)
+
+    def still_open(self, codes):
+        from chalicelib.domain.lifecycle import OPEN_STATUSES
+
+        open_values = {status.value for status in OPEN_STATUSES}
+        wanted = set(codes)
+        with self.repository._lock:
+            present = [self.repository.items[code] for code in wanted if code in self.repository.items]
+        self.items_read += len(present)
+        return {item["code"] for item in present if item["status"] in open_values}
+
+    def record_signature(self, code, category, bands, summary, created_at):
+        from chalicelib.domain.clock import to_utc_text
+        from chalicelib.domain.duplicates import SIMILAR_WINDOW
+
+        self.writes += 1
+        for band, key in enumerate(bands):
+            self.signatures.setdefault((category, band, key), {})[code] = (to_utc_text(created_at), summary)
+        self.expiries[code] = created_at + SIMILAR_WINDOW
 
 
 class FakeRoutingStore:

@@ -13,7 +13,14 @@ from chalicelib.domain.routing import RoutingRule
 from chalicelib.domain.sla import SlaPolicy
 from chalicelib.services import routing
 from chalicelib.services.sla_sweep import sweep
-from tests.support.fakes import FakeCaseQueries, FakeCaseRepository, FakeQuarantine, FakeRoutingStore, FixedClock
+from tests.support.fakes import (
+    FakeCaseQueries,
+    FakeCaseRepository,
+    FakeDuplicateIndex,
+    FakeQuarantine,
+    FakeRoutingStore,
+    FixedClock,
+)
 
 MEDAN_MERDEKA = {"lat": -6.1754, "lng": 106.8272}
 
@@ -28,7 +35,13 @@ def _fresh_rules():
 @pytest.fixture
 def world():
     cases = FakeCaseRepository()
-    return {"cases": cases, "queries": FakeCaseQueries(cases), "rules": FakeRoutingStore(), "clock": FixedClock()}
+    return {
+        "cases": cases,
+        "queries": FakeCaseQueries(cases),
+        "duplicates": FakeDuplicateIndex(cases),
+        "rules": FakeRoutingStore(),
+        "clock": FixedClock(),
+    }
 
 
 def intake(world, category="garbage", location=MEDAN_MERDEKA, description="Sampah menumpuk di depan pasar"):
@@ -46,7 +59,12 @@ def intake(world, category="garbage", location=MEDAN_MERDEKA, description="Sampa
 
 def route(world, code, **kwargs):
     return routing.route_case(
-        code, cases=world["cases"], queries=world["queries"], rules=world["rules"], clock=world["clock"], **kwargs
+        code,
+        cases=world["cases"],
+        duplicate_index=world["duplicates"],
+        rules=world["rules"],
+        clock=world["clock"],
+        **kwargs,
     )
 
 

@@ -23,6 +23,7 @@ from tests.support.alert_fakes import FakeAlertStore, RecordingSender
 from tests.support.fakes import (
     FakeCaseQueries,
     FakeCaseRepository,
+    FakeDuplicateIndex,
     FakeMailer,
     FakeMetricsStore,
     FakeNotificationStore,
@@ -67,6 +68,7 @@ def world():
     app = bootstrap.override(
         cases=cases,
         queries=FakeCaseQueries(cases),
+        duplicate_index=FakeDuplicateIndex(cases),
         routing=FakeRoutingStore(),
         metrics=FakeMetricsStore(),
         notifications=FakeNotificationStore(),
