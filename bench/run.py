@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         ingest.BLOCKS = 2
         routing.SIZES, routing.IN_CELL, routing.FLOOD = (10, 3_000), 300, 100
     if args.smoke:
-        cold_start.RUNS, sweep.SIZES, sweep.DUE = 3, (300, 600), 20
+        cold_start.RUNS, cold_start.FIRST_WEBHOOK_RUNS, sweep.SIZES, sweep.DUE = 3, 2, (300, 600), 20
         load_test.TOTAL, load_test.CONCURRENCY = 100, 10
         ingest.BLOCK, ingest.BLOCKS, ingest.READS = 5, 1, 20
         request_counts.PAGE, request_counts.CASES = 5, (8, 16)
@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     guarded("area lookup", rows, lambda: areas.rows(smoke=args.smoke))
     with local_aws() as stand_in:
         use_environment(stand_in.env)
+        guarded("first webhook in a fresh process", rows, lambda: cold_start.first_webhook(stand_in))
         guarded("request counts", rows, lambda: request_counts.run(stand_in))
         guarded("ingest and status reads", rows, lambda: ingest.run(stand_in))
         guarded("contact sealing", rows, lambda: sealing.rows(10 if args.smoke else 50 if args.quick else 200))

@@ -122,12 +122,12 @@ def measure(count: int) -> dict:
         sealer.open(context, tokens)
         open_.append(time.perf_counter() - started)
 
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from chalicelib.adapters.sealing import gcm_seal
 
-    cipher, aes = AESGCM(os.urandom(32)), []
+    data_key, aes = os.urandom(32), []
     for _ in range(count):
         started = time.perf_counter()
-        cipher.encrypt(os.urandom(12), json.dumps(contact).encode(), b"aad")
+        gcm_seal(data_key, os.urandom(12), json.dumps(contact).encode(), b"aad")
         aes.append(time.perf_counter() - started)
 
     import_time = (
@@ -137,7 +137,7 @@ def measure(count: int) -> dict:
                 "-X",
                 "importtime",
                 "-c",
-                "from cryptography.hazmat.primitives.ciphers.aead import AESGCM",
+                "from Crypto.Cipher import AES",
             ],
             capture_output=True,
             text=True,

@@ -24,6 +24,12 @@ checkout: keep it (see docs/operations.md "Prerequisites").
 `package` runs ``chalice package --merge-template`` so that the infra
 resources, the functions and their policies are one CloudFormation (SAM)
 template; policies and variables refer to the resources instead of naming them.
+It prints deployment.zip's size and fails when it unzips to more than 25 MB.
+
+Both build the dependencies once per requirements.txt (build/site-packages-*):
+Chalice's own choice of Lambda-compatible wheels, then native libraries
+stripped of debug symbols; the copy of the project takes them as vendor/
+(docs/scaling.md "Package size").
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import argparse
 import contextlib
 import copy
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -58,6 +65,10 @@ LOCAL_ONLY_VARIABLES = {
     "AWS_SECRET_ACCESS_KEY",
     "COGNITO_JWKS_URL",
 }
+
+
+# Every function loads the one deployment.zip: its unzipped size is what a cold start unpacks.
+PACKAGE_LIMIT_BYTES = 25_000_000
 
 
 class DeployError(RuntimeError):
@@ -154,6 +165,65 @@ def infra_template(stage: str, functions: dict[str, Any]) -> dict[str, Any]:
     return template
 
 
+# --- the dependencies, lean ---------------------------------------------------------------------
+
+
+def lambda_site_packages(requirements: Path = ROOT / "requirements.txt") -> Path:
+    """requirements.txt installed for the Lambda runtime, native libraries stripped; cached
+    in build/ by the requirements' hash (callers hold build_lock)."""
+    from chalice import __version__ as chalice_version
+    from chalice.deploy.packager import DependencyBuilder, MissingDependencyError
+    from chalice.utils import OSUtils
+
+    abi = f"cp{sys.version_info.major}{sys.version_info.minor}"  # Chalice deploys the runtime it runs on
+    key = hashlib.sha256(requirements.read_bytes() + f"{abi} {chalice_version}".encode()).hexdigest()[:16]
+    target = BUILD / f"site-packages-{abi}-{key}"
+    if target.is_dir():
+        return target
+    staging = BUILD / f".site-packages-{abi}-{key}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        DependencyBuilder(OSUtils()).build_site_packages(abi, str(requirements), str(staging))
+    except MissingDependencyError as error:
+        missing = ", ".join(sorted(package.identifier for package in error.missing))
+        raise DeployError(f"no Lambda-compatible build of: {missing}") from None
+    strip_native_libraries(staging)
+    staging.rename(target)
+    return target
+
+
+def strip_native_libraries(directory: Path) -> None:
+    """Debug symbols are for debuggers, not for Lambda: ``strip --strip-unneeded`` every
+    shared library (what the dynamic loader needs stays). Without ``strip`` nothing changes."""
+    strip = shutil.which("strip")
+    if strip is None:
+        print("infra.deploy: no `strip` found (binutils); native libraries keep their symbols", file=sys.stderr)
+        return
+    for path in sorted(directory.rglob("*.so*")):
+        if path.is_file() and not path.is_symlink() and (path.suffix == ".so" or ".so." in path.name):
+            subprocess.run([strip, "--strip-unneeded", str(path)], check=False, capture_output=True)  # noqa: S603
+
+
+def package_size(zip_path: Path) -> tuple[int, int]:
+    """(zipped, unzipped) bytes of a deployment package."""
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as archive:
+        return zip_path.stat().st_size, sum(entry.file_size for entry in archive.infolist())
+
+
+def check_package_size(zip_path: Path, limit: int = PACKAGE_LIMIT_BYTES) -> str:
+    """A line saying how large the package is; DeployError when it unzips to more than ``limit``."""
+    zipped, unzipped = package_size(zip_path)
+    line = f"{zip_path.name}: {zipped / 1e6:.1f} MB zipped, {unzipped / 1e6:.1f} MB unzipped (limit {limit / 1e6:g} MB)"
+    if unzipped > limit:
+        raise DeployError(
+            f"{line}: the package is too large; see which dependency grew with "
+            f"`unzip -l {zip_path}` (docs/scaling.md, Package size)"
+        )
+    return line
+
+
 # --- a Chalice project per stage --------------------------------------------------------------
 
 
@@ -167,7 +237,9 @@ def build_project(stage: str, mode: str, policies: dict[str, dict[str, Any]], va
         shutil.rmtree(target)
     (target / ".chalice").mkdir(parents=True)
     shutil.copy2(ROOT / "app.py", target / "app.py")
-    shutil.copy2(ROOT / "requirements.txt", target / "requirements.txt")
+    # Chalice bundles vendor/ as it is: the dependencies built and stripped once (lambda_site_packages).
+    (target / "vendor").symlink_to(lambda_site_packages())
+    (target / "requirements.txt").write_text("# The dependencies are in vendor/ (infra.deploy.lambda_site_packages).\n")
     shutil.copytree(ROOT / "chalicelib", target / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
     stage_config = config["stages"][stage]
     stage_config["autogen_policy"] = False
@@ -330,6 +402,7 @@ def _package(stage: str, out: Path) -> Path:
         ["package", "--stage", stage, "--merge-template", str(overlay_file), "--template-format", "yaml", str(out)],
         {"AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION)},
     )
+    print(check_package_size(out / "deployment.zip"), flush=True)
     return out / "sam.yaml"
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from chalicelib.config import settings
 
 _clients: dict[str, Any] = {}
+_session: Any = None  # one boto3 session for every client: its loader reads endpoints and models once
 _lock = threading.Lock()
 
 # Error codes AWS uses for "slow down" and "try again": the request may be
@@ -60,6 +61,7 @@ def client(service: str) -> Any:
     existing = _clients.get(service)
     if existing is not None:
         return existing
+    global _session
     with _lock:
         if service not in _clients:
             import logging
@@ -77,15 +79,21 @@ def client(service: str) -> Any:
                 read_timeout=5,
                 max_pool_connections=64,
             )
-            session = boto3.session.Session()
-            _clients[service] = session.client(service, region_name=settings().region, config=config)
+            # Sessions are not thread-safe, clients are: clients are made under the lock. A session per
+            # client would load botocore's endpoint data and defaults again for each (100 ms for the
+            # four clients of a first webhook; bench/cold_start.py).
+            if _session is None:
+                _session = boto3.session.Session()
+            _clients[service] = _session.client(service, region_name=settings().region, config=config)
     return _clients[service]
 
 
 def reset() -> None:
     """Drop cached clients (tests switch endpoints and credentials)."""
+    global _session
     with _lock:
         _clients.clear()
+        _session = None
 
 
 def error_code(error: BaseException) -> str | None:

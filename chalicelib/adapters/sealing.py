@@ -15,7 +15,8 @@ that carries a contact (none for anonymous reports or for saves of a case
 read back, whose tokens are written unchanged) and one per opening.
 Locally the key is moto's KMS, provisioned from infra/template.yaml.
 
-The cryptography package is imported on first use, never at cold start.
+AES-GCM is PyCryptodome's (96-bit nonce, 128-bit tag: the same tokens the
+cryptography package's AESGCM made), imported on first use, never at cold start.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ import base64
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
 from chalicelib.adapters import aws
 from chalicelib.config import ConfigurationError
 
 TOKEN_PREFIX = "kms1"  # noqa: S105 - a format tag, not a secret
 NONCE_BYTES = 12
+TAG_BYTES = 16
 
 # KMS answers that no retry will fix: the key is missing, disabled, pending
 # deletion or not ours to use. An operator must act; meanwhile requests get
@@ -73,6 +75,30 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def gcm_seal(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-GCM: ciphertext + 16-byte tag."""
+    from Crypto.Cipher import AES
+
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES)
+    cipher.update(aad)
+    ciphertext, tag = cipher.encrypt_and_digest(plaintext)
+    return ciphertext + tag
+
+
+def gcm_open(key: bytes, nonce: bytes, sealed: bytes, aad: bytes, field: str = "the value") -> bytes:
+    """The plaintext of ``gcm_seal``'s output, or SealBroken when the tag does not verify."""
+    from Crypto.Cipher import AES
+
+    if len(sealed) < TAG_BYTES:
+        raise SealBroken(f"{field} is truncated")
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES)
+    cipher.update(aad)
+    try:
+        return cipher.decrypt_and_verify(sealed[:-TAG_BYTES], sealed[-TAG_BYTES:])
+    except ValueError:  # "MAC check failed"
+        raise SealBroken(f"{field} does not open with this case's context") from None
+
+
 def make_token(wrapped_key: bytes, nonce: bytes, ciphertext: bytes) -> str:
     return f"{TOKEN_PREFIX}.{_b64(wrapped_key)}.{_b64(nonce + ciphertext)}"
 
@@ -86,7 +112,7 @@ def parse_token(token: str) -> tuple[bytes, bytes, bytes]:
         wrapped_key, body = _unb64(wrapped), _unb64(sealed)
     except (ValueError, AttributeError):
         raise SealBroken("not a sealed token") from None
-    if not wrapped_key or len(body) <= NONCE_BYTES + 16:
+    if not wrapped_key or len(body) <= NONCE_BYTES + TAG_BYTES:
         raise SealBroken("truncated sealed token")
     return wrapped_key, body[:NONCE_BYTES], body[NONCE_BYTES:]
 
@@ -119,39 +145,31 @@ class KmsSealer:
     def seal(self, context: Mapping[str, str], plaintexts: Mapping[str, bytes]) -> dict[str, str]:
         if not plaintexts:
             return {}
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         key_id = self._key()
         kms = aws.client("kms")
         with self._kms_errors():
             response = kms.generate_data_key(KeyId=key_id, KeySpec="AES_256", EncryptionContext=dict(context))
-        cipher = AESGCM(response["Plaintext"])
-        wrapped = response["CiphertextBlob"]
+        data_key, wrapped = response["Plaintext"], response["CiphertextBlob"]
         tokens = {}
         for field, plaintext in plaintexts.items():
             nonce = os.urandom(NONCE_BYTES)
-            sealed = cipher.encrypt(nonce, plaintext, associated_data(context, field))
-            tokens[field] = make_token(wrapped, nonce, sealed)
+            tokens[field] = make_token(
+                wrapped, nonce, gcm_seal(data_key, nonce, plaintext, associated_data(context, field))
+            )
         return tokens
 
     def open(self, context: Mapping[str, str], tokens: Mapping[str, str]) -> dict[str, bytes]:
         if not tokens:
             return {}
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         parsed = {field: parse_token(token) for field, token in tokens.items()}
         key_id = self._key()
         kms = aws.client("kms")
-        keys: dict[bytes, Any] = {}
+        keys: dict[bytes, bytes] = {}
         opened = {}
         for field, (wrapped, nonce, ciphertext) in parsed.items():
             if wrapped not in keys:  # fields sealed together share one data key: one Decrypt
                 with self._kms_errors():
                     response = kms.decrypt(KeyId=key_id, CiphertextBlob=wrapped, EncryptionContext=dict(context))
-                keys[wrapped] = AESGCM(response["Plaintext"])
-            try:
-                opened[field] = keys[wrapped].decrypt(nonce, ciphertext, associated_data(context, field))
-            except InvalidTag:
-                raise SealBroken(f"{field} does not open with this case's context") from None
+                keys[wrapped] = response["Plaintext"]
+            opened[field] = gcm_open(keys[wrapped], nonce, ciphertext, associated_data(context, field), field)
         return opened

@@ -17,7 +17,7 @@ it shows cannot be the tracking code. It is the tracking code *encrypted*:
   TRACKING_CODE_KEY (HMAC with a purpose label), so ids are as stable as codes.
 
 One AES block per id, so the "mode" is just the block cipher itself (ECB over
-exactly one block). ``cryptography`` is imported on first use (cold start).
+exactly one block). PyCryptodome's AES is imported on first use (cold start).
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ _PURPOSE = b"crm-open311-request-id/v1"
 
 @lru_cache(maxsize=4)
 def _cipher(code_key: bytes):
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from Crypto.Cipher import AES
 
     key = hmac.new(code_key, _PURPOSE, hashlib.sha256).digest()[:16]
-    return Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305 - one block: a pseudorandom permutation
+    return AES.new(key, AES.MODE_ECB)  # one block: a pseudorandom permutation (ECB keeps no state)
 
 
 def _code_number(code: str) -> int:
@@ -65,8 +65,7 @@ def _code_from_number(number: int) -> str | None:
 def public_id(tracking_code: str, code_key: bytes) -> str:
     """The public id of the case with this (canonical) tracking code."""
     block = _MAGIC + _code_number(tracking_code).to_bytes(9, "big")
-    encryptor = _cipher(code_key).encryptor()
-    number = int.from_bytes(encryptor.update(block) + encryptor.finalize(), "big")
+    number = int.from_bytes(_cipher(code_key).encrypt(block), "big")
     symbols = []
     for _ in range(LENGTH):
         number, digit = divmod(number, 32)
@@ -86,8 +85,7 @@ def tracking_code_of(request_id: str, code_key: bytes) -> str | None:
         number = number * 32 + value
     if number >> 128:
         return None
-    decryptor = _cipher(code_key).decryptor()
-    block = decryptor.update(number.to_bytes(16, "big")) + decryptor.finalize()
+    block = _cipher(code_key).decrypt(number.to_bytes(16, "big"))
     if not hmac.compare_digest(block[:7], _MAGIC):
         return None
     return _code_from_number(int.from_bytes(block[7:], "big"))

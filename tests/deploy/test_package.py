@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,81 @@ def test_the_infra_stack_make_deploy_creates_passes_cfn_lint(tmp_path):
         path.write_text(json.dumps(deploy.infra_template(stage, iam.app_functions(app))))
         result = cfn_lint(path)
         assert result.returncode & 2 == 0, f"{stage}: cfn-lint errors:\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.slow
+def test_the_lambda_package_is_lean(packaged):
+    """One deployment.zip is loaded by every function: at most 25 MB unzipped, without
+    the twilio package's HTTP clients or the cryptography package (docs/scaling.md)."""
+    _, path, _ = packaged
+    zip_path = path.parent / "deployment.zip"
+    zipped, unzipped = deploy.package_size(zip_path)
+    assert 0 < zipped < unzipped <= deploy.PACKAGE_LIMIT_BYTES, f"{unzipped / 1e6:.1f} MB unzipped"
+    assert deploy.check_package_size(zip_path).startswith("deployment.zip: ")
+    top_level = {name.split("/")[0] for name in zipfile.ZipFile(zip_path).namelist()}
+    assert {"app.py", "chalicelib", "pydantic_core", "PIL", "Crypto", "jwt", "phonenumbers"} <= top_level
+    assert not top_level & {"twilio", "aiohttp", "requests", "cryptography", "cffi"}, top_level
+
+
+@pytest.mark.slow
+def test_the_packaged_native_libraries_load_after_stripping(packaged, tmp_path):
+    """The dependencies' shared libraries are stripped of debug symbols: they still load and work,
+    from the package alone (-S: no site-packages of this machine; no cffi, as on Lambda)."""
+    _, path, _ = packaged
+    zipfile.ZipFile(path.parent / "deployment.zip").extractall(tmp_path)
+    script = f"""
+import io, sys
+sys.path.insert(0, {str(tmp_path)!r})
+from Crypto.Cipher import AES
+from PIL import Image
+import phonenumbers, pydantic, pydantic_core
+sealed, tag = AES.new(bytes(32), AES.MODE_GCM, nonce=bytes(12)).encrypt_and_digest(b"contact")
+assert AES.new(bytes(32), AES.MODE_GCM, nonce=bytes(12)).decrypt_and_verify(sealed, tag) == b"contact"
+out = io.BytesIO()
+Image.new("RGB", (8, 8), "red").save(out, "JPEG")
+assert Image.open(io.BytesIO(out.getvalue())).size == (8, 8)
+pydantic.TypeAdapter(int).validate_python("7")
+for module in (AES, Image, pydantic_core, phonenumbers):
+    assert module.__file__.startswith({str(tmp_path)!r}), module.__file__
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_a_package_over_the_limit_fails_with_a_clear_message(tmp_path):
+    zip_path = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("big.bin", bytes(3000))
+    assert deploy.check_package_size(zip_path, limit=3000) == (
+        f"deployment.zip: {zip_path.stat().st_size / 1e6:.1f} MB zipped, 0.0 MB unzipped (limit 0.003 MB)"
+    )
+    with pytest.raises(deploy.DeployError, match=r"0\.0 MB unzipped \(limit 0\.002 MB\): the package is too large"):
+        deploy.check_package_size(zip_path, limit=2000)
+
+
+def test_stripped_native_libraries_are_smaller_and_still_work(tmp_path):
+    import shutil
+
+    import Crypto
+
+    if shutil.which("strip") is None:
+        pytest.skip("no strip (binutils) on this machine")
+    package = tmp_path / "Crypto"
+    shutil.copytree(Path(Crypto.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__", "SelfTest"))
+    libraries = sorted(package.rglob("*.so"))
+    before = sum(library.stat().st_size for library in libraries)
+    source = (package / "Cipher" / "AES.py").read_bytes()
+    deploy.strip_native_libraries(tmp_path)
+    assert sum(library.stat().st_size for library in libraries) < before
+    assert (package / "Cipher" / "AES.py").read_bytes() == source  # only shared libraries are touched
+    script = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r}); from Crypto.Cipher import AES; "
+        f"assert AES.__file__.startswith({str(tmp_path)!r}); "
+        "assert AES.new(bytes(16), AES.MODE_ECB).encrypt(bytes(16)).hex() == '66e94bd4ef8a2c3b884cfa59ca342b2e'"
+    )
+    result = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
 
 
 def _role_policies(template: dict, function: str) -> list[dict]:
