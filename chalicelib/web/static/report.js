@@ -180,4 +180,4 @@ async function start() {
   typed(); // the form came back with coordinates (a problem with another field): show them
 }
 
-start();
+if (panel) start(); // not on the receipt page, which shares the layout
