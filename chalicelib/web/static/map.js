@@ -66,7 +66,9 @@ export async function createMap(container, { center, zoom, label } = {}) {
   container.setAttribute("aria-label", label || t("map.label"));
   const settings = config.map || {};
   if (settings.tile_url) {
-    L.tileLayer(settings.tile_url, { maxZoom: 19 }).addTo(map);
+    // Tile servers (OpenStreetMap's among them) ask for a Referer; the pages send none anywhere
+    // else (Referrer-Policy: no-referrer), so tiles carry our origin only, never a page's path.
+    L.tileLayer(settings.tile_url, { maxZoom: 19, referrerPolicy: "strict-origin" }).addTo(map);
     attribution(L, map, settings.attribution);
   } else {
     container.classList.add("map-offline");
