@@ -302,8 +302,9 @@ def render_public(
         current = ' aria-current="page"' if target == page.nav else ""
         # The form is rendered by the server in one language: scripts keep its link in the reader's.
         follow = f' data-lang-link="{root}{target}"' if target == "report" else ""
+        href = f"{root}{target}?lang=en" if follow and en else f"{root}{target}"
         text = text_en if en else text_id
-        links.append(f'      <a href="{root}{target}"{current}{follow} data-i18n="{key}">{text}</a>')
+        links.append(f'      <a href="{href}"{current}{follow} data-i18n="{key}">{text}</a>')
     if name == "report":  # a server-rendered form: the other language is another page
         other = "id" if en else "en"
         toggle = (
