@@ -16,6 +16,7 @@ from chalicelib.api import (
     metrics,
     officer,
     open311,
+    public_map,
     report_form,
     status,
     web,
@@ -42,6 +43,7 @@ app.register_blueprint(api_keys.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(web.bp)
 app.register_blueprint(alerts.bp)
+app.register_blueprint(public_map.bp)
 
 
 @app.on_dynamodb_record(stream_arn=config.CASES_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")

@@ -151,5 +151,39 @@ def run(stand_in) -> list[Row]:
                 "one Query per month partition in the period",
             )
         )
+        rows.extend(_public_map_rows(client, calls))
     aws.client("dynamodb").meta.events.unregister("before-call.dynamodb", calls)
     return rows
+
+
+def _public_map_rows(client, calls: Calls) -> list[Row]:
+    """The public map's reads: one 7-day read of the day index per half minute and function
+    (8 Jakarta days x 4 shards, one page each at this size), then nothing but the page's cases."""
+    from chalicelib.adapters.case_indexes import DAY_SHARDS
+    from chalicelib.services import public_map
+
+    public_map.forget_snapshots()
+    calls.take()
+    client.http.get("/map/points")
+    first = calls.take()
+    client.http.get("/map/points?category=garbage&status=open")
+    again = calls.take()
+    client.http.get("/map/reports?page_size=20")
+    page = calls.take()
+    client.http.get("/map/nearby?lat=-6.1754&lng=106.8272&category=garbage")
+    nearby = calls.take()
+    days = public_map.MAX_DAYS + 1
+    return [
+        _row("public map points, fresh read", first, days * DAY_SHARDS, f"{days} Jakarta days x {DAY_SHARDS} shards"),
+        Row(
+            "DynamoDB requests: public map points within 30 s",
+            f"{len(again)}",
+            "0 requests",
+            None,
+            "== 0",
+            not again,
+            "another filter, the same half-minute snapshot",
+        ),
+        _row("public map list page of 20", page, 1, "one BatchGetItem; the cards come from the snapshot"),
+        _row("report form: nearby reports", nearby, 10, "9 geohash cells (geo-index) + one BatchGetItem"),
+    ]

@@ -75,6 +75,10 @@ class Settings:
     alerts_sms_from: str = "1708"
     alerts_whatsapp_from: str = "+628111272206"
     contact_key_arn: str | None = None  # KMS key sealing reporter contacts (adapters/sealing.py)
+    # The public maps' base layer: a tile URL template ({z}/{x}/{y}) and its attribution text;
+    # unset, the maps draw the kecamatan and kota outlines instead (no outside request).
+    map_tile_url: str | None = None
+    map_tile_attribution: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -174,6 +178,8 @@ def settings() -> Settings:
         alerts_sms_from=os.environ.get("ALERTS_SMS_FROM") or "1708",
         alerts_whatsapp_from=os.environ.get("ALERTS_WHATSAPP_FROM") or "+628111272206",
         contact_key_arn=os.environ.get("CONTACT_KEY_ARN") or None,
+        map_tile_url=os.environ.get("MAP_TILE_URL", "").strip() or None,
+        map_tile_attribution=os.environ.get("MAP_TILE_ATTRIBUTION", "").strip() or None,
     )
 
 

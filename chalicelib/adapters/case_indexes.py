@@ -13,8 +13,9 @@ are recomputed from the case on every write (repository.case_to_item).
     geo        GEO#<category>#<geohash-7>           <created>#<code>       routed open cases with a location (dupes)
     day        DAY#<yyyy-mm-dd WIB>#<0..3>          <created>#<code>       every case, by day of report
 
-List indexes project a small ``card`` map (what a queue row shows), so a
-queue page is one Query with no GetItem per row.
+List indexes project a small ``card`` map (what a queue row shows, and the
+point the public map draws), so a queue page is one Query with no GetItem per
+row.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
         "breached": sorted(m for m in (case.sla.marked if case.sla else ()) if m.endswith(".breach")),
         "escalated": case.escalated,
         "area": case.area.as_dict() if case.area else None,
+        # Where (no address): the public map draws points from cards (services/public_map.py).
+        "location": {"lat": case.location.lat, "lng": case.location.lng} if case.location else None,
         "summary": case.description[:SUMMARY_CHARS],
         "progress": case.progress,
         "version": case.version,

@@ -1,7 +1,11 @@
 """The web client's files (chalicelib/web/), read from the deployment package.
 
 No build step: the HTML pages and the static files (ES modules, CSS, SVG) are
-served as they are in the repository. Static URLs carry a version, a digest of
+served as they are in the repository, with two more sources under the same
+flat names: the vendored map library (web/vendor/: leaflet.js, leaflet.css,
+unchanged from npm; see VENDORED.md there) and the kecamatan and kota outlines
+the maps draw when no tile server is configured (data/area_outlines.geojson,
+served as area-outlines.json). Static URLs carry a version, a digest of
 all static files, so browsers may keep them for a year and still fetch new
 ones after a deploy:
 
@@ -25,10 +29,14 @@ CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
 }
 # Only plain names of known types: no directories, no dot files, no traversal.
-STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.(?:js|css|svg)$")
-PAGES = ("officer", "track", "performance")
+STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.(?:js|css|svg|json)$")
+PAGES = ("officer", "public")  # officer.html; public.html, the layout of every public page
+VENDOR = "vendor"
+# Served name -> a file outside static/ (relative to the web directory).
+DATA_FILES = {"area-outlines.json": Path("..") / "data" / "area_outlines.geojson"}
 
 
 @dataclass(frozen=True)
@@ -49,15 +57,29 @@ def _etag(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest()[:24] + '"'
 
 
+def _sources(root: Path) -> list[tuple[str, Path]]:
+    """(served name, file) of every static file, sorted by name."""
+    found: dict[str, Path] = {}
+    vendored = sorted((root / VENDOR).iterdir()) if (root / VENDOR).is_dir() else []
+    data = [root / path for path in DATA_FILES.values() if (root / path).is_file()]
+    names = {path: name for name, path in ((name, root / path) for name, path in DATA_FILES.items())}
+    for path in [*sorted((root / "static").iterdir()), *vendored, *data]:
+        name = names.get(path, path.name)
+        if not STATIC_NAME.match(name):
+            continue
+        if name in found:
+            raise ValueError(f"two static files are served as {name}: {found[name]} and {path}")
+        found[name] = path
+    return sorted(found.items())
+
+
 def load(root: Path = WEB_DIR) -> WebFiles:
     digest = hashlib.sha256()
     static: dict[str, Asset] = {}
-    for path in sorted((root / "static").iterdir()):
-        if not STATIC_NAME.match(path.name):
-            continue
+    for name, path in _sources(root):
         data = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + data + b"\0")
-        static[path.name] = Asset(data.decode("utf-8"), CONTENT_TYPES[path.suffix], _etag(data))
+        digest.update(name.encode() + b"\0" + data + b"\0")
+        static[name] = Asset(data.decode("utf-8"), CONTENT_TYPES[Path(name).suffix], _etag(data))
     pages = {name: (root / f"{name}.html").read_text(encoding="utf-8") for name in PAGES}
     return WebFiles(version=digest.hexdigest()[:12], static=static, pages=pages)
 

@@ -1,6 +1,7 @@
 """Balai Warga, the city's website: a public report form and its JSON API.
 
-GET  /report       the HTML form (Bahasa Indonesia; ?lang=en for English)
+GET  /report       the HTML form (Bahasa Indonesia; ?lang=en for English), with a map when
+                   JavaScript runs (static/report.js) and complete without it
 POST /report       the form's submission (multipart/form-data or urlencoded) -> HTML page
 POST /reports      JSON, same validation -> 201 {"tracking_code", "status_url"}; a repeated
                    submission_id / Idempotency-Key -> 200 with the same code
@@ -26,17 +27,10 @@ def _language(request) -> str:
 
 
 def _html(body: str, status: int = 200) -> Response:
-    from chalicelib.api.report_page import CONTENT_SECURITY_POLICY
+    """The public pages' headers and policy; never stored (the form carries its submission token)."""
+    from chalicelib.api.web import public_headers
 
-    return Response(
-        body=body,
-        status_code=status,
-        headers={
-            "Content-Type": "text/html; charset=utf-8",
-            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-            "Cache-Control": "no-store",
-        },
-    )
+    return Response(body=body, status_code=status, headers=public_headers("report", cache="no-store"))
 
 
 def _submit(report):
@@ -90,7 +84,7 @@ def submit_form():
             problems = [("location", t("outside_area", language))]
         return _html(form_page(language, token, form.fields, problems), 422)
     return _html(
-        receipt_page(language, receipt.tracking_code, app.settings.status_url(receipt.tracking_code)),
+        receipt_page(language, receipt.tracking_code),
         201 if receipt.created else 200,
     )
 

@@ -1,44 +1,22 @@
-"""The Balai Warga report form as HTML: no JavaScript, Bahasa Indonesia with
-an English toggle (?lang=en), every input labelled, readable on a 360 px
-phone. The only style is one inline <style> block allowed by its hash in a
-strict Content-Security-Policy (no scripts at all)."""
+"""The Balai Warga report form as HTML, in the public pages' shared layout
+(api/web.py): Bahasa Indonesia with an English toggle (?lang=en), every input
+labelled, readable on a 360 px phone, and complete without JavaScript (the
+place is typed as latitude and longitude).
+
+With JavaScript, static/report.js adds a map to the location fieldset: a pin
+to drag or drop, "use my location", the kelurahan the pin is in, and the open
+reports of the same category near it ("already reported? follow it"). It only
+fills in the same form fields, so the server sees the same form either way.
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from html import escape
 
 from chalicelib.domain import categories
 
-STYLE = (
-    "body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#f6f7f9}"
-    "main{max-width:40rem;margin:0 auto;padding:1rem}"
-    "h1{font-size:1.4rem;margin:.5rem 0 1rem}"
-    "label{display:block;font-weight:600;margin:1rem 0 .25rem}"
-    "input,select,textarea{box-sizing:border-box;width:100%;font:inherit;padding:.6rem;"
-    "border:1px solid #767676;border-radius:4px;background:#fff}"
-    "input[type=checkbox]{width:auto;margin-right:.5rem}"
-    ".check{display:flex;align-items:center;font-weight:400}"
-    ".row{display:grid;grid-template-columns:1fr 1fr;gap:.5rem}"
-    "button{margin-top:1.5rem;width:100%;padding:.8rem;font:inherit;font-weight:700;color:#fff;"
-    "background:#0b5cad;border:0;border-radius:4px}"
-    ".hint{color:#4a4a4a;font-size:.9rem;margin:.2rem 0 0}"
-    ".errors{border:2px solid #b00020;background:#fff;padding:.5rem 1rem;border-radius:4px}"
-    ".code{font:700 1.5rem/1.2 ui-monospace,monospace;letter-spacing:.05em;background:#fff;"
-    "padding:.75rem;border-radius:4px;display:inline-block}"
-    "nav{text-align:right}a{color:#0b5cad}"
-    "fieldset{border:1px solid #c8c8c8;border-radius:4px;margin-top:1rem}"
-)
-STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-CONTENT_SECURITY_POLICY = (
-    f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
-
 T = {
     "title": ("Laporkan masalah di Jakarta", "Report a problem in Jakarta"),
-    "toggle": ("English", "Bahasa Indonesia"),
     "intro": (
         "Laporan non-darurat (sampah, jalan rusak, parkir liar, air, kabel...). Keadaan darurat: hubungi 112.",
         "Non-emergency problems (garbage, damaged roads, illegal parking, water, cables...). Emergencies: call 112.",
@@ -50,8 +28,10 @@ T = {
     "lat": ("Lintang (latitude)", "Latitude"),
     "lng": ("Bujur (longitude)", "Longitude"),
     "where_hint": (
-        "Opsional. Koordinat dapat disalin dari aplikasi peta, misalnya -6.1754 dan 106.8272.",
-        "Optional. Copy the coordinates from a map app, e.g. -6.1754 and 106.8272.",
+        "Opsional. Tandai tempatnya di peta, atau ketik koordinatnya (dapat disalin dari aplikasi peta), "
+        "misalnya -6.1754 dan 106.8272.",
+        "Optional. Mark the place on the map, or type its coordinates (copy them from a map app), "
+        "e.g. -6.1754 and 106.8272.",
     ),
     "when": ("Waktu kejadian (opsional, WIB)", "When did you see it? (optional, Jakarta time)"),
     "photo": (
@@ -95,15 +75,10 @@ def t(key: str, language: str) -> str:
     return pair[1] if language == "en" else pair[0]
 
 
-def _page(title: str, language: str, content: str) -> str:
-    other = "id" if language == "en" else "en"
-    return (
-        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
-        f'<nav><a href="?lang={other}" hreflang="{other}">{t("toggle", language)}</a></nav>'
-        f"{content}</main></body></html>"
-    )
+def _page(language: str, content: str) -> str:
+    from chalicelib.api.web import public_page_body
+
+    return public_page_body("report", language=language, main=content)
 
 
 def form_page(
@@ -122,52 +97,58 @@ def form_page(
     error_block = ""
     if errors:
         items = "".join(f"<li>{escape(field)}: {escape(message)}</li>" for field, message in errors)
-        error_block = f'<div class="errors" role="alert"><p>{t("errors", language)}</p><ul>{items}</ul></div>'
+        error_block = (
+            f'<div class="alert alert-error" role="alert"><p>{t("errors", language)}</p><ul>{items}</ul></div>'
+        )
     anonymous = " checked" if values.get("anonymous") in ("on", "true", "1") else ""
     confidential = " checked" if values.get("confidential") in ("on", "true", "1") else ""
     content = (
-        f"<h1>{t('title', language)}</h1><p>{t('intro', language)}</p>{error_block}"
-        f'<form method="post" action="" enctype="multipart/form-data">'
+        f'<h1>{t("title", language)}</h1><p class="lead">{t("intro", language)}</p>{error_block}'
+        f'<form method="post" action="" enctype="multipart/form-data" id="report-form" class="panel report-form">'
         f'<input type="hidden" name="submission_id" value="{escape(token, quote=True)}">'
         f'<input type="hidden" name="lang" value="{language}">'
-        f'<label for="category">{t("category", language)}</label>'
-        f'<select id="category" name="category" required>{options}</select>'
-        f'<label for="description">{t("description", language)}</label>'
+        f'<div class="field"><label for="category">{t("category", language)}</label>'
+        f'<select id="category" name="category" required>{options}</select></div>'
+        f'<div class="field"><label for="description">{t("description", language)}</label>'
         f'<textarea id="description" name="description" rows="5" maxlength="5000" required>'
-        f"{value('description')}</textarea>"
-        f"<fieldset><legend>{t('where', language)}</legend>"
-        f'<label for="address">{t("address", language)}</label>'
-        f'<input id="address" name="address" maxlength="500" value="{value("address")}">'
-        f'<div class="row"><div><label for="lat">{t("lat", language)}</label>'
-        f'<input id="lat" name="lat" inputmode="decimal" value="{value("lat")}"></div>'
-        f'<div><label for="lng">{t("lng", language)}</label>'
-        f'<input id="lng" name="lng" inputmode="decimal" value="{value("lng")}"></div></div>'
-        f'<p class="hint">{t("where_hint", language)}</p></fieldset>'
-        f'<label for="reported_at">{t("when", language)}</label>'
-        f'<input id="reported_at" name="reported_at" type="datetime-local" value="{value("reported_at")}">'
-        f'<label for="photo">{t("photo", language)}</label>'
-        f'<input id="photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp" multiple>'
+        f"{value('description')}</textarea></div>"
+        f'<fieldset id="where"><legend>{t("where", language)}</legend>'
+        # Filled by static/report.js; hidden (and empty) without JavaScript.
+        f'<div id="map-panel" class="map-panel" hidden></div>'
+        f'<div class="field"><label for="address">{t("address", language)}</label>'
+        f'<input id="address" name="address" maxlength="500" value="{value("address")}"></div>'
+        f'<div class="two"><div class="field"><label for="lat">{t("lat", language)}</label>'
+        f'<input id="lat" name="lat" inputmode="decimal" autocomplete="off" value="{value("lat")}"></div>'
+        f'<div class="field"><label for="lng">{t("lng", language)}</label>'
+        f'<input id="lng" name="lng" inputmode="decimal" autocomplete="off" value="{value("lng")}"></div></div>'
+        f'<p class="hint" id="where-hint">{t("where_hint", language)}</p></fieldset>'
+        f'<section id="nearby" class="nearby" aria-live="polite" hidden></section>'
+        f'<div class="field"><label for="reported_at">{t("when", language)}</label>'
+        f'<input id="reported_at" name="reported_at" type="datetime-local" value="{value("reported_at")}"></div>'
+        f'<div class="field"><label for="photo">{t("photo", language)}</label>'
+        f'<input id="photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp" multiple></div>'
         f"<fieldset><legend>{t('contact', language)}</legend>"
-        f'<label for="name">{t("name", language)}</label>'
-        f'<input id="name" name="name" maxlength="120" autocomplete="name" value="{value("name")}">'
-        f'<label for="phone">{t("phone", language)}</label>'
-        f'<input id="phone" name="phone" type="tel" autocomplete="tel" value="{value("phone")}">'
-        f'<label for="email">{t("email", language)}</label>'
-        f'<input id="email" name="email" type="email" autocomplete="email" value="{value("email")}">'
+        f'<div class="field"><label for="name">{t("name", language)}</label>'
+        f'<input id="name" name="name" maxlength="120" autocomplete="name" value="{value("name")}"></div>'
+        f'<div class="field"><label for="phone">{t("phone", language)}</label>'
+        f'<input id="phone" name="phone" type="tel" autocomplete="tel" value="{value("phone")}"></div>'
+        f'<div class="field"><label for="email">{t("email", language)}</label>'
+        f'<input id="email" name="email" type="email" autocomplete="email" value="{value("email")}"></div>'
         f'<label class="check" for="anonymous"><input id="anonymous" name="anonymous" type="checkbox"{anonymous}>'
         f"{t('anonymous', language)}</label>"
         f'<label class="check" for="confidential"><input id="confidential" name="confidential" type="checkbox"'
         f"{confidential}>{t('confidential', language)}</label></fieldset>"
-        f'<button type="submit">{t("submit", language)}</button></form>'
+        f'<button type="submit" class="button wide">{t("submit", language)}</button></form>'
     )
-    return _page(t("title", language), language, content)
+    return _page(language, content)
 
 
-def receipt_page(language: str, code: str, status_url: str) -> str:
+def receipt_page(language: str, code: str) -> str:
+    follow = f"track?code={code}"
     content = (
-        f"<h1>{t('thanks', language)}</h1><p>{t('your_code', language)}</p>"
+        f'<section class="panel receipt"><h1>{t("thanks", language)}</h1><p>{t("your_code", language)}</p>'
         f'<p class="code">{escape(code)}</p><p>{t("keep", language)}</p>'
-        f'<p><a href="{escape(status_url, quote=True)}">{t("follow", language)}</a></p>'
-        f'<p><a href="?lang={language}">{t("another", language)}</a></p>'
+        f'<p><a class="button" href="{escape(follow, quote=True)}">{t("follow", language)}</a></p>'
+        f'<p><a href="?lang={language}">{t("another", language)}</a></p></section>'
     )
-    return _page(t("thanks", language), language, content)
+    return _page(language, content)

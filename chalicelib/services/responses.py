@@ -156,6 +156,89 @@ class PublicStatus(Strict):
     language: Literal["id", "en"]
 
 
+# --- the public map (services/public_map.py) -----------------------------------------------------
+
+
+class AreaRef(Strict):
+    code: str = Field(description="Kemendagri code, e.g. 31.71.01.1001")
+    name: str | None
+
+
+class AreaLookup(Strict):
+    """Where a point is. Pure lookup over the bundled boundaries: no database."""
+
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    inside: bool = Field(
+        description="In DKI Jakarta's service area (its kelurahan and 1 km around them); "
+        "outside it, reports are refused with outside_service_area."
+    )
+    kota: AreaRef | None
+    kecamatan: AreaRef | None
+    kelurahan: AreaRef | None
+
+
+class MapWindow(Strict):
+    since: datetime = Field(description="The window's start: `days` before `until`.")
+    until: datetime = Field(description="When the data was read (at most about 30 s before the answer).")
+    days: int = Field(ge=1, le=7)
+
+
+class MapPoints(MapWindow):
+    """Recent public reports as compact rows, newest first, for clustering on the client."""
+
+    limit: int = Field(description="At most this many points (the newest that match).")
+    total: int = Field(ge=0, description="Matching reports with a location in the window.")
+    truncated: bool = Field(description="More reports matched than are listed.")
+    fields: list[Literal["id", "lat", "lng", "category", "status"]]
+    points: list[tuple[str, float, float, str, CaseStatus]] = Field(
+        description="[public id, lat, lng, category id, status] per report; the public id names its page, "
+        "reports/{id}, and its Open311 service_request_id."
+    )
+
+
+class MapLocation(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+
+
+class ReportSummary(Strict):
+    """A report as a list row: cut from the public view (no reporter detail, no tracking code)."""
+
+    id: str = Field(description="The public id (Open311 service_request_id).")
+    url: str = Field(description="Its public page.")
+    category: CategoryRef
+    status: CaseStatus
+    status_label: str
+    created_at: datetime
+    updated_at: datetime
+    area: AreaNames | None
+    location: MapLocation | None
+    summary: str = Field(description="The description (phone numbers and e-mail addresses masked), shortened.")
+    progress: int = Field(ge=0, le=100)
+    photo: str | None = Field(description="The latest public photo (302 to its metadata-free copy).")
+
+
+class MapReports(MapWindow):
+    page: int = Field(ge=1)
+    page_size: int = Field(ge=1, le=50)
+    total: int = Field(ge=0, description="Matching reports in the window (located or not).")
+    truncated: bool = Field(description="The window held more reports than the map reads (20,000).")
+    reports: list[ReportSummary]
+
+
+class NearbyReport(ReportSummary):
+    distance_m: int = Field(ge=0)
+
+
+class NearbyReports(Strict):
+    """Open public reports of a category near a point, nearest first (at most 5)."""
+
+    radius_m: int
+    category: str
+    reports: list[NearbyReport]
+
+
 # --- metrics ---------------------------------------------------------------------------------------
 
 

@@ -82,6 +82,7 @@ def map_path_parameters(context, path_parameters):
             path_parameters[name] = _real("codes", path_parameters[name])
     for name, source in (
         ("service_request_id", "request_ids"),
+        ("public_id", "request_ids"),  # a report's public page
         ("photo_id", "photo_ids"),
         ("token", "tokens"),
         ("key_id", "spare_key_ids"),

@@ -112,6 +112,15 @@ def _open311_media_probes(case: Planted) -> list[Probe]:
     return [Probe(f"/open311/v2/media/{case.request_id}/{photo}", follow_redirect=True) for photo in case.photo_ids]
 
 
+def _public_map_probes(path: str, *queries: str) -> Callable[[Planted], list[Probe]]:
+    return lambda case: [Probe(f"{path}?{query}" if query else path) for query in queries]
+
+
+def _report_page_probes(case: Planted) -> list[Probe]:
+    # By its public id (the page), by its tracking code (404: never in a public URL).
+    return [Probe(f"/reports/{case.request_id}"), Probe(f"/reports/{case.tracking_code}")]
+
+
 def _refused_submission(path: str) -> Callable[[Planted], list[Probe]]:
     # A citizen's form or a partner's post that is refused: the answer must not leak either.
     return lambda case: [Probe(path, method="POST", json={"description": case.tracking_code})]
@@ -157,6 +166,17 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("GET", "/report"): RouteSpec(PUBLIC, _pages("/report", "/report?lang=en")),
     ("POST", "/report"): RouteSpec(PUBLIC, _refused_submission("/report")),
     ("POST", "/reports"): RouteSpec(PUBLIC, _refused_submission("/reports")),
+    # The public map (issue 20): its pages and the JSON they draw from.
+    ("GET", "/map"): RouteSpec(PUBLIC, _pages("/map")),
+    ("GET", "/reports/{public_id}"): RouteSpec(PUBLIC, _report_page_probes),
+    ("GET", "/map/points"): RouteSpec(PUBLIC, _public_map_probes("/map/points", "", "category=fallen_tree", "days=1")),
+    ("GET", "/map/reports"): RouteSpec(
+        PUBLIC, _public_map_probes("/map/reports", "page_size=50", "category=fallen_tree&page_size=50&lang=en")
+    ),
+    ("GET", "/map/nearby"): RouteSpec(
+        PUBLIC, _public_map_probes("/map/nearby", "lat=-6.1754&lng=106.8272&category=fallen_tree")
+    ),
+    ("GET", "/areas/lookup"): RouteSpec(PUBLIC, _public_map_probes("/areas/lookup", "lat=-6.1754&lng=106.8272")),
     ("GET", "/openapi.json"): RouteSpec(PUBLIC, _pages("/openapi.json")),
     ("GET", "/docs"): RouteSpec(PUBLIC, _pages("/docs")),
     ("GET", "/docs/{asset}"): RouteSpec(PUBLIC, _pages("/docs/swagger-ui.css", "/docs/no-such-asset")),

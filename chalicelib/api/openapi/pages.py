@@ -44,19 +44,25 @@ OPERATIONS = {
         uses_aws=False,
     ),
     ("GET", "/static/{version}/{name}"): Operation(
-        summary="The pages' scripts, styles and icon",
+        summary="The pages' scripts, styles and icon, the map library and the area outlines (JSON)",
         description="Cached for a year under the current version; another version gets today's file, no-cache.",
         tags=TAGS,
         params=(
             Param("version", "path", {"type": "string", "maxLength": 40}, required=True),
-            Param("name", "path", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*[.](js|css|svg)$"}, required=True),
+            Param(
+                "name", "path", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*[.](js|css|svg|json)$"}, required=True
+            ),
         ),
         responses={
             200: Reply(
                 "The file",
                 schema={"type": "string"},
                 media_type="text/javascript",
-                also=(("text/css", {"type": "string"}), ("image/svg+xml", {"type": "string"})),
+                also=(
+                    ("text/css", {"type": "string"}),
+                    ("image/svg+xml", {"type": "string"}),
+                    ("application/json", {"type": "object"}),
+                ),
             ),
             304: Reply("Not modified (If-None-Match)"),
         },

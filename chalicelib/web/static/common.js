@@ -72,6 +72,10 @@ export function localize(root = document) {
   document.documentElement.lang = lang();
   for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+  // The report form is rendered by the server in one language (?lang=en): link to the reader's.
+  for (const link of root.querySelectorAll("a[data-lang-link]")) {
+    link.setAttribute("href", lang() === "en" ? `${link.dataset.langLink}?lang=en` : link.dataset.langLink);
+  }
   const title = document.querySelector("title[data-i18n]");
   if (title) document.title = title.textContent;
 }

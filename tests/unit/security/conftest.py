@@ -32,6 +32,7 @@ def fakes(monkeypatch):
         photos=FakePhotoStore(),
         events=FakePublisher(),
         queries=FakeCaseQueries(cases),
+        case_reader=cases,  # get_many: the public map's lists read their page of cases at once
         routing=FakeRoutingStore(),
         metrics=FakeMetricsStore(),
         notifications=FakeNotificationStore(),

@@ -165,8 +165,10 @@ reports = st.builds(
 # --- the checks -----------------------------------------------------------------------------
 
 
-# Pages a person reaches from a link in an e-mail or SMS: their errors are pages too.
+# Pages a person reaches from a link in an e-mail or SMS, or a report's public page (a link
+# shared or followed from the map): their errors are pages too.
 LINK_PAGES = frozenset({"/alerts/confirm", "/alerts/unsubscribe"})
+LINK_PAGE_PREFIXES = ("/reports/",)
 
 
 def assert_honest(answer, allowed=frozenset({200, 201, 302, 304}), path=""):
@@ -178,7 +180,8 @@ def assert_honest(answer, allowed=frozenset({200, 201, 302, 304}), path=""):
         assert isinstance(answer.json()["message"], str)
         return
     content_type = answer.headers.get("content-type", "")
-    if path in LINK_PAGES and content_type.startswith("text/html"):  # a person followed a link: a page
+    link_page = path in LINK_PAGES or path.startswith(LINK_PAGE_PREFIXES)
+    if link_page and content_type.startswith("text/html"):  # a person followed a link: a page
         assert b"<html" in answer.body and b"<script>" not in answer.body, answer.body[:300]
         return
     if path.startswith("/open311/"):  # GeoReport v2's own error format, in the format asked for
@@ -276,6 +279,7 @@ path_values = {
     ),
     "{service_request_id}": st.one_of(st.sampled_from(["0" * 26 + ".json", "x.xml"]), st.text(min_size=1, max_size=40)),
     "{token}": st.text(min_size=1, max_size=40),
+    "{public_id}": st.one_of(st.just("STORED"), st.sampled_from(["0" * 26]), st.text(min_size=1, max_size=40)),
     "{asset}": st.one_of(st.sampled_from(["swagger-ui.css", "swagger-ui-bundle.js"]), st.text(min_size=1, max_size=30)),
     "{version}": st.text(min_size=1, max_size=20),
     "{name}": st.one_of(st.sampled_from(["officer.js", "app.css"]), st.text(min_size=1, max_size=30)),
@@ -300,9 +304,8 @@ def test_every_public_route_answers_anything_honestly(app_client, stored_code, m
         if name in path:
             value = data.draw(strategy)
             path = path.replace(name, quote(stored_code if value == "STORED" else value, safe=""))
-    query = data.draw(
-        st.dictionaries(st.sampled_from(["lang", "from", "to", "deep", "x"]), st.text(max_size=20), max_size=3)
-    )
+    names = ["lang", "from", "to", "deep", "x", "category", "status", "kota", "days", "page", "page_size", "lat", "lng"]
+    query = data.draw(st.dictionaries(st.sampled_from(names), st.text(max_size=20), max_size=4))
     headers = data.draw(status_headers)
     headers["Content-Type"] = data.draw(st.one_of(st.just("application/json"), header_text))
     body = data.draw(bodies) if method in ("POST", "PUT") else b""
