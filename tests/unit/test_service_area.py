@@ -169,6 +169,7 @@ def app_client(monkeypatch):
         FakeMetricsStore,
         FakeNotificationStore,
         FakePublisher,
+        FakeRateLimiter,
         FakeRoutingStore,
     )
 
@@ -187,6 +188,7 @@ def app_client(monkeypatch):
         notifications=FakeNotificationStore(),
         senders=FakeSenderRepository(),
         notices=FakeNoticeQueue(),
+        limiter=FakeRateLimiter(),
     )
     import app
 
