@@ -132,18 +132,24 @@ class PlanSubmitted(DomainEvent):
 
 @_event("plan.verified")
 class PlanVerified(DomainEvent):
+    """The Bureau approved the follow-up plan; the expected completion date is set."""
+
     agency_id: str
     expected_completion: str
 
 
 @_event("plan.returned", public=False)
 class PlanReturned(DomainEvent):
+    """The Bureau sent the follow-up plan back to the agency, with a comment."""
+
     agency_id: str
     comment: str
 
 
 @_event("case.progress")
 class ProgressPosted(DomainEvent):
+    """The holding or a collaborating agency reported progress (e.g. 50% done)."""
+
     agency_id: str
     percent: int
     text: str
@@ -151,6 +157,8 @@ class ProgressPosted(DomainEvent):
 
 @_event("case.commented", public=False)
 class CommentAdded(DomainEvent):
+    """An internal note on the case, for officers only."""
+
     agency_id: str | None
     text: str
 
@@ -175,6 +183,8 @@ class PriorityChanged(DomainEvent):
 
 @_event("case.resolved")
 class CaseResolved(DomainEvent):
+    """The agency finished the work, with a completion photo (selesai ditangani)."""
+
     agency_id: str
     note: str
     photo_id: str
@@ -185,12 +195,16 @@ class CaseResolved(DomainEvent):
 
 @_event("case.reopened", private=("reason",))
 class CaseReopened(DomainEvent):
+    """The reporter said the problem is not solved (within 7 days): back to the agency."""
+
     agency_id: str | None
     reason: str
 
 
 @_event("case.feedback", private=("comment",))
 class FeedbackGiven(DomainEvent):
+    """The reporter rated the resolution (1-5)."""
+
     agency_id: str | None
     rating: int
     comment: str | None
@@ -198,12 +212,16 @@ class FeedbackGiven(DomainEvent):
 
 @_event("case.closed")
 class CaseClosed(DomainEvent):
+    """Closed for good: confirmed by the reporter, or no answer within the window."""
+
     agency_id: str | None
     how: str  # "confirmed" by the reporter, or "no_response" after the window
 
 
 @_event("case.rejected", private=("note",))
 class CaseRejected(DomainEvent):
+    """Not a case for the city's agencies (out of scope, an emergency, spam)."""
+
     agency_id: str | None
     reason: str  # out_of_scope | emergency | spam
     note: str | None
@@ -221,16 +239,22 @@ class CaseMerged(DomainEvent):
 
 @_event("case.duplicate_absorbed", public=False)
 class DuplicateAbsorbed(DomainEvent):
+    """A duplicate was merged into this (primary) case."""
+
     duplicate: str
 
 
 @_event("case.duplicates_found", public=False)
 class DuplicatesFound(DomainEvent):
+    """Routing found open cases that may report the same problem."""
+
     candidates: list[str]
 
 
 @_event("sla.reminder", public=False)
 class SlaReminder(DomainEvent):
+    """A deadline (coordination or resolution) is close."""
+
     agency_id: str | None
     milestone: str  # "coordination" | "resolution"
     deadline: str
@@ -238,6 +262,8 @@ class SlaReminder(DomainEvent):
 
 @_event("sla.breached", public=False)
 class SlaBreached(DomainEvent):
+    """A deadline (coordination or resolution) passed."""
+
     agency_id: str | None
     milestone: str
     deadline: str

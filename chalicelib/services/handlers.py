@@ -313,3 +313,25 @@ def handle(queue: str, message: Message, ports: Any) -> list[Any]:
             extra={"queue": queue, "message_type": getattr(kind, "type", kind.__name__), "event_id": message.id},
         )
     return [handler(message, ports) for handler in handlers]
+
+
+def problems() -> list[str]:
+    """What is wrong with the registry (empty: nothing). Every event type has a handler on
+    some queue or is history only, never both; every registered message type can be read
+    off a queue (a known event type, or a Notice on the replies queue); no empty chains."""
+    found = []
+    for kind, cls in events.EVENT_TYPES.items():
+        queues = subscribers(cls)
+        if not queues and cls not in HISTORY_ONLY:
+            found.append(f"{kind} ({cls.__name__}): no handler on any queue, and not history only")
+        if queues and cls in HISTORY_ONLY:
+            found.append(f"{kind} ({cls.__name__}): history only, yet handled on {', '.join(queues)}")
+    known = set(events.EVENT_TYPES.values())
+    for queue, table in HANDLERS.items():
+        for cls, chain in table.items():
+            readable = cls in known or (cls is Notice and queue == "replies")
+            if not readable:
+                found.append(f"{queue}: {cls.__name__} is not a message this queue can read")
+            if not chain:
+                found.append(f"{queue}: {cls.__name__} has an empty handler chain")
+    return found
