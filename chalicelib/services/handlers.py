@@ -26,13 +26,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import events
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.events import DomainEvent, Envelope
 from chalicelib.domain.messages import Notice
 from chalicelib.logs import get_logger
+
+if TYPE_CHECKING:  # the ports' types; their modules load with the handlers that use them
+    from chalicelib.adapters.alert_store import AlertStore
+    from chalicelib.adapters.case_repository import CaseRepository
+    from chalicelib.adapters.duplicate_index import DuplicateIndex
+    from chalicelib.adapters.mailer import SesMailer
+    from chalicelib.adapters.metrics_store import MetricsStore
+    from chalicelib.adapters.notification_store import NotificationStore
+    from chalicelib.adapters.photo_store import PhotoStore
+    from chalicelib.adapters.routing_store import RoutingStore
+    from chalicelib.adapters.sender_state import SenderRepository
+    from chalicelib.domain.areas import AreaPath
+    from chalicelib.domain.case import Case
+    from chalicelib.domain.messages import MediaLink, ReplyHandle
+    from chalicelib.services.replies import ReplyLedger, ReplySender
 
 log = get_logger("handlers")
 
@@ -45,49 +60,49 @@ Handler = Callable[[Any, Any], Any]  # (message, the queue's ports) -> result
 
 @dataclass(frozen=True)
 class FollowupPorts:
-    cases: Any  # CaseRepository
-    duplicate_index: Any  # DuplicateIndex
-    routing: Any  # RoutingStore (admins' rule edits)
-    metrics: Any  # MetricsStore (completion predictions)
+    cases: CaseRepository
+    duplicate_index: DuplicateIndex
+    routing: RoutingStore  # admins' rule edits
+    metrics: MetricsStore  # completion predictions
     clock: Clock
 
 
 @dataclass(frozen=True)
 class MetricsPorts:
-    metrics: Any  # MetricsStore
+    metrics: MetricsStore
 
 
 @dataclass(frozen=True)
 class NotificationPorts:
-    notifications: Any  # NotificationStore
-    mailer: Any  # SesMailer or None
+    notifications: NotificationStore
+    mailer: SesMailer | None  # None: no e-mail configured
     clock: Clock
 
 
 @dataclass(frozen=True)
 class ReplyPorts:
-    cases: Any  # CaseRepository (opens the sealed reply handle)
-    senders: Any  # SenderRepository (a notice's reply handle)
-    ledger: Any  # ReplyLedger
-    sender_for: Callable[[Any], Any]  # ReplyHandle -> ReplySender
+    cases: CaseRepository  # also opens the sealed reply handle
+    senders: SenderRepository  # a notice's reply handle
+    ledger: ReplyLedger
+    sender_for: Callable[[ReplyHandle], ReplySender]
     base_url: str
     code_key: bytes
 
 
 @dataclass(frozen=True)
 class MediaPorts:
-    cases: Any  # CaseRepository
-    photos: Any  # PhotoStore
-    fetch: Callable[[Any, Any], bytes]  # MediaLink, Case -> bytes
+    cases: CaseRepository
+    photos: PhotoStore
+    fetch: Callable[[MediaLink, Case], bytes]
     clock: Clock
 
 
 @dataclass(frozen=True)
 class AlertPorts:
-    store: Any  # AlertStore
-    cases: Any  # CaseRepository
-    public_view: Callable[[Any], dict[str, Any]]  # Case -> its public view, by public id
-    locate: Callable[[float, float], Any]  # lat, lng -> AreaPath
+    store: AlertStore
+    cases: CaseRepository
+    public_view: Callable[[Case], dict[str, Any]]  # by the public id, never the tracking code
+    locate: Callable[[float, float], AreaPath]  # lat, lng
     clock: Clock
 
 
