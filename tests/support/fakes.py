@@ -525,10 +525,10 @@ class FakeSenderRepository:
 
 @dataclass
 class FakeNoticeQueue:
-    sent: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)  # as they would be on the queue
 
-    def send(self, notices: list[dict[str, Any]]) -> None:
-        self.sent.extend(notices)
+    def send(self, notices: list[Any]) -> None:
+        self.sent.extend(notice.to_message() for notice in notices)
 
 
 @dataclass
@@ -565,13 +565,13 @@ class FakeReplySender:
         text: str,
         *,
         code: str | None,
-        event: dict | None,
+        event: Any | None,
         language: str = "id",
         public_text: str | None = None,
     ) -> None:
         if self.fail_with is not None:
             raise self.fail_with
-        self.sent.append((handle, text, code, (event or {}).get("type")))
+        self.sent.append((handle, text, code, event.type if event is not None else None))
         if public_text is not None:
             self.public.append(public_text)
 
