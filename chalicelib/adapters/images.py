@@ -14,6 +14,9 @@ import io
 from dataclasses import dataclass
 
 MAX_PIXELS = 40_000_000  # larger claims are decompression bombs, not phone photos
+# All the photos of one request together (five phone photos of 12 MP fit; a
+# request of five 40 MP claims does not): config MAX_PIXELS_PER_REQUEST.
+MAX_PIXELS_PER_REQUEST = 50_000_000
 PUBLIC_MAX_SIDE = 2048  # public copies are for phones on slow connections
 
 _FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
@@ -21,6 +24,27 @@ _FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": 
 
 class UnreadableImage(ValueError):
     """Not a JPEG, PNG or WebP image we can decode."""
+
+
+class OverPixelBudget(UnreadableImage):
+    """This photo would take the request past its total pixel budget; refused from
+    its header, before anything of it is decoded."""
+
+
+@dataclass
+class PixelBudget:
+    """How many pixels the photos of one request may still decode to."""
+
+    total: int = MAX_PIXELS_PER_REQUEST
+    used: int = 0
+
+    def take(self, pixels: int) -> None:
+        if self.used + pixels > self.total:
+            raise OverPixelBudget(
+                f"would take the photos of this request past {self.total:,} pixels together "
+                f"({self.used:,} before it, {pixels:,} in it)"
+            )
+        self.used += pixels
 
 
 @dataclass(frozen=True)
@@ -34,9 +58,14 @@ class CleanImage:
     height: int
 
 
-def clean(data: bytes, redact: tuple[tuple[int, int, int, int], ...] = ()) -> CleanImage:
+def clean(
+    data: bytes, redact: tuple[tuple[int, int, int, int], ...] = (), budget: PixelBudget | None = None
+) -> CleanImage:
     """``redact``: rectangles (x, y, width, height) in the public copy's pixels to blur
-    beyond recognition (faces, number plates) before the public copy is encoded."""
+    beyond recognition (faces, number plates) before the public copy is encoded.
+
+    ``budget``: the request's pixel budget; this photo's pixels are taken from it
+    (read from the header, before decoding) or OverPixelBudget is raised."""
     from PIL import Image, ImageOps
 
     try:
@@ -47,6 +76,8 @@ def clean(data: bytes, redact: tuple[tuple[int, int, int, int], ...] = ()) -> Cl
             width, height = probe.size
             if width * height > MAX_PIXELS:
                 raise UnreadableImage(f"is too large ({width}x{height} pixels)")
+            if budget is not None:
+                budget.take(width * height)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             if image_format == "JPEG":

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.adapters.case_repository import Added, AddedElsewhere, AlreadyStored, CaseRepository, CodeTaken
-from chalicelib.adapters.images import CleanImage, UnreadableImage, clean
+from chalicelib.adapters.images import MAX_PIXELS_PER_REQUEST, CleanImage, PixelBudget, UnreadableImage, clean
 from chalicelib.adapters.photo_store import PhotoStore
 from chalicelib.adapters.sender_state import SenderRepository, SenderState, sender_key
 from chalicelib.domain import tracking
@@ -103,15 +103,17 @@ def submit_report(
     senders: SenderRepository | None = None,
     stop_alerts: Callable[[ReplyHandle], int] | None = None,
     areas: AreaIndex | None = None,
+    max_pixels: int = MAX_PIXELS_PER_REQUEST,
 ) -> Receipt:
-    """``areas``: the service area; by default DKI Jakarta's (chalicelib/data/areas.geojson)."""
+    """``areas``: the service area; by default DKI Jakarta's (chalicelib/data/areas.geojson).
+    ``max_pixels``: what the report's photos may decode to together (adapters/images.py)."""
     outside = report.location is not None and not _serves(report, areas)
     by_sender = senders is not None and report.reply_handle is not None and report.channel in PER_SENDER_CHANNELS
     if outside and not by_sender:
         assert report.location is not None
         log.info("location outside the service area; refused", extra={"channel": report.channel.value})
         raise OutsideServiceArea(report.location.lat, report.location.lng)
-    cleaned = [] if outside else _clean_photos(report)  # every check before anything is written
+    cleaned = [] if outside else clean_photos(report.photos, max_pixels)  # every check before anything is written
     if stop_alerts is not None and _is_stop(report, cleaned):
         assert report.reply_handle is not None
         stop_alerts(report.reply_handle)
@@ -320,12 +322,15 @@ def _rate_limited(report: IncomingReport, state: SenderState, key: str) -> Recei
     return Receipt(None, False, None, RATE_LIMITED, report.language, notify=first, sender=key)
 
 
-def _clean_photos(report: IncomingReport) -> list[CleanImage]:
-    """Check and clean every photo before anything is stored."""
+def clean_photos(uploads: list, max_pixels: int = MAX_PIXELS_PER_REQUEST) -> list[CleanImage]:
+    """Check and clean every photo of one request before anything is stored; together
+    they decode to at most ``max_pixels`` (the first photo past it, and every one
+    after, is refused from its header)."""
     cleaned, problems = [], []
-    for index, upload in enumerate(report.photos):
+    budget = PixelBudget(max_pixels)
+    for index, upload in enumerate(uploads):
         try:
-            cleaned.append(clean(upload.data))
+            cleaned.append(clean(upload.data, budget=budget))
         except UnreadableImage as error:
             problems.append((f"photos.{index}", str(error)))
     if problems:
