@@ -147,8 +147,10 @@ def may_reply(event_type: str) -> bool:
 
 
 def skips_event(handle: ReplyHandle, event_type: str) -> bool:
-    """Events whose reply already went out inline in the webhook's response."""
-    answered_inline = handle.kind in ("twilio", "partner")
+    """Events whose reply already went out inline in the webhook's response (an
+    Open311 partner's too: the POST answered it, and a reporter's addition came
+    from the partner itself)."""
+    answered_inline = handle.kind in ("twilio", "partner", "open311")
     return answered_inline and event_type in ("case.received", "case.reporter_added")
 
 
