@@ -37,6 +37,9 @@ def stack(providers):
         "META_GRAPH_BASE_URL": providers.url,
         "X_API_BASE_URL": providers.url,
         "PROVIDER_TIMEOUT_SECONDS": "5",
+        # Linked photos (Open311 media_url) come from the fake provider on 127.0.0.1: let that
+        # one address through the fetch's guard (a test-only setting, refused outside local).
+        "MEDIA_FETCH_TEST_ALLOW": "127.0.0.1/32",
     }
     with open(artifact("integration-stack.log"), "w") as log:
         running = devstack.start(
