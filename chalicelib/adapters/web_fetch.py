@@ -56,8 +56,12 @@ Resolver = Callable[[str, int], list[str]]
 def _system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise ProviderRejected(PROVIDER, None, f"the host does not resolve ({type(error).__name__})") from None
+    except socket.gaierror as error:
+        if error.errno == socket.EAI_AGAIN:  # the resolver is busy: worth another try later
+            raise ProviderUnavailable(PROVIDER, None, "the host's name could not be looked up now") from None
+        raise ProviderRejected(PROVIDER, None, f"the host does not resolve ({error.errno})") from None
+    except UnicodeError:
+        raise ProviderRejected(PROVIDER, None, "the host is not a valid name") from None
     return [info[4][0] for info in infos]
 
 

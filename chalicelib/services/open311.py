@@ -42,7 +42,7 @@ from chalicelib.adapters.unreadable import readable
 from chalicelib.channels import open311 as wire
 from chalicelib.config import Settings
 from chalicelib.domain import categories, privacy, request_ids, service_catalogue, tracking
-from chalicelib.domain.case import Case
+from chalicelib.domain.case import Case, source_key
 from chalicelib.domain.clock import JAKARTA, Clock, to_utc_text
 from chalicelib.domain.errors import ConcurrentUpdate, IllegalTransition, InvalidReport, OutsideServiceArea
 from chalicelib.domain.lifecycle import CaseStatus, is_open
@@ -757,8 +757,6 @@ def post_update(content_type: str, body: bytes, query: dict[str, str], language:
     except InvalidReport as invalid:
         raise _problems_as_errors(_named_uploads(invalid.problems, update.uploads)) from None
     answer = [{"update_id": request_ids.update_id(f"in:{report.message_id}", deps.code_key)}]
-    from chalicelib.domain.case import source_key
-
     key = source_key(report.channel, report.message_id)
     for attempt in range(3):
         if attempt:

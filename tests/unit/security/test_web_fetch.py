@@ -247,3 +247,20 @@ def test_the_allowance_is_for_the_local_stage_only(monkeypatch):
         else:
             assert config.settings().media_fetch_test_allow == allowed
     config.reset()
+
+
+def test_a_lookup_that_fails_says_whether_a_retry_helps(monkeypatch):
+    import socket
+
+    def fails(errno):
+        def getaddrinfo(*args, **kwargs):
+            raise socket.gaierror(errno, "lookup failed")
+
+        return getaddrinfo
+
+    monkeypatch.setattr(socket, "getaddrinfo", fails(socket.EAI_NONAME))
+    with pytest.raises(ProviderRejected, match="does not resolve"):
+        fetch_image("http://photos.example/x.jpg", max_bytes=10**6)
+    monkeypatch.setattr(socket, "getaddrinfo", fails(socket.EAI_AGAIN))
+    with pytest.raises(ProviderUnavailable, match="could not be looked up now"):
+        fetch_image("http://photos.example/x.jpg", max_bytes=10**6)
