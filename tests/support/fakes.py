@@ -32,6 +32,7 @@ from chalicelib.adapters.case_repository import (
 )
 from chalicelib.adapters.duplicate_index import NearbyCase, TextCandidate
 from chalicelib.adapters.images import CleanImage
+from chalicelib.adapters.open311_feed import Open311Feed
 from chalicelib.adapters.sealing import SealBroken
 from chalicelib.domain.case import Case, PhotoRef
 from chalicelib.domain.errors import ConcurrentUpdate
@@ -640,3 +641,18 @@ def generous_rate_limits() -> dict[str, str]:
         dimensions = parse_limits(scope, default)
         env[f"RATE_LIMIT_{scope.upper()}"] = ",".join(f"{name}=1000000/60" for name in dimensions)
     return env
+
+
+class FakeOpen311Feed(Open311Feed):
+    """adapters/open311_feed.Open311Feed on a dict: the same items, keys and reads."""
+
+    def __init__(self, code_key: bytes) -> None:
+        super().__init__("fake-table", code_key)
+        self.stored: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _write(self, item: dict[str, Any]) -> None:
+        self.stored[(item["PK"], item["SK"])] = copy.deepcopy(item)
+
+    def _items(self, pk: str, low: str, high: str, limit: int) -> list[dict[str, Any]]:
+        keys = sorted(key for key in self.stored if key[0] == pk and low <= key[1] <= high)
+        return [copy.deepcopy(self.stored[key]) for key in keys[:limit]]
