@@ -47,7 +47,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra import iam
+from infra import iam, native
 from infra.local.provision import DEFAULT_REGION, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,14 +169,16 @@ def infra_template(stage: str, functions: dict[str, Any]) -> dict[str, Any]:
 
 
 def lambda_site_packages(requirements: Path = ROOT / "requirements.txt") -> Path:
-    """requirements.txt installed for the Lambda runtime, native libraries stripped; cached
-    in build/ by the requirements' hash (callers hold build_lock)."""
+    """requirements.txt installed for the Lambda runtime, unused native parts pruned, checked to
+    load on Lambda (infra/native.py), stripped; cached in build/ by the requirements' hash
+    (callers hold build_lock)."""
     from chalice import __version__ as chalice_version
     from chalice.deploy.packager import DependencyBuilder, MissingDependencyError
     from chalice.utils import OSUtils
 
     abi = f"cp{sys.version_info.major}{sys.version_info.minor}"  # Chalice deploys the runtime it runs on
-    key = hashlib.sha256(requirements.read_bytes() + f"{abi} {chalice_version}".encode()).hexdigest()[:16]
+    recipe = f"{abi} {chalice_version} {sorted(native.UNUSED)}"
+    key = hashlib.sha256(requirements.read_bytes() + recipe.encode()).hexdigest()[:16]
     target = BUILD / f"site-packages-{abi}-{key}"
     if target.is_dir():
         return target
@@ -187,6 +189,13 @@ def lambda_site_packages(requirements: Path = ROOT / "requirements.txt") -> Path
     except MissingDependencyError as error:
         missing = ", ".join(sorted(package.identifier for package in error.missing))
         raise DeployError(f"no Lambda-compatible build of: {missing}") from None
+    native.prune(staging)
+    problems = native.problems(staging)
+    if problems:
+        raise DeployError(
+            "the dependencies would not load on Lambda (a package built from source on this machine? "
+            "pin a version with a manylinux2014 wheel):\n  " + "\n  ".join(problems)
+        )
     strip_native_libraries(staging)
     staging.rename(target)
     return target

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra import deploy, iam
+from infra import deploy, iam, native
 from infra.local.provision import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,9 +84,12 @@ from PIL import Image
 import phonenumbers, pydantic, pydantic_core
 sealed, tag = AES.new(bytes(32), AES.MODE_GCM, nonce=bytes(12)).encrypt_and_digest(b"contact")
 assert AES.new(bytes(32), AES.MODE_GCM, nonce=bytes(12)).decrypt_and_verify(sealed, tag) == b"contact"
-out = io.BytesIO()
-Image.new("RGB", (8, 8), "red").save(out, "JPEG")
-assert Image.open(io.BytesIO(out.getvalue())).size == (8, 8)
+for kind, mode in (("JPEG", "RGB"), ("PNG", "RGBA"), ("WEBP", "RGB")):  # what adapters/images.py accepts
+    out = io.BytesIO()
+    Image.new(mode, (8, 8), "red").save(out, kind)
+    with Image.open(io.BytesIO(out.getvalue())) as image:
+        assert (image.format, image.size) == (kind, (8, 8)), (kind, image.format)
+        assert image.convert("RGB").getpixel((4, 4))[0] > 200, kind
 pydantic.TypeAdapter(int).validate_python("7")
 for module in (AES, Image, pydantic_core, phonenumbers):
     assert module.__file__.startswith({str(tmp_path)!r}), module.__file__
@@ -94,6 +97,24 @@ print("ok")
 """
     result = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+@pytest.mark.slow
+def test_the_packaged_pillow_is_the_manylinux2014_wheel_and_loads_on_lambda(packaged, tmp_path):
+    """Pillow from its manylinux2014 wheel (its own libraries, glibc <= 2.17), not a build from
+    source linked against this machine's libjpeg and glibc; pruned of what we never use."""
+    _, path, _ = packaged
+    with zipfile.ZipFile(path.parent / "deployment.zip") as archive:
+        archive.extractall(tmp_path)
+    (wheel,) = tmp_path.glob("pillow-*.dist-info/WHEEL")
+    tags = [line.split(": ", 1)[1] for line in wheel.read_text().splitlines() if line.startswith("Tag: ")]
+    assert "cp311-cp311-manylinux2014_x86_64" in tags, tags
+    assert (tmp_path / "pillow.libs").is_dir(), "a manylinux wheel bundles its libraries"
+    assert native.problems(tmp_path) == []
+    pruned = [p.relative_to(tmp_path).as_posix() for pattern in native.UNUSED for p in tmp_path.glob(pattern)]
+    assert pruned == []
+    for kept in ("_imaging", "_webp"):
+        assert list((tmp_path / "PIL").glob(f"{kept}.*.so")), kept
 
 
 def test_a_package_over_the_limit_fails_with_a_clear_message(tmp_path):
