@@ -338,6 +338,9 @@ def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[
             }
             depends.append(queue)
         overlay["Resources"][logical] = {"Properties": properties, "DependsOn": depends}
+    if chalice_config()["stages"][stage].get("xray"):
+        # Chalice's package sets Tracing: Active on the functions but not on the API stage.
+        overlay["Resources"]["RestAPI"] = {"Properties": {"TracingEnabled": True}}
     return overlay
 
 

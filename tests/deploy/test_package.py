@@ -18,7 +18,7 @@ from infra.local.provision import load_template
 ROOT = Path(__file__).resolve().parents[2]
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 SPEC = iam.load_functions()
-EXCEPTIONS = {(e["function"], e["action"]) for e in SPEC.get("wildcard_exceptions") or []}
+EXCEPTIONS = iam.wildcard_exceptions(SPEC)
 
 
 def cfn_lint(path: Path) -> subprocess.CompletedProcess:
