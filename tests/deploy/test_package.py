@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra import deploy, iam, native
+from infra import deploy, iam, native, observability
 from infra.local.provision import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +54,8 @@ def test_the_infra_stack_make_deploy_creates_passes_cfn_lint(tmp_path):
         path.write_text(json.dumps(deploy.infra_template(stage, iam.app_functions(app))))
         result = cfn_lint(path)
         assert result.returncode & 2 == 0, f"{stage}: cfn-lint errors:\n{result.stdout}{result.stderr}"
+    result = cfn_lint(ROOT / "infra" / "deployments.yaml")  # the stack that holds the deployed state
+    assert result.returncode & 2 == 0, f"deployments.yaml: cfn-lint errors:\n{result.stdout}{result.stderr}"
 
 
 @pytest.mark.slow
@@ -225,8 +227,9 @@ def test_functions_are_wired_to_the_infra_resources(packaged):
         assert event["Type"] == "SQS" and queue in resources[function]["DependsOn"]
         name = resources[queue]["Properties"]["QueueName"]["Fn::Sub"]
         assert event["Properties"]["Queue"]["Fn::Sub"].endswith(f":{name}")
+    assert "APIHandlerErrorRateAlarm" in resources and "APIHandlerThrottlesAlarm" in resources
+    assert "RelayCaseEventsErrorRateAlarm" in resources and "RelayCaseEventsIteratorAgeAlarm" in resources
     for logical in ("APIHandler", "RelayCaseEvents"):
-        assert f"{logical}ErrorsAlarm" in resources and f"{logical}ThrottlesAlarm" in resources
         assert resources[f"{logical}LogGroup"]["Properties"]["RetentionInDays"] == deploy.LOG_RETENTION_DAYS
 
 
@@ -266,3 +269,41 @@ def test_queue_workers_report_partial_batch_failures(packaged):
     assert {name for name, _ in sqs_events} >= {"CaseFollowups", "AgencyMetrics", "OfficerNotifications"}
     for name, event in sqs_events:
         assert event["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"], name
+
+
+@pytest.mark.slow
+def test_every_function_and_the_api_stage_trace_actively(packaged):
+    _, _, template = packaged
+    functions = {n: r for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    assert len(functions) == len(SPEC["functions"])
+    for name, resource in functions.items():
+        assert resource["Properties"]["Tracing"] == "Active", name
+    api = template["Resources"]["RestAPI"]["Properties"]
+    assert api["TracingEnabled"] is True
+    assert api["MethodSettings"] == observability.method_settings()  # the webhook latency alarm's metric
+
+
+@pytest.mark.slow
+def test_the_package_has_the_dashboard_and_the_alarms_of_the_infra_stack(packaged):
+    import app
+
+    stage, _, template = packaged
+    resources = template["Resources"]
+    assert resources["Dashboard"]["Type"] == "AWS::CloudWatch::Dashboard"
+    infra = deploy.infra_template(stage, iam.app_functions(app))["Resources"]
+    alarms = {name for name, resource in infra.items() if resource["Type"] == "AWS::CloudWatch::Alarm"}
+    assert alarms <= set(resources)
+
+
+@pytest.mark.slow
+def test_the_stream_retry_settings_are_declared_in_the_package(packaged):
+    """The pipeline path declares every setting `make deploy` has to apply after chalice deploy."""
+    _, _, template = packaged
+    (event,) = template["Resources"]["RelayCaseEvents"]["Properties"]["Events"].values()
+    stream = SPEC["functions"]["relay_case_events"]["stream"]
+    properties = event["Properties"]
+    assert properties["MaximumRetryAttempts"] == stream["maximum_retry_attempts"]
+    assert properties["BisectBatchOnFunctionError"] is stream["bisect_batch_on_function_error"]
+    assert properties["MaximumRecordAgeInSeconds"] == stream["maximum_record_age_seconds"]
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "RelayDeadLetterQueue" in json.dumps(properties["DestinationConfig"])
