@@ -418,7 +418,10 @@ def apply_stack(session: Any, stack: str, arguments: dict[str, Any], *, protect:
                 raise
             waiter = None
     else:
-        cloudformation.create_stack(**arguments, EnableTerminationProtection=protect)
+        try:
+            cloudformation.create_stack(**arguments, EnableTerminationProtection=protect)
+        except cloudformation.exceptions.AlreadyExistsException:
+            pass  # another deployer's first deploy created it a moment ago: wait for it like ours
         waiter = "stack_create_complete"
     if waiter:
         print(f"waiting for stack {stack} ...", flush=True)
