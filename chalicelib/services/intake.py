@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chalicelib import cloudwatch
 from chalicelib.adapters.case_repository import Added, AddedElsewhere, AlreadyStored, CaseRepository, CodeTaken
 from chalicelib.adapters.images import (
     MAX_REQUEST_PIXELS,
@@ -194,6 +195,7 @@ def _open_case(
         outcome = cases.add(case)
         if isinstance(outcome, Added):
             log.info("case opened", extra={"tracking_code": code, "channel": report.channel.value})
+            cloudwatch.count("CasesOpened", channel=report.channel.value)  # the ops dashboard's intake per channel
             return Receipt(code, True, outcome.case, CREATED, report.language)
         if isinstance(outcome, AlreadyStored):
             if not same_content(outcome.case.content_digest, digest):
