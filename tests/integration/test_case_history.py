@@ -19,6 +19,7 @@ from chalicelib.domain.case import Actor, HistoryEntry
 from chalicelib.domain.clock import parse_instant, to_utc_text
 from chalicelib.domain.errors import ConcurrentUpdate
 from tests.integration.conftest import partner_body, post_report
+from tests.support.aws_calls import AwsCalls
 from tests.support.images import jpeg_with_metadata
 
 ITEM_BOUND = 12 * KB  # docs/data-model.md "Case history"
@@ -236,24 +237,20 @@ def test_a_save_that_loses_its_race_is_a_conflict_and_loses_nothing(stack, runne
 
 
 def test_reading_a_long_case_costs_one_query_more_and_a_short_one_nothing_more(stack, runner, officers, client):
-    from chalicelib.adapters import aws as aws_clients
 
     long_code = in_progress_case(stack, runner, officers)
     for n in range(30):
         assert officer_post(stack, officers["sudin_lh"], long_code, "comments", {"text": f"c{n}"}).status_code == 200
     short_code = post_report(stack, partner_body()).json()["tracking_code"]
-    calls = []
-
-    def count(model, **_):
-        calls.append(model.name)
-
-    aws_clients.client("dynamodb").meta.events.register("before-call.dynamodb", count)
+    recorder = AwsCalls("dynamodb", short=True)
+    calls = recorder.made
     try:
         assert client.http.get(f"/status/{short_code}").status_code == 200
         short_calls, calls[:] = list(calls), []
         status = client.http.get(f"/status/{long_code}")
         assert status.status_code == 200
     finally:
-        aws_clients.client("dynamodb").meta.events.unregister("before-call.dynamodb", count)
+        recorder.stop()
     assert short_calls == ["GetItem"]
+    assert recorder.counter_writes == ["UpdateItem"] * 2  # one rate-limit counter per status request
     assert calls == ["GetItem", "Query"]

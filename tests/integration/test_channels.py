@@ -11,9 +11,9 @@ import time
 import pytest
 
 import tests.support.providers as wire
-from chalicelib.adapters import aws as aws_clients
 from chalicelib.config import DEV_SECRETS
 from chalicelib.domain import request_ids, tracking
+from tests.support.aws_calls import AwsCalls
 from tests.support.images import jpeg_with_metadata
 from tests.support.providers import Answer
 
@@ -22,21 +22,11 @@ PHONE_NUMBER_ID = "106540352242922"
 BEARER_META = f"Bearer {DEV_SECRETS['META_ACCESS_TOKEN']}"
 
 
-class Calls:
-    def __init__(self):
-        self.names = []
-
-    def __call__(self, model, **_):
-        self.names.append(model.name)
-
-
 @pytest.fixture
 def dynamodb_calls(app_env):
-    counter = Calls()
-    client = aws_clients.client("dynamodb")
-    client.meta.events.register("before-call.dynamodb", counter)
-    yield counter.names
-    client.meta.events.unregister("before-call.dynamodb", counter)
+    counter = AwsCalls("dynamodb", short=True)
+    yield counter.made
+    counter.stop()
 
 
 def code_for(channel, message_id):
@@ -203,7 +193,9 @@ def test_status_changes_go_out_through_twilio_messages_api(client, app_env, runn
     assert form["From"] == "1708"
     assert form["Body"].startswith(f"Laporan {code} sudah diteruskan ke instansi yang berwenang (")
     # A later status change (here a synthetic one) goes out the same way.
-    _record(code, "case.progress", agency_id="x", percent=40, text="Sedang dikerjakan")
+    from chalicelib.domain.events import ProgressPosted
+
+    _record(code, ProgressPosted, agency_id="x", percent=40, text="Sedang dikerjakan")
     progress = replies_to(
         providers,
         "POST",
@@ -214,23 +206,31 @@ def test_status_changes_go_out_through_twilio_messages_api(client, app_env, runn
     assert progress
 
 
-def _record(code, event_type, **data):
-    """A lifecycle event the lead's branch will raise, saved the way every change is."""
-    from dataclasses import make_dataclass
+def _record(code, event_class, **data):
+    """A lifecycle event as an officer's action raises it, saved the way every change is."""
     from datetime import UTC, datetime
-    from typing import ClassVar
 
     from chalicelib.bootstrap import services
-    from chalicelib.domain.events import DomainEvent
 
-    fields = [(name, type(value)) for name, value in data.items()]
-    event_class = make_dataclass(
-        "Synthetic", [("type", ClassVar[str], event_type), *fields], bases=(DomainEvent,), frozen=True, kw_only=True
-    )
     cases = services().cases
     case = cases.get(code)
     case.record(event_class(occurred_at=datetime.now(UTC), **data))
     cases.save(case)
+
+
+def _resolved(code):
+    from chalicelib.domain.events import CaseResolved
+
+    _record(
+        code,
+        CaseResolved,
+        agency_id="dinas-lh",
+        note="Sudah dibersihkan",
+        photo_id="c1",
+        minutes_since_report=60,
+        on_time=True,
+        resolution_breached=False,
+    )
 
 
 # --- WhatsApp Cloud API ---------------------------------------------------------------
@@ -311,7 +311,7 @@ def test_reporters_of_a_merged_duplicate_hear_of_the_primary_by_their_own_code(c
         runner.drain()  # the followups worker records the merge on the primary
     assert stored(primary).merged_cases == [duplicate]
 
-    _record(primary, "case.resolved", photo_id="c1")
+    _resolved(primary)
 
     def to(number, words):
         return lambda request: request.json()["to"] == number and words in request.json()["text"]["body"]
@@ -357,7 +357,7 @@ def test_whatsapp_updates_after_the_24_hour_window_go_out_as_the_template(
     # Two days on (their sender item says when they last wrote: expires_at = then + 25 h), it is resolved.
     set_on_sender_item(aws, code, "expires_at", int(time.time()) - 2 * 86400 + 25 * 3600)
     before = len([r for r in providers.calls("POST", path) if r.json()["to"] == sender])
-    _record(code, "case.resolved", photo_id="c1")
+    _resolved(code)
     (sent,) = replies_to(
         providers, "POST", path, runner, lambda r: r.json()["to"] == sender and r.json()["type"] == "template"
     )
@@ -489,7 +489,9 @@ def test_messenger_reply_through_the_send_api(client, runner, providers, dynamod
     assert sent[0].headers["authorization"] == BEARER_META
     assert sent[0].json()["messaging_type"] == "RESPONSE" and code in sent[0].json()["message"]["text"]
     # A later status change is an account update (allowed after Messenger's 24 h window).
-    _record(code, "case.closed")
+    from chalicelib.domain.events import CaseClosed
+
+    _record(code, CaseClosed, agency_id="dinas-lh", how="confirmed")
     deadline, closed = time.time() + 10, []
     while not closed and time.time() < deadline:
         runner.drain()
@@ -667,7 +669,7 @@ def test_partner_gets_status_changes_at_its_callback_url(client, runner, provide
     body = partner_body()
     raw = json.dumps(body).encode()
     code = json.loads(client.http.post("/webhooks/jaki", body=raw, headers=signed_headers(raw)).body)["tracking_code"]
-    _record(code, "case.resolved", photo_id="c1")
+    _resolved(code)
     (callback,) = replies_to(
         providers,
         "POST",

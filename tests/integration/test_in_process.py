@@ -8,23 +8,14 @@ from botocore.awsrequest import AWSResponse
 
 from chalicelib.adapters import aws as aws_clients
 from tests.integration.conftest import partner_body, signed_headers, unique
-
-
-class Counter:
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, model, **_):
-        self.calls.append(model.name)
+from tests.support.aws_calls import AwsCalls
 
 
 @pytest.fixture
 def dynamodb_calls(app_env):
-    counter = Counter()
-    client = aws_clients.client("dynamodb")
-    client.meta.events.register("before-call.dynamodb", counter)
-    yield counter.calls
-    client.meta.events.unregister("before-call.dynamodb", counter)
+    counter = AwsCalls("dynamodb", short=True)
+    yield counter.made
+    counter.stop()
 
 
 def post(client, body, channel="jaki"):

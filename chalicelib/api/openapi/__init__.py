@@ -39,7 +39,8 @@ ERROR_TEXT = {
     403: "Signed in, but this role or agency may not do this.",
     404: "No such resource (unknown and malformed codes alike).",
     409: "The case changed meanwhile (`concurrent_update`, with `current_version`) or is in a state "
-    "without this action (`illegal_transition`).",
+    "without this action (`illegal_transition`); or an idempotency key was sent again with other content "
+    "(`idempotency_key_reused`).",
     413: "The body is larger than 4.5 MB (4,500,000 bytes; `max_body_bytes`): the most a Lambda behind "
     "API Gateway can take once binary bodies are base64-encoded. Photos in JSON are base64 too, so "
     "together at most about 3.3 MB per request.",

@@ -132,7 +132,8 @@ OPERATIONS = {
         summary="A walk-in report recorded at a desk (intake officers)",
         description="The office (the officer's agency) decides the desk channel (docs/lifecycle.md). A random "
         "`idempotency_key` per form (or the `Idempotency-Key` header), sent again on retries, makes "
-        "a double submission the same case. Photos: upload each with POST /officer/uploads first. "
+        "a double submission the same case (the same key with other content: 409 `idempotency_key_reused`). "
+        "Photos: upload each with POST /officer/uploads first. "
         "Coordinates outside DKI Jakarta (and 1 km around it): 422 `outside_service_area`.",
         tags=TAGS,
         params=(Param("Idempotency-Key", "header", {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}),),
@@ -152,7 +153,7 @@ OPERATIONS = {
             201: Reply("A new case", r.DeskReceipt),
             200: Reply("This form was sent before: the same case", r.DeskReceipt),
         },
-        errors=(413, 415, 422),
+        errors=(409, 413, 415, 422),
     ),
     ("GET", "/officer/templates"): Operation(
         summary="An agency's response templates",

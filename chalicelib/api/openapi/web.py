@@ -110,7 +110,8 @@ OPERATIONS = {
     ),
     ("POST", "/reports"): Operation(
         summary="A report as JSON (the website's API)",
-        description="Same rules as the form. `Idempotency-Key` (or `submission_id`) makes a retry the same case. "
+        description="Same rules as the form. `Idempotency-Key` (or `submission_id`) makes a retry the same case; "
+        "the same key with other content is refused (409 `idempotency_key_reused`). "
         "A location outside DKI Jakarta (and 1 km around it) is refused: 422 `outside_service_area`.",
         tags=TAGS,
         params=(Param("Idempotency-Key", "header", {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}),),
@@ -126,6 +127,6 @@ OPERATIONS = {
             201: Reply("A new case", r.WebhookReceipt, headers={"Location": "The public status URL"}),
             200: Reply("Taken in before: the same case", r.WebhookReceipt),
         },
-        errors=(400, 413, 415, 422, 429),
+        errors=(400, 409, 413, 415, 422, 429),
     ),
 }

@@ -9,33 +9,15 @@ from chalicelib.adapters import aws as aws_clients
 from chalicelib.adapters.case_repository import sealing_context
 from chalicelib.adapters.sealing import KmsSealer, SealBroken
 from infra.local.faults import Fault, Rule
+from tests.support.aws_calls import AwsCalls
 from tests.support.webhooks import PROFILES, Report, send, unique_id
 
 CONTACT = {"name": "Siti Tersegel", "phone": "+6281277770000", "email": "segel@example.com"}
 
 
-class Calls:
-    def __init__(self, *services):
-        self.clients = [aws_clients.client(service) for service in services]
-        self.made = []
-        for client in self.clients:
-            client.meta.events.register("before-call", self)
-
-    def __call__(self, model, **_):
-        self.made.append(f"{model.service_model.service_name}:{model.name}")
-
-    def take(self):
-        made, self.made = self.made, []
-        return made
-
-    def stop(self):
-        for client in self.clients:
-            client.meta.events.unregister("before-call", self)
-
-
 @pytest.fixture
 def calls(app_env):
-    counter = Calls("dynamodb", "kms")
+    counter = AwsCalls("dynamodb", "kms")
     yield counter
     counter.stop()
 
