@@ -42,8 +42,10 @@ def code_of(app_env):
     return lambda request_id: request_ids.tracking_code_of(request_id, key)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def fms_key(stack, officers):
+    """A key per test: a key's update feed lists only its own requests, and another test's
+    requests changing meanwhile must not show up in this test's window."""
     response = requests.post(
         f"{stack.api_url}/admin/open311/keys",
         json={"name": "FixMyStreet Jakarta"},

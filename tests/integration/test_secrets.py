@@ -28,6 +28,7 @@ def deployed(app_env, monkeypatch, prefix):
     """This process configured like a deployed dev stage: no secret values in the environment."""
     monkeypatch.setenv("CRM_STAGE", "dev")
     monkeypatch.setenv("SECRETS_SSM_PREFIX", prefix)
+    monkeypatch.delenv("MEDIA_FETCH_TEST_ALLOW", raising=False)  # refused outside the local stage
     for name in ("JAKI_WEBHOOK_SECRET", "QLUE_WEBHOOK_SECRET", "TRACKING_CODE_KEY"):
         monkeypatch.delenv(name, raising=False)
     config.reset()
