@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.adapters import reference_data
 from chalicelib.adapters.case_repository import case_to_item
+from chalicelib.adapters.case_stream import change_of
 from chalicelib.domain.case import SYSTEM, Actor, Case, PhotoRef
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.metrics import bucket, contributions, percentile
@@ -12,7 +13,7 @@ from chalicelib.domain.report import build_report
 from chalicelib.domain.sla import SlaPolicy
 from chalicelib.services import metrics
 from chalicelib.services.notifications import notify, recipients
-from chalicelib.services.outbox import ChangeRecord, messages_for
+from chalicelib.services.outbox import messages_for
 from tests.support.fakes import FakeMailer, FakeMetricsStore, FakeNotificationStore, FakeQuarantine, FixedClock
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
@@ -39,7 +40,7 @@ class Week:
         events = case.pull_events()
         case.version += 1
         item = case_to_item(case, case.version, events)
-        for message in messages_for(ChangeRecord("MODIFY", item, {"version": case.version - 1})):
+        for message in messages_for(change_of("MODIFY", item, {"version": case.version - 1})):
             self.messages.append(message)
             metrics.record_event(message, self.store)
 

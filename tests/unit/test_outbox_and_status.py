@@ -2,10 +2,11 @@ import json
 from datetime import UTC, datetime
 
 from chalicelib.adapters.case_repository import case_to_item
+from chalicelib.adapters.case_stream import change_of
 from chalicelib.domain.case import Actor, Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.report import build_report
-from chalicelib.services.outbox import ChangeRecord, messages_for, relay
+from chalicelib.services.outbox import messages_for, relay
 from chalicelib.services.status import public_view
 from tests.support.fakes import FakePublisher, FakeSealer
 
@@ -27,7 +28,7 @@ def new_case():
 
 
 def inserted(case):
-    return ChangeRecord("INSERT", case_to_item(case, 1, case.pull_events(), FakeSealer()), None)
+    return change_of("INSERT", case_to_item(case, 1, case.pull_events(), FakeSealer()), None)
 
 
 def test_an_insert_relays_its_outbox_event_with_filterable_case_facts():
@@ -45,9 +46,9 @@ def test_relayed_messages_carry_no_reporter_identity():
 
 def test_writes_that_do_not_advance_the_version_relay_nothing():
     item = case_to_item(new_case(), 1, [], FakeSealer())
-    assert messages_for(ChangeRecord("MODIFY", item, item)) == []
-    assert messages_for(ChangeRecord("REMOVE", None, item)) == []
-    assert messages_for(ChangeRecord("INSERT", {"type": "claim", "version": 1}, None)) == []
+    assert messages_for(change_of("MODIFY", item, item)) == []
+    assert messages_for(change_of("REMOVE", None, item)) == []
+    assert messages_for(change_of("INSERT", {"type": "claim", "version": 1}, None)) == []
 
 
 def test_relay_publishes_everything_in_one_call():
