@@ -40,6 +40,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.adapters import aws, case_history
+from chalicelib.adapters.table import Table
 from chalicelib.adapters.unreadable import read_one, readable
 from chalicelib.domain.areas import AreaPath
 from chalicelib.domain.case import Case, Feedback, FollowUpPlan, PhotoRef, TimelineEntry
@@ -106,6 +107,15 @@ def sealing_context(tracking_code: str) -> dict[str, str]:
 
 def case_pk(tracking_code: str) -> str:
     return f"CASE#{tracking_code}"
+
+
+def case_key(tracking_code: str) -> dict[str, str]:
+    """The table key of a case item."""
+    return {"PK": case_pk(tracking_code), "SK": CASE_SK}
+
+
+# The condition of a write that creates an item: nothing is stored under its key yet.
+NEW_ITEM_ONLY = "attribute_not_exists(PK)"
 
 
 @dataclass(frozen=True)
@@ -210,7 +220,7 @@ class DynamoCaseRepository:
                 self._client.put_item(
                     TableName=self.table_name,
                     Item=serialize(item),
-                    ConditionExpression="attribute_not_exists(PK)",
+                    ConditionExpression=NEW_ITEM_ONLY,
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except self._client.exceptions.ConditionalCheckFailedException as error:
@@ -274,7 +284,7 @@ class DynamoCaseRepository:
         with aws.unavailable_on_transient("dynamodb"):
             response = self._client.get_item(
                 TableName=self.table_name,
-                Key=serialize({"PK": case_pk(tracking_code), "SK": CASE_SK}),
+                Key=serialize(case_key(tracking_code)),
                 ConsistentRead=True,
             )
         item = response.get("Item")
@@ -290,7 +300,7 @@ class DynamoCaseRepository:
                 self._client.put_item(
                     TableName=self.table_name,
                     Item=serialize(message_mark(message_code, source_key, into, now)),
-                    ConditionExpression="attribute_not_exists(PK)",
+                    ConditionExpression=NEW_ITEM_ONLY,
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except self._client.exceptions.ConditionalCheckFailedException as error:
@@ -320,7 +330,7 @@ class DynamoCaseRepository:
             try:
                 self._client.update_item(
                     TableName=self.table_name,
-                    Key=serialize({"PK": case_pk(tracking_code), "SK": CASE_SK}),
+                    Key=serialize(case_key(tracking_code)),
                     UpdateExpression="REMOVE #pk, #sk",
                     ConditionExpression="attribute_exists(PK)",
                     ExpressionAttributeNames={"#pk": due_pk, "#sk": due_sk},
@@ -331,15 +341,16 @@ class DynamoCaseRepository:
     def history_page(self, case: Case, before: int | None, limit: int) -> case_history.HistoryPage:
         """Up to ``limit`` history entries numbered below ``before`` (default: the
         newest): the window, then Queries on the history items as needed."""
-        reader = case_history.DynamoCaseHistory(self.table_name)
-        return case_history.page(case, before, limit, reader.streams(case_pk(case.tracking_code)))
+        return case_history.page(case, before, limit, self._streams(case.tracking_code))
 
     def older_timeline(self, case: Case, limit: int) -> list[TimelineEntry]:
         """The newest ``limit`` public lines older than the window (no request when there are none)."""
         if case.timeline_complete:
             return []
-        reader = case_history.DynamoCaseHistory(self.table_name)
-        return case_history.older_timeline(case, limit, reader.streams(case_pk(case.tracking_code)))
+        return case_history.older_timeline(case, limit, self._streams(case.tracking_code))
+
+    def _streams(self, tracking_code: str) -> case_history.Streams:
+        return case_history.streams_of(Table(self.table_name), case_pk(tracking_code))
 
 
 def windowed(case: Case, window: case_history.Window) -> Case:

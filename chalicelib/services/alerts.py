@@ -216,8 +216,8 @@ def collect(
     kelurahan = case.area.kelurahan if case.area and case.area.kelurahan else None
     if kelurahan is None and lat is not None:
         kelurahan = locate(lat, lng).kelurahan
-    partitions = rules.index_keys_for(kelurahan, lat, lng)
-    matching = sorted({sub_id for sub_id, area in store.candidates(partitions) if area.contains(kelurahan, lat, lng)})
+    cells = rules.cells_for(kelurahan, lat, lng)
+    matching = sorted({sub_id for sub_id, area in store.candidates(cells) if area.contains(kelurahan, lat, lng)})
     if not matching:
         return 0
     entry = rules.entry_from_public_view(message, public_view(case))
@@ -261,7 +261,7 @@ def send_digests(ctx: Context, now: datetime, still_public: Any, quarantine: Qua
         shown = [entry for entry in entries if still_public(entry["public_id"])]
         if not shown:
             ctx.store.release_digest(sub_id, today.isoformat(), sub.last_digest_on)
-            ctx.store.forget(sub_id, [entry["SK"] for entry in entries], marked)
+            ctx.store.forget(sub_id, entries, marked)
             return "skipped"
         digest = rules.digest_for(sub, shown, ctx.base_url, link(ctx, "unsubscribe", sub_id))
         try:
@@ -269,7 +269,7 @@ def send_digests(ctx: Context, now: datetime, still_public: Any, quarantine: Qua
         except Exception:
             ctx.store.release_digest(sub_id, today.isoformat(), sub.last_digest_on)  # tried again next run
             raise
-        ctx.store.forget(sub_id, [entry["SK"] for entry in entries], marked)
+        ctx.store.forget(sub_id, entries, marked)
         return "sent"
 
     batch = Batch(

@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import reference_data
-from chalicelib.adapters.unreadable import readable
+from chalicelib.adapters.case_queries import CaseCard
 from chalicelib.domain import categories, permissions, texts
 from chalicelib.domain import sla as sla_rules
 from chalicelib.domain.case import Case, HistoryEntry
-from chalicelib.domain.clock import parse_instant, to_jakarta_text
+from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from chalicelib.domain.permissions import Principal
@@ -240,43 +240,37 @@ def _contact(case: Case, open_contact) -> dict[str, Any] | None:
     return reporter.model_dump(exclude_none=True) if reporter else None
 
 
-QUEUE = "officer_queue"  # the UnreadableItems dimension of the queues
+def queue_rows(cards: list[CaseCard], language: str, now: datetime) -> list[dict[str, Any]]:
+    """The rows of a queue page (the case lists port has skipped the cards it could not read)."""
+    return [queue_row(card, language, now) for card in cards]
 
 
-def queue_rows(items: list[dict[str, Any]], language: str, now: datetime) -> list[dict[str, Any]]:
-    """The rows of a queue page; a card that cannot be read is skipped (logged with its key, counted)."""
-    return readable(items, lambda item: queue_row(item, language, now), QUEUE)
+def _minutes_until(instant: datetime | None, now: datetime) -> int | None:
+    return int((instant - now).total_seconds() // 60) if instant else None
 
 
-def queue_row(item: dict[str, Any], language: str, now: datetime) -> dict[str, Any]:
-    card = item["card"]
-    category = categories.get(card["category"])
-    deadline = card.get("next_deadline")
-    due_in = None
-    if deadline:
-        due_in = int((parse_instant(deadline) - now).total_seconds() // 60)
-    status = CaseStatus(card["status"])
+def queue_row(card: CaseCard, language: str, now: datetime) -> dict[str, Any]:
+    category = categories.get(card.category)
+    due_in = _minutes_until(card.next_deadline, now)
     return {
-        "tracking_code": card["code"],
-        "version": card.get("version"),
-        "status": status.value,
-        "status_label": texts.status_label(status, language),
-        "category": {"id": card["category"], "name": category.name(language) if category else card["category"]},
-        "agency": _agency(card.get("agency_id")),
-        "summary": card.get("summary", ""),
-        "created_at": to_jakarta_text(parse_instant(card["created_at"])),
-        "next_deadline": to_jakarta_text(parse_instant(deadline)) if deadline else None,
+        "tracking_code": card.code,
+        "version": card.version,
+        "status": card.status.value,
+        "status_label": texts.status_label(card.status, language),
+        "category": {"id": card.category, "name": category.name(language) if category else card.category},
+        "agency": _agency(card.agency_id),
+        "summary": card.summary,
+        "created_at": to_jakarta_text(card.created_at),
+        "next_deadline": to_jakarta_text(card.next_deadline) if card.next_deadline else None,
         "due_in_minutes": due_in,
-        "overdue": bool(deadline and due_in is not None and due_in < 0),
-        "breached": [m.split(".")[0] for m in card.get("breached", [])],
-        "escalated": bool(card.get("escalated")),
-        "progress": card.get("progress", 0),
-        "priority": card.get("priority") or "normal",  # cards written before priorities: normal
-        "area": card.get("area"),
+        "overdue": bool(card.next_deadline and due_in is not None and due_in < 0),
+        "breached": [m.split(".")[0] for m in card.breached],
+        "escalated": card.escalated,
+        "progress": card.progress,
+        "priority": card.priority,
+        "area": card.area,
         # The real deadline; cards written before it was projected leave these null.
-        "deadline_kind": card.get("deadline_kind"),
-        "deadline": to_jakarta_text(parse_instant(card["deadline"])) if card.get("deadline") else None,
-        "deadline_in_minutes": int((parse_instant(card["deadline"]) - now).total_seconds() // 60)
-        if card.get("deadline")
-        else None,
+        "deadline_kind": card.deadline_kind,
+        "deadline": to_jakarta_text(card.deadline) if card.deadline else None,
+        "deadline_in_minutes": _minutes_until(card.deadline, now),
     }

@@ -121,8 +121,7 @@ def test_a_period_before_the_resolution_sees_the_stock_then():
 def test_monthly_carry_gives_the_same_stock():
     week = scripted_week()
     metrics.rollup(week.store, date(2026, 12, 1), FakeQuarantine(), FixedClock())
-    carry = week.store.items[("METRICS#2026-12", "dinas-lh#00")]
-    assert (carry["open_start"], carry["overdue_start"]) == (2, 2)  # B and D, both late; B resolves Dec 1
+    assert week.store.carries[("2026-12", "dinas-lh")] == (2, 2)  # open, overdue: B and D, both late; B resolves Dec 1
     board = metrics.dashboard(week.store, "2026-12-02", "2026-12-02", date(2026, 12, 2))
     lh = {row["agency_id"]: row for row in board["agencies"]}["dinas-lh"]
     assert (lh["open"], lh["overdue_open"]) == (1, 1)
@@ -138,11 +137,11 @@ def test_one_agency_s_carry_that_cannot_be_written_never_stops_the_others():
             super().put_carry(month, agency_id, open_count, overdue)
 
     store = RefusesOne()
-    store.items = week.store.items
+    store.days, store.applied, store.carries = week.store.days, week.store.applied, week.store.carries
     quarantine, written = FakeQuarantine(), []
     for _ in range(3):
         written.append(metrics.rollup(store, date(2026, 12, 1), quarantine, FixedClock()))
-    agencies = {sk.split("#")[0] for (pk, sk) in store.items if pk == "METRICS#2026-12" and sk.endswith("#00")}
+    agencies = {agency for (month, agency) in store.carries if month == "2026-12"}
     assert "dinas-lh" not in agencies and written[0] == len(agencies) > 0
     assert set(quarantine.quarantined("metrics_rollup")) == {("metrics_rollup", "2026-12/dinas-lh")}
     assert metrics.rollup(store, date(2026, 12, 2), quarantine, FixedClock()) == len(agencies)  # left alone now

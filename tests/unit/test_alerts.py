@@ -197,7 +197,7 @@ def test_matching_queries_only_the_cases_kelurahan_and_nine_cells(world):
     assert collect(store, cases, clock, case) == 2
     assert set(store.entries_of) == {near["subscription_id"], kel["subscription_id"]}
     assert far["subscription_id"] not in store.entries_of and other["subscription_id"] not in store.entries_of
-    assert len(store.queried) <= 10 and store.queried[0] == f"ALERTAREA#KEL#{GAMBIR}"
+    assert len(store.queried) <= 10 and store.queried[0] == (rules.KELURAHAN, GAMBIR)
 
 
 def test_a_centre_in_a_neighbouring_cell_still_matches():
@@ -210,7 +210,7 @@ def test_a_centre_in_a_neighbouring_cell_still_matches():
         if rules.geohash(lat, case_point[1], rules.CELL_PRECISION) != cell
     )
     area = rules.Area(lat=centre[0], lng=centre[1], radius_m=rules.MAX_RADIUS_M)
-    assert area.index_key() in rules.index_keys_for(None, *case_point)
+    assert area.home_cell() in rules.cells_for(None, *case_point)
 
 
 def test_confidential_cases_never_become_alerts_and_missing_privacy_is_public(world):

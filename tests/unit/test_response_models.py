@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.adapters import reference_data
+from chalicelib.adapters.case_queries import read_card
 from chalicelib.adapters.case_repository import case_to_item
 from chalicelib.config import Settings
 from chalicelib.domain.case import SYSTEM, Actor, Case, PhotoRef
@@ -114,7 +115,7 @@ def test_officer_view(state, principal):
 def test_queue_row(state):
     case = case_in(state)
     item = case_to_item(case, 2, [], sealer=FakeSealer())
-    check(r.QueueRow, queue_row(item, "en", T0 + timedelta(hours=1)))
+    check(r.QueueRow, queue_row(read_card(item["card"]), "en", T0 + timedelta(hours=1)))
 
 
 @pytest.mark.parametrize("state", STATES)
