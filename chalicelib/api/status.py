@@ -59,14 +59,12 @@ def get_status(tracking_code):
 @handles_errors
 def get_photo(tracking_code, photo_id):
     from chalicelib.bootstrap import services
-    from chalicelib.services.status import find_case
+    from chalicelib.services.status import public_photo_url
 
     app = services()
-    case = find_case(tracking_code, app.cases, app.settings.tracking_code_key)
-    photo = next((p for p in case.photos if p.id == photo_id), None) if case and not case.hidden_from_public else None
-    if photo is None:
+    url = public_photo_url(tracking_code, photo_id, app.cases, app.photos, app.settings.tracking_code_key)
+    if url is None:
         raise not_found("No such photo.")
-    url = app.photos.public_url(photo)
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "private, max-age=60"})
 
 

@@ -10,7 +10,7 @@ addresses typed into it are masked (officers' views show the whole text).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.case_repository import CaseRepository
 from chalicelib.domain import categories, texts, tracking
@@ -18,6 +18,9 @@ from chalicelib.domain.case import Case, TimelineEntry
 from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.redaction import mask_contacts
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.photo_store import PhotoStore
 
 
 def find_case(code_text: str, cases: CaseRepository, code_key: bytes | None = None) -> Case | None:
@@ -54,6 +57,16 @@ def timeline_of(case: Case, cases: CaseRepository, limit: int = PUBLIC_TIMELINE_
     if case.timeline_complete or len(recent) >= limit:
         return recent[-limit:] if limit else []
     return cases.older_timeline(case, limit - len(recent)) + recent
+
+
+def public_photo_url(
+    code_text: str, photo_id: str, cases: CaseRepository, photos: PhotoStore, code_key: bytes | None = None
+) -> str | None:
+    """A short-lived URL of a photo's metadata-free public copy; None when there is no such
+    photo or the case is hidden from the public."""
+    case = find_case(code_text, cases, code_key)
+    photo = next((p for p in case.photos if p.id == photo_id), None) if case and not case.hidden_from_public else None
+    return photos.public_url(photo) if photo else None
 
 
 def named_by_public_id(code_text: str) -> bool:
