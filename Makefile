@@ -33,6 +33,7 @@ browser:
 	fi
 
 ## deploy: the infra stack, then chalice deploy, to AWS (needs AWS credentials). STAGE=dev|prod
+## Holds the stage's deploy lock; BREAK_LOCK=1 removes one a dead deploy left (docs/operations.md).
 STAGE ?= dev
 deploy: venv
 	$(PY) -m infra.deploy deploy --stage $(STAGE)

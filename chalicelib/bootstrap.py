@@ -87,6 +87,14 @@ class Services:
     templates: Any = None  # TemplateStore; None: built on first use
     quarantine: Any = None  # services.batch.Quarantine: poison records, scheduled jobs' attempts
     limiter: RateLimiter | None = None  # rate-limit counters (api/limits.py); None: nothing is limited
+    feed: Any = None  # Open311Feed: partners' update feeds; None: built on first use
+
+    def open311_feed(self) -> Any:
+        if self.feed is not None:
+            return self.feed
+        from chalicelib.adapters.open311_feed import Open311Feed
+
+        return Open311Feed(self.settings.cases_table, self.settings.tracking_code_key)
 
     def template_store(self) -> Any:
         if self.templates is not None:

@@ -141,6 +141,11 @@ class Settings:
     # Rate limits per scope and dimension (RATE_LIMIT_DEFAULTS); counters in their own table.
     rate_limits: Mapping[str, Mapping[str, Limit]] = field(default_factory=dict)
     rate_limits_table: str = "crm-prod-rate-limits"
+    # Networks a linked photo may be fetched from although they are not public
+    # (adapters/web_fetch.py): tests' servers on 127.0.0.1. Local stage only.
+    media_fetch_test_allow: tuple[str, ...] = ()
+    # Pixels all the photos of one request may decode to together (adapters/images.py).
+    max_pixels_per_request: int = 50_000_000
 
     @property
     def is_local(self) -> bool:
@@ -255,7 +260,26 @@ def settings() -> Settings:
             "webhooks": _limits("RATE_LIMIT_WEBHOOKS", "webhooks"),
         },
         rate_limits_table=os.environ.get("RATE_LIMITS_TABLE", f"crm-{stage}-rate-limits"),
+        media_fetch_test_allow=_test_allowance(stage),
+        max_pixels_per_request=_int("MAX_PIXELS_PER_REQUEST", 50_000_000),
     )
+
+
+def _test_allowance(stage: str) -> tuple[str, ...]:
+    """MEDIA_FETCH_TEST_ALLOW: comma-separated networks (e.g. 127.0.0.1/32) that linked
+    photos may come from in tests. Refused on any stage but local: a deployed
+    function never fetches from a private address."""
+    import ipaddress
+
+    raw = os.environ.get("MEDIA_FETCH_TEST_ALLOW", "").strip()
+    if not raw:
+        return ()
+    if stage != LOCAL_STAGE:
+        raise ConfigurationError("MEDIA_FETCH_TEST_ALLOW is for tests on the local stage only")
+    try:
+        return tuple(str(ipaddress.ip_network(part.strip(), strict=False)) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigurationError(f"MEDIA_FETCH_TEST_ALLOW must list networks, got {raw!r}") from None
 
 
 def _url(name: str, default: str) -> str:

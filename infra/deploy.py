@@ -10,16 +10,17 @@ twice:
 * infra/functions.yaml       each Lambda function's IAM statements (least privilege)
 * .chalice/config.json       stages: memory, timeouts, fixed environment variables
 
-plus, generated from app.py's handlers: a log group (30-day retention) and
-error/throttle alarms per function, and the environment variables of
-``infra.local.provision.app_environment`` (the same mapping `make run` uses:
-stack output -> variable).
+plus, generated from app.py's handlers: a log group (30-day retention) per
+function, the alarms and the dashboard of infra/observability.py, and the
+environment variables of ``infra.local.provision.app_environment`` (the same
+mapping `make run` uses: stack output -> variable).
 
-`deploy` is two steps, as ops run them: the infra stack ``crm-<stage>-infra``
-(CloudFormation), then ``chalice deploy`` of a generated copy of the project
-(build/deploy-<stage>/) whose config holds the stack's real names and ARNs.
-Chalice's record of what it deployed stays in .chalice/deployed/ of this
-checkout: keep it (see docs/operations.md "Prerequisites").
+`deploy`, as ops run it: the stage's deployments bucket (stack
+``crm-<stage>-deployments``); under the stage's deploy lock, with Chalice's
+deployed state pulled from that bucket and pushed back (infra/deploy_state.py),
+the infra stack ``crm-<stage>-infra`` (CloudFormation), then ``chalice deploy``
+of a generated copy of the project (build/deploy-<stage>/) whose config holds
+the stack's real names and ARNs, then what chalice deploy cannot declare.
 
 `package` runs ``chalice package --merge-template`` so that the infra
 resources, the functions and their policies are one CloudFormation (SAM)
@@ -47,7 +48,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra import iam
+from infra import deploy_state, iam, native, observability
 from infra.local.provision import DEFAULT_REGION, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,16 +93,20 @@ def _setting_path(route: str) -> str:
 
 
 def method_settings() -> list[dict[str, Any]]:
-    """STAGE_THROTTLES as the MethodSettings of an API Gateway stage."""
-    return [
-        {
+    """The MethodSettings of the API stage: STAGE_THROTTLES, and detailed metrics on the one method
+    the webhook latency alarm reads (infra/observability.py)."""
+    settings = []
+    for route, method, rate, burst in STAGE_THROTTLES:
+        setting: dict[str, Any] = {
             "ResourcePath": _setting_path(route),
             "HttpMethod": method,
             "ThrottlingRateLimit": rate,
             "ThrottlingBurstLimit": burst,
         }
-        for route, method, rate, burst in STAGE_THROTTLES
-    ]
+        if (route, method) == (observability.WEBHOOK_RESOURCE, "POST"):
+            setting["MetricsEnabled"] = True
+        settings.append(setting)
+    return settings
 
 
 def throttle_patch_operations() -> list[dict[str, str]]:
@@ -165,51 +170,27 @@ def chalice_config() -> dict[str, Any]:
 
 
 def function_resources(stage: str, functions: dict[str, Any]) -> dict[str, Any]:
-    """A log group with retention, and alarms, for every Lambda function of the app."""
-    from chalice.app import DynamoDBEventConfig
-
+    """A log group with retention for every Lambda function of the app."""
     resources: dict[str, Any] = {}
-    for function, source in functions.items():
+    for function in functions:
         name = iam.lambda_name(function, stage, APP_NAME)
-        logical = function_logical_id(function)
-        resources[f"{logical}LogGroup"] = {
+        resources[f"{function_logical_id(function)}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup",
             "DeletionPolicy": "Delete",
             "UpdateReplacePolicy": "Delete",
             "Properties": {"LogGroupName": f"/aws/lambda/{name}", "RetentionInDays": LOG_RETENTION_DAYS},
         }
-        alarms = [
-            ("Errors", "Sum", 1, f"{name} raised an error (see its log group)."),
-            ("Throttles", "Sum", 1, f"{name} was throttled (concurrency limit)."),
-        ]
-        if isinstance(source, DynamoDBEventConfig):
-            alarms.append(("IteratorAge", "Maximum", 300_000, f"{name} is more than 5 minutes behind its stream."))
-        for metric, statistic, threshold, description in alarms:
-            resources[f"{logical}{metric}Alarm"] = {
-                "Type": "AWS::CloudWatch::Alarm",
-                "Properties": {
-                    "AlarmName": f"{name}-{metric.lower()}",
-                    "AlarmDescription": description,
-                    "Namespace": "AWS/Lambda",
-                    "MetricName": metric,
-                    "Dimensions": [{"Name": "FunctionName", "Value": name}],
-                    "Statistic": statistic,
-                    "Period": 300,
-                    "EvaluationPeriods": 1,
-                    "Threshold": threshold,
-                    "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-                    "TreatMissingData": "notBreaching",
-                    "AlarmActions": [{"Ref": "AlarmTopic"}],
-                    "OKActions": [{"Ref": "AlarmTopic"}],
-                },
-            }
     return resources
 
 
 def infra_template(stage: str, functions: dict[str, Any]) -> dict[str, Any]:
-    """infra/template.yaml plus the per-function resources: the infra stack `make deploy` creates."""
+    """infra/template.yaml plus the per-function log groups, the alarms and the dashboard
+    (infra/observability.py): the infra stack `make deploy` creates."""
     template = load_template()
+    settings = chalice_config()["stages"][stage].get("lambda_functions", {})
+    timeouts = {function: settings.get(function, {}).get("lambda_timeout") for function in functions}
     template["Resources"].update(function_resources(stage, functions))
+    template["Resources"].update(observability.resources(stage, functions, template, timeouts))
     return template
 
 
@@ -217,14 +198,16 @@ def infra_template(stage: str, functions: dict[str, Any]) -> dict[str, Any]:
 
 
 def lambda_site_packages(requirements: Path = ROOT / "requirements.txt") -> Path:
-    """requirements.txt installed for the Lambda runtime, native libraries stripped; cached
-    in build/ by the requirements' hash (callers hold build_lock)."""
+    """requirements.txt installed for the Lambda runtime, unused native parts pruned, checked to
+    load on Lambda (infra/native.py), stripped; cached in build/ by the requirements' hash
+    (callers hold build_lock)."""
     from chalice import __version__ as chalice_version
     from chalice.deploy.packager import DependencyBuilder, MissingDependencyError
     from chalice.utils import OSUtils
 
     abi = f"cp{sys.version_info.major}{sys.version_info.minor}"  # Chalice deploys the runtime it runs on
-    key = hashlib.sha256(requirements.read_bytes() + f"{abi} {chalice_version}".encode()).hexdigest()[:16]
+    recipe = f"{abi} {chalice_version} {sorted(native.UNUSED)}"
+    key = hashlib.sha256(requirements.read_bytes() + recipe.encode()).hexdigest()[:16]
     target = BUILD / f"site-packages-{abi}-{key}"
     if target.is_dir():
         return target
@@ -235,6 +218,13 @@ def lambda_site_packages(requirements: Path = ROOT / "requirements.txt") -> Path
     except MissingDependencyError as error:
         missing = ", ".join(sorted(package.identifier for package in error.missing))
         raise DeployError(f"no Lambda-compatible build of: {missing}") from None
+    native.prune(staging)
+    problems = native.problems(staging)
+    if problems:
+        raise DeployError(
+            "the dependencies would not load on Lambda (a package built from source on this machine? "
+            "pin a version with a manylinux2014 wheel):\n  " + "\n  ".join(problems)
+        )
     strip_native_libraries(staging)
     staging.rename(target)
     return target
@@ -335,8 +325,7 @@ def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[
     overlay.pop("AWSTemplateFormatVersion", None)
     overlay["Parameters"]["Stage"]["Default"] = stage
     overlay["Parameters"]["EnableWaf"]["Default"] = waf_default(stage)
-    # The stage is Chalice's (RestAPI, an AWS::Serverless::Api): its throttles, and the web ACL on it.
-    overlay["Resources"]["RestAPI"] = {"Properties": {"MethodSettings": method_settings()}}
+    # The stage is Chalice's (RestAPI, an AWS::Serverless::Api): its method settings (below), and the web ACL on it.
     overlay["Resources"]["ApiWebAclAssociation"] = {
         "Type": "AWS::WAFv2::WebACLAssociation",
         "Condition": "WafEnabled",
@@ -391,6 +380,10 @@ def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[
             }
             depends.append(queue)
         overlay["Resources"][logical] = {"Properties": properties, "DependsOn": depends}
+    api: dict[str, Any] = {"MethodSettings": method_settings()}
+    if chalice_config()["stages"][stage].get("xray"):
+        api["TracingEnabled"] = True  # Chalice's package sets Tracing: Active on the functions, not on the API
+    overlay["Resources"]["RestAPI"] = {"Properties": api}
     return overlay
 
 
@@ -471,20 +464,11 @@ def _package(stage: str, out: Path) -> Path:
 # --- make deploy ----------------------------------------------------------------------------
 
 
-def deploy_infra(stage: str, functions: dict[str, Any], parameters: dict[str, str], session: Any) -> dict[str, str]:
-    """Create or update the infra stack; return its outputs."""
+def apply_stack(session: Any, stack: str, arguments: dict[str, Any], *, protect: bool, delay: int = 10) -> dict:
+    """Create or update a CloudFormation stack and wait for it; return its outputs."""
     cloudformation = session.client("cloudformation")
-    stack = f"{APP_NAME}-{stage}-infra"
-    body = json.dumps(infra_template(stage, functions), separators=(",", ":"))
-    if len(body) > 51_200:  # CloudFormation's limit for an inline TemplateBody
-        raise DeployError(f"the infra template is {len(body)} bytes; upload it to S3 and use TemplateURL")
-    arguments = {
-        "StackName": stack,
-        "TemplateBody": body,
-        "Parameters": [{"ParameterKey": "Stage", "ParameterValue": stage}]
-        + [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
-        "Tags": [{"Key": "app", "Value": APP_NAME}, {"Key": "stage", "Value": stage}],
-    }
+    stage_tags = [{"Key": "app", "Value": APP_NAME}]
+    arguments = {"StackName": stack, "Tags": stage_tags, **arguments}
     try:
         cloudformation.describe_stacks(StackName=stack)
         exists = True
@@ -499,13 +483,34 @@ def deploy_infra(stage: str, functions: dict[str, Any], parameters: dict[str, st
                 raise
             waiter = None
     else:
-        cloudformation.create_stack(**arguments, EnableTerminationProtection=stage == "prod")
+        try:
+            cloudformation.create_stack(**arguments, EnableTerminationProtection=protect)
+        except cloudformation.exceptions.AlreadyExistsException:
+            pass  # another deployer's first deploy created it a moment ago: wait for it like ours
         waiter = "stack_create_complete"
     if waiter:
         print(f"waiting for stack {stack} ...", flush=True)
-        cloudformation.get_waiter(waiter).wait(StackName=stack, WaiterConfig={"Delay": 10, "MaxAttempts": 180})
+        cloudformation.get_waiter(waiter).wait(StackName=stack, WaiterConfig={"Delay": delay, "MaxAttempts": 180})
     described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
     return {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+
+
+def deploy_infra(
+    stage: str, functions: dict[str, Any], parameters: dict[str, str], session: Any, bucket: str
+) -> dict[str, str]:
+    """Create or update the infra stack from a copy of its template in the deployments bucket
+    (it is over CloudFormation's 51,200-byte limit for an inline template); return its outputs."""
+    body = json.dumps(infra_template(stage, functions), separators=(",", ":")).encode()
+    key = f"templates/infra-{stage}-{hashlib.sha256(body).hexdigest()[:16]}.json"
+    session.client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    region = session.region_name
+    arguments = {
+        "TemplateURL": f"https://{bucket}.s3.{region}.amazonaws.com/{key}",
+        "Parameters": [{"ParameterKey": "Stage", "ParameterValue": stage}]
+        + [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
+        "Tags": [{"Key": "app", "Value": APP_NAME}, {"Key": "stage", "Value": stage}],
+    }
+    return apply_stack(session, f"{APP_NAME}-{stage}-infra", arguments, protect=stage == "prod")
 
 
 def configure_stream_failures(
@@ -515,9 +520,15 @@ def configure_stream_failures(
     session: Any,
     queue_functions: tuple[str, ...] = (),
 ) -> None:
-    """chalice deploy cannot set a stream handler's retries, on-failure destination and
-    partial batch responses, nor partial batch responses for queue handlers: set them."""
+    """The `make deploy` path only: chalice deploy creates the event source mappings itself and
+    cannot set a stream handler's retries, on-failure destination and partial batch responses,
+    nor partial batch responses for queue handlers. Set them right after it, from the same
+    settings the packaged template declares (``_stream_failure``, infra/functions.yaml)."""
     lambda_client = session.client("lambda")
+
+    def resolve(text: str) -> str:
+        return iam._PLACEHOLDER.sub(lambda match: outputs[match.group(1)], text)
+
     for function in queue_functions:
         name = iam.lambda_name(function, stage, APP_NAME)
         for mapping in lambda_client.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
@@ -525,25 +536,46 @@ def configure_stream_failures(
                 UUID=mapping["UUID"], FunctionResponseTypes=["ReportBatchItemFailures"]
             )
     for function, spec in functions_spec.items():
-        stream = spec.get("stream")
-        if not stream:
+        if not spec.get("stream"):
             continue
         name = iam.lambda_name(function, stage, APP_NAME)
         for mapping in lambda_client.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
-            lambda_client.update_event_source_mapping(
-                UUID=mapping["UUID"],
-                DestinationConfig={"OnFailure": {"Destination": outputs[stream["on_failure"]]}},
-                MaximumRetryAttempts=stream["maximum_retry_attempts"],
-                BisectBatchOnFunctionError=stream["bisect_batch_on_function_error"],
-                MaximumRecordAgeInSeconds=stream["maximum_record_age_seconds"],
-                **_response_types(stream),
-            )
+            lambda_client.update_event_source_mapping(UUID=mapping["UUID"], **_stream_failure(spec, resolve))
+
+
+def enable_webhook_metrics(stage: str, session: Any) -> None:
+    """The `make deploy` path only (the packaged template declares it as the API's MethodSettings):
+    detailed metrics for POST /webhooks/{channel}, which the webhook latency alarm reads."""
+    api_id = deployed_api_id(stage)
+    if not api_id:
+        raise DeployError(f".chalice/deployed/{stage}.json names no REST API after chalice deploy")
+    operations = [
+        {
+            "op": "replace",
+            "path": f"/{setting['ResourcePath']}/{setting['HttpMethod']}/metrics/enabled",
+            "value": "true",
+        }
+        for setting in observability.method_settings()
+    ]
+    session.client("apigateway").update_stage(
+        restApiId=api_id, stageName=observability.API_STAGE, patchOperations=operations
+    )
+
+
+def _deployed_rest_api(stage: str) -> dict[str, Any]:
+    record = ROOT / ".chalice" / "deployed" / f"{stage}.json"
+    if not record.exists():
+        return {}
+    for resource in json.loads(record.read_text()).get("resources", []):
+        if resource.get("resource_type") == "rest_api":
+            return resource
+    return {}
 
 
 def configure_api_stage(stage: str, outputs: dict[str, str], session: Any) -> None:
     """chalice deploy creates the stage without throttles: set STAGE_THROTTLES, and put the
     web ACL (when the infra stack made one, EnableWaf=true) in front of it."""
-    api_id = deployed_rest_api_id(stage)
+    api_id = deployed_api_id(stage)
     if api_id is None:
         raise DeployError(f".chalice/deployed/{stage}.json names no REST API: was chalice deploy run?")
     stage_name = chalice_config()["stages"][stage].get("api_gateway_stage", "api")
@@ -558,27 +590,15 @@ def configure_api_stage(stage: str, outputs: dict[str, str], session: Any) -> No
         )
 
 
-def deployed_rest_api_id(stage: str) -> str | None:
-    record = ROOT / ".chalice" / "deployed" / f"{stage}.json"
-    if not record.exists():
-        return None
-    for resource in json.loads(record.read_text()).get("resources", []):
-        if resource.get("resource_type") == "rest_api":
-            return resource.get("rest_api_id")
-    return None
-
-
 def deployed_api_url(stage: str) -> str | None:
-    record = ROOT / ".chalice" / "deployed" / f"{stage}.json"
-    if not record.exists():
-        return None
-    for resource in json.loads(record.read_text()).get("resources", []):
-        if resource.get("resource_type") == "rest_api":
-            return resource.get("rest_api_url", "").rstrip("/")
-    return None
+    return _deployed_rest_api(stage).get("rest_api_url", "").rstrip("/") or None
 
 
-def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) -> None:
+def deployed_api_id(stage: str) -> str | None:
+    return _deployed_rest_api(stage).get("rest_api_id")
+
+
+def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None, break_lock: bool = False) -> None:
     import boto3
 
     session = boto3.session.Session()
@@ -590,9 +610,30 @@ def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) 
     spec = iam.load_functions()["functions"]
     checked_functions(spec, functions)
 
-    print(f"1/4 infra stack {APP_NAME}-{stage}-infra in {region} (account {account})", flush=True)
-    outputs = deploy_infra(stage, functions, parameters, session)
+    print(f"1/4 deployments bucket (stack {deploy_state.stack_name(stage)}) in {region} (account {account})")
+    bucket = deploy_state.ensure_bucket(session, stage, apply_stack)
+    shared = deploy_state.SharedState(session.client("s3"), bucket, stage, ROOT / ".chalice" / "deployed")
+    try:
+        with shared.held(deploy_state.default_owner(session), break_lock=break_lock):
+            _deploy_locked(stage, parameters, public_base_url, session, bucket, functions, spec)
+    except deploy_state.DeployStateError as error:
+        raise DeployError(str(error)) from None
 
+
+def _deploy_locked(
+    stage: str,
+    parameters: dict[str, str],
+    public_base_url: str | None,
+    session: Any,
+    bucket: str,
+    functions: dict[str, Any],
+    spec: dict[str, Any],
+) -> None:
+    region = session.region_name
+    print(f"2/4 infra stack {APP_NAME}-{stage}-infra", flush=True)
+    outputs = deploy_infra(stage, functions, parameters, session, bucket)
+
+    account = session.client("sts").get_caller_identity()["Account"]
     resolve = iam.concrete_resolver(outputs, region, account)
     variables = {name: resolve(text) for name, text in environment_template().items()}
     policies = {f: iam.policy_document(f, stage, spec[f], resolve) for f in functions}
@@ -600,7 +641,7 @@ def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) 
     for attempt in (1, 2):
         if base_url:
             variables["PUBLIC_BASE_URL"] = base_url
-        print(f"2/4 chalice deploy --stage {stage}", flush=True)
+        print(f"3/4 chalice deploy --stage {stage}", flush=True)
         with build_lock():
             project = build_project(stage, "deploy", policies, variables)
             _chalice(project, ["deploy", "--stage", stage], {"AWS_DEFAULT_REGION": region, **variables})
@@ -611,10 +652,15 @@ def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) 
 
     from chalice.app import SQSEventConfig
 
-    print("3/4 stream retries and on-failure destinations; partial batch responses for queues", flush=True)
+    print(
+        "4/4 what chalice deploy cannot declare: stream retries and on-failure destination, partial batch "
+        "responses, the webhook's detailed metrics, the API stage's throttles"
+        + (" and the WAF web ACL" if outputs.get("ApiWebAclArn") else ""),
+        flush=True,
+    )
     queue_functions = tuple(f for f, source in functions.items() if isinstance(source, SQSEventConfig))
     configure_stream_failures(stage, {f: spec[f] for f in functions}, outputs, session, queue_functions)
-    print("4/4 API stage throttles" + (" and the WAF web ACL" if outputs.get("ApiWebAclArn") else ""), flush=True)
+    enable_webhook_metrics(stage, session)
     configure_api_stage(stage, outputs, session)
     print(f"\nDeployed {APP_NAME} stage {stage}: {deployed_api_url(stage)}/health")
 
@@ -633,6 +679,12 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("ENABLE_WAF") or None,
         help="the WAF web ACL in front of the API (default: on in prod, off in dev)",
     )
+    deploy_cmd.add_argument(
+        "--break-lock",
+        action="store_true",
+        default=os.environ.get("BREAK_LOCK", "") not in ("", "0"),
+        help="remove the stage's deploy lock left by a deploy that died (docs/operations.md)",
+    )
     package_cmd = commands.add_parser("package", help="one template for pipelines (offline)")
     package_cmd.add_argument("--stage", required=True, choices=["dev", "prod"])
     package_cmd.add_argument("--out", type=Path, default=None)
@@ -644,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
             parameters = {"AlarmEmail": args.alarm_email, "EnableWaf": args.waf or waf_default(args.stage)}
             if args.upload_origins:
                 parameters["PhotoUploadOrigins"] = args.upload_origins
-            deploy(args.stage, parameters, args.public_base_url)
+            deploy(args.stage, parameters, args.public_base_url, break_lock=args.break_lock)
         elif args.command == "package":
             template = package(args.stage, args.out or BUILD / f"package-{args.stage}-out")
             print(f"packaged: {template} (and deployment.zip beside it)")

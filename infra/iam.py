@@ -290,6 +290,7 @@ def import_closure(roots: set[str], root_dir: Path = ROOT) -> set[str]:
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9:]+)\}")
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+TRACING_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
 
 
 def lambda_name(function: str, stage: str, app_name: str = "crm") -> str:
@@ -298,15 +299,27 @@ def lambda_name(function: str, stage: str, app_name: str = "crm") -> str:
 
 
 def statements(function: str, stage: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The function's statements as written, plus its own log group."""
+    """The function's statements as written, plus its own log group and X-Ray tracing."""
     log_group = (
         f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:"
         f"/aws/lambda/{lambda_name(function, stage)}"
     )
     return [
         {"Sid": "OwnLogGroup", "Action": LOG_ACTIONS, "Resource": [log_group, f"{log_group}:*"]},
+        # Active tracing (.chalice/config.json "xray") sends the function's segments with its role.
+        {"Sid": "XRayTracing", "Action": TRACING_ACTIONS, "Resource": ["*"]},
         *spec.get("statements", []),
     ]
+
+
+def wildcard_exceptions(spec: dict[str, Any]) -> set[tuple[str, str]]:
+    """(function, action) pairs allowed on a "*" resource; ``function: "*"`` means every function."""
+    every = list(spec["functions"])
+    return {
+        (function, entry["action"])
+        for entry in spec.get("wildcard_exceptions") or []
+        for function in (every if entry["function"] == "*" else [entry["function"]])
+    }
 
 
 def policy_document(function: str, stage: str, spec: dict[str, Any], resolve: Callable[[str], Any]) -> dict[str, Any]:

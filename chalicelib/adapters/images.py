@@ -25,7 +25,8 @@ from typing import Any
 
 MAX_PIXELS = 40_000_000  # larger claims are decompression bombs, not phone photos
 # All photos of one request together: four 12-megapixel phone photos (4 x 4032 x 3024 =
-# 48.8 MP) fit, a second 40-megapixel claim does not.
+# 48.8 MP) fit, a second 40-megapixel claim does not. The default of the setting
+# MAX_PIXELS_PER_REQUEST (config.max_pixels_per_request).
 MAX_REQUEST_PIXELS = 50_000_000
 PUBLIC_MAX_SIDE = 2048  # public copies are for phones on slow connections
 

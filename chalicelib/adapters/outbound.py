@@ -32,6 +32,10 @@ def sender_for(handle: ReplyHandle, settings: Settings) -> Any:
         from .ses_mail import SesSender
 
         return SesSender(settings)
+    if handle.kind == "open311":
+        from .open311_feed import Open311Feed
+
+        return Open311Feed(settings.cases_table, settings.tracking_code_key)
     from .partner_callback import PartnerCallbackSender
 
     return PartnerCallbackSender(settings)
@@ -62,6 +66,10 @@ def fetch_media(link: MediaLink, channel: Channel, settings: Settings) -> bytes:
         from .x_api import fetch_media as fetch_x
 
         return fetch_x(link.ref, channel, settings, MAX_PHOTO_BYTES)[0]
+    if link.source == "web":
+        from .web_fetch import fetch_image
+
+        return fetch_image(link.ref, max_bytes=MAX_PHOTO_BYTES, allow=settings.media_fetch_test_allow)[0]
     from .meta_graph import fetch_attachment
 
     return fetch_attachment(link.ref, settings, MAX_PHOTO_BYTES)[0]

@@ -280,11 +280,21 @@ _FRAMEWORK_CODES = {
 }
 
 
-def _in_our_error_format(response: Response, correlation_id: str) -> Response:
-    """Chalice's own error answers, rewritten in the one JSON error format."""
+def _in_our_error_format(response: Response, correlation_id: str, resource: str = "", path: str = "") -> Response:
+    """Chalice's own error answers, rewritten in the one JSON error format (under
+    /open311, in Open311's: the format the path names). ``resource``: the route's
+    path as declared; ``path``: the request's (which may start with the stage)."""
     body = response.body
     if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
         return response
+    if resource == "/open311" or resource.startswith("/open311/"):
+        from chalicelib.api import open311_format
+
+        fmt = "xml" if path.lower().endswith(".xml") else "json"
+        headers = {name: value for name, value in response.headers.items() if name.lower() != "content-type"}
+        return open311_format.error_response(
+            fmt, response.status_code, [(response.status_code, str(body["Message"]))], headers
+        )
     code = _FRAMEWORK_CODES.get(str(body["Code"]), re.sub(r"(?<!^)(?=[A-Z])", "_", str(body["Code"])).lower())
     payload = {"error": {"code": code, "message": str(body["Message"]), "correlation_id": correlation_id}}
     headers = {name: value for name, value in response.headers.items() if name.lower() != "content-type"}
@@ -303,7 +313,9 @@ def correlation_middleware(event: Any, get_response: Callable[[Any], Response]) 
         response = get_response(event)
     finally:
         logs.reset(token)
-    response = _in_our_error_format(response, correlation_id)
+    resource = getattr(event, "path", "") or ""
+    path = (getattr(event, "context", None) or {}).get("path") or resource
+    response = _in_our_error_format(response, correlation_id, resource, path)
     response.headers["X-Correlation-Id"] = correlation_id
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)

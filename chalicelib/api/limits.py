@@ -178,5 +178,11 @@ def limited(
     return decorate
 
 
+def exempt(methods: list[str], path: str, reason: str) -> None:
+    """List generated routes (fallback 404/405 answers) in ``EXEMPT``."""
+    for method in methods:
+        EXEMPT[(method, path)] = reason
+
+
 def route_limit(view: Callable[..., Any]) -> RouteLimit | None:
     return getattr(view, "rate_limit", None)

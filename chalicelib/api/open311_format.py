@@ -9,6 +9,7 @@ U+FFFD first, so any stored text still makes a well-formed document.
     services            <services><service>...</service></services>
     service definition  <service_definition><service_code/><attributes><attribute>... <values><value>
     service requests    <service_requests><request>...</request></service_requests>
+    request updates     <service_request_updates><request_update>...</request_update></service_request_updates>
     errors              <errors><error><code/><description/></error></errors>
     discovery           <discovery>... <endpoints><endpoint>... <formats><format/>
 """
@@ -34,6 +35,7 @@ XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 ITEMS = {
     "services": "service",
     "service_requests": "request",
+    "service_request_updates": "request_update",
     "errors": "error",
     "attributes": "attribute",
     "values": "value",

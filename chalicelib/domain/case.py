@@ -275,6 +275,8 @@ class Case:
         if new_photos or new_media:
             self.photos.extend(new_photos)
             self.pending_media.extend(new_media)
+            # A web link (Open311 media_url) stays on the case for officers, like the report's own.
+            self.media_urls.extend(link.ref for link in new_media if link.source == "web")
             added.append("photo")
         if report.location and report.location != self.location:
             self.location = report.location

@@ -38,6 +38,7 @@ ReplyKind = Literal[
     "x_dm",  # X direct message
     "email",  # e-mail through Amazon SES
     "partner",  # the partner app's callback URL (JAKI, Qlue)
+    "open311",  # an Open311 partner app that fetches its updates (servicerequestupdates); address: its key id
 ]
 
 
@@ -74,8 +75,10 @@ class MediaLink(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    source: Literal["twilio", "whatsapp", "meta_url", "x_url"]
-    # A URL (Twilio MediaUrl, Messenger/X attachment URL) or a WhatsApp media id.
+    # "web": any public http(s) link (an Open311 media_url), fetched with the
+    # guard against private addresses (adapters/web_fetch.py).
+    source: Literal["twilio", "whatsapp", "meta_url", "x_url", "web"]
+    # A URL (Twilio MediaUrl, Messenger/X attachment URL, a web link) or a WhatsApp media id.
     ref: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     content_type: Annotated[str, StringConstraints(max_length=100)] | None = None
 

@@ -36,7 +36,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"^[^@\s<>()\[\],;:\"]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
-MAX_ANSWERS = 20
+MAX_ANSWERS = 40  # the questions' answers (a service asks few) and kept extra attributes (at most 20)
 MediaUrl = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")
 ]

@@ -97,3 +97,20 @@ def looks_like_id(text: str) -> bool:
         and len(text) == LENGTH
         and all(symbol in _VALUES or symbol in _ALIASES for symbol in text.lower())
     )
+
+
+_UPDATE_PURPOSE = b"crm-open311-update-id/v1"
+
+
+def update_id(event_id: str, code_key: bytes) -> str:
+    """The public id of an update (Open311 ``update_id``): a keyed digest of the
+    event or reply id it stands for, 26 symbols like a request id. Stable (a
+    repeated event gets the same id, so clients drop the repeat) and telling
+    nothing about the tracking code inside ``event_id``."""
+    key = hmac.new(code_key, _UPDATE_PURPOSE, hashlib.sha256).digest()
+    number = int.from_bytes(hmac.new(key, event_id.encode(), hashlib.sha256).digest()[:16], "big") >> 2
+    symbols = []
+    for _ in range(LENGTH):
+        number, digit = divmod(number, 32)
+        symbols.append(_ALPHABET[digit])
+    return "".join(reversed(symbols))

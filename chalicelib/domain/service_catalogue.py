@@ -9,6 +9,11 @@ may ask for a name, a phone number or an ID card number.
 Answers are checked here (``check_answers``) so that any channel taking them
 (Open311 today, the report form later) applies the same rules; they are stored
 on the case for officers and are not part of the public view.
+
+Attributes a service does not ask for (FixMyStreet cobrands add their own,
+e.g. ``attribute[uprn]``, ``attribute[easting]``) are kept as given, within
+bounds, beside the answers, when the caller says so (``keep_unknown``), unless
+the service is ``strict``; a strict service refuses them (400).
 """
 
 from __future__ import annotations
@@ -23,11 +28,17 @@ from .errors import InvalidReport
 # When the catalogue (services, questions, choices) last changed: Open311's
 # discovery ``changeset`` tells clients to refresh their cached copy. Bump it
 # with every change (tests/unit/test_service_catalogue.py holds a fingerprint).
-CHANGESET = "2026-11-23T00:00:00+07:00"
+CHANGESET = "2026-12-05T00:00:00+07:00"
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 MAX_STRING = 200
 MAX_TEXT = 2000
+# Attributes a service does not ask for, kept as given (see check_answers).
+MAX_EXTRA_ATTRIBUTES = 20
+MAX_EXTRA_VALUE = 2000  # characters of one value
+MAX_EXTRA_TOTAL = 4000  # characters of all of them: the case item stays small
+# Contact details are the reporter's (sealed with the case), never kept as an attribute.
+CONTACT_CODES = frozenset({"name", "first_name", "last_name", "email", "phone"})
 
 Pair = tuple[str, str]  # (Bahasa Indonesia, English)
 
@@ -66,6 +77,8 @@ class Service:
     description: Pair
     keywords: tuple[str, ...]
     questions: tuple[Question, ...] = field(default=())
+    # True: attributes other than the questions are refused instead of kept.
+    strict: bool = False
 
     @property
     def has_questions(self) -> bool:
@@ -337,18 +350,26 @@ def text(pair: Pair | None, language: str) -> str | None:
 Answer = str | list[str]
 
 
-def check_answers(category: str, answers: dict[str, list[str]]) -> dict[str, Answer]:
+def check_answers(category: str, answers: dict[str, list[str]], keep_unknown: bool = False) -> dict[str, Answer]:
     """Validate the answers given to a service's questions; return them normalised.
 
     ``answers`` maps a question code to the values sent for it (one, or several
     for a multivaluelist). Raises InvalidReport with one problem per field
     (``attribute[code]``) otherwise. Empty values count as not answered.
+
+    ``keep_unknown``: an attribute that is no question of the service is kept
+    as given (stripped; one value as text, several as a list) instead of
+    refused -- unless the service is ``strict``. At most MAX_EXTRA_ATTRIBUTES
+    of them, MAX_EXTRA_VALUE characters each and MAX_EXTRA_TOTAL in all;
+    contact details (CONTACT_CODES) are never kept as attributes.
     """
     found = service(category)
     questions = {q.code: q for q in (found.questions if found else ())}
+    keeps = keep_unknown and not (found is not None and found.strict)
     problems: list[tuple[str, str]] = []
     clean: dict[str, Answer] = {}
     answered: set[str] = set()
+    extra_characters, extras = 0, 0
     for code, raw_values in answers.items():
         field_name = f"attribute[{code}]"
         values = [value.strip() for value in raw_values if value is not None and value.strip()]
@@ -356,7 +377,17 @@ def check_answers(category: str, answers: dict[str, list[str]]) -> dict[str, Ans
             continue  # an empty argument is one not given (the spec's rule for optional arguments)
         question = questions.get(code)
         if question is None:
-            problems.append((field_name, f"is not a question of service {category}"))
+            if not keeps:
+                strict = " (a strict service: it takes its own questions only)" if keep_unknown else ""
+                problems.append((field_name, f"is not a question of service {category}{strict}"))
+            elif code.lower() not in CONTACT_CODES:
+                extra_characters += sum(len(value) for value in values)
+                problem = _extra_problem(values, extras, extra_characters)
+                if problem:
+                    problems.append((field_name, problem))
+                else:
+                    clean[code] = values[0] if len(values) == 1 else values
+                    extras += 1
             continue
         answered.add(code)
         if not question.variable:
@@ -373,6 +404,16 @@ def check_answers(category: str, answers: dict[str, list[str]]) -> dict[str, Ans
     if problems:
         raise InvalidReport(problems)
     return clean
+
+
+def _extra_problem(values: list[str], kept: int, characters: int) -> str | None:
+    if kept >= MAX_EXTRA_ATTRIBUTES:
+        return f"is one attribute too many: at most {MAX_EXTRA_ATTRIBUTES} beyond the service's questions"
+    if any(len(value) > MAX_EXTRA_VALUE for value in values):
+        return f"is longer than {MAX_EXTRA_VALUE} characters"
+    if characters > MAX_EXTRA_TOTAL:
+        return f"takes the attributes beyond the service's questions past {MAX_EXTRA_TOTAL} characters in all"
+    return None
 
 
 def _check_value(question: Question, values: list[str]) -> tuple[str | None, Answer]:

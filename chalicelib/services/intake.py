@@ -32,8 +32,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chalicelib import cloudwatch
 from chalicelib.adapters.case_repository import Added, AddedElsewhere, AlreadyStored, CaseRepository, CodeTaken
-from chalicelib.adapters.images import CleanImage, ImageTooLarge, UnreadableImage, check_pixel_budget, clean
+from chalicelib.adapters.images import (
+    MAX_REQUEST_PIXELS,
+    CleanImage,
+    ImageTooLarge,
+    UnreadableImage,
+    check_pixel_budget,
+    clean,
+)
 from chalicelib.adapters.photo_store import PhotoStore
 from chalicelib.adapters.sender_state import SenderRepository, SenderState, sender_key
 from chalicelib.domain import tracking
@@ -105,19 +113,22 @@ def submit_report(
     stop_alerts: Callable[[ReplyHandle], int] | None = None,
     areas: AreaIndex | None = None,
     bind_content: bool = False,
+    max_pixels: int = MAX_REQUEST_PIXELS,
 ) -> Receipt:
     """``areas``: the service area; by default DKI Jakarta's (chalicelib/data/areas.geojson).
 
     ``bind_content``: the message id is a key the client chose (the report form, POST /reports,
     a desk form): the case keeps the content's digest, and the same key with other content
-    raises IdempotencyKeyReused instead of answering with the first case (domain/idempotency.py)."""
+    raises IdempotencyKeyReused instead of answering with the first case (domain/idempotency.py).
+
+    ``max_pixels``: what the report's photos may decode to together (adapters/images.py)."""
     outside = report.location is not None and not _serves(report, areas)
     by_sender = senders is not None and report.reply_handle is not None and report.channel in PER_SENDER_CHANNELS
     if outside and not by_sender:
         assert report.location is not None
         log.info("location outside the service area; refused", extra={"channel": report.channel.value})
         raise OutsideServiceArea(report.location.lat, report.location.lng)
-    cleaned = [] if outside else _clean_photos(report)  # every check before anything is written
+    cleaned = [] if outside else clean_photos(report.photos, max_pixels)  # every check before anything is written
     if stop_alerts is not None and _is_stop(report, cleaned):
         assert report.reply_handle is not None
         stop_alerts(report.reply_handle)
@@ -184,6 +195,7 @@ def _open_case(
         outcome = cases.add(case)
         if isinstance(outcome, Added):
             log.info("case opened", extra={"tracking_code": code, "channel": report.channel.value})
+            cloudwatch.count("CasesOpened", channel=report.channel.value)  # the ops dashboard's intake per channel
             return Receipt(code, True, outcome.case, CREATED, report.language)
         if isinstance(outcome, AlreadyStored):
             if not same_content(outcome.case.content_digest, digest):
@@ -348,12 +360,13 @@ def _rate_limited(report: IncomingReport, state: SenderState, key: str) -> Recei
     return Receipt(None, False, None, RATE_LIMITED, report.language, notify=first, sender=key)
 
 
-def _clean_photos(report: IncomingReport) -> list[CleanImage]:
-    """Check and clean every photo before anything is stored. Their pixels are counted
-    from the headers first: too many (ImageTooLarge, 413) and none is decoded."""
-    check_pixel_budget([upload.data for upload in report.photos])
+def clean_photos(uploads: list, max_pixels: int = MAX_REQUEST_PIXELS) -> list[CleanImage]:
+    """Check and clean every photo of one request before anything is stored. Their pixels
+    are counted from the headers first: more than ``max_pixels`` together, or one over
+    MAX_PIXELS (ImageTooLarge, 413), and none is decoded."""
+    check_pixel_budget([upload.data for upload in uploads], max_pixels)
     cleaned, problems = [], []
-    for index, upload in enumerate(report.photos):
+    for index, upload in enumerate(uploads):
         try:
             cleaned.append(clean(upload.data))
         except ImageTooLarge:

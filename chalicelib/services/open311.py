@@ -14,6 +14,16 @@ confirm or reopen the case.
 Listing asks the case lists for the cases reported in the window
 (``CaseQueries.reported``: the day-index, a Jakarta day at a time) and reads the
 page's cases with BatchGetItem; request counts are in docs/data-model.md.
+
+mySociety's extension (what FixMyStreet drives, perllib/Open311.pm):
+
+* ``GET servicerequestupdates``: the public status changes of the requests a
+  key posted, from that key's feed (adapters/open311_feed.py, filled by the
+  reply worker), oldest first; confidential cases never;
+* ``POST servicerequestupdates``: a reporter's update on a request the key
+  posted -- added to the case once per ``update_id``, or, when its status says
+  the problem is open and the case is resolved, a reopen (the reporter's rule:
+  within 7 days of the resolution).
 """
 
 from __future__ import annotations
@@ -25,17 +35,19 @@ from typing import Any
 
 from chalicelib.adapters.case_queries import CaseCard, CaseQueries
 from chalicelib.adapters.case_repository import CaseRepository
+from chalicelib.adapters.images import ImageTooLarge
 from chalicelib.adapters.unreadable import readable
 from chalicelib.channels import open311 as wire
 from chalicelib.config import Settings
 from chalicelib.domain import categories, privacy, request_ids, service_catalogue, tracking
-from chalicelib.domain.case import Case
+from chalicelib.domain.case import Case, source_key
 from chalicelib.domain.clock import JAKARTA, Clock
-from chalicelib.domain.errors import InvalidReport, OutsideServiceArea
+from chalicelib.domain.errors import ConcurrentUpdate, IllegalTransition, InvalidReport, OutsideServiceArea
 from chalicelib.domain.lifecycle import CaseStatus, is_open
+from chalicelib.domain.report import MAX_PHOTOS
 from chalicelib.services import api_keys
-from chalicelib.services.intake import MAX_CODE_ATTEMPTS, Receipt, submit_report
-from chalicelib.services.status import public_view, timeline_of
+from chalicelib.services.intake import MAX_CODE_ATTEMPTS, Receipt, clean_photos, submit_report
+from chalicelib.services.status import public_line, public_view, timeline_of
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_WINDOW = timedelta(days=90)
@@ -71,6 +83,7 @@ class Deps:
     photos: Any
     clock: Clock
     reader: Any = None  # get_many(codes) -> {code: Case} (adapters/case_reader.py)
+    feed: Any = None  # entries(key_id, start, end, limit) -> [FeedEntry] (adapters/open311_feed.py)
 
     @property
     def code_key(self) -> bytes:
@@ -399,15 +412,27 @@ _FIELD_NAMES = {
     "reporter.device_id": "device_id",
     "reporter.account_id": "account_id",
     "description": "description",
-    "media_urls.0": "media_url",
     "location.address": "address_string",
     "category": "service_code",
     "reported_at": "requested_datetime",
 }
 
 
+_LIST_FIELDS = {"media_urls": "media_url", "media": "media_url"}
+
+
+def _field_name(name: str) -> str:
+    """The form field a report field came from ("media_urls.1" -> "media_url")."""
+    if name in _FIELD_NAMES:
+        return _FIELD_NAMES[name]
+    head, _, rest = name.partition(".")
+    if head in _LIST_FIELDS and rest.split(".", 1)[0].isdigit():
+        return _LIST_FIELDS[head]
+    return name
+
+
 def _problems_as_errors(problems: list[tuple[str, str]]) -> Open311Error:
-    return Open311Error(400, *(f"{_FIELD_NAMES.get(name, name)}: {message}" for name, message in problems))
+    return Open311Error(400, *(f"{_field_name(name)}: {message}" for name, message in problems))
 
 
 @dataclass(frozen=True)
@@ -425,20 +450,16 @@ def submit(
     deps: Deps,
     intake: Callable[..., Receipt] = submit_report,
     extensions: bool = False,
+    content_type: str = "application/x-www-form-urlencoded",
 ) -> Posted:
     """POST requests.{format}: one case per request (and per retry of it)."""
     try:
-        posted = wire.parse_form(body, query)
+        posted = wire.parse_body(content_type, body, query)
         client_key = wire.idempotency_key(idempotency_header)
     except wire.FormRejected as rejected:
         raise _problems_as_errors(rejected.problems) from None
     check_jurisdiction(deps.settings, posted.get("jurisdiction_id"))
-    try:
-        partner = api_keys.authenticate(
-            deps.keys, posted.get("api_key"), deps.settings.required_secret("OPEN311_API_KEY_SECRET")
-        )
-    except api_keys.KeyRefused as refused:
-        raise Open311Error(403, f"{refused.reason}: cannot create a service request") from None
+    partner = _partner(posted.get("api_key"), deps, "cannot create a service request")
     service_code = posted.get("service_code")
     if not service_code:
         raise Open311Error(400, "service_code is required")
@@ -446,20 +467,32 @@ def submit(
         raise not_found(f"service_code {service_code[:80]!r} was not found")
     day = deps.clock().astimezone(JAKARTA).date().isoformat()
     message = wire.message_id(partner.key_id, posted, client_key, day)
+    _check_links(posted.links(), deps)
     try:
-        report = wire.to_report(posted, partner.channel, message, language)
+        report = wire.to_report(posted, partner.channel, message, language, key_id=partner.key_id)
     except wire.FormRejected as rejected:
         raise _problems_as_errors(rejected.problems) from None
     except InvalidReport as invalid:
         raise _problems_as_errors(invalid.problems) from None
     try:
-        receipt = intake(report, cases=deps.cases, photos=deps.photos, clock=deps.clock, code_key=deps.code_key)
+        receipt = intake(
+            report,
+            cases=deps.cases,
+            photos=deps.photos,
+            clock=deps.clock,
+            code_key=deps.code_key,
+            max_pixels=deps.settings.max_pixels_per_request,
+        )
     except OutsideServiceArea as outside:
         raise Open311Error(
             400,
             f"outside_service_area: lat/long {outside.lat}, {outside.lng} is outside DKI Jakarta, "
             "the jurisdiction of this service",
         ) from None
+    except InvalidReport as invalid:  # a photo that is no image
+        raise _problems_as_errors(_named_uploads(invalid.problems, posted.uploads)) from None
+    except ImageTooLarge as large:  # past the request's pixel budget: nothing decoded or stored
+        raise _problems_as_errors(_named_uploads([(f"photos.{large.index}", str(large))], posted.uploads)) from None
     if not receipt.created and client_key is not None and not _same_report(receipt.case, report):
         raise Open311Error(
             400,
@@ -482,6 +515,44 @@ def submit(
     return Posted(receipt.created, [response], receipt.tracking_code)
 
 
+def _partner(api_key: str | None, deps: Deps, refusal: str) -> api_keys.PartnerKey:
+    try:
+        return api_keys.authenticate(deps.keys, api_key, deps.settings.required_secret("OPEN311_API_KEY_SECRET"))
+    except api_keys.KeyRefused as refused:
+        raise Open311Error(403, f"{refused.reason}: {refusal}") from None
+
+
+def _check_links(links: list[str], deps: Deps) -> None:
+    """Where each media_url may lead, checked at the boundary: a scheme we fetch, a
+    host, no password, port 80 or 443, no private address written as such. (The
+    media worker checks again what the host resolves to, on every redirect.)"""
+    from chalicelib.adapters.http_client import ProviderRejected
+    from chalicelib.adapters.web_fetch import check_url
+
+    problems = []
+    for url in links:
+        if len(url) > 2000:
+            problems.append(f"media_url: is longer than 2000 characters: {url[:100]}")
+            continue
+        try:
+            check_url(url, deps.settings.media_fetch_test_allow)
+        except ProviderRejected as refused:
+            problems.append(f"media_url: {refused.detail}: {url[:100]}")
+    if problems:
+        raise Open311Error(400, *problems)
+
+
+def _named_uploads(problems: list[tuple[str, str]], uploads: list[wire.Upload]) -> list[tuple[str, str]]:
+    """``photos.<n>`` -> the multipart part it came from (photo1, ...)."""
+    named = []
+    for name, message in problems:
+        head, _, index = name.partition(".")
+        if head == "photos" and index.isdigit() and int(index) < len(uploads):
+            name = uploads[int(index)].name
+        named.append((name, message))
+    return named
+
+
 def _same_report(case: Case, report) -> bool:
     location = case.location.model_dump() if case.location else None
     asked = report.location.model_dump() if report.location else None
@@ -501,10 +572,7 @@ def resolve_token(token: str, api_key: str | None, deps: Deps) -> list[dict[str,
     whose POST timed out can ask here, with its api_key, what its
     Idempotency-Key became. A retry of the POST gives the same answer.
     """
-    try:
-        partner = api_keys.authenticate(deps.keys, api_key, deps.settings.required_secret("OPEN311_API_KEY_SECRET"))
-    except api_keys.KeyRefused as refused:
-        raise Open311Error(403, f"{refused.reason}: tokens are looked up with the api_key that posted them") from None
+    partner = _partner(api_key, deps, "tokens are looked up with the api_key that posted them")
     if len(token) > wire.MAX_IDEMPOTENCY_KEY:
         raise not_found("token was not found")
     message = wire.token_message_id(partner.key_id, token)
@@ -517,3 +585,187 @@ def resolve_token(token: str, api_key: str | None, deps: Deps) -> list[dict[str,
         if case.source_key == source:
             return [{"service_request_id": request_ids.public_id(case.tracking_code, deps.code_key), "token": token}]
     raise not_found("token was not found")
+
+
+# --- servicerequestupdates: status changes out, reporters' updates in ------------------------
+
+UPDATES_DEFAULT_WINDOW = timedelta(hours=24)
+UPDATES = "open311_updates"  # the UnreadableItems dimension
+_STATUS_VALUES = frozenset(status.value for status in CaseStatus)
+
+
+def list_updates(query: dict[str, str], language: str, deps: Deps) -> list[dict[str, Any]]:
+    """GET servicerequestupdates.{format}: the key's requests' public status changes in
+    [start_date, end_date], oldest first (FixMyStreet applies them in that order).
+
+    Both dates or neither (the last 24 hours); at most 90 days apart; ``page`` /
+    ``page_size`` as for requests. An update of a request that is confidential
+    now is left out (and so is one whose request cannot be read)."""
+
+    def arg(name: str) -> str | None:
+        value = query.get(name)
+        return value if value not in (None, "") else None
+
+    partner = _partner(arg("api_key"), deps, "updates are listed for the api_key that posted the requests")
+    now = deps.clock()
+    start = _instant("start_date", arg("start_date"), False) if arg("start_date") else None
+    end = _instant("end_date", arg("end_date"), True) if arg("end_date") else None
+    if (start is None) != (end is None):
+        raise Open311Error(400, "give start_date and end_date together (or neither: the last 24 hours)")
+    if start is None or end is None:
+        end, start = now, now - UPDATES_DEFAULT_WINDOW
+    if end < start:
+        raise Open311Error(400, "end_date is before start_date")
+    if end - start > MAX_WINDOW:
+        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+    page = _whole("page", arg("page"), 1, 1, MAX_DEPTH)
+    page_size = _whole("page_size", arg("page_size"), DEFAULT_LIMIT, 1, MAX_PAGE_SIZE)
+    if page * page_size > MAX_DEPTH:
+        raise Open311Error(400, f"page * page_size may be at most {MAX_DEPTH}; narrow start_date and end_date")
+    entries = deps.feed.entries(partner.key_id, start, end, page * page_size)[(page - 1) * page_size :]
+    owners = {entry.code for entry in entries}
+    found = deps.reader.get_many(list(owners), list_name=UPDATES)
+    primaries = {case.merged_into for case in found.values() if case.merged_into and case.merged_into not in found}
+    if primaries and any(entry.photo_id for entry in entries):
+        found.update(deps.reader.get_many(sorted(primaries), list_name=UPDATES))
+    shown = [entry for entry in entries if entry.code in found and not found[entry.code].hidden_from_public]
+    return [_update_view(entry, found, language, deps) for entry in shown]
+
+
+def _update_view(entry: Any, cases: dict[str, Case], language: str, deps: Deps) -> dict[str, Any]:
+    from chalicelib.domain.clock import to_jakarta_text
+
+    case = cases[entry.code]
+    status = entry.status if entry.status in _STATUS_VALUES else case.status.value
+    return {
+        "update_id": entry.update_id,
+        "service_request_id": request_ids.public_id(entry.code, deps.code_key),
+        "status": "open" if is_open(CaseStatus(status)) else "closed",
+        "updated_datetime": to_jakarta_text(entry.at),
+        "description": public_line(entry.event_type, entry.data, language, deps.code_key),
+        "media_url": _completion_photo_url(entry, case, cases, deps),
+        "external_status_code": status,
+    }
+
+
+def _completion_photo_url(entry: Any, case: Case, cases: dict[str, Case], deps: Deps) -> str | None:
+    """The public copy of the photo the update brought: on its own request, or (an
+    update a merged duplicate hears of) on the request it was merged into."""
+    if not entry.photo_id:
+        return None
+    for owner in (case, cases.get(case.merged_into or "")):
+        if owner is None or owner.hidden_from_public:
+            continue
+        if any(photo.id == entry.photo_id for photo in owner.photos):
+            return f"{deps.base_url}/media/{request_ids.public_id(owner.tracking_code, deps.code_key)}/{entry.photo_id}"
+    return None
+
+
+@dataclass(frozen=True)
+class PostedUpdateAnswer:
+    created: bool  # False: this update_id was taken before (a retry)
+    response: list[dict[str, Any]]
+    reopened: bool = False
+
+
+def post_update(content_type: str, body: bytes, query: dict[str, str], language: str, deps: Deps) -> PostedUpdateAnswer:
+    """POST servicerequestupdates.{format}: a reporter's update from the partner app.
+
+    Added to the case once per (key, update_id) -- the update's key joins the
+    case's added messages in the same version-conditioned write -- or, with
+    status OPEN/REOPEN on a resolved case, a reopen within the reporter's 7
+    days (the update's text is the reason; refused after, like the reporter's
+    own reopen). Photos (uploaded: cleaned now; linked: fetched by the media
+    worker) join the case's report photos."""
+    try:
+        posted = wire.parse_body(content_type, body, query, wire.UPDATE_FIELDS)
+    except wire.FormRejected as rejected:
+        raise _problems_as_errors(rejected.problems) from None
+    check_jurisdiction(deps.settings, posted.get("jurisdiction_id"))
+    partner = _partner(posted.get("api_key"), deps, "cannot post an update")
+    try:
+        update = wire.to_update(posted)
+    except wire.FormRejected as rejected:
+        raise _problems_as_errors(rejected.problems) from None
+    _check_links(update.links, deps)
+    case = _own_case(update.service_request_id, partner, deps)
+    try:
+        cleaned = clean_photos(
+            [_upload_model(upload) for upload in update.uploads], deps.settings.max_pixels_per_request
+        )
+        report = wire.update_report(update, partner.channel, partner.key_id, case.category, language)
+    except InvalidReport as invalid:
+        raise _problems_as_errors(_named_uploads(invalid.problems, update.uploads)) from None
+    except ImageTooLarge as large:
+        raise _problems_as_errors(_named_uploads([(f"photos.{large.index}", str(large))], update.uploads)) from None
+    answer = [{"update_id": request_ids.update_id(f"in:{report.message_id}", deps.code_key)}]
+    key = source_key(report.channel, report.message_id)
+    for attempt in range(3):
+        if attempt:
+            case = _own_case(update.service_request_id, partner, deps)
+        if case.has_message(key):
+            return PostedUpdateAnswer(False, answer)
+        reopening = update.asks_to_reopen and case.status is CaseStatus.RESOLVED
+        _check_room(case, len(cleaned) + len(update.links))
+        if not reopening and not case.accepts_additions():
+            raise Open311Error(400, _closed_refusal(case, update))
+        now = deps.clock()
+        if reopening:
+            from chalicelib.adapters import reference_data
+
+            reason = update.description or "The reporter says the problem is not solved (Open311 status=OPEN)."
+            try:
+                case.reopen(reason, reference_data.sla_catalogue().for_category(case.category), now)
+            except IllegalTransition as refused:
+                raise Open311Error(400, f"status=OPEN cannot reopen this request: {refused}") from None
+        stored = [
+            deps.photos.store(case.tracking_code, case.next_photo_id(index), "report", image)
+            for index, image in enumerate(cleaned)
+        ]
+        case.add_from_reporter(
+            report, now, stored, text=None if reopening or not report.has_text else update.description
+        )
+        try:
+            deps.cases.save(case)
+        except ConcurrentUpdate:
+            continue
+        return PostedUpdateAnswer(True, answer, reopened=reopening)
+    raise ConcurrentUpdate(None)
+
+
+def _own_case(request_id: str, partner: api_keys.PartnerKey, deps: Deps) -> Case:
+    """The request by its public id (or tracking code), if this key posted it; else 404.
+    (A confidential request too: the update tells the key nothing about it.)"""
+    code = request_ids.tracking_code_of(request_id, deps.code_key) or tracking.normalize(request_id)
+    case = deps.cases.get(code) if code else None
+    if case is None or wire.key_id_of(case.source_key) != partner.key_id:
+        raise not_found(f"service_request_id {request_id[:40]!r} was not found among this api_key's requests")
+    return case
+
+
+def _upload_model(upload: wire.Upload):
+    from chalicelib.domain.report import PhotoUpload
+
+    return PhotoUpload(content_type=upload.content_type, data=upload.data)
+
+
+def _check_room(case: Case, adding: int) -> None:
+    held = len(case.photos) + len(case.pending_media)
+    if adding and held + adding > MAX_PHOTOS:
+        raise Open311Error(
+            400, f"the request holds {held} photos already; with this update's {adding} it would pass {MAX_PHOTOS}"
+        )
+
+
+def _closed_refusal(case: Case, update: Any) -> str:
+    status = case.status.value
+    if case.status is CaseStatus.RESOLVED:
+        return (
+            "the request is resolved: it takes no more updates; status=OPEN reopens it within 7 days of the "
+            "resolution, and it closes by itself after"
+        )
+    if is_open(case.status):
+        return "the request takes no more updates (it has had the most additions a request may take)"
+    return f"the request is {status}: it takes no more updates" + (
+        " (a closed request cannot be reopened; post a new request)" if update.asks_to_reopen else ""
+    )

@@ -160,8 +160,10 @@ ANSWERED_INLINE = (events.CaseReceived, events.ReporterAdded)
 
 
 def skips_event(handle: ReplyHandle, event: events.DomainEvent) -> bool:
-    """Events whose reply already went out inline in the webhook's response."""
-    return handle.kind in ("twilio", "partner") and isinstance(event, ANSWERED_INLINE)
+    """Events whose reply already went out inline in the webhook's response (an
+    Open311 partner's too: the POST answered it, and a reporter's addition came
+    from the partner itself)."""
+    return handle.kind in ("twilio", "partner", "open311") and isinstance(event, ANSWERED_INLINE)
 
 
 class ReplyLedger(Protocol):

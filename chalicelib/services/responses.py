@@ -679,7 +679,12 @@ class Open311PostForm(BaseModel):
     address_string: str | None = Field(default=None, max_length=500)
     address_id: str | None = Field(default=None, description="Not supported: send lat/long or address_string.")
     description: str | None = Field(default=None, max_length=4000)
-    media_url: str | None = Field(default=None, max_length=2000, description="Stored as a link, not fetched.")
+    media_url: str | list[str] | None = Field(
+        default=None,
+        description="A link to a photo; repeat the field for more (at most 5 photos with uploaded files). Kept "
+        "for officers and fetched after the answer (public http(s) hosts only), cleaned of metadata, "
+        "public when the request is.",
+    )
     email: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -691,6 +696,43 @@ class Open311PostForm(BaseModel):
         description="Extension: when the reporter saw the problem, for reports queued offline (W3C date-time "
         "with a zone, from 2000-01-01T00:00:00Z to 10 minutes from now; otherwise 400).",
     )
+
+
+class Open311Update(Strict):
+    """One public status change of a request (mySociety's servicerequestupdates)."""
+
+    update_id: str = Field(description="Stable: the same change always has the same id.")
+    service_request_id: str
+    status: Literal["open", "closed"]
+    updated_datetime: datetime
+    description: str = Field(description="The public timeline's line for the change.")
+    media_url: str | None = Field(description="The completion photo's public copy, when the change brought one.")
+    external_status_code: str = Field(
+        description="The detailed state after the change: received, assigned, plan_submitted, in_progress, "
+        "resolved, closed, rejected or merged."
+    )
+
+
+class Open311UpdatePosted(Strict):
+    update_id: str = Field(description="Our id for your update (a retry of the same update_id gets it again).")
+
+
+class Open311UpdateForm(BaseModel):
+    """POST servicerequestupdates.{format}: a reporter's update, as FixMyStreet sends it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    api_key: str = Field(description="The partner key that posted the request.")
+    service_request_id: str
+    update_id: str = Field(description="Your id for this update: a retry with it adds nothing twice.")
+    status: str = Field(description="OPEN or CLOSED (or an extended status); OPEN on a resolved request reopens it.")
+    updated_datetime: str | None = Field(default=None, description="W3C date-time with a zone.")
+    description: str | None = Field(default=None, max_length=4000)
+    media_url: str | list[str] | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    jurisdiction_id: str | None = None
 
 
 class ResponseTemplate(Strict):

@@ -89,4 +89,5 @@ def sweep(
         quarantined=len(outcome.quarantined),
     )
     log.info("sla sweep", extra=vars(result))
+    cloudwatch.count("SweepItemsRead", result.due)  # due cases read this run (ops dashboard)
     return result

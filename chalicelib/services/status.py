@@ -150,9 +150,7 @@ def public_view(
             {
                 "at": to_jakarta_text(entry.at),
                 "type": entry.type,
-                "text": mask_contacts(
-                    texts.timeline_text(entry.type, _public_names(entry.data, code_key), language), language
-                ),
+                "text": public_line(entry.type, entry.data, language, code_key),
             }
             for entry in (case.timeline if timeline is None else timeline)
         ],
@@ -164,6 +162,11 @@ def public_view(
         "privacy": case.privacy,
         "language": language,
     }
+
+
+def public_line(event_type: str, data: dict[str, Any], language: str, code_key: bytes | None) -> str:
+    """One public timeline line: another case named by its public id, contacts masked."""
+    return mask_contacts(texts.timeline_text(event_type, _public_names(data, code_key), language), language)
 
 
 def confidential_view(case: Case, language: str) -> dict[str, Any]:

@@ -9,7 +9,9 @@ And, when ``CRM_LOCAL_READY_FILE`` names a file (infra/local/devstack.py sets
 it), ``GET /health`` answers ``503 {"status": "starting"}`` until that file
 exists: `make run` creates it once the demo data is loaded and the event
 runner is up, so a 200 from /health means the whole local stack is ready.
-Nothing else changes.
+And it routes greedy path parameters as API Gateway does: a route
+``/open311/{proxy+}`` takes every path below /open311 that no other route
+matches (chalice local matches whole segments only; see ``route_greedy_paths``).
 
 And, in the local stage only (CRM_STAGE=local), a request's
 ``X-Crm-Local-Source-Ip`` header becomes its ``requestContext.identity.sourceIp``
@@ -78,6 +80,38 @@ def gate_health_until_ready(handler_class: type, ready_file: str) -> None:
     handler_class.do_GET, handler_class.do_HEAD = do_GET, do_HEAD
 
 
+def route_greedy_paths(matcher_class: type) -> None:
+    """Teach chalice local's RouteMatcher API Gateway's greedy parameter: a route
+    whose last segment is ``{name+}`` matches any deeper path under its prefix,
+    when no route of the exact shape does (API Gateway prefers the specific one)."""
+    from chalice.local import MatchResult
+
+    plain_match = matcher_class.match_route
+
+    def match_route(self, url: str):
+        try:
+            return plain_match(self, url)
+        except ValueError:
+            pass
+        from urllib.parse import parse_qs, urlparse
+
+        parsed = urlparse(url)
+        path = parsed.path.rstrip("/") or "/"
+        parts = path.split("/")
+        greedy = [route for route in self.route_urls if route.endswith("+}")]
+        for route in sorted(greedy, key=lambda r: -r.count("/")):  # the deepest prefix first
+            prefix = route.split("/")[:-1]
+            if len(parts) > len(prefix) and all(
+                want.startswith("{") or want == have for want, have in zip(prefix, parts, strict=False)
+            ):
+                name = route.split("/")[-1][1:-2]
+                tail = "/".join(parts[len(prefix) :])
+                return MatchResult(route, {name: tail}, parse_qs(parsed.query, keep_blank_values=True))
+        raise ValueError(f"No matching route found for: {url}")
+
+    matcher_class.match_route = match_route
+
+
 def main() -> int:
     from chalice import local
     from chalice.cli import main as chalice_main
@@ -85,6 +119,7 @@ def main() -> int:
     local.ThreadedHTTPServer.request_queue_size = 256
     if os.environ.get("CRM_STAGE") == "local":
         honour_source_ip_header(local.LambdaEventConverter)
+    route_greedy_paths(local.RouteMatcher)
     if os.environ.get(READY_FILE_ENV):
         gate_health_until_ready(local.ChaliceRequestHandler, os.environ[READY_FILE_ENV])
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: where is it stuck?

@@ -17,7 +17,7 @@ from infra.local.provision import load_template
 
 SPEC = iam.load_functions()
 FUNCTIONS = SPEC["functions"]
-EXCEPTIONS = {(e["function"], e["action"]) for e in SPEC.get("wildcard_exceptions") or []}
+EXCEPTIONS = iam.wildcard_exceptions(SPEC)
 
 
 @pytest.fixture(scope="module")

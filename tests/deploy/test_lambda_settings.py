@@ -53,3 +53,22 @@ def test_sqs_functions_time_out_before_their_queue_redelivers(stage, functions):
             assert timeout < visibility, f"{stage}: {function} runs {timeout} s, {queue} redelivers at {visibility}"
             checked.append(function)
     assert {"send_replies", "fetch_linked_media", "receive_email", "case_followups"} <= set(checked)
+
+
+def test_deployed_stages_trace_and_the_local_one_does_not():
+    """X-Ray active tracing on every function and the API stage of dev and prod (Chalice's "xray");
+    `make run` has no X-Ray daemon, so the local stage stays without."""
+    for stage in DEPLOYED_STAGES:
+        assert CONFIG["stages"][stage].get("xray") is True, stage
+        assert not any("xray" in settings for settings in CONFIG["stages"][stage]["lambda_functions"].values())
+    assert "xray" not in CONFIG["stages"]["local"]
+    assert "xray" not in CONFIG
+
+
+def test_every_function_may_send_its_traces(functions):
+    spec = iam.load_functions()["functions"]
+    for function in functions:
+        (statement,) = [s for s in iam.statements(function, "prod", spec[function]) if s["Sid"] == "XRayTracing"]
+        assert statement["Action"] == ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+        for action in statement["Action"]:
+            assert (function, action) in iam.wildcard_exceptions(iam.load_functions()), "documented with its reason"

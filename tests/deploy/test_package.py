@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from infra import deploy, iam
+from infra import deploy, iam, native
 from infra.local.provision import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 SPEC = iam.load_functions()
-EXCEPTIONS = {(e["function"], e["action"]) for e in SPEC.get("wildcard_exceptions") or []}
+EXCEPTIONS = iam.wildcard_exceptions(SPEC)
 
 
 def cfn_lint(path: Path) -> subprocess.CompletedProcess:
@@ -54,6 +54,8 @@ def test_the_infra_stack_make_deploy_creates_passes_cfn_lint(tmp_path):
         path.write_text(json.dumps(deploy.infra_template(stage, iam.app_functions(app))))
         result = cfn_lint(path)
         assert result.returncode & 2 == 0, f"{stage}: cfn-lint errors:\n{result.stdout}{result.stderr}"
+    result = cfn_lint(ROOT / "infra" / "deployments.yaml")  # the stack that holds the deployed state
+    assert result.returncode & 2 == 0, f"deployments.yaml: cfn-lint errors:\n{result.stdout}{result.stderr}"
 
 
 @pytest.mark.slow
@@ -84,9 +86,12 @@ from PIL import Image
 import phonenumbers, pydantic, pydantic_core
 sealed, tag = AES.new(bytes(32), AES.MODE_GCM, nonce=bytes(12)).encrypt_and_digest(b"contact")
 assert AES.new(bytes(32), AES.MODE_GCM, nonce=bytes(12)).decrypt_and_verify(sealed, tag) == b"contact"
-out = io.BytesIO()
-Image.new("RGB", (8, 8), "red").save(out, "JPEG")
-assert Image.open(io.BytesIO(out.getvalue())).size == (8, 8)
+for kind, mode in (("JPEG", "RGB"), ("PNG", "RGBA"), ("WEBP", "RGB")):  # what adapters/images.py accepts
+    out = io.BytesIO()
+    Image.new(mode, (8, 8), "red").save(out, kind)
+    with Image.open(io.BytesIO(out.getvalue())) as image:
+        assert (image.format, image.size) == (kind, (8, 8)), (kind, image.format)
+        assert image.convert("RGB").getpixel((4, 4))[0] > 200, kind
 pydantic.TypeAdapter(int).validate_python("7")
 for module in (AES, Image, pydantic_core, phonenumbers):
     assert module.__file__.startswith({str(tmp_path)!r}), module.__file__
@@ -94,6 +99,24 @@ print("ok")
 """
     result = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+@pytest.mark.slow
+def test_the_packaged_pillow_is_the_manylinux2014_wheel_and_loads_on_lambda(packaged, tmp_path):
+    """Pillow from its manylinux2014 wheel (its own libraries, glibc <= 2.17), not a build from
+    source linked against this machine's libjpeg and glibc; pruned of what we never use."""
+    _, path, _ = packaged
+    with zipfile.ZipFile(path.parent / "deployment.zip") as archive:
+        archive.extractall(tmp_path)
+    (wheel,) = tmp_path.glob("pillow-*.dist-info/WHEEL")
+    tags = [line.split(": ", 1)[1] for line in wheel.read_text().splitlines() if line.startswith("Tag: ")]
+    assert "cp311-cp311-manylinux2014_x86_64" in tags, tags
+    assert (tmp_path / "pillow.libs").is_dir(), "a manylinux wheel bundles its libraries"
+    assert native.problems(tmp_path) == []
+    pruned = [p.relative_to(tmp_path).as_posix() for pattern in native.UNUSED for p in tmp_path.glob(pattern)]
+    assert pruned == []
+    for kept in ("_imaging", "_webp"):
+        assert list((tmp_path / "PIL").glob(f"{kept}.*.so")), kept
 
 
 def test_a_package_over_the_limit_fails_with_a_clear_message(tmp_path):
@@ -204,8 +227,9 @@ def test_functions_are_wired_to_the_infra_resources(packaged):
         assert event["Type"] == "SQS" and queue in resources[function]["DependsOn"]
         name = resources[queue]["Properties"]["QueueName"]["Fn::Sub"]
         assert event["Properties"]["Queue"]["Fn::Sub"].endswith(f":{name}")
+    assert "APIHandlerErrorRateAlarm" in resources and "APIHandlerThrottlesAlarm" in resources
+    assert "RelayCaseEventsErrorRateAlarm" in resources and "RelayCaseEventsIteratorAgeAlarm" in resources
     for logical in ("APIHandler", "RelayCaseEvents"):
-        assert f"{logical}ErrorsAlarm" in resources and f"{logical}ThrottlesAlarm" in resources
         assert resources[f"{logical}LogGroup"]["Properties"]["RetentionInDays"] == deploy.LOG_RETENTION_DAYS
 
 
@@ -261,3 +285,42 @@ def test_the_packaged_template_has_stage_throttles_and_the_waf_rule_when_enabled
     acl, association = template["Resources"]["ApiWebAcl"], template["Resources"]["ApiWebAclAssociation"]
     assert acl["Condition"] == association["Condition"] == "WafEnabled"
     assert any("RateBasedStatement" in rule["Statement"] for rule in acl["Properties"]["Rules"])
+
+
+@pytest.mark.slow
+def test_every_function_and_the_api_stage_trace_actively(packaged):
+    _, _, template = packaged
+    functions = {n: r for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    assert len(functions) == len(SPEC["functions"])
+    for name, resource in functions.items():
+        assert resource["Properties"]["Tracing"] == "Active", name
+    api = template["Resources"]["RestAPI"]["Properties"]
+    assert api["TracingEnabled"] is True
+    webhook = [s for s in api["MethodSettings"] if s["ResourcePath"] == "/~1webhooks~1{channel}"]
+    assert webhook[0]["MetricsEnabled"] is True and webhook[0]["HttpMethod"] == "POST"  # the latency alarm's metric
+
+
+@pytest.mark.slow
+def test_the_package_has_the_dashboard_and_the_alarms_of_the_infra_stack(packaged):
+    import app
+
+    stage, _, template = packaged
+    resources = template["Resources"]
+    assert resources["Dashboard"]["Type"] == "AWS::CloudWatch::Dashboard"
+    infra = deploy.infra_template(stage, iam.app_functions(app))["Resources"]
+    alarms = {name for name, resource in infra.items() if resource["Type"] == "AWS::CloudWatch::Alarm"}
+    assert alarms <= set(resources)
+
+
+@pytest.mark.slow
+def test_the_stream_retry_settings_are_declared_in_the_package(packaged):
+    """The pipeline path declares every setting `make deploy` has to apply after chalice deploy."""
+    _, _, template = packaged
+    (event,) = template["Resources"]["RelayCaseEvents"]["Properties"]["Events"].values()
+    stream = SPEC["functions"]["relay_case_events"]["stream"]
+    properties = event["Properties"]
+    assert properties["MaximumRetryAttempts"] == stream["maximum_retry_attempts"]
+    assert properties["BisectBatchOnFunctionError"] is stream["bisect_batch_on_function_error"]
+    assert properties["MaximumRecordAgeInSeconds"] == stream["maximum_record_age_seconds"]
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "RelayDeadLetterQueue" in json.dumps(properties["DestinationConfig"])

@@ -43,6 +43,9 @@ def stack(providers):
         # counters are written) but out of reach. tests/integration/test_rate_limits.py runs
         # an API with the real defaults on the same stand-in.
         **generous_rate_limits(),
+        # Linked photos (Open311 media_url) come from the fake provider on 127.0.0.1: let that
+        # one address through the fetch's guard (a test-only setting, refused outside local).
+        "MEDIA_FETCH_TEST_ALLOW": "127.0.0.1/32",
     }
     with open(artifact("integration-stack.log"), "w") as log:
         running = devstack.start(

@@ -34,6 +34,7 @@ from chalicelib.adapters.case_repository import (
 )
 from chalicelib.adapters.duplicate_index import TextCandidate
 from chalicelib.adapters.images import CleanImage
+from chalicelib.adapters.open311_feed import Open311Feed
 from chalicelib.adapters.sealing import SealBroken
 from chalicelib.adapters.table import TABLE_KEYS, KeyRange, QueryPage, Table, item_key
 from chalicelib.domain.case import Case, PhotoRef
@@ -670,3 +671,14 @@ def generous_rate_limits() -> dict[str, str]:
         dimensions = parse_limits(scope, default)
         env[f"RATE_LIMIT_{scope.upper()}"] = ",".join(f"{name}=1000000/60" for name in dimensions)
     return env
+
+
+class FakeOpen311Feed(Open311Feed):
+    """adapters/open311_feed.Open311Feed on an in-memory table: the same items, keys and reads."""
+
+    def __init__(self, code_key: bytes) -> None:
+        self.stored: dict[tuple[str, str], dict[str, Any]] = {}
+        super().__init__("fake-table", code_key, InMemoryTable(lambda: list(self.stored.values())))
+
+    def _write(self, item: dict[str, Any]) -> None:
+        self.stored[item_key(item)] = copy.deepcopy(item)

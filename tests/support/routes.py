@@ -9,8 +9,9 @@ has a route that is not in it -- so a new route cannot slip past them:
 * ``partner`` a provider's webhook: authenticated by the channel's signature
   (tests/support/webhooks.py runs forged/missing/replayed signatures per
   channel), and its subscription handshake (GET: the verify token / CRC).
-* ``api_key`` a partner app posting Open311 requests with its API key
-  (tests/unit/test_open311_service.py: missing, unknown and revoked keys).
+* ``api_key`` a partner app posting Open311 requests and updates, or listing
+  its requests' updates, with its API key (tests/unit/test_open311_service.py
+  and tests/unit/test_open311_updates.py: missing, unknown and revoked keys).
 * ``officer`` / ``admin`` signed-in city staff: must carry the Cognito
   authorizer. Every one of them is run against UNAUTHENTICATED (no rows to
   add: derived from the app); ROLE_MATRIX pins who may use which route.
@@ -195,6 +196,10 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("GET", "/open311/v2/media/{service_request_id}/{photo_id}"): RouteSpec(PUBLIC, _open311_media_probes),
     ("POST", "/open311/v2/requests.json"): RouteSpec(API_KEY),
     ("POST", "/open311/v2/requests.xml"): RouteSpec(API_KEY),
+    ("GET", "/open311/v2/servicerequestupdates.json"): RouteSpec(API_KEY),
+    ("GET", "/open311/v2/servicerequestupdates.xml"): RouteSpec(API_KEY),
+    ("POST", "/open311/v2/servicerequestupdates.json"): RouteSpec(API_KEY),
+    ("POST", "/open311/v2/servicerequestupdates.xml"): RouteSpec(API_KEY),
     ("POST", "/officer/intake"): RouteSpec(OFFICER),
     ("POST", "/officer/cases/{code}/photos/{photo_id}/redaction"): RouteSpec(OFFICER),
     # Area alerts (issue 11): anyone may subscribe; confirming/leaving needs the mailed token.
@@ -294,6 +299,38 @@ ROLE_MATRIX: dict[tuple[str, str], dict[str, object]] = {
 # Who sees the reporter's contact in the case view (the case held by dinas-lh).
 CONTACT_VISIBLE_TO = {"dinas_lh", "bureau", "supervisor"}
 CONTACT_HIDDEN_FROM = {"admin"}  # may view the case, not the reporter
+
+
+def _open311_error_routes() -> dict[tuple[str, str], RouteSpec]:
+    """Open311's answers to methods and paths it does not have (chalicelib/api/open311.py):
+    public, probed with a request of that method on a path of that shape."""
+    from chalicelib.api import open311 as api
+
+    def probes(method: str, path: str) -> Callable[[Planted], list[Probe]]:
+        def make(case: Planted) -> list[Probe]:
+            concrete = (
+                path.replace("{service_code}", "garbage.json")
+                .replace("{service_request_id}", case.request_id)
+                .replace("{photo_id}", case.photo_ids[0] if case.photo_ids else "p1")
+                .replace("{token}", "t.xml")
+                .replace("{proxy+}", "v2/nothing/here.xml")
+            )
+            return [Probe(concrete, method=method)]
+
+        return make
+
+    routes = {
+        (method, path): RouteSpec(PUBLIC, probes(method, path))
+        for path, methods in api._served.items()
+        for method in api.METHODS
+        if method not in methods
+    }
+    for path in (*api.INTERMEDIATE, api.CATCH_ALL):
+        routes.update({(method, path): RouteSpec(PUBLIC, probes(method, path)) for method in api.METHODS})
+    return routes
+
+
+ROUTES.update(_open311_error_routes())
 
 
 def app_routes() -> dict[tuple[str, str], object]:

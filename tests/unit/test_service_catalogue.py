@@ -10,7 +10,7 @@ from chalicelib.domain.errors import InvalidReport
 # Fingerprint of the catalogue at CHANGESET. Changing a service, question or
 # choice changes it: then bump service_catalogue.CHANGESET (Open311 clients
 # refresh their cached service definitions when it moves) and update both.
-FINGERPRINT = ("2026-11-23T00:00:00+07:00", "3577ae1a0413b303")
+FINGERPRINT = ("2026-12-05T00:00:00+07:00", "3fae54dd9d6fcdf0")
 
 
 def fingerprint() -> str:

@@ -309,6 +309,8 @@ def build(app: Any, server_url: str, version: str = "0.1.0") -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for (method, path), entry in sorted(served.items()):
         for operation in described.get((method, path), ()):
+            if not operation.listed:
+                continue
             documented_path = operation.path or path
             paths.setdefault(documented_path, {})[method.lower()] = _operation(method, path, operation, entry, refs)
     return {

@@ -98,6 +98,14 @@ def _answer(fmt: str, description: str, model, many: bool, example, example_xml:
     return Reply(description, schema=XML_SCHEMA, media_type=XML, example=example_xml)
 
 
+FORM_WITH_FILES = {
+    "type": "object",
+    "description": "The same fields as the urlencoded form, and photo files (JPEG, PNG or WebP, 8 MB each, at most "
+    "5 photos with the links; the whole body at most 4.5 MB).",
+    "additionalProperties": True,
+}
+
+
 def _formats(make) -> list[Operation]:
     return [make(fmt) for fmt in ("json", "xml")]
 
@@ -240,12 +248,14 @@ def _list(fmt: str) -> Operation:
 def _post(fmt: str) -> Operation:
     return Operation(
         summary=f"Post a service request ({fmt})",
-        description="A form (application/x-www-form-urlencoded) with your `api_key`. The answer carries the "
+        description="A form (application/x-www-form-urlencoded, or multipart/form-data with photo files: any "
+        "part name, e.g. `photo1`) with your `api_key`. The answer carries the "
         "service_request_id at once (every service is `realtime`: no tokens). Retries are safe: "
         "the same POST on the same day, or any POST with the same `Idempotency-Key` header, is the "
-        "same request (200 instead of 201). `media_url` is stored as a link for officers and not "
-        "fetched; only photos this API cleaned are ever public. `lat`/`long` outside DKI Jakarta (and 1 km "
-        "around it) is a 400 whose description starts with `outside_service_area`.",
+        "same request (200 instead of 201). `media_url` may repeat (at most 5 photos with the uploaded "
+        "ones); links are fetched after the answer from public hosts only and cleaned like uploads. "
+        "`attribute[...]` a service does not ask for is kept for officers. `lat`/`long` outside DKI Jakarta "
+        "(and 1 km around it) is a 400 whose description starts with `outside_service_area`.",
         tags=TAGS,
         security="open311_key",
         uses_aws=False,
@@ -267,6 +277,7 @@ def _post(fmt: str) -> Operation:
         body=Body(
             r.Open311PostForm,
             media_type="application/x-www-form-urlencoded",
+            also=(("multipart/form-data", FORM_WITH_FILES),),
             example={
                 "api_key": "crm311_k7m2q9x4tr_...",
                 "service_code": "damaged_road",
@@ -356,6 +367,103 @@ def _token(fmt: str) -> Operation:
     )
 
 
+_UPDATE = {
+    "update_id": "3t0x9bq1m2c7d5a8kz4w6e1r9y",
+    "service_request_id": "39h33j92hyrrc6wrvmw5zwskj0",
+    "status": "closed",
+    "updated_datetime": "2026-11-25T14:05:00+07:00",
+    "description": "Report resolved. See the completion photo.",
+    "media_url": "https://crm.example/open311/v2/media/39h33j92hyrrc6wrvmw5zwskj0/p2",
+    "external_status_code": "resolved",
+}
+
+
+def _updates(fmt: str) -> Operation:
+    return Operation(
+        summary=f"Status changes of your requests (mySociety's servicerequestupdates, {fmt})",
+        description="Every public status change (assigned, plan approved, progress, resolved with its photo, "
+        "reopened, closed, rejected, merged) of the requests your `api_key` posted, oldest first, in the window "
+        "[start_date, end_date] (both or neither: the last 24 hours; at most 90 days). Confidential requests are "
+        "never listed. Paged like requests (page, page_size).",
+        tags=TAGS,
+        security="open311_key",
+        uses_aws=False,
+        params=(
+            Param("api_key", "query", {"type": "string"}, "The key that posted the requests (or X-Api-Key)."),
+            Param("start_date", "query", {"type": "string"}, "W3C date-time with a zone.", example=_UPDATE_START),
+            Param("end_date", "query", {"type": "string"}, "W3C date-time with a zone.", example=_UPDATE_END),
+            *_LIST_PARAMS[-2:],
+            JURISDICTION,
+            LANG,
+        ),
+        responses={
+            200: _answer(
+                fmt,
+                "The updates",
+                r.Open311Update,
+                True,
+                [_UPDATE],
+                '<?xml version="1.0" encoding="utf-8"?>\n<service_request_updates><request_update>'
+                "<update_id>3t0x9bq1m2c7d5a8kz4w6e1r9y</update_id>...</request_update></service_request_updates>",
+            ),
+            **_errors(fmt, 400, 403, 404, 503),
+        },
+        operation_id=f"open311_updates_{fmt}",
+    )
+
+
+def _post_update(fmt: str) -> Operation:
+    return Operation(
+        summary=f"Post a reporter's update on your request (mySociety's servicerequestupdates, {fmt})",
+        description="A form (urlencoded, or multipart/form-data with photo files) as FixMyStreet sends it. Added "
+        "to the request once per `update_id` (a retry answers 200 with the same update_id). `status=OPEN` on a "
+        "resolved request reopens it within 7 days of the resolution (refused after, 400). A request that is "
+        "closed, rejected or merged takes no updates (400).",
+        tags=TAGS,
+        security="open311_key",
+        uses_aws=False,
+        params=(LANG,),
+        body=Body(
+            r.Open311UpdateForm,
+            media_type="application/x-www-form-urlencoded",
+            also=(("multipart/form-data", FORM_WITH_FILES),),
+            example={
+                "api_key": "crm311_k7m2q9x4tr_...",
+                "service_request_id": "39h33j92hyrrc6wrvmw5zwskj0",
+                "update_id": "42",
+                "status": "OPEN",
+                "updated_datetime": "2026-11-26T09:00:00+07:00",
+                "description": "The hole is back after the rain.",
+            },
+        ),
+        responses={
+            201: _answer(fmt, "Added", r.Open311UpdatePosted, True, [{"update_id": _UPDATE["update_id"]}]),
+            200: _answer(fmt, "This update_id was posted before: the same answer", r.Open311UpdatePosted, True, None),
+            **_errors(fmt, 400, 403, 404, 413, 503),
+        },
+        operation_id=f"open311_post_update_{fmt}",
+    )
+
+
+_UPDATE_START = "2026-11-25T00:00:00Z"
+_UPDATE_END = "2026-11-25T02:00:00Z"
+
+
+def _error_answers() -> dict:
+    """Open311's answers to the methods and paths it does not have: served, not listed."""
+    from chalicelib.api import open311 as api
+
+    hidden = Operation(summary="Open311 error", tags=TAGS, responses={}, uses_aws=False, listed=False)
+    described = {
+        (method, path): hidden
+        for path, methods in api._served.items()
+        for method in api.METHODS
+        if method not in methods
+    }
+    described.update({(method, path): hidden for path in (*api.INTERMEDIATE, api.CATCH_ALL) for method in api.METHODS})
+    return described
+
+
 OPERATIONS = {
     ("GET", f"{P}/discovery.json"): _discovery("json"),
     ("GET", f"{P}/discovery.xml"): _discovery("xml"),
@@ -381,4 +489,9 @@ OPERATIONS = {
             **_errors("json", 404, 503),
         },
     ),
+    ("GET", f"{P}/servicerequestupdates.json"): _updates("json"),
+    ("GET", f"{P}/servicerequestupdates.xml"): _updates("xml"),
+    ("POST", f"{P}/servicerequestupdates.json"): _post_update("json"),
+    ("POST", f"{P}/servicerequestupdates.xml"): _post_update("xml"),
+    **_error_answers(),
 }

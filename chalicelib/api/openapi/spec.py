@@ -76,3 +76,6 @@ class Operation:
     path: str | None = None  # document under this path (e.g. with a ".json" suffix) instead of the route's
     operation_id: str | None = None
     uses_aws: bool = True  # False: never answers 503 (static answers)
+    # False: served but left out of the document (Open311's error answers to the
+    # methods and paths it does not have: chalicelib/api/open311.py).
+    listed: bool = True

@@ -49,5 +49,8 @@ def test_partner_routes_are_the_webhooks():
     assert sorted(routes_with(PARTNER)) == [("GET", "/webhooks/{channel}"), ("POST", "/webhooks/{channel}")]
 
 
-def test_api_key_routes_are_open311_posts():
-    assert all(method == "POST" and path.startswith("/open311/v2/requests.") for method, path in routes_with(API_KEY))
+def test_api_key_routes_are_open311_posts_and_the_updates_listing():
+    for method, path in routes_with(API_KEY):
+        assert (method == "POST" and path.startswith("/open311/v2/requests.")) or path.startswith(
+            "/open311/v2/servicerequestupdates."
+        ), (method, path)
