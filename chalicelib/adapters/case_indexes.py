@@ -77,7 +77,7 @@ def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
         "created_at": to_utc_text(case.created_at),
         "updated_at": to_utc_text(case.updated_at),
         "next_deadline": next_deadline,
-        "breached": sorted(m for m in (case.sla.marked if case.sla else ()) if m.endswith(".breach")),
+        "breached": [milestone.value for milestone in case.sla.breaches] if case.sla else [],
         "escalated": case.escalated,
         "area": case.area.as_dict() if case.area else None,
         # Where (no address): the public map draws points from cards (services/public_map.py).

@@ -51,7 +51,7 @@ from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.messages import MediaLink, ReplyHandle
 from chalicelib.domain.report import GeoPoint, ReporterContact
 from chalicelib.domain.sealed import Sealed
-from chalicelib.domain.sla import SlaClock
+from chalicelib.domain.sla import Milestone, SlaClock
 
 if TYPE_CHECKING:
     from chalicelib.adapters.sealing import Sealer
@@ -421,7 +421,7 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent], sealer: Se
             "resolve_from": to_utc_text(case.sla.resolve_from),
             "resolve_by": to_utc_text(case.sla.resolve_by),
             "escalate_at": to_utc_text(case.sla.escalate_at),
-            "marked": sorted(case.sla.marked),
+            "marked": sorted(milestone.value for milestone in case.sla.marked),
         }
         if case.sla
         else None,
@@ -546,7 +546,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
             resolve_from=parse_instant(sla["resolve_from"]),
             resolve_by=parse_instant(sla["resolve_by"]),
             escalate_at=parse_instant(sla["escalate_at"]),
-            marked=set(sla.get("marked", [])),
+            marked={Milestone(name) for name in sla.get("marked", [])},
         )
         if sla
         else None,

@@ -12,7 +12,7 @@ resolving, delegation only down the agency tree, ...).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from . import privacy
@@ -57,7 +57,7 @@ from .lifecycle import Action, CaseStatus, is_open, transition
 from .messages import MAX_ADDITIONS, MediaLink, ReplyHandle
 from .report import MAX_PHOTOS, GeoPoint, IncomingReport, ReporterContact
 from .sealed import Sealed
-from .sla import SlaClock, SlaPolicy
+from .sla import Due, Milestone, SlaClock, SlaPolicy
 
 REJECTION_REASONS = ("out_of_scope", "emergency", "spam")
 
@@ -451,11 +451,7 @@ class Case:
         assert self.plan is not None and self.sla is not None
         self.plan.state, self.plan.reviewed_at = "verified", now
         if self.plan.proposed_completion is not None:
-            # The agreed estimate replaces the standard resolution deadline. A
-            # breach that already happened stays on the record.
-            self.sla.resolve_by = self.plan.proposed_completion
-            if not self.sla.resolution_breached:
-                self.sla.marked.discard(sla_rules.RESOLUTION_REMINDER)
+            self.sla.agree(self.plan.proposed_completion)
         self.expected_completion = self.sla.resolve_by
         self.record(
             PlanVerified(
@@ -684,93 +680,65 @@ class Case:
 
     # --- time limits ------------------------------------------------------------------------
 
-    def pending_milestones(self, policy: SlaPolicy) -> list[tuple[str, datetime]]:
+    def pending_milestones(self, policy: SlaPolicy) -> list[Due]:
         """The SLA milestones still ahead of this case, earliest first."""
         if self.sla is None:
             return []
-        clock, pending = self.sla, []
-        open_now = self.status in (
-            CaseStatus.RECEIVED,
-            CaseStatus.ASSIGNED,
-            CaseStatus.PLAN_SUBMITTED,
-            CaseStatus.IN_PROGRESS,
+        working = is_open(self.status)
+        resolved = self.status is CaseStatus.RESOLVED and self.resolved_at is not None
+        return self.sla.pending(
+            policy,
+            self.created_at,
+            coordinating=working and self.first_plan_at is None,
+            working=working,
+            confirm_from=self.resolved_at if resolved else None,
         )
-        if open_now and self.first_plan_at is None:
-            if not {sla_rules.COORDINATION_REMINDER, sla_rules.COORDINATION_BREACH} & clock.marked:
-                pending.append(
-                    (sla_rules.COORDINATION_REMINDER, policy.reminder_time(self.created_at, clock.coordinate_by))
-                )
-            if sla_rules.COORDINATION_BREACH not in clock.marked:
-                pending.append((sla_rules.COORDINATION_BREACH, clock.coordinate_by))
-        if open_now:
-            if not {sla_rules.RESOLUTION_REMINDER, sla_rules.RESOLUTION_BREACH} & clock.marked:
-                pending.append(
-                    (sla_rules.RESOLUTION_REMINDER, policy.reminder_time(clock.resolve_from, clock.resolve_by))
-                )
-            if sla_rules.RESOLUTION_BREACH not in clock.marked:
-                pending.append((sla_rules.RESOLUTION_BREACH, clock.resolve_by))
-            if sla_rules.ESCALATION not in clock.marked:
-                pending.append((sla_rules.ESCALATION, clock.escalate_at))
-        if self.status is CaseStatus.RESOLVED and self.resolved_at is not None:
-            pending.append((sla_rules.AUTO_CLOSE, self.resolved_at + policy.confirm_within))
-        return sorted(pending, key=lambda item: item[1])
 
     def next_deadline(self, policy: SlaPolicy) -> datetime | None:
         pending = self.pending_milestones(policy)
-        return pending[0][1] if pending else None
+        return pending[0].at if pending else None
 
-    def apply_due_milestones(self, policy: SlaPolicy, now: datetime) -> list[str]:
+    def apply_due_milestones(self, policy: SlaPolicy, now: datetime) -> list[Milestone]:
         """Act on every milestone due by ``now`` (the sweep). Returns what was done.
 
         Idempotent: a milestone is marked when acted on and never acted on twice.
         A reminder whose deadline has also passed is skipped for the breach.
         """
-        done: list[str] = []
-        assert self.sla is not None or not self.pending_milestones(policy)
+        done: list[Milestone] = []
         for milestone, at in self.pending_milestones(policy):
             if at > now:
                 break
             clock = self.sla
-            assert clock is not None
-            if milestone == sla_rules.AUTO_CLOSE:
+            assert clock is not None  # a case without a clock has no milestones
+            if milestone is Milestone.AUTO_CLOSE:
                 self._move(Action.CLOSE)
                 self.closed_at = now
                 self.record(CaseClosed(occurred_at=now, agency_id=self.agency_id, how="no_response"))
-            elif milestone.endswith(".reminder"):
-                kind = milestone.split(".")[0]
-                deadline = clock.coordinate_by if kind == "coordination" else clock.resolve_by
-                clock.marked.add(milestone)
-                if deadline <= now:
-                    continue  # the breach follows in this same sweep
-                self.record(
-                    SlaReminder(
-                        occurred_at=now, agency_id=self.agency_id, milestone=kind, deadline=deadline.isoformat()
-                    )
-                )
-            elif milestone.endswith(".breach"):
-                kind = milestone.split(".")[0]
-                deadline = clock.coordinate_by if kind == "coordination" else clock.resolve_by
-                clock.marked.add(milestone)
-                clock.marked.add(f"{kind}.reminder")
-                self.record(
-                    SlaBreached(
-                        occurred_at=now, agency_id=self.agency_id, milestone=kind, deadline=deadline.isoformat()
-                    )
-                )
-            elif milestone == sla_rules.ESCALATION:
-                clock.marked.add(milestone)
+            elif milestone is Milestone.ESCALATION:
+                clock.mark(milestone)
                 self.record(
                     CaseEscalated(occurred_at=now, agency_id=self.agency_id, days_open=(now - self.created_at).days)
+                )
+            else:
+                deadline = clock.deadline(milestone.kind)
+                clock.mark(milestone)
+                if milestone.is_reminder and deadline <= now:
+                    continue  # the breach follows in this same sweep
+                raised = SlaReminder if milestone.is_reminder else SlaBreached
+                self.record(
+                    raised(
+                        occurred_at=now,
+                        agency_id=self.agency_id,
+                        milestone=milestone.kind.value,
+                        deadline=deadline.isoformat(),
+                    )
                 )
             done.append(milestone)
         return done
 
     @property
     def escalated(self) -> bool:
-        return bool(self.sla and sla_rules.ESCALATION in self.sla.marked)
-
-    def days_open(self, now: datetime) -> int:
-        return (now - self.created_at) // timedelta(days=1)
+        return bool(self.sla and self.sla.escalated)
 
 
 def source_key(channel: Channel, message_id: str | None) -> str | None:

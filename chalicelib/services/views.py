@@ -21,6 +21,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from chalicelib.domain.permissions import Principal
 from chalicelib.domain.sealed import Sealed
+from chalicelib.domain.sla import Milestone
 
 # Operations that are not lifecycle edges, and the state they need.
 _NON_EDGE = {"add_collaborator", "comment", "set_privacy", "set_priority"}
@@ -123,7 +124,7 @@ def officer_view(
             "coordinate_by": _when(case.sla.coordinate_by),
             "resolve_by": _when(case.sla.resolve_by),
             "escalate_at": _when(case.sla.escalate_at),
-            "breached": sorted(m.split(".")[0] for m in case.sla.marked if m.endswith(".breach")),
+            "breached": [milestone.kind.value for milestone in case.sla.breaches],
             "escalated": case.escalated,
             "next_milestone": pending[0][0] if pending else None,
             "next_deadline": _when(pending[0][1]) if pending else None,
@@ -268,7 +269,7 @@ def queue_row(item: dict[str, Any], language: str, now: datetime) -> dict[str, A
         "next_deadline": to_jakarta_text(parse_instant(deadline)) if deadline else None,
         "due_in_minutes": due_in,
         "overdue": bool(deadline and due_in is not None and due_in < 0),
-        "breached": [m.split(".")[0] for m in card.get("breached", [])],
+        "breached": [Milestone(name).kind.value for name in card.get("breached", [])],
         "escalated": bool(card.get("escalated")),
         "progress": card.get("progress", 0),
         "priority": card.get("priority") or "normal",  # cards written before priorities: normal
