@@ -71,7 +71,7 @@ def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
         "status": case.status.value,
         "category": case.category,
         "channel": case.channel.value,
-        "privacy": case.privacy,
+        "privacy": case.privacy.value,
         "priority": case.priority,
         "agency_id": case.agency_id,
         "created_at": to_utc_text(case.created_at),

@@ -11,7 +11,7 @@ resolving, delegation only down the agency tree, ...).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -55,24 +55,14 @@ from .events import (
 )
 from .lifecycle import Action, CaseStatus, is_open, transition
 from .messages import MAX_ADDITIONS, MediaLink, ReplyHandle
+from .photos import COMPLETION, PhotoRef, Photos
+from .plan import FollowUpPlan
+from .privacy import PrivacyLevel
 from .report import MAX_PHOTOS, GeoPoint, IncomingReport, ReporterContact
 from .sealed import Sealed
 from .sla import Due, Milestone, SlaClock, SlaPolicy
 
 REJECTION_REASONS = ("out_of_scope", "emergency", "spam")
-
-
-@dataclass(frozen=True)
-class PhotoRef:
-    """A stored photo: the private original and its metadata-free public copy."""
-
-    id: str  # "p1", "p2"... unique within the case
-    kind: str  # "report" (from the reporter) or "completion" (from an officer)
-    original_key: str
-    public_key: str
-    content_type: str  # of the public copy
-    width: int
-    height: int
 
 
 @dataclass(frozen=True)
@@ -125,19 +115,6 @@ REPORTER = Actor("reporter")
 
 
 @dataclass
-class FollowUpPlan:
-    """Rencana tindak lanjut: what the agency will do, and by when if it proposes a date."""
-
-    text: str
-    agency_id: str
-    submitted_at: datetime
-    proposed_completion: datetime | None = None
-    state: str = "submitted"  # submitted | verified | returned
-    review_comment: str | None = None
-    reviewed_at: datetime | None = None
-
-
-@dataclass
 class Feedback:
     rating: int
     comment: str | None
@@ -157,7 +134,7 @@ class Case:
     location: GeoPoint | None = None
     reporter: ReporterContact | Sealed | None = None  # Sealed once stored (see domain/sealed.py)
     anonymous: bool = False
-    privacy: str = "public"  # public | anonymous | confidential (domain/privacy.py)
+    privacy: PrivacyLevel = PrivacyLevel.PUBLIC  # domain/privacy.py
     priority: str = "normal"  # urgent | normal | low (domain/sla.py)
     language: str = "id"
     reported_at: datetime | None = None
@@ -181,7 +158,7 @@ class Case:
     merged_cases: list[str] = field(default_factory=list)
     duplicate_candidates: list[str] = field(default_factory=list)
     routed: bool = False  # routing ran (to an agency or to triage)
-    photos: list[PhotoRef] = field(default_factory=list)
+    photos: Photos = field(default_factory=Photos)
     # The recent history, oldest first: all of it for a short case. A long
     # case's older entries are stored apart (the repository keeps a bounded
     # window on the case item); ``history_start`` is the sequence number of
@@ -206,6 +183,11 @@ class Case:
     # never public: only our cleaned copies are shown to the public).
     media_urls: list[str] = field(default_factory=list)
     pending_events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.privacy = PrivacyLevel(self.privacy)  # ValueError for a level there is not
+        if not isinstance(self.photos, Photos):
+            self.photos = Photos(self.photos)
 
     # --- intake -------------------------------------------------------------------
 
@@ -234,7 +216,7 @@ class Case:
             privacy=privacy.initial(report.privacy, report.anonymous, report.category),
             language=report.language,
             reported_at=report.reported_at,
-            photos=list(photos or []),
+            photos=Photos(photos or ()),
             sla=SlaClock.start(now, policy or SlaPolicy()),
             reply_handle=report.reply_handle,
             pending_media=list(report.media),
@@ -271,7 +253,7 @@ class Case:
         new_photos = list(photos or [])[: max(room, 0)]
         new_media = list(report.media)[: max(room - len(new_photos), 0)]
         if new_photos or new_media:
-            self.photos.extend(new_photos)
+            self.photos.add(new_photos)
             self.pending_media.extend(new_media)
             added.append("photo")
         if report.location and report.location != self.location:
@@ -292,16 +274,12 @@ class Case:
         done = [link for link, _ in fetched]
         self.pending_media = [link for link in self.pending_media if link not in done]
         photos = [photo for _, photo in fetched if photo is not None]
-        self.photos.extend(photos)
+        self.photos.add(photos)
         if photos:
             self.record(PhotoAdded(occurred_at=now, count=len(photos)))
         else:
             self.updated_at = max(self.updated_at, now)
         return len(photos)
-
-    def next_photo_id(self, offset: int = 0) -> str:
-        numbers = [int(p.id[1:]) for p in self.photos if p.id[1:].isdigit()]
-        return f"p{max(numbers, default=0) + 1 + offset}"
 
     def record(self, event: DomainEvent) -> None:
         """Raise an event: it goes to the outbox and the history (public ones to the timeline)."""
@@ -407,7 +385,7 @@ class Case:
 
     def _forget_open_plan(self) -> None:
         # A new holder makes its own plan; the old one is history.
-        if self.plan is not None and self.plan.state != "verified":
+        if self.plan is not None and not self.plan.verified:
             self.plan = None
 
     # --- follow-up plan and the Bureau's review ------------------------------------------
@@ -449,7 +427,7 @@ class Case:
     def verify_plan(self, now: datetime, actor: Actor) -> None:
         self._move(Action.VERIFY_PLAN)
         assert self.plan is not None and self.sla is not None
-        self.plan.state, self.plan.reviewed_at = "verified", now
+        self.plan.verify(now)
         if self.plan.proposed_completion is not None:
             self.sla.agree(self.plan.proposed_completion)
         self.expected_completion = self.sla.resolve_by
@@ -467,7 +445,7 @@ class Case:
             raise RuleViolation("say what the agency should change in its plan")
         self._move(Action.RETURN_PLAN)
         assert self.plan is not None
-        self.plan.state, self.plan.review_comment, self.plan.reviewed_at = "returned", comment.strip(), now
+        self.plan.send_back(comment.strip(), now)
         self.record(
             PlanReturned(occurred_at=now, agency_id=self.plan.agency_id, comment=comment.strip(), **actor.stamp())
         )
@@ -499,14 +477,16 @@ class Case:
         level = privacy.check(level)
         if not reason or not reason.strip():
             raise RuleViolation("say why the privacy level changes (reason)")
-        refused = privacy.may_change(self.privacy, level, may_lower)
+        refused = self.privacy.refusal(level, may_lower)
         if refused:
             raise RuleViolation(refused)
         previous, self.privacy = self.privacy, level
-        if level == privacy.ANONYMOUS:
+        if level.forgets_reporter:
             self.reporter, self.anonymous = None, True
         self.record(
-            PrivacyChanged(occurred_at=now, previous=previous, level=level, reason=reason.strip(), **actor.stamp())
+            PrivacyChanged(
+                occurred_at=now, previous=previous.value, level=level.value, reason=reason.strip(), **actor.stamp()
+            )
         )
 
     def set_priority(self, priority: str, reason: str, policy: SlaPolicy, now: datetime, actor: Actor) -> None:
@@ -522,16 +502,8 @@ class Case:
             raise RuleViolation(f"the case is already {priority}")
         previous, self.priority = self.priority, priority
         if self.sla is not None:
-            plan = self.plan
-            agreed = (
-                plan.proposed_completion
-                if plan
-                and plan.state == "verified"
-                and plan.proposed_completion
-                and plan.reviewed_at
-                and plan.reviewed_at >= self.sla.resolve_from
-                else None
-            )
+            # A date agreed before the last reopening was for the work that did not hold.
+            agreed = self.plan.agreed_completion(since=self.sla.resolve_from) if self.plan else None
             self.sla.apply_priority(self.created_at, policy.for_priority(priority), agreed)
             if self.expected_completion is not None:
                 self.expected_completion = self.sla.resolve_by
@@ -543,7 +515,7 @@ class Case:
 
     @property
     def hidden_from_public(self) -> bool:
-        return privacy.is_hidden(self.privacy)
+        return self.privacy.hidden
 
     def comment(self, text: str, now: datetime, actor: Actor) -> None:
         if not text or not text.strip():
@@ -557,11 +529,10 @@ class Case:
         blurred); audited in the history. Returns the photo as it was."""
         from .events import PhotoRedacted
 
-        index = next((i for i, photo in enumerate(self.photos) if photo.id == photo_id), None)
-        if index is None:
-            raise RuleViolation(f"the case has no photo {photo_id!r}")
-        before = self.photos[index]
-        self.photos[index] = replace(before, public_key=public_key)
+        try:
+            before = self.photos.republish(photo_id, public_key)
+        except KeyError:
+            raise RuleViolation(f"the case has no photo {photo_id!r}") from None
         self.record(
             PhotoRedacted(
                 occurred_at=now,
@@ -574,12 +545,12 @@ class Case:
         return before
 
     def resolve(self, photo: PhotoRef, note: str, now: datetime, actor: Actor) -> None:
-        if photo.kind != "completion":
+        if photo.kind != COMPLETION:
             raise RuleViolation("resolving needs a completion photo")
         self._move(Action.RESOLVE)
         assert self.sla is not None
         on_time = now <= self.sla.resolve_by
-        self.photos.append(photo)
+        self.photos.add([photo])
         self.progress, self.resolved_at, self.resolution_note = 100, now, (note or "").strip()
         self.record(
             CaseResolved(

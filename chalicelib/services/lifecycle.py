@@ -28,6 +28,7 @@ from chalicelib.domain.case import Actor, Case
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import ConcurrentUpdate, InvalidInput, RuleViolation
 from chalicelib.domain.permissions import Principal, Role
+from chalicelib.domain.photos import COMPLETION
 from chalicelib.domain.report import problems_from
 from chalicelib.logs import get_logger
 from chalicelib.services import commands as c
@@ -95,8 +96,7 @@ def _completion_photo(case: Case, command: c.ResolveCommand, principal: Principa
         image = clean(data)
     except UnreadableImage as error:
         raise InvalidInput([("photo", str(error))]) from None
-    photo_id = f"p{len(case.photos) + 1}"
-    return deps.photos.store(case.tracking_code, photo_id, "completion", image)
+    return deps.photos.store(case.tracking_code, case.photos.next_id(), COMPLETION, image)
 
 
 # operation -> (command model, what it does to the case)

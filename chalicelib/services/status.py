@@ -63,8 +63,9 @@ def named_by_public_id(code_text: str) -> bool:
 
 def expected_completion(case: Case) -> tuple[str | None, str | None]:
     """(when, basis): an agreed estimate, the standard deadline, or a prediction."""
-    if case.plan is not None and case.plan.state == "verified" and case.plan.proposed_completion:
-        return to_jakarta_text(case.plan.proposed_completion), "agreed"
+    agreed = case.plan.agreed_completion() if case.plan is not None else None
+    if agreed is not None:
+        return to_jakarta_text(agreed), "agreed"
     if case.status in (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.MERGED, CaseStatus.RESOLVED):
         return None, None
     if case.expected_completion is not None:

@@ -12,6 +12,7 @@ from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.geo import distance_m
+from chalicelib.domain.privacy import PrivacyLevel
 from chalicelib.domain.report import build_report
 from chalicelib.domain.request_ids import public_id, tracking_code_of
 from chalicelib.services import alerts, intake
@@ -62,7 +63,7 @@ def open_case(cases, clock, _name, lat, lng, *, privacy=None, text="Sampah menum
     )
     case = Case.open(report, code, clock())
     if privacy:
-        case.privacy = privacy  # the sibling issue's attribute; absent means public
+        case.privacy = PrivacyLevel(privacy)  # absent means public
     cases.add(case)
     return case
 
@@ -79,7 +80,7 @@ def collect(store, cases, clock, case, kind="case.received", privacy_override=No
     def get(code):
         found = loaded(code)
         if found is not None and privacy_override:
-            found.privacy = privacy_override
+            found.privacy = PrivacyLevel(privacy_override)
         return found
 
     view = lambda c: public_view(c, "id", BASE, public_id=public_id(c.tracking_code, KEY), code_key=KEY)  # noqa: E731
