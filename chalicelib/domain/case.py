@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import privacy
+from . import lifecycle, privacy
 from . import sla as sla_rules
 from .agencies import Agency, AgencyDirectory
 from .areas import AreaPath
 from .channels import Channel
-from .errors import IllegalTransition, RuleViolation
+from .errors import DomainError, IllegalTransition, RuleViolation
 from .events import (
     ACTOR_FIELDS,
     EVENT_TYPES,
@@ -53,7 +53,7 @@ from .events import (
     SlaReminder,
     TriageNeeded,
 )
-from .lifecycle import Action, CaseStatus, is_open, transition
+from .lifecycle import HELD_STATUSES, Action, CaseStatus, is_open, transition
 from .messages import MAX_ADDITIONS, MediaLink, ReplyHandle
 from .photos import COMPLETION, PhotoRef, Photos
 from .plan import FollowUpPlan
@@ -63,6 +63,20 @@ from .sealed import Sealed
 from .sla import Due, Milestone, SlaClock, SlaPolicy
 
 REJECTION_REASONS = ("out_of_scope", "emergency", "spam")
+
+# The case operations (permissions.OPERATIONS) that are edges of the lifecycle.
+OPERATION_EDGES = {
+    "assign": Action.ASSIGN,
+    "delegate": Action.DELEGATE,
+    "transfer": Action.TRANSFER,
+    "submit_plan": Action.SUBMIT_PLAN,
+    "verify_plan": Action.VERIFY_PLAN,
+    "return_plan": Action.RETURN_PLAN,
+    "post_progress": Action.POST_PROGRESS,
+    "resolve": Action.RESOLVE,
+    "reject": Action.REJECT,
+    "merge": Action.MERGE,
+}
 
 
 @dataclass(frozen=True)
@@ -308,6 +322,34 @@ class Case:
         events, self.pending_events = self.pending_events, []
         return events
 
+    # --- what the case allows now ------------------------------------------------------
+
+    def refusal(self, operation: str) -> DomainError | None:
+        """Why the case, as it stands, does not allow ``operation`` (one of
+        permissions.OPERATIONS), or None. Who may do it is permissions' business,
+        what a request must say the method's; the methods below raise exactly
+        this error, so an officer is offered only what would be accepted."""
+        action = OPERATION_EDGES.get(operation)
+        if action is not None and (refused := lifecycle.refusal(self.status, action)):
+            return refused
+        if operation == "assign" and self.agency_id:
+            return IllegalTransition(f"cannot assign a case that {self.agency_id} holds (transfer it)")
+        if operation == "add_collaborator" and self.status not in HELD_STATUSES:
+            return IllegalTransition(f"cannot add a collaborator to a {self.status.value} case")
+        if operation == "set_priority" and not is_open(self.status):
+            return RuleViolation(f"the priority of a {self.status.value} case cannot change")
+        return None
+
+    def can(self, operation: str) -> bool:
+        """Does the case, as it stands, allow ``operation``?"""
+        return self.refusal(operation) is None
+
+    def require(self, operation: str) -> None:
+        """Raise the error of ``refusal`` (a service checks before costly work)."""
+        refused = self.refusal(operation)
+        if refused is not None:
+            raise refused
+
     def _move(self, action: Action) -> None:
         self.status = transition(self.status, action)
 
@@ -324,6 +366,7 @@ class Case:
         self.area = area
 
     def assign(self, agency: Agency, now: datetime, actor: Actor = SYSTEM, how: str = "routing") -> None:
+        self.require("assign")
         self._move(Action.ASSIGN)
         self.agency_id, self.assigned_at, self.routed = agency.id, now, True
         self.record(
@@ -376,8 +419,7 @@ class Case:
         )
 
     def add_collaborator(self, agency: Agency, now: datetime, actor: Actor) -> None:
-        if self.status not in (CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS):
-            raise IllegalTransition(f"cannot add a collaborator to a {self.status.value} case")
+        self.require("add_collaborator")
         if agency.id == self.agency_id or agency.id in self.collaborators:
             raise RuleViolation(f"{agency.id} already works on this case")
         self.collaborators.append(agency.id)
@@ -496,8 +538,7 @@ class Case:
             raise RuleViolation(f"priority must be one of {', '.join(sla_rules.PRIORITIES)}")
         if not reason or not reason.strip():
             raise RuleViolation("say why the priority changes (reason)")
-        if not is_open(self.status):
-            raise RuleViolation(f"the priority of a {self.status.value} case cannot change")
+        self.require("set_priority")
         if priority == self.priority:
             raise RuleViolation(f"the case is already {priority}")
         previous, self.priority = self.priority, priority
@@ -631,6 +672,11 @@ class Case:
                 **actor.stamp(),
             )
         )
+
+    @property
+    def takes_duplicates(self) -> bool:
+        """May other cases be merged into this one?"""
+        return not self.merged_into and self.status not in (CaseStatus.REJECTED, CaseStatus.MERGED)
 
     def absorb(self, duplicate: str, now: datetime) -> bool:
         """Remember that ``duplicate`` follows this case. False if already known."""

@@ -137,9 +137,7 @@ def _comment(case, cmd, principal, deps, now):
 
 
 def _resolve(case, cmd, principal, deps, now):
-    from chalicelib.domain.lifecycle import Action, transition
-
-    transition(case.status, Action.RESOLVE)  # refuse before storing a photo for nothing
+    case.require("resolve")  # refuse before storing a photo for nothing
     photo = _completion_photo(case, cmd, principal, deps)
     case.resolve(photo, cmd.note, now, actor_of(principal))
 
@@ -150,10 +148,8 @@ def _reject(case, cmd, principal, deps, now):
 
 def _merge(case, cmd, principal, deps, now):
     primary = load(cmd.primary, deps.cases)
-    if primary.merged_into or primary.status.value in ("rejected", "merged"):
+    if not primary.takes_duplicates:
         raise RuleViolation(f"{primary.tracking_code} cannot take duplicates (it is {primary.status.value})")
-    if primary.tracking_code == case.tracking_code:
-        raise RuleViolation("a case cannot be merged into itself")
     case.merge_into(primary.tracking_code, now, actor_of(principal))
 
 

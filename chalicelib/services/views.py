@@ -18,25 +18,10 @@ from chalicelib.domain import sla as sla_rules
 from chalicelib.domain.case import Case, HistoryEntry
 from chalicelib.domain.clock import parse_instant, to_jakarta_text
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.lifecycle import TRANSITIONS, Action, CaseStatus
+from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.permissions import Principal
 from chalicelib.domain.sealed import Sealed
 from chalicelib.domain.sla import Milestone
-
-# Operations that are not lifecycle edges, and the state they need.
-_NON_EDGE = {"add_collaborator", "comment", "set_privacy", "set_priority"}
-_OPERATION_ACTION = {
-    "assign": Action.ASSIGN,
-    "delegate": Action.DELEGATE,
-    "transfer": Action.TRANSFER,
-    "submit_plan": Action.SUBMIT_PLAN,
-    "verify_plan": Action.VERIFY_PLAN,
-    "return_plan": Action.RETURN_PLAN,
-    "post_progress": Action.POST_PROGRESS,
-    "resolve": Action.RESOLVE,
-    "reject": Action.REJECT,
-    "merge": Action.MERGE,
-}
 
 
 def _when(value: datetime | None) -> str | None:
@@ -61,36 +46,16 @@ def _area(case: Case) -> dict[str, Any] | None:
 
 
 def available_operations(case: Case, principal: Principal) -> list[str]:
-    """What this officer may do to this case right now (rights and state)."""
+    """What this officer may do to this case right now: their rights
+    (domain/permissions.py) and what the case allows (Case.can)."""
     directory = reference_data.agencies()
-    possible = []
-    for operation in permissions.OPERATIONS:
-        if operation in ("view", "view_contact"):
-            continue
-        if not permissions.allowed(principal, operation, case.agency_id, case.collaborators, directory):
-            continue
-        if operation in _NON_EDGE:
-            if operation == "add_collaborator" and case.status not in (
-                CaseStatus.ASSIGNED,
-                CaseStatus.PLAN_SUBMITTED,
-                CaseStatus.IN_PROGRESS,
-            ):
-                continue
-            if operation == "set_priority" and case.status not in (
-                CaseStatus.RECEIVED,
-                CaseStatus.ASSIGNED,
-                CaseStatus.PLAN_SUBMITTED,
-                CaseStatus.IN_PROGRESS,
-            ):
-                continue
-            possible.append(operation)
-            continue
-        action = _OPERATION_ACTION[operation]
-        if case.status in TRANSITIONS[action].sources:
-            if operation == "assign" and case.agency_id:
-                continue
-            possible.append(operation)
-    return possible
+    return [
+        operation
+        for operation in permissions.OPERATIONS
+        if operation not in ("view", "view_contact")
+        and permissions.allowed(principal, operation, case.agency_id, case.collaborators, directory)
+        and case.can(operation)
+    ]
 
 
 def officer_view(

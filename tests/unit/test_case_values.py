@@ -10,7 +10,7 @@ from chalicelib.adapters.case_repository import case_to_item, item_to_case
 from chalicelib.domain import privacy
 from chalicelib.domain.case import Actor, Case
 from chalicelib.domain.channels import Channel
-from chalicelib.domain.errors import RuleViolation
+from chalicelib.domain.errors import IllegalTransition, RuleViolation
 from chalicelib.domain.photos import PhotoRef, Photos
 from chalicelib.domain.plan import FollowUpPlan, PlanState
 from chalicelib.domain.privacy import PrivacyLevel
@@ -153,3 +153,113 @@ def _agency(agency_id: str):
     from chalicelib.adapters import reference_data
 
     return reference_data.agencies().require(agency_id)
+
+
+# --- what the case allows: one statement of each precondition ----------------------------------------
+
+
+def case_at(status: str) -> Case:
+    case = new_case([photo("p1")])
+    if status == "received":
+        return case
+    case.assign(_agency("dinas-lh"), T0)
+    if status in ("rejected", "merged"):
+        case.reject("spam", None, T0, OFFICER) if status == "rejected" else case.merge_into(
+            "EW30M-QXH6Y-RXE4", T0, OFFICER
+        )
+        return case
+    if status == "assigned":
+        return case
+    case.submit_plan("Perbaiki pipa", None, SlaPolicy(), T0, OFFICER)
+    if status == "plan_submitted":
+        return case
+    case.verify_plan(T0, BUREAU)
+    if status == "in_progress":
+        return case
+    case.resolve(photo("p2", "completion"), "Selesai", T0, OFFICER)
+    if status == "resolved":
+        return case
+    case.give_feedback(5, None, T0)
+    return case
+
+
+# Each operation done with arguments that are right whatever the case's state.
+DO = {
+    "assign": lambda case: case.assign(_agency("dinas-sda"), T0, BUREAU, how="triage"),
+    "delegate": lambda case: case.delegate(_agency("sudin-lh-jakpus"), _directory(), T0, OFFICER),
+    "transfer": lambda case: case.transfer(_agency("dinas-bina-marga"), "salah dinas", T0, BUREAU),
+    "add_collaborator": lambda case: case.add_collaborator(_agency("dinas-sda"), T0, OFFICER),
+    "submit_plan": lambda case: case.submit_plan("Rencana", None, SlaPolicy(), T0, OFFICER),
+    "verify_plan": lambda case: case.verify_plan(T0, BUREAU),
+    "return_plan": lambda case: case.return_plan("Kurang rinci", T0, BUREAU),
+    "post_progress": lambda case: case.post_progress(50, "Separuh", T0, OFFICER),
+    "comment": lambda case: case.comment("Dicek", T0, OFFICER),
+    "resolve": lambda case: case.resolve(photo(case.photos.next_id(), "completion"), "Selesai", T0, OFFICER),
+    "reject": lambda case: case.reject("spam", None, T0, OFFICER),
+    "merge": lambda case: case.merge_into("EW30M-QXH6Y-RXE4", T0, OFFICER),
+    "set_privacy": lambda case: case.change_privacy("confidential", "saksi", T0, OFFICER, may_lower=False),
+    "set_priority": lambda case: case.set_priority("urgent", "bahaya", SlaPolicy(), T0, BUREAU),
+}
+STATUSES = ["received", "assigned", "plan_submitted", "in_progress", "resolved", "closed", "rejected", "merged"]
+
+
+def test_every_operation_is_described_here():
+    from chalicelib.domain.permissions import OPERATIONS
+
+    assert set(DO) == set(OPERATIONS) - {"view", "view_contact"}
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("operation", sorted(DO))
+def test_the_case_offers_exactly_what_its_methods_accept(status, operation):
+    case = case_at(status)
+    assert case.status.value == status
+    refused = case.refusal(operation)
+    assert case.can(operation) is (refused is None)
+    if refused is None:
+        DO[operation](case)  # accepted: raises nothing
+    elif (operation, status) == ("delegate", "received"):
+        # No holder yet, so no sub-agency to delegate to: the method says that first.
+        with pytest.raises(RuleViolation, match="not a sub-agency of None"):
+            DO[operation](case)
+    else:
+        with pytest.raises(type(refused)) as raised:
+            DO[operation](case)
+        assert str(raised.value) == str(refused)
+
+
+def test_what_the_case_allows_by_status():
+    allowed = {status: sorted(op for op in DO if case_at(status).can(op)) for status in STATUSES}
+    always = ["comment", "set_privacy"]
+    assert allowed == {
+        "received": sorted(["assign", "reject", "merge", "set_priority", *always]),
+        "assigned": sorted(
+            ["delegate", "transfer", "add_collaborator", "submit_plan", "reject", "merge", "set_priority", *always]
+        ),
+        "plan_submitted": sorted(
+            ["delegate", "transfer", "add_collaborator", "verify_plan", "return_plan", "reject", "merge"]
+            + ["set_priority", *always]
+        ),
+        "in_progress": sorted(
+            ["delegate", "transfer", "add_collaborator", "post_progress", "resolve", "reject", "merge"]
+            + ["set_priority", *always]
+        ),
+        "resolved": always,
+        "closed": always,
+        "rejected": always,
+        "merged": always,
+    }
+
+
+def test_a_case_an_agency_holds_is_not_offered_for_assignment():
+    case = new_case()
+    case.agency_id = "dinas-lh"  # received, yet held: assigning it again would hide a transfer
+    assert not case.can("assign")
+    with pytest.raises(IllegalTransition):
+        DO["assign"](case)
+
+
+def _directory():
+    from chalicelib.adapters import reference_data
+
+    return reference_data.agencies()
