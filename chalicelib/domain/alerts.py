@@ -60,10 +60,6 @@ class Area:
     lng: float | None = None
     radius_m: int | None = None
 
-    @property
-    def is_radius(self) -> bool:
-        return self.kelurahan is None
-
     def index_key(self) -> str:
         """The alert-index partition this subscription is found in."""
         if self.kelurahan:

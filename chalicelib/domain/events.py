@@ -39,10 +39,6 @@ class DomainEvent:
         values.pop("occurred_at")
         return values
 
-    def public_data(self) -> dict[str, Any]:
-        hidden = set(ACTOR_FIELDS) | set(self.private_fields)
-        return {key: value for key, value in self.data().items() if key not in hidden}
-
     def to_record(self) -> dict[str, Any]:
         return {
             "type": self.type,
