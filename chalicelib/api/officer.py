@@ -80,9 +80,6 @@ def _case_response(case, principal):
         original_url=getattr(photos, "original_url", None),
         open_contact=lambda sealed: app.cases.open_sealed(sealed, "reporter").reporter,
     )
-    from chalicelib.services.redaction import may_redact
-
-    view["may_redact_photos"] = may_redact(principal, case)
     return json_response(view, headers={"ETag": f'"v{case.version}"', "Cache-Control": "no-store"})
 
 
@@ -161,7 +158,7 @@ def queue():
     from chalicelib.adapters import reference_data
     from chalicelib.bootstrap import services
     from chalicelib.domain.clock import to_utc_text
-    from chalicelib.services.views import queue_rows
+    from chalicelib.services.views import queue_page, queue_rows
 
     principal = auth.principal_of(_request())
     query = _request().query_params or {}
@@ -221,10 +218,8 @@ def queue():
     language = preferred_language(_request())
     rows = queue_rows(page.items, language, now)
     if query.get("kota"):
-        rows = [row for row in rows if (row.get("area") or {}).get("kota") == query["kota"]]
-    return json_response(
-        {"view": view, "items": rows, "count": len(rows), "cursor": page.cursor}, headers={"Cache-Control": "no-store"}
-    )
+        rows = [row for row in rows if (row.area or {}).get("kota") == query["kota"]]
+    return json_response(queue_page(view, rows, page.cursor), headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/officer/cases/{code}", methods=["GET"], authorizer=auth.cognito)

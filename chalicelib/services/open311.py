@@ -38,7 +38,7 @@ from chalicelib.domain.errors import InvalidReport, OutsideServiceArea
 from chalicelib.domain.lifecycle import CaseStatus, is_open
 from chalicelib.services import api_keys
 from chalicelib.services.intake import MAX_CODE_ATTEMPTS, Receipt, submit_report
-from chalicelib.services.status import public_view, timeline_of
+from chalicelib.services.status import public_view_json, timeline_of
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_WINDOW = timedelta(days=90)
@@ -213,7 +213,7 @@ def request_view(case: Case, language: str, deps: Deps) -> dict[str, Any]:
     # The allow-list; status_notes needs only the newest public line (no read
     # unless a long case has none left in its window).
     last_line = timeline_of(case, deps.cases, limit=1)
-    view = public_view(case, language, deps.settings.public_base_url, code_key=deps.code_key, timeline=last_line)
+    view = public_view_json(case, language, deps.settings.public_base_url, code_key=deps.code_key, timeline=last_line)
     request_id = request_ids.public_id(case.tracking_code, deps.code_key)
     location = view.get("location")
     return {

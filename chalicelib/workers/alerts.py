@@ -26,7 +26,7 @@ def collect_batch(records) -> dict[str, Any]:
     from chalicelib.bootstrap import services
     from chalicelib.domain.request_ids import public_id
     from chalicelib.services.alerts import collect
-    from chalicelib.services.status import public_view
+    from chalicelib.services.status import public_view_json
     from chalicelib.workers.sqs import process
 
     app = services()
@@ -35,7 +35,7 @@ def collect_batch(records) -> dict[str, Any]:
 
     def view(case):
         # The public allow-list, named by the public id (never the reporter's tracking code).
-        return public_view(
+        return public_view_json(
             case, "id", app.settings.public_base_url, public_id=public_id(case.tracking_code, key), code_key=key
         )
 

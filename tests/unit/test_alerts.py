@@ -17,7 +17,7 @@ from chalicelib.domain.report import build_report
 from chalicelib.domain.request_ids import public_id, tracking_code_of
 from chalicelib.services import alerts, intake
 from chalicelib.services.alert_models import AlertSubscribeCommand
-from chalicelib.services.status import public_view
+from chalicelib.services.status import public_view_json
 from tests.support.alert_fakes import FakeAlertStore, RecordingSender
 from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FakeQuarantine, FixedClock
 
@@ -83,7 +83,7 @@ def collect(store, cases, clock, case, kind="case.received", privacy_override=No
             found.privacy = PrivacyLevel(privacy_override)
         return found
 
-    view = lambda c: public_view(c, "id", BASE, public_id=public_id(c.tracking_code, KEY), code_key=KEY)  # noqa: E731
+    view = lambda c: public_view_json(c, "id", BASE, public_id=public_id(c.tracking_code, KEY), code_key=KEY)  # noqa: E731
     return alerts.collect(
         message,
         store=store,

@@ -159,7 +159,7 @@ def test_a_broken_index_card_is_skipped_by_the_listing_and_the_queue(deps, log_r
         )
     ]
     rows = views.queue_rows(queue, "id", NOW)
-    assert [row["tracking_code"] for row in rows] == ["A", "C"]
+    assert [row.tracking_code for row in rows] == ["A", "C"]
     assert skipped(log_records)[-1][:2] == ("officer_queue", table_key({"PK": "CASE#A", "SK": "CASE"}))
 
 
