@@ -22,6 +22,7 @@ from chalicelib.adapters.metrics_store import MetricsStore
 from chalicelib.adapters.notification_store import NotificationStore
 from chalicelib.adapters.photo_store import PhotoStore, S3PhotoStore
 from chalicelib.adapters.quarantine_store import QuarantineStore
+from chalicelib.adapters.rate_limits import DynamoRateLimiter, RateLimiter
 from chalicelib.adapters.routing_store import RoutingStore
 from chalicelib.adapters.sealing import KmsSealer
 from chalicelib.adapters.sender_state import DynamoSenderRepository, SenderRepository
@@ -85,6 +86,7 @@ class Services:
     case_reader: DynamoCaseReader | None = None  # many cases at once (Open311 listings)
     templates: Any = None  # TemplateStore; None: built on first use
     quarantine: Any = None  # services.batch.Quarantine: poison records, scheduled jobs' attempts
+    limiter: RateLimiter | None = None  # rate-limit counters (api/limits.py); None: nothing is limited
 
     def template_store(self) -> Any:
         if self.templates is not None:
@@ -130,6 +132,8 @@ def _build() -> Services:
         api_keys=ApiKeyStore(config.cases_table),
         case_reader=DynamoCaseReader(config.cases_table),
         quarantine=QuarantineStore(config.cases_table),
+        # Counter keys are hashed with a key derived from the tracking-code key (read on first use).
+        limiter=DynamoRateLimiter(config.rate_limits_table, lambda: config.tracking_code_key),
     )
 
 

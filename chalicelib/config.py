@@ -13,7 +13,9 @@ use, then cached (chalicelib/adapters/secret_store.py); see ``Settings.secret``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -48,6 +50,63 @@ class ConfigurationError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Limit:
+    """At most ``count`` requests in each fixed window of ``window_s`` seconds."""
+
+    count: int
+    window_s: int
+
+
+# What a limit counts by: the client's address (API Gateway's sourceIp), who the
+# request says it is from (a reporter's phone or e-mail, a partner's API key), a
+# webhook's channel, or everyone together.
+LIMIT_DIMENSIONS = ("ip", "contact", "channel", "global")
+
+# The limits of every public door, per scope (a route or a family of routes; the
+# routes are in chalicelib/api/limits.py, the reasons in docs/security.md). Each
+# is overridden whole by its variable, in the same notation; a dimension left out
+# is not limited.
+RATE_LIMIT_DEFAULTS = {
+    "reports": "ip=30/3600,contact=10/3600,global=1200/3600",
+    "status": "ip=120/60",
+    "reporter_actions": "ip=20/3600",
+    "public_map": "ip=300/60",
+    "metrics": "ip=60/60",
+    "alerts": "ip=10/3600,global=600/3600",
+    "alert_codes": "ip=30/600",
+    "open311_read": "ip=120/60",
+    "open311_post": "ip=600/60,contact=300/60,global=3000/3600",
+    "webhooks": "channel=600/60",
+}
+_LIMIT = re.compile(r"^(?P<dimension>[a-z]+)=(?P<count>[0-9]{1,9})/(?P<window>[0-9]{1,9})$")
+MAX_WINDOW_S = 7 * 86_400
+
+
+def parse_limits(name: str, text: str) -> dict[str, Limit]:
+    """``ip=30/3600,global=1200/3600`` -> {"ip": Limit(30, 3600), ...}; ``off``: no limit at all."""
+    text = text.strip()
+    if text == "off":
+        return {}
+    limits: dict[str, Limit] = {}
+    for part in text.split(","):
+        match = _LIMIT.match(part.strip())
+        if match is None or match["dimension"] not in LIMIT_DIMENSIONS or match["dimension"] in limits:
+            raise ConfigurationError(
+                f"{name} must be like ip=30/3600,global=1200/3600 (dimensions {', '.join(LIMIT_DIMENSIONS)}, "
+                f"each at most once; or off), got {text!r}"
+            )
+        count, window = int(match["count"]), int(match["window"])
+        if count < 1 or not 1 <= window <= MAX_WINDOW_S:
+            raise ConfigurationError(f"{name}: a limit needs at least 1 request per 1 to {MAX_WINDOW_S} seconds")
+        limits[match["dimension"]] = Limit(count, window)
+    return limits
+
+
+def _limits(name: str, scope: str) -> dict[str, Limit]:
+    return parse_limits(name, os.environ.get(name) or RATE_LIMIT_DEFAULTS[scope])
+
+
+@dataclass(frozen=True)
 class Settings:
     stage: str
     region: str
@@ -79,6 +138,9 @@ class Settings:
     # unset, the maps draw the kecamatan and kota outlines instead (no outside request).
     map_tile_url: str | None = None
     map_tile_attribution: str | None = None
+    # Rate limits per scope and dimension (RATE_LIMIT_DEFAULTS); counters in their own table.
+    rate_limits: Mapping[str, Mapping[str, Limit]] = field(default_factory=dict)
+    rate_limits_table: str = "crm-prod-rate-limits"
 
     @property
     def is_local(self) -> bool:
@@ -180,6 +242,19 @@ def settings() -> Settings:
         contact_key_arn=os.environ.get("CONTACT_KEY_ARN") or None,
         map_tile_url=os.environ.get("MAP_TILE_URL", "").strip() or None,
         map_tile_attribution=os.environ.get("MAP_TILE_ATTRIBUTION", "").strip() or None,
+        rate_limits={
+            "reports": _limits("RATE_LIMIT_REPORTS", "reports"),
+            "status": _limits("RATE_LIMIT_STATUS", "status"),
+            "reporter_actions": _limits("RATE_LIMIT_REPORTER_ACTIONS", "reporter_actions"),
+            "public_map": _limits("RATE_LIMIT_PUBLIC_MAP", "public_map"),
+            "metrics": _limits("RATE_LIMIT_METRICS", "metrics"),
+            "alerts": _limits("RATE_LIMIT_ALERTS", "alerts"),
+            "alert_codes": _limits("RATE_LIMIT_ALERT_CODES", "alert_codes"),
+            "open311_read": _limits("RATE_LIMIT_OPEN311_READ", "open311_read"),
+            "open311_post": _limits("RATE_LIMIT_OPEN311_POST", "open311_post"),
+            "webhooks": _limits("RATE_LIMIT_WEBHOOKS", "webhooks"),
+        },
+        rate_limits_table=os.environ.get("RATE_LIMITS_TABLE", f"crm-{stage}-rate-limits"),
     )
 
 

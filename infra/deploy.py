@@ -70,6 +70,54 @@ LOCAL_ONLY_VARIABLES = {
 # Every function loads the one deployment.zip: its unzipped size is what a cold start unpacks.
 PACKAGE_LIMIT_BYTES = 25_000_000
 
+# API Gateway throttles of the deployed stage: (route, method, requests per second, burst).
+# The first row is the stage's default for every method; the others are stricter where a
+# request costs more or guesses something (docs/security.md "Rate limits"). API Gateway
+# answers over them with 429 before Lambda runs. Both deploy paths apply this one list:
+# `make package` as the RestAPI's MethodSettings, `make deploy` with update_stage.
+STAGE_THROTTLES: tuple[tuple[str, str, int, int], ...] = (
+    ("/*", "*", 100, 200),
+    ("/status/{tracking_code}", "GET", 20, 40),
+    ("/status/{tracking_code}/photos/{photo_id}", "GET", 20, 40),
+    ("/reports", "POST", 5, 20),
+    ("/report", "POST", 5, 20),
+    ("/alerts/subscriptions", "POST", 2, 10),
+    ("/webhooks/{channel}", "POST", 50, 100),
+)
+
+
+def _setting_path(route: str) -> str:
+    """A method setting's resource path: "/*", or the route with each "/" as "~1"."""
+    return route if route == "/*" else "/" + route.replace("/", "~1")
+
+
+def method_settings() -> list[dict[str, Any]]:
+    """STAGE_THROTTLES as the MethodSettings of an API Gateway stage."""
+    return [
+        {
+            "ResourcePath": _setting_path(route),
+            "HttpMethod": method,
+            "ThrottlingRateLimit": rate,
+            "ThrottlingBurstLimit": burst,
+        }
+        for route, method, rate, burst in STAGE_THROTTLES
+    ]
+
+
+def throttle_patch_operations() -> list[dict[str, str]]:
+    """STAGE_THROTTLES as update_stage patch operations (`make deploy`)."""
+    operations = []
+    for route, method, rate, burst in STAGE_THROTTLES:
+        prefix = f"{_setting_path(route)}/{method}/throttling"
+        operations.append({"op": "replace", "path": f"{prefix}/rateLimit", "value": str(rate)})
+        operations.append({"op": "replace", "path": f"{prefix}/burstLimit", "value": str(burst)})
+    return operations
+
+
+def waf_default(stage: str) -> str:
+    """The EnableWaf parameter's default: on in prod, off in dev (it costs money)."""
+    return "true" if stage == "prod" else "false"
+
 
 class DeployError(RuntimeError):
     pass
@@ -286,6 +334,20 @@ def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[
     overlay = copy.deepcopy(template)
     overlay.pop("AWSTemplateFormatVersion", None)
     overlay["Parameters"]["Stage"]["Default"] = stage
+    overlay["Parameters"]["EnableWaf"]["Default"] = waf_default(stage)
+    # The stage is Chalice's (RestAPI, an AWS::Serverless::Api): its throttles, and the web ACL on it.
+    overlay["Resources"]["RestAPI"] = {"Properties": {"MethodSettings": method_settings()}}
+    overlay["Resources"]["ApiWebAclAssociation"] = {
+        "Type": "AWS::WAFv2::WebACLAssociation",
+        "Condition": "WafEnabled",
+        "Properties": {
+            "ResourceArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::"
+                "/restapis/${RestAPI}/stages/${RestAPI.Stage}"
+            },
+            "WebACLArn": {"Fn::GetAtt": ["ApiWebAcl", "Arn"]},
+        },
+    }
     overlay["Parameters"]["PublicBaseUrl"] = {
         "Type": "String",
         "Description": "The API's public URL (custom domain, or the execute-api URL of a first deploy), "
@@ -478,6 +540,34 @@ def configure_stream_failures(
             )
 
 
+def configure_api_stage(stage: str, outputs: dict[str, str], session: Any) -> None:
+    """chalice deploy creates the stage without throttles: set STAGE_THROTTLES, and put the
+    web ACL (when the infra stack made one, EnableWaf=true) in front of it."""
+    api_id = deployed_rest_api_id(stage)
+    if api_id is None:
+        raise DeployError(f".chalice/deployed/{stage}.json names no REST API: was chalice deploy run?")
+    stage_name = chalice_config()["stages"][stage].get("api_gateway_stage", "api")
+    session.client("apigateway").update_stage(
+        restApiId=api_id, stageName=stage_name, patchOperations=throttle_patch_operations()
+    )
+    web_acl = outputs.get("ApiWebAclArn")
+    if web_acl:
+        region = session.region_name or DEFAULT_REGION
+        session.client("wafv2").associate_web_acl(
+            WebACLArn=web_acl, ResourceArn=f"arn:aws:apigateway:{region}::/restapis/{api_id}/stages/{stage_name}"
+        )
+
+
+def deployed_rest_api_id(stage: str) -> str | None:
+    record = ROOT / ".chalice" / "deployed" / f"{stage}.json"
+    if not record.exists():
+        return None
+    for resource in json.loads(record.read_text()).get("resources", []):
+        if resource.get("resource_type") == "rest_api":
+            return resource.get("rest_api_id")
+    return None
+
+
 def deployed_api_url(stage: str) -> str | None:
     record = ROOT / ".chalice" / "deployed" / f"{stage}.json"
     if not record.exists():
@@ -500,7 +590,7 @@ def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) 
     spec = iam.load_functions()["functions"]
     checked_functions(spec, functions)
 
-    print(f"1/3 infra stack {APP_NAME}-{stage}-infra in {region} (account {account})", flush=True)
+    print(f"1/4 infra stack {APP_NAME}-{stage}-infra in {region} (account {account})", flush=True)
     outputs = deploy_infra(stage, functions, parameters, session)
 
     resolve = iam.concrete_resolver(outputs, region, account)
@@ -510,7 +600,7 @@ def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) 
     for attempt in (1, 2):
         if base_url:
             variables["PUBLIC_BASE_URL"] = base_url
-        print(f"2/3 chalice deploy --stage {stage}", flush=True)
+        print(f"2/4 chalice deploy --stage {stage}", flush=True)
         with build_lock():
             project = build_project(stage, "deploy", policies, variables)
             _chalice(project, ["deploy", "--stage", stage], {"AWS_DEFAULT_REGION": region, **variables})
@@ -521,9 +611,11 @@ def deploy(stage: str, parameters: dict[str, str], public_base_url: str | None) 
 
     from chalice.app import SQSEventConfig
 
-    print("3/3 stream retries and on-failure destinations; partial batch responses for queues", flush=True)
+    print("3/4 stream retries and on-failure destinations; partial batch responses for queues", flush=True)
     queue_functions = tuple(f for f, source in functions.items() if isinstance(source, SQSEventConfig))
     configure_stream_failures(stage, {f: spec[f] for f in functions}, outputs, session, queue_functions)
+    print("4/4 API stage throttles" + (" and the WAF web ACL" if outputs.get("ApiWebAclArn") else ""), flush=True)
+    configure_api_stage(stage, outputs, session)
     print(f"\nDeployed {APP_NAME} stage {stage}: {deployed_api_url(stage)}/health")
 
 
@@ -535,6 +627,12 @@ def main(argv: list[str] | None = None) -> int:
     deploy_cmd.add_argument("--alarm-email", default=os.environ.get("ALARM_EMAIL", ""))
     deploy_cmd.add_argument("--upload-origins", default=os.environ.get("PHOTO_UPLOAD_ORIGINS", ""))
     deploy_cmd.add_argument("--public-base-url", default=os.environ.get("PUBLIC_BASE_URL") or None)
+    deploy_cmd.add_argument(
+        "--waf",
+        choices=["true", "false"],
+        default=os.environ.get("ENABLE_WAF") or None,
+        help="the WAF web ACL in front of the API (default: on in prod, off in dev)",
+    )
     package_cmd = commands.add_parser("package", help="one template for pipelines (offline)")
     package_cmd.add_argument("--stage", required=True, choices=["dev", "prod"])
     package_cmd.add_argument("--out", type=Path, default=None)
@@ -543,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "deploy":
-            parameters = {"AlarmEmail": args.alarm_email}
+            parameters = {"AlarmEmail": args.alarm_email, "EnableWaf": args.waf or waf_default(args.stage)}
             if args.upload_origins:
                 parameters["PhotoUploadOrigins"] = args.upload_origins
             deploy(args.stage, parameters, args.public_base_url)

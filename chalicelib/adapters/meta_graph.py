@@ -17,7 +17,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.config import Settings
+from chalicelib.domain import events
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.events import Envelope
 from chalicelib.domain.messages import ReplyHandle
 from chalicelib.logs import get_logger
 
@@ -28,7 +30,7 @@ PROVIDER = "meta"
 MEDIA_HOSTS = ("fbsbx.com", "fbcdn.net", "facebook.com", "whatsapp.net")
 # Replies that answer the reporter's own message; the rest are later updates
 # and go out as account updates (Messenger's rule for messages after 24 h).
-RESPONSE_EVENTS = frozenset({"case.received", "case.reporter_added"})
+RESPONSE_EVENTS = (events.CaseReceived, events.ReporterAdded)
 # WhatsApp's customer-service window: free-form text only within 24 hours of the
 # person's last message. Meta accepts a late text and fails it afterwards (a
 # "failed" status with error 131047), so the choice is made before sending, with
@@ -66,7 +68,7 @@ class GraphSender:
         text: str,
         *,
         code: str | None,
-        event: dict | None,
+        event: Envelope | None,
         language: str = "id",
         public_text: str | None = None,
     ) -> None:
@@ -79,7 +81,7 @@ class GraphSender:
         if handle.kind == "messenger":
             path = f"{handle.via}/messages"
             body = {"recipient": {"id": handle.address}, "message": {"text": text[:2000]}}
-            if event is None or event.get("type") in RESPONSE_EVENTS:
+            if event is None or isinstance(event.event, RESPONSE_EVENTS):
                 body["messaging_type"] = "RESPONSE"
             else:
                 body.update({"messaging_type": "MESSAGE_TAG", "tag": "ACCOUNT_UPDATE"})
@@ -144,13 +146,13 @@ class GraphSender:
         return last is None or datetime.now(UTC) - last > WINDOW - WINDOW_MARGIN
 
     def _answer_comment(
-        self, handle: ReplyHandle, text: str, event: dict | None, public_text: str | None, auth: str
+        self, handle: ReplyHandle, text: str, event: Envelope | None, public_text: str | None, auth: str
     ) -> None:
         """Meta allows ONE private reply per comment or visitor post, within 7 days: it
         answers the comment itself (the receipt, or a notice). Later updates go only
         in public. A refused private reply (already sent, too late) still lets the
         public one go out, so a retry after a failed public post is safe."""
-        if event is None or event.get("type") in RESPONSE_EVENTS:
+        if event is None or isinstance(event.event, RESPONSE_EVENTS):
             # Visitor posts are "{page id}_{n}"; comments "{post n}_{n}".
             target = "post_id" if handle.via and handle.address.startswith(handle.via + "_") else "comment_id"
             body = {"recipient": {target: handle.address}, "message": {"text": text[:2000]}}

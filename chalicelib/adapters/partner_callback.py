@@ -10,6 +10,8 @@ import os
 import time
 
 from chalicelib.config import Settings
+from chalicelib.domain.clock import to_utc_text
+from chalicelib.domain.events import Envelope
 from chalicelib.domain.messages import ReplyHandle
 from chalicelib.logs import get_logger
 
@@ -23,7 +25,7 @@ class PartnerCallbackSender:
         self.settings = settings
 
     def send(
-        self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None, language: str = "id"
+        self, handle: ReplyHandle, text: str, *, code: str | None, event: Envelope | None, language: str = "id"
     ) -> None:
         from chalicelib.channels.partner import signature_headers
 
@@ -32,14 +34,13 @@ class PartnerCallbackSender:
         if not url:
             log.info("no partner callback URL configured", extra={"channel": handle.channel.value})
             return
-        event = event or {}
         body = json.dumps(
             {
                 "report_id": handle.address,
                 "tracking_code": code,
-                "event_type": event.get("type"),
-                "status": (event.get("case") or {}).get("status"),
-                "occurred_at": event.get("occurred_at"),
+                "event_type": event.type if event else None,
+                "status": event.case.status if event else None,
+                "occurred_at": to_utc_text(event.event.occurred_at) if event else None,
                 "text": text,
                 "status_url": f"{self.settings.public_base_url}/status/{code}" if code else None,
             },

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from chalicelib.adapters import aws
+from chalicelib.domain.messages import Notice
 
 
 class SqsNoticeQueue:
     def __init__(self, queue_url: str):
         self.queue_url = queue_url
 
-    def send(self, notices: list[dict[str, Any]]) -> None:
+    def send(self, notices: list[Notice]) -> None:
         client = aws.client("sqs")
         for start in range(0, len(notices), 10):
             entries = [
-                {"Id": f"n{index}", "MessageBody": json.dumps(notice, separators=(",", ":"))}
+                {"Id": f"n{index}", "MessageBody": json.dumps(notice.to_message(), separators=(",", ":"))}
                 for index, notice in enumerate(notices[start : start + 10])
             ]
             with aws.unavailable_on_transient("sqs"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from chalicelib.adapters import aws
 from chalicelib.config import Settings
+from chalicelib.domain.events import Envelope
 from chalicelib.domain.messages import ReplyHandle
 
 
@@ -22,7 +23,7 @@ class SesSender:
         text: str,
         *,
         code: str | None,
-        event: dict | None,
+        event: Envelope | None,
         language: str = "id",
         subject: str | None = None,
     ) -> None:

@@ -9,6 +9,7 @@ GET  <MediaUrl from the webhook>   (same Basic auth; must be under the base URL)
 from __future__ import annotations
 
 from chalicelib.config import Settings
+from chalicelib.domain.events import Envelope
 from chalicelib.domain.messages import ReplyHandle
 
 from . import http_client
@@ -26,7 +27,7 @@ class TwilioSender:
         self.settings = settings
 
     def send(
-        self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None, language: str = "id"
+        self, handle: ReplyHandle, text: str, *, code: str | None, event: Envelope | None, language: str = "id"
     ) -> None:
         sid, auth = _auth(self.settings)
         sender = handle.via or ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.events import Envelope
 from chalicelib.domain.messages import ReplyHandle
 
 from . import http_client
@@ -30,7 +31,7 @@ class XSender:
         self.settings = settings
 
     def send(
-        self, handle: ReplyHandle, text: str, *, code: str | None, event: dict | None, language: str = "id"
+        self, handle: ReplyHandle, text: str, *, code: str | None, event: Envelope | None, language: str = "id"
     ) -> None:
         url = f"{self.settings.x_api_base_url}/2/dm_conversations/with/{handle.address}/messages"
         http_client.request(

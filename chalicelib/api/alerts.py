@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import ApiError, handles_errors, json_response, read_body
+from chalicelib.api.limits import RateLimited, limited
 
 bp = Blueprint(__name__)
 
@@ -97,8 +98,23 @@ def _html(title: str, text: str, status: int = 200, form: str = "") -> Response:
     )
 
 
+def _too_many_page(error: RateLimited) -> Response:
+    """A person who followed a mailed link (or pressed its button) reads a page, not JSON."""
+    if bp.current_request.method == "POST" and "text/html" not in (bp.current_request.headers.get("accept") or ""):
+        raise error
+    minutes = max(1, round(error.retry_after_s / 60))
+    response = _html(
+        "Terlalu banyak permintaan / Too many requests",
+        f"Coba lagi dalam {minutes} menit. Please try again in {minutes} minute(s).",
+        429,
+    )
+    response.headers["Retry-After"] = str(error.retry_after_s)
+    return response
+
+
 @bp.route("/alerts/subscriptions", methods=["POST"], content_types=["*/*"])
 @handles_errors
+@limited(bp, "alerts", fail_closed=True)
 def subscribe():
     from chalicelib.adapters import reference_data
     from chalicelib.bootstrap import services
@@ -119,6 +135,7 @@ def subscribe():
 
 @bp.route("/alerts/confirm", methods=["POST"], content_types=["*/*"])
 @handles_errors
+@limited(bp, "alert_codes", fail_closed=True)
 def confirm():
     from chalicelib.services import alerts
     from chalicelib.services.alert_models import AlertConfirmCommand
@@ -142,6 +159,7 @@ def _link_params() -> tuple[str, str]:
 
 @bp.route("/alerts/confirm", methods=["GET"])
 @handles_errors
+@limited(bp, "alert_codes", fail_closed=True, refused=_too_many_page)
 def confirm_link():
     from chalicelib.services import alerts
 
@@ -175,6 +193,7 @@ def unsubscribe_page():
 
 @bp.route("/alerts/unsubscribe", methods=["POST"], content_types=["*/*"])
 @handles_errors
+@limited(bp, "alert_codes", fail_closed=True, refused=_too_many_page)
 def unsubscribe():
     from chalicelib.services import alerts
     from chalicelib.services.alert_models import AlertUnsubscribeCommand

@@ -20,6 +20,7 @@ from chalice import Response
 
 from chalicelib import logs
 from chalicelib.adapters.aws import ServiceUnavailable
+from chalicelib.adapters.images import MAX_PIXELS, MAX_REQUEST_PIXELS, ImageTooLarge
 from chalicelib.adapters.unreadable import UnreadableItem
 from chalicelib.channels.base import Reply, WebhookRejected
 from chalicelib.config import ConfigurationError
@@ -32,6 +33,7 @@ from chalicelib.domain.errors import (
     OutsideServiceArea,
     RuleViolation,
 )
+from chalicelib.domain.idempotency import IdempotencyKeyReused
 
 log = logs.get_logger("api")
 
@@ -121,6 +123,24 @@ def to_api_error(error: Exception) -> ApiError:
         return error
     if isinstance(error, WebhookRejected):
         return ApiError(error.status, error.code, error.message)
+    if isinstance(error, ImageTooLarge):
+        # 413, not 422: nothing is wrong with the photo's form, there is more of it than we
+        # decode in one request (counted from the headers; nothing was decoded or stored).
+        return ApiError(
+            413,
+            "image_too_large",
+            f"Photo {error.index + 1} {error}; nothing was saved. Send smaller photos (fewer pixels) or fewer.",
+            details=[{"field": f"photos.{error.index}", "message": str(error)}],
+            extra={"max_pixels_per_photo": MAX_PIXELS, "max_pixels_per_request": MAX_REQUEST_PIXELS},
+        )
+    if isinstance(error, IdempotencyKeyReused):
+        return ApiError(
+            409,
+            "idempotency_key_reused",
+            "This idempotency key (Idempotency-Key, submission_id or idempotency_key) was already used for a "
+            "report with different content; nothing was saved. Use a new key for a new report; a retry must "
+            "send exactly the same content.",
+        )
     if isinstance(error, OutsideServiceArea):
         return ApiError(
             422,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.api.http import handles_errors, json_response, not_found
+from chalicelib.api.limits import limited
 
 bp = Blueprint(__name__)
 
@@ -23,6 +24,7 @@ def _today():
 
 @bp.route("/metrics/agencies", methods=["GET"], cors=True)
 @handles_errors
+@limited(bp, "metrics")
 def all_agencies():
     from chalicelib.bootstrap import services
     from chalicelib.services.metrics import dashboard
@@ -34,6 +36,7 @@ def all_agencies():
 
 @bp.route("/metrics/agencies/{agency_id}", methods=["GET"], cors=True)
 @handles_errors
+@limited(bp, "metrics")
 def one_agency(agency_id):
     from chalicelib.bootstrap import services
     from chalicelib.services.metrics import agency_detail

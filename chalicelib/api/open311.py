@@ -14,7 +14,9 @@ API Gateway path parameters are whole path segments, so ``{service_code}.json``
 is one parameter here ("garbage.json") split by ``open311_format.split_format``.
 Every error is in the spec's format, in the format the path asked for (JSON
 when it named none): 400 bad argument, 403 bad api_key, 404 unknown service,
-request, token or jurisdiction; AWS trouble 503 with Retry-After.
+request, token or jurisdiction; 429 over a rate limit (api/limits.py: reads
+``open311_read`` by address; posts ``open311_post`` by address, by api_key and
+globally); AWS trouble 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api import open311_format as wire
 from chalicelib.api.http import preferred_language
+from chalicelib.api.limits import RateLimited, check, limited
 
 bp = Blueprint(__name__)
 
@@ -111,6 +114,7 @@ def _formatted(path_name: str) -> Callable[..., Any]:
 
 
 @open311_errors
+@limited(bp, "open311_read")
 def _discovery(fmt: str) -> Response:
     from chalicelib.config import settings
     from chalicelib.services.open311 import discovery
@@ -120,6 +124,7 @@ def _discovery(fmt: str) -> Response:
 
 
 @open311_errors
+@limited(bp, "open311_read")
 def _services(fmt: str) -> Response:
     from chalicelib.services.open311 import service_list
 
@@ -128,6 +133,7 @@ def _services(fmt: str) -> Response:
 
 
 @open311_errors
+@limited(bp, "open311_read")
 def _requests(fmt: str) -> Response:
     from chalicelib.services.open311 import list_requests
 
@@ -136,8 +142,10 @@ def _requests(fmt: str) -> Response:
 
 
 @open311_errors
+@limited(bp, "open311_post")
 def _post_request(fmt: str) -> Response:
     from chalicelib.api.http import read_body
+    from chalicelib.channels import open311 as form
     from chalicelib.services.open311 import Open311Error, submit
 
     request = bp.current_request
@@ -146,6 +154,10 @@ def _post_request(fmt: str) -> Response:
         raise Open311Error(400, "Send the request as Content-Type: application/x-www-form-urlencoded; charset=utf-8")
     body = read_body(request, ("application/x-www-form-urlencoded",))
     query = _query()
+    try:  # the partner's key, as sent, counts too (checked against the key store by submit)
+        check("open311_post", contact=form.parse_form(body, query).get("api_key"))
+    except form.FormRejected:
+        pass  # submit answers 400 naming the problem
     extensions = (query.get("extensions") or "").lower() in ("true", "1")
     posted = submit(body, query, request.headers.get("idempotency-key"), _language(), _deps(), extensions=extensions)
     return wire.respond(
@@ -160,6 +172,7 @@ def _both_formats(path: str, view: Callable[..., Response], methods: list[str], 
             return view(fmt=fmt)
 
         bound.__name__ = f"open311_{name}_{fmt}"
+        bound.rate_limit = getattr(view, "rate_limit", None)  # type: ignore[attr-defined]
         bp.route(f"{PREFIX}/{path}.{fmt}", methods=methods, **options)(bound)
 
 
@@ -171,6 +184,7 @@ _both_formats("requests", _post_request, ["POST"], "post_request", content_types
 
 @bp.route(f"{PREFIX}/services/{{service_code}}", methods=["GET"], cors=True)
 @_formatted("service_code")
+@limited(bp, "open311_read")
 def open311_service_definition(service_code: str, fmt: str) -> Response:
     from chalicelib.services.open311 import service_definition
 
@@ -180,6 +194,7 @@ def open311_service_definition(service_code: str, fmt: str) -> Response:
 
 @bp.route(f"{PREFIX}/requests/{{service_request_id}}", methods=["GET"], cors=True)
 @_formatted("service_request_id")
+@limited(bp, "open311_read")
 def open311_request(service_request_id: str, fmt: str) -> Response:
     from chalicelib.services.open311 import get_request
 
@@ -191,6 +206,7 @@ def open311_request(service_request_id: str, fmt: str) -> Response:
 
 @bp.route(f"{PREFIX}/tokens/{{token}}", methods=["GET"])
 @_formatted("token")
+@limited(bp, "open311_read", fail_closed=True)
 def open311_token(token: str, fmt: str) -> Response:
     from chalicelib.services.open311 import resolve_token
 
@@ -202,7 +218,13 @@ def open311_token(token: str, fmt: str) -> Response:
     )
 
 
+def _too_many(error: RateLimited) -> Response:
+    """A path without a format: the error in JSON."""
+    return wire.error_response("json", error.status, [(error.status, error.message)], error.headers)
+
+
 @bp.route(f"{PREFIX}/media/{{service_request_id}}/{{photo_id}}", methods=["GET"], cors=True)
+@limited(bp, "open311_read", refused=_too_many)
 def open311_media(service_request_id: str, photo_id: str) -> Response:
     @open311_errors
     def redirect(fmt: str) -> Response:

@@ -19,6 +19,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import etag_for, etag_matches, handles_errors, preferred_language
+from chalicelib.api.limits import limited
 
 bp = Blueprint(__name__)
 
@@ -55,6 +56,7 @@ def _cached_json(body: Any, max_age: int, vary_language: bool = False) -> Respon
 
 @bp.route("/map/points", methods=["GET"])
 @handles_errors
+@limited(bp, "public_map")
 def map_points():
     from chalicelib.services import public_map
 
@@ -64,6 +66,7 @@ def map_points():
 
 @bp.route("/map/reports", methods=["GET"])
 @handles_errors
+@limited(bp, "public_map")
 def map_reports():
     from chalicelib.services import public_map
 
@@ -76,6 +79,7 @@ def map_reports():
 
 @bp.route("/map/nearby", methods=["GET"])
 @handles_errors
+@limited(bp, "public_map")
 def map_nearby():
     from chalicelib.services import public_map
 
@@ -89,6 +93,7 @@ def map_nearby():
 
 @bp.route("/areas/lookup", methods=["GET"])
 @handles_errors
+@limited(bp, "public_map")
 def area_lookup():
     from chalicelib.services import public_map
 

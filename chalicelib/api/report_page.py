@@ -42,11 +42,30 @@ T = {
         "Foto terlalu besar: semuanya maks. 4 MB. Kecilkan atau kirim lebih sedikit foto, lalu isi ulang.",
         "The photos are too big: at most 4 MB together. Make them smaller or send fewer, then fill in the form again.",
     ),
+    "too_many_pixels": (
+        "Foto terlalu besar (terlalu banyak piksel). Kirim foto yang lebih kecil atau lebih sedikit, lalu isi ulang.",
+        "The photos are too large (too many pixels). Send smaller or fewer photos, then fill in the form again.",
+    ),
     "outside_area": (
         "Lokasi ini berada di luar wilayah DKI Jakarta. Kami hanya menerima laporan dari Jakarta "
         "(termasuk Kepulauan Seribu); periksa kembali koordinatnya.",
         "This place is outside DKI Jakarta. We only take reports from Jakarta (Kepulauan Seribu included); "
         "please check the coordinates.",
+    ),
+    "too_many_title": ("Terlalu banyak laporan", "Too many reports"),
+    "too_many": (
+        "Terlalu banyak laporan dikirim dari jaringan atau kontak ini dalam waktu singkat. "
+        "Silakan coba lagi dalam {minutes} menit. Keadaan darurat: hubungi 112.",
+        "Too many reports were sent from this network or contact in a short time. "
+        "Please try again in {minutes} minute(s). Emergencies: call 112.",
+    ),
+    "back": ("Kembali ke formulir", "Back to the form"),
+    "reused_title": ("Formulir ini sudah terkirim", "This form was already sent"),
+    "reused": (
+        "Formulir ini sudah dikirim sebelumnya dengan isi yang berbeda, jadi tidak dikirim lagi. "
+        "Periksa isian di bawah, lalu kirim sebagai laporan baru.",
+        "This form was sent before with different content, so it was not sent again. "
+        "Check the fields below, then send them as a new report.",
     ),
     "contact": ("Kontak (opsional)", "Contact (optional)"),
     "name": ("Nama", "Name"),
@@ -139,6 +158,17 @@ def form_page(
         f'<label class="check" for="confidential"><input id="confidential" name="confidential" type="checkbox"'
         f"{confidential}>{t('confidential', language)}</label></fieldset>"
         f'<button type="submit" class="button wide">{t("submit", language)}</button></form>'
+    )
+    return _page(language, content)
+
+
+def too_many_page(language: str, retry_after_s: int) -> str:
+    """The form's 429: when to try again (the API says it in Retry-After too)."""
+    minutes = max(1, -(-retry_after_s // 60))
+    content = (
+        f'<section class="panel"><h1>{t("too_many_title", language)}</h1>'
+        f'<p class="alert alert-error" role="alert">{escape(t("too_many", language).format(minutes=minutes))}</p>'
+        f'<p><a href="?lang={language}">{t("back", language)}</a></p></section>'
     )
     return _page(language, content)
 

@@ -20,6 +20,7 @@ from chalicelib.api.http import (
     not_found,
     preferred_language,
 )
+from chalicelib.api.limits import limited
 
 bp = Blueprint(__name__)
 
@@ -28,6 +29,7 @@ NO_SUCH_CASE = "No case has this tracking code. Check the code and try again."
 
 @bp.route("/status/{tracking_code}", methods=["GET"])
 @handles_errors
+@limited(bp, "status", fail_closed=True)
 def get_status(tracking_code):
     from chalicelib.bootstrap import services
     from chalicelib.services.status import find_case, named_by_public_id, public_view, timeline_of
@@ -56,6 +58,7 @@ def get_status(tracking_code):
 
 @bp.route("/status/{tracking_code}/photos/{photo_id}", methods=["GET"])
 @handles_errors
+@limited(bp, "status", fail_closed=True)
 def get_photo(tracking_code, photo_id):
     from chalicelib.bootstrap import services
     from chalicelib.services.status import find_case
@@ -101,6 +104,7 @@ def _reporter_action(service_name: str, tracking_code: str):
 
 @bp.route("/status/{tracking_code}/feedback", methods=["POST"], content_types=["*/*"])
 @handles_errors
+@limited(bp, "reporter_actions", fail_closed=True)
 def give_feedback(tracking_code):
     """The reporter confirms the work is done, with a 1-5 rating: the case closes."""
     return _reporter_action("give_feedback", tracking_code)
@@ -108,6 +112,7 @@ def give_feedback(tracking_code):
 
 @bp.route("/status/{tracking_code}/reopen", methods=["POST"], content_types=["*/*"])
 @handles_errors
+@limited(bp, "reporter_actions", fail_closed=True)
 def reopen(tracking_code):
     """The reporter says the problem is not solved (within 7 days of resolution)."""
     return _reporter_action("reopen", tracking_code)

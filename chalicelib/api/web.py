@@ -46,6 +46,7 @@ from html import escape
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import etag_for, etag_matches, handles_errors, not_found
+from chalicelib.api.limits import limited
 
 bp = Blueprint(__name__)
 
@@ -418,6 +419,7 @@ NO_SUCH_REPORT = (
 
 @bp.route("/reports/{public_id}", methods=["GET"])
 @handles_errors
+@limited(bp, "public_map")
 def report_view_page(public_id):
     """One report's public page (its public id: Open311's service_request_id)."""
     from chalicelib.bootstrap import services

@@ -6,6 +6,11 @@ Nothing is parsed before the signature is checked, and nothing is stored
 unless all of it passed. A delivery with no report in it (receipts, echoes)
 gets 200 and stores nothing.
 
+A verified delivery then counts against its channel's ceiling (``webhooks``
+in api/limits.py: never per address, providers deliver from a few addresses in
+bursts; a forged flood is refused before it is counted, so it cannot use up a
+provider's ceiling); over it, 429 with Retry-After.
+
 GET is the provider's subscription check (Meta's hub.challenge, X's CRC);
 channels without one answer 405.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.api.http import ApiError, handles_errors, read_body, reply_response
+from chalicelib.api.limits import check, limited
 
 bp = Blueprint(__name__)
 
@@ -65,6 +71,7 @@ def _stop_alerts(handle) -> int:
 
 @bp.route("/webhooks/{channel}", methods=["POST"], content_types=["*/*"])
 @handles_errors
+@limited(bp, "webhooks")
 def receive(channel):
     from chalicelib.bootstrap import services
     from chalicelib.channels.base import inline_replies
@@ -78,6 +85,7 @@ def receive(channel):
     inbound = _inbound(channel, body, app.clock)
     adapter = concrete(adapter, inbound)
     adapter.verify(inbound, app.settings)
+    check("webhooks", channel=channel)
     receipts = [
         submit_report(
             report,

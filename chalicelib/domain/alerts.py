@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import categories
+from . import categories, events
+from .clock import to_utc_text
 from .geo import distance_m, geohash, neighbourhood
 
 CHANNELS = ("email", "sms", "whatsapp")
 LANGUAGES = ("id", "en")
 # Events subscribers hear about, and what a digest calls them.
-ALERT_EVENTS = {"case.received": "new", "case.resolved": "resolved"}
+ALERT_EVENTS: dict[type[events.DomainEvent], str] = {events.CaseReceived: "new", events.CaseResolved: "resolved"}
 # Radius subscriptions are indexed by the geohash-5 cell of their centre
 # (~4.9 x 4.9 km at Jakarta's latitude); a case looks in its cell and the 8
 # around it, which covers every centre within one cell size. Hence the limit.
@@ -188,20 +189,20 @@ def is_confidential(case: Any) -> bool:
     return str(getattr(case, "privacy", None) or "public") == "confidential"
 
 
-def entry_from_public_view(event: dict[str, Any], view: dict[str, Any]) -> AlertEntry | None:
-    kind = ALERT_EVENTS.get(str(event.get("type")))
+def entry_from_public_view(message: events.Envelope, view: dict[str, Any]) -> AlertEntry | None:
+    kind = ALERT_EVENTS.get(type(message.event))
     if kind is None:
         return None
     area = view.get("area") or {}
     description = " ".join(str(view.get("description") or "").split())
     return AlertEntry(
-        event_id=str(event["id"]),
+        event_id=message.id,
         kind=kind,
         public_id=str(view["tracking_code"]),
         category=str((view.get("category") or {}).get("id") or ""),
         area_name=area.get("kelurahan") or area.get("kecamatan"),
         summary=description[:120] + ("…" if len(description) > 120 else ""),
-        at=str(event.get("occurred_at") or ""),
+        at=to_utc_text(message.event.occurred_at),
     )
 
 

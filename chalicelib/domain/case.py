@@ -145,6 +145,8 @@ class Case:
     created_at: datetime
     updated_at: datetime
     source_key: str | None = None  # "<channel>:<provider message id>", for idempotency
+    # A client-chosen key's content digest (domain/idempotency.py): the same key with other content is refused.
+    content_digest: str | None = None
     location: GeoPoint | None = None
     reporter: ReporterContact | Sealed | None = None  # Sealed once stored (see domain/sealed.py)
     anonymous: bool = False

@@ -8,12 +8,21 @@ reads and what subscribers receive come from one source.
 Events carry what subscribers need (agency ids, durations, on-time flags for
 the metrics) and never the reporter's identity. Who acted (an officer's user
 id, role and agency) is kept for the audit trail but is not public.
+
+Subscribers receive an ``Envelope``: the event plus which case and write it
+came from. ``Envelope.from_message`` reads the relayed message (``from_record``
+the event in it) once, at the edge of each worker; what it cannot read is
+``UnreadableEvent``. Which subscriber handles which event type is one registry,
+chalicelib/services/handlers.py (docs/events.md is generated from it).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
+from functools import cache
 from typing import Any, ClassVar
 
 from .clock import parse_instant, to_utc_text
@@ -123,18 +132,24 @@ class PlanSubmitted(DomainEvent):
 
 @_event("plan.verified")
 class PlanVerified(DomainEvent):
+    """The Bureau approved the follow-up plan; the expected completion date is set."""
+
     agency_id: str
     expected_completion: str
 
 
 @_event("plan.returned", public=False)
 class PlanReturned(DomainEvent):
+    """The Bureau sent the follow-up plan back to the agency, with a comment."""
+
     agency_id: str
     comment: str
 
 
 @_event("case.progress")
 class ProgressPosted(DomainEvent):
+    """The holding or a collaborating agency reported progress (e.g. 50% done)."""
+
     agency_id: str
     percent: int
     text: str
@@ -142,6 +157,8 @@ class ProgressPosted(DomainEvent):
 
 @_event("case.commented", public=False)
 class CommentAdded(DomainEvent):
+    """An internal note on the case, for officers only."""
+
     agency_id: str | None
     text: str
 
@@ -166,6 +183,8 @@ class PriorityChanged(DomainEvent):
 
 @_event("case.resolved")
 class CaseResolved(DomainEvent):
+    """The agency finished the work, with a completion photo (selesai ditangani)."""
+
     agency_id: str
     note: str
     photo_id: str
@@ -176,12 +195,16 @@ class CaseResolved(DomainEvent):
 
 @_event("case.reopened", private=("reason",))
 class CaseReopened(DomainEvent):
+    """The reporter said the problem is not solved (within 7 days): back to the agency."""
+
     agency_id: str | None
     reason: str
 
 
 @_event("case.feedback", private=("comment",))
 class FeedbackGiven(DomainEvent):
+    """The reporter rated the resolution (1-5)."""
+
     agency_id: str | None
     rating: int
     comment: str | None
@@ -189,12 +212,16 @@ class FeedbackGiven(DomainEvent):
 
 @_event("case.closed")
 class CaseClosed(DomainEvent):
+    """Closed for good: confirmed by the reporter, or no answer within the window."""
+
     agency_id: str | None
     how: str  # "confirmed" by the reporter, or "no_response" after the window
 
 
 @_event("case.rejected", private=("note",))
 class CaseRejected(DomainEvent):
+    """Not a case for the city's agencies (out of scope, an emergency, spam)."""
+
     agency_id: str | None
     reason: str  # out_of_scope | emergency | spam
     note: str | None
@@ -212,16 +239,22 @@ class CaseMerged(DomainEvent):
 
 @_event("case.duplicate_absorbed", public=False)
 class DuplicateAbsorbed(DomainEvent):
+    """A duplicate was merged into this (primary) case."""
+
     duplicate: str
 
 
 @_event("case.duplicates_found", public=False)
 class DuplicatesFound(DomainEvent):
+    """Routing found open cases that may report the same problem."""
+
     candidates: list[str]
 
 
 @_event("sla.reminder", public=False)
 class SlaReminder(DomainEvent):
+    """A deadline (coordination or resolution) is close."""
+
     agency_id: str | None
     milestone: str  # "coordination" | "resolution"
     deadline: str
@@ -229,6 +262,8 @@ class SlaReminder(DomainEvent):
 
 @_event("sla.breached", public=False)
 class SlaBreached(DomainEvent):
+    """A deadline (coordination or resolution) passed."""
+
     agency_id: str | None
     milestone: str
     deadline: str
@@ -307,8 +342,138 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
 }
 
 
-def from_record(record: dict[str, Any]) -> DomainEvent:
-    cls = EVENT_TYPES[record["type"]]
-    known = {f.name for f in fields(cls)}
-    data = {k: v for k, v in record.get("data", {}).items() if k in known}
-    return cls(occurred_at=parse_instant(record["occurred_at"]), **data)
+class UnreadableEvent(ValueError):
+    """A record or message that is not one of our events (no retry reads it differently)."""
+
+
+def from_record(record: Any) -> DomainEvent:
+    """The event of an outbox record ``{"type", "occurred_at", "data"}``.
+
+    The one parser of stored and relayed events. Data fields the event class does
+    not have are ignored (a newer writer's additions); a missing field, a value of
+    the wrong type, an unknown type or a time without a zone is ``UnreadableEvent``."""
+    if not isinstance(record, dict):
+        raise UnreadableEvent("an event record is a JSON object")
+    kind = record.get("type")
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise UnreadableEvent(f"unknown event type {str(kind)[:60]!r}")
+    data = record.get("data", {})
+    if not isinstance(data, dict):
+        raise UnreadableEvent(f"{kind}: data is not an object")
+    at = record.get("occurred_at")
+    try:
+        occurred_at = parse_instant(at) if isinstance(at, str) else None
+    except ValueError:
+        occurred_at = None
+    if occurred_at is None:
+        raise UnreadableEvent(f"{kind}: occurred_at is not an instant with a time zone")
+    values = {}
+    for name, hint in _field_types(cls).items():
+        if name in data:
+            if not _conforms(data[name], hint):
+                raise UnreadableEvent(f"{kind}: {name} is not {_describe(hint)}")
+            values[name] = data[name]
+    try:
+        return cls(occurred_at=occurred_at, **values)
+    except TypeError:
+        missing = sorted(f.name for f in fields(cls) if f.name not in values and f.name != "occurred_at")
+        raise UnreadableEvent(f"{kind}: missing {', '.join(missing)}") from None
+
+
+@cache
+def _field_types(cls: type[DomainEvent]) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls) if f.name != "occurred_at"}
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether a JSON value fits an event field's annotation (str, int, bool, lists, optionals)."""
+    if hint is Any:
+        return True
+    if hint is type(None):
+        return value is None
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return any(_conforms(value, option) for option in typing.get_args(hint))
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item,) = typing.get_args(hint) or (Any,)
+        return isinstance(value, list) and all(_conforms(element, item) for element in value)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def _describe(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the relay tells about the case as the write left it (SNS filters on these)."""
+
+    channel: str | None = None
+    category: str | None = None
+    agency_id: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A relayed event: the event, and which case and write it came from.
+
+    On the wire (SNS raw delivery, SQS bodies) it is the outbox record plus the
+    case: ``{"id", "type", "occurred_at", "data", "tracking_code", "version",
+    "case": {"channel", "category", "agency_id", "status"}}``."""
+
+    id: str  # "<tracking code>:<version>:<index>": subscribers drop repeats by it
+    tracking_code: str
+    version: int
+    event: DomainEvent
+    case: CaseFacts = field(default_factory=CaseFacts)
+
+    @property
+    def type(self) -> str:
+        return self.event.type
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            **self.event.to_record(),
+            "tracking_code": self.tracking_code,
+            "version": self.version,
+            "case": {name: getattr(self.case, name) for name in _CASE_FACTS},
+        }
+
+    @classmethod
+    def from_message(cls, message: Any) -> Envelope:
+        """The relayed message, read once; ``UnreadableEvent`` if it is not one."""
+        if not isinstance(message, dict):
+            raise UnreadableEvent("an event message is a JSON object")
+        event = from_record(message)
+        problems = [
+            name
+            for name, ok in (
+                ("id", isinstance(message.get("id"), str) and message["id"] != ""),
+                ("tracking_code", isinstance(message.get("tracking_code"), str) and message["tracking_code"] != ""),
+                ("version", isinstance(message.get("version"), int) and not isinstance(message["version"], bool)),
+            )
+            if not ok
+        ]
+        case = message.get("case", {})
+        if not isinstance(case, dict) or any(not isinstance(case.get(name), str | None) for name in _CASE_FACTS):
+            problems.append("case")
+        if problems:
+            raise UnreadableEvent(f"{event.type} message: {', '.join(problems)} missing or malformed")
+        return cls(
+            id=message["id"],
+            tracking_code=message["tracking_code"],
+            version=message["version"],
+            event=event,
+            case=CaseFacts(**{name: case.get(name) for name in _CASE_FACTS}),
+        )
+
+
+_CASE_FACTS = tuple(f.name for f in fields(CaseFacts))

@@ -8,6 +8,7 @@ and describe how to answer the sender (the reply handle). No I/O here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Annotated, Literal
 
@@ -166,3 +167,46 @@ def describe(text: str | None, *, photos: int = 0, location: bool = False, langu
     if language == "en":
         return f"({' and '.join(parts) or 'empty message'} without a description)"
     return f"({' dan '.join(parts) or 'pesan kosong'} tanpa keterangan)"
+
+
+class UnreadableNotice(ValueError):
+    """A replies-queue body that is not a notice."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Notice:
+    """An answer to a message that changed no case (a status question, the hourly
+    limit, a full case, a place outside Jakarta), queued by the webhook straight
+    onto the replies queue. Not a domain event: it names the sender only by the
+    keyed hash of their sender item, where the reply worker finds the handle.
+
+    On the wire: ``{"notice": <outcome>, "sender", "tracking_code", "language"}``."""
+
+    outcome: str  # an intake outcome: status, unknown_code, rate_limited, full, outside_area, ...
+    sender: str | None
+    tracking_code: str | None = None
+    language: str = "id"
+    # Not on the wire: the queue's message id, given when the notice is read off the
+    # replies queue; it makes the answer once-only (a notice has no id of its own).
+    id: str = ""
+
+    def to_message(self) -> dict[str, str | None]:
+        return {
+            "notice": self.outcome,
+            "sender": self.sender,
+            "tracking_code": self.tracking_code,
+            "language": self.language,
+        }
+
+    @classmethod
+    def from_message(cls, message: object, id: str = "") -> Notice:
+        """A queued notice, read once (``id``: the queue's message id); a language we
+        have no texts for reads as Indonesian."""
+        if not isinstance(message, dict) or not isinstance(message.get("notice"), str) or not message["notice"]:
+            raise UnreadableNotice("a notice names its outcome")
+        sender, code = message.get("sender"), message.get("tracking_code")
+        if not isinstance(sender, str | None) or not isinstance(code, str | None):
+            raise UnreadableNotice("a notice's sender and tracking code are text")
+        language = message.get("language")
+        language = language if language in ("id", "en") else "id"
+        return cls(message["notice"], sender or None, code or None, language, id)

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .clock import JAKARTA, parse_instant
+from . import events
+from .clock import JAKARTA
+from .events import DomainEvent
 
 # Upper bounds of the duration buckets, in minutes: 15 min ... 60 days, then overflow.
 BUCKETS = (15, 30, 60, 120, 180, 240, 360, 480, 720, 1440, 2880, 4320, 7200, 10080, 14400, 20160, 30240, 43200, 86400)
@@ -68,12 +70,12 @@ def jakarta_day(instant: datetime) -> str:
     return instant.astimezone(JAKARTA).strftime("%Y-%m-%d")
 
 
-def contributions(message: Mapping[str, Any]) -> list[Contribution]:
-    """What one relayed domain event adds to which agency's counters on which day."""
-    kind = message.get("type")
-    data = message.get("data") or {}
-    day = jakarta_day(parse_instant(message["occurred_at"]))
-    category = (message.get("case") or {}).get("category")
+def contributions(event: DomainEvent, category: str | None = None) -> list[Contribution]:
+    """What one domain event adds to which agency's counters on which day (``category``:
+    the case's, for the per-category resolution histograms). Events that count nothing
+    give nothing; which event types reach the counters is the handler registry's
+    (chalicelib/services/handlers.py)."""
+    day = jakarta_day(event.occurred_at)
     out: dict[str, dict[str, int]] = {}
 
     def add(agency: str | None, **counters: int) -> None:
@@ -84,46 +86,46 @@ def contributions(message: Mapping[str, Any]) -> list[Contribution]:
             if value:
                 bucket_counters[name] = bucket_counters.get(name, 0) + value
 
-    breached = 1 if data.get("resolution_breached") else 0
-    if kind == "case.assigned":
-        add(data.get("agency_id"), received=1, open_delta=1)
-    elif kind in ("case.delegated", "case.transferred"):
-        add(data.get("from_agency_id"), moved_out=1, open_delta=-1, overdue_delta=-breached)
-        add(data.get("agency_id"), received=1, open_delta=1, overdue_delta=breached)
-    elif kind == "plan.submitted" and data.get("first"):
-        minutes = int(data.get("minutes_since_report", 0))
-        add(data.get("agency_id"), coord_n=1, coord_min=minutes, **{f"ch_{bucket(minutes)}": 1})
-    elif kind == "case.resolved":
-        minutes = int(data.get("minutes_since_report", 0))
-        per_category = {f"rc_{category}_{bucket(minutes)}": 1} if category else {}
-        add(
-            data.get("agency_id"),
-            resolved=1,
-            resolved_on_time=1 if data.get("on_time") else 0,
-            res_n=1,
-            res_min=minutes,
-            open_delta=-1,
-            overdue_delta=-breached,
-            **{f"rh_{bucket(minutes)}": 1},
-            **per_category,
-        )
-    elif kind == "case.reopened":
-        add(data.get("agency_id"), reopened=1, open_delta=1)
-    elif kind == "case.feedback":
-        add(data.get("agency_id"), rating_n=1, rating_sum=int(data.get("rating", 0)))
-    elif kind == "case.closed":
-        add(data.get("agency_id"), closed=1)
-    elif kind == "case.rejected":
-        add(data.get("agency_id"), rejected=1, open_delta=-1, overdue_delta=-breached)
-    elif kind == "case.merged":
-        add(data.get("agency_id"), merged=1, open_delta=-1, overdue_delta=-breached)
-    elif kind == "sla.breached":
-        if data.get("milestone") == "resolution":
-            add(data.get("agency_id"), breached=1, overdue_delta=1)
-        else:
-            add(data.get("agency_id"), coord_breached=1)
-    elif kind == "case.escalated":
-        add(data.get("agency_id"), escalated=1)
+    match event:
+        case events.CaseAssigned():
+            add(event.agency_id, received=1, open_delta=1)
+        case events.CaseDelegated() | events.CaseTransferred():
+            breached = 1 if event.resolution_breached else 0
+            add(event.from_agency_id, moved_out=1, open_delta=-1, overdue_delta=-breached)
+            add(event.agency_id, received=1, open_delta=1, overdue_delta=breached)
+        case events.PlanSubmitted(first=True):
+            minutes = event.minutes_since_report
+            add(event.agency_id, coord_n=1, coord_min=minutes, **{f"ch_{bucket(minutes)}": 1})
+        case events.CaseResolved():
+            minutes = event.minutes_since_report
+            per_category = {f"rc_{category}_{bucket(minutes)}": 1} if category else {}
+            add(
+                event.agency_id,
+                resolved=1,
+                resolved_on_time=1 if event.on_time else 0,
+                res_n=1,
+                res_min=minutes,
+                open_delta=-1,
+                overdue_delta=-1 if event.resolution_breached else 0,
+                **{f"rh_{bucket(minutes)}": 1},
+                **per_category,
+            )
+        case events.CaseReopened():
+            add(event.agency_id, reopened=1, open_delta=1)
+        case events.FeedbackGiven():
+            add(event.agency_id, rating_n=1, rating_sum=event.rating)
+        case events.CaseClosed():
+            add(event.agency_id, closed=1)
+        case events.CaseRejected():
+            add(event.agency_id, rejected=1, open_delta=-1, overdue_delta=-1 if event.resolution_breached else 0)
+        case events.CaseMerged():
+            add(event.agency_id, merged=1, open_delta=-1, overdue_delta=-1 if event.resolution_breached else 0)
+        case events.SlaBreached(milestone="resolution"):
+            add(event.agency_id, breached=1, overdue_delta=1)
+        case events.SlaBreached():
+            add(event.agency_id, coord_breached=1)
+        case events.CaseEscalated():
+            add(event.agency_id, escalated=1)
     return [Contribution(agency, day, counters) for agency, counters in out.items() if counters]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import events
 from .channels import DISPLAY_NAMES, Channel
 from .lifecycle import CaseStatus
 
@@ -257,34 +258,27 @@ _REPLIES: dict[str, tuple[str, str]] = {
     ),
 }
 
-# Which reply an event type gets: exact types first, then words in the type,
-# so lifecycle events named later ("case.assigned", "case.progress_posted"...)
-# find their text. Types that match nothing get no message.
-_EXACT_REPLY = {"case.received": "received", "case.reporter_added": "added", "plan.verified": "planned"}
-_SILENT = frozenset({"case.photo_pending", "case.photo_added"})
-_REPLY_WORDS = (
-    ("transfer", "transferred"),
-    ("delegat", "transferred"),
-    ("assign", "assigned"),
-    ("progress", "progress"),
-    ("resolv", "resolved"),
-    ("reopen", "reopened"),
-    ("clos", "closed"),
-    ("reject", "rejected"),
-    ("merg", "merged"),
-)
+# Which reply text each event gets; events not here are not told to the reporter.
+# The handler registry (services/handlers.py) sends exactly these to the replies queue.
+REPLY_KEYS: dict[type[events.DomainEvent], str] = {
+    events.CaseReceived: "received",
+    events.ReporterAdded: "added",
+    events.CaseAssigned: "assigned",
+    events.CaseDelegated: "transferred",
+    events.CaseTransferred: "transferred",
+    events.PlanVerified: "planned",
+    events.ProgressPosted: "progress",
+    events.CaseResolved: "resolved",
+    events.CaseReopened: "reopened",
+    events.CaseClosed: "closed",
+    events.CaseRejected: "rejected",
+    events.CaseMerged: "merged",
+}
 
 
-def reply_key(event_type: str) -> str | None:
-    """Which reply text an event type gets; None: the reporter is not messaged."""
-    if event_type in _SILENT:
-        return None
-    if event_type in _EXACT_REPLY:
-        return _EXACT_REPLY[event_type]
-    for word, key in _REPLY_WORDS:
-        if word in event_type:
-            return key
-    return None
+def reply_key(event: events.DomainEvent) -> str | None:
+    """Which reply text an event gets; None: the reporter is not messaged."""
+    return REPLY_KEYS.get(type(event))
 
 
 def reply_text(key: str, language: str, **values: Any) -> str:

@@ -19,6 +19,7 @@ from chalicelib.adapters.alert_store import AlertStore
 from chalicelib.domain import alerts as rules
 from chalicelib.domain.clock import JAKARTA
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.events import Envelope
 from chalicelib.domain.messages import ReplyHandle
 from chalicelib.logs import get_logger
 from chalicelib.services.batch import SCHEDULED_MAX_RUNS, Batch, Quarantine
@@ -202,13 +203,11 @@ def unsubscribe_contact(channel: str, address: str, ctx: Context) -> int:
 # --- collecting -----------------------------------------------------------------------------
 
 
-def collect(
-    message: dict[str, Any], *, store: AlertStore, cases: Any, public_view: Any, locate: Any, now: datetime
-) -> int:
+def collect(message: Envelope, *, store: AlertStore, cases: Any, public_view: Any, locate: Any, now: datetime) -> int:
     """One relayed event -> an entry for each matching subscriber. Returns how many."""
-    if message.get("type") not in rules.ALERT_EVENTS:
+    if type(message.event) not in rules.ALERT_EVENTS:
         return 0
-    case = cases.get(str(message.get("tracking_code")))
+    case = cases.get(message.tracking_code)
     if case is None or rules.is_confidential(case):
         return 0
     lat = case.location.lat if case.location else None
@@ -224,7 +223,7 @@ def collect(
     day = now.astimezone(JAKARTA).date().isoformat()
     for sub_id in matching:
         store.add_entry(sub_id, entry.as_dict(), day, now)
-    log.info("alert entries collected", extra={"event_type": message.get("type"), "subscribers": len(matching)})
+    log.info("alert entries collected", extra={"event_type": message.type, "subscribers": len(matching)})
     return len(matching)
 
 

@@ -68,4 +68,5 @@ def record_walk_in(
     if problems:
         raise InvalidReport(problems)
     report = desk.to_report(form, key, channel, principal.user_id, uploaded)
-    return submit_report(report, cases=cases, photos=photos, clock=clock, code_key=code_key)
+    # The form's key is chosen by the client: the same key with other content is refused (409).
+    return submit_report(report, cases=cases, photos=photos, clock=clock, code_key=code_key, bind_content=True)

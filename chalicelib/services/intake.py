@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.adapters.case_repository import Added, AddedElsewhere, AlreadyStored, CaseRepository, CodeTaken
-from chalicelib.adapters.images import CleanImage, UnreadableImage, clean
+from chalicelib.adapters.images import CleanImage, ImageTooLarge, UnreadableImage, check_pixel_budget, clean
 from chalicelib.adapters.photo_store import PhotoStore
 from chalicelib.adapters.sender_state import SenderRepository, SenderState, sender_key
 from chalicelib.domain import tracking
@@ -41,6 +41,7 @@ from chalicelib.domain.areas import AreaIndex
 from chalicelib.domain.case import Case, source_key
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import ConcurrentUpdate, InvalidReport, OutsideServiceArea
+from chalicelib.domain.idempotency import IdempotencyKeyReused, content_digest, same_content
 from chalicelib.domain.messages import (
     CONVERSATION_MINUTES,
     MAX_REPORTS_PER_HOUR,
@@ -104,8 +105,13 @@ def submit_report(
     senders: SenderRepository | None = None,
     stop_alerts: Callable[[ReplyHandle], int] | None = None,
     areas: AreaIndex | None = None,
+    bind_content: bool = False,
 ) -> Receipt:
-    """``areas``: the service area; by default DKI Jakarta's (chalicelib/data/areas.geojson)."""
+    """``areas``: the service area; by default DKI Jakarta's (chalicelib/data/areas.geojson).
+
+    ``bind_content``: the message id is a key the client chose (the report form, POST /reports,
+    a desk form): the case keeps the content's digest, and the same key with other content
+    raises IdempotencyKeyReused instead of answering with the first case (domain/idempotency.py)."""
     outside = report.location is not None and not _serves(report, areas)
     by_sender = senders is not None and report.reply_handle is not None and report.channel in PER_SENDER_CHANNELS
     if outside and not by_sender:
@@ -129,7 +135,8 @@ def submit_report(
             senders=senders,
             outside=outside,
         )
-    return _open_case(report, cleaned, cases=cases, photos=photos, now=clock(), code_key=code_key)
+    digest = content_digest(report, code_key) if bind_content and report.message_id else None
+    return _open_case(report, cleaned, cases=cases, photos=photos, now=clock(), code_key=code_key, digest=digest)
 
 
 def _serves(report: IncomingReport, areas: AreaIndex | None) -> bool:
@@ -163,18 +170,26 @@ def _open_case(
     now,
     code_key: bytes,
     sender: str | None = None,
+    digest: str | None = None,
 ) -> Receipt:
     for attempt in range(MAX_CODE_ATTEMPTS):
         if report.message_id:
             code = tracking.derive_code(code_key, report.channel.value, report.message_id, attempt)
         else:
             code = tracking.new_code()
+        if digest is not None and cleaned:
+            _refuse_other_content(code, report, digest, cases)  # before its photos could overwrite the case's
         stored_photos = _store_photos(code, cleaned, photos)
-        outcome = cases.add(Case.open(report, code, now, stored_photos))
+        case = Case.open(report, code, now, stored_photos)
+        case.content_digest = digest
+        outcome = cases.add(case)
         if isinstance(outcome, Added):
             log.info("case opened", extra={"tracking_code": code, "channel": report.channel.value})
             return Receipt(code, True, outcome.case, CREATED, report.language)
         if isinstance(outcome, AlreadyStored):
+            if not same_content(outcome.case.content_digest, digest):
+                log.warning("idempotency key reused for other content", extra={"channel": report.channel.value})
+                raise IdempotencyKeyReused()
             log.info(
                 "repeated delivery",
                 extra={"tracking_code": outcome.case.tracking_code, "channel": report.channel.value},
@@ -196,6 +211,19 @@ def _open_case(
             assert isinstance(outcome, CodeTaken)
             log.warning("tracking code collision, trying the next", extra={"attempt": attempt})
     raise RuntimeError("no free tracking code after several attempts")
+
+
+def _refuse_other_content(code: str, report: IncomingReport, digest: str, cases: CaseRepository) -> None:
+    """A reused client key with other photos would write them over the first case's
+    (same code, same photo ids): one GetItem first, only for bound keys with photos."""
+    existing = cases.get(code)
+    if (
+        existing is not None
+        and existing.source_key == source_key(report.channel, report.message_id)
+        and not same_content(existing.content_digest, digest)
+    ):
+        log.warning("idempotency key reused for other content", extra={"channel": report.channel.value})
+        raise IdempotencyKeyReused()
 
 
 def _from_sender(
@@ -322,11 +350,15 @@ def _rate_limited(report: IncomingReport, state: SenderState, key: str) -> Recei
 
 
 def _clean_photos(report: IncomingReport) -> list[CleanImage]:
-    """Check and clean every photo before anything is stored."""
+    """Check and clean every photo before anything is stored. Their pixels are counted
+    from the headers first: too many (ImageTooLarge, 413) and none is decoded."""
+    check_pixel_budget([upload.data for upload in report.photos])
     cleaned, problems = [], []
     for index, upload in enumerate(report.photos):
         try:
             cleaned.append(clean(upload.data))
+        except ImageTooLarge:
+            raise
         except UnreadableImage as error:
             problems.append((f"photos.{index}", str(error)))
     if problems:

@@ -22,15 +22,19 @@ from chalicelib.adapters.metrics_store import (
 )
 from chalicelib.domain.clock import JAKARTA, Clock
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.events import Envelope
 from chalicelib.domain.metrics import AgencyTotals, contributions, median_minutes
 from chalicelib.services.batch import SCHEDULED_MAX_RUNS, Batch, Quarantine
 
 MAX_PERIOD_DAYS = 366
 
 
-def record_event(message: dict[str, Any], store: MetricsStore) -> int:
-    """Apply one relayed event; returns how many agency-day counters changed."""
-    return sum(store.apply(contribution, message["id"]) for contribution in contributions(message))
+def record_event(message: Envelope, store: MetricsStore) -> int:
+    """Apply one relayed event; returns how many agency-day counters changed (a
+    repeated event, by its id, changes none)."""
+    return sum(
+        store.apply(contribution, message.id) for contribution in contributions(message.event, message.case.category)
+    )
 
 
 class _Months:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from chalicelib.domain.messages import Notice
 from chalicelib.logs import get_logger
 
 from .intake import Receipt
@@ -16,16 +17,11 @@ log = get_logger("notices")
 
 
 class NoticeQueue(Protocol):
-    def send(self, notices: list[dict[str, Any]]) -> None: ...
+    def send(self, notices: list[Notice]) -> None: ...
 
 
-def notice_message(receipt: Receipt) -> dict[str, Any]:
-    return {
-        "notice": receipt.outcome,
-        "sender": receipt.sender,
-        "tracking_code": receipt.tracking_code,
-        "language": receipt.language,
-    }
+def notice_message(receipt: Receipt) -> Notice:
+    return Notice(receipt.outcome, receipt.sender, receipt.tracking_code, receipt.language)
 
 
 def send_notices(receipts: list[Receipt], queue_factory: Any) -> int:

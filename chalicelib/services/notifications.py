@@ -11,71 +11,70 @@ where the agency has an address. Driven by the relayed domain events.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from chalicelib.adapters import reference_data
+from chalicelib.domain import events
 from chalicelib.domain.agencies import BUREAU, INSPECTORATE
+from chalicelib.domain.clock import to_utc_text
+from chalicelib.domain.events import Envelope
 
 SUPERVISORS = "supervisors"
 
-_SUBJECTS = {
-    "case.assigned": "Laporan baru untuk instansi Anda",
-    "case.delegated": "Laporan didelegasikan kepada Anda",
-    "case.transferred": "Laporan dialihkan kepada Anda",
-    "case.collaborator_added": "Instansi Anda diminta berkoordinasi",
-    "case.reopened": "Pelapor membuka kembali laporan",
-    "plan.submitted": "Rencana tindak lanjut menunggu verifikasi",
-    "plan.returned": "Rencana tindak lanjut dikembalikan",
-    "plan.verified": "Rencana tindak lanjut disetujui",
-    "sla.reminder": "Pengingat batas waktu laporan",
-    "sla.breached": "Batas waktu laporan terlewati",
-    "case.escalated": "Laporan dieskalasi (30 hari belum selesai)",
-    "case.triage_needed": "Laporan menunggu triase",
-    "case.duplicates_found": "Kemungkinan laporan ganda",
+# The inbox title per event type; the handler registry (services/handlers.py)
+# sends exactly these types to the notifications queue (a test keeps them equal).
+SUBJECTS: dict[type[events.DomainEvent], str] = {
+    events.CaseAssigned: "Laporan baru untuk instansi Anda",
+    events.CaseDelegated: "Laporan didelegasikan kepada Anda",
+    events.CaseTransferred: "Laporan dialihkan kepada Anda",
+    events.CollaboratorAdded: "Instansi Anda diminta berkoordinasi",
+    events.CaseReopened: "Pelapor membuka kembali laporan",
+    events.PlanSubmitted: "Rencana tindak lanjut menunggu verifikasi",
+    events.PlanReturned: "Rencana tindak lanjut dikembalikan",
+    events.PlanVerified: "Rencana tindak lanjut disetujui",
+    events.SlaReminder: "Pengingat batas waktu laporan",
+    events.SlaBreached: "Batas waktu laporan terlewati",
+    events.CaseEscalated: "Laporan dieskalasi (30 hari belum selesai)",
+    events.TriageNeeded: "Laporan menunggu triase",
+    events.DuplicatesFound: "Kemungkinan laporan ganda",
 }
-NOTIFIED_TYPES = tuple(_SUBJECTS)
+# What of an event an inbox entry shows (never the plan's or a comment's free text).
+DETAIL_FIELDS = ("agency_id", "agency_name", "milestone", "deadline", "days_open", "comment", "candidates", "reason")
 
 
-def recipients(message: dict[str, Any]) -> list[str]:
-    kind = message.get("type")
-    data = message.get("data") or {}
-    holder = (message.get("case") or {}).get("agency_id")
-    if kind in ("case.assigned", "case.delegated", "case.transferred", "case.collaborator_added"):
-        return [data["agency_id"]]
-    if kind in ("plan.submitted", "case.triage_needed"):
-        return [BUREAU]
-    if kind == "case.escalated":
-        return [inbox for inbox in (INSPECTORATE, SUPERVISORS, holder) if inbox]
-    if kind in ("sla.reminder", "sla.breached"):
-        return [holder or BUREAU]
-    if kind in _SUBJECTS and holder:
+def recipients(message: Envelope) -> list[str]:
+    holder = message.case.agency_id
+    match message.event:
+        case events.CaseAssigned() | events.CaseDelegated() | events.CaseTransferred() | events.CollaboratorAdded():
+            return [message.event.agency_id]
+        case events.PlanSubmitted() | events.TriageNeeded():
+            return [BUREAU]
+        case events.CaseEscalated():
+            return [inbox for inbox in (INSPECTORATE, SUPERVISORS, holder) if inbox]
+        case events.SlaReminder() | events.SlaBreached():
+            return [holder or BUREAU]
+    if type(message.event) in SUBJECTS and holder:
         return [holder]
     return []
 
 
-def notify(message: dict[str, Any], store, mailer, now: datetime) -> list[str]:
+def notify(message: Envelope, store, mailer, now: datetime) -> list[str]:
     """Write the inbox entries (idempotent) and send e-mails; returns the inboxes."""
-    kind = message.get("type")
-    if kind not in _SUBJECTS:
+    title = SUBJECTS.get(type(message.event))
+    if title is None:
         return []
-    code = message.get("tracking_code", "")
-    data = message.get("data") or {}
+    code = message.tracking_code
+    data = message.event.data()
     entry = {
-        "event_type": kind,
+        "event_type": message.type,
         "tracking_code": code,
-        "title": _SUBJECTS[kind],
-        "category": (message.get("case") or {}).get("category"),
-        "detail": {
-            k: v
-            for k, v in data.items()
-            if k
-            in ("agency_id", "agency_name", "milestone", "deadline", "days_open", "comment", "candidates", "reason")
-        },
+        "title": title,
+        "category": message.case.category,
+        "detail": {k: v for k, v in data.items() if k in DETAIL_FIELDS},
     }
     inboxes = recipients(message)
     directory = reference_data.agencies()
     for inbox in inboxes:
-        store.add(inbox, message["id"], message["occurred_at"], entry, now)
+        store.add(inbox, message.id, to_utc_text(message.event.occurred_at), entry, now)
         agency = directory.get(inbox)
         if mailer is not None and agency is not None and agency.email:
             mailer.send(

@@ -25,13 +25,14 @@ a neutral acknowledgement or status line with the status link by the case's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from chalicelib.domain import texts
+from chalicelib.domain import events, texts
 from chalicelib.domain.case import Case
 from chalicelib.domain.clock import to_jakarta_text
-from chalicelib.domain.messages import MAX_REPORTS_PER_HOUR, ReplyHandle
+from chalicelib.domain.events import Envelope
+from chalicelib.domain.messages import MAX_REPORTS_PER_HOUR, Notice, ReplyHandle
 from chalicelib.logs import get_logger
 
 from . import intake
@@ -105,24 +106,40 @@ def notice_text(outcome: str, language: str, *, code: str, base_url: str, case: 
     return texts.reply_text("full", language, code=code, url=url)
 
 
+def _event_values(event: events.DomainEvent) -> dict[str, Any]:
+    """The parts of an event its reply text names."""
+    match event:
+        case events.ProgressPosted():
+            return {"percent": event.percent}
+        case events.CaseAssigned() | events.CaseDelegated() | events.CaseTransferred():
+            return {"agency": event.agency_name or event.agency_id}
+        case events.ReporterAdded():
+            return {"added": event.added}
+        case events.PlanVerified():
+            return {"expected_completion": event.expected_completion}
+        case events.CaseResolved():
+            return {"photo_id": event.photo_id}
+    return {}
+
+
 def event_reply(
-    message: dict[str, Any], case: Case, base_url: str, follower: Case | None = None, code_key: bytes | None = None
+    message: Envelope, case: Case, base_url: str, follower: Case | None = None, code_key: bytes | None = None
 ) -> str | None:
     """The text for one relayed domain event on ``case``, or None if the reporter is not told.
 
     ``follower``: a duplicate merged into ``case``; the text is for its reporter,
     by their own code and status page, with photo links by ``case``'s public id."""
-    key = texts.reply_key(str(message.get("type", "")))
+    key = texts.reply_key(message.event)
     if key is None:
         return None
-    data = message.get("data") or {}
+    values = _event_values(message.event)
     reader = follower or case
     code = reader.tracking_code
     url = status_url(base_url, code)
     photos_url: str | None = url
     if follower is not None:  # the primary's photos, by its public id; none of a confidential one
         photos_url = None if case.hidden_from_public else public_status_url(base_url, case.tracking_code, code_key)
-    photo_id = data.get("photo_id") or (data.get("photo_ids") or [None])[0]
+    photo_id = values.pop("photo_id", None)
     if not photo_id and key == "resolved":
         completion = [p for p in case.photos if p.kind == "completion"]
         photo_id = completion[-1].id if completion else None
@@ -133,23 +150,18 @@ def event_reply(
         code=code,
         url=url,
         status=texts.status_label(case.status, reader.language),
-        percent=data.get("percent") or data.get("progress"),
-        agency=data.get("agency_name") or data.get("agency_id") or data.get("to_agency_id"),
-        added=data.get("added"),
         photo=photo or url,
-        expected_completion=data.get("expected_completion"),
+        **values,
     )
 
 
-def may_reply(event_type: str) -> bool:
-    """Whether an event type calls for a reply at all (internal ones: not even a read)."""
-    return texts.reply_key(event_type) is not None
+# Their reply already went out inline in the webhook's response (TwiML, the partner's JSON).
+ANSWERED_INLINE = (events.CaseReceived, events.ReporterAdded)
 
 
-def skips_event(handle: ReplyHandle, event_type: str) -> bool:
+def skips_event(handle: ReplyHandle, event: events.DomainEvent) -> bool:
     """Events whose reply already went out inline in the webhook's response."""
-    answered_inline = handle.kind in ("twilio", "partner")
-    return answered_inline and event_type in ("case.received", "case.reporter_added")
+    return handle.kind in ("twilio", "partner") and isinstance(event, ANSWERED_INLINE)
 
 
 class ReplyLedger(Protocol):
@@ -163,8 +175,10 @@ class ReplyLedger(Protocol):
 
 
 class ReplySender(Protocol):
+    """``event``: the relayed event a reply is about (None for notices and alerts)."""
+
     def send(
-        self, handle: ReplyHandle, text: str, *, code: str | None, event: dict[str, Any] | None, language: str = "id"
+        self, handle: ReplyHandle, text: str, *, code: str | None, event: Envelope | None, language: str = "id"
     ) -> None: ...
 
 
@@ -176,7 +190,7 @@ class Outgoing:
     handle: ReplyHandle
     text: str
     code: str | None
-    event: dict[str, Any] | None = None
+    event: Envelope | None = None
     language: str = "id"
     # For PUBLIC_REPLY_KINDS: what is posted in public (``text`` goes out privately).
     public_text: str | None = None
@@ -187,11 +201,13 @@ class Outgoing:
 SENT, SKIPPED, DUPLICATE, REFUSED = "sent", "skipped", "duplicate", "refused"
 
 
-def deliver(outgoing: Outgoing, *, ledger: ReplyLedger, sender_for: Any) -> str:
+def deliver(outgoing: Outgoing | None, *, ledger: ReplyLedger, sender_for: Any) -> str:
     """Send once per reply id. A provider that is down raises (the queue retries);
     one that refuses the message (blocked user, closed window) is logged, not retried."""
     from chalicelib.adapters.http_client import ProviderRejected
 
+    if outgoing is None:
+        return SKIPPED
     if not ledger.claim(outgoing.reply_id):
         return DUPLICATE
     extra = {"public_text": outgoing.public_text} if outgoing.public_text is not None else {}
@@ -220,37 +236,37 @@ def deliver(outgoing: Outgoing, *, ledger: ReplyLedger, sender_for: Any) -> str:
 
 
 def event_outgoing(
-    message: dict[str, Any], case: Case | None, base_url: str, code_key: bytes | None = None
+    message: Envelope, case: Case | None, base_url: str, code_key: bytes | None = None
 ) -> Outgoing | None:
     """The reply a relayed event calls for, if any (``code_key``: for public links by public id)."""
-    if case is None or case.reply_handle is None or not message.get("id"):
+    if case is None or case.reply_handle is None:
         return None
-    if skips_event(case.reply_handle, str(message.get("type"))):
+    if skips_event(case.reply_handle, message.event):
         return None
     text = event_reply(message, case, base_url)
     if text is None:
         return None
     public = None
     if case.reply_handle.kind in PUBLIC_REPLY_KINDS:
-        key = texts.reply_key(str(message.get("type", ""))) or "updated"
+        key = texts.reply_key(message.event) or "updated"
         public = public_text(
             key, case.language, code=case.tracking_code, base_url=base_url, code_key=code_key, case=case
         )
-    return Outgoing(str(message["id"]), case.reply_handle, text, case.tracking_code, message, case.language, public)
+    return Outgoing(message.id, case.reply_handle, text, case.tracking_code, message, case.language, public)
 
 
 # Replies that concern only the primary's own reporter (their receipt, their additions).
 NOT_FOR_FOLLOWERS = frozenset({"received", "added", "merged"})
 
 
-def tells_followers(event_type: str) -> bool:
+def tells_followers(event: events.DomainEvent) -> bool:
     """Whether the reporters of merged duplicates hear of this event on the primary."""
-    key = texts.reply_key(event_type)
+    key = texts.reply_key(event)
     return key is not None and key not in NOT_FOR_FOLLOWERS
 
 
 def follower_outgoing(
-    message: dict[str, Any],
+    message: Envelope,
     primary: Case,
     follower: Case | None,
     base_url: str,
@@ -260,13 +276,13 @@ def follower_outgoing(
     """The reply an event on ``primary`` calls for to the reporter of ``follower``, a
     duplicate merged into it (its reply handle opened), if any. ``via``: the case
     ``follower`` was merged into when that case was itself merged into ``primary``."""
-    if follower is None or follower.reply_handle is None or not message.get("id"):
+    if follower is None or follower.reply_handle is None:
         return None
     if follower.merged_into != (via or primary.tracking_code):
         return None  # merged elsewhere since, or never: not this primary's follower
-    key = texts.reply_key(str(message.get("type", "")))
-    if key is None or key in NOT_FOR_FOLLOWERS:
+    if not tells_followers(message.event):
         return None
+    key = texts.reply_key(message.event) or "updated"
     text = event_reply(message, primary, base_url, follower=follower, code_key=code_key)
     if text is None:
         return None
@@ -275,27 +291,27 @@ def follower_outgoing(
         public = public_text(
             key, follower.language, code=follower.tracking_code, base_url=base_url, code_key=code_key, case=primary
         )
-    reply_id = f"{message['id']}>{follower.tracking_code}"
-    event = {**message, "id": reply_id, "tracking_code": follower.tracking_code}  # no primary's code to a sender
+    reply_id = f"{message.id}>{follower.tracking_code}"
+    event = replace(message, id=reply_id, tracking_code=follower.tracking_code)  # no primary's code to a sender
     return Outgoing(reply_id, follower.reply_handle, text, follower.tracking_code, event, follower.language, public)
 
 
 def notice_outgoing(
-    notice: dict[str, Any],
-    reply_id: str,
+    notice: Notice,
     handle: ReplyHandle | None,
     case: Case | None,
     base_url: str,
     code_key: bytes | None = None,
 ) -> Outgoing | None:
+    """The reply to a queued notice; ``notice.id`` (the queue's message id) makes it once-only."""
     if handle is None:
         return None
-    code = notice.get("tracking_code") or ""
-    language = notice.get("language") if notice.get("language") in ("id", "en") else "id"
-    text = notice_text(str(notice.get("notice")), language, code=code, base_url=base_url, case=case)
+    code = notice.tracking_code or ""
+    language = notice.language
+    text = notice_text(notice.outcome, language, code=code, base_url=base_url, case=case)
     public = None
     if handle.kind in PUBLIC_REPLY_KINDS:
-        outcome = str(notice.get("notice"))
+        outcome = notice.outcome
         key = (
             "unknown_code"
             if outcome == intake.UNKNOWN_CODE
@@ -311,4 +327,77 @@ def notice_outgoing(
             code_key=code_key,
             case=case if key == "status" else None,
         )
-    return Outgoing(f"notice:{reply_id}", handle, text, code or None, None, language, public)
+    return Outgoing(f"notice:{notice.id}", handle, text, code or None, None, language, public)
+
+
+# --- the replies queue's handlers (services/handlers.py) ---------------------------------
+
+# How far "merged into a case that was merged into this one" is followed.
+MAX_FOLLOWERS = 200
+
+
+def reply_to_event(
+    message: Envelope, *, cases: Any, ledger: ReplyLedger, sender_for: Any, base_url: str, code_key: bytes
+) -> list[str]:
+    """The replies one event calls for: to the case's reporter first, then to the
+    reporter of each duplicate merged into it (and into those). A reply that fails
+    fails the message after the others were tried; the ledger keeps a retry from
+    sending any reply twice."""
+    case = cases.get(message.tracking_code)
+    if case is None:
+        return [SKIPPED]
+    failed: Exception | None = None
+    try:
+        results = [
+            deliver(
+                event_outgoing(message, _opened(cases, case), base_url, code_key), ledger=ledger, sender_for=sender_for
+            )
+        ]
+    except (ValueError, TypeError, KeyError):
+        raise  # the case's data is unreadable
+    except Exception as error:  # noqa: BLE001 - the followers still go; the message is retried after
+        results, failed = [], error
+    followers = case.merged_cases if tells_followers(message.event) else []
+    pending, seen = [(duplicate, message.tracking_code) for duplicate in followers], {message.tracking_code}
+    while pending and len(seen) <= MAX_FOLLOWERS:
+        duplicate, via = pending.pop(0)
+        if duplicate in seen:
+            continue
+        seen.add(duplicate)
+        try:
+            follower = cases.get(duplicate)
+            if follower is None:
+                continue
+            pending += [(further, duplicate) for further in follower.merged_cases]
+            outgoing = follower_outgoing(message, case, _opened(cases, follower), base_url, code_key, via=via)
+            results.append(deliver(outgoing, ledger=ledger, sender_for=sender_for))
+        except (ValueError, TypeError, KeyError) as error:  # this reporter's data: drop theirs, not the rest
+            log.error(
+                "reply to a merged duplicate's reporter dropped",
+                extra={"tracking_code": duplicate, "error": type(error).__name__},
+            )
+            results.append("unreadable")
+        except Exception as error:  # noqa: BLE001 - the others still go; the message is retried after
+            log.warning(
+                "reply to a merged duplicate's reporter not sent",
+                extra={"tracking_code": duplicate, "error": type(error).__name__},
+            )
+            failed = failed or error
+    if failed is not None:
+        raise failed
+    return results
+
+
+def reply_to_notice(
+    notice: Notice, *, cases: Any, senders: Any, ledger: ReplyLedger, sender_for: Any, base_url: str, code_key: bytes
+) -> list[str]:
+    """The answer to a queued notice, on the sender's channel (their handle is in their sender item)."""
+    handle = senders.reply_handle(notice.sender) if notice.sender else None
+    case = cases.get(notice.tracking_code) if notice.tracking_code else None
+    outgoing = notice_outgoing(notice, handle, case, base_url, code_key)
+    return [deliver(outgoing, ledger=ledger, sender_for=sender_for)]
+
+
+def _opened(cases: Any, case: Case) -> Case:
+    """The case with its reply handle opened (stored sealed: one KMS Decrypt), if it has one."""
+    return cases.open_sealed(case, "reply_handle") if case.reply_handle is not None else case

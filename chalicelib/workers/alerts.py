@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+QUEUE = "alerts"
+
 
 def context() -> Any:
     from chalicelib.adapters.alert_store import AlertStore
@@ -25,13 +27,12 @@ def collect_batch(records) -> dict[str, Any]:
     from chalicelib.adapters import reference_data
     from chalicelib.bootstrap import services
     from chalicelib.domain.request_ids import public_id
-    from chalicelib.services.alerts import collect
+    from chalicelib.services.handlers import AlertPorts
     from chalicelib.services.status import public_view_json
-    from chalicelib.workers.sqs import process
+    from chalicelib.workers.sqs import dispatch
 
     app = services()
     key = app.settings.tracking_code_key
-    ctx = context()
 
     def view(case):
         # The public allow-list, named by the public id (never the reporter's tracking code).
@@ -39,17 +40,12 @@ def collect_batch(records) -> dict[str, Any]:
             case, "id", app.settings.public_base_url, public_id=public_id(case.tracking_code, key), code_key=key
         )
 
-    def handle(message):
-        return collect(
-            message,
-            store=ctx.store,
-            cases=app.cases,
-            public_view=view,
-            locate=reference_data.areas().locate,
-            now=app.clock(),
-        )
+    def locate(lat: float, lng: float):
+        return reference_data.areas().locate(lat, lng)  # the area index loads on first use only
 
-    return process(records, handle, "collect_alerts")
+    ports = AlertPorts(store=context().store, cases=app.cases, public_view=view, locate=locate, clock=app.clock)
+    answer, _results = dispatch(records, QUEUE, ports, "collect_alerts")
+    return answer
 
 
 def send_digests() -> dict[str, int]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+QUEUE = "metrics"
+
 
 def handle_batch(records) -> dict[str, Any]:
     from chalicelib.bootstrap import services
-    from chalicelib.services.metrics import record_event
-    from chalicelib.workers.sqs import process
+    from chalicelib.services.handlers import MetricsPorts
+    from chalicelib.workers.sqs import dispatch
 
-    store = services().metrics
-    return process(records, lambda message: record_event(message, store), "agency_metrics")
+    answer, _results = dispatch(records, QUEUE, MetricsPorts(metrics=services().metrics), "agency_metrics")
+    return answer
 
 
 def rollup() -> int:

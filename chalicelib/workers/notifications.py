@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+QUEUE = "officer-notifications"
+
 
 def handle_batch(records) -> dict[str, Any]:
     from chalicelib.bootstrap import services
-    from chalicelib.services.notifications import notify
-    from chalicelib.workers.sqs import process
+    from chalicelib.services.handlers import NotificationPorts
+    from chalicelib.workers.sqs import dispatch
 
     app = services()
-    return process(
-        records, lambda message: notify(message, app.notifications, app.mailer, app.clock()), "officer_notifications"
-    )
+    ports = NotificationPorts(notifications=app.notifications, mailer=app.mailer, clock=app.clock)
+    answer, _results = dispatch(records, QUEUE, ports, "officer_notifications")
+    return answer

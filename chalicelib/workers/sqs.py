@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from chalicelib import logs
+from chalicelib.domain.events import Envelope, UnreadableEvent
 from chalicelib.services.batch import SQS_MAX_RECEIVES, Batch, Unreadable
 
 
@@ -53,14 +54,25 @@ def json_body(record: Any) -> Any:
         raise Unreadable("the body is not JSON") from None
 
 
-def event_message(text: str) -> dict[str, Any]:
-    """The relayed domain event in an SQS body (raw delivery or an SNS envelope)."""
-    document = json.loads(text)
+def message_document(record: Any) -> dict[str, Any]:
+    """The JSON object a record carries, unwrapping an SNS envelope (raw delivery off), or Unreadable."""
+    document = json_body(record)
     if isinstance(document, dict) and document.get("Type") == "Notification" and "Message" in document:
-        document = json.loads(document["Message"])
-    if not isinstance(document, dict) or "type" not in document or "id" not in document:
-        raise ValueError("not a domain event message")
+        try:
+            document = json.loads(document["Message"])
+        except (TypeError, ValueError):
+            raise Unreadable("the SNS envelope's message is not JSON") from None
+    if not isinstance(document, dict):
+        raise Unreadable("the message is not a JSON object")
     return document
+
+
+def read_event(record: Any) -> Envelope:
+    """The relayed domain event a record carries, read once; Unreadable if it is not one."""
+    try:
+        return Envelope.from_message(message_document(record))
+    except UnreadableEvent as error:
+        raise Unreadable(str(error)) from None
 
 
 def each_message(records: Iterable[Any], handle: Callable[[Any], Any], source: str) -> tuple[dict[str, Any], list]:
@@ -82,21 +94,27 @@ def each_message(records: Iterable[Any], handle: Callable[[Any], Any], source: s
     return {"batchItemFailures": [{"itemIdentifier": key} for key in outcome.failed]}, outcome.results
 
 
-def process(records: Iterable[Any], handle: Callable[[dict[str, Any]], Any], source: str) -> dict[str, Any]:
-    """Batches of relayed domain events: ``handle(message)`` for each."""
+def dispatch(
+    records: Iterable[Any],
+    queue: str,
+    ports: Any,
+    source: str,
+    read: Callable[[Any], Any] = read_event,
+) -> tuple[dict[str, Any], list]:
+    """Batches of a subscriber queue: each record read once (``read``: the relayed
+    event; the replies queue also reads notices) and handed to the queue's handlers
+    in the registry (services/handlers.py). Returns the partial batch response and
+    the handlers' results of the records done."""
+    from chalicelib.services.handlers import handle
 
     def one(record: Any) -> Any:
-        try:
-            message = event_message(body(record))
-        except ValueError as error:  # not JSON, or not one of our events
-            raise Unreadable(f"not a domain event message ({type(error).__name__})") from None
-        # The handler's own lines carry the case; the primitive's failure line (after the
+        message = read(record)
+        # The handlers' own lines carry the case; the primitive's failure line (after the
         # reset) only the message id.
-        token = logs.bind(tracking_code=message.get("tracking_code"), event_id=message.get("id"))
+        token = logs.bind(tracking_code=message.tracking_code, event_id=message.id)
         try:
-            return handle(message)
+            return handle(queue, message, ports)
         finally:
             logs.reset(token)
 
-    answer, _results = each_message(records, one, source)
-    return answer
+    return each_message(records, one, source)

@@ -11,12 +11,19 @@ exists: `make run` creates it once the demo data is loaded and the event
 runner is up, so a 200 from /health means the whole local stack is ready.
 Nothing else changes.
 
+And, in the local stage only (CRM_STAGE=local), a request's
+``X-Crm-Local-Source-Ip`` header becomes its ``requestContext.identity.sourceIp``
+(chalice local gives every request 127.0.0.1), so tests can be several clients
+of the rate limits (api/limits.py). The app never reads that header: in AWS,
+API Gateway sets ``sourceIp`` from the connection and this wrapper does not run.
+
     python -m infra.local.chalice_local local --port 8000 --stage local
 """
 
 from __future__ import annotations
 
 import faulthandler
+import ipaddress
 import json
 import os
 import signal
@@ -24,6 +31,28 @@ import sys
 
 READY_FILE_ENV = "CRM_LOCAL_READY_FILE"
 STARTING = {"status": "starting", "service": "crm", "message": "the local stack is still starting"}
+SOURCE_IP_HEADER = "x-crm-local-source-ip"
+
+
+def honour_source_ip_header(converter_class: type) -> None:
+    """Let ``X-Crm-Local-Source-Ip: <address>`` set the event's sourceIp (local stage, tests)."""
+    plain = converter_class.create_lambda_event
+    if getattr(plain, "honours_source_ip_header", False):
+        return
+
+    def create_lambda_event(self, method, path, headers, body=None):  # noqa: ANN001 - chalice's signature
+        event = plain(self, method, path, headers, body)
+        given = (event.get("headers") or {}).get(SOURCE_IP_HEADER)
+        if given:
+            try:
+                address = str(ipaddress.ip_address(given.strip()))
+            except ValueError:
+                return event
+            event["requestContext"]["identity"]["sourceIp"] = address
+        return event
+
+    create_lambda_event.honours_source_ip_header = True  # type: ignore[attr-defined]
+    converter_class.create_lambda_event = create_lambda_event
 
 
 def gate_health_until_ready(handler_class: type, ready_file: str) -> None:
@@ -54,6 +83,8 @@ def main() -> int:
     from chalice.cli import main as chalice_main
 
     local.ThreadedHTTPServer.request_queue_size = 256
+    if os.environ.get("CRM_STAGE") == "local":
+        honour_source_ip_header(local.LambdaEventConverter)
     if os.environ.get(READY_FILE_ENV):
         gate_health_until_ready(local.ChaliceRequestHandler, os.environ[READY_FILE_ENV])
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: where is it stuck?

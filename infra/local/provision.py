@@ -229,6 +229,7 @@ def app_environment(outputs: dict[str, str], endpoint: str, region: str = DEFAUL
         **LOCAL_CREDENTIALS,
         "CASES_TABLE": outputs["CasesTableName"],
         "CASES_STREAM_ARN": outputs["CasesStreamArn"],
+        "RATE_LIMITS_TABLE": outputs["RateLimitsTableName"],
         "PHOTOS_BUCKET": outputs["PhotosBucketName"],
         "EVENTS_TOPIC_ARN": outputs["CaseEventsTopicArn"],
         "SECRETS_SSM_PREFIX": outputs["SecretsParameterPath"],

@@ -40,6 +40,7 @@ NOT_NEEDED_LOCALLY = {
     "AWS::SES::ReceiptRule": "no SMTP locally: tests and make run put the raw message into the inbound bucket",
     "AWS::Scheduler::Schedule": "the local event runner fires the app's schedules",
     "AWS::Lambda::EventInvokeConfig": "no Lambda runtime locally: the event runner calls handlers",
+    "AWS::WAFv2::WebACL": "no API Gateway locally: the app's own rate limits (api/limits.py) act under make run",
 }
 
 ExtraOutputs = dict[str, tuple[str, str | None]]  # synthetic output name -> (logical id, attribute)

@@ -245,3 +245,19 @@ def test_queue_workers_report_partial_batch_failures(packaged):
     assert {name for name, _ in sqs_events} >= {"CaseFollowups", "AgencyMetrics", "OfficerNotifications"}
     for name, event in sqs_events:
         assert event["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"], name
+
+
+@pytest.mark.slow
+def test_the_packaged_template_has_stage_throttles_and_the_waf_rule_when_enabled(packaged):
+    """What `make package` hands a pipeline: the Chalice stage (RestAPI) with its throttles,
+    and the web ACL and its association behind EnableWaf (on by default in prod)."""
+    stage, _, template = packaged
+    api = template["Resources"]["RestAPI"]
+    assert api["Type"] == "AWS::Serverless::Api"
+    settings = {(s["ResourcePath"], s["HttpMethod"]): s for s in api["Properties"]["MethodSettings"]}
+    assert settings[("/*", "*")]["ThrottlingRateLimit"] == 100
+    assert settings[("/~1status~1{tracking_code}", "GET")]["ThrottlingBurstLimit"] == 40
+    assert template["Parameters"]["EnableWaf"]["Default"] == ("true" if stage == "prod" else "false")
+    acl, association = template["Resources"]["ApiWebAcl"], template["Resources"]["ApiWebAclAssociation"]
+    assert acl["Condition"] == association["Condition"] == "WafEnabled"
+    assert any("RateBasedStatement" in rule["Statement"] for rule in acl["Properties"]["Rules"])

@@ -525,10 +525,10 @@ class FakeSenderRepository:
 
 @dataclass
 class FakeNoticeQueue:
-    sent: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)  # as they would be on the queue
 
-    def send(self, notices: list[dict[str, Any]]) -> None:
-        self.sent.extend(notices)
+    def send(self, notices: list[Any]) -> None:
+        self.sent.extend(notice.to_message() for notice in notices)
 
 
 @dataclass
@@ -565,13 +565,13 @@ class FakeReplySender:
         text: str,
         *,
         code: str | None,
-        event: dict | None,
+        event: Any | None,
         language: str = "id",
         public_text: str | None = None,
     ) -> None:
         if self.fail_with is not None:
             raise self.fail_with
-        self.sent.append((handle, text, code, (event or {}).get("type")))
+        self.sent.append((handle, text, code, event.type if event is not None else None))
         if public_text is not None:
             self.public.append(public_text)
 
@@ -603,3 +603,40 @@ class FakeApiKeyStore:
             return key
         self.keys[key_id] = replace(key, revoked_at=at, revoked_by=by)
         return self.keys[key_id]
+
+
+class FakeRateLimiter:
+    """Rate-limit counters in memory, with the adapter's fixed windows and answers
+    (adapters/rate_limits.py ``window_bounds``/``decide``). ``failing``: every hit raises
+    LimiterUnavailable, as when DynamoDB throttles the counters."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str, int, int], int] = {}
+        self.hits: list[tuple[str, str]] = []  # (scope, key) of every hit, in order
+        self.failing = False
+        self._lock = threading.Lock()
+
+    def hit(self, scope: str, key: str, limit: int, window_s: int, now: datetime):
+        from chalicelib.adapters.rate_limits import LimiterUnavailable, decide, window_bounds
+
+        if self.failing:
+            raise LimiterUnavailable("ProvisionedThroughputExceededException")
+        start, end = window_bounds(now, window_s)
+        with self._lock:
+            counter = (scope, key, window_s, start)
+            self.counts[counter] = self.counts.get(counter, 0) + 1
+            self.hits.append((scope, key))
+            return decide(self.counts[counter], limit, end, now)
+
+
+def generous_rate_limits() -> dict[str, str]:
+    """Environment that keeps every configured limit (and so every counter write) but far out
+    of reach: for suites that make thousands of requests from one address (fuzzers, the
+    integration stack, load tests). The limits' own tests use the real defaults."""
+    from chalicelib.config import RATE_LIMIT_DEFAULTS, parse_limits
+
+    env = {}
+    for scope, default in RATE_LIMIT_DEFAULTS.items():
+        dimensions = parse_limits(scope, default)
+        env[f"RATE_LIMIT_{scope.upper()}"] = ",".join(f"{name}=1000000/60" for name in dimensions)
+    return env

@@ -7,12 +7,14 @@ from chalicelib.adapters import reference_data
 from chalicelib.adapters.case_repository import case_to_item
 from chalicelib.domain.case import SYSTEM, Actor, Case, PhotoRef
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.events import CaseEscalated, CaseResolved, CaseTransferred, Envelope
 from chalicelib.domain.metrics import bucket, contributions, percentile
 from chalicelib.domain.report import build_report
 from chalicelib.domain.sla import SlaPolicy
 from chalicelib.services import metrics
 from chalicelib.services.notifications import notify, recipients
 from chalicelib.services.outbox import ChangeRecord, messages_for
+from tests.support.event_messages import envelope, example
 from tests.support.fakes import FakeMailer, FakeMetricsStore, FakeNotificationStore, FakeQuarantine, FixedClock
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
@@ -39,7 +41,8 @@ class Week:
         events = case.pull_events()
         case.version += 1
         item = case_to_item(case, case.version, events)
-        for message in messages_for(ChangeRecord("MODIFY", item, {"version": case.version - 1})):
+        for wire in messages_for(ChangeRecord("MODIFY", item, {"version": case.version - 1})):
+            message = Envelope.from_message(wire)  # as the metrics worker reads it
             self.messages.append(message)
             metrics.record_event(message, self.store)
 
@@ -159,14 +162,14 @@ def test_agency_detail_has_a_daily_series():
 def test_prediction_from_recent_resolutions():
     store = FakeMetricsStore()
     for n in range(6):
-        message = {
-            "id": f"e{n}",
-            "type": "case.resolved",
-            "occurred_at": "2026-11-20T03:00:00.000000Z",
-            "case": {"category": "garbage"},
-            "data": {"agency_id": "dinas-lh", "minutes_since_report": 2 * 24 * 60, "on_time": True},
-        }
-        metrics.record_event(message, store)
+        resolved = example(
+            CaseResolved,
+            datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
+            agency_id="dinas-lh",
+            minutes_since_report=2 * 24 * 60,
+            on_time=True,
+        )
+        metrics.record_event(envelope(resolved, id=f"e{n}", category="garbage"), store)
     predicted = metrics.predict_completion(store, "dinas-lh", "garbage", T0)
     assert predicted == T0 + timedelta(minutes=2880)
     assert metrics.predict_completion(store, "dinas-sda", "garbage", T0) is None
@@ -179,13 +182,8 @@ def test_histogram_helpers():
 
 
 def test_contributions_of_a_transfer_move_the_stock():
-    message = {
-        "type": "case.transferred",
-        "occurred_at": "2026-11-23T03:00:00.000000Z",
-        "case": {},
-        "data": {"from_agency_id": "dinas-lh", "agency_id": "dinas-sda", "resolution_breached": True},
-    }
-    by_agency = {c.agency_id: c.counters for c in contributions(message)}
+    transfer = example(CaseTransferred, from_agency_id="dinas-lh", agency_id="dinas-sda", resolution_breached=True)
+    by_agency = {c.agency_id: c.counters for c in contributions(transfer)}
     assert by_agency["dinas-lh"] == {"moved_out": 1, "open_delta": -1, "overdue_delta": -1}
     assert by_agency["dinas-sda"] == {"received": 1, "open_delta": 1, "overdue_delta": 1}
 
@@ -199,6 +197,6 @@ def test_notifications_reach_the_right_inboxes_once():
     assert inboxes.count("biro-pemerintahan") == 2  # two plans to verify
     assert "sudin-lh-jakpus" in inboxes  # the delegation
     assert len(store.entries) == len({(i, e) for i, e, _ in store.entries})
-    escalation = {"type": "case.escalated", "data": {}, "case": {"agency_id": "dinas-lh"}}
+    escalation = envelope(example(CaseEscalated, agency_id=None), agency_id="dinas-lh")
     assert recipients(escalation) == ["inspektorat", "supervisors", "dinas-lh"]
     assert mailer.sent == []  # no agency in the seed has an e-mail address

@@ -11,6 +11,7 @@ from chalicelib.domain import tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.events import CaseAssigned, CaseReceived, CaseResolved
 from chalicelib.domain.geo import distance_m
 from chalicelib.domain.privacy import PrivacyLevel
 from chalicelib.domain.report import build_report
@@ -19,6 +20,7 @@ from chalicelib.services import alerts, intake
 from chalicelib.services.alert_models import AlertSubscribeCommand
 from chalicelib.services.status import public_view_json
 from tests.support.alert_fakes import FakeAlertStore, RecordingSender
+from tests.support.event_messages import envelope, example
 from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FakeQuarantine, FixedClock
 
 KEY = b"unit-test-key"
@@ -68,13 +70,8 @@ def open_case(cases, clock, _name, lat, lng, *, privacy=None, text="Sampah menum
     return case
 
 
-def collect(store, cases, clock, case, kind="case.received", privacy_override=None):
-    message = {
-        "id": f"{case.tracking_code}:1:0",
-        "type": kind,
-        "occurred_at": "2026-11-23T03:00:00.000000Z",
-        "tracking_code": case.tracking_code,
-    }
+def collect(store, cases, clock, case, kind=CaseReceived, privacy_override=None):
+    message = envelope(example(kind), case.tracking_code, version=1)
     loaded = cases.get
 
     def get(code):
@@ -227,8 +224,8 @@ def test_only_new_and_resolved_events_are_collected(world):
     store, sender, cases, clock, ctx = world
     confirmed(ctx, clock, sender, kelurahan=GAMBIR)
     case = open_case(cases, clock, "K1", *MONAS)
-    assert collect(store, cases, clock, case, kind="case.assigned") == 0
-    assert collect(store, cases, clock, case, kind="case.resolved") == 1
+    assert collect(store, cases, clock, case, kind=CaseAssigned) == 0
+    assert collect(store, cases, clock, case, kind=CaseResolved) == 1
 
 
 def test_one_digest_a_day_with_public_facts_only(world):
@@ -249,7 +246,7 @@ def test_one_digest_a_day_with_public_facts_only(world):
     assert "Budi" not in text and "+62812" not in text and "Sampah menumpuk" in text
     assert f"/alerts/unsubscribe?s={sub['subscription_id']}" in text
     # Later the same day: new entries wait for tomorrow.
-    collect(store, cases, clock, second, kind="case.resolved")
+    collect(store, cases, clock, second, kind=CaseResolved)
     assert alerts.send_digests(ctx, clock(), still_public_in(cases), FakeQuarantine())["sent"] == 0
     clock.advance(days=1)
     assert alerts.send_digests(ctx, clock(), still_public_in(cases), FakeQuarantine())["sent"] == 1

@@ -173,7 +173,7 @@ def test_every_doc_is_linked_from_the_readme_or_the_architecture_page():
 
 
 _ENV_READ = re.compile(
-    r"""(?:environ(?:\.get)?\s*[(\[]|getenv\(|\benv\.get\(|\b(?:required_)?secret\(|\b_int\(|\b_url\()\s*["']([A-Z][A-Z0-9_]+)["']"""
+    r"""(?:environ(?:\.get)?\s*[(\[]|getenv\(|\benv\.get\(|\b(?:required_)?secret\(|\b_int\(|\b_url\(|\b_limits\()\s*["']([A-Z][A-Z0-9_]+)["']"""
 )
 
 
@@ -189,6 +189,7 @@ def variables_read_by_the_code() -> set[str]:
 def test_the_variable_scan_finds_what_the_configuration_reads():
     names = variables_read_by_the_code()
     assert {"CRM_STAGE", "CASES_TABLE", "META_APP_SECRET", "SECRETS_CACHE_SECONDS", "LOCAL_AWS_PORT"} <= names
+    assert {"RATE_LIMIT_REPORTS", "RATE_LIMIT_STATUS", "RATE_LIMITS_TABLE"} <= names
 
 
 def test_every_environment_variable_the_code_reads_is_documented():

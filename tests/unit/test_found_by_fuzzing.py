@@ -6,7 +6,7 @@ from chalice.test import Client
 
 from chalicelib import bootstrap
 from chalicelib.adapters.metrics_store import months_between
-from tests.support.fakes import FakeMetricsStore
+from tests.support.fakes import FakeMetricsStore, FakeRateLimiter
 
 
 @pytest.mark.timeout(20)
@@ -24,7 +24,7 @@ def test_odd_but_valid_dates_never_break_the_dashboard(monkeypatch, query):
     import app
 
     monkeypatch.setenv("CRM_STAGE", "local")
-    bootstrap.override(metrics=FakeMetricsStore())
+    bootstrap.override(metrics=FakeMetricsStore(), limiter=FakeRateLimiter())
     with Client(app.app) as client:
         for path in ("/metrics/agencies", "/metrics/agencies/dinas-lh"):
             assert client.http.get(f"{path}?{query}").status_code in (200, 422)
@@ -38,7 +38,7 @@ def test_a_period_ending_in_december_9999_answers(monkeypatch, path):
     import app
 
     monkeypatch.setenv("CRM_STAGE", "local")
-    bootstrap.override(metrics=FakeMetricsStore())
+    bootstrap.override(metrics=FakeMetricsStore(), limiter=FakeRateLimiter())
     with Client(app.app) as client:
         response = client.http.get(f"{path}?from=9999-12-01&to=9999-12-31")
     assert response.status_code == 200

@@ -1,4 +1,5 @@
 import io
+import json
 
 import pytest
 from PIL import Image
@@ -59,3 +60,80 @@ def test_decompression_bombs_are_refused():
     Image.new("1", (10000, 10000)).save(out, "PNG")  # 100 MP, a few KB
     with pytest.raises(UnreadableImage, match="too large"):
         clean(out.getvalue())
+
+
+# --- the decoding budget (issue 19: a 130 KB PNG of 6300 x 6300 cost seconds of CPU) -------------
+
+
+def tiny_huge_png(side: int = 6300) -> bytes:
+    """A few hundred KB at most, ``side`` x ``side`` pixels once decoded."""
+    out = io.BytesIO()
+    Image.new("1", (side, side)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_pillows_own_bomb_threshold_is_our_per_photo_limit():
+    from chalicelib.adapters import images
+
+    images.header_pixels(png_bytes())  # Pillow loaded through the module
+    assert Image.MAX_IMAGE_PIXELS == images.MAX_PIXELS
+
+
+def test_photos_over_the_request_budget_are_refused_from_their_headers_before_any_is_decoded(monkeypatch):
+    from chalicelib.adapters import images
+
+    bomb = tiny_huge_png()
+    assert len(bomb) < 200_000 and images.header_pixels(bomb) == 6300 * 6300 <= images.MAX_PIXELS
+    assert images.check_pixel_budget([bomb]) == 6300 * 6300  # one is within both limits
+
+    photos = [jpeg_with_metadata(), bomb, bomb]
+    decoded = []
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self.size))
+    with pytest.raises(images.ImageTooLarge) as raised:
+        images.check_pixel_budget(photos)
+    error = raised.value
+    assert error.per_request and error.index == 2 and error.limit == images.MAX_REQUEST_PIXELS
+    assert "too large" in str(error) and decoded == []
+
+
+def test_four_phone_photos_fit_the_request_budget():
+    from chalicelib.adapters import images
+
+    out = io.BytesIO()
+    Image.new("RGB", (4032, 3024)).save(out, "JPEG")
+    assert images.check_pixel_budget([out.getvalue()] * 4) == 4 * 4032 * 3024
+
+
+def test_one_photo_over_the_per_photo_limit_is_too_large_before_decoding():
+    from chalicelib.adapters import images
+
+    with pytest.raises(images.ImageTooLarge) as raised:
+        images.check_pixel_budget([tiny_huge_png(6400)])  # 40.96 MP
+    assert not raised.value.per_request and raised.value.pixels == 6400 * 6400
+    with pytest.raises(images.ImageTooLarge):
+        clean(tiny_huge_png(6400))
+
+
+def test_a_request_with_too_many_pixels_gets_413_image_too_large_and_nothing_is_stored():
+    import base64
+
+    from chalicelib.api.http import error_response, to_api_error
+    from chalicelib.channels.web_form import report_from_json
+    from chalicelib.services.intake import submit_report
+    from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FixedClock
+
+    bomb = base64.b64encode(tiny_huge_png()).decode()
+    body = {
+        "category": "garbage",
+        "description": "Sampah",
+        "photos": [{"content_type": "image/png", "data_base64": bomb}] * 2,
+    }
+    report = report_from_json(json.dumps(body).encode(), None)
+    cases, photos = FakeCaseRepository(), FakePhotoStore()
+    with pytest.raises(UnreadableImage) as raised:
+        submit_report(report, cases=cases, photos=photos, clock=FixedClock(), code_key=b"k" * 32)
+    answer = to_api_error(raised.value)
+    assert answer.status == 413 and answer.code == "image_too_large"
+    assert answer.details == [{"field": "photos.1", "message": str(raised.value)}]
+    assert json.loads(error_response(answer).body)["error"]["max_pixels_per_request"] == 50_000_000
+    assert cases.items == {} and photos.objects == {}

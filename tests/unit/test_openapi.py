@@ -155,3 +155,26 @@ def test_the_served_document_is_cached_and_names_this_server(monkeypatch):
         response = client.http.get("/openapi.json")
     assert response.status_code == 200
     assert json.loads(response.body)["servers"] == [{"url": "https://crm.example/api"}]
+
+
+def test_every_rate_limited_route_documents_its_429_with_retry_after(app, document):
+    from chalicelib.api.limits import route_limit
+
+    limited = 0
+    for (method, path), described in openapi.operations().items():
+        entry = app.routes[path][method]
+        limit = route_limit(entry.view_function)
+        for operation in described:
+            responses = document["paths"][operation.path or path][method.lower()]["responses"]
+            if limit is None:
+                assert "429" not in responses or path.startswith("/open311"), (method, path)
+                continue
+            limited += 1
+            assert "Retry-After" in responses["429"]["headers"], (method, path)
+            if limit.fail_closed:
+                assert "503" in responses, (method, path)
+    assert limited >= 25
+    form = document["paths"]["/report"]["post"]["responses"]["429"]
+    assert list(form["content"]) == ["text/html"]
+    open311 = document["paths"]["/open311/v2/services.xml"]["get"]["responses"]["429"]
+    assert "application/xml" in open311["content"] or "text/xml" in open311["content"]

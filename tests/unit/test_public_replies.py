@@ -5,12 +5,13 @@ import pytest
 from chalicelib.adapters import http_client, meta_graph
 from chalicelib.adapters.http_client import HttpResponse, ProviderRejected
 from chalicelib.config import Settings
-from chalicelib.domain import request_ids, tracking
+from chalicelib.domain import events, request_ids, tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
-from chalicelib.domain.messages import ReplyHandle
+from chalicelib.domain.messages import Notice, ReplyHandle
 from chalicelib.domain.report import build_report
 from chalicelib.services import intake, replies
+from tests.support.event_messages import envelope, example
 from tests.support.fakes import FakeReplyLedger, FakeReplySender, FixedClock
 
 BASE = "https://crm.example"
@@ -32,32 +33,25 @@ def comment_case(address=COMMENT):
     return Case.open(report, CODE, FixedClock()())
 
 
-def event(kind, **data):
-    return {
-        "id": f"{CODE}:2:{kind}",
-        "type": kind,
-        "occurred_at": "2026-11-23T03:00:00.000000Z",
-        "data": data,
-        "tracking_code": CODE,
-        "case": {"status": "assigned"},
-    }
+def event(cls, **data):
+    return envelope(example(cls, **data), CODE, id=f"{CODE}:2:{cls.type}", status="assigned")
 
 
 @pytest.mark.parametrize(
-    "kind",
+    "kind, data",
     [
-        "case.received",
-        "case.reporter_added",
-        "case.assigned",
-        "case.progress_posted",
-        "case.resolved",
-        "case.closed",
-        "case.reopened",
-        "plan.verified",
+        (events.CaseReceived, {}),
+        (events.ReporterAdded, {}),
+        (events.CaseAssigned, {}),
+        (events.ProgressPosted, {"percent": 40}),
+        (events.CaseResolved, {}),
+        (events.CaseClosed, {}),
+        (events.CaseReopened, {}),
+        (events.PlanVerified, {"expected_completion": "2026-11-30T03:00:00.000000Z"}),
     ],
 )
-def test_the_public_text_of_a_comment_reply_has_no_tracking_code(kind):
-    outgoing = replies.event_outgoing(event(kind, percent=40), comment_case(), BASE, KEY)
+def test_the_public_text_of_a_comment_reply_has_no_tracking_code(kind, data):
+    outgoing = replies.event_outgoing(event(kind, **data), comment_case(), BASE, KEY)
     assert CODE in outgoing.text  # the private message keeps it
     assert CODE not in outgoing.public_text and CODE.replace("-", "") not in outgoing.public_text.replace("-", "")
     assert f"{BASE}/status/{PUBLIC_ID}" in outgoing.public_text
@@ -67,20 +61,20 @@ def test_the_public_text_of_a_comment_reply_has_no_tracking_code(kind):
 def test_other_reply_kinds_have_no_public_text():
     case = comment_case()
     case.reply_handle = ReplyHandle(channel=Channel.FACEBOOK, kind="messenger", address="psid-1", via=PAGE)
-    assert replies.event_outgoing(event("case.received"), case, BASE, KEY).public_text is None
+    assert replies.event_outgoing(event(events.CaseReceived), case, BASE, KEY).public_text is None
 
 
 def test_notices_under_a_comment_say_nothing_private_in_public():
     handle = comment_case().reply_handle
     for outcome in (intake.STATUS, intake.UNKNOWN_CODE, intake.RATE_LIMITED, intake.FULL):
-        notice = {"notice": outcome, "tracking_code": CODE, "language": "id"}
-        outgoing = replies.notice_outgoing(notice, "r1", handle, comment_case(), BASE, KEY)
+        notice = Notice(outcome, None, CODE, "id", id="r1")
+        outgoing = replies.notice_outgoing(notice, handle, comment_case(), BASE, KEY)
         assert CODE not in outgoing.public_text
 
 
 def test_delivery_hands_the_public_text_to_the_sender():
     sender = FakeReplySender()
-    outgoing = replies.event_outgoing(event("case.received"), comment_case(), BASE, KEY)
+    outgoing = replies.event_outgoing(event(events.CaseReceived), comment_case(), BASE, KEY)
     assert replies.deliver(outgoing, ledger=FakeReplyLedger(), sender_for=sender) == replies.SENT
     assert CODE in sender.sent[0][1] and sender.public and CODE not in sender.public[0]
 
@@ -112,7 +106,7 @@ def graph(monkeypatch):
 
 def test_the_receipt_goes_privately_to_the_commenter_and_a_neutral_line_in_public(graph):
     sender, calls, _ = graph
-    outgoing = replies.event_outgoing(event("case.received"), comment_case(), BASE, KEY)
+    outgoing = replies.event_outgoing(event(events.CaseReceived), comment_case(), BASE, KEY)
     sender.send(outgoing.handle, outgoing.text, code=CODE, event=outgoing.event, public_text=outgoing.public_text)
     (private_url, private), (public_url, public) = calls
     assert private_url.endswith(f"/v21.0/{PAGE}/messages")
@@ -125,14 +119,14 @@ def test_the_receipt_goes_privately_to_the_commenter_and_a_neutral_line_in_publi
 def test_a_visitor_post_gets_a_private_reply_by_post_id(graph):
     sender, calls, _ = graph
     post = f"{PAGE}_4455667788"
-    outgoing = replies.event_outgoing(event("case.received"), comment_case(post), BASE, KEY)
+    outgoing = replies.event_outgoing(event(events.CaseReceived), comment_case(post), BASE, KEY)
     sender.send(outgoing.handle, outgoing.text, code=CODE, event=outgoing.event, public_text=outgoing.public_text)
     assert calls[0][1]["recipient"] == {"post_id": post}
 
 
 def test_later_updates_go_in_public_only_and_without_the_code(graph):
     sender, calls, _ = graph
-    outgoing = replies.event_outgoing(event("case.closed"), comment_case(), BASE, KEY)
+    outgoing = replies.event_outgoing(event(events.CaseClosed), comment_case(), BASE, KEY)
     sender.send(outgoing.handle, outgoing.text, code=CODE, event=outgoing.event, public_text=outgoing.public_text)
     assert [url.rsplit("/", 1)[-1] for url, _ in calls] == ["comments"]
     assert CODE not in calls[0][1]["message"]
@@ -141,7 +135,7 @@ def test_later_updates_go_in_public_only_and_without_the_code(graph):
 def test_a_refused_private_reply_still_answers_in_public_and_never_posts_the_code(graph):
     sender, calls, refuse = graph
     refuse.add("/messages")
-    outgoing = replies.event_outgoing(event("case.received"), comment_case(), BASE, KEY)
+    outgoing = replies.event_outgoing(event(events.CaseReceived), comment_case(), BASE, KEY)
     sender.send(outgoing.handle, outgoing.text, code=CODE, event=outgoing.event, public_text=outgoing.public_text)
     assert len(calls) == 2 and CODE not in calls[1][1]["message"]
     calls.clear()
@@ -166,7 +160,7 @@ def test_a_public_x_mention_is_answered_by_direct_message_not_by_a_reply_tweet(g
     (report,) = XAdapter(Channel.X, "X_USER_ID").parse(
         InboundRequest("POST", "/webhooks/x", {}, {}, body, datetime.now(UTC))
     )
-    outgoing = replies.Outgoing("r1", report.reply_handle, f"Kode laporan: {CODE}", CODE, event("case.received"))
+    outgoing = replies.Outgoing("r1", report.reply_handle, f"Kode laporan: {CODE}", CODE, event(events.CaseReceived))
     assert outgoing.handle.kind not in replies.PUBLIC_REPLY_KINDS
     settings = Settings(
         stage="test",

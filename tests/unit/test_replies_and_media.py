@@ -1,19 +1,16 @@
-"""Replies driven by events (generic over the event type) and linked-media fetching."""
-
-from dataclasses import dataclass
-from typing import ClassVar
+"""Replies driven by events (a text per event type) and linked-media fetching."""
 
 import pytest
 
 from chalicelib.adapters.http_client import ProviderRejected, ProviderUnavailable
-from chalicelib.domain import tracking
+from chalicelib.domain import events, tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
-from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.privacy import PrivacyLevel
 from chalicelib.domain.report import build_report
 from chalicelib.services import replies
 from chalicelib.services.media import fetch_pending_media
+from tests.support.event_messages import envelope, example
 from tests.support.fakes import (
     FakeCaseRepository,
     FakePhotoStore,
@@ -39,85 +36,86 @@ def case(kind="whatsapp", language="id", media=()):
     return Case.open(report, "K7QM4-XPA9R-TD2W", FixedClock()())
 
 
-def event(kind, **data):
-    return {
-        "id": f"K7QM4-XPA9R-TD2W:2:{kind}",
-        "type": kind,
-        "occurred_at": "2026-11-23T03:00:00.000000Z",
-        "data": data,
-        "tracking_code": "K7QM4-XPA9R-TD2W",
-        "case": {"status": "assigned"},
-    }
+def event(cls, **data):
+    """A relayed ``cls`` event on the case above (other fields: plain examples)."""
+    return envelope(example(cls, **data), "K7QM4-XPA9R-TD2W", id=f"K7QM4-XPA9R-TD2W:2:{cls.type}", status="assigned")
 
 
 @pytest.mark.parametrize(
-    "kind, data, expected",
+    "cls, data, expected",
     [
-        ("case.received", {}, "Kode laporan: K7QM4-XPA9R-TD2W"),
-        ("case.assigned", {"agency_id": "dinas-lh"}, "diteruskan ke instansi yang berwenang (dinas-lh)"),
-        ("case.transferred", {"to_agency_id": "sudin-lh-jakpus"}, "dialihkan ke instansi lain (sudin-lh-jakpus)"),
-        ("case.progress_posted", {"percent": 50}, "sedang ditangani (50% selesai)"),
-        ("case.resolved", {"photo_id": "c1"}, f"{BASE}/status/K7QM4-XPA9R-TD2W/photos/c1"),
-        ("case.closed", {}, "ditutup"),
-        ("plan.verified", {"expected_completion": "2026-11-30T03:00:00.000000Z"}, "perkiraan selesai 30-11-2026"),
-        ("case.delegated", {"agency_name": "Suku Dinas LH Jakarta Pusat"}, "(Suku Dinas LH Jakarta Pusat)"),
-        ("case.reporter_added", {"added": ["photo", "location"]}, "foto dan lokasi"),
+        (events.CaseReceived, {}, "Kode laporan: K7QM4-XPA9R-TD2W"),
+        (
+            events.CaseAssigned,
+            {"agency_id": "dinas-lh", "agency_name": ""},
+            "diteruskan ke instansi yang berwenang (dinas-lh)",
+        ),
+        (
+            events.CaseTransferred,
+            {"agency_id": "sudin-lh-jakpus", "agency_name": ""},
+            "dialihkan ke instansi lain (sudin-lh-jakpus)",
+        ),
+        (events.ProgressPosted, {"percent": 50}, "sedang ditangani (50% selesai)"),
+        (events.CaseResolved, {"photo_id": "c1"}, f"{BASE}/status/K7QM4-XPA9R-TD2W/photos/c1"),
+        (events.CaseClosed, {}, "ditutup"),
+        (
+            events.PlanVerified,
+            {"expected_completion": "2026-11-30T03:00:00.000000Z"},
+            "perkiraan selesai 30-11-2026",
+        ),
+        (events.CaseDelegated, {"agency_name": "Suku Dinas LH Jakarta Pusat"}, "(Suku Dinas LH Jakarta Pusat)"),
+        (events.ReporterAdded, {"added": ["photo", "location"]}, "foto dan lokasi"),
     ],
 )
-def test_event_texts_per_type(kind, data, expected):
-    outgoing = replies.event_outgoing(event(kind, **data), case(), BASE)
-    assert expected in outgoing.text and outgoing.reply_id == f"K7QM4-XPA9R-TD2W:2:{kind}"
+def test_event_texts_per_type(cls, data, expected):
+    outgoing = replies.event_outgoing(event(cls, **data), case(), BASE)
+    assert expected in outgoing.text and outgoing.reply_id == f"K7QM4-XPA9R-TD2W:2:{cls.type}"
 
 
 def test_english_reporters_get_english():
-    text = replies.event_outgoing(event("case.progress_posted", percent=80), case(language="en"), BASE).text
+    text = replies.event_outgoing(event(events.ProgressPosted, percent=80), case(language="en"), BASE).text
     assert text.startswith("Report K7QM4-XPA9R-TD2W is being worked on (80%)")
 
 
-def test_internal_and_unknown_events_send_nothing():
-    for kind in ("case.photo_pending", "case.photo_added", "case.sla_warning", "case.plan_submitted"):
-        assert replies.event_outgoing(event(kind), case(), BASE) is None
+def test_internal_events_send_nothing():
+    for cls in (events.PhotoPending, events.PhotoAdded, events.SlaReminder, events.PlanSubmitted):
+        assert replies.event_outgoing(event(cls), case(), BASE) is None
 
 
 def test_inline_channels_do_not_get_the_code_twice():
-    assert replies.event_outgoing(event("case.received"), case(kind="twilio"), BASE) is None
-    assert replies.event_outgoing(event("case.assigned"), case(kind="twilio"), BASE) is not None
+    assert replies.event_outgoing(event(events.CaseReceived), case(kind="twilio"), BASE) is None
+    assert replies.event_outgoing(event(events.ReporterAdded), case(kind="partner"), BASE) is None
+    assert replies.event_outgoing(event(events.CaseAssigned), case(kind="twilio"), BASE) is not None
 
 
 def test_a_repeated_event_is_sent_once_and_a_refusal_is_not_retried():
     ledger, sender = FakeReplyLedger(), FakeReplySender()
-    outgoing = replies.event_outgoing(event("case.assigned"), case(), BASE)
+    outgoing = replies.event_outgoing(event(events.CaseAssigned), case(), BASE)
     assert replies.deliver(outgoing, ledger=ledger, sender_for=sender) == replies.SENT
     assert replies.deliver(outgoing, ledger=ledger, sender_for=sender) == replies.DUPLICATE
     assert len(sender.sent) == 1
     refused = FakeReplySender(fail_with=ProviderRejected("meta", 400, "outside the window"))
-    other = replies.event_outgoing(event("case.closed"), case(), BASE)
+    other = replies.event_outgoing(event(events.CaseClosed), case(), BASE)
     assert replies.deliver(other, ledger=ledger, sender_for=refused) == replies.REFUSED
 
 
 def test_a_provider_outage_releases_the_claim_for_the_retry():
     ledger = FakeReplyLedger()
-    outgoing = replies.event_outgoing(event("case.assigned"), case(), BASE)
+    outgoing = replies.event_outgoing(event(events.CaseAssigned), case(), BASE)
     with pytest.raises(ProviderUnavailable):
         down = FakeReplySender(fail_with=ProviderUnavailable("x", 503, ""))
         replies.deliver(outgoing, ledger=ledger, sender_for=down)
     assert replies.deliver(outgoing, ledger=ledger, sender_for=FakeReplySender()) == replies.SENT
 
 
-@dataclass(frozen=True, kw_only=True)
-class Synthetic(DomainEvent):
-    type: ClassVar[str] = "case.work_progressed"
-    progress: int
-
-
 def test_a_lifecycle_event_saved_on_a_case_reaches_the_reporter():
     repository = FakeCaseRepository()
     stored = case()
     repository.add(stored)
-    stored.record(Synthetic(occurred_at=FixedClock()(), progress=30))
+    stored.record(events.ProgressPosted(occurred_at=FixedClock()(), agency_id="dinas-lh", percent=30, text="Diangkut"))
     repository.save(stored)
     (record,) = repository.items[stored.tracking_code]["outbox"]
-    message = {**record, "tracking_code": stored.tracking_code}
+    message = events.Envelope.from_message({**record, "tracking_code": stored.tracking_code, "version": 2})
     read = repository.get(stored.tracking_code)  # the handle is sealed: the reply worker opens it
     opened = repository.open_sealed(read, "reply_handle")
     assert "(30% selesai)" in replies.event_outgoing(message, opened, BASE).text
@@ -196,37 +194,38 @@ def follower(language="id", kind="whatsapp", merged_into="K7QM4-XPA9R-TD2W"):
 def test_a_merged_duplicate_s_reporter_hears_of_the_primary_by_their_own_code():
     from chalicelib.domain import request_ids
 
-    message = event("case.resolved", photo_id="c1")
+    message = event(events.CaseResolved, photo_id="c1")
     outgoing = replies.follower_outgoing(message, case(), follower(), BASE, KEY)
     assert outgoing.text.startswith(f"Laporan {DUPLICATE} selesai ditangani")
-    assert "K7QM4-XPA9R-TD2W" not in outgoing.text and outgoing.event["tracking_code"] == DUPLICATE
-    assert outgoing.event["id"] == outgoing.reply_id  # the event reaching a sender names no other case
+    assert "K7QM4-XPA9R-TD2W" not in outgoing.text and outgoing.event.tracking_code == DUPLICATE
+    assert outgoing.event.id == outgoing.reply_id  # the event reaching a sender names no other case
     public_id = request_ids.public_id("K7QM4-XPA9R-TD2W", KEY)
     assert f"{BASE}/status/{public_id}/photos/c1" in outgoing.text
     own = replies.event_outgoing(message, case(), BASE)
-    assert outgoing.reply_id == f"{message['id']}>{DUPLICATE}" != own.reply_id
+    assert outgoing.reply_id == f"{message.id}>{DUPLICATE}" != own.reply_id
     assert outgoing.handle.address == "6281299990000" and outgoing.code == DUPLICATE
-    english = replies.follower_outgoing(event("case.progress_posted", percent=80), case(), follower("en"), BASE, KEY)
+    english = replies.follower_outgoing(event(events.ProgressPosted, percent=80), case(), follower("en"), BASE, KEY)
     assert english.text.startswith(f"Report {DUPLICATE} is being worked on (80%)")
 
 
 def test_followers_hear_only_status_changes_and_only_from_their_primary():
-    for kind in ("case.received", "case.reporter_added", "case.merged", "case.photo_added", "case.sla_warning"):
-        assert not replies.tells_followers(kind)
-        assert replies.follower_outgoing(event(kind), case(), follower(), BASE, KEY) is None
-    assert replies.follower_outgoing(event("case.closed"), case(), follower(merged_into="OTHER"), BASE, KEY) is None
-    assert replies.follower_outgoing(event("case.closed"), case(), None, BASE, KEY) is None
+    for cls in (events.CaseReceived, events.ReporterAdded, events.CaseMerged, events.PhotoAdded, events.SlaReminder):
+        assert not replies.tells_followers(example(cls))
+        assert replies.follower_outgoing(event(cls), case(), follower(), BASE, KEY) is None
+    closed = event(events.CaseClosed)
+    assert replies.follower_outgoing(closed, case(), follower(merged_into="OTHER"), BASE, KEY) is None
+    assert replies.follower_outgoing(closed, case(), None, BASE, KEY) is None
 
 
 def test_a_confidential_primary_s_photos_are_not_linked_at_all():
     primary = case()
     primary.privacy = PrivacyLevel.CONFIDENTIAL
-    text = replies.follower_outgoing(event("case.resolved", photo_id="c1"), primary, follower(), BASE, KEY).text
+    text = replies.follower_outgoing(event(events.CaseResolved, photo_id="c1"), primary, follower(), BASE, KEY).text
     assert "/photos/" not in text and f"{BASE}/status/{DUPLICATE}" in text and "K7QM4" not in text
 
 
 def test_a_follower_on_a_public_comment_thread_gets_no_code_in_public():
-    outgoing = replies.follower_outgoing(event("case.closed"), case(), follower(kind="meta_comment"), BASE, KEY)
+    outgoing = replies.follower_outgoing(event(events.CaseClosed), case(), follower(kind="meta_comment"), BASE, KEY)
     assert DUPLICATE in outgoing.text
     assert DUPLICATE[:5] not in outgoing.public_text and "K7QM4" not in outgoing.public_text
 
@@ -248,8 +247,6 @@ class Phones:
 
 def merged_world():
     """P <- D1 <- D2: D2 was merged into D1, then D1 into P. Every reporter on WhatsApp."""
-    from types import SimpleNamespace
-
     repository = FakeCaseRepository()
     codes = {name: tracking.derive_code(KEY, "whatsapp", name) for name in ("P", "D1", "D2")}
     for number, (name, code) in enumerate(codes.items()):
@@ -269,22 +266,25 @@ def merged_world():
         stored.merged_into = {"D1": codes["P"], "D2": codes["D1"]}.get(name)
         stored.merged_cases = {"P": [codes["D1"]], "D1": [codes["D2"]]}.get(name, [])
         repository.add(stored)
-    message = {"id": f"{codes['P']}:5:0", "type": "case.resolved", "tracking_code": codes["P"], "data": {}}
-    return repository, codes, message, SimpleNamespace
+    message = envelope(example(events.CaseResolved, photo_id=""), codes["P"], id=f"{codes['P']}:5:0")
+    return repository, codes, message
 
 
 def test_every_reporter_down_a_merge_chain_hears_and_one_outage_delays_only_its_own():
-    from chalicelib.workers.replies import deliver_event
-
-    repository, codes, message, namespace = merged_world()
+    repository, codes, message = merged_world()
     ledger, phones = FakeReplyLedger(), Phones(down={"628120000"})  # the primary's reporter's provider
-    app = namespace(cases=repository, reply_sender=phones)
+
+    def deliver_event():
+        return replies.reply_to_event(
+            message, cases=repository, ledger=ledger, sender_for=phones, base_url=BASE, code_key=KEY
+        )
+
     with pytest.raises(ProviderUnavailable):  # the record is retried ...
-        deliver_event(message, app, ledger, BASE, KEY)
+        deliver_event()
     told = dict(phones.sent)  # ... but the duplicates' reporters were told already
     assert set(told) == {"628120001", "628120002"}
     assert told["628120001"].startswith(f"Laporan {codes['D1']} selesai")
     assert told["628120002"].startswith(f"Laporan {codes['D2']} selesai") and codes["P"] not in told["628120002"]
     phones.down.clear()
-    assert deliver_event(message, app, ledger, BASE, KEY).count(replies.SENT) == 1  # the retry: only the primary
+    assert deliver_event().count(replies.SENT) == 1  # the retry: only the primary
     assert [address for address, _ in phones.sent].count("628120002") == 1

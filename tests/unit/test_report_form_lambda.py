@@ -6,7 +6,7 @@ import base64
 import pytest
 
 from chalicelib import bootstrap
-from tests.support.fakes import FakeCaseRepository, FakePhotoStore
+from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FakeRateLimiter
 from tests.support.images import jpeg_with_metadata
 
 
@@ -14,7 +14,7 @@ from tests.support.images import jpeg_with_metadata
 def fakes(monkeypatch):
     monkeypatch.setenv("CRM_STAGE", "local")
     cases, photos = FakeCaseRepository(), FakePhotoStore()
-    bootstrap.override(cases=cases, photos=photos)
+    bootstrap.override(cases=cases, photos=photos, limiter=FakeRateLimiter())
     return cases, photos
 
 

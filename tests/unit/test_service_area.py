@@ -91,12 +91,14 @@ def test_the_notice_is_in_the_sender_s_language_indonesian_first(deps):
 
 
 def test_the_queued_notice_becomes_that_text_for_the_reply_worker(deps):
-    from chalicelib.domain.messages import ReplyHandle
+    from chalicelib.domain.messages import Notice, ReplyHandle
 
     receipt = submit_report(whatsapp(BANDUNG), **deps)
     handle = ReplyHandle(channel=Channel.WHATSAPP, kind="whatsapp", address="6281234567890", via="1065")
-    notice = {"notice": receipt.outcome, "sender": receipt.sender, "tracking_code": None, "language": "id"}
-    outgoing = notice_outgoing(notice, "r-1", handle, None, "https://crm")
+    queue = FakeNoticeQueue()
+    send_notices([receipt], lambda: queue)
+    (queued,) = queue.sent  # the body on the replies queue, as the reply worker reads it
+    outgoing = notice_outgoing(Notice.from_message(queued, id="r-1"), handle, None, "https://crm")
     assert outgoing.text == texts.reply_text("outside_area", "id")
 
 
@@ -169,6 +171,7 @@ def app_client(monkeypatch):
         FakeMetricsStore,
         FakeNotificationStore,
         FakePublisher,
+        FakeRateLimiter,
         FakeRoutingStore,
     )
 
@@ -187,6 +190,7 @@ def app_client(monkeypatch):
         notifications=FakeNotificationStore(),
         senders=FakeSenderRepository(),
         notices=FakeNoticeQueue(),
+        limiter=FakeRateLimiter(),
     )
     import app
 

@@ -15,11 +15,14 @@ from chalicelib.adapters import http_client, meta_graph
 from chalicelib.adapters.http_client import HttpResponse, ProviderRejected
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.events import CaseResolved
 from chalicelib.domain.messages import ReplyHandle
+from tests.support.event_messages import envelope, example
 
 CODE = "K7QM4-XPA9R-TD2W"
 TEXT = "Laporan K7QM4-XPA9R-TD2W selesai ditangani.\nFoto penyelesaian:    https://crm/status/x"
 HANDLE = ReplyHandle(channel=Channel.WHATSAPP, kind="whatsapp", address="6281234567890", via="1065")
+RESOLVED = envelope(example(CaseResolved), CODE)  # not an answer to the person's own message
 WINDOW_CLOSED = json.dumps(
     {
         "error": {
@@ -61,7 +64,7 @@ def graph(monkeypatch):
 
 def sent_types(settings, calls, last_message_at):
     sender = meta_graph.GraphSender(settings, last_message_at=lambda handle: last_message_at)
-    sender.send(HANDLE, TEXT, code=CODE, event={"type": "case.resolved"})
+    sender.send(HANDLE, TEXT, code=CODE, event=RESOLVED)
     return [call["type"] for call in calls]
 
 
@@ -81,7 +84,7 @@ def test_the_window_is_judged_before_sending_from_the_person_s_last_message(grap
 
 def test_inside_the_window_the_text_goes_as_it_is(graph):
     settings, calls, _ = graph
-    meta_graph.GraphSender(settings).send(HANDLE, TEXT, code=CODE, event={"type": "case.resolved"})
+    meta_graph.GraphSender(settings).send(HANDLE, TEXT, code=CODE, event=RESOLVED)
     (sent,) = calls
     assert sent["type"] == "text" and sent["text"]["body"] == TEXT and sent["to"] == "6281234567890"
 
@@ -90,7 +93,7 @@ def test_inside_the_window_the_text_goes_as_it_is(graph):
 def test_outside_the_window_the_update_template_carries_the_code_and_the_text(graph, language, template_language):
     settings, calls, answers = graph
     answers.append(WINDOW_CLOSED)
-    meta_graph.GraphSender(settings).send(HANDLE, TEXT, code=CODE, event={"type": "case.resolved"}, language=language)
+    meta_graph.GraphSender(settings).send(HANDLE, TEXT, code=CODE, event=RESOLVED, language=language)
     free_form, template = calls
     assert free_form["type"] == "text"
     assert template["type"] == "template" and template["to"] == "6281234567890"

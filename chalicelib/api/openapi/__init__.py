@@ -45,6 +45,9 @@ ERROR_TEXT = {
     "together at most about 3.3 MB per request.",
     415: "A Content-Type this route does not take.",
     422: "Invalid fields: one `details` entry per field.",
+    429: "Too many requests (`rate_limited`): over one of this route's rate limits (by address, by contact, "
+    'by channel or for everyone; docs/security.md "Rate limits"). Retry after `Retry-After` seconds '
+    "(also `retry_after_seconds`).",
     503: "AWS is throttling or unavailable, or the stage is not configured yet: nothing was stored; "
     "retry after `Retry-After` seconds.",
 }
@@ -153,8 +156,17 @@ def _error(status: int, refs: dict, officer: bool) -> dict[str, Any]:
     if status == 401 and officer:
         schema = {"anyOf": [schema, _ref(refs, responses.GatewayMessage, "serialization")]}
     answer: dict[str, Any] = {"description": ERROR_TEXT.get(status, "Error."), "content": _content(JSON, schema)}
-    if status == 503:
+    if status in (429, 503):
         answer["headers"] = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}}
+    return answer
+
+
+def _too_many(operation: Operation, refs: dict, officer: bool) -> dict[str, Any]:
+    """The 429 of a rate-limited route, in the media type its answers have (the form: HTML)."""
+    answer = _error(429, refs, officer)
+    media_types = {reply.media_type for status, reply in operation.responses.items() if status < 300}
+    if media_types == {"text/html"}:
+        answer["content"] = _content("text/html", {"type": "string"})
     return answer
 
 
@@ -215,6 +227,11 @@ def _operation(method: str, path: str, operation: Operation, entry: Any, refs: d
         errors.add(503)
     for status in sorted(errors):
         answers.setdefault(str(status), _error(status, refs, officer))
+    limit = getattr(entry.view_function, "rate_limit", None)  # api/limits.py
+    if limit is not None:
+        answers.setdefault("429", _too_many(operation, refs, officer))
+        if limit.fail_closed:  # the counters cannot be read: refused rather than unlimited
+            answers.setdefault("503", _error(503, refs, officer))
     if "*/*" not in [content_type.lower() for content_type in entry.content_types]:
         answers.setdefault(
             "415",

@@ -67,16 +67,29 @@ def _errors(fmt: str, *statuses: int) -> dict[int, Reply]:
         403: "Missing, invalid or revoked api_key",
         413: "The body is larger than 4.5 MB (4,500,000 bytes)",
         404: "Unknown service, request, token or jurisdiction",
+        429: "Too many requests: over a rate limit; retry after Retry-After seconds",
         503: "Temporarily unavailable: retry after Retry-After seconds",
     }
+    statuses = (*statuses, 429)  # every Open311 route is rate-limited (api/limits.py)
     if fmt == "json":
         return {
             status: Reply(
-                text[status], r.Open311Error, many=True, example=[{"code": status, "description": text[status]}]
+                text[status],
+                r.Open311Error,
+                many=True,
+                example=[{"code": status, "description": text[status]}],
+                headers=_retry(status),
             )
             for status in statuses
         }
-    return {status: Reply(text[status], schema=XML_SCHEMA, media_type=XML, example=_ERROR_XML) for status in statuses}
+    return {
+        status: Reply(text[status], schema=XML_SCHEMA, media_type=XML, example=_ERROR_XML, headers=_retry(status))
+        for status in statuses
+    }
+
+
+def _retry(status: int) -> dict[str, str]:
+    return {"Retry-After": "Seconds to wait"} if status in (429, 503) else {}
 
 
 def _answer(fmt: str, description: str, model, many: bool, example, example_xml: str | None = None) -> Reply:

@@ -205,7 +205,8 @@ def assigned(agency, n, **overrides):
             "type": "case.assigned",
             "occurred_at": "2019-03-04T03:00:00.000000Z",
             "tracking_code": f"{agency}-{n}",
-            "data": {"agency_id": agency},
+            "version": 1,
+            "data": {"agency_id": agency, "agency_name": agency, "how": "routing"},
             "case": {"category": "garbage"},
             **overrides,
         }
@@ -222,7 +223,7 @@ def test_a_poisoned_message_is_quarantined_on_its_last_receive_and_the_others_go
     counted = metrics.record_event
 
     def buggy(message, store):  # a bug that bites one event, until it is fixed
-        if message["id"] == f"{agency}:1:1":
+        if message.id == f"{agency}:1:1":
             raise RuntimeError("a bug in the counters")
         return counted(message, store)
 

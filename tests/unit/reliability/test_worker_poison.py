@@ -15,11 +15,13 @@ from chalicelib.adapters.http_client import ProviderUnavailable
 from chalicelib.domain import tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.events import CaseAssigned, CaseReceived, PhotoPending
 from chalicelib.domain.report import build_report
 from chalicelib.services import alerts, routing
 from chalicelib.services.alert_models import AlertSubscribeCommand
 from chalicelib.services.batch import SQS_MAX_RECEIVES
 from tests.support.alert_fakes import FakeAlertStore, RecordingSender
+from tests.support.event_messages import envelope, example
 from tests.support.fakes import (
     FakeCaseQueries,
     FakeCaseRepository,
@@ -98,17 +100,44 @@ def open_case(app, n, **report):
     return code
 
 
-def event(code, kind="case.received", n=0, **fields):
-    message = {
-        "id": f"{code}:1:{n}",
-        "type": kind,
-        "occurred_at": "2026-11-23T03:00:00.000000Z",
-        "tracking_code": code,
-        "case": {"channel": "whatsapp", "category": "garbage", "agency_id": "dinas-lh", "status": "assigned"},
-        "data": {},
-        **fields,
-    }
-    return json.dumps(message)
+def event(code, cls=CaseReceived, n=0, data=None, **fields):
+    """The SQS body of a relayed ``cls`` event on case ``code`` (``fields``: wire fields to override)."""
+    facts = {"channel": "whatsapp", "category": "garbage", "agency_id": "dinas-lh", "status": "assigned"}
+    message = envelope(example(cls, **(data or {})), code, version=1, index=n, **facts).to_message()
+    return json.dumps({**message, **fields})
+
+
+class PoisonedMetrics(FakeMetricsStore):
+    """Counters that fail for some events (a bug that bites one event, until it is fixed)."""
+
+    def __init__(self, poisoned):
+        super().__init__()
+        self.poisoned = set(poisoned)
+
+    def apply(self, contribution, event_id):
+        if event_id in self.poisoned:
+            raise RuntimeError("a bug in the counters")
+        return super().apply(contribution, event_id)
+
+
+class PoisonedInboxes(FakeNotificationStore):
+    def __init__(self, poisoned):
+        super().__init__()
+        self.poisoned = set(poisoned)
+
+    def add(self, inbox, event_id, occurred_at, entry, now):
+        if event_id in self.poisoned:
+            raise RuntimeError("a bug in the inbox")
+        return super().add(inbox, event_id, occurred_at, entry, now)
+
+
+def assert_malformed_event_is_quarantined_at_once(app, handler, source, body):
+    """An event message that parses as JSON but is not a valid event: no retry reads it."""
+    failures, waiting = deliver(handler, {"malformed": body})
+    assert failures == [set()] and waiting == {}
+    record = app.quarantine.items[(source, "malformed")]
+    assert record["attempts"] == 1 and record["payload"] == body
+    assert record["error"].startswith("Unreadable")
 
 
 def deliver(handler, bodies):
@@ -167,32 +196,40 @@ def test_case_followups(world):
 def test_agency_metrics(world):
     from chalicelib.workers.metrics import handle_batch
 
-    assigned = {"type": "case.assigned", "data": {"agency_id": "dinas-lh"}}
+    bootstrap.override(metrics=PoisonedMetrics({"B:1:0"}))
+    assigned = {"cls": CaseAssigned, "data": {"agency_id": "dinas-lh"}}
     bodies = {
         "good-1": event("A", **assigned),
-        "poison": event("B", **assigned, occurred_at=None),  # no time: no day to count it on
+        "poison": event("B", **assigned),
         "good-2": event("C", **assigned),
     }
     failures, waiting = deliver(handle_batch, bodies)
-    (counters,) = world.metrics.items.values()
+    (counters,) = bootstrap.services().metrics.items.values()
     assert counters["received"] == 2
     assert_quarantined_after_the_bound(world, "agency_metrics", failures, waiting, bodies)
     assert_unparseable_is_quarantined_at_once(world, handle_batch, "agency_metrics")
+    no_time = event("D", **assigned, occurred_at=None)  # no day to count it on
+    assert_malformed_event_is_quarantined_at_once(world, handle_batch, "agency_metrics", no_time)
 
 
 def test_officer_notifications(world):
     from chalicelib.workers.notifications import handle_batch
 
-    assigned = {"type": "case.assigned", "data": {"agency_id": "dinas-lh"}}
+    inboxes = PoisonedInboxes({"B:1:0"})
+    bootstrap.override(notifications=inboxes)
+    assigned = {"cls": CaseAssigned, "data": {"agency_id": "dinas-lh"}}
     bodies = {
         "good-1": event("A", **assigned),
-        "poison": event("B", type="case.assigned", data={}),  # no agency to tell
+        "poison": event("B", **assigned),
         "good-2": event("C", **assigned),
     }
     failures, waiting = deliver(handle_batch, bodies)
-    assert len(world.notifications.entries) == 2
+    assert len(inboxes.entries) == 2
     assert_quarantined_after_the_bound(world, "officer_notifications", failures, waiting, bodies)
     assert_unparseable_is_quarantined_at_once(world, handle_batch, "officer_notifications")
+    no_agency = json.loads(event("D", **assigned))
+    del no_agency["data"]["agency_id"]  # no agency to tell
+    assert_malformed_event_is_quarantined_at_once(world, handle_batch, "officer_notifications", json.dumps(no_agency))
 
 
 def test_collect_alerts(world, monkeypatch):
@@ -244,7 +281,7 @@ def test_fetch_linked_media(world):
         return jpeg_with_metadata()
 
     bootstrap.override(media=fetch)
-    bodies = {"good-1": event(good[0]), "poison": event(bad), "good-2": event(good[1])}
+    bodies = {n: event(code, PhotoPending) for n, code in (("good-1", good[0]), ("poison", bad), ("good-2", good[1]))}
     failures, waiting = deliver(fetch_media, bodies)
     assert all(len(world.cases.get(code).photos) == 1 for code in good)
     assert_quarantined_after_the_bound(world, "fetch_linked_media", failures, waiting, bodies)

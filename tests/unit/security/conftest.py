@@ -17,13 +17,17 @@ def fakes(monkeypatch):
         FakeNotificationStore,
         FakePhotoStore,
         FakePublisher,
+        FakeRateLimiter,
         FakeRoutingStore,
         FakeSenderRepository,
+        generous_rate_limits,
     )
 
     monkeypatch.setenv("CRM_STAGE", "local")
     for name in ("JAKI_WEBHOOK_SECRET", "QLUE_WEBHOOK_SECRET", "TRACKING_CODE_KEY"):
         monkeypatch.delenv(name, raising=False)  # the documented local development secrets
+    for name, value in generous_rate_limits().items():  # fuzzers: thousands of requests, one address
+        monkeypatch.setenv(name, value)
     config.reset()
     bootstrap.reset()
     cases = FakeCaseRepository()
@@ -38,6 +42,7 @@ def fakes(monkeypatch):
         notifications=FakeNotificationStore(),
         senders=FakeSenderRepository(),
         notices=FakeNoticeQueue(),
+        limiter=FakeRateLimiter(),
     )
 
 
