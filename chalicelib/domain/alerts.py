@@ -184,11 +184,6 @@ class AlertEntry:
         return dict(vars(self))
 
 
-def is_confidential(case: Any) -> bool:
-    """Cases marked confidential never leave the officers' side. Missing = public."""
-    return str(getattr(case, "privacy", None) or "public") == "confidential"
-
-
 def entry_from_public_view(message: events.Envelope, view: dict[str, Any]) -> AlertEntry | None:
     kind = ALERT_EVENTS.get(type(message.event))
     if kind is None:

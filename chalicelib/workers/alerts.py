@@ -50,7 +50,6 @@ def collect_batch(records) -> dict[str, Any]:
 
 def send_digests() -> dict[str, int]:
     from chalicelib.bootstrap import services
-    from chalicelib.domain.alerts import is_confidential
     from chalicelib.domain.request_ids import tracking_code_of
     from chalicelib.services.alerts import send_digests as send
 
@@ -60,6 +59,6 @@ def send_digests() -> dict[str, int]:
     def still_public(public_id: str) -> bool:
         code = tracking_code_of(public_id, key)
         case = app.cases.get(code) if code else None
-        return case is not None and not is_confidential(case)
+        return case is not None and not case.hidden_from_public
 
     return send(context(), app.clock(), still_public, app.quarantine)
