@@ -45,6 +45,7 @@ from chalicelib.adapters.unreadable import readable
 from chalicelib.domain import geo, privacy
 from chalicelib.domain.clock import JAKARTA, parse_instant, to_utc_text
 from chalicelib.domain.lifecycle import CaseStatus, is_open
+from chalicelib.domain.sla import Milestone
 
 QUEUE = "officer_queue"  # the UnreadableItems dimension of the officer queues
 PAGE_ITEMS = 500  # cards per Query (~600 bytes each: well under DynamoDB's 1 MB page)
@@ -87,7 +88,7 @@ class CaseCard:
     next_deadline: datetime | None = None  # the next SLA milestone (a reminder included: it orders the lists)
     deadline_kind: str | None = None  # the next real deadline the officer is held to
     deadline: datetime | None = None
-    breached: tuple[str, ...] = ()  # milestones breached ("coordination.breach", ...)
+    breached: tuple[Milestone, ...] = ()  # milestones breached (stored as "coordination.breach", ...)
     escalated: bool = False
 
     @property
@@ -155,7 +156,7 @@ def read_card(card: Mapping[str, Any], location: Mapping[str, Any] | None = None
         next_deadline=_instant(card.get("next_deadline")),
         deadline_kind=card.get("deadline_kind"),
         deadline=_instant(card.get("deadline")),
-        breached=tuple(breached),
+        breached=tuple(Milestone(name) for name in breached),  # an unknown name: unreadable
         escalated=bool(card.get("escalated")),
     )
 

@@ -50,9 +50,11 @@ from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.messages import MediaLink, ReplyHandle
+from chalicelib.domain.plan import PlanState
+from chalicelib.domain.privacy import PrivacyLevel
 from chalicelib.domain.report import GeoPoint, ReporterContact
 from chalicelib.domain.sealed import Sealed
-from chalicelib.domain.sla import SlaClock
+from chalicelib.domain.sla import Milestone, SlaClock
 
 if TYPE_CHECKING:
     from chalicelib.adapters.sealing import Sealer
@@ -395,7 +397,7 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent], sealer: Se
         "status": case.status.value,
         "language": case.language,
         "anonymous": case.anonymous,
-        "privacy": case.privacy,
+        "privacy": case.privacy.value,
         "priority": case.priority,
         "created_at": to_utc_text(case.created_at),
         "updated_at": to_utc_text(case.updated_at),
@@ -433,7 +435,7 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent], sealer: Se
             "resolve_from": to_utc_text(case.sla.resolve_from),
             "resolve_by": to_utc_text(case.sla.resolve_by),
             "escalate_at": to_utc_text(case.sla.escalate_at),
-            "marked": sorted(case.sla.marked),
+            "marked": sorted(milestone.value for milestone in case.sla.marked),
         }
         if case.sla
         else None,
@@ -442,7 +444,7 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent], sealer: Se
             "agency_id": case.plan.agency_id,
             "submitted_at": to_utc_text(case.plan.submitted_at),
             "proposed_completion": _text(case.plan.proposed_completion),
-            "state": case.plan.state,
+            "state": case.plan.state.value,
             "review_comment": case.plan.review_comment,
             "reviewed_at": _text(case.plan.reviewed_at),
         }
@@ -544,7 +546,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
         location=GeoPoint(**item["location"]) if item.get("location") else None,
         **{name: _read_sealed(item, name) for name in SEALED_FIELDS},
         anonymous=bool(item.get("anonymous")),
-        privacy=item.get("privacy") or "public",
+        privacy=PrivacyLevel(item.get("privacy") or PrivacyLevel.PUBLIC),
         priority=item.get("priority") or "normal",
         language=item.get("language", "id"),
         reported_at=_instant(item.get("reported_at")),
@@ -559,7 +561,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
             resolve_from=parse_instant(sla["resolve_from"]),
             resolve_by=parse_instant(sla["resolve_by"]),
             escalate_at=parse_instant(sla["escalate_at"]),
-            marked=set(sla.get("marked", [])),
+            marked={Milestone(name) for name in sla.get("marked", [])},
         )
         if sla
         else None,
@@ -568,7 +570,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
             agency_id=plan["agency_id"],
             submitted_at=parse_instant(plan["submitted_at"]),
             proposed_completion=_instant(plan.get("proposed_completion")),
-            state=plan.get("state", "submitted"),
+            state=PlanState(plan.get("state", PlanState.SUBMITTED)),
             review_comment=plan.get("review_comment"),
             reviewed_at=_instant(plan.get("reviewed_at")),
         )

@@ -80,9 +80,6 @@ def _case_response(case, principal):
         original_url=getattr(photos, "original_url", None),
         open_contact=lambda sealed: app.cases.open_sealed(sealed, "reporter").reporter,
     )
-    from chalicelib.services.redaction import may_redact
-
-    view["may_redact_photos"] = may_redact(principal, case)
     return json_response(view, headers={"ETag": f'"v{case.version}"', "Cache-Control": "no-store"})
 
 

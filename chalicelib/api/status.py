@@ -9,14 +9,13 @@ for which codes exist.
 
 from __future__ import annotations
 
-import json
-
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import (
     etag_for,
     etag_matches,
     handles_errors,
+    json_body,
     json_response,
     not_found,
     preferred_language,
@@ -49,7 +48,7 @@ def get_status(tracking_code):
         code_key=app.settings.tracking_code_key,
         timeline=None if case.hidden_from_public else timeline_of(case, app.cases),
     )
-    body = json.dumps(view, ensure_ascii=False, separators=(",", ":"))
+    body = json_body(view)
     etag = etag_for(body)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Language"}
     if etag_matches(request.headers.get("if-none-match"), etag):

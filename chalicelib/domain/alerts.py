@@ -62,10 +62,6 @@ class Area:
     lng: float | None = None
     radius_m: int | None = None
 
-    @property
-    def is_radius(self) -> bool:
-        return self.kelurahan is None
-
     def home_cell(self) -> tuple[str, str]:
         """Where this subscription is filed for matching: its kelurahan, or the
         geohash-5 cell of its centre (``(KELURAHAN, code)`` / ``(CELL, geohash)``)."""
@@ -189,11 +185,6 @@ class AlertEntry:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
-
-
-def is_confidential(case: Any) -> bool:
-    """Cases marked confidential never leave the officers' side. Missing = public."""
-    return str(getattr(case, "privacy", None) or "public") == "confidential"
 
 
 def entry_from_public_view(message: events.Envelope, view: dict[str, Any]) -> AlertEntry | None:

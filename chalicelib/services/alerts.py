@@ -208,7 +208,7 @@ def collect(message: Envelope, *, store: AlertStore, cases: Any, public_view: An
     if type(message.event) not in rules.ALERT_EVENTS:
         return 0
     case = cases.get(message.tracking_code)
-    if case is None or rules.is_confidential(case):
+    if case is None or case.hidden_from_public:
         return 0
     lat = case.location.lat if case.location else None
     lng = case.location.lng if case.location else None

@@ -7,10 +7,10 @@ lists port for the page (``CaseQueries.queue``) and turns its cards into rows.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from chalicelib.adapters.case_queries import CaseQueries
-from chalicelib.services.views import queue_rows
+from chalicelib.services import responses as r
+from chalicelib.services import views
 
 DUE_FILTERS = ("breached", "soon")
 SOON = timedelta(hours=24)
@@ -28,7 +28,7 @@ def queue_page(
     cursor: str | None,
     now: datetime,
     language: str,
-) -> dict[str, Any]:
+) -> r.QueuePage:
     """``due``: breached (the next deadline has passed) or soon (it comes within 24 hours)."""
     due_from = due_by = None
     if due == "breached":
@@ -38,7 +38,7 @@ def queue_page(
     page = lists.queue(
         view, holder, filters=filters or None, due_from=due_from, due_by=due_by, limit=limit, cursor=cursor
     )
-    rows = queue_rows(page.items, language, now)
+    rows = views.queue_rows(page.items, language, now)
     if kota:
-        rows = [row for row in rows if (row.get("area") or {}).get("kota") == kota]
-    return {"view": view, "items": rows, "count": len(rows), "cursor": page.cursor}
+        rows = [row for row in rows if (row.area or {}).get("kota") == kota]
+    return views.queue_page(view, rows, page.cursor)

@@ -47,7 +47,7 @@ from chalicelib.domain.lifecycle import CaseStatus, is_open
 from chalicelib.domain.report import MAX_PHOTOS
 from chalicelib.services import api_keys
 from chalicelib.services.intake import MAX_CODE_ATTEMPTS, Receipt, clean_photos, submit_report
-from chalicelib.services.status import public_line, public_view, timeline_of
+from chalicelib.services.status import public_line, public_view_json, timeline_of
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_WINDOW = timedelta(days=90)
@@ -222,7 +222,7 @@ def request_view(case: Case, language: str, deps: Deps) -> dict[str, Any]:
     # The allow-list; status_notes needs only the newest public line (no read
     # unless a long case has none left in its window).
     last_line = timeline_of(case, deps.cases, limit=1)
-    view = public_view(case, language, deps.settings.public_base_url, code_key=deps.code_key, timeline=last_line)
+    view = public_view_json(case, language, deps.settings.public_base_url, code_key=deps.code_key, timeline=last_line)
     request_id = request_ids.public_id(case.tracking_code, deps.code_key)
     location = view.get("location")
     return {
@@ -719,7 +719,7 @@ def post_update(content_type: str, body: bytes, query: dict[str, str], language:
             except IllegalTransition as refused:
                 raise Open311Error(400, f"status=OPEN cannot reopen this request: {refused}") from None
         stored = [
-            deps.photos.store(case.tracking_code, case.next_photo_id(index), "report", image)
+            deps.photos.store(case.tracking_code, case.photos.next_id(index), "report", image)
             for index, image in enumerate(cleaned)
         ]
         case.add_from_reporter(

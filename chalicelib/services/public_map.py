@@ -42,7 +42,7 @@ from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.lifecycle import CaseStatus, is_open
 from chalicelib.logs import get_logger
-from chalicelib.services.status import public_view
+from chalicelib.services.status import public_view_json
 
 log = get_logger("public_map")
 
@@ -271,7 +271,7 @@ def reports_page(filters: MapFilters, page: int, page_size: int, language: str, 
 def summary(case: Case, language: str, deps: Deps, public_id: str | None = None) -> dict[str, Any]:
     """One report as a list row, cut from the public view (the allow-list)."""
     public_id = public_id or request_ids.public_id(case.tracking_code, deps.code_key)
-    view = public_view(case, language, deps.base_url, public_id=public_id, code_key=deps.code_key)
+    view = public_view_json(case, language, deps.base_url, public_id=public_id, code_key=deps.code_key)
     description = view["description"]
     if len(description) > SUMMARY_CHARS:
         description = description[: SUMMARY_CHARS - 1].rstrip() + "…"

@@ -67,7 +67,7 @@ def sweep(
         except ConcurrentUpdate:
             return SKIPPED
         for milestone in done:
-            if milestone.endswith(".breach"):  # the CloudWatch alarm watches these
+            if milestone.is_breach:  # the CloudWatch alarm watches these
                 cloudwatch.count("SlaBreaches", agency_id=case.agency_id or "triage")
         return CHANGED
 

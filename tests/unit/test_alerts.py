@@ -13,11 +13,12 @@ from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.events import CaseAssigned, CaseReceived, CaseResolved
 from chalicelib.domain.geo import distance_m
+from chalicelib.domain.privacy import PrivacyLevel
 from chalicelib.domain.report import build_report
 from chalicelib.domain.request_ids import public_id, tracking_code_of
 from chalicelib.services import alerts, intake
 from chalicelib.services.alert_models import AlertSubscribeCommand
-from chalicelib.services.status import public_view
+from chalicelib.services.status import public_view_json
 from tests.support.alert_fakes import FakeAlertStore, RecordingSender
 from tests.support.event_messages import envelope, example
 from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FakeQuarantine, FixedClock
@@ -64,7 +65,7 @@ def open_case(cases, clock, _name, lat, lng, *, privacy=None, text="Sampah menum
     )
     case = Case.open(report, code, clock())
     if privacy:
-        case.privacy = privacy  # the sibling issue's attribute; absent means public
+        case.privacy = PrivacyLevel(privacy)  # absent means public
     cases.add(case)
     return case
 
@@ -76,10 +77,10 @@ def collect(store, cases, clock, case, kind=CaseReceived, privacy_override=None)
     def get(code):
         found = loaded(code)
         if found is not None and privacy_override:
-            found.privacy = privacy_override
+            found.privacy = PrivacyLevel(privacy_override)
         return found
 
-    view = lambda c: public_view(c, "id", BASE, public_id=public_id(c.tracking_code, KEY), code_key=KEY)  # noqa: E731
+    view = lambda c: public_view_json(c, "id", BASE, public_id=public_id(c.tracking_code, KEY), code_key=KEY)  # noqa: E731
     return alerts.collect(
         message,
         store=store,

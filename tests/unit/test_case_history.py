@@ -175,7 +175,7 @@ def test_the_public_timeline_is_what_it_was_before_the_history_moved_out():
     assert timeline_of(case, repository) == whole.timeline == old_timeline(recorder.all)
     new = public_view(case, "id", "https://crm.test", timeline=timeline_of(case, repository))
     assert new == public_view(whole, "id", "https://crm.test")
-    assert [line["type"] for line in new["timeline"]][:2] == ["case.received", "case.assigned"]
+    assert [line.type for line in new.timeline][:2] == ["case.received", "case.assigned"]
 
 
 def test_the_public_timeline_shows_the_newest_lines_up_to_its_limit():

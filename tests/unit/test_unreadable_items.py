@@ -160,7 +160,7 @@ def test_a_broken_index_card_is_skipped_by_the_listing_and_the_queue(deps, log_r
     deps.cases.items[codes[1]]["card"]["created_at"] = "1-01-01T00:00:00.000000Z"
     page = deps.queries.queue("agency", "dinas-lh")
     rows = views.queue_rows(page.items, "id", NOW)
-    assert sorted(row["tracking_code"] for row in rows) == sorted([codes[0], codes[2]])
+    assert sorted(row.tracking_code for row in rows) == sorted([codes[0], codes[2]])
     assert skipped(log_records)[-1][:2] == ("officer_queue", table_key({"PK": f"CASE#{codes[1]}", "SK": "CASE"}))
 
 
