@@ -109,8 +109,10 @@ def _first_webhook_input() -> bytes:
 
 
 def _raw_item_input() -> bytes:
-    key = f"BENCH-FIRST#{time.time_ns()}"
-    return json.dumps({"PK": {"S": key}, "SK": {"S": "BENCH"}, "body": {"S": partner_body(key).decode()}}).encode()
+    from chalicelib.adapters.case_repository import case_key, serialize
+
+    code = f"BENCH-FIRST-{time.time_ns()}"
+    return json.dumps({**serialize(case_key(code)), "body": {"S": partner_body(code).decode()}}).encode()
 
 
 def first_webhook(stand_in) -> list[Row]:

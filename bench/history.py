@@ -44,9 +44,10 @@ class Writes:
     def __call__(self, params, **_):
         from chalicelib.adapters.case_repository import deserialize
         from chalicelib.adapters.item_size import item_bytes, write_units
+        from chalicelib.adapters.table import item_key
 
         item = deserialize(params["Item"])
-        key = (item["PK"], item["SK"])
+        key = item_key(item)
         size = item_bytes(item)
         self.units += write_units(size, self.sizes.get(key, 0))
         self.sizes[key] = size

@@ -2,8 +2,8 @@
 
 The 100 due cases are real cases (made by the intake code, with deadlines in
 the past). The other open cases are represented by their due-index entries
-only -- PK/SK and the due keys, which is all a KEYS_ONLY index holds -- with
-deadlines ahead; seeding 100,000 full items into moto would take most of the
+only -- case_indexes.due_only_item: the table and due keys, which is all a
+KEYS_ONLY index holds -- with deadlines ahead; seeding 100,000 full items into moto would take most of the
 10-minute budget, and the sweep never reads a case that is not due (that is
 what is measured). Items read = index entries returned + cases loaded.
 
@@ -37,21 +37,13 @@ class Reads:
 
 
 def _filler(client, table: str, start: int, stop: int) -> None:
+    from chalicelib.adapters.case_indexes import due_only_item
+    from chalicelib.adapters.case_repository import serialize
+
+    ahead = datetime(2099, 1, 1, tzinfo=UTC)
     batch = []
     for n in range(start, stop):
-        batch.append(
-            {
-                "PutRequest": {
-                    "Item": {
-                        "PK": {"S": f"CASE#BENCH-OPEN-{n}"},
-                        "SK": {"S": "CASE"},
-                        "type": {"S": "bench_filler"},
-                        "due_pk": {"S": f"DUE#{n % 8}"},
-                        "due_sk": {"S": f"2099-01-01T00:00:00.000000Z#BENCH-OPEN-{n}"},
-                    }
-                }
-            }
-        )
+        batch.append({"PutRequest": {"Item": serialize(due_only_item(f"BENCH-OPEN-{n}", ahead))}})
         if len(batch) == 25:
             client.batch_write_item(RequestItems={table: batch})
             batch = []

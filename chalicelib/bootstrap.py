@@ -103,6 +103,12 @@ class Services:
 
         return TemplateStore(self.settings.cases_table)
 
+    def storage_probes(self) -> Any:
+        """What GET /health?deep=1 checks (adapters/health.py)."""
+        from chalicelib.adapters.health import StorageProbes
+
+        return StorageProbes(self.settings.cases_table, self.settings.photos_bucket)
+
     def event_publisher(self) -> EventPublisher:
         if self.events is None:
             raise ConfigurationError("EVENTS_TOPIC_ARN is not set")

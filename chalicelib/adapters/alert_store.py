@@ -6,9 +6,11 @@
     due marker    PK = ALERTDUE#<Jakarta date> SK = <subscription id>               expires_at +4 days
     contact       PK = ALERTCONTACT#<keyed hash of the address>  SK = ALERTCONTACT  (subscription ids, for STOP)
 
-Matching never scans: a case's kelurahan and its 9 geohash-5 cells name the
-alert-index partitions to Query. Every write is idempotent (keys come from the
-subscription and the event) and state changes are conditional.
+Matching never scans: a case's kelurahan and its 9 geohash-5 cells
+(domain/alerts.py ``cells_for``) name the alert-index partitions to Query:
+``ALERTAREA#KEL#<kelurahan>`` / ``ALERTAREA#GEO#<geohash-5 of the centre>``.
+Every write is idempotent (keys come from the subscription and the event) and
+state changes are conditional.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.case_repository import deserialize, serialize
-from chalicelib.domain.alerts import ENTRIES_KEPT_FOR, RESEND_AFTER, Area, Subscription
+from chalicelib.adapters.table import KeyRange, Table
+from chalicelib.adapters.unreadable import readable
+from chalicelib.domain.alerts import ENTRIES_KEPT_FOR, KELURAHAN, RESEND_AFTER, Area, Subscription
 
 INDEX = "alert-index"
+INDEX_KEYS = ("alert_pk", "alert_sk")
+ENTRY_PREFIX = "ENTRY#"
 SUB_SK = "ALERTSUB"
 CONTACT_SK = "ALERTCONTACT"
 
@@ -35,6 +41,32 @@ def _contact_pk(contact: str) -> str:
 
 def _due_pk(day: str) -> str:
     return f"ALERTDUE#{day}"
+
+
+def _area_pk(cell: tuple[str, str]) -> str:
+    """The alert-index partition of a place subscriptions are filed under (domain/alerts.py home_cell)."""
+    kind, value = cell
+    return f"ALERTAREA#{'KEL' if kind == KELURAHAN else 'GEO'}#{value}"
+
+
+def _entry_sk(entry: dict[str, Any]) -> str:
+    return f"{ENTRY_PREFIX}{entry['at']}#{entry['event_id']}"
+
+
+def _entry(item: dict[str, Any]) -> dict[str, Any]:
+    """One collected entry as the digest reads it; raises if it is malformed."""
+    entry = {k: v for k, v in item.items() if k not in ("PK", "SK", "type", "expires_at")}
+    for name in ("at", "event_id", "public_id"):
+        if not isinstance(entry[name], str):
+            raise TypeError(f"{name} must be text")
+    return entry
+
+
+def _candidate(item: dict[str, Any]) -> tuple[str, Area]:
+    sub_id = item["alert_sk"]
+    if not isinstance(sub_id, str):
+        raise TypeError("alert_sk must be text")
+    return sub_id, Area.from_dict(item["area"])
 
 
 def item_to_subscription(item: dict[str, Any]) -> Subscription:
@@ -125,7 +157,7 @@ class AlertStore:
                 "REMOVE expires_at, confirm_digest",
                 ConditionExpression="confirmed = :false",
                 ExpressionAttributeValues=serialize(
-                    {":true": True, ":false": False, ":apk": sub.area.index_key(), ":id": sub.id}
+                    {":true": True, ":false": False, ":apk": _area_pk(sub.area.home_cell()), ":id": sub.id}
                 ),
             )
         except self._client.exceptions.ConditionalCheckFailedException:
@@ -166,23 +198,12 @@ class AlertStore:
 
     # --- matching and collecting ----------------------------------------------------------
 
-    def candidates(self, partitions: list[str]) -> list[tuple[str, Area]]:
-        """(subscription id, area) of every confirmed subscription in these alert-index partitions."""
-        found: list[tuple[str, Area]] = []
-        for partition in partitions:
-            request: dict[str, Any] = {
-                "IndexName": INDEX,
-                "KeyConditionExpression": "alert_pk = :pk",
-                "ExpressionAttributeValues": serialize({":pk": partition}),
-            }
-            while True:
-                response = self._call("query", **request)
-                for item in map(deserialize, response.get("Items", [])):
-                    found.append((item["alert_sk"], Area.from_dict(item["area"])))
-                if "LastEvaluatedKey" not in response:
-                    break
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return found
+    def candidates(self, cells: list[tuple[str, str]]) -> list[tuple[str, Area]]:
+        """(subscription id, area) of every confirmed subscription filed under these places
+        (domain/alerts.py ``cells_for``): one Query per place on the alert-index."""
+        table = Table(self.table_name)
+        items = (item for cell in cells for item in table.items(KeyRange(_area_pk(cell), INDEX_KEYS, INDEX)))
+        return readable(items, _candidate, "alert_subscriptions")
 
     def add_entry(self, sub_id: str, entry: dict[str, Any], day: str, now: datetime) -> None:
         """Collect one entry for a subscriber and mark them due (both idempotent puts)."""
@@ -192,7 +213,7 @@ class AlertStore:
             Item=serialize(
                 {
                     "PK": _sub_pk(sub_id),
-                    "SK": f"ENTRY#{entry['at']}#{entry['event_id']}",
+                    "SK": _entry_sk(entry),
                     "type": "alert_entry",
                     "expires_at": expires,
                     **entry,
@@ -214,28 +235,14 @@ class AlertStore:
     # --- digests ------------------------------------------------------------------------
 
     def due(self, day: str) -> list[str]:
-        ids: list[str] = []
-        request: dict[str, Any] = {
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": serialize({":pk": _due_pk(day)}),
-        }
-        while True:
-            response = self._call("query", **request)
-            ids += [item["SK"]["S"] for item in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                return ids
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        """Ids of the subscribers marked due on a Jakarta day."""
+        return [item["SK"] for item in Table(self.table_name).items(KeyRange(_due_pk(day)))]
 
     def entries(self, sub_id: str) -> list[dict[str, Any]]:
-        response = self._call(
-            "query",
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :entry)",
-            ExpressionAttributeValues=serialize({":pk": _sub_pk(sub_id), ":entry": "ENTRY#"}),
-        )
-        return [
-            {k: v for k, v in item.items() if k not in ("PK", "type", "expires_at")}
-            for item in map(deserialize, response.get("Items", []))
-        ]
+        """The entries collected for a subscriber, oldest first (one that cannot be read is
+        skipped, logged and counted; the table's TTL removes it)."""
+        items = Table(self.table_name).items(KeyRange(_sub_pk(sub_id), prefix=ENTRY_PREFIX))
+        return readable(items, _entry, "alert_entries")
 
     def claim_digest(self, sub_id: str, day: str) -> bool:
         """At most one digest a day: set last_digest_on, only if it is earlier than today."""
@@ -269,9 +276,10 @@ class AlertStore:
         except self._client.exceptions.ConditionalCheckFailedException:
             pass
 
-    def forget(self, sub_id: str, entry_keys: list[str], days: list[str]) -> None:
-        """After a digest: drop what it carried and the subscriber's due markers."""
-        keys = [{"PK": _sub_pk(sub_id), "SK": sk} for sk in entry_keys]
+    def forget(self, sub_id: str, entries: list[dict[str, Any]], days: list[str]) -> None:
+        """After a digest: drop the entries it carried (as ``entries`` gave them) and the
+        subscriber's due markers."""
+        keys = [{"PK": _sub_pk(sub_id), "SK": _entry_sk(entry)} for entry in entries]
         keys += [{"PK": _due_pk(day), "SK": sub_id} for day in days]
         for start in range(0, len(keys), 25):
             batch = [{"DeleteRequest": {"Key": serialize(key)}} for key in keys[start : start + 25]]

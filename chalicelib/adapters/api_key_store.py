@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.table import KeyRange, Table
 from chalicelib.adapters.unreadable import read_one, readable
 from chalicelib.domain.clock import parse_instant
 
@@ -95,21 +96,7 @@ class ApiKeyStore:
         return read_one(deserialize(item), _item_to_key, KEYS) if item else None
 
     def all(self) -> list[StoredKey]:
-        keys, start = [], None
-        while True:
-            request: dict[str, Any] = {
-                "TableName": self.table_name,
-                "KeyConditionExpression": "PK = :pk",
-                "ExpressionAttributeValues": serialize({":pk": PARTITION}),
-            }
-            if start:
-                request["ExclusiveStartKey"] = start
-            with aws.unavailable_on_transient("dynamodb"):
-                response = self._client.query(**request)
-            keys.extend(readable(map(deserialize, response.get("Items", [])), _item_to_key, KEYS))
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return keys
+        return readable(Table(self.table_name).items(KeyRange(PARTITION)), _item_to_key, KEYS)
 
     def revoke(self, key_id: str, by: str, at: str) -> StoredKey | None:
         """Mark the key revoked (once: a second revocation changes nothing). None if unknown."""

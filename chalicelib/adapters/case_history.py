@@ -29,8 +29,8 @@ transaction costs two, for the case item too) and the local stand-in fast
 
 Reads: the officer view pages newest first through the window and then both
 kinds of items (merged by entry number); the public timeline reads only the
-``HIST#P#`` items, newest first, up to a bound. No AWS call outside the
-``DynamoCaseHistory`` reader: writes are made by case_repository.
+``HIST#P#`` items, newest first, up to a bound (``streams_of``: Queries through
+adapters/table.py). Writes are made by case_repository.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.adapters.item_size import KB, value_bytes
+from chalicelib.adapters.table import KeyRange, Table
 from chalicelib.domain.case import Case, HistoryEntry, TimelineEntry
 from chalicelib.domain.clock import parse_instant, to_utc_text
 from chalicelib.logs import get_logger
@@ -245,32 +246,12 @@ def older_timeline(case: Case, limit: int, streams: Streams) -> list[TimelineEnt
     return [line for line in (entry.public_entry() for _, entry in reversed(found)) if line is not None]
 
 
-class DynamoCaseHistory:
-    """Reads history items (Query); the writes are the case repository's."""
+def history_range(pk: str, kind: str, below: int) -> KeyRange:
+    """A case's history items of one kind that start below entry ``below``, newest first."""
+    low, high = sk_range(kind, below)
+    return KeyRange(pk, low=low, high=high, newest_first=True)
 
-    def __init__(self, table_name: str):
-        self.table_name = table_name
 
-    def streams(self, pk: str) -> Streams:
-        from chalicelib.adapters import aws
-        from chalicelib.adapters.case_repository import deserialize, serialize
-
-        def stream(kind: str, below: int) -> Iterator[dict[str, Any]]:
-            low, high = sk_range(kind, below)
-            request: dict[str, Any] = {
-                "TableName": self.table_name,
-                "KeyConditionExpression": "PK = :pk AND SK BETWEEN :low AND :high",
-                "ExpressionAttributeValues": serialize({":pk": pk, ":low": low, ":high": high}),
-                "ScanIndexForward": False,
-                "Limit": QUERY_PAGE_ITEMS,
-            }
-            while True:
-                with aws.unavailable_on_transient("dynamodb"):
-                    response = aws.client("dynamodb").query(**request)
-                for item in response.get("Items", []):
-                    yield deserialize(item)
-                if not response.get("LastEvaluatedKey"):
-                    return
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-        return stream
+def streams_of(table: Table, pk: str) -> Streams:
+    """Reads a case's history items from the table, a Query page at a time (lazily)."""
+    return lambda kind, below: table.items(history_range(pk, kind, below), page_size=QUERY_PAGE_ITEMS)

@@ -24,6 +24,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.adapters.table import KeyRange
 from chalicelib.domain import geo
 from chalicelib.domain import sla as sla_rules
 from chalicelib.domain.case import Case
@@ -47,6 +48,10 @@ INDEXES = {
 }
 
 
+INDEX_NAMES = {name: f"{name}-index" for name in INDEXES}
+TRIAGE, REVIEW, ESCALATED = "TRIAGE", "REVIEW", "ESCALATED"  # the Bureau's and supervisors' lists
+
+
 def shard(code: str, shards: int) -> int:
     return int(hashlib.sha256(code.encode()).hexdigest()[:8], 16) % shards
 
@@ -59,9 +64,53 @@ def day_partitions(day: str) -> list[str]:
     return [f"DAY#{day}#{n}" for n in range(DAY_SHARDS)]
 
 
+def agency_partition(agency_id: str) -> str:
+    return f"AGENCY#{agency_id}"
+
+
+def family_partition(root: str) -> str:
+    return f"FAMILY#{root}"
+
+
 def geo_partition(category: str, cell: str) -> str:
     """The geo-index partition of one category in one geohash-7 cell."""
     return f"GEO#{category}#{cell}"
+
+
+def index_range(index: str, partition: str, **bounds: Any) -> KeyRange:
+    """A key range of one partition of one of these indexes (bounds: see KeyRange)."""
+    return KeyRange(partition, INDEXES[index], INDEX_NAMES[index], **bounds)
+
+
+def up_to(instant: datetime) -> str:
+    """The highest sort key of an entry at ``instant`` (sort keys are ``<UTC time>#<code>``)."""
+    return f"{to_utc_text(instant)}#~"
+
+
+def code_of(sort_key: str) -> str:
+    """The tracking code at the end of a sort key."""
+    return sort_key.rsplit("#", 1)[1]
+
+
+def due_only_item(code: str, due_at: datetime) -> dict[str, Any]:
+    """An item that stands for an open case in the due index and nowhere else (all that
+    index's KEYS_ONLY projection holds of a case): load tests seed many of these instead
+    of whole cases. Not a case (``type``): no read takes it for one."""
+    from chalicelib.adapters.case_repository import case_key
+
+    pk, sk = INDEXES["due"]
+    return {
+        **case_key(code),
+        "type": "due_only",
+        pk: due_partitions()[shard(code, DUE_SHARDS)],
+        sk: f"{to_utc_text(due_at)}#{code}",
+    }
+
+
+def off_due_index(item: dict[str, Any]) -> None:
+    """The item as ``leave_due_index`` leaves it: without its due-index keys."""
+    for attribute in INDEXES["due"]:
+        item.pop(attribute, None)
 
 
 def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
@@ -71,13 +120,13 @@ def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
         "status": case.status.value,
         "category": case.category,
         "channel": case.channel.value,
-        "privacy": case.privacy,
+        "privacy": case.privacy.value,
         "priority": case.priority,
         "agency_id": case.agency_id,
         "created_at": to_utc_text(case.created_at),
         "updated_at": to_utc_text(case.updated_at),
         "next_deadline": next_deadline,
-        "breached": sorted(m for m in (case.sla.marked if case.sla else ()) if m.endswith(".breach")),
+        "breached": [milestone.value for milestone in case.sla.breaches] if case.sla else [],
         "escalated": case.escalated,
         "area": case.area.as_dict() if case.area else None,
         # Where (no address): the public map draws points from cards (services/public_map.py).
@@ -109,20 +158,20 @@ def index_attributes(case: Case, version: int) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
 
     if deadline_text:
-        attributes["due_pk"] = f"DUE#{shard(case.tracking_code, DUE_SHARDS)}"
+        attributes["due_pk"] = due_partitions()[shard(case.tracking_code, DUE_SHARDS)]
         attributes["due_sk"] = order
     held = case.agency_id and (case.status in OPEN_STATUSES or case.status is CaseStatus.RESOLVED)
     if held:
         directory = reference_data.agencies()
-        attributes["queue_pk"], attributes["queue_sk"] = f"AGENCY#{case.agency_id}", order
+        attributes["queue_pk"], attributes["queue_sk"] = agency_partition(case.agency_id), order
         root = directory.root_of(case.agency_id) if directory.get(case.agency_id) else case.agency_id
-        attributes["family_pk"], attributes["family_sk"] = f"FAMILY#{root}", order
+        attributes["family_pk"], attributes["family_sk"] = family_partition(root), order
     if case.status is CaseStatus.RECEIVED and case.routed and not case.agency_id:
-        attributes["work_pk"], attributes["work_sk"] = "TRIAGE", order
+        attributes["work_pk"], attributes["work_sk"] = TRIAGE, order
     elif case.status is CaseStatus.PLAN_SUBMITTED:
-        attributes["work_pk"], attributes["work_sk"] = "REVIEW", order
+        attributes["work_pk"], attributes["work_sk"] = REVIEW, order
     if case.escalated and case.status in OPEN_STATUSES:
-        attributes["esc_pk"], attributes["esc_sk"] = "ESCALATED", order
+        attributes["esc_pk"], attributes["esc_sk"] = ESCALATED, order
     # Only once routed: on a flood day most reports land in a few cells, and a hot
     # index partition then throttles the (retried, asynchronous) routing step, never
     # the webhook's intake write (docs/scaling.md).
@@ -130,7 +179,7 @@ def index_attributes(case: Case, version: int) -> dict[str, Any]:
         cell = geo.geohash(case.location.lat, case.location.lng, GEOHASH_PRECISION)
         attributes["geo_pk"], attributes["geo_sk"] = geo_partition(case.category, cell), created
     day = _jakarta_day(case.created_at)
-    attributes["day_pk"] = f"DAY#{day}#{shard(case.tracking_code, DAY_SHARDS)}"
+    attributes["day_pk"] = day_partitions(day)[shard(case.tracking_code, DAY_SHARDS)]
     attributes["day_sk"] = created
     attributes["card"] = {**card(case, deadline_text), "version": version}
     due = sla_rules.next_due(case.pending_milestones(policy))

@@ -13,8 +13,7 @@ from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.case_repository import (
-    CASE_SK,
-    case_pk,
+    case_key,
     deserialize,
     is_case_item,
     read_cases,
@@ -40,7 +39,7 @@ class DynamoCaseReader:
         found: dict[str, Case] = {}
         codes = list(dict.fromkeys(tracking_codes))
         for start in range(0, len(codes), BATCH_GET_LIMIT):
-            keys = [serialize({"PK": case_pk(code), "SK": CASE_SK}) for code in codes[start : start + BATCH_GET_LIMIT]]
+            keys = [serialize(case_key(code)) for code in codes[start : start + BATCH_GET_LIMIT]]
             for attempt in range(BATCH_GET_ATTEMPTS):
                 with aws.unavailable_on_transient("dynamodb"):
                     response = self._client.batch_get_item(RequestItems={self.table_name: {"Keys": keys}})

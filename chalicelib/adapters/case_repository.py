@@ -40,6 +40,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.adapters import aws, case_history
+from chalicelib.adapters.table import Table
 from chalicelib.adapters.unreadable import read_one, readable
 from chalicelib.domain.areas import AreaPath
 from chalicelib.domain.case import Case, Feedback, FollowUpPlan, PhotoRef, TimelineEntry
@@ -49,9 +50,11 @@ from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.messages import MediaLink, ReplyHandle
+from chalicelib.domain.plan import PlanState
+from chalicelib.domain.privacy import PrivacyLevel
 from chalicelib.domain.report import GeoPoint, ReporterContact
 from chalicelib.domain.sealed import Sealed
-from chalicelib.domain.sla import SlaClock
+from chalicelib.domain.sla import Milestone, SlaClock
 
 if TYPE_CHECKING:
     from chalicelib.adapters.sealing import Sealer
@@ -106,6 +109,15 @@ def sealing_context(tracking_code: str) -> dict[str, str]:
 
 def case_pk(tracking_code: str) -> str:
     return f"CASE#{tracking_code}"
+
+
+def case_key(tracking_code: str) -> dict[str, str]:
+    """The table key of a case item."""
+    return {"PK": case_pk(tracking_code), "SK": CASE_SK}
+
+
+# The condition of a write that creates an item: nothing is stored under its key yet.
+NEW_ITEM_ONLY = "attribute_not_exists(PK)"
 
 
 @dataclass(frozen=True)
@@ -210,7 +222,7 @@ class DynamoCaseRepository:
                 self._client.put_item(
                     TableName=self.table_name,
                     Item=serialize(item),
-                    ConditionExpression="attribute_not_exists(PK)",
+                    ConditionExpression=NEW_ITEM_ONLY,
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except self._client.exceptions.ConditionalCheckFailedException as error:
@@ -274,7 +286,7 @@ class DynamoCaseRepository:
         with aws.unavailable_on_transient("dynamodb"):
             response = self._client.get_item(
                 TableName=self.table_name,
-                Key=serialize({"PK": case_pk(tracking_code), "SK": CASE_SK}),
+                Key=serialize(case_key(tracking_code)),
                 ConsistentRead=True,
             )
         item = response.get("Item")
@@ -290,7 +302,7 @@ class DynamoCaseRepository:
                 self._client.put_item(
                     TableName=self.table_name,
                     Item=serialize(message_mark(message_code, source_key, into, now)),
-                    ConditionExpression="attribute_not_exists(PK)",
+                    ConditionExpression=NEW_ITEM_ONLY,
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except self._client.exceptions.ConditionalCheckFailedException as error:
@@ -320,7 +332,7 @@ class DynamoCaseRepository:
             try:
                 self._client.update_item(
                     TableName=self.table_name,
-                    Key=serialize({"PK": case_pk(tracking_code), "SK": CASE_SK}),
+                    Key=serialize(case_key(tracking_code)),
                     UpdateExpression="REMOVE #pk, #sk",
                     ConditionExpression="attribute_exists(PK)",
                     ExpressionAttributeNames={"#pk": due_pk, "#sk": due_sk},
@@ -331,15 +343,16 @@ class DynamoCaseRepository:
     def history_page(self, case: Case, before: int | None, limit: int) -> case_history.HistoryPage:
         """Up to ``limit`` history entries numbered below ``before`` (default: the
         newest): the window, then Queries on the history items as needed."""
-        reader = case_history.DynamoCaseHistory(self.table_name)
-        return case_history.page(case, before, limit, reader.streams(case_pk(case.tracking_code)))
+        return case_history.page(case, before, limit, self._streams(case.tracking_code))
 
     def older_timeline(self, case: Case, limit: int) -> list[TimelineEntry]:
         """The newest ``limit`` public lines older than the window (no request when there are none)."""
         if case.timeline_complete:
             return []
-        reader = case_history.DynamoCaseHistory(self.table_name)
-        return case_history.older_timeline(case, limit, reader.streams(case_pk(case.tracking_code)))
+        return case_history.older_timeline(case, limit, self._streams(case.tracking_code))
+
+    def _streams(self, tracking_code: str) -> case_history.Streams:
+        return case_history.streams_of(Table(self.table_name), case_pk(tracking_code))
 
 
 def windowed(case: Case, window: case_history.Window) -> Case:
@@ -384,7 +397,7 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent], sealer: Se
         "status": case.status.value,
         "language": case.language,
         "anonymous": case.anonymous,
-        "privacy": case.privacy,
+        "privacy": case.privacy.value,
         "priority": case.priority,
         "created_at": to_utc_text(case.created_at),
         "updated_at": to_utc_text(case.updated_at),
@@ -422,7 +435,7 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent], sealer: Se
             "resolve_from": to_utc_text(case.sla.resolve_from),
             "resolve_by": to_utc_text(case.sla.resolve_by),
             "escalate_at": to_utc_text(case.sla.escalate_at),
-            "marked": sorted(case.sla.marked),
+            "marked": sorted(milestone.value for milestone in case.sla.marked),
         }
         if case.sla
         else None,
@@ -431,7 +444,7 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent], sealer: Se
             "agency_id": case.plan.agency_id,
             "submitted_at": to_utc_text(case.plan.submitted_at),
             "proposed_completion": _text(case.plan.proposed_completion),
-            "state": case.plan.state,
+            "state": case.plan.state.value,
             "review_comment": case.plan.review_comment,
             "reviewed_at": _text(case.plan.reviewed_at),
         }
@@ -533,7 +546,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
         location=GeoPoint(**item["location"]) if item.get("location") else None,
         **{name: _read_sealed(item, name) for name in SEALED_FIELDS},
         anonymous=bool(item.get("anonymous")),
-        privacy=item.get("privacy") or "public",
+        privacy=PrivacyLevel(item.get("privacy") or PrivacyLevel.PUBLIC),
         priority=item.get("priority") or "normal",
         language=item.get("language", "id"),
         reported_at=_instant(item.get("reported_at")),
@@ -548,7 +561,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
             resolve_from=parse_instant(sla["resolve_from"]),
             resolve_by=parse_instant(sla["resolve_by"]),
             escalate_at=parse_instant(sla["escalate_at"]),
-            marked=set(sla.get("marked", [])),
+            marked={Milestone(name) for name in sla.get("marked", [])},
         )
         if sla
         else None,
@@ -557,7 +570,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
             agency_id=plan["agency_id"],
             submitted_at=parse_instant(plan["submitted_at"]),
             proposed_completion=_instant(plan.get("proposed_completion")),
-            state=plan.get("state", "submitted"),
+            state=PlanState(plan.get("state", PlanState.SUBMITTED)),
             review_comment=plan.get("review_comment"),
             reviewed_at=_instant(plan.get("reviewed_at")),
         )

@@ -4,7 +4,8 @@ Two lookups, each a fixed number of Queries with a Limit, so what one routed
 case reads does not grow with the day's or the week's volume:
 
     nearby     geo-index  GEO#<category>#<geohash-7>      9 cells, newest first, Limit per cell
-               (the case item's sparse key: routed open cases with a location, case_indexes.py)
+               (the case item's sparse key: routed open cases with a location, case_indexes.py;
+               read by case_queries.nearby_open, the one geo-index reader)
     by text    table      PK = SIG#<category>#<band>#<band key>
                           SK = <created UTC>#<code>        8 bands, newest first within the window,
                                                            Limit per band
@@ -28,10 +29,9 @@ from typing import Any
 
 from chalicelib import cloudwatch
 from chalicelib.adapters import aws
-from chalicelib.adapters.case_indexes import GEOHASH_PRECISION, INDEXES, geo_partition
-from chalicelib.adapters.case_queries import INDEX_NAMES
-from chalicelib.adapters.case_repository import CASE_SK, case_pk, deserialize, is_case_item, serialize
-from chalicelib.domain import geo
+from chalicelib.adapters.case_queries import CaseCard, nearby_open
+from chalicelib.adapters.case_repository import case_key, deserialize, is_case_item, serialize
+from chalicelib.adapters.table import KeyRange, Table
 from chalicelib.domain.clock import to_utc_text
 from chalicelib.domain.duplicates import SIMILAR_WINDOW
 from chalicelib.domain.lifecycle import OPEN_STATUSES
@@ -39,6 +39,7 @@ from chalicelib.logs import get_logger
 
 log = get_logger("duplicate_index")
 
+LIST = "duplicate_search"  # the UnreadableItems dimension
 SIGNATURE_TYPE = "text_signature"
 BATCH_WRITE_LIMIT = 25  # DynamoDB's maximum requests per BatchWriteItem
 BATCH_GET_LIMIT = 100  # ... and keys per BatchGetItem
@@ -49,14 +50,7 @@ _OPEN_VALUES = frozenset(status.value for status in OPEN_STATUSES)
 def _unreadable(partition: str, error: Exception) -> None:
     """One entry that cannot be read is skipped, logged by its partition (no tracking code) and counted."""
     log.warning("unreadable duplicate-search entry skipped", extra={"partition": partition, "error": repr(error)[:200]})
-    cloudwatch.count("UnreadableItems", list="duplicate_search")
-
-
-@dataclass(frozen=True)
-class NearbyCase:
-    code: str
-    lat: float
-    lng: float
+    cloudwatch.count("UnreadableItems", list=LIST)
 
 
 @dataclass(frozen=True)
@@ -95,37 +89,11 @@ class DuplicateIndex:
     def _client(self) -> Any:
         return aws.client("dynamodb")
 
-    def _query(self, **request: Any) -> list[dict[str, Any]]:
-        with aws.unavailable_on_transient("dynamodb"):
-            response = self._client.query(TableName=self.table_name, **request)
-        return [deserialize(item) for item in response.get("Items", [])]
-
-    def nearby_open(self, category: str, lat: float, lng: float, per_cell: int) -> list[NearbyCase]:
-        """The newest ``per_cell`` open cases of the category in the point's cell and the 8 around it.
-
-        Reads at most 9 x per_cell index entries. Distance is for the caller to judge.
-        """
-        pk, _sk = INDEXES["geo"]
-        found = []
-        for cell in geo.neighbourhood(lat, lng, GEOHASH_PRECISION):
-            partition = geo_partition(category, cell)
-            for item in self._query(
-                IndexName=INDEX_NAMES["geo"],
-                KeyConditionExpression="#pk = :pk",
-                # only what is judged here, not the whole queue card (a tenth of the bytes back)
-                ProjectionExpression="card.code, card.#status, #location",
-                ExpressionAttributeNames={"#pk": pk, "#status": "status", "#location": "location"},
-                ExpressionAttributeValues=serialize({":pk": partition}),
-                ScanIndexForward=False,
-                Limit=per_cell,
-            ):
-                try:
-                    card, where = item["card"], item["location"]
-                    if card["status"] in _OPEN_VALUES:  # the index lags a closing write by a moment
-                        found.append(NearbyCase(str(card["code"]), float(where["lat"]), float(where["lng"])))
-                except (KeyError, TypeError, ValueError) as error:
-                    _unreadable(partition, error)
-        return found
+    def nearby_open(self, category: str, lat: float, lng: float, per_cell: int) -> list[CaseCard]:
+        """The newest ``per_cell`` open cases of the category in the point's cell and the 8 around it
+        (case_queries.nearby_open, the one geo-index reader). Reads at most 9 x per_cell index
+        entries. Distance is for the caller to judge."""
+        return nearby_open(Table(self.table_name), category, lat, lng, per_cell, LIST)
 
     def similar_recent(
         self, category: str, bands: tuple[str, ...], since: datetime, per_band: int
@@ -136,15 +104,11 @@ class DuplicateIndex:
         for ``still_open``.
         """
         seen: set[str] = set()
+        table = Table(self.table_name)
         for band, key in enumerate(bands):
             partition = signature_partition(category, band, key)
-            for item in self._query(
-                KeyConditionExpression="PK = :pk AND SK >= :since",
-                ProjectionExpression="code, summary",
-                ExpressionAttributeValues=serialize({":pk": partition, ":since": to_utc_text(since)}),
-                ScanIndexForward=False,
-                Limit=per_band,
-            ):
+            filed = KeyRange(partition, low=to_utc_text(since), newest_first=True, projection=("code", "summary"))
+            for item in table.items(filed, max_items=per_band):
                 code, summary = item.get("code"), item.get("summary")
                 if not isinstance(code, str) or not isinstance(summary, str):
                     _unreadable(partition, ValueError("no code or summary"))
@@ -157,7 +121,7 @@ class DuplicateIndex:
         open_codes: set[str] = set()
         wanted = list(dict.fromkeys(codes))
         for start in range(0, len(wanted), BATCH_GET_LIMIT):
-            keys = [serialize({"PK": case_pk(code), "SK": CASE_SK}) for code in wanted[start : start + BATCH_GET_LIMIT]]
+            keys = [serialize(case_key(code)) for code in wanted[start : start + BATCH_GET_LIMIT]]
             request = {"Keys": keys, "ProjectionExpression": "#type, code, #status"}
             names = {"#type": "type", "#status": "status"}
             for attempt in range(BATCH_ATTEMPTS):

@@ -17,11 +17,12 @@ months (bounded to 24).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.case_repository import serialize
+from chalicelib.adapters.table import KeyRange, Table
 from chalicelib.adapters.unreadable import readable
 from chalicelib.domain.metrics import Contribution
 
@@ -57,9 +58,22 @@ def months_between(first: str, last: str) -> list[str]:
     return months
 
 
+@dataclass(frozen=True)
+class MonthCounters:
+    """One month as the dashboard reads it."""
+
+    carry: dict[str, dict[str, int]]  # agency -> {"open", "overdue"} at the month's start (the rollup's)
+    days: dict[tuple[str, str], dict[str, int]]  # (agency, dd) -> that day's counters
+
+
+def _partition(month: str) -> str:
+    return f"METRICS#{month}"
+
+
 class MetricsStore:
-    def __init__(self, table_name: str):
+    def __init__(self, table_name: str, table: Table | None = None):
         self.table_name = table_name
+        self.table = table or Table(table_name)
 
     def apply(self, contribution: Contribution, event_id: str) -> bool:
         """Add one event's counters to one agency-day. False if it was applied before."""
@@ -76,7 +90,7 @@ class MetricsStore:
                     TableName=self.table_name,
                     Key=serialize(
                         {
-                            "PK": f"METRICS#{month_of(contribution.day)}",
+                            "PK": _partition(month_of(contribution.day)),
                             "SK": f"{contribution.agency_id}#{contribution.day[8:10]}",
                         }
                     ),
@@ -89,24 +103,9 @@ class MetricsStore:
                 return False
         return True
 
-    def month(self, month: str) -> list[dict[str, Any]]:
-        """Every agency-day item of one month (and the carry items)."""
-        client = aws.client("dynamodb")
-        items, start = [], None
-        while True:
-            request: dict[str, Any] = {
-                "TableName": self.table_name,
-                "KeyConditionExpression": "PK = :pk",
-                "ExpressionAttributeValues": serialize({":pk": f"METRICS#{month}"}),
-            }
-            if start:
-                request["ExclusiveStartKey"] = start
-            with aws.unavailable_on_transient("dynamodb"):
-                response = client.query(**request)
-            items.extend(deserialize(item) for item in response.get("Items", []))
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return items
+    def month(self, month: str) -> MonthCounters:
+        """Every agency-day counter of one month, and the month's carry items (one Query, paged)."""
+        return split(self.table.items(KeyRange(_partition(month))))
 
     def put_carry(self, month: str, agency_id: str, open_count: int, overdue: int) -> None:
         with aws.unavailable_on_transient("dynamodb"):
@@ -114,7 +113,7 @@ class MetricsStore:
                 TableName=self.table_name,
                 Item=serialize(
                     {
-                        "PK": f"METRICS#{month}",
+                        "PK": _partition(month),
                         "SK": f"{agency_id}#{CARRY_DAY}",
                         "type": "metrics_carry",
                         "open_start": open_count,
@@ -124,8 +123,8 @@ class MetricsStore:
             )
 
 
-def split(items: Iterable[dict[str, Any]]) -> tuple[dict[str, dict[str, int]], dict[tuple[str, str], dict]]:
-    """(carry by agency, counters by (agency, dd)) from one month's items. An item
+def split(items: Iterable[dict[str, Any]]) -> MonthCounters:
+    """The carry by agency and the counters by (agency, dd) of one month's items. An item
     that cannot be read is left out (logged with its key, counted: adapters/unreadable.py)."""
     carry: dict[str, dict[str, int]] = {}
     days: dict[tuple[str, str], dict] = {}
@@ -134,7 +133,7 @@ def split(items: Iterable[dict[str, Any]]) -> tuple[dict[str, dict[str, int]], d
             carry[agency] = values
         else:
             days[(agency, dd)] = values
-    return carry, days
+    return MonthCounters(carry, days)
 
 
 _NOT_COUNTERS = ("PK", "SK", "applied", "type")
@@ -163,7 +162,3 @@ def _entry(item: dict[str, Any]) -> tuple[str, str, str, dict[str, int]]:
         if name.startswith(("ch_", "rh_", "rc_")):
             int(name.rsplit("_", 1)[1])
     return "day", agency, dd, counters
-
-
-def day_in_month(month: str, dd: str) -> date:
-    return date(int(month[:4]), int(month[5:7]), int(dd))

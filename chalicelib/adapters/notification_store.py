@@ -13,11 +13,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.case_queries import Page, bad_cursor, decode_cursor, encode_cursor
-from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.case_repository import serialize
+from chalicelib.adapters.table import KeyRange, Page, Table
 from chalicelib.adapters.unreadable import readable
 
 KEEP_FOR = timedelta(days=90)
+
+
+def _partition(inbox: str) -> str:
+    return f"INBOX#{inbox}"
 
 
 class NotificationStore:
@@ -26,7 +30,7 @@ class NotificationStore:
 
     def add(self, inbox: str, event_id: str, occurred_at: str, entry: dict[str, Any], now: datetime) -> None:
         item = {
-            "PK": f"INBOX#{inbox}",
+            "PK": _partition(inbox),
             "SK": f"{occurred_at}#{event_id}",
             "type": "notification",
             "event_id": event_id,
@@ -38,25 +42,11 @@ class NotificationStore:
             aws.client("dynamodb").put_item(TableName=self.table_name, Item=serialize(item))
 
     def page(self, inbox: str, limit: int = 50, cursor: str | None = None) -> Page:
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": serialize({":pk": f"INBOX#{inbox}"}),
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor)
-        if start:
-            request["ExclusiveStartKey"] = start
-        try:
-            with aws.unavailable_on_transient("dynamodb"):
-                response = aws.client("dynamodb").query(**request)
-        except Exception as error:
-            if start and aws.error_code(error) == "ValidationException":
-                raise bad_cursor() from None  # a key DynamoDB does not take as this inbox's start
-            raise
-        items = readable(map(deserialize, response.get("Items", [])), _entry, "notifications")
-        return Page(items, encode_cursor(response.get("LastEvaluatedKey")))
+        """One page of an inbox, newest first; an entry that cannot be read is skipped (logged, counted)."""
+        page = Table(self.table_name).client_page(
+            KeyRange(_partition(inbox), newest_first=True), limit=limit, cursor=cursor
+        )
+        return Page(readable(page.items, _entry, "notifications"), page.cursor)
 
 
 def _entry(item: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.case_repository import serialize
+from chalicelib.adapters.table import KeyRange, Table
 from chalicelib.adapters.unreadable import readable
 from chalicelib.domain.case import HistoryEntry
 from chalicelib.domain.clock import parse_instant, to_utc_text
@@ -48,9 +49,10 @@ class FeedEntry:
 
 
 class Open311Feed:
-    def __init__(self, table_name: str, code_key: bytes):
+    def __init__(self, table_name: str, code_key: bytes, table: Table | None = None):
         self.table_name = table_name
         self.code_key = code_key
+        self.table = table or Table(table_name)  # reads: the one Query loop (adapters/table.py)
 
     # --- as the reply worker's sender (services/replies.py ReplySender) --------------------
 
@@ -101,22 +103,7 @@ class Open311Feed:
         return readable(items, read_entry, LIST_NAME)
 
     def _items(self, pk: str, low: str, high: str, limit: int) -> list[dict[str, Any]]:
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :low AND :high",
-            "ExpressionAttributeValues": serialize({":pk": pk, ":low": low, ":high": high}),
-            "ScanIndexForward": True,
-        }
-        found: list[dict[str, Any]] = []
-        while len(found) < limit:
-            request["Limit"] = limit - len(found)
-            with aws.unavailable_on_transient("dynamodb"):
-                response = aws.client("dynamodb").query(**request)
-            found.extend(deserialize(item) for item in response.get("Items", []))
-            if not response.get("LastEvaluatedKey"):
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return found
+        return list(self.table.items(KeyRange(pk, low=low, high=high), max_items=limit))
 
 
 def read_entry(item: dict[str, Any]) -> FeedEntry:

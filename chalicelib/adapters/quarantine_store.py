@@ -28,6 +28,7 @@ from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.table import KeyRange, Table
 from chalicelib.domain.clock import to_utc_text
 from chalicelib.domain.poison import Poison
 
@@ -171,33 +172,13 @@ class QuarantineStore:
 
     def records(self, source: str | None = None) -> list[QuarantineRecord]:
         """Every record (of one source), oldest key first; payloads included."""
-        condition, values = "PK = :pk", {":pk": PARTITION}
-        if source is not None:
-            condition += " AND begins_with(SK, :prefix)"
-            values[":prefix"] = _sort_key(source, "")
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeValues": serialize(values),
-        }
-        found: list[QuarantineRecord] = []
-        while True:
-            with aws.unavailable_on_transient("dynamodb"):
-                response = self._client.query(**request)
-            found += [_record(deserialize(item)) for item in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                return found
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        prefix = _sort_key(source, "") if source is not None else None
+        return [_record(item) for item in Table(self.table_name).items(KeyRange(PARTITION, prefix=prefix))]
 
     def get(self, source: str, key: str) -> QuarantineRecord | None:
-        with aws.unavailable_on_transient("dynamodb"):
-            response = self._client.query(
-                TableName=self.table_name,
-                KeyConditionExpression="PK = :pk AND SK = :sk",
-                ExpressionAttributeValues=serialize({":pk": PARTITION, ":sk": _sort_key(source, key)}),
-            )
-        items = response.get("Items", [])
-        return _record(deserialize(items[0])) if items else None
+        sort_key = _sort_key(source, key)
+        items = Table(self.table_name).page(KeyRange(PARTITION, low=sort_key, high=sort_key)).items
+        return _record(items[0]) if items else None
 
     def mark_replayed(self, source: str, key: str, now: datetime) -> bool:
         """After a replay: attempts start again from zero; the record stays 30 days as a trace.

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.case_repository import serialize
+from chalicelib.adapters.table import KeyRange, Table
 from chalicelib.adapters.unreadable import readable
 from chalicelib.domain.routing import RoutingRule
 
@@ -38,22 +39,7 @@ class RoutingStore:
         self.table_name = table_name
 
     def edits(self) -> list[RoutingRule]:
-        client = aws.client("dynamodb")
-        rules, start = [], None
-        while True:
-            request: dict[str, Any] = {
-                "TableName": self.table_name,
-                "KeyConditionExpression": "PK = :pk",
-                "ExpressionAttributeValues": serialize({":pk": PARTITION}),
-            }
-            if start:
-                request["ExclusiveStartKey"] = start
-            with aws.unavailable_on_transient("dynamodb"):
-                response = client.query(**request)
-            rules.extend(readable(map(deserialize, response.get("Items", [])), _rule, "routing_rules"))
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return rules
+        return readable(Table(self.table_name).items(KeyRange(PARTITION)), _rule, "routing_rules")
 
     def put(self, rule: RoutingRule, by: str, at: str) -> None:
         item = {

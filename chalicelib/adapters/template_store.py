@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters import aws
-from chalicelib.adapters.case_repository import deserialize, serialize
+from chalicelib.adapters.case_repository import serialize
+from chalicelib.adapters.table import KeyRange, Table
 from chalicelib.adapters.unreadable import readable
 from chalicelib.domain.templates import Template
 
@@ -44,22 +45,8 @@ class TemplateStore:
         self.table_name = table_name
 
     def list(self, agency_id: str) -> list[Template]:
-        client = aws.client("dynamodb")
-        found, start = [], None
-        while True:
-            request: dict[str, Any] = {
-                "TableName": self.table_name,
-                "KeyConditionExpression": "PK = :pk",
-                "ExpressionAttributeValues": serialize({":pk": partition(agency_id)}),
-            }
-            if start:
-                request["ExclusiveStartKey"] = start
-            with aws.unavailable_on_transient("dynamodb"):
-                response = client.query(**request)
-            found.extend(readable(map(deserialize, response.get("Items", [])), _template, "templates"))
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return sorted(found, key=lambda t: (t.category, t.title.lower(), t.id))
+        found = readable(Table(self.table_name).items(KeyRange(partition(agency_id))), _template, "templates")
+        return sorted(found, key=lambda t: (t.category, t.title.lower(), t.id))
 
     def put(self, template: Template, by: str, at: str) -> None:
         item = {

@@ -23,29 +23,14 @@ def _admin():
     return principal
 
 
-def _rules_view():
-    from chalicelib.adapters import reference_data
-    from chalicelib.bootstrap import services
-    from chalicelib.domain.routing import effective_rules
-
-    edits = services().routing.edits()
-    edited = {rule.key for rule in edits}
-    return [
-        {
-            "category": rule.category,
-            "area": rule.area,
-            "agency_id": rule.agency_id,
-            "source": "admin" if rule.key in edited else "seed",
-        }
-        for rule in effective_rules(reference_data.seed_routing_rules(), edits)
-    ]
-
-
 @bp.route("/admin/routing-rules", methods=["GET"], authorizer=auth.cognito)
 @handles_errors
 def list_rules():
+    from chalicelib.bootstrap import services
+    from chalicelib.services.routing_rules import rules_view
+
     _admin()
-    return json_response({"rules": _rules_view()}, headers={"Cache-Control": "no-store"})
+    return json_response({"rules": rules_view(services().routing)}, headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/admin/routing-rules", methods=["PUT"], authorizer=auth.cognito, content_types=["*/*"])
@@ -53,15 +38,12 @@ def list_rules():
 def put_rule():
     import json
 
-    from chalicelib.adapters import reference_data
     from chalicelib.bootstrap import services
-    from chalicelib.domain import categories
     from chalicelib.domain.clock import to_utc_text
     from chalicelib.domain.errors import InvalidInput
-    from chalicelib.domain.routing import RoutingRule
+    from chalicelib.services import routing_rules
     from chalicelib.services.commands import RoutingRuleCommand
     from chalicelib.services.lifecycle import parse
-    from chalicelib.services.routing import forget_cached_rules
 
     principal = _admin()
     try:
@@ -69,21 +51,9 @@ def put_rule():
     except (ValueError, RecursionError):
         raise InvalidInput([("body", "is not valid JSON")]) from None
     command = parse(RoutingRuleCommand, payload)
-    problems = []
-    if categories.get(command.category) is None:
-        problems.append(("category", "unknown category"))
-    if command.area and reference_data.areas().get(command.area) is None:
-        problems.append(("area", "unknown area code"))
-    if command.agency_id and reference_data.agencies().get(command.agency_id) is None:
-        problems.append(("agency_id", "unknown agency"))
-    if problems:
-        raise InvalidInput(problems)
     app = services()
-    app.routing.put(
-        RoutingRule(command.category, command.area, command.agency_id), principal.user_id, to_utc_text(app.clock())
-    )
-    forget_cached_rules()
-    return json_response({"rules": _rules_view()})
+    rules = routing_rules.put_rule(app.routing, command, principal.user_id, to_utc_text(app.clock()))
+    return json_response({"rules": rules})
 
 
 @bp.route("/admin/routing-rules", methods=["DELETE"], authorizer=auth.cognito)
@@ -91,7 +61,7 @@ def put_rule():
 def delete_rule():
     from chalicelib.bootstrap import services
     from chalicelib.domain import categories
-    from chalicelib.services.routing import forget_cached_rules
+    from chalicelib.services import routing_rules
 
     _admin()
     query = bp.current_request.query_params or {}
@@ -113,6 +83,6 @@ def delete_rule():
                 {"field": field, "message": "unknown category" if field == "category" else "at most 120 characters"}
             ],
         )
-    services().routing.delete(query["category"], query.get("area") or None)
-    forget_cached_rules()
-    return json_response({"rules": _rules_view()})
+    return json_response(
+        {"rules": routing_rules.delete_rule(services().routing, query["category"], query.get("area") or None)}
+    )

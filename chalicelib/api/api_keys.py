@@ -38,9 +38,10 @@ def _view(stored):
 @handles_errors
 def list_keys():
     from chalicelib.bootstrap import services
+    from chalicelib.services import api_keys
 
     _admin()
-    keys = sorted(services().api_keys.all(), key=lambda key: key.created_at, reverse=True)
+    keys = api_keys.all_keys(services().api_keys)
     return json_response({"keys": [_view(key) for key in keys]}, headers={"Cache-Control": "no-store"})
 
 
@@ -78,10 +79,11 @@ def issue_key():
 def revoke_key(key_id):
     from chalicelib.bootstrap import services
     from chalicelib.domain.clock import to_utc_text
+    from chalicelib.services import api_keys
 
     principal = _admin()
     app = services()
-    stored = app.api_keys.revoke(key_id[:40], principal.user_id, to_utc_text(app.clock())) if key_id.isalnum() else None
+    stored = api_keys.revoke(app.api_keys, key_id, principal.user_id, to_utc_text(app.clock()))
     if stored is None:
         raise not_found("No API key has this id.")
     return json_response({"key": _view(stored)}, headers={"Cache-Control": "no-store"})

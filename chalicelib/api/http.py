@@ -82,9 +82,17 @@ def not_found(message: str = "Not found.") -> ApiError:
     return ApiError(404, "not_found", message)
 
 
+def json_body(body: Any) -> str:
+    """The JSON text of an answer: a response model (services/responses.py) as its
+    own serialisation (field names, times in Jakarta), anything else as it is."""
+    if hasattr(body, "model_dump"):
+        body = body.model_dump(mode="json", by_alias=True)
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     return Response(
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        body=json_body(body),
         status_code=status,
         headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
     )

@@ -42,7 +42,7 @@ OPERATION_PATHS = {
     "priority": "set_priority",
 }
 
-QUEUE_VIEWS = ("agency", "family", "triage", "review", "escalated")
+QUEUE_VIEWS = ("agency", "family", "triage", "review", "escalated")  # CaseQueries.queue's views
 MAX_PAGE = 100
 
 
@@ -80,9 +80,6 @@ def _case_response(case, principal):
         original_url=getattr(photos, "original_url", None),
         open_contact=lambda sealed: app.cases.open_sealed(sealed, "reporter").reporter,
     )
-    from chalicelib.services.redaction import may_redact
-
-    view["may_redact_photos"] = may_redact(principal, case)
     return json_response(view, headers={"ETag": f'"v{case.version}"', "Cache-Control": "no-store"})
 
 
@@ -122,7 +119,8 @@ def _desk_channels(principal, office) -> list[dict[str, str]]:
     ]
 
 
-def _queue_partition(view: str, agency_id: str | None, principal) -> tuple[str, str]:
+def _queue_holder(view: str, agency_id: str | None, principal) -> str | None:
+    """The agency whose list this is (None: the Bureau's and supervisors' lists); 403/422 if not allowed."""
     from chalicelib.adapters import reference_data
     from chalicelib.domain.permissions import Role
 
@@ -131,9 +129,7 @@ def _queue_partition(view: str, agency_id: str | None, principal) -> tuple[str, 
     if view in ("triage", "review", "escalated"):
         if not overseer:
             raise ApiError(403, "forbidden", f"Only the Bureau and supervisors see the {view} list.")
-        return {"triage": ("work", "TRIAGE"), "review": ("work", "REVIEW"), "escalated": ("escalated", "ESCALATED")}[
-            view
-        ]
+        return None
     target = agency_id or principal.agency_id
     if not target or directory.get(target) is None:
         raise ApiError(
@@ -141,27 +137,22 @@ def _queue_partition(view: str, agency_id: str | None, principal) -> tuple[str, 
         )
     if not overseer and not directory.is_within(target, principal.agency_id):
         raise ApiError(403, "forbidden", "You may only see your own agency's queue.")
-    if view == "family":
-        if directory.root_of(target) != target:
-            raise ApiError(
-                422,
-                "validation_failed",
-                "The family view is for a top-level agency.",
-                details=[{"field": "view", "message": "use view=agency for this agency"}],
-            )
-        return "family", f"FAMILY#{target}"
-    return "queue", f"AGENCY#{target}"
+    if view == "family" and directory.root_of(target) != target:
+        raise ApiError(
+            422,
+            "validation_failed",
+            "The family view is for a top-level agency.",
+            details=[{"field": "view", "message": "use view=agency for this agency"}],
+        )
+    return target
 
 
 @bp.route("/officer/queue", methods=["GET"], authorizer=auth.cognito)
 @handles_errors
 def queue():
-    from datetime import timedelta
-
     from chalicelib.adapters import reference_data
     from chalicelib.bootstrap import services
-    from chalicelib.domain.clock import to_utc_text
-    from chalicelib.services.views import queue_rows
+    from chalicelib.services.officer_queue import DUE_FILTERS, queue_page
 
     principal = auth.principal_of(_request())
     query = _request().query_params or {}
@@ -182,7 +173,7 @@ def queue():
             f"view must be one of {', '.join(QUEUE_VIEWS)}",
             details=[{"field": "view", "message": "unknown view"}],
         )
-    index, partition = _queue_partition(view, query.get("agency_id"), principal)
+    holder = _queue_holder(view, query.get("agency_id"), principal)
     try:
         limit = min(MAX_PAGE, max(1, int(query.get("limit", "50"))))
     except ValueError:
@@ -200,31 +191,28 @@ def queue():
             "priority must be urgent, normal or low",
             details=[{"field": "priority", "message": "must be urgent, normal or low"}],
         )
-    app = services()
-    now = app.clock()
-    kwargs = {}
     due = query.get("due")
-    if due == "breached":
-        kwargs["sort_before"] = f"{to_utc_text(now)}#~"
-    elif due == "soon":
-        kwargs["sort_between"] = (to_utc_text(now), f"{to_utc_text(now + timedelta(hours=24))}#~")
-    elif due:
+    if due and due not in DUE_FILTERS:
         raise ApiError(
             422,
             "validation_failed",
             "due must be breached or soon",
             details=[{"field": "due", "message": "must be breached or soon"}],
         )
-    page = app.queries.list_page(
-        index, partition, limit=limit, cursor=query.get("cursor"), filters=filters or None, **kwargs
+    app = services()
+    body = queue_page(
+        app.queries,
+        view,
+        holder,
+        filters=filters,
+        due=due,
+        kota=query.get("kota"),
+        limit=limit,
+        cursor=query.get("cursor"),
+        now=app.clock(),
+        language=preferred_language(_request()),
     )
-    language = preferred_language(_request())
-    rows = queue_rows(page.items, language, now)
-    if query.get("kota"):
-        rows = [row for row in rows if (row.get("area") or {}).get("kota") == query["kota"]]
-    return json_response(
-        {"view": view, "items": rows, "count": len(rows), "cursor": page.cursor}, headers={"Cache-Control": "no-store"}
-    )
+    return json_response(body, headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/officer/cases/{code}", methods=["GET"], authorizer=auth.cognito)

@@ -28,14 +28,13 @@ AREA_MAX_AGE = 86_400  # the boundaries change with a deploy, not during a day
 
 
 def _deps():
-    from chalicelib.adapters.case_listing import CaseListing
     from chalicelib.bootstrap import services
     from chalicelib.services.public_map import Deps
 
     app = services()
     reader = app.case_reader or app.cases
     return Deps(
-        listing=CaseListing(app.queries),
+        lists=app.queries,
         get_many=reader.get_many,
         clock=app.clock,
         code_key=app.settings.tracking_code_key,

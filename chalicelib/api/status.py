@@ -9,14 +9,13 @@ for which codes exist.
 
 from __future__ import annotations
 
-import json
-
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import (
     etag_for,
     etag_matches,
     handles_errors,
+    json_body,
     json_response,
     not_found,
     preferred_language,
@@ -49,7 +48,7 @@ def get_status(tracking_code):
         code_key=app.settings.tracking_code_key,
         timeline=None if case.hidden_from_public else timeline_of(case, app.cases),
     )
-    body = json.dumps(view, ensure_ascii=False, separators=(",", ":"))
+    body = json_body(view)
     etag = etag_for(body)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Language"}
     if etag_matches(request.headers.get("if-none-match"), etag):
@@ -62,14 +61,12 @@ def get_status(tracking_code):
 @limited(bp, "status", fail_closed=True)
 def get_photo(tracking_code, photo_id):
     from chalicelib.bootstrap import services
-    from chalicelib.services.status import find_case
+    from chalicelib.services.status import public_photo_url
 
     app = services()
-    case = find_case(tracking_code, app.cases, app.settings.tracking_code_key)
-    photo = next((p for p in case.photos if p.id == photo_id), None) if case and not case.hidden_from_public else None
-    if photo is None:
+    url = public_photo_url(tracking_code, photo_id, app.cases, app.photos, app.settings.tracking_code_key)
+    if url is None:
         raise not_found("No such photo.")
-    url = app.photos.public_url(photo)
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "private, max-age=60"})
 
 

@@ -33,6 +33,7 @@ ALERT_EVENTS: dict[type[events.DomainEvent], str] = {events.CaseReceived: "new",
 # (~4.9 x 4.9 km at Jakarta's latitude); a case looks in its cell and the 8
 # around it, which covers every centre within one cell size. Hence the limit.
 CELL_PRECISION = 5
+KELURAHAN, CELL = "kelurahan", "cell"  # the two kinds of place a subscription is filed under
 MAX_RADIUS_M = 4000
 MIN_RADIUS_M = 100
 PENDING_FOR = timedelta(hours=24)  # unconfirmed subscriptions expire (TTL)
@@ -61,15 +62,12 @@ class Area:
     lng: float | None = None
     radius_m: int | None = None
 
-    @property
-    def is_radius(self) -> bool:
-        return self.kelurahan is None
-
-    def index_key(self) -> str:
-        """The alert-index partition this subscription is found in."""
+    def home_cell(self) -> tuple[str, str]:
+        """Where this subscription is filed for matching: its kelurahan, or the
+        geohash-5 cell of its centre (``(KELURAHAN, code)`` / ``(CELL, geohash)``)."""
         if self.kelurahan:
-            return f"ALERTAREA#KEL#{self.kelurahan}"
-        return f"ALERTAREA#GEO#{geohash(self.lat, self.lng, CELL_PRECISION)}"
+            return (KELURAHAN, self.kelurahan)
+        return (CELL, geohash(self.lat, self.lng, CELL_PRECISION))
 
     def contains(self, kelurahan: str | None, lat: float | None, lng: float | None) -> bool:
         if self.kelurahan:
@@ -90,12 +88,13 @@ class Area:
         return cls(lat=float(data["lat"]), lng=float(data["lng"]), radius_m=int(data["radius_m"]))
 
 
-def index_keys_for(kelurahan: str | None, lat: float | None, lng: float | None) -> list[str]:
-    """Every alert-index partition that may hold a subscription matching a case here."""
-    keys = [f"ALERTAREA#KEL#{kelurahan}"] if kelurahan else []
+def cells_for(kelurahan: str | None, lat: float | None, lng: float | None) -> list[tuple[str, str]]:
+    """Every place (``Area.home_cell``) a subscription matching a case here may be filed under:
+    the case's kelurahan and the 9 geohash-5 cells around it."""
+    cells = [(KELURAHAN, kelurahan)] if kelurahan else []
     if lat is not None and lng is not None:
-        keys += [f"ALERTAREA#GEO#{cell}" for cell in neighbourhood(lat, lng, CELL_PRECISION)]
-    return keys
+        cells += [(CELL, cell) for cell in neighbourhood(lat, lng, CELL_PRECISION)]
+    return cells
 
 
 def normalise_address(channel: str, address: str) -> str:
@@ -186,11 +185,6 @@ class AlertEntry:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
-
-
-def is_confidential(case: Any) -> bool:
-    """Cases marked confidential never leave the officers' side. Missing = public."""
-    return str(getattr(case, "privacy", None) or "public") == "confidential"
 
 
 def entry_from_public_view(message: events.Envelope, view: dict[str, Any]) -> AlertEntry | None:

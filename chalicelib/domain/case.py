@@ -11,16 +11,16 @@ resolving, delegation only down the agency tree, ...).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from . import privacy
+from . import lifecycle, privacy
 from . import sla as sla_rules
 from .agencies import Agency, AgencyDirectory
 from .areas import AreaPath
 from .channels import Channel
-from .errors import IllegalTransition, RuleViolation
+from .errors import DomainError, IllegalTransition, RuleViolation
 from .events import (
     ACTOR_FIELDS,
     EVENT_TYPES,
@@ -53,26 +53,30 @@ from .events import (
     SlaReminder,
     TriageNeeded,
 )
-from .lifecycle import Action, CaseStatus, is_open, transition
+from .lifecycle import HELD_STATUSES, Action, CaseStatus, is_open, transition
 from .messages import MAX_ADDITIONS, MediaLink, ReplyHandle
+from .photos import COMPLETION, PhotoRef, Photos
+from .plan import FollowUpPlan
+from .privacy import PrivacyLevel
 from .report import MAX_PHOTOS, GeoPoint, IncomingReport, ReporterContact
 from .sealed import Sealed
-from .sla import SlaClock, SlaPolicy
+from .sla import Due, Milestone, SlaClock, SlaPolicy
 
 REJECTION_REASONS = ("out_of_scope", "emergency", "spam")
 
-
-@dataclass(frozen=True)
-class PhotoRef:
-    """A stored photo: the private original and its metadata-free public copy."""
-
-    id: str  # "p1", "p2"... unique within the case
-    kind: str  # "report" (from the reporter) or "completion" (from an officer)
-    original_key: str
-    public_key: str
-    content_type: str  # of the public copy
-    width: int
-    height: int
+# The case operations (permissions.OPERATIONS) that are edges of the lifecycle.
+OPERATION_EDGES = {
+    "assign": Action.ASSIGN,
+    "delegate": Action.DELEGATE,
+    "transfer": Action.TRANSFER,
+    "submit_plan": Action.SUBMIT_PLAN,
+    "verify_plan": Action.VERIFY_PLAN,
+    "return_plan": Action.RETURN_PLAN,
+    "post_progress": Action.POST_PROGRESS,
+    "resolve": Action.RESOLVE,
+    "reject": Action.REJECT,
+    "merge": Action.MERGE,
+}
 
 
 @dataclass(frozen=True)
@@ -125,19 +129,6 @@ REPORTER = Actor("reporter")
 
 
 @dataclass
-class FollowUpPlan:
-    """Rencana tindak lanjut: what the agency will do, and by when if it proposes a date."""
-
-    text: str
-    agency_id: str
-    submitted_at: datetime
-    proposed_completion: datetime | None = None
-    state: str = "submitted"  # submitted | verified | returned
-    review_comment: str | None = None
-    reviewed_at: datetime | None = None
-
-
-@dataclass
 class Feedback:
     rating: int
     comment: str | None
@@ -159,7 +150,7 @@ class Case:
     location: GeoPoint | None = None
     reporter: ReporterContact | Sealed | None = None  # Sealed once stored (see domain/sealed.py)
     anonymous: bool = False
-    privacy: str = "public"  # public | anonymous | confidential (domain/privacy.py)
+    privacy: PrivacyLevel = PrivacyLevel.PUBLIC  # domain/privacy.py
     priority: str = "normal"  # urgent | normal | low (domain/sla.py)
     language: str = "id"
     reported_at: datetime | None = None
@@ -183,7 +174,7 @@ class Case:
     merged_cases: list[str] = field(default_factory=list)
     duplicate_candidates: list[str] = field(default_factory=list)
     routed: bool = False  # routing ran (to an agency or to triage)
-    photos: list[PhotoRef] = field(default_factory=list)
+    photos: Photos = field(default_factory=Photos)
     # The recent history, oldest first: all of it for a short case. A long
     # case's older entries are stored apart (the repository keeps a bounded
     # window on the case item); ``history_start`` is the sequence number of
@@ -208,6 +199,11 @@ class Case:
     # never public: only our cleaned copies are shown to the public).
     media_urls: list[str] = field(default_factory=list)
     pending_events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.privacy = PrivacyLevel(self.privacy)  # ValueError for a level there is not
+        if not isinstance(self.photos, Photos):
+            self.photos = Photos(self.photos)
 
     # --- intake -------------------------------------------------------------------
 
@@ -236,7 +232,7 @@ class Case:
             privacy=privacy.initial(report.privacy, report.anonymous, report.category),
             language=report.language,
             reported_at=report.reported_at,
-            photos=list(photos or []),
+            photos=Photos(photos or ()),
             sla=SlaClock.start(now, policy or SlaPolicy()),
             reply_handle=report.reply_handle,
             pending_media=list(report.media),
@@ -273,7 +269,7 @@ class Case:
         new_photos = list(photos or [])[: max(room, 0)]
         new_media = list(report.media)[: max(room - len(new_photos), 0)]
         if new_photos or new_media:
-            self.photos.extend(new_photos)
+            self.photos.add(new_photos)
             self.pending_media.extend(new_media)
             # A web link (Open311 media_url) stays on the case for officers, like the report's own.
             self.media_urls.extend(link.ref for link in new_media if link.source == "web")
@@ -296,16 +292,12 @@ class Case:
         done = [link for link, _ in fetched]
         self.pending_media = [link for link in self.pending_media if link not in done]
         photos = [photo for _, photo in fetched if photo is not None]
-        self.photos.extend(photos)
+        self.photos.add(photos)
         if photos:
             self.record(PhotoAdded(occurred_at=now, count=len(photos)))
         else:
             self.updated_at = max(self.updated_at, now)
         return len(photos)
-
-    def next_photo_id(self, offset: int = 0) -> str:
-        numbers = [int(p.id[1:]) for p in self.photos if p.id[1:].isdigit()]
-        return f"p{max(numbers, default=0) + 1 + offset}"
 
     def record(self, event: DomainEvent) -> None:
         """Raise an event: it goes to the outbox and the history (public ones to the timeline)."""
@@ -334,6 +326,34 @@ class Case:
         events, self.pending_events = self.pending_events, []
         return events
 
+    # --- what the case allows now ------------------------------------------------------
+
+    def refusal(self, operation: str) -> DomainError | None:
+        """Why the case, as it stands, does not allow ``operation`` (one of
+        permissions.OPERATIONS), or None. Who may do it is permissions' business,
+        what a request must say the method's; the methods below raise exactly
+        this error, so an officer is offered only what would be accepted."""
+        action = OPERATION_EDGES.get(operation)
+        if action is not None and (refused := lifecycle.refusal(self.status, action)):
+            return refused
+        if operation == "assign" and self.agency_id:
+            return IllegalTransition(f"cannot assign a case that {self.agency_id} holds (transfer it)")
+        if operation == "add_collaborator" and self.status not in HELD_STATUSES:
+            return IllegalTransition(f"cannot add a collaborator to a {self.status.value} case")
+        if operation == "set_priority" and not is_open(self.status):
+            return RuleViolation(f"the priority of a {self.status.value} case cannot change")
+        return None
+
+    def can(self, operation: str) -> bool:
+        """Does the case, as it stands, allow ``operation``?"""
+        return self.refusal(operation) is None
+
+    def require(self, operation: str) -> None:
+        """Raise the error of ``refusal`` (a service checks before costly work)."""
+        refused = self.refusal(operation)
+        if refused is not None:
+            raise refused
+
     def _move(self, action: Action) -> None:
         self.status = transition(self.status, action)
 
@@ -350,6 +370,7 @@ class Case:
         self.area = area
 
     def assign(self, agency: Agency, now: datetime, actor: Actor = SYSTEM, how: str = "routing") -> None:
+        self.require("assign")
         self._move(Action.ASSIGN)
         self.agency_id, self.assigned_at, self.routed = agency.id, now, True
         self.record(
@@ -402,8 +423,7 @@ class Case:
         )
 
     def add_collaborator(self, agency: Agency, now: datetime, actor: Actor) -> None:
-        if self.status not in (CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS):
-            raise IllegalTransition(f"cannot add a collaborator to a {self.status.value} case")
+        self.require("add_collaborator")
         if agency.id == self.agency_id or agency.id in self.collaborators:
             raise RuleViolation(f"{agency.id} already works on this case")
         self.collaborators.append(agency.id)
@@ -411,7 +431,7 @@ class Case:
 
     def _forget_open_plan(self) -> None:
         # A new holder makes its own plan; the old one is history.
-        if self.plan is not None and self.plan.state != "verified":
+        if self.plan is not None and not self.plan.verified:
             self.plan = None
 
     # --- follow-up plan and the Bureau's review ------------------------------------------
@@ -453,13 +473,9 @@ class Case:
     def verify_plan(self, now: datetime, actor: Actor) -> None:
         self._move(Action.VERIFY_PLAN)
         assert self.plan is not None and self.sla is not None
-        self.plan.state, self.plan.reviewed_at = "verified", now
+        self.plan.verify(now)
         if self.plan.proposed_completion is not None:
-            # The agreed estimate replaces the standard resolution deadline. A
-            # breach that already happened stays on the record.
-            self.sla.resolve_by = self.plan.proposed_completion
-            if not self.sla.resolution_breached:
-                self.sla.marked.discard(sla_rules.RESOLUTION_REMINDER)
+            self.sla.agree(self.plan.proposed_completion)
         self.expected_completion = self.sla.resolve_by
         self.record(
             PlanVerified(
@@ -475,7 +491,7 @@ class Case:
             raise RuleViolation("say what the agency should change in its plan")
         self._move(Action.RETURN_PLAN)
         assert self.plan is not None
-        self.plan.state, self.plan.review_comment, self.plan.reviewed_at = "returned", comment.strip(), now
+        self.plan.send_back(comment.strip(), now)
         self.record(
             PlanReturned(occurred_at=now, agency_id=self.plan.agency_id, comment=comment.strip(), **actor.stamp())
         )
@@ -507,14 +523,16 @@ class Case:
         level = privacy.check(level)
         if not reason or not reason.strip():
             raise RuleViolation("say why the privacy level changes (reason)")
-        refused = privacy.may_change(self.privacy, level, may_lower)
+        refused = self.privacy.refusal(level, may_lower)
         if refused:
             raise RuleViolation(refused)
         previous, self.privacy = self.privacy, level
-        if level == privacy.ANONYMOUS:
+        if level.forgets_reporter:
             self.reporter, self.anonymous = None, True
         self.record(
-            PrivacyChanged(occurred_at=now, previous=previous, level=level, reason=reason.strip(), **actor.stamp())
+            PrivacyChanged(
+                occurred_at=now, previous=previous.value, level=level.value, reason=reason.strip(), **actor.stamp()
+            )
         )
 
     def set_priority(self, priority: str, reason: str, policy: SlaPolicy, now: datetime, actor: Actor) -> None:
@@ -524,22 +542,13 @@ class Case:
             raise RuleViolation(f"priority must be one of {', '.join(sla_rules.PRIORITIES)}")
         if not reason or not reason.strip():
             raise RuleViolation("say why the priority changes (reason)")
-        if not is_open(self.status):
-            raise RuleViolation(f"the priority of a {self.status.value} case cannot change")
+        self.require("set_priority")
         if priority == self.priority:
             raise RuleViolation(f"the case is already {priority}")
         previous, self.priority = self.priority, priority
         if self.sla is not None:
-            plan = self.plan
-            agreed = (
-                plan.proposed_completion
-                if plan
-                and plan.state == "verified"
-                and plan.proposed_completion
-                and plan.reviewed_at
-                and plan.reviewed_at >= self.sla.resolve_from
-                else None
-            )
+            # A date agreed before the last reopening was for the work that did not hold.
+            agreed = self.plan.agreed_completion(since=self.sla.resolve_from) if self.plan else None
             self.sla.apply_priority(self.created_at, policy.for_priority(priority), agreed)
             if self.expected_completion is not None:
                 self.expected_completion = self.sla.resolve_by
@@ -551,7 +560,7 @@ class Case:
 
     @property
     def hidden_from_public(self) -> bool:
-        return privacy.is_hidden(self.privacy)
+        return self.privacy.hidden
 
     def comment(self, text: str, now: datetime, actor: Actor) -> None:
         if not text or not text.strip():
@@ -565,11 +574,10 @@ class Case:
         blurred); audited in the history. Returns the photo as it was."""
         from .events import PhotoRedacted
 
-        index = next((i for i, photo in enumerate(self.photos) if photo.id == photo_id), None)
-        if index is None:
-            raise RuleViolation(f"the case has no photo {photo_id!r}")
-        before = self.photos[index]
-        self.photos[index] = replace(before, public_key=public_key)
+        try:
+            before = self.photos.republish(photo_id, public_key)
+        except KeyError:
+            raise RuleViolation(f"the case has no photo {photo_id!r}") from None
         self.record(
             PhotoRedacted(
                 occurred_at=now,
@@ -582,12 +590,12 @@ class Case:
         return before
 
     def resolve(self, photo: PhotoRef, note: str, now: datetime, actor: Actor) -> None:
-        if photo.kind != "completion":
+        if photo.kind != COMPLETION:
             raise RuleViolation("resolving needs a completion photo")
         self._move(Action.RESOLVE)
         assert self.sla is not None
         on_time = now <= self.sla.resolve_by
-        self.photos.append(photo)
+        self.photos.add([photo])
         self.progress, self.resolved_at, self.resolution_note = 100, now, (note or "").strip()
         self.record(
             CaseResolved(
@@ -669,6 +677,11 @@ class Case:
             )
         )
 
+    @property
+    def takes_duplicates(self) -> bool:
+        """May other cases be merged into this one?"""
+        return not self.merged_into and self.status not in (CaseStatus.REJECTED, CaseStatus.MERGED)
+
     def absorb(self, duplicate: str, now: datetime) -> bool:
         """Remember that ``duplicate`` follows this case. False if already known."""
         if duplicate in self.merged_cases:
@@ -688,93 +701,65 @@ class Case:
 
     # --- time limits ------------------------------------------------------------------------
 
-    def pending_milestones(self, policy: SlaPolicy) -> list[tuple[str, datetime]]:
+    def pending_milestones(self, policy: SlaPolicy) -> list[Due]:
         """The SLA milestones still ahead of this case, earliest first."""
         if self.sla is None:
             return []
-        clock, pending = self.sla, []
-        open_now = self.status in (
-            CaseStatus.RECEIVED,
-            CaseStatus.ASSIGNED,
-            CaseStatus.PLAN_SUBMITTED,
-            CaseStatus.IN_PROGRESS,
+        working = is_open(self.status)
+        resolved = self.status is CaseStatus.RESOLVED and self.resolved_at is not None
+        return self.sla.pending(
+            policy,
+            self.created_at,
+            coordinating=working and self.first_plan_at is None,
+            working=working,
+            confirm_from=self.resolved_at if resolved else None,
         )
-        if open_now and self.first_plan_at is None:
-            if not {sla_rules.COORDINATION_REMINDER, sla_rules.COORDINATION_BREACH} & clock.marked:
-                pending.append(
-                    (sla_rules.COORDINATION_REMINDER, policy.reminder_time(self.created_at, clock.coordinate_by))
-                )
-            if sla_rules.COORDINATION_BREACH not in clock.marked:
-                pending.append((sla_rules.COORDINATION_BREACH, clock.coordinate_by))
-        if open_now:
-            if not {sla_rules.RESOLUTION_REMINDER, sla_rules.RESOLUTION_BREACH} & clock.marked:
-                pending.append(
-                    (sla_rules.RESOLUTION_REMINDER, policy.reminder_time(clock.resolve_from, clock.resolve_by))
-                )
-            if sla_rules.RESOLUTION_BREACH not in clock.marked:
-                pending.append((sla_rules.RESOLUTION_BREACH, clock.resolve_by))
-            if sla_rules.ESCALATION not in clock.marked:
-                pending.append((sla_rules.ESCALATION, clock.escalate_at))
-        if self.status is CaseStatus.RESOLVED and self.resolved_at is not None:
-            pending.append((sla_rules.AUTO_CLOSE, self.resolved_at + policy.confirm_within))
-        return sorted(pending, key=lambda item: item[1])
 
     def next_deadline(self, policy: SlaPolicy) -> datetime | None:
         pending = self.pending_milestones(policy)
-        return pending[0][1] if pending else None
+        return pending[0].at if pending else None
 
-    def apply_due_milestones(self, policy: SlaPolicy, now: datetime) -> list[str]:
+    def apply_due_milestones(self, policy: SlaPolicy, now: datetime) -> list[Milestone]:
         """Act on every milestone due by ``now`` (the sweep). Returns what was done.
 
         Idempotent: a milestone is marked when acted on and never acted on twice.
         A reminder whose deadline has also passed is skipped for the breach.
         """
-        done: list[str] = []
-        assert self.sla is not None or not self.pending_milestones(policy)
+        done: list[Milestone] = []
         for milestone, at in self.pending_milestones(policy):
             if at > now:
                 break
             clock = self.sla
-            assert clock is not None
-            if milestone == sla_rules.AUTO_CLOSE:
+            assert clock is not None  # a case without a clock has no milestones
+            if milestone is Milestone.AUTO_CLOSE:
                 self._move(Action.CLOSE)
                 self.closed_at = now
                 self.record(CaseClosed(occurred_at=now, agency_id=self.agency_id, how="no_response"))
-            elif milestone.endswith(".reminder"):
-                kind = milestone.split(".")[0]
-                deadline = clock.coordinate_by if kind == "coordination" else clock.resolve_by
-                clock.marked.add(milestone)
-                if deadline <= now:
-                    continue  # the breach follows in this same sweep
-                self.record(
-                    SlaReminder(
-                        occurred_at=now, agency_id=self.agency_id, milestone=kind, deadline=deadline.isoformat()
-                    )
-                )
-            elif milestone.endswith(".breach"):
-                kind = milestone.split(".")[0]
-                deadline = clock.coordinate_by if kind == "coordination" else clock.resolve_by
-                clock.marked.add(milestone)
-                clock.marked.add(f"{kind}.reminder")
-                self.record(
-                    SlaBreached(
-                        occurred_at=now, agency_id=self.agency_id, milestone=kind, deadline=deadline.isoformat()
-                    )
-                )
-            elif milestone == sla_rules.ESCALATION:
-                clock.marked.add(milestone)
+            elif milestone is Milestone.ESCALATION:
+                clock.mark(milestone)
                 self.record(
                     CaseEscalated(occurred_at=now, agency_id=self.agency_id, days_open=(now - self.created_at).days)
+                )
+            else:
+                deadline = clock.deadline(milestone.kind)
+                clock.mark(milestone)
+                if milestone.is_reminder and deadline <= now:
+                    continue  # the breach follows in this same sweep
+                raised = SlaReminder if milestone.is_reminder else SlaBreached
+                self.record(
+                    raised(
+                        occurred_at=now,
+                        agency_id=self.agency_id,
+                        milestone=milestone.kind.value,
+                        deadline=deadline.isoformat(),
+                    )
                 )
             done.append(milestone)
         return done
 
     @property
     def escalated(self) -> bool:
-        return bool(self.sla and sla_rules.ESCALATION in self.sla.marked)
-
-    def days_open(self, now: datetime) -> int:
-        return (now - self.created_at) // timedelta(days=1)
+        return bool(self.sla and self.sla.escalated)
 
 
 def source_key(channel: Channel, message_id: str | None) -> str | None:

@@ -61,12 +61,13 @@ class Edge:
     target: CaseStatus | None  # None: the state does not change
 
 
-_HELD = frozenset({CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS})
+# An agency holds the case and works on it.
+HELD_STATUSES = frozenset({CaseStatus.ASSIGNED, CaseStatus.PLAN_SUBMITTED, CaseStatus.IN_PROGRESS})
 
 TRANSITIONS: dict[Action, Edge] = {
     Action.ASSIGN: Edge(frozenset({CaseStatus.RECEIVED}), CaseStatus.ASSIGNED),
-    Action.DELEGATE: Edge(_HELD, CaseStatus.ASSIGNED),
-    Action.TRANSFER: Edge(_HELD, CaseStatus.ASSIGNED),
+    Action.DELEGATE: Edge(HELD_STATUSES, CaseStatus.ASSIGNED),
+    Action.TRANSFER: Edge(HELD_STATUSES, CaseStatus.ASSIGNED),
     Action.SUBMIT_PLAN: Edge(frozenset({CaseStatus.ASSIGNED}), CaseStatus.PLAN_SUBMITTED),
     Action.VERIFY_PLAN: Edge(frozenset({CaseStatus.PLAN_SUBMITTED}), CaseStatus.IN_PROGRESS),
     Action.RETURN_PLAN: Edge(frozenset({CaseStatus.PLAN_SUBMITTED}), CaseStatus.ASSIGNED),
@@ -79,13 +80,20 @@ TRANSITIONS: dict[Action, Edge] = {
 }
 
 
+def refusal(current: CaseStatus, action: Action) -> IllegalTransition | None:
+    """None if ``action`` is an edge from ``current``, else the error saying so."""
+    if current in TRANSITIONS[action].sources:
+        return None
+    allowed = ", ".join(sorted(a.value for a in allowed_actions(current))) or "none"
+    return IllegalTransition(f"cannot {action.value} a case that is {current.value} (allowed: {allowed})")
+
+
 def transition(current: CaseStatus, action: Action) -> CaseStatus:
     """The status after ``action``, or IllegalTransition if the edge does not exist."""
-    edge = TRANSITIONS[action]
-    if current not in edge.sources:
-        allowed = ", ".join(sorted(a.value for a in allowed_actions(current))) or "none"
-        raise IllegalTransition(f"cannot {action.value} a case that is {current.value} (allowed: {allowed})")
-    return edge.target or current
+    refused = refusal(current, action)
+    if refused is not None:
+        raise refused
+    return TRANSITIONS[action].target or current
 
 
 def allowed_actions(current: CaseStatus) -> frozenset[Action]:

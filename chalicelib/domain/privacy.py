@@ -18,9 +18,42 @@ told would stay hidden. Every change is in the case history.
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
-PUBLIC, ANONYMOUS, CONFIDENTIAL = "public", "anonymous", "confidential"
-LEVELS = (PUBLIC, ANONYMOUS, CONFIDENTIAL)
+
+class PrivacyLevel(StrEnum):
+    """A case's privacy level. Levels are ordered by ``rank`` (not by name)."""
+
+    PUBLIC = "public"
+    ANONYMOUS = "anonymous"  # anonim
+    CONFIDENTIAL = "confidential"  # rahasia
+
+    @property
+    def rank(self) -> int:
+        return _ORDER.index(self)
+
+    @property
+    def hidden(self) -> bool:
+        """Kept from the public entirely (lists, pages, photos, alerts)."""
+        return self is PrivacyLevel.CONFIDENTIAL
+
+    @property
+    def forgets_reporter(self) -> bool:
+        """The reporter's contact is not kept at this level (only the reply handle)."""
+        return self is PrivacyLevel.ANONYMOUS
+
+    def refusal(self, wanted: PrivacyLevel, lowering_allowed: bool) -> str | None:
+        """None if the case may go from this level to ``wanted``, else why not."""
+        if wanted is self:
+            return f"the case is already {self.value}"
+        if wanted.rank < self.rank and not lowering_allowed:
+            return "only the Bureau may lower a case's privacy level"
+        return None
+
+
+PUBLIC, ANONYMOUS, CONFIDENTIAL = PrivacyLevel.PUBLIC, PrivacyLevel.ANONYMOUS, PrivacyLevel.CONFIDENTIAL
+_ORDER = (PUBLIC, ANONYMOUS, CONFIDENTIAL)
+LEVELS = _ORDER
 
 # Reports about people who can retaliate (an employer ignoring a regulation, a
 # venue breaking public-health restrictions) are confidential unless the
@@ -32,29 +65,25 @@ KEYWORDS = {"RAHASIA": CONFIDENTIAL, "CONFIDENTIAL": CONFIDENTIAL, "ANONIM": ANO
 _KEYWORD = re.compile(r"(?<![\w#@])#?(" + "|".join(KEYWORDS) + r")(?![\w])[\s:,.!-]*", re.IGNORECASE)
 
 
-def rank(level: str) -> int:
-    return LEVELS.index(level)
-
-
-def check(level: object) -> str:
+def check(level: object) -> PrivacyLevel:
     """A level as given by a client; ValueError names the choices."""
-    if level not in LEVELS:
+    if not isinstance(level, str) or level not in LEVELS:
         raise ValueError(f"must be one of: {', '.join(LEVELS)}")
-    return level  # type: ignore[return-value]
+    return PrivacyLevel(level)
 
 
-def initial(requested: str | None, anonymous: bool, category: str) -> str:
+def initial(requested: str | None, anonymous: bool, category: str) -> PrivacyLevel:
     """The level a new case starts at: the highest of what the reporter asked for,
     what an anonymous report implies and what its category demands."""
     levels = [
-        requested or PUBLIC,
+        PrivacyLevel(requested or PUBLIC),
         ANONYMOUS if anonymous else PUBLIC,
         CONFIDENTIAL if category in CONFIDENTIAL_CATEGORIES else PUBLIC,
     ]
-    return max(levels, key=rank)
+    return max(levels, key=lambda level: level.rank)
 
 
-def from_keywords(text: str) -> tuple[str, str | None]:
+def from_keywords(text: str) -> tuple[str, PrivacyLevel | None]:
     """(text without the keywords, the highest level they ask for or None).
 
     A keyword counts as a whole word anywhere in the message ("RAHASIA parkir
@@ -64,18 +93,10 @@ def from_keywords(text: str) -> tuple[str, str | None]:
     if not found:
         return text, None
     cleaned = re.sub(r"\s{2,}", " ", _KEYWORD.sub(" ", text)).strip()
-    return cleaned, max(found, key=rank)
+    return cleaned, max(found, key=lambda level: level.rank)
 
 
 def is_hidden(level: str) -> bool:
-    """Kept from the public entirely (lists, pages, photos, alerts)."""
+    """Kept from the public entirely (lists, pages, photos, alerts): for a level
+    read from an index card, where it is still a string."""
     return level == CONFIDENTIAL
-
-
-def may_change(current: str, wanted: str, lowering_allowed: bool) -> str | None:
-    """None if the change is allowed, else why not."""
-    if wanted == current:
-        return f"the case is already {current}"
-    if rank(wanted) < rank(current) and not lowering_allowed:
-        return "only the Bureau may lower a case's privacy level"
-    return None

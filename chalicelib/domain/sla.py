@@ -27,7 +27,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, NamedTuple
 
 from .clock import JAKARTA
 
@@ -113,29 +114,89 @@ def catalogue_from(data: Mapping[str, Any]) -> SlaCatalogue:
     )
 
 
-# Milestones a case passes through; the sweep acts on those that are due.
-COORDINATION_REMINDER = "coordination.reminder"
-COORDINATION_BREACH = "coordination.breach"
-RESOLUTION_REMINDER = "resolution.reminder"
-RESOLUTION_BREACH = "resolution.breach"
-ESCALATION = "escalation"
-AUTO_CLOSE = "auto_close"
+class MilestoneKind(StrEnum):
+    """What a milestone is about: a deadline (coordination, resolution), the
+    escalation to the Inspectorate, or the end of the reporter's 7 days."""
 
-# What an officer is held to (a reminder is only a warning before one of these).
-DEADLINES = {
-    COORDINATION_BREACH: "coordination",
-    RESOLUTION_BREACH: "resolution",
-    ESCALATION: "escalation",
-    AUTO_CLOSE: "confirmation",
-}
+    COORDINATION = "coordination"
+    RESOLUTION = "resolution"
+    ESCALATION = "escalation"
+    AUTO_CLOSE = "auto_close"
 
 
-def next_due(pending: list[tuple[str, datetime]]) -> tuple[str, datetime] | None:
+class Step(StrEnum):
+    """A deadline's two milestones: the warning before it, and missing it."""
+
+    REMINDER = "reminder"
+    BREACH = "breach"
+
+
+class Milestone(StrEnum):
+    """A milestone a case passes through; the sweep acts on those that are due.
+
+    Its value is the stored name ("coordination.breach", ...: the case item's
+    ``sla.marked``), and it knows its ``kind`` and ``step`` (None for the
+    escalation and the auto-close, which have no warning before them)."""
+
+    kind: MilestoneKind
+    step: Step | None
+
+    def __new__(cls, value: str, kind: MilestoneKind, step: Step | None) -> Milestone:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.kind, member.step = kind, step
+        return member
+
+    COORDINATION_REMINDER = "coordination.reminder", MilestoneKind.COORDINATION, Step.REMINDER
+    COORDINATION_BREACH = "coordination.breach", MilestoneKind.COORDINATION, Step.BREACH
+    RESOLUTION_REMINDER = "resolution.reminder", MilestoneKind.RESOLUTION, Step.REMINDER
+    RESOLUTION_BREACH = "resolution.breach", MilestoneKind.RESOLUTION, Step.BREACH
+    ESCALATION = "escalation", MilestoneKind.ESCALATION, None
+    AUTO_CLOSE = "auto_close", MilestoneKind.AUTO_CLOSE, None
+
+    @classmethod
+    def of(cls, kind: MilestoneKind, step: Step | None = None) -> Milestone:
+        return next(m for m in cls if m.kind is kind and m.step is step)
+
+    @property
+    def is_reminder(self) -> bool:
+        return self.step is Step.REMINDER
+
+    @property
+    def is_breach(self) -> bool:
+        return self.step is Step.BREACH
+
+    @property
+    def deadline_kind(self) -> str | None:
+        """What an officer is held to at this milestone (a reminder is only a
+        warning before one): coordination | resolution | escalation | confirmation."""
+        if self.is_reminder:
+            return None
+        return "confirmation" if self.kind is MilestoneKind.AUTO_CLOSE else self.kind.value
+
+
+# The names the rest of the code and the tests use.
+COORDINATION_REMINDER = Milestone.COORDINATION_REMINDER
+COORDINATION_BREACH = Milestone.COORDINATION_BREACH
+RESOLUTION_REMINDER = Milestone.RESOLUTION_REMINDER
+RESOLUTION_BREACH = Milestone.RESOLUTION_BREACH
+ESCALATION = Milestone.ESCALATION
+AUTO_CLOSE = Milestone.AUTO_CLOSE
+
+
+class Due(NamedTuple):
+    """A pending milestone and when it falls due."""
+
+    milestone: Milestone
+    at: datetime
+
+
+def next_due(pending: list[Due]) -> tuple[str, datetime] | None:
     """The next real deadline among a case's pending milestones (reminders skipped),
     as (coordination | resolution | escalation | confirmation, when)."""
     for milestone, at in pending:
-        if milestone in DEADLINES:
-            return DEADLINES[milestone], at
+        if milestone.deadline_kind is not None:
+            return milestone.deadline_kind, at
     return None
 
 
@@ -147,7 +208,10 @@ class SlaClock:
     resolve_from: datetime  # the report, or the last reopening
     resolve_by: datetime
     escalate_at: datetime
-    marked: set[str] = field(default_factory=set)
+    marked: set[Milestone] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.marked = {Milestone(name) for name in self.marked}  # ValueError for a name we never wrote
 
     @classmethod
     def start(cls, reported_at: datetime, policy: SlaPolicy) -> SlaClock:
@@ -158,11 +222,74 @@ class SlaClock:
             escalate_at=policy.add(reported_at, policy.escalate_after),
         )
 
+    def deadline(self, kind: MilestoneKind) -> datetime:
+        """The deadline of a coordination or resolution milestone."""
+        if kind is MilestoneKind.COORDINATION:
+            return self.coordinate_by
+        if kind is MilestoneKind.RESOLUTION:
+            return self.resolve_by
+        raise ValueError(f"{kind} has no deadline of its own")
+
+    def passed(self, milestone: Milestone) -> bool:
+        """Acted on (or skipped for its breach)."""
+        return milestone in self.marked
+
+    def mark(self, milestone: Milestone) -> None:
+        """Acted on: never again. A breach also settles the reminder before it."""
+        self.marked.add(milestone)
+        if milestone.is_breach:
+            self.marked.add(Milestone.of(milestone.kind, Step.REMINDER))
+
+    def rearm(self, kind: MilestoneKind) -> None:
+        """The deadline of ``kind`` moved: warn again, unless it was already missed."""
+        if Milestone.of(kind, Step.BREACH) not in self.marked:
+            self.marked.discard(Milestone.of(kind, Step.REMINDER))
+
+    @property
+    def breaches(self) -> list[Milestone]:
+        """The deadlines missed, in name order."""
+        return sorted(m for m in self.marked if m.is_breach)
+
+    def pending(
+        self,
+        policy: SlaPolicy,
+        reported_at: datetime,
+        *,
+        coordinating: bool,
+        working: bool,
+        confirm_from: datetime | None,
+    ) -> list[Due]:
+        """The milestones still ahead, earliest first. ``coordinating``: the case
+        is open and waits for its first plan; ``working``: it is open;
+        ``confirm_from``: it was resolved then (the reporter's 7 days run)."""
+        due: list[Due] = []
+        if coordinating:
+            if not self.passed(COORDINATION_REMINDER) and not self.passed(COORDINATION_BREACH):
+                due.append(Due(COORDINATION_REMINDER, policy.reminder_time(reported_at, self.coordinate_by)))
+            if not self.passed(COORDINATION_BREACH):
+                due.append(Due(COORDINATION_BREACH, self.coordinate_by))
+        if working:
+            if not self.passed(RESOLUTION_REMINDER) and not self.passed(RESOLUTION_BREACH):
+                due.append(Due(RESOLUTION_REMINDER, policy.reminder_time(self.resolve_from, self.resolve_by)))
+            if not self.passed(RESOLUTION_BREACH):
+                due.append(Due(RESOLUTION_BREACH, self.resolve_by))
+            if not self.passed(ESCALATION):
+                due.append(Due(ESCALATION, self.escalate_at))
+        if confirm_from is not None:
+            due.append(Due(AUTO_CLOSE, confirm_from + policy.confirm_within))
+        return sorted(due, key=lambda item: item.at)
+
     def restart_resolution(self, now: datetime, policy: SlaPolicy) -> None:
         """After a reopening: a fresh resolution deadline and its reminders."""
         self.resolve_from = now
         self.resolve_by = policy.add(now, policy.resolve_within)
         self.marked -= {RESOLUTION_REMINDER, RESOLUTION_BREACH}
+
+    def agree(self, completion: datetime) -> None:
+        """A verified plan's date replaces the standard resolution deadline. A
+        breach that already happened stays on the record."""
+        self.resolve_by = completion
+        self.rearm(MilestoneKind.RESOLUTION)
 
     def apply_priority(self, created_at: datetime, policy: SlaPolicy, agreed: datetime | None) -> None:
         """Recompute the deadlines for ``policy`` (already ``for_priority``): coordination
@@ -171,12 +298,16 @@ class SlaClock:
         its deadline moved and has not been breached."""
         coordinate_by = policy.add(created_at, policy.coordinate_within)
         resolve_by = agreed if agreed is not None else policy.add(self.resolve_from, policy.resolve_within)
-        if coordinate_by != self.coordinate_by and COORDINATION_BREACH not in self.marked:
-            self.marked.discard(COORDINATION_REMINDER)
-        if resolve_by != self.resolve_by and RESOLUTION_BREACH not in self.marked:
-            self.marked.discard(RESOLUTION_REMINDER)
+        if coordinate_by != self.coordinate_by:
+            self.rearm(MilestoneKind.COORDINATION)
+        if resolve_by != self.resolve_by:
+            self.rearm(MilestoneKind.RESOLUTION)
         self.coordinate_by, self.resolve_by = coordinate_by, resolve_by
 
     @property
     def resolution_breached(self) -> bool:
         return RESOLUTION_BREACH in self.marked
+
+    @property
+    def escalated(self) -> bool:
+        return ESCALATION in self.marked

@@ -301,7 +301,3 @@ def reply_text(key: str, language: str, **values: Any) -> str:
     if not values.get("photo"):
         values["photo"] = values["url"]
     return pick(_REPLIES[key], language).format(**values).strip()
-
-
-def status_notice(status: CaseStatus, language: str) -> str:
-    return status_label(status, language)

@@ -208,15 +208,15 @@ def collect(message: Envelope, *, store: AlertStore, cases: Any, public_view: An
     if type(message.event) not in rules.ALERT_EVENTS:
         return 0
     case = cases.get(message.tracking_code)
-    if case is None or rules.is_confidential(case):
+    if case is None or case.hidden_from_public:
         return 0
     lat = case.location.lat if case.location else None
     lng = case.location.lng if case.location else None
     kelurahan = case.area.kelurahan if case.area and case.area.kelurahan else None
     if kelurahan is None and lat is not None:
         kelurahan = locate(lat, lng).kelurahan
-    partitions = rules.index_keys_for(kelurahan, lat, lng)
-    matching = sorted({sub_id for sub_id, area in store.candidates(partitions) if area.contains(kelurahan, lat, lng)})
+    cells = rules.cells_for(kelurahan, lat, lng)
+    matching = sorted({sub_id for sub_id, area in store.candidates(cells) if area.contains(kelurahan, lat, lng)})
     if not matching:
         return 0
     entry = rules.entry_from_public_view(message, public_view(case))
@@ -260,7 +260,7 @@ def send_digests(ctx: Context, now: datetime, still_public: Any, quarantine: Qua
         shown = [entry for entry in entries if still_public(entry["public_id"])]
         if not shown:
             ctx.store.release_digest(sub_id, today.isoformat(), sub.last_digest_on)
-            ctx.store.forget(sub_id, [entry["SK"] for entry in entries], marked)
+            ctx.store.forget(sub_id, entries, marked)
             return "skipped"
         digest = rules.digest_for(sub, shown, ctx.base_url, link(ctx, "unsubscribe", sub_id))
         try:
@@ -268,7 +268,7 @@ def send_digests(ctx: Context, now: datetime, still_public: Any, quarantine: Qua
         except Exception:
             ctx.store.release_digest(sub_id, today.isoformat(), sub.last_digest_on)  # tried again next run
             raise
-        ctx.store.forget(sub_id, [entry["SK"] for entry in entries], marked)
+        ctx.store.forget(sub_id, entries, marked)
         return "sent"
 
     batch = Batch(

@@ -101,6 +101,17 @@ def issue(store: KeyStore, command: IssueKeyCommand, by: str, at: str, secret: s
     raise RuntimeError("no free key id after several attempts")
 
 
+def all_keys(store: KeyStore) -> list[StoredKey]:
+    """Every key ever issued, newest first (revoked ones too: the audit trail)."""
+    return sorted(store.all(), key=lambda key: key.created_at, reverse=True)
+
+
+def revoke(store: KeyStore, key_id: str, by: str, at: str) -> StoredKey | None:
+    """Revoke a key (at once; a second time changes nothing). None if there is no such key
+    (an id no key can have is not looked up)."""
+    return store.revoke(key_id[:40], by, at) if key_id.isalnum() else None
+
+
 def authenticate(store: KeyStore, raw_key: str | None, secret: str) -> PartnerKey:
     if not raw_key:
         raise KeyRefused("api_key is required")

@@ -46,7 +46,7 @@ from chalicelib.adapters.photo_store import PhotoStore
 from chalicelib.adapters.sender_state import SenderRepository, SenderState, sender_key
 from chalicelib.domain import tracking
 from chalicelib.domain.areas import AreaIndex
-from chalicelib.domain.case import Case, PhotoRef, source_key
+from chalicelib.domain.case import Case, source_key
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import ConcurrentUpdate, InvalidReport, OutsideServiceArea
 from chalicelib.domain.idempotency import IdempotencyKeyReused, content_digest, same_content
@@ -57,6 +57,7 @@ from chalicelib.domain.messages import (
     ReplyHandle,
     tracking_code_query,
 )
+from chalicelib.domain.photos import REPORT, PhotoRef, Photos
 from chalicelib.domain.report import IncomingReport
 from chalicelib.logs import get_logger
 
@@ -335,8 +336,8 @@ def add_to_case(
             log.info("case takes no more additions", extra={"tracking_code": case.tracking_code})
             return Receipt(case.tracking_code, False, case, FULL, case.language, sender=sender)
         stored = [
-            photos.store(case.tracking_code, case.next_photo_id(index), "report", image)
-            for index, image in enumerate(cleaned)
+            photos.store(case.tracking_code, photo_id, REPORT, image)
+            for photo_id, image in zip(case.photos.next_ids(len(cleaned)), cleaned, strict=True)
         ]
         added = case.add_from_reporter(report, now, stored, text=report.description if report.has_text else None)
         try:
@@ -379,4 +380,5 @@ def clean_photos(uploads: list, max_pixels: int = MAX_REQUEST_PIXELS) -> list[Cl
 
 
 def _store_photos(code: str, cleaned: list[CleanImage], photos: PhotoStore) -> list[PhotoRef]:
-    return [photos.store(code, f"p{index + 1}", "report", image) for index, image in enumerate(cleaned)]
+    ids = Photos().next_ids(len(cleaned))  # a new case's first photos
+    return [photos.store(code, photo_id, REPORT, image) for photo_id, image in zip(ids, cleaned, strict=True)]

@@ -28,6 +28,7 @@ from chalicelib.domain.case import Actor, Case
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import ConcurrentUpdate, InvalidInput, RuleViolation
 from chalicelib.domain.permissions import Principal, Role
+from chalicelib.domain.photos import COMPLETION
 from chalicelib.domain.report import problems_from
 from chalicelib.logs import get_logger
 from chalicelib.services import commands as c
@@ -95,8 +96,7 @@ def _completion_photo(case: Case, command: c.ResolveCommand, principal: Principa
         image = clean(data)
     except UnreadableImage as error:
         raise InvalidInput([("photo", str(error))]) from None
-    photo_id = f"p{len(case.photos) + 1}"
-    return deps.photos.store(case.tracking_code, photo_id, "completion", image)
+    return deps.photos.store(case.tracking_code, case.photos.next_id(), COMPLETION, image)
 
 
 # operation -> (command model, what it does to the case)
@@ -137,9 +137,7 @@ def _comment(case, cmd, principal, deps, now):
 
 
 def _resolve(case, cmd, principal, deps, now):
-    from chalicelib.domain.lifecycle import Action, transition
-
-    transition(case.status, Action.RESOLVE)  # refuse before storing a photo for nothing
+    case.require("resolve")  # refuse before storing a photo for nothing
     photo = _completion_photo(case, cmd, principal, deps)
     case.resolve(photo, cmd.note, now, actor_of(principal))
 
@@ -150,10 +148,8 @@ def _reject(case, cmd, principal, deps, now):
 
 def _merge(case, cmd, principal, deps, now):
     primary = load(cmd.primary, deps.cases)
-    if primary.merged_into or primary.status.value in ("rejected", "merged"):
+    if not primary.takes_duplicates:
         raise RuleViolation(f"{primary.tracking_code} cannot take duplicates (it is {primary.status.value})")
-    if primary.tracking_code == case.tracking_code:
-        raise RuleViolation("a case cannot be merged into itself")
     case.merge_into(primary.tracking_code, now, actor_of(principal))
 
 

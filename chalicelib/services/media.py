@@ -18,10 +18,11 @@ from chalicelib.adapters.case_repository import CaseRepository
 from chalicelib.adapters.http_client import ProviderRejected, ProviderUnavailable
 from chalicelib.adapters.images import UnreadableImage, clean
 from chalicelib.adapters.photo_store import PhotoStore
-from chalicelib.domain.case import Case, PhotoRef
+from chalicelib.domain.case import Case
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.messages import MediaLink
+from chalicelib.domain.photos import REPORT, PhotoRef
 from chalicelib.logs import get_logger
 
 log = get_logger("media")
@@ -53,7 +54,7 @@ def fetch_pending_media(code: str, *, cases: CaseRepository, photos: PhotoStore,
                 results.append((link, None))
                 continue
             offset = sum(1 for _, ref in results if ref is not None)
-            results.append((link, photos.store(code, case.next_photo_id(offset), "report", image)))
+            results.append((link, photos.store(code, case.photos.next_id(offset), REPORT, image)))
         if results:
             added = case.attach_fetched_photos(results, clock())
             try:

@@ -18,7 +18,6 @@ from chalicelib.adapters.metrics_store import (
     month_of,
     months_between,
     previous_month,
-    split,
 )
 from chalicelib.domain.clock import JAKARTA, Clock
 from chalicelib.domain.errors import InvalidInput
@@ -45,7 +44,8 @@ class _Months:
 
     def get(self, month: str):
         if month not in self.cache:
-            self.cache[month] = split(self.store.month(month))
+            counters = self.store.month(month)
+            self.cache[month] = (counters.carry, counters.days)
         return self.cache[month]
 
 
@@ -242,8 +242,7 @@ def predict_completion(
     month = month_of(reported.astimezone(JAKARTA).strftime("%Y-%m-%d"))
     by_category, overall = [], []
     for _ in range(months_back):
-        _carry, days = split(store.month(month))
-        for (owner, _dd), counters in days.items():
+        for (owner, _dd), counters in store.month(month).days.items():
             if owner != agency_id:
                 continue
             by_category.append(

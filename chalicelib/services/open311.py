@@ -11,9 +11,9 @@ confirm or reopen the case.
     status   open    received, assigned, plan_submitted, in_progress
              closed  resolved, closed, rejected, merged   (status_notes says which)
 
-Listing uses the sparse ``day-index`` (one partition per Jakarta day and shard,
-sorted by creation time) and reads the page's cases with BatchGetItem; request
-counts are in docs/data-model.md.
+Listing asks the case lists for the cases reported in the window
+(``CaseQueries.reported``: the day-index, a Jakarta day at a time) and reads the
+page's cases with BatchGetItem; request counts are in docs/data-model.md.
 
 mySociety's extension (what FixMyStreet drives, perllib/Open311.pm):
 
@@ -28,15 +28,12 @@ mySociety's extension (what FixMyStreet drives, perllib/Open311.pm):
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from chalicelib.adapters.case_indexes import DAY_SHARDS
+from chalicelib.adapters.case_queries import CaseCard, CaseQueries
 from chalicelib.adapters.case_repository import CaseRepository
 from chalicelib.adapters.images import ImageTooLarge
 from chalicelib.adapters.unreadable import readable
@@ -44,13 +41,13 @@ from chalicelib.channels import open311 as wire
 from chalicelib.config import Settings
 from chalicelib.domain import categories, privacy, request_ids, service_catalogue, tracking
 from chalicelib.domain.case import Case, source_key
-from chalicelib.domain.clock import JAKARTA, Clock, to_utc_text
+from chalicelib.domain.clock import JAKARTA, Clock
 from chalicelib.domain.errors import ConcurrentUpdate, IllegalTransition, InvalidReport, OutsideServiceArea
 from chalicelib.domain.lifecycle import CaseStatus, is_open
 from chalicelib.domain.report import MAX_PHOTOS
 from chalicelib.services import api_keys
 from chalicelib.services.intake import MAX_CODE_ATTEMPTS, Receipt, clean_photos, submit_report
-from chalicelib.services.status import public_line, public_view, timeline_of
+from chalicelib.services.status import public_line, public_view_json, timeline_of
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_WINDOW = timedelta(days=90)
@@ -81,12 +78,11 @@ def not_found(what: str) -> Open311Error:
 class Deps:
     settings: Settings
     cases: CaseRepository
-    queries: Any  # CaseQueries: list_page over the day-index
+    queries: CaseQueries  # the case lists port: reported (Open311 listings)
     keys: api_keys.KeyStore
     photos: Any
     clock: Clock
     reader: Any = None  # get_many(codes) -> {code: Case} (adapters/case_reader.py)
-    listing_workers: int = 16  # parallel Queries when listing (boto3 clients are thread-safe)
     feed: Any = None  # entries(key_id, start, end, limit) -> [FeedEntry] (adapters/open311_feed.py)
 
     @property
@@ -226,7 +222,7 @@ def request_view(case: Case, language: str, deps: Deps) -> dict[str, Any]:
     # The allow-list; status_notes needs only the newest public line (no read
     # unless a long case has none left in its window).
     last_line = timeline_of(case, deps.cases, limit=1)
-    view = public_view(case, language, deps.settings.public_base_url, code_key=deps.code_key, timeline=last_line)
+    view = public_view_json(case, language, deps.settings.public_base_url, code_key=deps.code_key, timeline=last_line)
     request_id = request_ids.public_id(case.tracking_code, deps.code_key)
     location = view.get("location")
     return {
@@ -360,88 +356,29 @@ def _days_newest_first(start: datetime, end: datetime) -> list[str]:
     return [(last - timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-def _matches(card: dict[str, Any], listing: Listing) -> bool:
-    if privacy.is_hidden(card.get("privacy") or privacy.PUBLIC):
+def _matches(card: CaseCard, listing: Listing) -> bool:
+    if privacy.is_hidden(card.privacy):
         return False
-    if listing.service_codes and card.get("category") not in listing.service_codes:
+    if listing.service_codes and card.category not in listing.service_codes:
         return False
     if listing.statuses and len(listing.statuses) == 1:
-        opened = is_open(CaseStatus(card["status"]))
+        opened = is_open(card.status)
         return opened if "open" in listing.statuses else not opened
     return True
 
 
-def _index_entry(item: dict[str, Any], listing: Listing) -> tuple[str, str, bool]:
-    """(sort key, code, matches the listing) of one day-index entry; raises if it is malformed."""
-    order, card = item["day_sk"], item["card"]
-    if not isinstance(order, str) or not isinstance(card["code"], str):
-        raise TypeError("day_sk and card.code must be text")
-    return order, card["code"], _matches(card, listing)
-
-
-def _shard_items(queries: Any, day: str, shard: int, low: str, high: str) -> list[dict[str, Any]]:
-    """Every index entry of one day's shard between two sort keys (all pages)."""
-    items, cursor = [], None
-    while True:
-        page = queries.list_page(
-            "day", f"DAY#{day}#{shard}", limit=500, cursor=cursor, sort_between=(low, high), newest_first=True
-        )
-        items.extend(item for item in page.items if item.get("card"))
-        if page.cursor is None:
-            return items
-        cursor = page.cursor
-
-
-# Days whose partitions were found empty, per CaseQueries object. A case lands
-# in the partition of the Jakarta day it was taken in, so a day that ended
-# (more than SETTLED ago, for index lag) never gets a case later: asking again
-# is pointless. This keeps quiet windows from costing 4 Queries per day on
-# every listing of a warm process.
-_EMPTY_DAYS: WeakKeyDictionary = WeakKeyDictionary()
-_EMPTY_LOCK = threading.Lock()
-SETTLED = timedelta(hours=1)
-DAYS_AT_ONCE = 4  # at most this many days' shards queried together (the newest day alone first)
-
-
-def _known_empty(queries: Any) -> set[str]:
-    with _EMPTY_LOCK:
-        return _EMPTY_DAYS.setdefault(queries, set())
-
-
-def _day_bounds(day: str) -> tuple[str, str, datetime]:
-    first = datetime.combine(datetime.fromisoformat(day).date(), time.min, tzinfo=JAKARTA)
-    following = first + timedelta(days=1)
-    return to_utc_text(first), to_utc_text(following - timedelta(microseconds=1)), following
-
-
 def _selected_codes(listing: Listing, deps: Deps, now: datetime) -> list[str]:
     """Codes of the matching cases, newest first, until the requested page is full."""
-    wanted = listing.page * listing.page_size
-    low, high = to_utc_text(listing.start), f"{to_utc_text(listing.end)}#~"
-    empty = _known_empty(deps.queries)
-    days = [day for day in _days_newest_first(listing.start, min(listing.end, now)) if day not in empty]
-    selected: list[str] = []
-    with ThreadPoolExecutor(max_workers=max(1, deps.listing_workers)) as pool:
-        start, size = 0, 1
-        while start < len(days):
-            chunk, start, size = days[start : start + size], start + size, min(size * 2, DAYS_AT_ONCE)
-            futures = {
-                (day, shard): pool.submit(_shard_items, deps.queries, day, shard, low, high)
-                for day in chunk
-                for shard in range(DAY_SHARDS)
-            }
-            for day in chunk:
-                items = [item for shard in range(DAY_SHARDS) for item in futures[(day, shard)].result()]
-                first, last, following = _day_bounds(day)
-                if not items and low <= first and last <= high and following + SETTLED <= now:
-                    with _EMPTY_LOCK:
-                        empty.add(day)
-                entries = readable(items, lambda item: _index_entry(item, listing), LISTING)
-                entries.sort(reverse=True)  # newest first: by day_sk
-                selected.extend(code for _order, code, matches in entries if matches)
-            if len(selected) >= wanted:
-                break
-    return selected
+    found = deps.queries.reported(
+        listing.start,
+        listing.end,
+        now,
+        wanted=listing.page * listing.page_size,
+        keep=lambda card: _matches(card, listing),
+        list_name=LISTING,
+        whole_cards=False,  # each listed case is read whole: a card damaged elsewhere still lists it
+    )
+    return [card.code for card in found.cards]
 
 
 def list_requests(query: dict[str, str], language: str, deps: Deps) -> list[dict[str, Any]]:
@@ -782,7 +719,7 @@ def post_update(content_type: str, body: bytes, query: dict[str, str], language:
             except IllegalTransition as refused:
                 raise Open311Error(400, f"status=OPEN cannot reopen this request: {refused}") from None
         stored = [
-            deps.photos.store(case.tracking_code, case.next_photo_id(index), "report", image)
+            deps.photos.store(case.tracking_code, case.photos.next_id(index), "report", image)
             for index, image in enumerate(cleaned)
         ]
         case.add_from_reporter(

@@ -1,7 +1,8 @@
 """Relaying the outbox: events written with a case change go out to subscribers.
 
-Each stream record is one write of a case item; its new image's ``outbox``
-holds exactly the events of that write. Relaying is at-least-once (a failed
+Each stream record is one write of a case item, read by the adapter as a
+``CaseChange`` (adapters/case_stream.py): the events of that write (the item's
+``outbox``) and the case's filterable facts. Relaying is at-least-once (a failed
 batch is retried), so every message carries a stable ``id`` that subscribers
 use to drop repeats.
 
@@ -18,17 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.adapters.case_stream import CaseChange
 from chalicelib.adapters.event_publisher import EventPublisher, PublishFailed
-
-
-@dataclass(frozen=True)
-class ChangeRecord:
-    """One stream record, already in plain Python values."""
-
-    event_name: str  # INSERT | MODIFY | REMOVE
-    new_image: dict[str, Any] | None
-    old_image: dict[str, Any] | None
-    position: str = ""  # the stream sequence number: where a retry resumes
 
 
 @dataclass(frozen=True)
@@ -38,31 +30,21 @@ class RelayOutcome:
     reason: str | None = None
 
 
-def messages_for(record: ChangeRecord) -> list[dict[str, Any]]:
-    image = record.new_image
-    if record.event_name == "REMOVE" or not image or image.get("type") != "case":
-        return []
-    old_version = (record.old_image or {}).get("version", 0)
-    if image.get("version", 0) <= old_version:
-        return []  # a write that changed no state carries no new events
+def messages_for(change: CaseChange) -> list[dict[str, Any]]:
+    """The SNS messages of one write: each event of its outbox, with the case's filterable facts."""
     case = {
-        "channel": image.get("channel"),
-        "category": image.get("category"),
-        "agency_id": image.get("agency_id"),
-        "status": image.get("status"),
+        "channel": change.channel,
+        "category": change.category,
+        "agency_id": change.agency_id,
+        "status": change.status,
     }
     return [
-        {
-            **event,
-            "tracking_code": image["code"],
-            "version": image["version"],
-            "case": case,
-        }
-        for event in image.get("outbox", [])
+        {**event, "tracking_code": change.tracking_code, "version": change.version, "case": case}
+        for event in change.events
     ]
 
 
-def relay(records: Iterable[ChangeRecord], publisher: EventPublisher) -> RelayOutcome:
+def relay(records: Iterable[CaseChange], publisher: EventPublisher) -> RelayOutcome:
     """Publish the records' events in order; stop at the first record that fails."""
     records = list(records)
     messages: list[dict[str, Any]] = []

@@ -35,14 +35,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from chalicelib.adapters.case_listing import CaseListing, ListedCase
+from chalicelib.adapters.case_queries import CaseCard, CaseQueries, Reported
 from chalicelib.domain import categories, duplicates, geo, privacy, request_ids
 from chalicelib.domain.case import Case
 from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.lifecycle import CaseStatus, is_open
 from chalicelib.logs import get_logger
-from chalicelib.services.status import public_view
+from chalicelib.services.status import public_view_json
 
 log = get_logger("public_map")
 
@@ -55,6 +55,8 @@ MAX_PAGE_SIZE = 50
 MAX_PAGE = 1_000
 NEARBY_METRES = duplicates.NEARBY_METRES  # what officers are shown as "the same problem"
 NEARBY_LIMIT = 5
+NEARBY_PER_CELL = 1_000  # newest entries read per geohash cell: 1,000 open cases of one category in ~150 m is a flood
+LIST = "public_map"  # the UnreadableItems dimension of the map's lists
 SUMMARY_CHARS = 200
 STATUSES = ("open", "closed")
 POINT_FIELDS = ("id", "lat", "lng", "category", "status")
@@ -70,7 +72,7 @@ class MapFilters:
 
 @dataclass(frozen=True)
 class Deps:
-    listing: CaseListing
+    lists: CaseQueries  # the case lists port: reported (day-index), nearby_open (geo-index)
     get_many: Callable[[list[str]], dict[str, Case]]  # adapters/case_reader.py: BatchGetItem
     clock: Callable[[], datetime]
     code_key: bytes
@@ -159,12 +161,12 @@ def parse_point(query: Mapping[str, str] | None) -> tuple[float, float]:
 class _Snapshot:
     taken: float
     until: datetime
-    rows: list[ListedCase]  # shown ones only, newest first
+    rows: list[CaseCard]  # shown ones only, newest first
     complete: bool
     public_ids: dict[str, str] = field(default_factory=dict)
 
 
-_SNAPSHOTS: WeakKeyDictionary = WeakKeyDictionary()  # the listing's CaseQueries -> _Snapshot
+_SNAPSHOTS: WeakKeyDictionary = WeakKeyDictionary()  # the lists port (CaseQueries) -> _Snapshot
 _SNAPSHOT_LOCK = threading.Lock()
 
 
@@ -173,23 +175,28 @@ def forget_snapshots() -> None:
         _SNAPSHOTS.clear()
 
 
-def shown(row: ListedCase) -> bool:
+def shown(row: CaseCard) -> bool:
     return not privacy.is_hidden(row.privacy) and row.status is not CaseStatus.MERGED
 
 
 def _snapshot(deps: Deps) -> _Snapshot:
-    key = deps.listing.queries
+    key = deps.lists
     with _SNAPSHOT_LOCK:
         current = _SNAPSHOTS.get(key)
         if current is not None and deps.monotonic() - current.taken < SNAPSHOT_SECONDS:
             return current
         now = deps.clock()
-        listed = deps.listing.recent(now - timedelta(days=MAX_DAYS), now, SNAPSHOT_LIMIT)
-        if listed.unreadable:
-            log.warning("public map: cards skipped", extra={"unreadable": listed.unreadable})
-        current = _Snapshot(deps.monotonic(), now, [row for row in listed.cases if shown(row)], listed.complete)
+        listed = recent(deps.lists, now - timedelta(days=MAX_DAYS), now, SNAPSHOT_LIMIT)
+        current = _Snapshot(deps.monotonic(), now, [row for row in listed.cards if shown(row)], listed.complete)
         _SNAPSHOTS[key] = current
         return current
+
+
+def recent(lists: CaseQueries, since: datetime, until: datetime, limit: int) -> Reported:
+    """The cards of the cases reported in the window, newest first, at most ``limit``
+    (``complete``: none left out)."""
+    found = lists.reported(since, until, until, wanted=limit, list_name=LIST)
+    return Reported(found.cards[:limit], found.complete and len(found.cards) <= limit)
 
 
 def _public_id(snapshot: _Snapshot, code: str, code_key: bytes) -> str:
@@ -199,7 +206,7 @@ def _public_id(snapshot: _Snapshot, code: str, code_key: bytes) -> str:
     return known
 
 
-def _matching(snapshot: _Snapshot, filters: MapFilters) -> list[ListedCase]:
+def _matching(snapshot: _Snapshot, filters: MapFilters) -> list[CaseCard]:
     since = snapshot.until - timedelta(days=filters.days)
     return [
         row
@@ -264,7 +271,7 @@ def reports_page(filters: MapFilters, page: int, page_size: int, language: str, 
 def summary(case: Case, language: str, deps: Deps, public_id: str | None = None) -> dict[str, Any]:
     """One report as a list row, cut from the public view (the allow-list)."""
     public_id = public_id or request_ids.public_id(case.tracking_code, deps.code_key)
-    view = public_view(case, language, deps.base_url, public_id=public_id, code_key=deps.code_key)
+    view = public_view_json(case, language, deps.base_url, public_id=public_id, code_key=deps.code_key)
     description = view["description"]
     if len(description) > SUMMARY_CHARS:
         description = description[: SUMMARY_CHARS - 1].rstrip() + "…"
@@ -293,13 +300,11 @@ def nearby(lat: float, lng: float, category: str | None, language: str, deps: De
     """Open reports of the category within NEARBY_METRES, nearest first: "already reported? follow it"."""
     if category is None or categories.get(category) is None:
         raise InvalidInput([("category", "is required: a category of this service")])
-    listed = deps.listing.open_nearby(category, lat, lng)
-    if listed.unreadable:
-        log.warning("nearby: cards skipped", extra={"unreadable": listed.unreadable})
+    listed = deps.lists.nearby_open(category, lat, lng, per_cell=NEARBY_PER_CELL, list_name=LIST)
     near = sorted(
         (
             (geo.distance_m(lat, lng, row.lat, row.lng), row)
-            for row in listed.cases
+            for row in listed
             if shown(row) and is_open(row.status) and row.lat is not None and row.lng is not None
         ),
         key=lambda pair: pair[0],

@@ -64,7 +64,7 @@ def redact_photo(code_text: str, photo_id: str, payload: Any, principal: Any, de
         raise Forbidden("you may not redact this case's photos")
     if command.version is not None and command.version != case.version:
         raise ConcurrentUpdate(case.version)
-    photo = next((p for p in case.photos if p.id == photo_id), None)
+    photo = case.photos.find(photo_id)
     if photo is None:
         raise InvalidInput([("photo_id", f"the case has no photo {photo_id!r}")])
     problems = [

@@ -2,26 +2,46 @@
 OpenAPI document (/openapi.json) are generated from these, like the request
 schemas are from services/commands.py.
 
-The views themselves are built as plain dicts (status.public_view,
-views.officer_view, ...); these models describe them. They forbid extra
-fields, so a field added to a view without being described here fails the
-unit tests (tests/unit/test_response_models.py) and schemathesis' response
-check against the running stack: the document cannot silently fall behind.
+The case views build these models themselves (status.public_view ->
+PublicStatus, views.officer_view -> OfficerCase, views.queue_page -> QueuePage,
+views.history_page_view -> HistoryPage) and the API serialises them
+(api/http.py ``json_body``), so a field is written once: what the model says is
+what goes out, and the document cannot fall behind. The models forbid extra
+fields. Other answers are still built as dicts that these models describe
+(tests/unit/test_response_models.py checks each against its model, and
+schemathesis checks every answer of the running stack).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.lifecycle import CaseStatus
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# An instant as the views show it: ISO 8601 in Jakarta time (+07:00), to the second.
+JakartaTime = Annotated[
+    datetime,
+    PlainSerializer(to_jakarta_text, return_type=str, when_used="json"),
+    WithJsonSchema({"format": "date-time", "type": "string"}),
+]
+
+
+def _absent(value: Any) -> bool:
+    return value is None
+
+
+# A field left out of the answer when it has no value (rather than sent as null).
+OMITTED_WHEN_NONE = {"default": None, "exclude_if": _absent}
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -117,7 +137,7 @@ class PublicPhoto(Strict):
 
 
 class TimelineLine(Strict):
-    at: datetime
+    at: JakartaTime
     type: str
     text: str
 
@@ -138,9 +158,9 @@ class PublicStatus(Strict):
     location: Location | None
     area: AreaNames | None
     agency: AgencyRef | None
-    created_at: datetime
-    updated_at: datetime
-    expected_completion: datetime | None
+    created_at: JakartaTime
+    updated_at: JakartaTime
+    expected_completion: JakartaTime | None
     expected_completion_basis: Literal["agreed", "standard", "predicted"] | None
     progress: int = Field(ge=0, le=100)
     photos: list[PublicPhoto]
@@ -343,8 +363,8 @@ class QueueRow(Strict):
     category: CategoryRef
     agency: AgencyRef | None
     summary: str
-    created_at: datetime
-    next_deadline: datetime | None
+    created_at: JakartaTime
+    next_deadline: JakartaTime | None
     due_in_minutes: int | None
     overdue: bool
     breached: list[str]
@@ -355,7 +375,7 @@ class QueueRow(Strict):
     deadline_kind: Literal["coordination", "resolution", "escalation", "confirmation"] | None = Field(
         default=None, description="The next deadline the holder is held to (next_deadline may be a reminder)."
     )
-    deadline: datetime | None = None
+    deadline: JakartaTime | None = None
     deadline_in_minutes: int | None = Field(default=None, description="Negative: overdue.")
 
 
@@ -372,24 +392,24 @@ class AreaCode(Strict):
 
 
 class Sla(Strict):
-    coordinate_by: datetime | None
-    resolve_by: datetime | None
-    escalate_at: datetime | None
+    coordinate_by: JakartaTime | None
+    resolve_by: JakartaTime | None
+    escalate_at: JakartaTime | None
     breached: list[str]
     escalated: bool
     next_milestone: str | None
-    next_deadline: datetime | None
+    next_deadline: JakartaTime | None
     deadline_kind: Literal["coordination", "resolution", "escalation", "confirmation"] | None = Field(
         default=None, description="The next real deadline (reminders skipped): what the holder is held to."
     )
-    deadline: datetime | None = None
+    deadline: JakartaTime | None = None
 
 
 class Plan(Strict):
     text: str
     agency: AgencyRef | None
-    submitted_at: datetime | None
-    proposed_completion: datetime | None
+    submitted_at: JakartaTime | None
+    proposed_completion: JakartaTime | None
     state: Literal["submitted", "verified", "returned"]
     review_comment: str | None
 
@@ -398,29 +418,36 @@ class OfficerPhoto(Strict):
     id: str
     kind: Literal["report", "completion"]
     url: str
-    original_url: str | None = Field(default=None, description="Only for roles that may see the reporter.")
+    original_url: str | None = Field(**OMITTED_WHEN_NONE, description="Only for roles that may see the reporter.")
 
 
 class Reporter(Strict):
-    """The reporter's contact: only for roles that may see it, never for anonymous reports."""
+    """The reporter's contact: only for roles that may see it, never for anonymous reports.
+    Only what the reporter gave is sent."""
 
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    device_id: str | None = None
-    account_id: str | None = None
+    name: str | None = Field(**OMITTED_WHEN_NONE)
+    phone: str | None = Field(**OMITTED_WHEN_NONE)
+    email: str | None = Field(**OMITTED_WHEN_NONE)
+    device_id: str | None = Field(**OMITTED_WHEN_NONE)
+    account_id: str | None = Field(**OMITTED_WHEN_NONE)
 
 
 class HistoryLine(Strict):
-    at: datetime
+    at: JakartaTime
     type: str
     public: bool
     text: str | None
     data: dict[str, Any]
 
 
-class HistoryPageLine(HistoryLine):
+class HistoryPageLine(Strict):
+    # A HistoryLine with its number first, as the page has always sent it.
     seq: int = Field(description="The entry's number: 0 for the first event of the case, then 1, 2, ...")
+    at: JakartaTime
+    type: str
+    public: bool
+    text: str | None
+    data: dict[str, Any]
 
 
 class HistoryPage(Strict):
@@ -436,7 +463,7 @@ class HistoryPage(Strict):
 class OfficerFeedback(Strict):
     rating: int
     comment: str | None
-    at: datetime | None
+    at: JakartaTime | None
 
 
 class OfficerCase(Strict):
@@ -451,10 +478,10 @@ class OfficerCase(Strict):
     area: dict[str, AreaCode | None] | None
     agency: AgencyRef | None
     collaborators: list[AgencyRef | None]
-    created_at: datetime
-    updated_at: datetime
-    expected_completion: datetime | None
-    predicted_completion: datetime | None
+    created_at: JakartaTime
+    updated_at: JakartaTime
+    expected_completion: JakartaTime | None
+    predicted_completion: JakartaTime | None
     progress: int
     sla: Sla | None
     plan: Plan | None

@@ -1,8 +1,8 @@
 """The SLA sweep (every 5 minutes): act on the cases whose next milestone is due.
 
-It reads only due cases: each write-sharded partition of the sparse due index
-is queried for sort keys up to now, then each due case is loaded, told the
-time (Case.apply_due_milestones) and saved conditionally. A concurrent sweep
+It reads only due cases (``CaseQueries.due``: the write-sharded due index, up
+to now), then each due case is loaded, told the time
+(Case.apply_due_milestones) and saved conditionally. A concurrent sweep
 or officer action wins the race and this sweep skips that case (the next
 sweep sees the new state), so nothing is ever notified twice.
 
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from chalicelib import cloudwatch
 from chalicelib.adapters import reference_data
 from chalicelib.adapters.aws import ServiceUnavailable
-from chalicelib.adapters.case_indexes import due_partitions
 from chalicelib.adapters.case_queries import CaseQueries
 from chalicelib.adapters.case_repository import CaseRepository
 from chalicelib.domain.clock import Clock
@@ -68,7 +67,7 @@ def sweep(
         except ConcurrentUpdate:
             return SKIPPED
         for milestone in done:
-            if milestone.endswith(".breach"):  # the CloudWatch alarm watches these
+            if milestone.is_breach:  # the CloudWatch alarm watches these
                 cloudwatch.count("SlaBreaches", agency_id=case.agency_id or "triage")
         return CHANGED
 
@@ -81,8 +80,7 @@ def sweep(
         uncounted=(ServiceUnavailable,),
         on_quarantine=cases.leave_due_index,
     )
-    codes = (code for partition in due_partitions() for code in queries.due_codes(partition, now))
-    outcome = batch.run(codes, one)
+    outcome = batch.run(queries.due(now), one)
     result = SweepResult(
         due=outcome.done + len(outcome.failed) + len(outcome.quarantined),
         changed=outcome.results.count(CHANGED),

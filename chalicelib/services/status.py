@@ -1,4 +1,6 @@
 """The public view of a case: what anyone holding the tracking code may read.
+It builds its response model (services/responses.py PublicStatus), which is
+what the API sends.
 
 Built from an allow-list of fields, never by removing private ones from the
 whole case: a field added to Case later stays private until it is added here.
@@ -10,14 +12,19 @@ addresses typed into it are masked (officers' views show the whole text).
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.case_repository import CaseRepository
 from chalicelib.domain import categories, texts, tracking
 from chalicelib.domain.case import Case, TimelineEntry
-from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.redaction import mask_contacts
+from chalicelib.domain.report import GeoPoint
+from chalicelib.services import responses as r
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.photo_store import PhotoStore
 
 
 def find_case(code_text: str, cases: CaseRepository, code_key: bytes | None = None) -> Case | None:
@@ -56,23 +63,34 @@ def timeline_of(case: Case, cases: CaseRepository, limit: int = PUBLIC_TIMELINE_
     return cases.older_timeline(case, limit - len(recent)) + recent
 
 
+def public_photo_url(
+    code_text: str, photo_id: str, cases: CaseRepository, photos: PhotoStore, code_key: bytes | None = None
+) -> str | None:
+    """A short-lived URL of a photo's metadata-free public copy; None when there is no such
+    photo or the case is hidden from the public."""
+    case = find_case(code_text, cases, code_key)
+    photo = next((p for p in case.photos if p.id == photo_id), None) if case and not case.hidden_from_public else None
+    return photos.public_url(photo) if photo else None
+
+
 def named_by_public_id(code_text: str) -> bool:
     """Was the case asked for by its public (Open311) id rather than its tracking code?"""
     return tracking.normalize(code_text) is None
 
 
-def expected_completion(case: Case) -> tuple[str | None, str | None]:
+def expected_completion(case: Case) -> tuple[datetime | None, str | None]:
     """(when, basis): an agreed estimate, the standard deadline, or a prediction."""
-    if case.plan is not None and case.plan.state == "verified" and case.plan.proposed_completion:
-        return to_jakarta_text(case.plan.proposed_completion), "agreed"
+    agreed = case.plan.agreed_completion() if case.plan is not None else None
+    if agreed is not None:
+        return agreed, "agreed"
     if case.status in (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.MERGED, CaseStatus.RESOLVED):
         return None, None
     if case.expected_completion is not None:
-        return to_jakarta_text(case.expected_completion), "standard"
+        return case.expected_completion, "standard"
     if case.predicted_completion is not None:
-        return to_jakarta_text(case.predicted_completion), "predicted"
+        return case.predicted_completion, "predicted"
     if case.sla is not None:
-        return to_jakarta_text(case.sla.resolve_by), "standard"
+        return case.sla.resolve_by, "standard"
     return None, None
 
 
@@ -83,7 +101,7 @@ def public_view(
     public_id: str | None = None,
     code_key: bytes | None = None,
     timeline: list[TimelineEntry] | None = None,
-) -> dict[str, Any]:
+) -> r.PublicStatus:
     """``public_id``: the case was asked for by its Open311 id; the view then names
     it by that id, and the tracking code (the reporter's key) stays out of it.
 
@@ -97,58 +115,54 @@ def public_view(
 
     if case.hidden_from_public:
         return confidential_view(case, language)
-    category = categories.get(case.category)
     name = public_id or case.tracking_code
     status_url = f"{base_url}/status/{name}"
     agency = reference_data.agencies().get(case.agency_id)
     when, basis = expected_completion(case)
     area_index = reference_data.areas()
-    return {
-        "tracking_code": name,
-        "status": case.status.value,
-        "status_label": texts.status_label(case.status, language),
-        "category": {
-            "id": case.category,
-            "name": category.name(language) if category else case.category,
-        },
-        "channel": case.channel.value,
-        "description": mask_contacts(case.description, language),
-        "location": _masked_address(case.location.model_dump(), language) if case.location else None,
-        "area": {level: area_index.name_of(code) for level, code in case.area.as_dict().items()} if case.area else None,
-        "agency": {"id": case.agency_id, "name": agency.name if agency else case.agency_id} if case.agency_id else None,
-        "created_at": to_jakarta_text(case.created_at),
-        "updated_at": to_jakarta_text(case.updated_at),
-        "expected_completion": when,
-        "expected_completion_basis": basis,
-        "progress": case.progress,
-        "photos": [
-            {
-                "id": photo.id,
-                "kind": photo.kind,
-                "url": f"{status_url}/photos/{photo.id}",
-                "width": photo.width,
-                "height": photo.height,
-            }
+    return r.PublicStatus(
+        tracking_code=name,
+        status=case.status,
+        status_label=texts.status_label(case.status, language),
+        category=_category(case, language),
+        channel=case.channel,
+        description=mask_contacts(case.description, language),
+        location=_masked_address(case.location, language) if case.location else None,
+        area=r.AreaNames(**{level: area_index.name_of(code) for level, code in case.area.as_dict().items()})
+        if case.area
+        else None,
+        agency=r.AgencyRef(id=case.agency_id, name=agency.name if agency else case.agency_id)
+        if case.agency_id
+        else None,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        expected_completion=when,
+        expected_completion_basis=basis,
+        progress=case.progress,
+        photos=[
+            r.PublicPhoto(
+                id=photo.id,
+                kind=photo.kind,
+                url=f"{status_url}/photos/{photo.id}",
+                width=photo.width,
+                height=photo.height,
+            )
             for photo in case.photos
         ],
         # Photos the reporter sent through a provider link, not fetched yet.
-        "photos_pending": len(case.pending_media),
-        "timeline": [
-            {
-                "at": to_jakarta_text(entry.at),
-                "type": entry.type,
-                "text": public_line(entry.type, entry.data, language, code_key),
-            }
+        photos_pending=len(case.pending_media),
+        timeline=[
+            r.TimelineLine(at=entry.at, type=entry.type, text=public_line(entry.type, entry.data, language, code_key))
             for entry in (case.timeline if timeline is None else timeline)
         ],
-        "feedback": {"rating": case.feedback.rating} if case.feedback else None,
+        feedback=r.PublicFeedback(rating=case.feedback.rating) if case.feedback else None,
         # The sweep closes a resolved case when the reporter's 7 days are over; only the
         # tracking code's holder may confirm or reopen.
-        "can_confirm_or_reopen": case.status is CaseStatus.RESOLVED and public_id is None,
-        "merged_into": _public_names({"primary": case.merged_into}, code_key)["primary"],
-        "privacy": case.privacy,
-        "language": language,
-    }
+        can_confirm_or_reopen=case.status is CaseStatus.RESOLVED and public_id is None,
+        merged_into=_public_names({"primary": case.merged_into}, code_key)["primary"],
+        privacy=case.privacy,
+        language=language,
+    )
 
 
 def public_line(event_type: str, data: dict[str, Any], language: str, code_key: bytes | None) -> str:
@@ -156,39 +170,49 @@ def public_line(event_type: str, data: dict[str, Any], language: str, code_key: 
     return mask_contacts(texts.timeline_text(event_type, _public_names(data, code_key), language), language)
 
 
-def confidential_view(case: Case, language: str) -> dict[str, Any]:
+def public_view_json(case: Case, language: str, base_url: str, **options: Any) -> dict[str, Any]:
+    """The public view as the API sends it (JSON types; times as Jakarta text), for
+    what re-publishes it in another shape (Open311 requests, alert digests)."""
+    return public_view(case, language, base_url, **options).model_dump(mode="json")
+
+
+def confidential_view(case: Case, language: str) -> r.PublicStatus:
     """A confidential case, for its tracking code's holder only: where it stands and
     by when, and nothing of what it says, where, who handles it, or its photos."""
-    category = categories.get(case.category)
     when, basis = expected_completion(case)
-    return {
-        "tracking_code": case.tracking_code,
-        "status": case.status.value,
-        "status_label": texts.status_label(case.status, language),
-        "category": {"id": case.category, "name": category.name(language) if category else case.category},
-        "channel": case.channel.value,
-        "description": texts.pick(texts.CONFIDENTIAL_NOTICE, language),
-        "location": None,
-        "area": None,
-        "agency": None,
-        "created_at": to_jakarta_text(case.created_at),
-        "updated_at": to_jakarta_text(case.updated_at),
-        "expected_completion": when,
-        "expected_completion_basis": basis,
-        "progress": case.progress,
-        "photos": [],
-        "photos_pending": 0,
-        "timeline": [],
-        "feedback": {"rating": case.feedback.rating} if case.feedback else None,
-        "can_confirm_or_reopen": case.status is CaseStatus.RESOLVED,
-        "merged_into": None,
-        "privacy": case.privacy,
-        "language": language,
-    }
+    return r.PublicStatus(
+        tracking_code=case.tracking_code,
+        status=case.status,
+        status_label=texts.status_label(case.status, language),
+        category=_category(case, language),
+        channel=case.channel,
+        description=texts.pick(texts.CONFIDENTIAL_NOTICE, language),
+        location=None,
+        area=None,
+        agency=None,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        expected_completion=when,
+        expected_completion_basis=basis,
+        progress=case.progress,
+        photos=[],
+        photos_pending=0,
+        timeline=[],
+        feedback=r.PublicFeedback(rating=case.feedback.rating) if case.feedback else None,
+        can_confirm_or_reopen=case.status is CaseStatus.RESOLVED,
+        merged_into=None,
+        privacy=case.privacy,
+        language=language,
+    )
 
 
-def _masked_address(location: dict[str, Any], language: str) -> dict[str, Any]:
-    return {**location, "address": mask_contacts(location.get("address"), language)}
+def _category(case: Case, language: str) -> r.CategoryRef:
+    category = categories.get(case.category)
+    return r.CategoryRef(id=case.category, name=category.name(language) if category else case.category)
+
+
+def _masked_address(location: GeoPoint, language: str) -> r.Location:
+    return r.Location(lat=location.lat, lng=location.lng, address=mask_contacts(location.address, language))
 
 
 def _public_names(data: dict[str, Any], code_key: bytes | None) -> dict[str, Any]:

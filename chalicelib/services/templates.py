@@ -19,10 +19,6 @@ from chalicelib.services import commands as c
 from chalicelib.services.lifecycle import parse
 
 
-class TemplateNotFound(LookupError):
-    pass
-
-
 def managed_agency(principal: Principal, agency_id: str | None) -> str:
     """The agency whose templates this principal edits (theirs; admins name any)."""
     target = agency_id or principal.agency_id

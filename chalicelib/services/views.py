@@ -1,4 +1,6 @@
-"""What officers see: a case in full (within their rights) and queue rows.
+"""What officers see: a case in full (within their rights), its history a
+page at a time, and queue pages. Each view builds its response model
+(services/responses.py), which is what the API sends.
 
 Like the public view, each is built from an allow-list. The reporter's contact
 appears only for roles that may see it (permissions "view_contact") and never
@@ -12,176 +14,152 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import reference_data
-from chalicelib.adapters.unreadable import readable
+from chalicelib.adapters.case_queries import CaseCard
 from chalicelib.domain import categories, permissions, texts
 from chalicelib.domain import sla as sla_rules
 from chalicelib.domain.case import Case, HistoryEntry
-from chalicelib.domain.clock import parse_instant, to_jakarta_text
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from chalicelib.domain.permissions import Principal
 from chalicelib.domain.sealed import Sealed
-
-# Operations that are not lifecycle edges, and the state they need.
-_NON_EDGE = {"add_collaborator", "comment", "set_privacy", "set_priority"}
-_OPERATION_ACTION = {
-    "assign": Action.ASSIGN,
-    "delegate": Action.DELEGATE,
-    "transfer": Action.TRANSFER,
-    "submit_plan": Action.SUBMIT_PLAN,
-    "verify_plan": Action.VERIFY_PLAN,
-    "return_plan": Action.RETURN_PLAN,
-    "post_progress": Action.POST_PROGRESS,
-    "resolve": Action.RESOLVE,
-    "reject": Action.REJECT,
-    "merge": Action.MERGE,
-}
+from chalicelib.services import responses as r
 
 
-def _when(value: datetime | None) -> str | None:
-    return to_jakarta_text(value) if value else None
-
-
-def _agency(agency_id: str | None) -> dict[str, Any] | None:
+def _agency(agency_id: str | None) -> r.AgencyRef | None:
     if not agency_id:
         return None
     agency = reference_data.agencies().get(agency_id)
-    return {"id": agency_id, "name": agency.name if agency else agency_id}
+    return r.AgencyRef(id=agency_id, name=agency.name if agency else agency_id)
 
 
-def _area(case: Case) -> dict[str, Any] | None:
+def _category(category_id: str, language: str) -> r.CategoryRef:
+    category = categories.get(category_id)
+    return r.CategoryRef(id=category_id, name=category.name(language) if category else category_id)
+
+
+def _area(case: Case) -> dict[str, r.AreaCode | None] | None:
     if case.area is None:
         return None
     index = reference_data.areas()
     return {
-        level: ({"code": code, "name": index.name_of(code)} if code else None)
+        level: (r.AreaCode(code=code, name=index.name_of(code)) if code else None)
         for level, code in case.area.as_dict().items()
     }
 
 
 def available_operations(case: Case, principal: Principal) -> list[str]:
-    """What this officer may do to this case right now (rights and state)."""
+    """What this officer may do to this case right now: their rights
+    (domain/permissions.py) and what the case allows (Case.can)."""
     directory = reference_data.agencies()
-    possible = []
-    for operation in permissions.OPERATIONS:
-        if operation in ("view", "view_contact"):
-            continue
-        if not permissions.allowed(principal, operation, case.agency_id, case.collaborators, directory):
-            continue
-        if operation in _NON_EDGE:
-            if operation == "add_collaborator" and case.status not in (
-                CaseStatus.ASSIGNED,
-                CaseStatus.PLAN_SUBMITTED,
-                CaseStatus.IN_PROGRESS,
-            ):
-                continue
-            if operation == "set_priority" and case.status not in (
-                CaseStatus.RECEIVED,
-                CaseStatus.ASSIGNED,
-                CaseStatus.PLAN_SUBMITTED,
-                CaseStatus.IN_PROGRESS,
-            ):
-                continue
-            possible.append(operation)
-            continue
-        action = _OPERATION_ACTION[operation]
-        if case.status in TRANSITIONS[action].sources:
-            if operation == "assign" and case.agency_id:
-                continue
-            possible.append(operation)
-    return possible
+    return [
+        operation
+        for operation in permissions.OPERATIONS
+        if operation not in ("view", "view_contact")
+        and permissions.allowed(principal, operation, case.agency_id, case.collaborators, directory)
+        and case.can(operation)
+    ]
 
 
 def officer_view(
     case: Case, principal: Principal, language: str, base_url: str, photo_url, original_url=None, open_contact=None
-) -> dict[str, Any]:
+) -> r.OfficerCase:
     """``open_contact(case)`` reveals the sealed reporter contact (CaseRepository.open_sealed);
     it is called only when this officer may see it."""
+    from chalicelib.services.redaction import may_redact
+
     directory = reference_data.agencies()
-    policy = reference_data.sla_catalogue().for_category(case.category)
-    category = categories.get(case.category)
     may_see_contact = permissions.allowed(principal, "view_contact", case.agency_id, case.collaborators, directory)
-    pending = case.pending_milestones(policy)
-    view: dict[str, Any] = {
-        "tracking_code": case.tracking_code,
-        "version": case.version,
-        "status": case.status.value,
-        "status_label": texts.status_label(case.status, language),
-        "category": {"id": case.category, "name": category.name(language) if category else case.category},
-        "channel": case.channel.value,
-        "description": case.description,
-        "location": case.location.model_dump() if case.location else None,
-        "area": _area(case),
-        "agency": _agency(case.agency_id),
-        "collaborators": [_agency(agency) for agency in case.collaborators],
-        "created_at": to_jakarta_text(case.created_at),
-        "updated_at": to_jakarta_text(case.updated_at),
-        "expected_completion": _when(case.expected_completion),
-        "predicted_completion": _when(case.predicted_completion),
-        "progress": case.progress,
-        "sla": {
-            "coordinate_by": _when(case.sla.coordinate_by),
-            "resolve_by": _when(case.sla.resolve_by),
-            "escalate_at": _when(case.sla.escalate_at),
-            "breached": sorted(m.split(".")[0] for m in case.sla.marked if m.endswith(".breach")),
-            "escalated": case.escalated,
-            "next_milestone": pending[0][0] if pending else None,
-            "next_deadline": _when(pending[0][1]) if pending else None,
-            **_deadline(sla_rules.next_due(pending)),
-        }
-        if case.sla
-        else None,
-        "plan": {
-            "text": case.plan.text,
-            "agency": _agency(case.plan.agency_id),
-            "submitted_at": _when(case.plan.submitted_at),
-            "proposed_completion": _when(case.plan.proposed_completion),
-            "state": case.plan.state,
-            "review_comment": case.plan.review_comment,
-        }
+    return r.OfficerCase(
+        tracking_code=case.tracking_code,
+        version=case.version,
+        status=case.status,
+        status_label=texts.status_label(case.status, language),
+        category=_category(case.category, language),
+        channel=case.channel,
+        description=case.description,
+        location=r.Location(**case.location.model_dump()) if case.location else None,
+        area=_area(case),
+        agency=_agency(case.agency_id),
+        collaborators=[_agency(agency) for agency in case.collaborators],
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        expected_completion=case.expected_completion,
+        predicted_completion=case.predicted_completion,
+        progress=case.progress,
+        sla=_sla(case),
+        plan=r.Plan(
+            text=case.plan.text,
+            agency=_agency(case.plan.agency_id),
+            submitted_at=case.plan.submitted_at,
+            proposed_completion=case.plan.proposed_completion,
+            state=case.plan.state,
+            review_comment=case.plan.review_comment,
+        )
         if case.plan
         else None,
-        "photos": [
-            {
-                "id": photo.id,
-                "kind": photo.kind,
-                "url": photo_url(photo),
-                **({"original_url": original_url(photo)} if may_see_contact and original_url else {}),
-            }
+        photos=[
+            r.OfficerPhoto(
+                id=photo.id,
+                kind=photo.kind,
+                url=photo_url(photo),
+                original_url=original_url(photo) if may_see_contact and original_url else None,
+            )
             for photo in case.photos
         ],
-        "anonymous": case.anonymous,
-        "privacy": case.privacy,
-        "priority": case.priority,
-        "reporter": _contact(case, open_contact) if may_see_contact and case.reporter and not case.anonymous else None,
-        "answers": case.answers,
+        anonymous=case.anonymous,
+        privacy=case.privacy,
+        priority=case.priority,
+        reporter=_contact(case, open_contact) if may_see_contact and case.reporter and not case.anonymous else None,
+        answers=case.answers,
         # Links as the reporter's app sent them: like original photos, they may
         # reveal who took them, so only for roles that may see the reporter.
-        "media_urls": case.media_urls if may_see_contact else [],
-        "duplicate_candidates": case.duplicate_candidates,
-        "merged_into": case.merged_into,
-        "merged_cases": case.merged_cases,
-        "feedback": {"rating": case.feedback.rating, "comment": case.feedback.comment, "at": _when(case.feedback.at)}
+        media_urls=case.media_urls if may_see_contact else [],
+        duplicate_candidates=case.duplicate_candidates,
+        merged_into=case.merged_into,
+        merged_cases=case.merged_cases,
+        feedback=r.OfficerFeedback(rating=case.feedback.rating, comment=case.feedback.comment, at=case.feedback.at)
         if case.feedback
         else None,
-        "rejection_reason": case.rejection_reason,
-        "reopen_count": case.reopen_count,
+        rejection_reason=case.rejection_reason,
+        reopen_count=case.reopen_count,
         # The newest entries (those on the case item); older ones page through
         # GET /officer/cases/{code}/history?cursor=<history_cursor>.
-        "history": [history_line(entry, language) for entry in case.history],
-        "history_cursor": str(case.history_start) if case.history_start else None,
-        "history_total": case.history_total,
-        "available_operations": available_operations(case, principal),
-        "public_status_url": f"{base_url}/status/{case.tracking_code}",
-    }
-    return view
+        history=[history_line(entry, language) for entry in case.history],
+        history_cursor=str(case.history_start) if case.history_start else None,
+        history_total=case.history_total,
+        available_operations=available_operations(case, principal),
+        public_status_url=f"{base_url}/status/{case.tracking_code}",
+        may_redact_photos=may_redact(principal, case),
+    )
 
 
-def history_line(entry: HistoryEntry, language: str) -> dict[str, Any]:
+def _sla(case: Case) -> r.Sla | None:
+    if case.sla is None:
+        return None
+    policy = reference_data.sla_catalogue().for_category(case.category)
+    pending = case.pending_milestones(policy)
+    due = sla_rules.next_due(pending)  # the next deadline the officer is held to (reminders are not)
+    return r.Sla(
+        coordinate_by=case.sla.coordinate_by,
+        resolve_by=case.sla.resolve_by,
+        escalate_at=case.sla.escalate_at,
+        breached=[milestone.kind.value for milestone in case.sla.breaches],
+        escalated=case.escalated,
+        next_milestone=pending[0].milestone.value if pending else None,
+        next_deadline=pending[0].at if pending else None,
+        deadline_kind=due[0] if due else None,
+        deadline=due[1] if due else None,
+    )
+
+
+def history_line(entry: HistoryEntry, language: str) -> r.HistoryLine:
     """One entry of the full history as officers read it (private fields included)."""
+    return r.HistoryLine(**_history_fields(entry, language))
+
+
+def _history_fields(entry: HistoryEntry, language: str) -> dict[str, Any]:
     public_entry = entry.public_entry()
     return {
-        "at": to_jakarta_text(entry.at),
+        "at": entry.at,
         "type": entry.type,
         "public": entry.public,
         "text": texts.timeline_text(entry.type, public_entry.data, language) if public_entry else None,
@@ -215,68 +193,61 @@ def history_request(query: dict[str, str]) -> tuple[int | None, int]:
     return before, size
 
 
-def history_page_view(case: Case, page: Any, language: str) -> dict[str, Any]:
+def history_page_view(case: Case, page: Any, language: str) -> r.HistoryPage:
     """One page of a case's history (case_history.HistoryPage), oldest entry first."""
-    return {
-        "tracking_code": case.tracking_code,
-        "items": [{"seq": seq, **history_line(entry, language)} for seq, entry in page.entries],
-        "cursor": str(page.cursor) if page.cursor else None,
-        "total": page.total,
-        "skipped": page.skipped,
-    }
+    return r.HistoryPage(
+        tracking_code=case.tracking_code,
+        items=[r.HistoryPageLine(seq=seq, **_history_fields(entry, language)) for seq, entry in page.entries],
+        cursor=str(page.cursor) if page.cursor else None,
+        total=page.total,
+        skipped=page.skipped,
+    )
 
 
-def _deadline(due: tuple[str, datetime] | None) -> dict[str, Any]:
-    """The next deadline the officer is held to (reminders are not deadlines)."""
-    return {"deadline_kind": due[0] if due else None, "deadline": _when(due[1]) if due else None}
-
-
-def _contact(case: Case, open_contact) -> dict[str, Any] | None:
+def _contact(case: Case, open_contact) -> r.Reporter | None:
     reporter = case.reporter
     if isinstance(reporter, Sealed):
         if open_contact is None:
             raise ValueError("the reporter's contact is sealed: pass open_contact")
         reporter = open_contact(case)
-    return reporter.model_dump(exclude_none=True) if reporter else None
+    return r.Reporter(**reporter.model_dump()) if reporter else None
 
 
-QUEUE = "officer_queue"  # the UnreadableItems dimension of the queues
+def queue_page(view: str, rows: list[r.QueueRow], cursor: str | None) -> r.QueuePage:
+    """A page of one queue (``view``: agency, family, triage, review, escalated)."""
+    return r.QueuePage(view=view, items=rows, count=len(rows), cursor=cursor)
 
 
-def queue_rows(items: list[dict[str, Any]], language: str, now: datetime) -> list[dict[str, Any]]:
-    """The rows of a queue page; a card that cannot be read is skipped (logged with its key, counted)."""
-    return readable(items, lambda item: queue_row(item, language, now), QUEUE)
+def queue_rows(cards: list[CaseCard], language: str, now: datetime) -> list[r.QueueRow]:
+    """The rows of a queue page (the case lists port has skipped the cards it could not read)."""
+    return [queue_row(card, language, now) for card in cards]
 
 
-def queue_row(item: dict[str, Any], language: str, now: datetime) -> dict[str, Any]:
-    card = item["card"]
-    category = categories.get(card["category"])
-    deadline = card.get("next_deadline")
-    due_in = None
-    if deadline:
-        due_in = int((parse_instant(deadline) - now).total_seconds() // 60)
-    status = CaseStatus(card["status"])
-    return {
-        "tracking_code": card["code"],
-        "version": card.get("version"),
-        "status": status.value,
-        "status_label": texts.status_label(status, language),
-        "category": {"id": card["category"], "name": category.name(language) if category else card["category"]},
-        "agency": _agency(card.get("agency_id")),
-        "summary": card.get("summary", ""),
-        "created_at": to_jakarta_text(parse_instant(card["created_at"])),
-        "next_deadline": to_jakarta_text(parse_instant(deadline)) if deadline else None,
-        "due_in_minutes": due_in,
-        "overdue": bool(deadline and due_in is not None and due_in < 0),
-        "breached": [m.split(".")[0] for m in card.get("breached", [])],
-        "escalated": bool(card.get("escalated")),
-        "progress": card.get("progress", 0),
-        "priority": card.get("priority") or "normal",  # cards written before priorities: normal
-        "area": card.get("area"),
+def queue_row(card: CaseCard, language: str, now: datetime) -> r.QueueRow:
+    due_in = _minutes_until(card.next_deadline, now)
+    return r.QueueRow(
+        tracking_code=card.code,
+        version=card.version,
+        status=card.status,
+        status_label=texts.status_label(card.status, language),
+        category=_category(card.category, language),
+        agency=_agency(card.agency_id),
+        summary=card.summary,
+        created_at=card.created_at,
+        next_deadline=card.next_deadline,
+        due_in_minutes=due_in,
+        overdue=due_in is not None and due_in < 0,
+        breached=[milestone.kind.value for milestone in card.breached],
+        escalated=card.escalated,
+        progress=card.progress,
+        priority=card.priority,
+        area=card.area,
         # The real deadline; cards written before it was projected leave these null.
-        "deadline_kind": card.get("deadline_kind"),
-        "deadline": to_jakarta_text(parse_instant(card["deadline"])) if card.get("deadline") else None,
-        "deadline_in_minutes": int((parse_instant(card["deadline"]) - now).total_seconds() // 60)
-        if card.get("deadline")
-        else None,
-    }
+        deadline_kind=card.deadline_kind,
+        deadline=card.deadline,
+        deadline_in_minutes=_minutes_until(card.deadline, now),
+    )
+
+
+def _minutes_until(instant: datetime | None, now: datetime) -> int | None:
+    return int((instant - now).total_seconds() // 60) if instant else None

@@ -28,7 +28,7 @@ def collect_batch(records) -> dict[str, Any]:
     from chalicelib.bootstrap import services
     from chalicelib.domain.request_ids import public_id
     from chalicelib.services.handlers import AlertPorts
-    from chalicelib.services.status import public_view
+    from chalicelib.services.status import public_view_json
     from chalicelib.workers.sqs import dispatch
 
     app = services()
@@ -36,7 +36,7 @@ def collect_batch(records) -> dict[str, Any]:
 
     def view(case):
         # The public allow-list, named by the public id (never the reporter's tracking code).
-        return public_view(
+        return public_view_json(
             case, "id", app.settings.public_base_url, public_id=public_id(case.tracking_code, key), code_key=key
         )
 
@@ -50,7 +50,6 @@ def collect_batch(records) -> dict[str, Any]:
 
 def send_digests() -> dict[str, int]:
     from chalicelib.bootstrap import services
-    from chalicelib.domain.alerts import is_confidential
     from chalicelib.domain.request_ids import tracking_code_of
     from chalicelib.services.alerts import send_digests as send
 
@@ -60,6 +59,6 @@ def send_digests() -> dict[str, int]:
     def still_public(public_id: str) -> bool:
         code = tracking_code_of(public_id, key)
         case = app.cases.get(code) if code else None
-        return case is not None and not is_confidential(case)
+        return case is not None and not case.hidden_from_public
 
     return send(context(), app.clock(), still_public, app.quarantine)

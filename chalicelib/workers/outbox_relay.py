@@ -33,18 +33,13 @@ SOURCE = "relay_case_events"
 
 
 def read_record(record: Any) -> Any:
-    """One stream record as a ChangeRecord whose messages can be built, or Unreadable."""
-    from chalicelib.adapters.case_repository import deserialize
+    """One stream record as a CaseChange whose messages can be built, or Unreadable."""
+    from chalicelib.adapters.case_stream import from_stream
     from chalicelib.services.batch import Unreadable
-    from chalicelib.services.outbox import ChangeRecord, messages_for
+    from chalicelib.services.outbox import messages_for
 
     try:
-        change = ChangeRecord(
-            event_name=record.event_name,
-            new_image=deserialize(record.new_image) if record.new_image else None,
-            old_image=deserialize(record.old_image) if record.old_image else None,
-            position=record.sequence_number,
-        )
+        change = from_stream(record)
         messages_for(change)
     except Exception as error:  # noqa: BLE001 - whatever the reason, reading it again gives the same
         raise Unreadable(f"unreadable stream record ({type(error).__name__})") from None

@@ -43,7 +43,7 @@ def test_the_finder_sees_the_calls_the_adapters_make(calls):
     assert ("chalicelib.adapters.case_repository", "GetItem") in found
     assert ("chalicelib.adapters.event_publisher", "PublishBatch") in found
     assert ("chalicelib.adapters.photo_store", "GetObject") in found  # a presigned GET URL
-    assert ("chalicelib.api.health", "HeadBucket") in found
+    assert ("chalicelib.adapters.health", "HeadBucket") in found
 
 
 def test_every_module_that_calls_aws_is_used_by_some_function(calls):

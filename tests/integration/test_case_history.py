@@ -137,12 +137,12 @@ def test_a_case_with_a_thousand_comments_keeps_working_and_stays_small(stack, ru
     assert [text.split(" ", 1)[0] for text in comments] == [f"#{n}" for n in range(1000)]
 
     # The public timeline, against the old computation over the whole history.
-    from chalicelib.services.status import public_view
+    from chalicelib.services.status import public_view_json
 
     case = app.cases.get(code)
     assert not case.timeline_complete
     whole = [HistoryEntry(parse_instant(line["at"]), line["type"], line["data"]) for line in lines]
-    old = public_view(
+    old = public_view_json(
         replace(case, history=whole, history_start=0, older_public=0),
         "id",
         app.settings.public_base_url,

@@ -48,21 +48,19 @@ class FakeAlertStore:
     def ids_of_contact(self, contact: str) -> list[str]:
         return sorted(self.contacts.get(contact, set()))
 
-    def candidates(self, partitions: list[str]) -> list[tuple[str, Area]]:
-        self.queried.extend(partitions)
-        return [
-            (sub.id, sub.area) for sub in self.subs.values() if sub.confirmed and sub.area.index_key() in partitions
-        ]
+    def candidates(self, cells: list[tuple[str, str]]) -> list[tuple[str, Area]]:
+        self.queried.extend(cells)
+        return [(sub.id, sub.area) for sub in self.subs.values() if sub.confirmed and sub.area.home_cell() in cells]
 
     def add_entry(self, sub_id: str, entry: dict[str, Any], day: str, now: Any) -> None:
-        self.entries_of.setdefault(sub_id, {})[f"ENTRY#{entry['at']}#{entry['event_id']}"] = dict(entry)
+        self.entries_of.setdefault(sub_id, {})[(entry["at"], entry["event_id"])] = dict(entry)
         self.due_on.setdefault(day, set()).add(sub_id)
 
     def due(self, day: str) -> list[str]:
         return sorted(self.due_on.get(day, set()))
 
     def entries(self, sub_id: str) -> list[dict[str, Any]]:
-        return [{"SK": sk, **entry} for sk, entry in sorted(self.entries_of.get(sub_id, {}).items())]
+        return [dict(entry) for _key, entry in sorted(self.entries_of.get(sub_id, {}).items())]
 
     def claim_digest(self, sub_id: str, day: str) -> bool:
         sub = self.subs.get(sub_id)
@@ -76,9 +74,9 @@ class FakeAlertStore:
         if sub is not None and sub.last_digest_on == day:
             sub.last_digest_on = previous
 
-    def forget(self, sub_id: str, entry_keys: list[str], days: list[str]) -> None:
-        for key in entry_keys:
-            self.entries_of.get(sub_id, {}).pop(key, None)
+    def forget(self, sub_id: str, entries: list[dict[str, Any]], days: list[str]) -> None:
+        for entry in entries:
+            self.entries_of.get(sub_id, {}).pop((entry["at"], entry["event_id"]), None)
         for day in days:
             self.due_on.get(day, set()).discard(sub_id)
 

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import case_history
+from chalicelib.adapters.case_indexes import off_due_index
+from chalicelib.adapters.case_queries import CaseQueries, nearby_open
 from chalicelib.adapters.case_repository import (
     Added,
     case_pk,
@@ -30,10 +32,11 @@ from chalicelib.adapters.case_repository import (
     read_cases,
     windowed,
 )
-from chalicelib.adapters.duplicate_index import NearbyCase, TextCandidate
+from chalicelib.adapters.duplicate_index import TextCandidate
 from chalicelib.adapters.images import CleanImage
 from chalicelib.adapters.open311_feed import Open311Feed
 from chalicelib.adapters.sealing import SealBroken
+from chalicelib.adapters.table import TABLE_KEYS, KeyRange, QueryPage, Table, item_key
 from chalicelib.domain.case import Case, PhotoRef
 from chalicelib.domain.errors import ConcurrentUpdate
 
@@ -86,15 +89,97 @@ def item_too_large() -> Exception:
     return ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, "PutItem")
 
 
+_MISSING = object()
+
+
+def _at(item: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(item, dict) or part not in item:
+            return _MISSING
+        item = item[part]
+    return item
+
+
+def _projected(item: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    """Only these attribute paths of the item, nested as they are (what a ProjectionExpression returns)."""
+    kept: dict[str, Any] = {}
+    for path in paths:
+        value = _at(item, path)
+        if value is _MISSING:
+            continue
+        *parents, last = path.split(".")
+        into = kept
+        for part in parents:
+            into = into.setdefault(part, {})
+        into[last] = value
+    return kept
+
+
+class InMemoryTable(Table):
+    """DynamoDB's Query over items held in memory, so the adapters' reads (the case
+    lists, the metrics months...) run unchanged in unit tests. It knows no key
+    format: a KeyRange names its partition and sort key attributes. Like DynamoDB:
+    sort-key order (ties by the table key), Limit before the filter, a
+    LastEvaluatedKey while more items remain, projections."""
+
+    def __init__(self, items: Any, lock: Any = None):
+        super().__init__("in-memory")
+        self._source = items if callable(items) else (lambda stored=list(items): stored)
+        self._lock = lock or threading.Lock()
+        self.requests = 0
+        self.items_read = 0  # items the Queries evaluated (DynamoDB's ScannedCount)
+
+    def page(self, key_range: KeyRange, *, limit: int | None = None, start: dict[str, Any] | None = None) -> QueryPage:
+        from chalicelib.adapters.case_repository import deserialize, serialize
+
+        partition, sort = key_range.keys
+        with self._lock:
+            self.requests += 1
+            found = [
+                copy.deepcopy(item)
+                for item in self._source()
+                if item.get(partition) == key_range.partition
+                and isinstance(item.get(sort), str)
+                and key_range.sort_matches(item[sort])
+            ]
+
+        def order(item: dict[str, Any]) -> tuple[str, ...]:  # ties: by the table key, as DynamoDB
+            return (item[sort], *(str(item.get(name)) for name in TABLE_KEYS))
+
+        found.sort(key=order, reverse=key_range.newest_first)
+        if start:
+            mark = order(deserialize(start))
+            found = [item for item in found if (order(item) < mark) == key_range.newest_first and order(item) != mark]
+        window = found if limit is None else found[:limit]
+        self.items_read += len(window)
+        last = None
+        if len(window) < len(found):
+            last = serialize({name: window[-1][name] for name in {partition, sort, *TABLE_KEYS} if name in window[-1]})
+        kept = [item for item in window if all(_at(item, path) == value for path, value in key_range.where)]
+        if key_range.projection:
+            kept = [_projected(item, key_range.projection) for item in kept]
+        return QueryPage(kept, last)
+
+
 class FakeCaseRepository:
     def __init__(self, sealer: FakeSealer | None = None) -> None:
         self.items: dict[str, dict[str, Any]] = {}  # cases by tracking code
         self.marks: dict[str, dict[str, Any]] = {}  # added messages' reserved codes (mark_message)
         # History items moved out of the case items' windows: (PK, SK) -> item (case_history.py)
         self.history: dict[tuple[str, str], dict[str, Any]] = {}
-        self.requests = 0
+        self._history_table = InMemoryTable(lambda: list(self.history.values()))
+        self._requests = 0
         self.sealer = sealer or FakeSealer()
         self._lock = threading.Lock()
+
+    @property
+    def requests(self) -> int:
+        """Requests made: the repository's own, and the Query pages of history reads."""
+        return self._requests + self._history_table.requests
+
+    @requests.setter
+    def requests(self, value: int) -> None:
+        self._requests, self._history_table.requests = value, 0
 
     def add(self, case: Case) -> Any:
         with self._lock:
@@ -133,22 +218,13 @@ class FakeCaseRepository:
 
     def put_history(self, item: dict[str, Any]) -> None:
         """PutItem with case_history.WIDER_ONLY: only a wider copy replaces a stored one."""
-        key = (item["PK"], item["SK"])
+        key = item_key(item)
         stored = self.history.get(key)
         if stored is None or stored["until"] < item["until"]:
             self.history[key] = copy.deepcopy(item)
 
     def _streams(self, tracking_code: str) -> case_history.Streams:
-        pk = case_pk(tracking_code)
-
-        def stream(kind: str, below: int):
-            low, high = case_history.sk_range(kind, below)
-            self.requests += 1  # one Query (the fake's pages are unbounded)
-            keys = sorted((sk for (p, sk) in self.history if p == pk and low <= sk <= high), reverse=True)
-            for sk in keys:
-                yield copy.deepcopy(self.history[(pk, sk)])
-
-        return stream
+        return case_history.streams_of(self._history_table, case_pk(tracking_code))
 
     def history_page(self, case: Case, before: int | None, limit: int) -> case_history.HistoryPage:
         return case_history.page(case, before, limit, self._streams(case.tracking_code))
@@ -184,13 +260,11 @@ class FakeCaseRepository:
         return open_sealed_fields(case, self.sealer, fields)
 
     def leave_due_index(self, tracking_code: str) -> None:
-        from chalicelib.adapters.case_indexes import INDEXES
-
         with self._lock:
             self.requests += 1
             item = self.items.get(tracking_code)
-            for attribute in INDEXES["due"] if item is not None else ():
-                item.pop(attribute, None)
+            if item is not None:
+                off_due_index(item)
 
 
 class FakeQuarantine:
@@ -294,53 +368,16 @@ class FixedClock:
         self.now += timedelta(**delta)
 
 
-class FakeCaseQueries:
-    """The list indexes, computed from the fake repository's items (same keys as DynamoDB)."""
+class FakeCaseQueries(CaseQueries):
+    """The case lists port, read from the fake repository's items: the adapter itself
+    on an in-memory table (same cards, order, pages and limits as on DynamoDB)."""
 
-    def __init__(self, repository: FakeCaseRepository):
-        self.repository = repository
-        self.requests = 0
+    def __init__(self, repository: FakeCaseRepository, workers: int = 4):
+        super().__init__(InMemoryTable(lambda: list(repository.items.values()), repository._lock), workers=workers)
 
-    def list_page(
-        self,
-        index,
-        partition,
-        *,
-        limit=50,
-        cursor=None,
-        sort_before=None,
-        sort_between=None,
-        filters=None,
-        newest_first=False,
-    ):
-        from chalicelib.adapters.case_indexes import INDEXES
-        from chalicelib.adapters.case_queries import Page
-
-        self.requests += 1
-        pk, sk = INDEXES[index]
-        with self.repository._lock:
-            items = [copy.deepcopy(item) for item in self.repository.items.values() if item.get(pk) == partition]
-        items.sort(key=lambda item: item[sk], reverse=newest_first)
-        if sort_before is not None:
-            items = [item for item in items if item[sk] <= sort_before]
-        if sort_between is not None:
-            items = [item for item in items if sort_between[0] <= item[sk] <= sort_between[1]]
-        start = int(cursor or 0)
-        window = items[start : start + limit]
-        if filters:
-            window = [item for item in window if all(item["card"].get(k) == v for k, v in filters.items())]
-        following = start + limit
-        return Page(window, str(following) if following < len(items) else None)
-
-    def due_codes(self, partition, now, page_size=200):
-        from chalicelib.domain.clock import to_utc_text
-
-        page = self.list_page("due", partition, limit=10_000, sort_before=f"{to_utc_text(now)}#~")
-        return [item["due_sk"].rsplit("#", 1)[1] for item in page.items]
-
-    def all_items(self, index, partition, max_pages=10, **kwargs):
-        kwargs.pop("limit", None)
-        return self.list_page(index, partition, limit=10_000, **kwargs).items
+    @property
+    def requests(self) -> int:
+        return self.table.requests
 
 
 class FakeDuplicateIndex:
@@ -353,32 +390,12 @@ class FakeDuplicateIndex:
         self.expiries: dict[str, datetime] = {}  # code -> when its signature expires (TTL)
         self.items_read = 0
         self.writes = 0
-        self._cells: dict[tuple[float, float], str] = {}  # geohash of each place seen
+        self._cells = InMemoryTable(lambda: list(repository.items.values()), repository._lock)  # the geo-index
 
     def nearby_open(self, category, lat, lng, per_cell):
-        from chalicelib.adapters.case_indexes import GEOHASH_PRECISION
-        from chalicelib.domain import geo
-        from chalicelib.domain.lifecycle import OPEN_STATUSES
-
-        open_values = {status.value for status in OPEN_STATUSES}
-        cells = geo.neighbourhood(lat, lng, GEOHASH_PRECISION)
-        by_cell: dict[str, list[dict[str, Any]]] = {cell: [] for cell in cells}
-        with self.repository._lock:
-            for item in self.repository.items.values():
-                where = item.get("location")
-                if item["category"] != category or item["status"] not in open_values or not item.get("routed"):
-                    continue
-                if where:
-                    spot = (where["lat"], where["lng"])
-                    if spot not in self._cells:
-                        self._cells[spot] = geo.geohash(*spot, GEOHASH_PRECISION)
-                    if self._cells[spot] in by_cell:
-                        by_cell[self._cells[spot]].append(item)
-        found = []
-        for cell in cells:
-            newest = sorted(by_cell[cell], key=lambda item: (item["created_at"], item["code"]), reverse=True)[:per_cell]
-            self.items_read += len(newest)
-            found += [NearbyCase(item["code"], item["location"]["lat"], item["location"]["lng"]) for item in newest]
+        before = self._cells.items_read
+        found = nearby_open(self._cells, category, lat, lng, per_cell, "duplicate_search")
+        self.items_read += self._cells.items_read - before
         return found
 
     def similar_recent(self, category, bands, since, per_band):
@@ -431,29 +448,42 @@ class FakeRoutingStore:
 
 
 class FakeMetricsStore:
-    """Agency-day counters with the same exactly-once rule as MetricsStore."""
+    """Agency-day counters by (month, agency, day), with the same exactly-once rule as MetricsStore."""
 
     def __init__(self):
-        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.days: dict[tuple[str, str, str], dict[str, int]] = {}  # (month, agency, dd) -> counters
+        self.applied: dict[tuple[str, str, str], set[str]] = {}  # ... -> ids of the events counted
+        self.carries: dict[tuple[str, str], tuple[int, int]] = {}  # (month, agency) -> (open, overdue) at its start
 
     def apply(self, contribution, event_id):
         from chalicelib.adapters.metrics_store import month_of
 
-        key = (f"METRICS#{month_of(contribution.day)}", f"{contribution.agency_id}#{contribution.day[8:10]}")
-        item = self.items.setdefault(key, {"PK": key[0], "SK": key[1], "applied": set()})
-        if event_id in item["applied"]:
+        key = (month_of(contribution.day), contribution.agency_id, contribution.day[8:10])
+        applied = self.applied.setdefault(key, set())
+        if event_id in applied:
             return False
-        item["applied"].add(event_id)
+        applied.add(event_id)
+        counters = self.days.setdefault(key, {})
         for name, value in contribution.counters.items():
-            item[name] = item.get(name, 0) + value
+            counters[name] = counters.get(name, 0) + value
         return True
 
     def month(self, month):
-        return [copy.deepcopy(item) for (pk, _), item in sorted(self.items.items()) if pk == f"METRICS#{month}"]
+        from chalicelib.adapters.metrics_store import MonthCounters
+
+        return MonthCounters(
+            carry={
+                agency: {"open": stock[0], "overdue": stock[1]}
+                for (owner, agency), stock in sorted(self.carries.items())
+                if owner == month
+            },
+            days={
+                (agency, dd): dict(counters) for (owner, agency, dd), counters in self.days.items() if owner == month
+            },
+        )
 
     def put_carry(self, month, agency_id, open_count, overdue):
-        key = (f"METRICS#{month}", f"{agency_id}#00")
-        self.items[key] = {"PK": key[0], "SK": key[1], "open_start": open_count, "overdue_start": overdue}
+        self.carries[(month, agency_id)] = (open_count, overdue)
 
 
 @dataclass
@@ -644,15 +674,11 @@ def generous_rate_limits() -> dict[str, str]:
 
 
 class FakeOpen311Feed(Open311Feed):
-    """adapters/open311_feed.Open311Feed on a dict: the same items, keys and reads."""
+    """adapters/open311_feed.Open311Feed on an in-memory table: the same items, keys and reads."""
 
     def __init__(self, code_key: bytes) -> None:
-        super().__init__("fake-table", code_key)
         self.stored: dict[tuple[str, str], dict[str, Any]] = {}
+        super().__init__("fake-table", code_key, InMemoryTable(lambda: list(self.stored.values())))
 
     def _write(self, item: dict[str, Any]) -> None:
-        self.stored[(item["PK"], item["SK"])] = copy.deepcopy(item)
-
-    def _items(self, pk: str, low: str, high: str, limit: int) -> list[dict[str, Any]]:
-        keys = sorted(key for key in self.stored if key[0] == pk and low <= key[1] <= high)
-        return [copy.deepcopy(self.stored[key]) for key in keys[:limit]]
+        self.stored[item_key(item)] = copy.deepcopy(item)

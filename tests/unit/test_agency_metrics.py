@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.adapters import reference_data
 from chalicelib.adapters.case_repository import case_to_item
+from chalicelib.adapters.case_stream import change_of
 from chalicelib.domain.case import SYSTEM, Actor, Case, PhotoRef
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.events import CaseEscalated, CaseResolved, CaseTransferred, Envelope
@@ -13,7 +14,7 @@ from chalicelib.domain.report import build_report
 from chalicelib.domain.sla import SlaPolicy
 from chalicelib.services import metrics
 from chalicelib.services.notifications import notify, recipients
-from chalicelib.services.outbox import ChangeRecord, messages_for
+from chalicelib.services.outbox import messages_for
 from tests.support.event_messages import envelope, example
 from tests.support.fakes import FakeMailer, FakeMetricsStore, FakeNotificationStore, FakeQuarantine, FixedClock
 
@@ -41,7 +42,7 @@ class Week:
         events = case.pull_events()
         case.version += 1
         item = case_to_item(case, case.version, events)
-        for wire in messages_for(ChangeRecord("MODIFY", item, {"version": case.version - 1})):
+        for wire in messages_for(change_of("MODIFY", item, {"version": case.version - 1})):
             message = Envelope.from_message(wire)  # as the metrics worker reads it
             self.messages.append(message)
             metrics.record_event(message, self.store)
@@ -123,8 +124,7 @@ def test_a_period_before_the_resolution_sees_the_stock_then():
 def test_monthly_carry_gives_the_same_stock():
     week = scripted_week()
     metrics.rollup(week.store, date(2026, 12, 1), FakeQuarantine(), FixedClock())
-    carry = week.store.items[("METRICS#2026-12", "dinas-lh#00")]
-    assert (carry["open_start"], carry["overdue_start"]) == (2, 2)  # B and D, both late; B resolves Dec 1
+    assert week.store.carries[("2026-12", "dinas-lh")] == (2, 2)  # open, overdue: B and D, both late; B resolves Dec 1
     board = metrics.dashboard(week.store, "2026-12-02", "2026-12-02", date(2026, 12, 2))
     lh = {row["agency_id"]: row for row in board["agencies"]}["dinas-lh"]
     assert (lh["open"], lh["overdue_open"]) == (1, 1)
@@ -140,11 +140,11 @@ def test_one_agency_s_carry_that_cannot_be_written_never_stops_the_others():
             super().put_carry(month, agency_id, open_count, overdue)
 
     store = RefusesOne()
-    store.items = week.store.items
+    store.days, store.applied, store.carries = week.store.days, week.store.applied, week.store.carries
     quarantine, written = FakeQuarantine(), []
     for _ in range(3):
         written.append(metrics.rollup(store, date(2026, 12, 1), quarantine, FixedClock()))
-    agencies = {sk.split("#")[0] for (pk, sk) in store.items if pk == "METRICS#2026-12" and sk.endswith("#00")}
+    agencies = {agency for (month, agency) in store.carries if month == "2026-12"}
     assert "dinas-lh" not in agencies and written[0] == len(agencies) > 0
     assert set(quarantine.quarantined("metrics_rollup")) == {("metrics_rollup", "2026-12/dinas-lh")}
     assert metrics.rollup(store, date(2026, 12, 2), quarantine, FixedClock()) == len(agencies)  # left alone now

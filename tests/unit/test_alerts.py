@@ -13,11 +13,12 @@ from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.events import CaseAssigned, CaseReceived, CaseResolved
 from chalicelib.domain.geo import distance_m
+from chalicelib.domain.privacy import PrivacyLevel
 from chalicelib.domain.report import build_report
 from chalicelib.domain.request_ids import public_id, tracking_code_of
 from chalicelib.services import alerts, intake
 from chalicelib.services.alert_models import AlertSubscribeCommand
-from chalicelib.services.status import public_view
+from chalicelib.services.status import public_view_json
 from tests.support.alert_fakes import FakeAlertStore, RecordingSender
 from tests.support.event_messages import envelope, example
 from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FakeQuarantine, FixedClock
@@ -64,7 +65,7 @@ def open_case(cases, clock, _name, lat, lng, *, privacy=None, text="Sampah menum
     )
     case = Case.open(report, code, clock())
     if privacy:
-        case.privacy = privacy  # the sibling issue's attribute; absent means public
+        case.privacy = PrivacyLevel(privacy)  # absent means public
     cases.add(case)
     return case
 
@@ -76,10 +77,10 @@ def collect(store, cases, clock, case, kind=CaseReceived, privacy_override=None)
     def get(code):
         found = loaded(code)
         if found is not None and privacy_override:
-            found.privacy = privacy_override
+            found.privacy = PrivacyLevel(privacy_override)
         return found
 
-    view = lambda c: public_view(c, "id", BASE, public_id=public_id(c.tracking_code, KEY), code_key=KEY)  # noqa: E731
+    view = lambda c: public_view_json(c, "id", BASE, public_id=public_id(c.tracking_code, KEY), code_key=KEY)  # noqa: E731
     return alerts.collect(
         message,
         store=store,
@@ -194,7 +195,7 @@ def test_matching_queries_only_the_cases_kelurahan_and_nine_cells(world):
     assert collect(store, cases, clock, case) == 2
     assert set(store.entries_of) == {near["subscription_id"], kel["subscription_id"]}
     assert far["subscription_id"] not in store.entries_of and other["subscription_id"] not in store.entries_of
-    assert len(store.queried) <= 10 and store.queried[0] == f"ALERTAREA#KEL#{GAMBIR}"
+    assert len(store.queried) <= 10 and store.queried[0] == (rules.KELURAHAN, GAMBIR)
 
 
 def test_a_centre_in_a_neighbouring_cell_still_matches():
@@ -207,7 +208,7 @@ def test_a_centre_in_a_neighbouring_cell_still_matches():
         if rules.geohash(lat, case_point[1], rules.CELL_PRECISION) != cell
     )
     area = rules.Area(lat=centre[0], lng=centre[1], radius_m=rules.MAX_RADIUS_M)
-    assert area.index_key() in rules.index_keys_for(None, *case_point)
+    assert area.home_cell() in rules.cells_for(None, *case_point)
 
 
 def test_confidential_cases_never_become_alerts_and_missing_privacy_is_public(world):

@@ -13,12 +13,13 @@ import pytest
 
 from chalicelib.adapters import case_history
 from chalicelib.adapters.case_repository import case_pk, case_to_item
+from chalicelib.adapters.case_stream import change_of
 from chalicelib.adapters.item_size import KB, MAX_ITEM_BYTES, item_bytes, value_bytes, write_units
 from chalicelib.domain.case import SYSTEM, Actor, Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import ConcurrentUpdate, InvalidInput
 from chalicelib.domain.report import build_report
-from chalicelib.services.outbox import ChangeRecord, messages_for
+from chalicelib.services.outbox import messages_for
 from chalicelib.services.status import PUBLIC_TIMELINE_LIMIT, public_view, timeline_of
 from chalicelib.services.views import history_request
 from tests.support.fakes import FakeCaseRepository
@@ -174,7 +175,7 @@ def test_the_public_timeline_is_what_it_was_before_the_history_moved_out():
     assert timeline_of(case, repository) == whole.timeline == old_timeline(recorder.all)
     new = public_view(case, "id", "https://crm.test", timeline=timeline_of(case, repository))
     assert new == public_view(whole, "id", "https://crm.test")
-    assert [line["type"] for line in new["timeline"]][:2] == ["case.received", "case.assigned"]
+    assert [line.type for line in new.timeline][:2] == ["case.received", "case.assigned"]
 
 
 def test_the_public_timeline_shows_the_newest_lines_up_to_its_limit():
@@ -278,7 +279,7 @@ def test_history_items_are_not_relayed_as_events():
         recorder.comment(f"isi {n} " + "t" * 150)
     for item in repository.history.values():
         assert item["PK"] == case_pk(CODE) and item["type"] == case_history.HISTORY_TYPE
-        assert messages_for(ChangeRecord("INSERT", item, None)) == []
+        assert messages_for(change_of("INSERT", item, None)) == []
 
 
 # --- the officer's paging parameters ----------------------------------------------------

@@ -61,17 +61,18 @@ class _RefusingClient:
 
 def test_a_cursor_dynamodb_refuses_is_a_422_not_a_500(monkeypatch):
     from chalicelib.adapters import aws
-    from chalicelib.adapters.case_queries import CaseQueries, encode_cursor
+    from chalicelib.adapters.case_queries import CaseQueries
     from chalicelib.adapters.notification_store import NotificationStore
+    from chalicelib.adapters.table import encode_cursor
     from chalicelib.domain.errors import InvalidInput
 
     monkeypatch.setattr(aws, "client", lambda service: _RefusingClient())
     forged = encode_cursor({"PK": {"S": "INBOX#someone-else"}, "SK": {"S": "x"}})
     with pytest.raises(InvalidInput) as queue:
-        CaseQueries("t").list_page("queue", "AGENCY#dinas-lh", cursor=forged)
+        CaseQueries("t").queue("agency", "dinas-lh", cursor=forged)
     assert queue.value.problems[0][0] == "cursor"
     with pytest.raises(InvalidInput):
         NotificationStore("t").page("dinas-lh", cursor=forged)
     with pytest.raises(Exception) as without_cursor:  # not a cursor problem: not hidden as one
-        CaseQueries("t").list_page("queue", "AGENCY#dinas-lh")
+        CaseQueries("t").queue("agency", "dinas-lh")
     assert not isinstance(without_cursor.value, InvalidInput)

@@ -53,12 +53,11 @@ def deps():
     return Deps(
         settings=SETTINGS,
         cases=cases,
-        queries=FakeCaseQueries(cases),
+        queries=FakeCaseQueries(cases, workers=1),
         keys=FakeApiKeyStore(),
         photos=FakePhotoStore(),
         clock=FixedClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC)),
         reader=cases,
-        listing_workers=1,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.adapters.case_stream import change_of
 from chalicelib.adapters.images import clean
 from chalicelib.domain import request_ids, service_catalogue
 from chalicelib.domain.case import SYSTEM, Actor
@@ -14,7 +15,7 @@ from chalicelib.domain.events import Envelope
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.services import open311, replies
 from chalicelib.services.open311 import Deps, Open311Error
-from chalicelib.services.outbox import ChangeRecord, messages_for
+from chalicelib.services.outbox import messages_for
 from tests.support import fixmystreet as fms
 from tests.support.fakes import (
     FakeApiKeyStore,
@@ -47,12 +48,11 @@ def deps():
     return Deps(
         settings=SETTINGS,
         cases=cases,
-        queries=FakeCaseQueries(cases),
+        queries=FakeCaseQueries(cases, workers=1),
         keys=FakeApiKeyStore(),
         photos=FakePhotoStore(),
         clock=FixedClock(START),
         reader=cases,
-        listing_workers=1,
         feed=FakeOpen311Feed(CODE_KEY),
     )
 
@@ -234,7 +234,7 @@ class Ledger:
 def relay(deps, code, follower=None):
     """What the outbox relay and the reply worker do with the case's latest write
     (``follower``: tell the reporter of this duplicate merged into the case instead)."""
-    for raw in messages_for(ChangeRecord("MODIFY", deps.cases.items[code], None)):
+    for raw in messages_for(change_of("MODIFY", deps.cases.items[code], None)):
         message = Envelope.from_message(raw)  # as the reply worker reads it off the queue
         case = deps.cases.open_sealed(deps.cases.get(message.tracking_code), "reply_handle")
         if follower is None:

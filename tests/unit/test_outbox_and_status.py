@@ -2,11 +2,12 @@ import json
 from datetime import UTC, datetime
 
 from chalicelib.adapters.case_repository import case_to_item
+from chalicelib.adapters.case_stream import change_of
 from chalicelib.domain.case import Actor, Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.report import build_report
-from chalicelib.services.outbox import ChangeRecord, messages_for, relay
-from chalicelib.services.status import public_view
+from chalicelib.services.outbox import messages_for, relay
+from chalicelib.services.status import public_view_json
 from tests.support.fakes import FakePublisher, FakeSealer
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -27,7 +28,7 @@ def new_case():
 
 
 def inserted(case):
-    return ChangeRecord("INSERT", case_to_item(case, 1, case.pull_events(), FakeSealer()), None)
+    return change_of("INSERT", case_to_item(case, 1, case.pull_events(), FakeSealer()), None)
 
 
 def test_an_insert_relays_its_outbox_event_with_filterable_case_facts():
@@ -45,9 +46,9 @@ def test_relayed_messages_carry_no_reporter_identity():
 
 def test_writes_that_do_not_advance_the_version_relay_nothing():
     item = case_to_item(new_case(), 1, [], FakeSealer())
-    assert messages_for(ChangeRecord("MODIFY", item, item)) == []
-    assert messages_for(ChangeRecord("REMOVE", None, item)) == []
-    assert messages_for(ChangeRecord("INSERT", {"type": "claim", "version": 1}, None)) == []
+    assert messages_for(change_of("MODIFY", item, item)) == []
+    assert messages_for(change_of("REMOVE", None, item)) == []
+    assert messages_for(change_of("INSERT", {"type": "claim", "version": 1}, None)) == []
 
 
 def test_relay_publishes_everything_in_one_call():
@@ -57,7 +58,7 @@ def test_relay_publishes_everything_in_one_call():
 
 
 def test_public_view_has_the_contract_fields_and_no_identity():
-    view = public_view(new_case(), "id", "https://crm.example")
+    view = public_view_json(new_case(), "id", "https://crm.example")
     assert {
         "tracking_code",
         "status",
@@ -74,7 +75,7 @@ def test_public_view_has_the_contract_fields_and_no_identity():
 
 
 def test_public_view_speaks_english_when_asked():
-    view = public_view(new_case(), "en", "https://crm.example")
+    view = public_view_json(new_case(), "en", "https://crm.example")
     assert view["status_label"] == "Received"
     assert view["category"]["name"] == "Damaged road"
     assert view["timeline"][0]["text"] == "Report received via the Qlue app."
@@ -90,11 +91,11 @@ def test_a_merged_case_points_at_its_primary_by_public_id_only():
 
     case.merge_into(tracking.new_code(), NOW, Actor("officer", "u", "bureau_verifier", "biro-pemerintahan"))
     primary = case.merged_into
-    view = public_view(case, "id", "https://crm.example", code_key=key)
+    view = public_view_json(case, "id", "https://crm.example", code_key=key)
     assert primary not in json.dumps(view)
     assert view["merged_into"] == request_ids.public_id(primary, key)
     assert request_ids.public_id(primary, key) in view["timeline"][-1]["text"]
-    without_key = public_view(case, "en", "https://crm.example")
+    without_key = public_view_json(case, "en", "https://crm.example")
     assert primary not in json.dumps(without_key) and without_key["merged_into"] is None
 
 
@@ -115,16 +116,16 @@ def test_public_view_masks_phone_numbers_and_e_mail_addresses_in_free_text():
     case.verify_plan(NOW, Actor("officer", "u-2", "bureau_verifier", "biro-pemerintahan"))
     case.post_progress(40, "Pelapor dihubungi di +62 812 3456 7890, sedang diangkut", NOW, OFFICER)
     for language in ("id", "en"):
-        view = json.dumps(public_view(case, language, "https://crm.example"))
+        view = json.dumps(public_view_json(case, language, "https://crm.example"))
         for private in ("0812-3456-7890", "budi@gmail.com", "021-3822255", "+62 812 3456 7890"):
             assert private not in view
-    view = public_view(case, "id", "https://crm.example")
+    view = public_view_json(case, "id", "https://crm.example")
     assert view["description"] == (
         "Sampah menumpuk sejak 12-11-2026.\nBudi Santoso / HP [nomor disembunyikan] / [email disembunyikan]"
     )
     assert view["location"]["address"] == "Jl. Sabang No. 15, RT 03/RW 05, telp [nomor disembunyikan]"
     assert view["timeline"][-1]["text"] == "Progres 40%: Pelapor dihubungi di [nomor disembunyikan], sedang diangkut"
-    assert "[number hidden]" in public_view(case, "en", "https://crm.example")["description"]
+    assert "[number hidden]" in public_view_json(case, "en", "https://crm.example")["description"]
     assert case.description.endswith("HP 0812-3456-7890 / budi@gmail.com")  # the case (officers) keeps it all
 
 
@@ -142,4 +143,4 @@ def test_officers_still_read_the_whole_description():
     case = Case.open(report, "4N50G-7M7G1-2X63", NOW)
     principal = Principal("u", frozenset({Role.BUREAU_VERIFIER}), "biro-pemerintahan")
     view = officer_view(case, principal, "id", "https://crm.example", photo_url=lambda photo: "")
-    assert view["description"] == "Sampah. HP 0812-3456-7890"
+    assert view.description == "Sampah. HP 0812-3456-7890"

@@ -10,7 +10,7 @@ from chalicelib.domain.case import Actor, Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidReport, RuleViolation
 from chalicelib.domain.report import build_report
-from chalicelib.services.status import public_view
+from chalicelib.services.status import public_view_json
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 OFFICER = Actor("officer", "u-1", "agency_officer", "dinas-lh")
@@ -126,9 +126,9 @@ def test_the_public_view_of_a_confidential_case_says_nothing_of_it():
         description="Pabrik X membuang limbah",
         location={"lat": -6.2, "lng": 106.8, "address": "Jl. Penanda 1"},
     )
-    view = public_view(case, "id", "https://crm.example")
+    view = public_view_json(case, "id", "https://crm.example")
     text = repr(view)
     assert "Pabrik X" not in text and "Penanda" not in text and "-6.2" not in text
     assert view["privacy"] == "confidential" and view["timeline"] == [] and view["photos"] == []
-    public = public_view(case_of(), "id", "https://crm.example")
+    public = public_view_json(case_of(), "id", "https://crm.example")
     assert set(view) == set(public)  # same shape: clients need no special case

@@ -12,7 +12,6 @@ import pytest
 
 from chalicelib.adapters import reference_data
 from chalicelib.adapters.case_indexes import card, index_attributes
-from chalicelib.adapters.case_listing import CaseListing
 from chalicelib.domain import request_ids, tracking
 from chalicelib.domain.case import SYSTEM, Actor, Case
 from chalicelib.domain.channels import Channel
@@ -43,7 +42,7 @@ def world():
     ticks = Ticks()
     clock = FixedClock(NOW)
     deps = Deps(
-        listing=CaseListing(FakeCaseQueries(cases), workers=1),
+        lists=FakeCaseQueries(cases, workers=1),
         get_many=cases.get_many,
         clock=clock,
         code_key=CODE_KEY,
@@ -183,15 +182,17 @@ def test_the_list_is_cut_from_the_public_view_and_rechecks_privacy(world):
     assert second["page"] == 2 and second["total"] == 2 and second["reports"] == []  # the raised one
 
 
-def test_an_unreadable_card_is_skipped_logged_and_counted(world, caplog):
+def test_an_unreadable_card_is_skipped_logged_and_counted(world, caplog, capsys):
     cases, deps, _, _ = world
     good = open_case(cases, 1)
     broken = open_case(cases, 2)
     cases.items[broken.tracking_code]["card"]["status"] = "lost"
     cases.items[broken.tracking_code]["card"]["location"] = {"lat": "north"}
-    listed = deps.listing.recent(NOW - timedelta(days=7), NOW, 100)
-    assert [row.code for row in listed.cases] == [good.tracking_code] and listed.unreadable == 1
-    assert any("unreadable card skipped" in record.getMessage() for record in caplog.records)
+    listed = public_map.recent(deps.lists, NOW - timedelta(days=7), NOW, 100)
+    assert [row.code for row in listed.cards] == [good.tracking_code]
+    (skipped,) = [record for record in caplog.records if record.getMessage() == "unreadable item skipped"]
+    assert skipped.list == public_map.LIST and skipped.key["PK"] != f"CASE#{broken.tracking_code}"  # its public id
+    assert '"UnreadableItems":1' in capsys.readouterr().out  # counted, for the alarm
     assert ids(public_map.points(MapFilters(), deps)) == [public(good)]
 
 
@@ -199,11 +200,13 @@ def test_recent_stops_at_its_limit_and_says_so(world):
     cases, deps, _, _ = world
     for n in range(5):
         open_case(cases, n, ago=timedelta(days=n, hours=1))
-    listed = deps.listing.recent(NOW - timedelta(days=7), NOW, 3)
-    assert len(listed.cases) == 3 and listed.complete is False
-    assert deps.listing.recent(NOW - timedelta(days=7), NOW, 6).complete is True
+    listed = public_map.recent(deps.lists, NOW - timedelta(days=7), NOW, 3)
+    assert len(listed.cards) == 3 and listed.complete is False
     # Exactly at the limit with days still unread: there may be more, so not complete.
-    assert deps.listing.recent(NOW - timedelta(days=7), NOW, 5).complete is False
+    assert public_map.recent(deps.lists, NOW - timedelta(days=7), NOW, 5).complete is False
+    assert public_map.recent(deps.lists, NOW - timedelta(days=7), NOW, 6).complete is True
+    # Read once, the window's past empty days are known to stay empty: nothing is left unread.
+    assert public_map.recent(deps.lists, NOW - timedelta(days=7), NOW, 5).complete is True
 
 
 def test_nearby_offers_open_public_reports_of_the_category_within_100_m(world):

@@ -6,6 +6,7 @@ from chalicelib.adapters.http_client import ProviderRejected, ProviderUnavailabl
 from chalicelib.domain import events, tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.privacy import PrivacyLevel
 from chalicelib.domain.report import build_report
 from chalicelib.services import replies
 from chalicelib.services.media import fetch_pending_media
@@ -218,7 +219,7 @@ def test_followers_hear_only_status_changes_and_only_from_their_primary():
 
 def test_a_confidential_primary_s_photos_are_not_linked_at_all():
     primary = case()
-    primary.privacy = "confidential"
+    primary.privacy = PrivacyLevel.CONFIDENTIAL
     text = replies.follower_outgoing(event(events.CaseResolved, photo_id="c1"), primary, follower(), BASE, KEY).text
     assert "/photos/" not in text and f"{BASE}/status/{DUPLICATE}" in text and "K7QM4" not in text
 

@@ -51,3 +51,54 @@ def test_bad_policies_are_refused():
         catalogue_from({"default": {"clock": "lunar"}})
     with pytest.raises(ValueError):
         SlaPolicy(reminder_fraction=1.5)
+
+
+# --- typed milestones -----------------------------------------------------------------------------
+
+
+def test_milestones_know_their_kind_and_step_without_parsing_their_names():
+    kinds = {m: (m.kind.value, m.step.value if m.step else None) for m in sla.Milestone}
+    assert kinds == {
+        sla.COORDINATION_REMINDER: ("coordination", "reminder"),
+        sla.COORDINATION_BREACH: ("coordination", "breach"),
+        sla.RESOLUTION_REMINDER: ("resolution", "reminder"),
+        sla.RESOLUTION_BREACH: ("resolution", "breach"),
+        sla.ESCALATION: ("escalation", None),
+        sla.AUTO_CLOSE: ("auto_close", None),
+    }
+    for milestone in sla.Milestone:
+        assert sla.Milestone.of(milestone.kind, milestone.step) is milestone
+    assert [m.deadline_kind for m in sla.Milestone] == [
+        None,
+        "coordination",
+        None,
+        "resolution",
+        "escalation",
+        "confirmation",
+    ]
+
+
+def test_milestones_are_stored_under_the_names_cases_already_carry():
+    # The case item's sla.marked and the queue card's "breached" hold these strings.
+    names = ["coordination.reminder", "coordination.breach", "resolution.reminder", "resolution.breach"]
+    assert [sla.Milestone(name).value for name in names + ["escalation", "auto_close"]] == [
+        *names,
+        "escalation",
+        "auto_close",
+    ]
+    assert SlaClock(REPORT, REPORT, REPORT, REPORT, marked={"resolution.breach"}).resolution_breached
+    with pytest.raises(ValueError):
+        SlaClock(REPORT, REPORT, REPORT, REPORT, marked={"resolution.late"})
+
+
+def test_a_breach_settles_its_reminder_and_a_moved_deadline_rearms_only_an_unbreached_one():
+    clock = SlaClock.start(REPORT, SlaPolicy())
+    clock.mark(sla.COORDINATION_BREACH)
+    assert clock.marked == {sla.COORDINATION_BREACH, sla.COORDINATION_REMINDER}
+    clock.mark(sla.RESOLUTION_REMINDER)
+    clock.rearm(sla.MilestoneKind.COORDINATION)
+    clock.rearm(sla.MilestoneKind.RESOLUTION)
+    assert clock.marked == {sla.COORDINATION_BREACH, sla.COORDINATION_REMINDER}
+    assert clock.breaches == [sla.COORDINATION_BREACH]
+    with pytest.raises(ValueError):
+        clock.deadline(sla.MilestoneKind.ESCALATION)

@@ -12,16 +12,17 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import BaseModel
 
-from chalicelib.adapters import metrics_store
+from chalicelib.adapters import metrics_store, reference_data
 from chalicelib.adapters.unreadable import UnreadableItem, read_one, readable, table_key
 from chalicelib.api.http import to_api_error
+from chalicelib.domain.case import SYSTEM
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.report import build_report
 from chalicelib.services import open311, views
 from chalicelib.services.intake import submit_report
 from chalicelib.services.metrics import dashboard
 from chalicelib.services.open311 import Deps
-from tests.support.fakes import FakeCaseQueries, FakeCaseRepository, FakeMetricsStore, FakePhotoStore, FixedClock
+from tests.support.fakes import FakeCaseQueries, FakeCaseRepository, FakePhotoStore, FixedClock, InMemoryTable
 from tests.unit.test_open311_service import SETTINGS
 
 CODE_KEY = b"unit-tracking-key"
@@ -102,12 +103,11 @@ def deps():
     return Deps(
         settings=SETTINGS,
         cases=cases,
-        queries=FakeCaseQueries(cases),
+        queries=FakeCaseQueries(cases, workers=1),
         keys=None,
         photos=FakePhotoStore(),
         clock=FixedClock(NOW),
         reader=cases,
-        listing_workers=1,
     )
 
 
@@ -152,15 +152,26 @@ def test_a_broken_index_card_is_skipped_by_the_listing_and_the_queue(deps, log_r
     assert [r["description"] for r in listed] == ["Sampah 1"]
     assert len(skipped(log_records)) == 2
 
-    queue = [
-        {**item, "card": {**item["card"], "created_at": "1-01-01T00:00:00.000000Z"}} if n == 1 else item
-        for n, item in enumerate(
-            [{"PK": "CASE#A", "SK": "CASE", "card": {**deps.cases.items[codes[1]]["card"], "code": c}} for c in "ABC"]
-        )
-    ]
-    rows = views.queue_rows(queue, "id", NOW)
-    assert [row["tracking_code"] for row in rows] == ["A", "C"]
-    assert skipped(log_records)[-1][:2] == ("officer_queue", table_key({"PK": "CASE#A", "SK": "CASE"}))
+    # The officer queue: the three cases held by an agency (saving rewrites their cards), one card broken.
+    for code in codes:
+        case = deps.cases.get(code)
+        case.assign(reference_data.agencies().require("dinas-lh"), NOW, SYSTEM)
+        deps.cases.save(case)
+    deps.cases.items[codes[1]]["card"]["created_at"] = "1-01-01T00:00:00.000000Z"
+    page = deps.queries.queue("agency", "dinas-lh")
+    rows = views.queue_rows(page.items, "id", NOW)
+    assert sorted(row.tracking_code for row in rows) == sorted([codes[0], codes[2]])
+    assert skipped(log_records)[-1][:2] == ("officer_queue", table_key({"PK": f"CASE#{codes[1]}", "SK": "CASE"}))
+
+
+def test_the_listing_reads_a_card_only_for_what_selects_a_case(deps, log_records):
+    """Open311 reads each listed case whole: a card damaged in a field the listing does not
+    select on (its date) still lists the case, which the officer queue skips (test above)."""
+    codes = [_report(deps, n) for n in range(2)]
+    deps.cases.items[codes[1]]["card"]["created_at"] = "1-01-01T00:00:00.000000Z"
+    listed = open311.list_requests({}, "id", deps)
+    assert [r["description"] for r in listed] == ["Sampah 1", "Sampah 0"]
+    assert skipped(log_records) == []
 
 
 def test_a_readable_case_at_the_end_of_time_is_still_shown(deps):
@@ -184,17 +195,16 @@ def test_a_readable_case_at_the_end_of_time_is_still_shown(deps):
     ],
 )
 def test_the_dashboard_skips_an_unreadable_counter_item(corrupt, log_records, capsys):
-    store = FakeMetricsStore()
     good = {"PK": "METRICS#2026-11", "SK": "dinas-lh#20", "received": 3, "resolved": 1, "applied": {"e1"}}
     bad = {"PK": "METRICS#2026-11", "SK": "dinas-sda#20", "received": 2, **corrupt}
-    store.items = {("METRICS#2026-11", good["SK"]): good, ("METRICS#2026-11", "bad"): bad}
+    store = metrics_store.MetricsStore("unused", table=InMemoryTable([good, bad]))  # the adapter's own reading
     body = dashboard(store, "2026-11-01", "2026-11-30", NOW.date())
     assert [row["agency_id"] for row in body["agencies"]] == ["dinas-lh"]
     assert body["total"]["received"] == 3
     assert skipped(log_records)[0][:2] == ("agency_metrics", {"PK": "METRICS#2026-11", "SK": bad["SK"]})
     assert ("agency_metrics", 1) in emf(capsys)
-    carry, days = metrics_store.split([good])
-    assert days == {("dinas-lh", "20"): {"received": 3, "resolved": 1}} and carry == {}
+    month = metrics_store.split([good])
+    assert month.days == {("dinas-lh", "20"): {"received": 3, "resolved": 1}} and month.carry == {}
 
 
 def test_a_case_key_is_logged_by_its_public_id_which_maps_back_to_the_case(monkeypatch):

@@ -204,7 +204,7 @@ def test_agency_metrics(world):
         "good-2": event("C", **assigned),
     }
     failures, waiting = deliver(handle_batch, bodies)
-    (counters,) = bootstrap.services().metrics.items.values()
+    (counters,) = bootstrap.services().metrics.days.values()
     assert counters["received"] == 2
     assert_quarantined_after_the_bound(world, "agency_metrics", failures, waiting, bodies)
     assert_unparseable_is_quarantined_at_once(world, handle_batch, "agency_metrics")

@@ -13,7 +13,7 @@ from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.report import build_report
 from chalicelib.domain.sealed import Sealed
-from chalicelib.services.status import public_view
+from chalicelib.services.status import public_view_json
 from tests.support.fakes import FakeCaseRepository, FakeSealer
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -93,7 +93,7 @@ def test_anonymous_cases_have_nothing_to_seal():
 def test_public_views_of_read_cases_carry_no_token():
     repository = FakeCaseRepository()
     repository.add(new_case())
-    view = json.dumps(public_view(repository.get("K7QM4-XPA9R-TD2W"), "id", "https://crm.example"))
+    view = json.dumps(public_view_json(repository.get("K7QM4-XPA9R-TD2W"), "id", "https://crm.example"))
     assert "fake-sealed" not in view and "Siti" not in view
 
 
