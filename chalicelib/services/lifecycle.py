@@ -29,7 +29,7 @@ from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import ConcurrentUpdate, InvalidInput, RuleViolation
 from chalicelib.domain.permissions import Principal, Role
 from chalicelib.domain.report import problems_from
-from chalicelib.logs import get_logger
+from chalicelib.logs import case_id, get_logger
 from chalicelib.services import commands as c
 
 log = get_logger("lifecycle")
@@ -196,7 +196,7 @@ def perform(code_text: str, operation: str, payload: Any, principal: Principal, 
     log.info(
         "case updated",
         extra={
-            "tracking_code": case.tracking_code,
+            "case_id": case_id(case.tracking_code),
             "operation": operation,
             "status": case.status.value,
             "version": case.version,
