@@ -150,6 +150,9 @@ def _reject(case, cmd, principal, deps, now):
 
 def _merge(case, cmd, principal, deps, now):
     primary = load(cmd.primary, deps.cases)
+    # Merging changes both cases: the officer needs the right on the primary too (else
+    # an officer could fold their case into another agency's and hand it the work).
+    permissions.require(principal, "merge", primary.agency_id, primary.collaborators, reference_data.agencies())
     if primary.merged_into or primary.status.value in ("rejected", "merged"):
         raise RuleViolation(f"{primary.tracking_code} cannot take duplicates (it is {primary.status.value})")
     if primary.tracking_code == case.tracking_code:
