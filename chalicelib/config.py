@@ -74,6 +74,10 @@ RATE_LIMIT_DEFAULTS = {
     "metrics": "ip=60/60",
     "alerts": "ip=10/3600,global=600/3600",
     "alert_codes": "ip=30/600",
+    # Per destination (phone or e-mail, across all of its subscriptions) a day: confirmation
+    # messages sent, and codes tried (3 confirmations + 5 wrong codes).
+    "alert_messages": "contact=3/86400",
+    "alert_code_attempts": "contact=8/86400",
     "open311_read": "ip=120/60",
     "open311_post": "ip=600/60,contact=300/60,global=3000/3600",
     "webhooks": "channel=600/60",
@@ -132,6 +136,7 @@ class Settings:
     open311_contact: str = DEFAULT_OPEN311_CONTACT
     # Area alerts by SMS/WhatsApp go out through Twilio from these numbers.
     alerts_sms_from: str = "1708"
+    alert_phone_countries: frozenset[int] = frozenset({62})
     alerts_whatsapp_from: str = "+628111272206"
     contact_key_arn: str | None = None  # KMS key sealing reporter contacts (adapters/sealing.py)
     # The public maps' base layer: a tile URL template ({z}/{x}/{y}) and its attribution text;
@@ -191,6 +196,15 @@ class Settings:
         return f"{self.public_base_url}/status/{tracking_code}"
 
 
+def _country_codes(name: str, default: str) -> frozenset[int]:
+    """``62`` or ``62,65``: country calling codes (1 to 3 digits, no plus)."""
+    raw = (os.environ.get(name) or default).replace(" ", "")
+    parts = raw.split(",")
+    if not all(re.fullmatch(r"[1-9][0-9]{0,2}", part) for part in parts):
+        raise ConfigurationError(f"{name} must be country calling codes like 62 or 62,65, got {raw!r}")
+    return frozenset(int(part) for part in parts)
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if not raw:
@@ -244,6 +258,7 @@ def settings() -> Settings:
         open311_contact=os.environ.get("OPEN311_CONTACT") or DEFAULT_OPEN311_CONTACT,
         alerts_sms_from=os.environ.get("ALERTS_SMS_FROM") or "1708",
         alerts_whatsapp_from=os.environ.get("ALERTS_WHATSAPP_FROM") or "+628111272206",
+        alert_phone_countries=_country_codes("ALERT_PHONE_COUNTRIES", "62"),
         contact_key_arn=os.environ.get("CONTACT_KEY_ARN") or None,
         map_tile_url=os.environ.get("MAP_TILE_URL", "").strip() or None,
         map_tile_attribution=os.environ.get("MAP_TILE_ATTRIBUTION", "").strip() or None,
@@ -255,6 +270,8 @@ def settings() -> Settings:
             "metrics": _limits("RATE_LIMIT_METRICS", "metrics"),
             "alerts": _limits("RATE_LIMIT_ALERTS", "alerts"),
             "alert_codes": _limits("RATE_LIMIT_ALERT_CODES", "alert_codes"),
+            "alert_messages": _limits("RATE_LIMIT_ALERT_MESSAGES", "alert_messages"),
+            "alert_code_attempts": _limits("RATE_LIMIT_ALERT_CODE_ATTEMPTS", "alert_code_attempts"),
             "open311_read": _limits("RATE_LIMIT_OPEN311_READ", "open311_read"),
             "open311_post": _limits("RATE_LIMIT_OPEN311_POST", "open311_post"),
             "webhooks": _limits("RATE_LIMIT_WEBHOOKS", "webhooks"),

@@ -21,7 +21,7 @@ from chalicelib.domain import events
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.events import Envelope
 from chalicelib.domain.messages import ReplyHandle
-from chalicelib.logs import get_logger
+from chalicelib.logs import case_id, get_logger
 
 from . import http_client
 
@@ -118,7 +118,7 @@ class GraphSender:
             except http_client.ProviderRejected as error:
                 if not (template and outside_window(error)):
                     raise
-        log.info("outside WhatsApp's 24-hour window; sending the update template", extra={"tracking_code": code})
+        log.info("outside WhatsApp's 24-hour window; sending the update template", extra={"case_id": case_id(code)})
         # Template parameters may not hold newlines, tabs or more than 4 spaces in a row.
         flat = " ".join(text.split())[:1000]
         parameters = [{"type": "text", "text": code}, {"type": "text", "text": flat}]

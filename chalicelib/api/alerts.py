@@ -29,9 +29,18 @@ NOT_PENDING = "No subscription is waiting for confirmation under this id (it may
 
 
 def _context():
+    from dataclasses import replace
+
+    from chalicelib.api.limits import check
     from chalicelib.workers.alerts import context
 
-    return context()
+    # Per destination (a keyed hash of the address), whatever the area or the caller's address:
+    # confirmation messages (ALERT_MESSAGES) and code attempts (ALERT_CODE_ATTEMPTS) a day.
+    return replace(
+        context(),
+        count_message=lambda contact: check("alert_messages", fail_closed=True, contact=contact),
+        count_code_attempt=lambda contact: check("alert_code_attempts", fail_closed=True, contact=contact),
+    )
 
 
 def _payload(request, form: bool = False) -> dict:

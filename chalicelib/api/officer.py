@@ -67,7 +67,7 @@ def _body():
 
 def _case_response(case, principal):
     from chalicelib.bootstrap import services
-    from chalicelib.services.views import officer_view
+    from chalicelib.services.views import officer_view, related_names
 
     app = services()
     photos = app.photos
@@ -79,6 +79,7 @@ def _case_response(case, principal):
         photo_url=photos.public_url,
         original_url=getattr(photos, "original_url", None),
         open_contact=lambda sealed: app.cases.open_sealed(sealed, "reporter").reporter,
+        related=related_names(principal, app.cases, app.settings.tracking_code_key, case.tracking_code),
     )
     return json_response(view, headers={"ETag": f'"v{case.version}"', "Cache-Control": "no-store"})
 
@@ -230,15 +231,16 @@ def case_detail(code):
 def case_history(code):
     from chalicelib.bootstrap import services
     from chalicelib.services.lifecycle import view_for_officer
-    from chalicelib.services.views import history_page_view, history_request
+    from chalicelib.services.views import history_page_view, history_request, related_names
 
     principal = auth.principal_of(_request())
     before, limit = history_request(_request().query_params or {})
     cases = services().cases
     case = view_for_officer(code, principal, cases)
     page = cases.history_page(case, before, limit)
+    related = related_names(principal, cases, services().settings.tracking_code_key, case.tracking_code)
     return json_response(
-        history_page_view(case, page, preferred_language(_request())), headers={"Cache-Control": "no-store"}
+        history_page_view(case, page, preferred_language(_request()), related), headers={"Cache-Control": "no-store"}
     )
 
 

@@ -15,6 +15,16 @@ default (modern) policy.
 
 Not reports: auto-replies and bulk mail (Auto-Submitted, Precedence), mail
 from our own address (no loops), and mail SES marked as virus or spam.
+
+Sender authentication: our path reads the stored message (S3 event), not the
+SES action's notification, so the verdicts come from the headers SES adds on
+top of the stored message: ``Authentication-Results: amazonses.com; spf=...;
+dkim=...; dmarc=...``. Only the topmost Authentication-Results counts, and only
+if SES wrote it (authserv-id ``amazonses.com``): a sender can put any header
+below it. The sender is *verified* when SPF and DKIM pass and DMARC did not
+fail; anything else (a fail, softfail, none, a missing header) is unverified.
+An unverified mail may open a new case but never adds to an existing one
+(services/email_intake.py).
 """
 
 from __future__ import annotations
@@ -59,6 +69,24 @@ class ParsedEmail:
     report: IncomingReport
     subject: str
     sender: str
+    verified: bool = False  # SES found SPF and DKIM passing and DMARC not failing
+
+
+_VERDICT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
+
+
+def sender_verified(message: EmailMessage) -> bool:
+    """SPF and DKIM pass and DMARC does not fail, in the Authentication-Results SES put on top."""
+    results = message.get_all("Authentication-Results") or []
+    if not results:
+        return False
+    top = str(results[0])
+    if top.split(";", 1)[0].strip().lower() != "amazonses.com":
+        return False
+    verdicts: dict[str, str] = {}
+    for method, result in _VERDICT.findall(top):
+        verdicts.setdefault(method.lower(), result.lower())
+    return verdicts.get("spf") == "pass" and verdicts.get("dkim") == "pass" and verdicts.get("dmarc") != "fail"
 
 
 def parse_email(raw: bytes, message_id: str, own_address: str) -> ParsedEmail | None:
@@ -75,6 +103,7 @@ def parse_email(raw: bytes, message_id: str, own_address: str) -> ParsedEmail | 
         verdicts = {str(message.get(h, "")).upper() for h in ("X-SES-Virus-Verdict", "X-SES-Spam-Verdict")}
         subject = " ".join(str(message.get("Subject", "")).split())[:300]
         sent = str(message.get("Date", "")).strip()
+        verified = sender_verified(message)
     except Exception:  # noqa: BLE001 - broken encoded words in headers
         raise MalformedPayload("the message headers are not readable") from None
     if not address or "@" not in address:
@@ -105,7 +134,7 @@ def parse_email(raw: bytes, message_id: str, own_address: str) -> ParsedEmail | 
         )
     except InvalidReport as error:
         raise MalformedPayload("the message is not usable: " + str(error)) from None
-    return ParsedEmail(report=report, subject=subject, sender=contact["email"] or address)
+    return ParsedEmail(report=report, subject=subject, sender=contact["email"] or address, verified=verified)
 
 
 def _body_text(message: EmailMessage) -> str:

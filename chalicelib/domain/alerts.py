@@ -97,7 +97,10 @@ def cells_for(kelurahan: str | None, lat: float | None, lng: float | None) -> li
     return cells
 
 
-def normalise_address(channel: str, address: str) -> str:
+def normalise_address(channel: str, address: str, phone_countries: frozenset[int] = frozenset({62})) -> str:
+    """The address in one form (e-mail lower case, phones E.164). SMS and WhatsApp
+    codes cost the city per message, and premium or international routes cost far
+    more (SMS pumping): a phone's country calling code must be in ``phone_countries``."""
     address = address.strip()
     if channel == "email":
         if not _EMAIL.match(address) or len(address) > 254:
@@ -108,7 +111,18 @@ def normalise_address(channel: str, address: str) -> str:
         digits = "+62" + digits[1:]
     if not _PHONE.match(digits):
         raise InvalidSubscription([("address", "is not a phone number (E.164, e.g. +6281234567890, or 08...)")])
-    return digits
+    import phonenumbers  # lazy: its metadata is not needed at cold start
+
+    try:
+        number = phonenumbers.parse(digits, "ID")
+    except phonenumbers.NumberParseException:
+        raise InvalidSubscription([("address", "is not a phone number")]) from None
+    if number.country_code not in phone_countries:
+        allowed = ", ".join(f"+{code}" for code in sorted(phone_countries))
+        raise InvalidSubscription([("address", f"only numbers of these country codes get alerts: {allowed}")])
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidSubscription([("address", "is not a valid phone number")])
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def contact_hash(key: bytes, channel: str, address: str) -> str:

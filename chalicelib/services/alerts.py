@@ -40,6 +40,13 @@ class Context:
     sender_for: Any  # ReplyHandle -> sender with .send(handle, text, code=, event=, language=)
     sms_from: str = "1708"
     whatsapp_from: str = "+628111272206"
+    # Country calling codes whose phones may subscribe by SMS / WhatsApp (ALERT_PHONE_COUNTRIES).
+    phone_countries: frozenset[int] = frozenset({62})
+    # Per destination (the contact hash, across all of its subscriptions), each raising
+    # RateLimited over its limit (api/limits.py): a confirmation message about to be sent,
+    # a code about to be checked. None: not counted (the workers send no codes).
+    count_message: Any = None
+    count_code_attempt: Any = None
 
 
 def handle_for(ctx: Context, sub: rules.Subscription) -> ReplyHandle:
@@ -68,7 +75,7 @@ def link(ctx: Context, purpose: str, sub_id: str) -> str:
 
 def subscribe(command: Any, ctx: Context, now: datetime, known_kelurahan: Any) -> dict[str, Any]:
     """``command``: a validated AlertSubscribeCommand. The answer names no address."""
-    address = _valid(lambda: rules.normalise_address(command.channel, command.address))
+    address = _valid(lambda: rules.normalise_address(command.channel, command.address, ctx.phone_countries))
     if command.kelurahan:
         if not known_kelurahan(command.kelurahan):
             raise InvalidInput([("kelurahan", "is not a known kelurahan code")])
@@ -90,6 +97,12 @@ def subscribe(command: Any, ctx: Context, now: datetime, known_kelurahan: Any) -
         expires_at=int(expires.timestamp()),
     )
     if ctx.store.put_pending(sub):
+        if ctx.count_message is not None:
+            try:
+                ctx.count_message(sub.contact)  # over the destination's daily cap: 429, no message
+            except Exception:
+                ctx.store.delete(sub.id)
+                raise
         confirm_link = link(ctx, "confirm", sub_id) if command.channel == "email" else None
         _send_confirmation(ctx, sub, rules.confirmation_text(command.language, code, confirm_link))
         log.info("alert subscription pending", extra={"subscription": sub_id, "channel": command.channel})
@@ -144,6 +157,11 @@ def confirm_with_code(sub_id: str, code: str, ctx: Context) -> dict[str, Any]:
         return _confirmed(ctx, sub)
     if sub.attempts >= rules.CONFIRM_ATTEMPTS:
         raise InvalidInput([("code", "too many wrong codes; subscribe again for a new one")])
+    if ctx.count_code_attempt is not None:
+        # Counted per destination before the comparison: a new subscription for the same
+        # address (which starts a new per-subscription count) gets no fresh guesses, and a
+        # right guess past the limit is refused like a wrong one.
+        ctx.count_code_attempt(sub.contact)
     import hmac
 
     if not sub.confirm_digest or not hmac.compare_digest(sub.confirm_digest, rules.code_digest(ctx.key, sub_id, code)):

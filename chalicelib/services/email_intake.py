@@ -1,13 +1,15 @@
 """E-mail into cases: a new report, or more for an existing case when the
-subject carries its tracking code and the mail comes from the address the
-case was reported from (a reply to our answer)."""
+subject carries its tracking code, the mail comes from the address the case
+was reported from (a reply to our answer) and SES verified that sender (SPF,
+DKIM, DMARC: channels/email.py). A forged From quoting a code adds nothing to
+that case: it is taken as a new report."""
 
 from __future__ import annotations
 
 from chalicelib.channels.email import parse_email
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.messages import tracking_code_in
-from chalicelib.logs import get_logger
+from chalicelib.logs import case_id, get_logger
 
 from . import intake
 
@@ -23,6 +25,11 @@ def receive_email(raw: bytes, message_id: str, *, app) -> intake.Receipt | None:
     report = parsed.report
     code = tracking_code_in(parsed.subject)
     case = app.cases.get(code) if code else None
+    if case is not None and not parsed.verified:
+        log.info(
+            "unverified sender quoting a case; taken as a new report", extra={"case_id": case_id(case.tracking_code)}
+        )
+        case = None
     if case is not None and case.reply_handle is not None:
         handle = app.cases.open_sealed(case, "reply_handle").reply_handle  # stored sealed
         if handle.address.lower() == parsed.sender.lower():

@@ -59,7 +59,7 @@ from chalicelib.domain.messages import (
 )
 from chalicelib.domain.photos import REPORT, PhotoRef, Photos
 from chalicelib.domain.report import IncomingReport
-from chalicelib.logs import get_logger
+from chalicelib.logs import case_id, get_logger
 
 log = get_logger("intake")
 
@@ -195,7 +195,7 @@ def _open_case(
         case.content_digest = digest
         outcome = cases.add(case)
         if isinstance(outcome, Added):
-            log.info("case opened", extra={"tracking_code": code, "channel": report.channel.value})
+            log.info("case opened", extra={"case_id": case_id(code), "channel": report.channel.value})
             cloudwatch.count("CasesOpened", channel=report.channel.value)  # the ops dashboard's intake per channel
             return Receipt(code, True, outcome.case, CREATED, report.language)
         if isinstance(outcome, AlreadyStored):
@@ -204,7 +204,7 @@ def _open_case(
                 raise IdempotencyKeyReused()
             log.info(
                 "repeated delivery",
-                extra={"tracking_code": outcome.case.tracking_code, "channel": report.channel.value},
+                extra={"case_id": case_id(outcome.case.tracking_code), "channel": report.channel.value},
             )
             return Receipt(outcome.case.tracking_code, False, outcome.case, REPEATED, outcome.case.language)
         if isinstance(outcome, AddedElsewhere):
@@ -214,7 +214,7 @@ def _open_case(
             if home is not None and (home.has_message(key) or home.accepts_additions()):
                 log.info(
                     "repeated delivery of an added message",
-                    extra={"tracking_code": home.tracking_code, "channel": report.channel.value},
+                    extra={"case_id": case_id(home.tracking_code), "channel": report.channel.value},
                 )
                 return add_to_case(report, cleaned, home, cases=cases, photos=photos, now=now, sender=sender)
             # Its case is gone, or closed before the first delivery got in: a case of its own.
@@ -261,7 +261,7 @@ def _from_sender(
         if state.count > MAX_REPORTS_PER_HOUR:
             return _rate_limited(report, state, key)
         case = cases.get(asked)
-        log.info("status question", extra={"tracking_code": asked, "channel": channel, "found": case is not None})
+        log.info("status question", extra={"case_id": case_id(asked), "channel": channel, "found": case is not None})
         return Receipt(asked, False, case, STATUS if case else UNKNOWN_CODE, report.language, sender=key)
 
     if outside:
@@ -323,7 +323,7 @@ def add_to_case(
             case = cases.get(home) or case
             log.info(
                 "repeated delivery of an added message",
-                extra={"tracking_code": case.tracking_code, "channel": report.channel.value},
+                extra={"case_id": case_id(case.tracking_code), "channel": report.channel.value},
             )
     for attempt in range(SAVE_ATTEMPTS):
         if attempt:
@@ -333,7 +333,7 @@ def add_to_case(
         if case.has_message(message_key):
             return Receipt(case.tracking_code, False, case, ADDED, case.language, notify=False, sender=sender)
         if not case.accepts_additions():
-            log.info("case takes no more additions", extra={"tracking_code": case.tracking_code})
+            log.info("case takes no more additions", extra={"case_id": case_id(case.tracking_code)})
             return Receipt(case.tracking_code, False, case, FULL, case.language, sender=sender)
         stored = [
             photos.store(case.tracking_code, photo_id, REPORT, image)
@@ -346,7 +346,7 @@ def add_to_case(
             continue
         log.info(
             "message added to open case",
-            extra={"tracking_code": case.tracking_code, "channel": report.channel.value, "added": added},
+            extra={"case_id": case_id(case.tracking_code), "channel": report.channel.value, "added": added},
         )
         return Receipt(case.tracking_code, False, case, ADDED, case.language, added=added, sender=sender)
     raise ConcurrentUpdate(None)

@@ -30,7 +30,7 @@ from chalicelib.domain.errors import ConcurrentUpdate, InvalidInput, RuleViolati
 from chalicelib.domain.permissions import Principal, Role
 from chalicelib.domain.photos import COMPLETION
 from chalicelib.domain.report import problems_from
-from chalicelib.logs import get_logger
+from chalicelib.logs import case_id, get_logger
 from chalicelib.services import commands as c
 
 log = get_logger("lifecycle")
@@ -148,6 +148,9 @@ def _reject(case, cmd, principal, deps, now):
 
 def _merge(case, cmd, principal, deps, now):
     primary = load(cmd.primary, deps.cases)
+    # Merging changes both cases: the officer needs the right on the primary too (else
+    # an officer could fold their case into another agency's and hand it the work).
+    permissions.require(principal, "merge", primary.agency_id, primary.collaborators, reference_data.agencies())
     if not primary.takes_duplicates:
         raise RuleViolation(f"{primary.tracking_code} cannot take duplicates (it is {primary.status.value})")
     case.merge_into(primary.tracking_code, now, actor_of(principal))
@@ -192,7 +195,7 @@ def perform(code_text: str, operation: str, payload: Any, principal: Principal, 
     log.info(
         "case updated",
         extra={
-            "tracking_code": case.tracking_code,
+            "case_id": case_id(case.tracking_code),
             "operation": operation,
             "status": case.status.value,
             "version": case.version,

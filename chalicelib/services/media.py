@@ -23,7 +23,7 @@ from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.messages import MediaLink
 from chalicelib.domain.photos import REPORT, PhotoRef
-from chalicelib.logs import get_logger
+from chalicelib.logs import case_id, get_logger
 
 log = get_logger("media")
 
@@ -49,7 +49,7 @@ def fetch_pending_media(code: str, *, cases: CaseRepository, photos: PhotoStore,
             except (ProviderRejected, UnreadableImage) as error:
                 log.warning(
                     "linked photo dropped",
-                    extra={"tracking_code": code, "source": link.source, "reason": type(error).__name__},
+                    extra={"case_id": case_id(code), "source": link.source, "reason": type(error).__name__},
                 )
                 results.append((link, None))
                 continue
@@ -61,7 +61,7 @@ def fetch_pending_media(code: str, *, cases: CaseRepository, photos: PhotoStore,
                 cases.save(case)
             except ConcurrentUpdate:
                 continue  # the case moved on meanwhile: reload and fetch again
-            log.info("linked photos fetched", extra={"tracking_code": code, "added": added})
+            log.info("linked photos fetched", extra={"case_id": case_id(code), "added": added})
         if failure is not None:
             raise failure
         return sum(1 for _, ref in results if ref is not None)

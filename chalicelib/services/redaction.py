@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.adapters import reference_data
 from chalicelib.domain import permissions
 from chalicelib.domain.errors import ConcurrentUpdate, InvalidInput
-from chalicelib.logs import get_logger
+from chalicelib.logs import case_id, get_logger
 
 log = get_logger("redaction")
 
@@ -84,5 +84,7 @@ def redact_photo(code_text: str, photo_id: str, payload: Any, principal: Any, de
     deps.cases.save(case)
     if before.public_key != new_key and before.public_key.startswith("public/"):
         copies.delete_public(before.public_key)  # the unredacted copy: nobody may fetch it again
-    log.info("photo redacted", extra={"tracking_code": case.tracking_code, "photo": photo_id, "regions": len(regions)})
+    log.info(
+        "photo redacted", extra={"case_id": case_id(case.tracking_code), "photo": photo_id, "regions": len(regions)}
+    )
     return case

@@ -33,7 +33,7 @@ from chalicelib.domain.case import Case
 from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.events import Envelope
 from chalicelib.domain.messages import MAX_REPORTS_PER_HOUR, Notice, ReplyHandle
-from chalicelib.logs import get_logger
+from chalicelib.logs import case_id, get_logger
 
 from . import intake
 
@@ -225,7 +225,7 @@ def deliver(outgoing: Outgoing | None, *, ledger: ReplyLedger, sender_for: Any) 
     except ProviderRejected as error:
         log.warning(
             "reply refused by the provider",
-            extra={"tracking_code": outgoing.code, "kind": outgoing.handle.kind, "status": error.status},
+            extra={"case_id": case_id(outgoing.code), "kind": outgoing.handle.kind, "status": error.status},
         )
         ledger.done(outgoing.reply_id)
         return REFUSED
@@ -233,7 +233,7 @@ def deliver(outgoing: Outgoing | None, *, ledger: ReplyLedger, sender_for: Any) 
         ledger.release(outgoing.reply_id)
         raise
     ledger.done(outgoing.reply_id)
-    log.info("reply sent", extra={"tracking_code": outgoing.code, "kind": outgoing.handle.kind})
+    log.info("reply sent", extra={"case_id": case_id(outgoing.code), "kind": outgoing.handle.kind})
     return SENT
 
 
@@ -376,13 +376,13 @@ def reply_to_event(
         except (ValueError, TypeError, KeyError) as error:  # this reporter's data: drop theirs, not the rest
             log.error(
                 "reply to a merged duplicate's reporter dropped",
-                extra={"tracking_code": duplicate, "error": type(error).__name__},
+                extra={"case_id": case_id(duplicate), "error": type(error).__name__},
             )
             results.append("unreadable")
         except Exception as error:  # noqa: BLE001 - the others still go; the message is retried after
             log.warning(
                 "reply to a merged duplicate's reporter not sent",
-                extra={"tracking_code": duplicate, "error": type(error).__name__},
+                extra={"case_id": case_id(duplicate), "error": type(error).__name__},
             )
             failed = failed or error
     if failed is not None:

@@ -432,6 +432,13 @@ class Reporter(Strict):
     account_id: str | None = Field(**OMITTED_WHEN_NONE)
 
 
+class OtherCase(Strict):
+    """Another case this officer may not open: named by its public id, never its tracking code."""
+
+    public_id: str
+    agency: str | None
+
+
 class HistoryLine(Strict):
     at: JakartaTime
     type: str
@@ -494,9 +501,9 @@ class OfficerCase(Strict):
     reporter: Reporter | None
     answers: dict[str, str | list[str]] = Field(description="Answers to the category's questions (Open311 attributes).")
     media_urls: list[str] = Field(description="Links to photos elsewhere, as sent; not fetched, never public.")
-    duplicate_candidates: list[str]
-    merged_into: str | None
-    merged_cases: list[str]
+    duplicate_candidates: list[str | OtherCase]
+    merged_into: str | OtherCase | None
+    merged_cases: list[str | OtherCase]
     feedback: OfficerFeedback | None
     rejection_reason: str | None
     reopen_count: int

@@ -27,7 +27,7 @@ from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.routing import RoutingRule, choose_agency, effective_rules
-from chalicelib.logs import get_logger
+from chalicelib.logs import case_id, get_logger
 
 log = get_logger("routing")
 
@@ -139,7 +139,7 @@ def route_case(
             cases.save(case)
         except ConcurrentUpdate:
             continue  # changed meanwhile (e.g. the reporter added a photo): route the new version
-        log.info("case routed", extra={"tracking_code": code, "agency_id": case.agency_id or "triage"})
+        log.info("case routed", extra={"case_id": case_id(code), "agency_id": case.agency_id or "triage"})
         return case
     raise ConcurrentUpdate(None)
 
@@ -151,7 +151,7 @@ def absorb_duplicate(
     for _ in range(attempts):
         primary = cases.get(primary_code)
         if primary is None:
-            log.warning("merge target missing", extra={"tracking_code": primary_code})
+            log.warning("merge target missing", extra={"case_id": case_id(primary_code)})
             return False
         if not primary.absorb(duplicate_code, clock()):
             return False

@@ -59,13 +59,80 @@ def available_operations(case: Case, principal: Principal) -> list[str]:
     ]
 
 
+def related_names(principal: Principal, cases: Any, code_key: bytes, own_code: str):
+    """How a view names *other* cases (duplicate candidates, merges, codes in the
+    history): by tracking code only if this officer may open that case, otherwise
+    ``{"public_id", "agency"}`` -- a tracking code lets its holder confirm or
+    reopen a case, and an officer of one agency must not hold another's."""
+    from chalicelib.adapters.unreadable import UnreadableItem
+    from chalicelib.domain.request_ids import public_id
+
+    directory = reference_data.agencies()
+    named: dict[str, Any] = {own_code: own_code}
+
+    def name(code: str) -> Any:
+        if code not in named:
+            try:
+                other = cases.get(code)
+            except UnreadableItem:
+                other = None
+            if other is not None and permissions.allowed(
+                principal, "view", other.agency_id, other.collaborators, directory
+            ):
+                named[code] = code
+            else:
+                agency = _agency(other.agency_id) if other is not None else None
+                named[code] = {"public_id": public_id(code, code_key), "agency": agency.name if agency else None}
+        return named[code]
+
+    return name
+
+
+def _named(value: Any, name) -> Any:
+    """``value`` (history data) with every tracking code in it named by ``name``."""
+    from chalicelib.domain import tracking
+
+    if isinstance(value, str):
+        return name(value) if tracking.normalize(value) == value else value
+    if isinstance(value, list):
+        return [_named(item, name) for item in value]
+    if isinstance(value, dict):
+        return {key: _named(item, name) for key, item in value.items()}
+    return value
+
+
+def _as_is(code: str) -> str:
+    return code
+
+
+def _text_name(name):
+    """``name`` for running text: a case the officer may not open as "<public id> (<agency>)"."""
+
+    def in_text(code: str) -> str:
+        named = name(code)
+        if isinstance(named, str):
+            return named
+        return f"{named['public_id']} ({named['agency']})" if named["agency"] else named["public_id"]
+
+    return in_text
+
+
 def officer_view(
-    case: Case, principal: Principal, language: str, base_url: str, photo_url, original_url=None, open_contact=None
+    case: Case,
+    principal: Principal,
+    language: str,
+    base_url: str,
+    photo_url,
+    original_url=None,
+    open_contact=None,
+    related=None,
 ) -> r.OfficerCase:
     """``open_contact(case)`` reveals the sealed reporter contact (CaseRepository.open_sealed);
-    it is called only when this officer may see it."""
+    it is called only when this officer may see it. ``related`` names other cases
+    (``related_names``; None: by their codes, for callers that checked already)."""
     from chalicelib.services.redaction import may_redact
 
+    name = related or _as_is
     directory = reference_data.agencies()
     may_see_contact = permissions.allowed(principal, "view_contact", case.agency_id, case.collaborators, directory)
     return r.OfficerCase(
@@ -113,9 +180,9 @@ def officer_view(
         # Links as the reporter's app sent them: like original photos, they may
         # reveal who took them, so only for roles that may see the reporter.
         media_urls=case.media_urls if may_see_contact else [],
-        duplicate_candidates=case.duplicate_candidates,
-        merged_into=case.merged_into,
-        merged_cases=case.merged_cases,
+        duplicate_candidates=[name(code) for code in case.duplicate_candidates],
+        merged_into=name(case.merged_into) if case.merged_into else None,
+        merged_cases=[name(code) for code in case.merged_cases],
         feedback=r.OfficerFeedback(rating=case.feedback.rating, comment=case.feedback.comment, at=case.feedback.at)
         if case.feedback
         else None,
@@ -123,7 +190,7 @@ def officer_view(
         reopen_count=case.reopen_count,
         # The newest entries (those on the case item); older ones page through
         # GET /officer/cases/{code}/history?cursor=<history_cursor>.
-        history=[history_line(entry, language) for entry in case.history],
+        history=[history_line(entry, language, name) for entry in case.history],
         history_cursor=str(case.history_start) if case.history_start else None,
         history_total=case.history_total,
         available_operations=available_operations(case, principal),
@@ -151,19 +218,23 @@ def _sla(case: Case) -> r.Sla | None:
     )
 
 
-def history_line(entry: HistoryEntry, language: str) -> r.HistoryLine:
-    """One entry of the full history as officers read it (private fields included)."""
-    return r.HistoryLine(**_history_fields(entry, language))
+def history_line(entry: HistoryEntry, language: str, related=None) -> r.HistoryLine:
+    """One entry of the full history as officers read it (private fields included;
+    other cases named by ``related``)."""
+    return r.HistoryLine(**_history_fields(entry, language, related))
 
 
-def _history_fields(entry: HistoryEntry, language: str) -> dict[str, Any]:
+def _history_fields(entry: HistoryEntry, language: str, related=None) -> dict[str, Any]:
+    name = related or _as_is
     public_entry = entry.public_entry()
+    in_text = _text_name(name)
+    text = texts.timeline_text(entry.type, _named(public_entry.data, in_text), language) if public_entry else None
     return {
         "at": entry.at,
         "type": entry.type,
         "public": entry.public,
-        "text": texts.timeline_text(entry.type, public_entry.data, language) if public_entry else None,
-        "data": entry.data,
+        "text": text,
+        "data": _named(entry.data, name),
     }
 
 
@@ -193,11 +264,11 @@ def history_request(query: dict[str, str]) -> tuple[int | None, int]:
     return before, size
 
 
-def history_page_view(case: Case, page: Any, language: str) -> r.HistoryPage:
+def history_page_view(case: Case, page: Any, language: str, related=None) -> r.HistoryPage:
     """One page of a case's history (case_history.HistoryPage), oldest entry first."""
     return r.HistoryPage(
         tracking_code=case.tracking_code,
-        items=[r.HistoryPageLine(seq=seq, **_history_fields(entry, language)) for seq, entry in page.entries],
+        items=[r.HistoryPageLine(seq=seq, **_history_fields(entry, language, related)) for seq, entry in page.entries],
         cursor=str(page.cursor) if page.cursor else None,
         total=page.total,
         skipped=page.skipped,

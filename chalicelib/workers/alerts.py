@@ -20,6 +20,7 @@ def context() -> Any:
         sender_for=app.reply_sender,
         sms_from=app.settings.alerts_sms_from,
         whatsapp_from=app.settings.alerts_whatsapp_from,
+        phone_countries=app.settings.alert_phone_countries,
     )
 
 

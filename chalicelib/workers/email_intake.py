@@ -34,7 +34,7 @@ def receive_email(bucket: str, key: str) -> Any:
         return None
     if receipt is not None:
         send_notices([receipt], app.notice_queue)
-        log.info("mail taken in", extra={"tracking_code": receipt.tracking_code, "outcome": receipt.outcome})
+        log.info("mail taken in", extra={"case_id": logs.case_id(receipt.tracking_code), "outcome": receipt.outcome})
     return receipt
 
 

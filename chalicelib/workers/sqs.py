@@ -111,7 +111,7 @@ def dispatch(
         message = read(record)
         # The handlers' own lines carry the case; the primitive's failure line (after the
         # reset) only the message id.
-        token = logs.bind(tracking_code=message.tracking_code, event_id=message.id)
+        token = logs.bind(case_id=logs.case_id(message.tracking_code), event_id=message.id)
         try:
             return handle(queue, message, ports)
         finally:

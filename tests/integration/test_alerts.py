@@ -161,3 +161,38 @@ def test_not_json_and_unknown_confirmations(client):
     assert page.status_code == 404 and header(page, "content-type").startswith("text/html")
     status, answer = post_json(client, "/alerts/unsubscribe", {"s": "0" * 24, "t": "nope"})
     assert status == 422
+
+
+def test_a_thousand_sign_ups_for_one_number_send_at_most_the_daily_cap(client, app_env, providers, monkeypatch):
+    """SMS bombing / pumping (issue 19): one number, 1,000 areas. The per-address and global
+    limits of the route are kept far out of reach here (the stack's generous limits), so what
+    holds the count is the per-destination cap (its real default)."""
+    from chalicelib import bootstrap, config
+    from chalicelib.config import RATE_LIMIT_DEFAULTS
+
+    monkeypatch.setenv("RATE_LIMIT_ALERT_MESSAGES", RATE_LIMIT_DEFAULTS["alert_messages"])
+    config.reset()
+    bootstrap.reset()
+    cap = config.settings().rate_limits["alert_messages"]["contact"].count
+    providers.routes[f"POST {TWILIO_MESSAGES}"] = Answer(201, b'{"sid": "SM1"}')
+    phone = wire.phone_number()
+    answers = {}
+    for i in range(1000):
+        body = {"channel": "sms", "address": "0" + phone[3:], "lat": -6.20 + i * 1e-5, "lng": 106.85, "radius_m": 500}
+        status, answer = post_json(client, "/alerts/subscriptions", body)
+        answers[status] = answers.get(status, 0) + 1
+        if status == 429:
+            assert answer["error"]["code"] == "rate_limited"
+    sent = [r for r in providers.calls("POST", TWILIO_MESSAGES) if r.form().get("To") == phone]
+    assert len(sent) == cap == 3
+    assert answers == {202: cap, 429: 1000 - cap}
+
+
+@pytest.mark.parametrize("address", ["+447700900123", "+8822123456", "+2347012345678"])
+def test_a_phone_outside_the_allowed_countries_is_422(client, providers, address):
+    before = len(providers.calls("POST", TWILIO_MESSAGES))
+    status, answer = post_json(
+        client, "/alerts/subscriptions", {"channel": "sms", "address": address, "radius_m": 500, **POINT}
+    )
+    assert status == 422 and answer["error"]["details"][0]["field"] == "address"
+    assert len(providers.calls("POST", TWILIO_MESSAGES)) == before

@@ -595,10 +595,22 @@ def test_unknown_channel_and_method(client):
 # --- e-mail ----------------------------------------------------------------------------
 
 
-def mail(subject, sender="warga@example.com", body="Sampah di Jl. Sabang belum diangkut tiga hari.", photo=None):
+PASSING = "spf=pass; dkim=pass; dmarc=pass"
+
+
+def mail(
+    subject,
+    sender="warga@example.com",
+    body="Sampah di Jl. Sabang belum diangkut tiga hari.",
+    photo=None,
+    verdicts=PASSING,
+):
+    """A raw message as SES stores it: its Authentication-Results on top (``verdicts``; None: none)."""
     from email.message import EmailMessage
 
     message = EmailMessage()
+    if verdicts is not None:
+        message["Authentication-Results"] = f"amazonses.com; {verdicts}"
     message["From"] = f"Warga <{sender}>"
     message["To"] = "dki@jakarta.go.id"
     message["Subject"] = subject
@@ -642,6 +654,41 @@ def test_email_to_a_case_and_a_reply_to_it(stack, aws, runner, ses_sent, dynamod
     )
     runner.drain()
     assert stored(code_for("email", other_id)) is not None
+
+
+@pytest.mark.parametrize(
+    "verdicts",
+    [
+        "spf=fail; dkim=fail; dmarc=fail",
+        "spf=pass; dkim=fail; dmarc=pass",
+        "spf=softfail; dkim=pass; dmarc=none",
+        "spf=pass; dkim=pass; dmarc=fail",
+        None,  # no verdicts at all
+    ],
+)
+def test_a_forged_mail_quoting_a_code_adds_nothing_to_that_case(stack, aws, runner, verdicts):
+    """The From of the case's reporter, a subject with the code, but SES did not verify the
+    sender: nothing is added to that case (a new case is opened instead)."""
+    bucket = stack.env["INBOUND_EMAIL_BUCKET"]
+    sender = f"warga{time.time_ns()}@example.com"
+    first = f"ses{time.time_ns()}"
+    aws("s3").put_object(Bucket=bucket, Key=f"inbound/{first}", Body=mail("Sampah menumpuk", sender))
+    runner.drain()
+    code = code_for("email", first)
+    before = stored(code)
+    forged = f"ses{time.time_ns()}"
+    aws("s3").put_object(
+        Bucket=bucket,
+        Key=f"inbound/{forged}",
+        Body=mail(
+            f"Re: [{code}] Laporan", sender, body="Tambahan palsu", photo=jpeg_with_metadata(), verdicts=verdicts
+        ),
+    )
+    runner.drain()
+    after = stored(code)
+    assert after.version == before.version and "palsu" not in after.description
+    assert len(after.photos) == len(before.photos)
+    assert stored(code_for("email", forged)) is not None
 
 
 def test_email_intake_costs(stack, aws, app_env, dynamodb_calls):

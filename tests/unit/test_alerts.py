@@ -421,3 +421,115 @@ def test_an_address_the_provider_refuses_is_422_and_nothing_stays(world):
             AlertSubscribeCommand(channel="sms", address="+6281234567890", kelurahan=GAMBIR), ctx, clock(), known
         )
     assert store.subs == {}
+
+
+# --- abuse controls per destination (issue 19) ----------------------------------------------
+
+
+class Capped:
+    """A per-destination counter on the fake limiter, raising like api/limits.check over it."""
+
+    def __init__(self, limiter, clock, scope, limit):
+        self.limiter, self.clock, self.scope, self.limit = limiter, clock, scope, limit
+
+    def __call__(self, contact):
+        from chalicelib.api.limits import RateLimited
+
+        decision = self.limiter.hit(self.scope, contact, self.limit, 86400, self.clock())
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after_s, "contact")
+
+
+@pytest.fixture
+def capped(world):
+    from dataclasses import replace
+
+    from tests.support.fakes import FakeRateLimiter
+
+    store, sender, cases, clock, ctx = world
+    limiter = FakeRateLimiter()
+    ctx = replace(
+        ctx,
+        count_message=Capped(limiter, clock, "alert_messages:contact", 3),
+        count_code_attempt=Capped(limiter, clock, "alert_code_attempts:contact", 8),
+    )
+    return store, sender, clock, ctx, limiter
+
+
+def test_confirmation_messages_are_capped_per_destination_across_its_areas(capped):
+    from chalicelib.api.limits import RateLimited
+
+    store, sender, clock, ctx, _ = capped
+    refused = 0
+    for i in range(30):  # SMS bombing: the same number, a latitude nudged each time
+        body = {
+            "channel": "sms",
+            "address": "081299990001",
+            "lat": -6.1754 + i * 1e-5,
+            "lng": 106.8272,
+            "radius_m": 500,
+        }
+        try:
+            alerts.subscribe(AlertSubscribeCommand(**body), ctx, clock(), known)
+        except RateLimited:
+            refused += 1
+    assert len(sender.sent) == 3 and refused == 27
+    assert len(store.subs) == 3  # a refused sign-up leaves no pending subscription
+    other = {"channel": "sms", "address": "081299990002", "kelurahan": GAMBIR}
+    alerts.subscribe(AlertSubscribeCommand(**other), ctx, clock(), known)  # another number is not affected
+    assert len(sender.sent) == 4
+    clock.advance(days=1)
+    subscribe(ctx, clock, sender, channel="sms", address="081299990001", kelurahan=GAMBIR)
+    assert len(sender.sent) == 5  # the next day, the cap is new
+
+
+def test_wrong_codes_count_per_destination_so_subscribing_again_gives_no_new_guesses(capped):
+    from chalicelib.api.limits import RateLimited
+
+    _, sender, clock, ctx, _ = capped
+    guesses = 0
+    for i in range(3):  # three subscriptions (the message cap), five wrong codes each would be 15
+        answer, code = subscribe(
+            ctx, clock, sender, channel="sms", address="081299990003", lat=-6.17 + i * 1e-3, lng=106.82, radius_m=500
+        )
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(5):
+            try:
+                alerts.confirm_with_code(answer["subscription_id"], wrong, ctx)
+            except InvalidInput:
+                guesses += 1
+            except RateLimited:
+                pass
+    assert guesses == 8  # 3 confirmations' worth + 5 wrong codes a day, for the destination
+    with pytest.raises(RateLimited):  # past the limit even the right code is refused (no oracle)
+        alerts.confirm_with_code(answer["subscription_id"], code, ctx)
+
+
+@pytest.mark.parametrize("address", ["+447700900123", "+8822123456", "+2347012345678", "+6599998888"])
+def test_phones_outside_the_allowed_countries_are_refused(world, address):
+    _, sender, _, clock, ctx = world
+    for channel in ("sms", "whatsapp"):
+        with pytest.raises(InvalidInput, match="country codes"):
+            subscribe(ctx, clock, sender, channel=channel, address=address, kelurahan=GAMBIR)
+    assert sender.sent == []
+
+
+def test_the_country_allow_list_is_configurable(world):
+    from dataclasses import replace
+
+    _, sender, _, clock, ctx = world
+    ctx = replace(ctx, phone_countries=frozenset({62, 65}))
+    subscribe(ctx, clock, sender, channel="sms", address="+65 9123 4567", kelurahan=GAMBIR)
+    assert sender.sent[-1][0].address == "+6591234567"
+
+
+def test_the_country_allow_list_setting(monkeypatch):
+    from chalicelib import config
+
+    monkeypatch.setenv("ALERT_PHONE_COUNTRIES", "62, 65")
+    config.reset()
+    assert config.settings().alert_phone_countries == frozenset({62, 65})
+    monkeypatch.setenv("ALERT_PHONE_COUNTRIES", "+62")
+    config.reset()
+    with pytest.raises(config.ConfigurationError, match="ALERT_PHONE_COUNTRIES"):
+        config.settings()

@@ -553,3 +553,27 @@ def test_web_form_reader_raises_only_our_errors(body, content_type):
         report_from_form(read_form(content_type, body), "id")
     except OUR_ERRORS:
         pass
+
+
+def test_only_the_topmost_authentication_results_written_by_ses_verifies_a_sender():
+    from email import policy
+    from email.parser import BytesParser
+
+    from chalicelib.channels.email import sender_verified
+
+    def verified(*headers):
+        raw = "".join(f"Authentication-Results: {h}\r\n" for h in headers) + "From: a@example.com\r\n\r\nhi\r\n"
+        return sender_verified(BytesParser(policy=policy.default).parsebytes(raw.encode()))
+
+    assert verified(
+        "amazonses.com; spf=pass (spfCheck: ok) smtp.mailfrom=a@example.com;"
+        " dkim=pass header.i=@example.com; dmarc=pass header.from=example.com"
+    )
+    assert verified("amazonses.com; spf=pass; dkim=pass; dmarc=none")
+    assert not verified("amazonses.com; spf=pass; dkim=fail; dmarc=pass")
+    assert not verified("amazonses.com; spf=fail; dkim=pass; dmarc=pass")
+    assert not verified("amazonses.com; spf=pass; dkim=pass; dmarc=fail")
+    assert not verified()
+    # A sender's own header below SES's does not count, nor one SES did not write.
+    assert not verified("amazonses.com; spf=fail; dkim=fail; dmarc=fail", "amazonses.com; spf=pass; dkim=pass")
+    assert not verified("mail.example.com; spf=pass; dkim=pass; dmarc=pass")

@@ -85,3 +85,69 @@ def test_english_markers_and_empty_texts():
     assert mask_contacts("call 081234567890 or a@b.co", "en") == "call [number hidden] or [e-mail hidden]"
     assert mask_contacts("", "id") == "" and mask_contacts(None) is None
     assert mask_contacts("Tanpa nomor sama sekali") == "Tanpa nomor sama sekali"
+
+
+# --- obfuscated e-mail addresses and NIK (issue 19) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "name [at] example.org",
+        "name(at)example(dot)org",
+        "name (at) example (dot) org",
+        "Name [AT] Example [DOT] ORG",
+        "name{at}example{dot}co{dot}id",
+        "name <at> example.co.id",
+        "name [@] example.org",
+        "name@example[dot]org",
+        "name@example (dot) org",
+        "name at example dot org",
+        "name at example titik co titik id",
+    ],
+)
+def test_obfuscated_email_addresses_are_masked(address):
+    masked = mask_contacts(f"Tolong kabari saya di {address} ya.")
+    assert masked == "Tolong kabari saya di [email disembunyikan] ya.", masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kumpul at pasar.baru jam 3",  # a bare "at" with ordinary dots is no address
+        "Banjir setinggi 40 cm at Jl. Sudirman",
+        "Lampu mati (at night) di jalan",
+    ],
+)
+def test_text_that_only_looks_like_an_obfuscated_address_stays(text):
+    assert mask_contacts(text) == text
+
+
+@pytest.mark.parametrize(
+    "nik",
+    [
+        "3171015708900001",  # a woman's NIK (day + 40)
+        "3171011708900001",
+        "317101 570890 0001",
+        "3171.0157.0890.0001",
+        "3171-0157-0890-0001",
+        "3171 0157 0890 0001",
+    ],
+)
+def test_a_nik_is_masked(nik):
+    assert mask_contacts(f"NIK saya {nik}, terima kasih") == "NIK saya [NIK disembunyikan], terima kasih"
+    assert mask_contacts(f"NIK {nik}", "en") == "NIK [ID number hidden]"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://kios.example/orders/3171015708900001",  # in a URL it names a page, not a person
+        "cek?id=3171015708900001",
+        "nomor 9999015708900001",  # no province 99
+        "nomor 3171019913900001",  # no month 13
+        "kode 31710157089000012",  # 17 digits
+    ],
+)
+def test_sixteen_digits_that_are_no_nik_are_not_masked_as_one(text):
+    assert "[NIK" not in mask_contacts(text)

@@ -292,7 +292,7 @@ def test_invalid_reports_are_refused_without_echoing_the_details(stack, planted)
 def test_the_api_logs_carry_no_reporter_detail(stack, planted):
     # chalice local's output: every JSON log line the API wrote during this session.
     written = artifact("integration-stack.log").read_text()
-    assert any(case.tracking_code in written for _, _, case in planted.cases), "the planted requests were not logged"
+    assert any(case.request_id in written for _, _, case in planted.cases), "the planted requests were not logged"
     assert planted.leaks(written) == []
 
 
