@@ -23,8 +23,11 @@ from chalicelib.api import (
     webhooks,
 )
 from chalicelib.api.http import correlation_middleware
+from chalicelib.logs import invocation_middleware
 
 app = Chalice(app_name="crm")
+# Every log line: function name, request id, cold start, correlation id (logs.py).
+app.register_middleware(invocation_middleware, "all")
 app.register_middleware(correlation_middleware, "http")
 # The report form uploads photos: API Gateway must pass multipart bodies as
 # binary (base64), which Chalice decodes into raw_body.

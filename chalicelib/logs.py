@@ -18,13 +18,14 @@ table key, an exception's text -- by ``public:<id>``.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -119,3 +120,75 @@ def reset(token: contextvars.Token) -> None:
 
 def current(name: str) -> Any:
     return _context.get().get(name)
+
+
+# --- which invocation and which unit of work a line belongs to ---------------------------
+#
+# Every line carries ``function_name``, ``request_id`` (Lambda's aws_request_id),
+# ``cold_start`` (true during the first invocation of this process) and
+# ``correlation_id``: bound once per invocation by ``invocation_middleware`` (app.py
+# registers it for every event type), and per item by the batch primitive
+# (services/batch.py). The API's correlation id (the X-Correlation-Id header, api/http.py)
+# is written with the events the request records and travels with them (the outbox, SNS
+# and SQS message attributes) into every worker's lines: docs/operations.md.
+
+CORRELATION_ID_MAX = 100
+_CORRELATION_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
+_cold_start = True
+
+
+def correlation_id() -> str | None:
+    """The correlation id of the unit of work in progress (an API request, a message, a run)."""
+    value = _context.get().get("correlation_id")
+    return value if isinstance(value, str) else None
+
+
+def valid_correlation_id(value: Any) -> str | None:
+    """``value`` if it can be a correlation id (1-100 of ``A-Za-z0-9._:-``), else None."""
+    if isinstance(value, str) and 0 < len(value) <= CORRELATION_ID_MAX and _CORRELATION_CHARS.issuperset(value):
+        return value
+    return None
+
+
+def new_correlation_id() -> str:
+    import secrets
+
+    return secrets.token_hex(8)
+
+
+@contextlib.contextmanager
+def bound(**values: Any) -> Iterator[None]:
+    """``bind`` for the lines inside the block only."""
+    token = bind(**values)
+    try:
+        yield
+    finally:
+        reset(token)
+
+
+def invocation_fields(context: Any) -> dict[str, Any]:
+    """The per-invocation fields of Lambda's context object; the first call in a process is the cold start."""
+    global _cold_start
+    cold, _cold_start = _cold_start, False
+    fields: dict[str, Any] = {"cold_start": cold}
+    for field, attribute in (("function_name", "function_name"), ("request_id", "aws_request_id")):
+        value = getattr(context, attribute, None)
+        if isinstance(value, str) and value:
+            fields[field] = value
+    return fields
+
+
+def invocation_middleware(event: Any, get_response: Any) -> Any:
+    """Chalice middleware for every event type: bind the invocation's fields for its lines.
+
+    An HTTP request's correlation id is bound by api/http.py's middleware (the header's,
+    or the request's own). Any other invocation -- a batch of messages or stream records, a
+    scheduled run -- gets its own, the Lambda request id (a fresh one each run); the batch
+    primitive then binds each item's own id over it."""
+    is_http = hasattr(event, "lambda_context")
+    context = event.lambda_context if is_http else getattr(event, "context", None)
+    fields = invocation_fields(context)
+    if not is_http:
+        fields["correlation_id"] = fields.get("request_id") or new_correlation_id()
+    with bound(**fields):
+        return get_response(event)

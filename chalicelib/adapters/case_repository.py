@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from chalicelib import logs
 from chalicelib.adapters import aws, case_history
 from chalicelib.adapters.table import Table
 from chalicelib.adapters.unreadable import read_one, readable
@@ -370,8 +371,13 @@ def keep_window(case: Case, window: case_history.Window) -> None:
 
 
 def outbox_records(case: Case, version: int, events: list[DomainEvent]) -> list[dict[str, Any]]:
+    """The write's events, each stamped with the correlation id of the work that raised
+    it (the API request, the worker's message, the scheduled run: logs.py), which
+    travels with the event to every subscriber's log lines."""
+    stamp = {"correlation_id": correlation_id} if (correlation_id := logs.correlation_id()) else {}
     return [
-        {"id": f"{case.tracking_code}:{version}:{index}", **event.to_record()} for index, event in enumerate(events)
+        {"id": f"{case.tracking_code}:{version}:{index}", **event.to_record(), **stamp}
+        for index, event in enumerate(events)
     ]
 
 

@@ -66,6 +66,8 @@ def _attributes(message: dict[str, Any]) -> dict[str, Any]:
         "channel": case.get("channel"),
         "agency_id": case.get("agency_id"),
         "category": case.get("category"),
+        # Not filtered on: it takes the API request's correlation id into the workers' logs.
+        "correlation_id": message.get("correlation_id"),
     }
     return {
         name: {"DataType": "String", "StringValue": str(value)}

@@ -426,13 +426,18 @@ class Envelope:
 
     On the wire (SNS raw delivery, SQS bodies) it is the outbox record plus the
     case: ``{"id", "type", "occurred_at", "data", "tracking_code", "version",
-    "case": {"channel", "category", "agency_id", "status"}}``."""
+    "case": {"channel", "category", "agency_id", "status"}}``, and
+    ``"correlation_id"`` when the write that raised it had one (the API request's,
+    or the message's or scheduled run's that changed the case; also an SNS message
+    attribute). It only labels log lines: a message without one, or with one that is
+    not 1-100 characters, reads the same (as one without)."""
 
     id: str  # "<tracking code>:<version>:<index>": subscribers drop repeats by it
     tracking_code: str
     version: int
     event: DomainEvent
     case: CaseFacts = field(default_factory=CaseFacts)
+    correlation_id: str | None = None
 
     @property
     def type(self) -> str:
@@ -445,6 +450,7 @@ class Envelope:
             "tracking_code": self.tracking_code,
             "version": self.version,
             "case": {name: getattr(self.case, name) for name in _CASE_FACTS},
+            **({"correlation_id": self.correlation_id} if self.correlation_id else {}),
         }
 
     @classmethod
@@ -473,7 +479,13 @@ class Envelope:
             version=message["version"],
             event=event,
             case=CaseFacts(**{name: case.get(name) for name in _CASE_FACTS}),
+            correlation_id=_label(message.get("correlation_id")),
         )
 
 
 _CASE_FACTS = tuple(f.name for f in fields(CaseFacts))
+
+
+def _label(value: Any) -> str | None:
+    """A correlation id as sent (1-100 characters), or None: it is never a reason to refuse a message."""
+    return value if isinstance(value, str) and 0 < len(value) <= 100 else None

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib import cloudwatch
+from chalicelib import cloudwatch, logs
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.poison import Poison
 from chalicelib.logs import get_logger
@@ -104,27 +104,45 @@ class Batch:
     payload: Callable[[Any], str | None] = _no_payload
     uncounted: tuple[type[BaseException], ...] = ()  # retried, never counted (outages)
     on_quarantine: Callable[[Any], None] | None = None
+    correlation: Callable[[Any], str | None] | None = None  # the item's own correlation id, if it carries one
 
     def run(self, items: Iterable[Any], handle: Callable[[Any], Any], *, ordered: bool = False) -> Outcome:
         """Handle every item on its own. ``ordered`` (stream records): only an
         Unreadable item is quarantined; any other failure stops the run there and
-        the caller retries from it (the stream's own retries count those)."""
+        the caller retries from it (the stream's own retries count those).
+
+        Each item's lines (the handler's and its failure's) carry the item's
+        correlation id, cleared after it: the next item never inherits it."""
         outcome = Outcome()
-        for item in items:
-            try:
-                result = handle(item)
-            except Exception as error:  # noqa: BLE001 - one item's failure is settled here, never raised
-                key = self._key(item)
-                if (not ordered or isinstance(error, Unreadable)) and self._quarantined(item, key, error):
-                    outcome.quarantined.append(key)
-                    continue
-                outcome.failed.append(key)
-                if ordered:
-                    outcome.stopped_at = key
-                    break
-            else:
-                outcome.results.append(result)
+        run_id = logs.correlation_id() or logs.new_correlation_id()
+        for number, item in enumerate(items, 1):
+            with logs.bound(correlation_id=self._correlation_id(item, f"{run_id}.{number}")):
+                try:
+                    result = handle(item)
+                except Exception as error:  # noqa: BLE001 - one item's failure is settled here, never raised
+                    key = self._key(item)
+                    if (not ordered or isinstance(error, Unreadable)) and self._quarantined(item, key, error):
+                        outcome.quarantined.append(key)
+                        continue
+                    outcome.failed.append(key)
+                    if ordered:
+                        outcome.stopped_at = key
+                        break
+                else:
+                    outcome.results.append(result)
         return outcome
+
+    def _correlation_id(self, item: Any, fallback: str) -> str:
+        """The item's own correlation id (``correlation``: what it carries, e.g. an SQS
+        message's attribute), else ``fallback``, named after the invocation's:
+        ``<its id>.<number>`` (a scheduled run's cases, a message that came without one)."""
+        own = None
+        if self.correlation is not None:
+            try:
+                own = logs.valid_correlation_id(self.correlation(item))
+            except Exception:  # noqa: BLE001 - an item that cannot say gets one named after the run
+                own = None
+        return own or fallback[-logs.CORRELATION_ID_MAX :]
 
     def quarantined_keys(self) -> set[str]:
         """For jobs that meet the same keys every run (digests, rollup): the keys to leave alone."""

@@ -75,6 +75,33 @@ def read_event(record: Any) -> Envelope:
         raise Unreadable(str(error)) from None
 
 
+def correlation_of(record: Any) -> str | None:
+    """The correlation id a message carries: its ``correlation_id`` message attribute
+    (SNS raw delivery copies the relay's attributes onto the SQS message; the notice
+    queue sets it too), else the SNS envelope's attribute (raw delivery off), else the
+    relayed event's own ``correlation_id`` (a message replayed from quarantine keeps only
+    its body). None if it has none or it is malformed: the batch primitive then names
+    one after the invocation."""
+    own = _attribute(_raw(record).get("messageAttributes"), "stringValue")
+    if own:
+        return own
+    try:
+        document = json.loads(body(record))
+        if isinstance(document, dict) and document.get("Type") == "Notification":
+            own = _attribute(document.get("MessageAttributes"), "Value")
+            if own:
+                return own
+            document = json.loads(document.get("Message"))
+    except (Unreadable, TypeError, ValueError):
+        return None
+    return logs.valid_correlation_id(document.get("correlation_id")) if isinstance(document, dict) else None
+
+
+def _attribute(attributes: Any, value_key: str) -> str | None:
+    found = attributes.get("correlation_id") if isinstance(attributes, dict) else None
+    return logs.valid_correlation_id(found.get(value_key)) if isinstance(found, dict) else None
+
+
 def each_message(records: Iterable[Any], handle: Callable[[Any], Any], source: str) -> tuple[dict[str, Any], list]:
     """Run ``handle(record)`` for every record; ``source`` is the app.py handler's name.
     Returns Lambda's partial batch response and the results of the records done."""
@@ -89,6 +116,7 @@ def each_message(records: Iterable[Any], handle: Callable[[Any], Any], source: s
         key=message_id,
         attempt=receive_count,
         payload=lambda record: _raw(record).get("body"),
+        correlation=correlation_of,
     )
     outcome = batch.run(list(records), handle)
     return {"batchItemFailures": [{"itemIdentifier": key} for key in outcome.failed]}, outcome.results

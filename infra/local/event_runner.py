@@ -71,6 +71,7 @@ class Source:
     """One event source: ``poll()`` delivers what is waiting, returns how many records."""
 
     name = "source"
+    function_name = "local"  # what Lambda's context says: crm-local-<handler>, as deployed stages name them
 
     def poll(self) -> int:
         raise NotImplementedError
@@ -336,6 +337,9 @@ class EventRunner:
             elif isinstance(config, ScheduledEventConfig) and run_schedules:
                 every = self.schedule_every or schedule_seconds(str(config.schedule_expression))
                 sources.append(ScheduleSource(self, config, handler, every))
+            else:
+                continue
+            sources[-1].function_name = f"{app.app_name}-local-{config.name}"
         return sources
 
     def _queue_arn(self, url: str) -> str:
@@ -422,7 +426,7 @@ class EventRunner:
 
     def invoke(self, source: Source, event: dict[str, Any]) -> list[str] | None:
         """Call the handler once. Returns None on success, failed item ids, or ["*"] (all failed)."""
-        context = LambdaContext(function_name=source.name)
+        context = LambdaContext(function_name=source.function_name)
         try:
             result = source.handler(event, context)  # type: ignore[attr-defined]
         except Exception as error:  # noqa: BLE001 - the runner survives handler bugs
