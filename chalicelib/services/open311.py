@@ -299,6 +299,19 @@ def _instant(name: str, value: str, end_of_day: bool) -> datetime:
     return moment
 
 
+def _window_and_page(start: datetime, end: datetime, arg: Callable[[str], str | None]) -> tuple[int, int]:
+    """The date window's and the page's bounds, shared by requests and servicerequestupdates."""
+    if end < start:
+        raise Open311Error(400, "end_date is before start_date")
+    if end - start > MAX_WINDOW:
+        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+    page = _whole("page", arg("page"), 1, 1, MAX_DEPTH)
+    page_size = _whole("page_size", arg("page_size"), DEFAULT_LIMIT, 1, MAX_PAGE_SIZE)
+    if page * page_size > MAX_DEPTH:
+        raise Open311Error(400, f"page * page_size may be at most {MAX_DEPTH}; narrow start_date and end_date")
+    return page, page_size
+
+
 def _whole(name: str, value: str | None, default: int, low: int, high: int) -> int:
     if value is None or value.strip() == "":
         return default
@@ -340,14 +353,7 @@ def parse_listing(query: dict[str, str], now: datetime) -> Listing:
         end = min(now, start + MAX_WINDOW) if start else now
     if start is None:
         start = end - MAX_WINDOW
-    if end < start:
-        raise Open311Error(400, "end_date is before start_date")
-    if end - start > MAX_WINDOW:
-        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
-    page = _whole("page", arg("page"), 1, 1, MAX_DEPTH)
-    page_size = _whole("page_size", arg("page_size"), DEFAULT_LIMIT, 1, MAX_PAGE_SIZE)
-    if page * page_size > MAX_DEPTH:
-        raise Open311Error(400, f"page * page_size may be at most {MAX_DEPTH}; narrow start_date and end_date")
+    page, page_size = _window_and_page(start, end, arg)
     return Listing(ids, start, end, statuses, codes, page, page_size)
 
 
@@ -614,14 +620,7 @@ def list_updates(query: dict[str, str], language: str, deps: Deps) -> list[dict[
         raise Open311Error(400, "give start_date and end_date together (or neither: the last 24 hours)")
     if start is None or end is None:
         end, start = now, now - UPDATES_DEFAULT_WINDOW
-    if end < start:
-        raise Open311Error(400, "end_date is before start_date")
-    if end - start > MAX_WINDOW:
-        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
-    page = _whole("page", arg("page"), 1, 1, MAX_DEPTH)
-    page_size = _whole("page_size", arg("page_size"), DEFAULT_LIMIT, 1, MAX_PAGE_SIZE)
-    if page * page_size > MAX_DEPTH:
-        raise Open311Error(400, f"page * page_size may be at most {MAX_DEPTH}; narrow start_date and end_date")
+    page, page_size = _window_and_page(start, end, arg)
     entries = deps.feed.entries(partner.key_id, start, end, page * page_size)[(page - 1) * page_size :]
     owners = {entry.code for entry in entries}
     found = deps.reader.get_many(list(owners), list_name=UPDATES)
