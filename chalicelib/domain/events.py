@@ -56,8 +56,14 @@ class DomainEvent:
         }
 
 
-def _event(type_name: str, public: bool = True, private: tuple[str, ...] = ()):
-    def decorate(cls):
+_E = typing.TypeVar("_E", bound=type[DomainEvent])
+
+
+# The decorator makes a frozen, keyword-only dataclass: the type checker is told so, and checks
+# every event's constructor call against its fields.
+@typing.dataclass_transform(frozen_default=True, kw_only_default=True)
+def _event(type_name: str, public: bool = True, private: tuple[str, ...] = ()) -> typing.Callable[[_E], _E]:
+    def decorate(cls: _E) -> _E:
         cls.type = type_name
         cls.public = public
         cls.private_fields = private

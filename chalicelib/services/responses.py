@@ -40,8 +40,8 @@ def _absent(value: Any) -> bool:
     return value is None
 
 
-# A field left out of the answer when it has no value (rather than sent as null).
-OMITTED_WHEN_NONE = {"default": None, "exclude_if": _absent}
+# A field left out of the answer when it has no value (rather than sent as null) is declared
+# Field(default=None, exclude_if=_absent): spelt out at each field so that type checkers see the default.
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -418,18 +418,20 @@ class OfficerPhoto(Strict):
     id: str
     kind: Literal["report", "completion"]
     url: str
-    original_url: str | None = Field(**OMITTED_WHEN_NONE, description="Only for roles that may see the reporter.")
+    original_url: str | None = Field(
+        default=None, exclude_if=_absent, description="Only for roles that may see the reporter."
+    )
 
 
 class Reporter(Strict):
     """The reporter's contact: only for roles that may see it, never for anonymous reports.
     Only what the reporter gave is sent."""
 
-    name: str | None = Field(**OMITTED_WHEN_NONE)
-    phone: str | None = Field(**OMITTED_WHEN_NONE)
-    email: str | None = Field(**OMITTED_WHEN_NONE)
-    device_id: str | None = Field(**OMITTED_WHEN_NONE)
-    account_id: str | None = Field(**OMITTED_WHEN_NONE)
+    name: str | None = Field(default=None, exclude_if=_absent)
+    phone: str | None = Field(default=None, exclude_if=_absent)
+    email: str | None = Field(default=None, exclude_if=_absent)
+    device_id: str | None = Field(default=None, exclude_if=_absent)
+    account_id: str | None = Field(default=None, exclude_if=_absent)
 
 
 class OtherCase(Strict):
