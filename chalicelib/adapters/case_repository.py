@@ -567,7 +567,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
             resolve_from=parse_instant(sla["resolve_from"]),
             resolve_by=parse_instant(sla["resolve_by"]),
             escalate_at=parse_instant(sla["escalate_at"]),
-            marked={Milestone(name) for name in sla.get("marked", [])},
+            marked={Milestone.named(name) for name in sla.get("marked", [])},
         )
         if sla
         else None,
