@@ -70,6 +70,8 @@ def duplicate_candidates(case: Case, index: DuplicateIndex, now: datetime) -> li
         for other in index.nearby_open(case.category, here.lat, here.lng, per_cell=NEARBY_PER_CELL):
             if other.code == case.tracking_code:
                 continue
+            if other.lat is None or other.lng is None:  # a geo-index entry always has its point
+                continue
             metres = geo.distance_m(here.lat, here.lng, other.lat, other.lng)
             if metres <= duplicates.NEARBY_METRES:
                 found[other.code] = max(found.get(other.code, 0.0), 2.0 - metres / duplicates.NEARBY_METRES)
@@ -80,12 +82,12 @@ def duplicate_candidates(case: Case, index: DuplicateIndex, now: datetime) -> li
     # so with MAX_CANDIDATES nearby, text cannot change the answer: a flood at one spot stops here.
     if bands and len(found) < duplicates.MAX_CANDIDATES:
         since = now - duplicates.SIMILAR_WINDOW
-        for other in index.similar_recent(case.category, bands, since, per_band=SIMILAR_PER_BAND):
-            if other.code == case.tracking_code or other.code in found:
+        for candidate in index.similar_recent(case.category, bands, since, per_band=SIMILAR_PER_BAND):
+            if candidate.code == case.tracking_code or candidate.code in found:
                 continue  # itself; or already a candidate nearby (open, and ranked above any text match)
-            score = duplicates.text_similarity(text, other.summary)  # the signature picks, this confirms
+            score = duplicates.text_similarity(text, candidate.summary)  # the signature picks, this confirms
             if score >= duplicates.SIMILAR_TEXT:
-                similar[other.code] = score
+                similar[candidate.code] = score
                 if len(similar) == OPEN_CHECKS:
                     break  # as many as will be checked: the remaining bands are not read (a flood's usual case)
     if similar:
