@@ -18,7 +18,7 @@ from datetime import datetime
 
 from chalicelib.adapters import reference_data
 from chalicelib.adapters.case_repository import CaseRepository
-from chalicelib.adapters.duplicate_index import DuplicateIndex
+from chalicelib.adapters.duplicate_index import DuplicateSearch
 from chalicelib.adapters.routing_store import RoutingStore
 from chalicelib.domain import duplicates, geo
 from chalicelib.domain.areas import AreaPath
@@ -62,7 +62,7 @@ OPEN_CHECKS = 2 * duplicates.MAX_CANDIDATES  # enough while up to half the best 
 DUPLICATE_READ_BOUND = 9 * NEARBY_PER_CELL + duplicates.BANDS * SIMILAR_PER_BAND + OPEN_CHECKS
 
 
-def duplicate_candidates(case: Case, index: DuplicateIndex, now: datetime) -> list[str]:
+def duplicate_candidates(case: Case, index: DuplicateSearch, now: datetime) -> list[str]:
     """Open cases that may report the same problem, best first (at most MAX_CANDIDATES)."""
     found: dict[str, float] = {}
     if case.location is not None:
@@ -97,7 +97,7 @@ def duplicate_candidates(case: Case, index: DuplicateIndex, now: datetime) -> li
     return [code for code, _score in ranked[: duplicates.MAX_CANDIDATES]]
 
 
-def file_signature(case: Case, index: DuplicateIndex, now: datetime) -> None:
+def file_signature(case: Case, index: DuplicateSearch, now: datetime) -> None:
     """Make the case findable by text for the 7-day window (nothing for a case older than that)."""
     text = case.description[: duplicates.COMPARED_CHARS]
     bands = duplicates.band_keys(text)
@@ -109,7 +109,7 @@ def route_case(
     code: str,
     *,
     cases: CaseRepository,
-    duplicate_index: DuplicateIndex,
+    duplicate_index: DuplicateSearch,
     rules: RoutingStore,
     clock: Clock,
     predict=None,

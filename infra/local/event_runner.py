@@ -22,6 +22,7 @@ sent there, shaped like Lambda's on-failure destination record
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -61,9 +62,10 @@ def _failed_ids(result: Any) -> list[str] | None:
     item without an identifier fails the whole batch (["*"])."""
     if isinstance(result, dict) and isinstance(result.get("batchItemFailures"), list):
         ids = [item.get("itemIdentifier") if isinstance(item, dict) else None for item in result["batchItemFailures"]]
-        if any(not isinstance(identifier, str) or not identifier for identifier in ids):
+        named = [identifier for identifier in ids if isinstance(identifier, str) and identifier]
+        if len(named) != len(ids):
             return ["*"]
-        return ids or None
+        return named or None
     return None
 
 
@@ -132,7 +134,7 @@ class StreamSource(Source):
                     records,
                     lambda r: r["dynamodb"]["SequenceNumber"],
                     lambda batch: {"Records": batch},
-                    on_discard=lambda batch, shard=shard_id: self.discarded(shard, batch),
+                    on_discard=functools.partial(self.discarded, shard_id),
                 )
                 delivered += len(records)
         return delivered
