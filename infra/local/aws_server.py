@@ -99,7 +99,7 @@ def partition_sized_queries() -> None:
         finally:
             del self.all_items
 
-    query.partition_sized = True  # type: ignore[attr-defined]
+    query.partition_sized = True  # type: ignore[attr-defined]  # a mark on the patch: applied once
     Table.query = query  # type: ignore[method-assign]  # patching moto's method in place is the point
 
     # Projecting an item (an index's INCLUDE list, a ProjectionExpression) turned the

@@ -54,7 +54,7 @@ def honour_source_ip_header(converter_class: Any) -> None:  # chalice.local.Lamb
             event["requestContext"]["identity"]["sourceIp"] = address
         return event
 
-    create_lambda_event.honours_source_ip_header = True  # type: ignore[attr-defined]
+    create_lambda_event.honours_source_ip_header = True  # type: ignore[attr-defined]  # a mark: patched once
     converter_class.create_lambda_event = create_lambda_event
 
 

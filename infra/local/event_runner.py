@@ -74,6 +74,7 @@ class Source:
 
     name = "source"
     function_name = "local"  # what Lambda's context says: crm-local-<handler>, as deployed stages name them
+    handler: Callable[..., Any]  # the app's handler; each kind of source sets it
 
     def poll(self) -> int:
         raise NotImplementedError
@@ -430,7 +431,7 @@ class EventRunner:
         """Call the handler once. Returns None on success, failed item ids, or ["*"] (all failed)."""
         context = LambdaContext(function_name=source.function_name)
         try:
-            result = source.handler(event, context)  # type: ignore[attr-defined]
+            result = source.handler(event, context)
         except Exception as error:  # noqa: BLE001 - the runner survives handler bugs
             log.warning("handler failed", extra={"source": source.name, "error": repr(error)})
             return ["*"]
