@@ -64,4 +64,4 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts .mypy_cache
