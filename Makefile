@@ -15,13 +15,14 @@ export PORT LOCAL_AWS_PORT CHROMIUM
 run: venv
 	$(PY) -m infra.local.devstack
 
-## test: the whole suite (lint, unit, integration against a moto server, browser, e2e),
+## test: the whole suite (lint, type check, unit, integration against a moto server, browser, e2e),
 ## on one worker per core, at most 4 (each worker starts its own moto server, API and Chromium).
 ## TEST_WORKERS=0 runs it in this one process.
 TEST_WORKERS ?= auto
 test: venv browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 ## browser: Debian's Chromium for the browser tests, installed with apt-get when missing
@@ -49,6 +50,7 @@ bench: venv
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 ## format: apply the project's formatting (make test checks it)
 format: venv
@@ -62,4 +64,4 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts .mypy_cache

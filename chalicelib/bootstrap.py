@@ -44,9 +44,9 @@ class Services:
     metrics: MetricsStore
     notifications: NotificationStore
     uploads: Uploads
+    senders: SenderRepository  # per-sender counts and notices' reply handles (always built)
     mailer: SesMailer | None = None
     verifier: TokenVerifier | None = None
-    senders: SenderRepository | None = None
     notices: Any = None  # NoticeQueue; None: built from REPLIES_QUEUE_URL on first use
     replies: Any = None  # ReplyLedger
     outbound: Any = None  # callable: ReplyHandle -> ReplySender (tests swap in fakes)

@@ -175,7 +175,10 @@ class Settings:
         if reference or prefix:
             from chalicelib.adapters import secret_store
 
-            value = secret_store.by_reference(reference) if reference else secret_store.under_path(prefix).get(name)
+            if reference:
+                value = secret_store.by_reference(reference)
+            elif prefix:
+                value = secret_store.under_path(prefix).get(name)
             if value:
                 return value
         if self.is_local:

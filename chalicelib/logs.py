@@ -41,7 +41,7 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
 _CODE_SHAPE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Ya-y]{5}-[0-9A-Ya-y]{5}-[0-9A-Ya-y]{4}(?![0-9A-Za-z])")
 
 
-def case_id(tracking_code: str) -> str:
+def case_id(tracking_code: str | None) -> str:
     """How a log line names a case: its public id, never its tracking code ("?"
     when it cannot be computed here -- still never the code)."""
     from chalicelib.domain import tracking

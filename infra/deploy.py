@@ -366,6 +366,8 @@ def package_overlay(stage: str, functions: dict[str, Any], functions_spec: dict[
             # Our queue workers answer with batchItemFailures: only failed messages return to the queue.
             # The app names its queues at import (crm-local-... without the stack's env): point the
             # function at the stage's queue (Chalice writes Queue as Fn::Sub; the merge replaces it).
+            if source.queue is None:
+                raise DeployError(f"{function}: name the queue of @app.on_sqs_message (crm-<stage>-...), not its ARN")
             queue, suffix = _queue_resource(template, source.queue)
             properties["Events"] = {
                 to_cfn_resource_name(f"{function}-sqs-event-source"): {

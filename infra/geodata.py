@@ -320,8 +320,8 @@ def _simplify_ring(ring: Ring, owners: dict[Point, set[str]], stretch: Callable[
 def dissolve(parts: list[list[Polygon]]) -> list[Polygon]:
     """The union of areas that meet along shared borders: edges walked both ways cancel."""
     edges: Counter[tuple[Point, Point]] = Counter()
-    for polygons in parts:
-        for polygon in polygons:
+    for piece in parts:
+        for polygon in piece:
             for ring in polygon:
                 for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
                     if edges[(b, a)]:

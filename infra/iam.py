@@ -146,7 +146,9 @@ class _ModuleScan(ast.NodeVisitor):
 
     def calls(self) -> Iterator[tuple[int, str, str]]:
         """(line, service, snake_case method) for every method called on a client."""
-        scopes = [n for n in ast.walk(self.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        scopes: list[ast.AST] = [
+            n for n in ast.walk(self.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        ]
         scopes.append(self.tree)
         seen: set[tuple[int, int]] = set()
         for scope in scopes:
@@ -234,14 +236,14 @@ def handler_roots(app_path: Path = ROOT / "app.py") -> dict[str, set[str]]:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("chalicelib"):
             for alias in node.names:
                 blueprints[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    for node in ast.walk(tree):
+    for walked in ast.walk(tree):
         if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "register_blueprint"
-            and node.args
+            isinstance(walked, ast.Call)
+            and isinstance(walked.func, ast.Attribute)
+            and walked.func.attr == "register_blueprint"
+            and walked.args
         ):
-            target = node.args[0]
+            target = walked.args[0]
             name = target.value.id if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) else None
             if name in blueprints:
                 roots["api_handler"].add(blueprints[name])

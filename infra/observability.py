@@ -55,7 +55,8 @@ SWEEP_ITEMS_READ = "SweepItemsRead"  # services/sla_sweep.py, due cases read per
 CUSTOM_METRICS = (CASES_OPENED, "SlaBreaches", SWEEP_ITEMS_READ, "PoisonedItems", "UnreadableItems")
 
 
-def _alarm(name: str, description: str, **properties: Any) -> dict[str, Any]:
+def _alarm(name: str | dict[str, Any], description: str, **properties: Any) -> dict[str, Any]:
+    """``name``: text, or a CloudFormation value ({"Fn::Sub": ...})."""
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {

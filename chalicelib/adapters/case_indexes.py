@@ -160,8 +160,7 @@ def index_attributes(case: Case, version: int) -> dict[str, Any]:
     if deadline_text:
         attributes["due_pk"] = due_partitions()[shard(case.tracking_code, DUE_SHARDS)]
         attributes["due_sk"] = order
-    held = case.agency_id and (case.status in OPEN_STATUSES or case.status is CaseStatus.RESOLVED)
-    if held:
+    if case.agency_id and (case.status in OPEN_STATUSES or case.status is CaseStatus.RESOLVED):
         directory = reference_data.agencies()
         attributes["queue_pk"], attributes["queue_sk"] = agency_partition(case.agency_id), order
         root = directory.root_of(case.agency_id) if directory.get(case.agency_id) else case.agency_id

@@ -156,7 +156,7 @@ def read_card(card: Mapping[str, Any], location: Mapping[str, Any] | None = None
         next_deadline=_instant(card.get("next_deadline")),
         deadline_kind=card.get("deadline_kind"),
         deadline=_instant(card.get("deadline")),
-        breached=tuple(Milestone(name) for name in breached),  # an unknown name: unreadable
+        breached=tuple(Milestone.named(name) for name in breached),  # an unknown name: unreadable
         escalated=bool(card.get("escalated")),
     )
 

@@ -37,14 +37,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from chalicelib import logs
 from chalicelib.adapters import aws, case_history
 from chalicelib.adapters.table import Table
 from chalicelib.adapters.unreadable import read_one, readable
 from chalicelib.domain.areas import AreaPath
-from chalicelib.domain.case import Case, Feedback, FollowUpPlan, PhotoRef, TimelineEntry
+from chalicelib.domain.case import Case, Feedback, FollowUpPlan, PhotoRef, Photos, TimelineEntry
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.clock import parse_instant, to_utc_text
 from chalicelib.domain.errors import ConcurrentUpdate
@@ -180,7 +180,7 @@ def message_home(stored: dict[str, Any] | None, message_code: str, source_key: s
     return stored["into"] if stored.get("type") == MESSAGE_TYPE else message_code
 
 
-def is_case_item(item: dict[str, Any] | None) -> bool:
+def is_case_item(item: dict[str, Any] | None) -> TypeGuard[dict[str, Any]]:
     return item is not None and item.get("type", CASE_TYPE) == CASE_TYPE
 
 
@@ -567,7 +567,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
             resolve_from=parse_instant(sla["resolve_from"]),
             resolve_by=parse_instant(sla["resolve_by"]),
             escalate_at=parse_instant(sla["escalate_at"]),
-            marked={Milestone(name) for name in sla.get("marked", [])},
+            marked={Milestone.named(name) for name in sla.get("marked", [])},
         )
         if sla
         else None,
@@ -596,7 +596,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
         merged_cases=list(item.get("merged_cases", [])),
         duplicate_candidates=list(item.get("duplicate_candidates", [])),
         routed=bool(item.get("routed")),
-        photos=[PhotoRef(**photo) for photo in item.get("photos", [])],
+        photos=Photos(PhotoRef(**photo) for photo in item.get("photos", [])),
         # Items written before the window existed hold the whole history: start 0.
         history=history,
         history_start=int(item.get("history_start", 0)),

@@ -22,10 +22,10 @@ candidates are checked with one BatchGetItem that reads only ``status``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib import cloudwatch
 from chalicelib.adapters import aws
@@ -79,6 +79,22 @@ def signature_items(
         }
         for band, key in enumerate(bands)
     ]
+
+
+class DuplicateSearch(Protocol):
+    """What routing's duplicate search reads and files (DuplicateIndex; the demo history's stand-in)."""
+
+    def nearby_open(self, category: str, lat: float, lng: float, per_cell: int) -> list[CaseCard]: ...
+
+    def similar_recent(
+        self, category: str, bands: tuple[str, ...], since: datetime, per_band: int
+    ) -> Iterable[TextCandidate]: ...
+
+    def still_open(self, codes: list[str]) -> set[str]: ...
+
+    def record_signature(
+        self, code: str, category: str, bands: tuple[str, ...], summary: str, created_at: datetime
+    ) -> None: ...
 
 
 class DuplicateIndex:

@@ -100,7 +100,10 @@ def verify_rs256(token: str, keys: dict[str, Any]) -> None:
         raise InvalidToken("invalid") from None
     if not isinstance(header, dict) or header.get("alg") != "RS256":
         raise InvalidToken("invalid")
-    key = keys.get(header.get("kid"))
+    kid = header.get("kid")
+    if not isinstance(kid, str):  # a forged header's list or object: no key is named so
+        raise InvalidToken("invalid")
+    key = keys.get(kid)
     if key is None:
         raise InvalidToken("unknown_key")
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.domain import events
@@ -80,7 +81,7 @@ class GraphSender:
             return
         if handle.kind == "messenger":
             path = f"{handle.via}/messages"
-            body = {"recipient": {"id": handle.address}, "message": {"text": text[:2000]}}
+            body: dict[str, Any] = {"recipient": {"id": handle.address}, "message": {"text": text[:2000]}}
             if event is None or isinstance(event.event, RESPONSE_EVENTS):
                 body["messaging_type"] = "RESPONSE"
             else:

@@ -77,7 +77,9 @@ class MetricsStore:
 
     def apply(self, contribution: Contribution, event_id: str) -> bool:
         """Add one event's counters to one agency-day. False if it was applied before."""
-        names, values, parts = {"#applied": "applied"}, {":ids": {event_id}, ":id": event_id}, []
+        names = {"#applied": "applied"}
+        values: dict[str, Any] = {":ids": {event_id}, ":id": event_id}
+        parts = []
         for n, (counter, amount) in enumerate(sorted(contribution.counters.items())):
             names[f"#c{n}"] = counter
             values[f":v{n}"] = amount

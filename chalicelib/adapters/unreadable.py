@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from chalicelib import logs
 
 T = TypeVar("T")
+S = TypeVar("S")  # what is read: a stored item, or a case read before (``key`` then names it)
 Item = dict[str, Any]
 
 # What reading a malformed item raises: KeyError/IndexError (LookupError),
@@ -75,7 +76,7 @@ def _public_name(tracking_code: str) -> str:
 
 
 def readable(
-    items: Iterable[Item], read: Callable[[Item], T], list_name: str, key: Callable[[Any], dict] = table_key
+    items: Iterable[S], read: Callable[[S], T], list_name: str, key: Callable[[Any], dict] = table_key
 ) -> list[T]:
     """``read`` of every item that can be read; the others are skipped, logged and counted."""
     kept: list[T] = []

@@ -62,7 +62,7 @@ def _system_resolver(host: str, port: int) -> list[str]:
         raise ProviderRejected(PROVIDER, None, f"the host does not resolve ({error.errno})") from None
     except UnicodeError:
         raise ProviderRejected(PROVIDER, None, "the host is not a valid name") from None
-    return [info[4][0] for info in infos]
+    return [str(info[4][0]) for info in infos]  # an IPv4 or IPv6 address: its text
 
 
 def is_public(address: Address) -> bool:
@@ -162,12 +162,13 @@ class _PinnedHTTP(http.client.HTTPConnection):
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
     def __init__(self, host: str, port: int, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self._tls)
         self._address = address
 
     def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # the name's certificate
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)  # the name's certificate
 
 
 def fetch_image(
@@ -223,7 +224,8 @@ def fetch_image(
 
 
 def _read(response: http.client.HTTPResponse, max_bytes: int, give_up: float) -> bytes:
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         if time.monotonic() > give_up:
             raise ProviderUnavailable(PROVIDER, None, "the photo took too long to arrive")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Mapping
 from html import escape
 from urllib.parse import parse_qs
 
@@ -162,7 +163,7 @@ def confirm():
 
 
 def _link_params() -> tuple[str, str]:
-    params = bp.current_request.query_params or {}
+    params: Mapping[str, str] = bp.current_request.query_params or {}
     return str(params.get("s") or ""), str(params.get("t") or "")
 
 

@@ -172,7 +172,7 @@ def limited(
                 return refused(error)
             return view(*args, **kwargs)
 
-        wrapper.rate_limit = RouteLimit(scope, fail_closed)  # type: ignore[attr-defined]
+        wrapper.rate_limit = RouteLimit(scope, fail_closed)  # type: ignore[attr-defined]  # a mark on the view, read back by getattr
         return wrapper
 
     return decorate

@@ -256,7 +256,7 @@ def _both_formats(path: str, view: Callable[..., Response], methods: list[str], 
             return view(fmt=fmt)
 
         bound.__name__ = f"open311_{name}_{fmt}"
-        bound.rate_limit = getattr(view, "rate_limit", None)  # type: ignore[attr-defined]
+        bound.rate_limit = getattr(view, "rate_limit", None)  # type: ignore[attr-defined]  # the view's mark, carried over
         _route(f"{PREFIX}/{path}.{fmt}", methods=methods, **options)(bound)
 
 

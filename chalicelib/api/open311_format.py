@@ -103,14 +103,14 @@ def to_json(document: Any) -> str:
 
 
 def respond(
-    fmt: str, root: str, document: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    fmt: str, root: str, document: Any, status: int = 200, headers: Mapping[str, str | list[str]] | None = None
 ) -> Response:
     body = to_xml(root, document) if fmt == "xml" else to_json(document)
     return Response(body=body, status_code=status, headers={"Content-Type": CONTENT_TYPES[fmt], **(headers or {})})
 
 
 def error_response(
-    fmt: str, status: int, errors: list[tuple[int, str]], headers: Mapping[str, str] | None = None
+    fmt: str, status: int, errors: list[tuple[int, str]], headers: Mapping[str, str | list[str]] | None = None
 ) -> Response:
     document = [{"code": code, "description": description} for code, description in errors]
     return respond(fmt, "errors", document, status, headers)

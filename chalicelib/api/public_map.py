@@ -45,7 +45,7 @@ def _deps():
 def _cached_json(body: Any, max_age: int, vary_language: bool = False) -> Response:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     etag = etag_for(text)
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    headers: dict[str, str | list[str]] = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
     if vary_language:
         headers["Vary"] = "Accept-Language"
     if etag_matches(bp.current_request.headers.get("if-none-match"), etag):

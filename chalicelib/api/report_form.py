@@ -36,7 +36,7 @@ def _html(body: str, status: int = 200) -> Response:
     """The public pages' headers and policy; never stored (the form carries its submission token)."""
     from chalicelib.api.web import public_headers
 
-    return Response(body=body, status_code=status, headers=public_headers("report", cache="no-store"))
+    return Response(body=body, status_code=status, headers={**public_headers("report", cache="no-store")})
 
 
 def _submit(report):

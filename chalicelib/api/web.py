@@ -355,9 +355,9 @@ def public_headers(name: str, cache: str = "no-cache") -> dict[str, str]:
     return {**HTML_HEADERS, "Cache-Control": cache, "Content-Security-Policy": policy}
 
 
-def _html_answer(body: str, headers: dict[str, str], status: int = 200) -> Response:
+def _html_answer(body: str, page_headers: dict[str, str], status: int = 200) -> Response:
     etag = etag_for(body)
-    headers = {**headers, "ETag": etag}
+    headers: dict[str, str | list[str]] = {**page_headers, "ETag": etag}
     if status == 200 and etag_matches(bp.current_request.headers.get("if-none-match"), etag):
         return Response(body="", status_code=304, headers=headers)
     return Response(body=body, status_code=status, headers=headers)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from chalicelib.config import Settings
@@ -85,7 +85,11 @@ class HandshakeRejected(WebhookRejected):
 
 class ChannelAdapter(Protocol):
     channel: Channel
-    content_types: tuple[str, ...]  # accepted for POST, e.g. ("application/json",)
+
+    @property
+    def content_types(self) -> tuple[str, ...]:
+        """Accepted for POST, e.g. ("application/json",): read-only, so a class's constant tuple fits."""
+        ...
 
     def verify(self, request: InboundRequest, settings: Settings) -> None:
         """Raise SignatureRejected unless the request provably comes from the provider."""
@@ -95,6 +99,18 @@ class ChannelAdapter(Protocol):
 
     def reply(self, receipts: list[Receipt], settings: Settings) -> Reply:
         """The answer the provider expects, carrying the tracking code(s)."""
+
+
+@runtime_checkable
+class TwoFormatAdapter(Protocol):
+    """One webhook URL that takes two providers' formats: it picks the adapter per request."""
+
+    channel: Channel
+
+    @property
+    def content_types(self) -> tuple[str, ...]: ...
+
+    def for_request(self, request: InboundRequest) -> ChannelAdapter: ...
 
 
 class HandshakeAdapter(Protocol):

@@ -46,6 +46,11 @@ def require_object(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+def object_or_empty(value: Any) -> dict[str, Any]:
+    """An optional JSON object: anything else reads as an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def objects(value: Any, where: str) -> list[dict[str, Any]]:
     """A list of JSON objects (a missing list is empty)."""
     if value is None:

@@ -5,12 +5,10 @@ Meta with ``X-Hub-Signature-256`` and ``hub.*``."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
 
-from .base import InboundRequest, MalformedPayload, Reply
+from .base import ChannelAdapter, InboundRequest, MalformedPayload, Reply
 from .meta_page import MetaPageAdapter
 from .x import SIGNATURE_HEADER as X_SIGNATURE
 from .x import XAdapter
@@ -24,7 +22,7 @@ class GovernorSocialAdapter:
         self.page = MetaPageAdapter(Channel.GOVERNOR_SOCIAL, "GOVERNOR_PAGE_ID")
         self.x = XAdapter(Channel.GOVERNOR_SOCIAL, "GOVERNOR_X_USER_ID")
 
-    def for_request(self, request: InboundRequest) -> Any:
+    def for_request(self, request: InboundRequest) -> ChannelAdapter:
         return self.x if request.header(X_SIGNATURE) else self.page
 
     def handshake(self, request: InboundRequest, settings: Settings) -> Reply:

@@ -29,7 +29,16 @@ from chalicelib.services.intake import Receipt
 
 from . import meta
 from .base import InboundRequest, MalformedPayload, Reply
-from .common import identifier, json_document, message_report, number, objects, require_object, text
+from .common import (
+    identifier,
+    json_document,
+    message_report,
+    number,
+    object_or_empty,
+    objects,
+    require_object,
+    text,
+)
 
 FEED_ITEMS = ("post", "status", "photo", "comment")
 
@@ -77,9 +86,10 @@ class MetaPageAdapter:
             return None
         mid = identifier(message.get("mid"), "message.mid")
         words = (text(message.get("text"), "message.text") or "").strip()
-        media, location = [], None
+        media: list[dict[str, Any]] = []
+        location: dict[str, Any] | None = None
         for attachment in objects(message.get("attachments"), "message.attachments"):
-            payload = attachment.get("payload") if isinstance(attachment.get("payload"), dict) else {}
+            payload = object_or_empty(attachment.get("payload"))
             if attachment.get("type") == "image" and isinstance(payload.get("url"), str):
                 if len(media) < MAX_PHOTOS:
                     media.append({"source": "meta_url", "ref": payload["url"][:2000]})
@@ -104,7 +114,7 @@ class MetaPageAdapter:
     def _feed(self, value: dict[str, Any], page_id: str) -> IncomingReport | None:
         if value.get("item") not in FEED_ITEMS or value.get("verb") != "add":
             return None  # edits, removals, likes, reactions
-        author = value.get("from") if isinstance(value.get("from"), dict) else {}
+        author = object_or_empty(value.get("from"))
         if str(author.get("id") or "") == page_id:
             return None  # the page's own post or comment
         object_id = value.get("comment_id") if value.get("item") == "comment" else value.get("post_id")

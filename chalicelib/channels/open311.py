@@ -204,7 +204,9 @@ def _multipart(content_type: str, body: bytes) -> tuple[list[tuple[str, str]], l
         if not isinstance(name, str) or not name:
             problems.append(("body", "has a part without a name"))
             continue
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):  # None for a part that is itself multipart
+            payload = b""
         if part.get_filename() is not None:
             content = part.get_content_type()
             if not payload:

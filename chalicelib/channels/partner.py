@@ -152,20 +152,24 @@ class PartnerAdapter:
 
     def reply(self, receipts: list[Receipt], settings: Settings) -> Reply:
         receipt = receipts[0]
+        code, case = receipt.tracking_code, receipt.case
+        if code is None or case is None:  # never: partners' reports get no per-sender notices
+            raise ValueError(f"a {self.channel.value} report's receipt names no case ({receipt.outcome})")
         return Reply(
             status=201 if receipt.created else 200,
             body={
-                "tracking_code": receipt.tracking_code,
-                "status_url": settings.status_url(receipt.tracking_code),
-                "status": receipt.case.status.value,
+                "tracking_code": code,
+                "status_url": settings.status_url(code),
+                "status": case.status.value,
                 "duplicate": not receipt.created,
             },
-            headers={"Location": settings.status_url(receipt.tracking_code)},
+            headers={"Location": settings.status_url(code)},
         )
 
 
 def _decode_photos(photos: list[PartnerPhoto]) -> list[dict[str, object]]:
-    decoded, problems = [], []
+    decoded: list[dict[str, object]] = []
+    problems: list[tuple[str, str]] = []
     for index, photo in enumerate(photos):
         content_type = photo.content_type.strip().lower()
         if content_type not in ALLOWED_PHOTO_TYPES:

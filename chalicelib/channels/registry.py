@@ -12,11 +12,11 @@ from functools import cache
 
 from chalicelib.domain.channels import Channel
 
-from .base import ChannelAdapter, InboundRequest
+from .base import ChannelAdapter, InboundRequest, TwoFormatAdapter
 
 
 @cache
-def _adapters() -> dict[str, ChannelAdapter]:
+def _adapters() -> dict[str, ChannelAdapter | TwoFormatAdapter]:
     from .governor import GovernorSocialAdapter
     from .meta_page import MetaPageAdapter
     from .partner import PartnerAdapter
@@ -35,14 +35,13 @@ def _adapters() -> dict[str, ChannelAdapter]:
     }
 
 
-def adapter_for(channel: str) -> ChannelAdapter | None:
+def adapter_for(channel: str) -> ChannelAdapter | TwoFormatAdapter | None:
     return _adapters().get(channel)
 
 
-def concrete(adapter: ChannelAdapter, request: InboundRequest) -> ChannelAdapter:
+def concrete(adapter: ChannelAdapter | TwoFormatAdapter, request: InboundRequest) -> ChannelAdapter:
     """A channel that takes two providers' formats picks one per request."""
-    pick = getattr(adapter, "for_request", None)
-    return pick(request) if pick else adapter
+    return adapter.for_request(request) if isinstance(adapter, TwoFormatAdapter) else adapter
 
 
 def webhook_channels() -> tuple[str, ...]:

@@ -59,7 +59,8 @@ def signature(secret: str, url: str, params: Params | None = None, algorithm: st
     if digest is None:
         raise ValueError(f"unsupported Twilio signature algorithm {algorithm!r}")
     data = [url]
-    for name in sorted(params or {}):
+    params = params or {}
+    for name in sorted(params):
         values = params[name]
         for value in sorted({values} if isinstance(values, str) else set(values)):
             data += (name, value)

@@ -15,6 +15,7 @@ the tracking code in the same exchange.
 from __future__ import annotations
 
 import re
+from typing import Any
 from xml.sax.saxutils import escape
 
 from chalicelib.config import Settings
@@ -83,7 +84,7 @@ class TwilioAdapter:
             raise MalformedPayload("NumMedia must be a whole number") from None
         if not 0 <= count <= _MAX_MEDIA:
             raise MalformedPayload(f"NumMedia must be between 0 and {_MAX_MEDIA}")
-        media = []
+        media: list[dict[str, Any]] = []
         for index in range(count):
             url = fields.get(f"MediaUrl{index}", "")
             content_type = fields.get(f"MediaContentType{index}", "").lower()
@@ -91,7 +92,7 @@ class TwilioAdapter:
                 raise MalformedPayload(f"MediaUrl{index} is missing")
             if content_type in ALLOWED_PHOTO_TYPES and len(media) < MAX_PHOTOS:
                 media.append({"source": "twilio", "ref": url, "content_type": content_type})
-        location = None
+        location: dict[str, Any] | None = None
         if fields.get("Latitude") and fields.get("Longitude"):
             location = {"lat": number(fields["Latitude"], "Latitude"), "lng": number(fields["Longitude"], "Longitude")}
             if fields.get("Address"):

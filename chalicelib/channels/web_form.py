@@ -63,7 +63,9 @@ def read_form(content_type: str, body: bytes) -> FormInput:
         name = part.get_param("name", header="content-disposition")
         if not isinstance(name, str):
             continue
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):  # None for a part that is itself multipart
+            payload = b""
         if part.get_filename() is not None:
             if payload:
                 form.files.append((name, part.get_content_type(), payload))
@@ -216,9 +218,7 @@ def _build(
     reported_at: Any = None,
 ) -> IncomingReport:
     email = None if anonymous else contact.get("email")
-    handle = None
-    if isinstance(email, str) and email.strip():
-        handle = {"channel": Channel.BALAI_WARGA, "kind": "email", "address": email.strip()}
+    replies_by_email = isinstance(email, str) and bool(email.strip())
     report = build_report(
         channel=Channel.BALAI_WARGA,
         message_id=token,
@@ -232,8 +232,8 @@ def _build(
         reported_at=reported_at,
         language=language,
     )
-    if handle and report.reporter and report.reporter.email:
+    if replies_by_email and report.reporter and report.reporter.email:
         # Replies by e-mail to the (validated) address the reporter gave.
-        handle["address"] = report.reporter.email
-        report = report.model_copy(update={"reply_handle": ReplyHandle(**handle)})
+        handle = ReplyHandle(channel=Channel.BALAI_WARGA, kind="email", address=report.reporter.email)
+        report = report.model_copy(update={"reply_handle": handle})
     return report

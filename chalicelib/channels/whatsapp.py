@@ -27,13 +27,14 @@ from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, IncomingReport
 from chalicelib.services.intake import Receipt
 
 from . import meta
-from .base import InboundRequest, MalformedPayload, Reply
+from .base import ChannelAdapter, InboundRequest, MalformedPayload, Reply
 from .common import (
     contact_phone,
     identifier,
     json_document,
     message_report,
     number,
+    object_or_empty,
     objects,
     require_object,
     text,
@@ -63,7 +64,7 @@ class WhatsAppCloudAdapter:
                 if change.get("field") != "messages":
                     continue
                 value = require_object(change.get("value"), "changes.value")
-                metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+                metadata = object_or_empty(value.get("metadata"))
                 via = str(metadata.get("phone_number_id") or "") or None
                 names = {
                     str(contact.get("wa_id")): (contact.get("profile") or {}).get("name")
@@ -82,7 +83,9 @@ class WhatsAppCloudAdapter:
             return None  # reactions, stickers, system messages...
         wamid = identifier(message.get("id"), "messages.id")
         sender = identifier(message.get("from"), "messages.from")
-        words, media, location = None, [], None
+        words: str | None = None
+        media: list[dict[str, Any]] = []
+        location: dict[str, Any] | None = None
         if kind == "text":
             words = text(require_object(message.get("text"), "text").get("body"), "text.body")
         elif kind in ("image", "document"):
@@ -106,9 +109,9 @@ class WhatsAppCloudAdapter:
             if address:
                 location["address"] = address[:500]
         reporter = contact_phone("+" + sender.lstrip("+"))
-        name = names.get(sender)
-        if reporter and isinstance(name, str) and name.strip():
-            reporter["name"] = name.strip()[:120]
+        profile_name = names.get(sender)
+        if reporter and isinstance(profile_name, str) and profile_name.strip():
+            reporter["name"] = profile_name.strip()[:120]
         return message_report(
             self.channel,
             wamid,
@@ -135,7 +138,7 @@ class WhatsAppAdapter:
         self.cloud = WhatsAppCloudAdapter()
         self.twilio = TwilioAdapter(Channel.WHATSAPP)
 
-    def for_request(self, request: InboundRequest) -> Any:
+    def for_request(self, request: InboundRequest) -> ChannelAdapter:
         content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
         return self.twilio if content_type == "application/x-www-form-urlencoded" else self.cloud
 

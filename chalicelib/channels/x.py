@@ -31,7 +31,16 @@ from chalicelib.services.intake import Receipt
 
 from . import signing
 from .base import InboundRequest, MalformedPayload, Reply, SignatureRejected
-from .common import identifier, json_document, message_report, number, objects, require_object, text
+from .common import (
+    identifier,
+    json_document,
+    message_report,
+    number,
+    object_or_empty,
+    objects,
+    require_object,
+    text,
+)
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 
@@ -95,7 +104,7 @@ class XAdapter:
         if author == account or "retweeted_status" in tweet:
             return None  # our own tweet, or a retweet
         tweet_id = identifier(tweet.get("id_str") or tweet.get("id"), "tweet.id_str")
-        extended = tweet.get("extended_tweet") if isinstance(tweet.get("extended_tweet"), dict) else {}
+        extended = object_or_empty(tweet.get("extended_tweet"))
         words = text(extended.get("full_text") or tweet.get("full_text") or tweet.get("text"), "tweet.text") or ""
         entities = extended.get("extended_entities") or tweet.get("extended_entities") or tweet.get("entities")
         media = _photos(entities.get("media") if isinstance(entities, dict) else None)
@@ -128,7 +137,7 @@ class XAdapter:
         dm_id = identifier(event.get("id"), "direct_message_events.id")
         data = require_object(create.get("message_data"), "message_data")
         words = text(data.get("text"), "message_data.text") or ""
-        attachment = data.get("attachment") if isinstance(data.get("attachment"), dict) else {}
+        attachment = object_or_empty(data.get("attachment"))
         media = _photos([attachment.get("media")] if isinstance(attachment.get("media"), dict) else None)
         for item in media:
             words = words.replace(item.pop("short_url", "") or "\0", "")
@@ -173,7 +182,7 @@ class XAdapter:
 
 
 def _photos(items: Any) -> list[dict[str, Any]]:
-    photos = []
+    photos: list[dict[str, Any]] = []
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and item.get("type") == "photo" and isinstance(item.get("media_url_https"), str):
             if len(photos) < MAX_PHOTOS:

@@ -67,14 +67,21 @@ class Area:
         geohash-5 cell of its centre (``(KELURAHAN, code)`` / ``(CELL, geohash)``)."""
         if self.kelurahan:
             return (KELURAHAN, self.kelurahan)
-        return (CELL, geohash(self.lat, self.lng, CELL_PRECISION))
+        lat, lng = self._centre()
+        return (CELL, geohash(lat, lng, CELL_PRECISION))
 
     def contains(self, kelurahan: str | None, lat: float | None, lng: float | None) -> bool:
         if self.kelurahan:
             return kelurahan == self.kelurahan
         if lat is None or lng is None:
             return False
-        return distance_m(self.lat, self.lng, lat, lng) <= (self.radius_m or 0)
+        centre_lat, centre_lng = self._centre()
+        return distance_m(centre_lat, centre_lng, lat, lng) <= (self.radius_m or 0)
+
+    def _centre(self) -> tuple[float, float]:
+        if self.lat is None or self.lng is None:
+            raise ValueError("an alert area is a kelurahan or a circle with a centre")
+        return self.lat, self.lng
 
     def as_dict(self) -> dict[str, Any]:
         if self.kelurahan:

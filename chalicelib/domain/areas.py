@@ -168,12 +168,12 @@ class AreaIndex:
         # cell -> the kelurahan whose bounding box meets it. Every kelurahan within
         # buffer_m of a point meets a cell at most _reach cells away from the point's.
         self._cells: dict[tuple[int, int], list[Area]] = {}
-        located = [area for area in self.areas if area.level == "kelurahan" and area.bbox is not None]
-        for area in located:
-            for cell in _cells(*area.bbox):
+        located = [(area, area.bbox) for area in self.areas if area.level == "kelurahan" and area.bbox is not None]
+        for area, bbox in located:
+            for cell in _cells(*bbox):
                 self._cells.setdefault(cell, []).append(area)
         # A degree of longitude is shortest at the highest latitude: measure the reach there.
-        widest = max((max(abs(a.bbox[1]), abs(a.bbox[3])) for a in located), default=0.0)
+        widest = max((max(abs(bbox[1]), abs(bbox[3])) for _, bbox in located), default=0.0)
         cell_width_m = CELL_DEGREES * METRES_PER_DEGREE * math.cos(math.radians(min(widest + 1.0, 89.0)))
         self._reach = max(1, math.ceil(buffer_m / cell_width_m))
 
@@ -213,6 +213,8 @@ class AreaIndex:
                     if area.code in seen:
                         continue
                     seen.add(area.code)
+                    if area.bbox is None:  # never: only kelurahan with a box are filed in cells
+                        continue
                     if _box_distance_m(area.bbox, lng, lat) > best_distance:
                         continue
                     distance = area.distance_m(lng, lat, beyond=best_distance)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from . import lifecycle, privacy
 from . import sla as sla_rules
@@ -62,7 +62,8 @@ from .report import MAX_PHOTOS, GeoPoint, IncomingReport, ReporterContact
 from .sealed import Sealed
 from .sla import Due, Milestone, SlaClock, SlaPolicy
 
-REJECTION_REASONS = ("out_of_scope", "emergency", "spam")
+RejectionReason = Literal["out_of_scope", "emergency", "spam"]
+REJECTION_REASONS: tuple[RejectionReason, ...] = get_args(RejectionReason)
 
 # The case operations (permissions.OPERATIONS) that are edges of the lifecycle.
 OPERATION_EDGES = {

@@ -56,8 +56,14 @@ class DomainEvent:
         }
 
 
-def _event(type_name: str, public: bool = True, private: tuple[str, ...] = ()):
-    def decorate(cls):
+_E = typing.TypeVar("_E", bound=DomainEvent)
+
+
+# The decorator makes a frozen, keyword-only dataclass: the type checker is told so, and checks
+# every event's constructor call against its fields.
+@typing.dataclass_transform(frozen_default=True, kw_only_default=True)
+def _event(type_name: str, public: bool = True, private: tuple[str, ...] = ()) -> typing.Callable[[type[_E]], type[_E]]:
+    def decorate(cls: type[_E]) -> type[_E]:
         cls.type = type_name
         cls.public = public
         cls.private_fields = private
@@ -369,7 +375,7 @@ def from_record(record: Any) -> DomainEvent:
     if occurred_at is None:
         raise UnreadableEvent(f"{kind}: occurred_at is not an instant with a time zone")
     values = {}
-    for name, hint in _field_types(cls).items():
+    for name, hint in _field_types(kind).items():
         if name in data:
             if not _conforms(data[name], hint):
                 raise UnreadableEvent(f"{kind}: {name} is not {_describe(hint)}")
@@ -382,7 +388,8 @@ def from_record(record: Any) -> DomainEvent:
 
 
 @cache
-def _field_types(cls: type[DomainEvent]) -> dict[str, Any]:
+def _field_types(kind: str) -> dict[str, Any]:
+    cls = EVENT_TYPES[kind]
     hints = typing.get_type_hints(cls)
     return {f.name: hints[f.name] for f in fields(cls) if f.name != "occurred_at"}
 

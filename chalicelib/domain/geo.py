@@ -24,7 +24,8 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 def geohash(lat: float, lng: float, precision: int = 7) -> str:
     lat_range, lng_range = [-90.0, 90.0], [-180.0, 180.0]
-    bits, bit_count, even, out = 0, 0, True, []
+    bits, bit_count, even = 0, 0, True
+    out: list[str] = []
     while len(out) < precision:
         target, value = (lng_range, lng) if even else (lat_range, lat)
         middle = (target[0] + target[1]) / 2

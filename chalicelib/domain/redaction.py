@@ -36,6 +36,7 @@ for a text with a run of at least six digits.
 from __future__ import annotations
 
 import re
+from typing import overload
 
 PHONE_MASK = {"id": "[nomor disembunyikan]", "en": "[number hidden]"}
 EMAIL_MASK = {"id": "[email disembunyikan]", "en": "[e-mail hidden]"}
@@ -64,6 +65,10 @@ _AMOUNT = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _CURRENCY_BEFORE = re.compile(r"(?:Rp\.?|IDR)\s*$", re.IGNORECASE)
 
 
+@overload
+def mask_contacts(text: str, language: str = "id") -> str: ...
+@overload
+def mask_contacts(text: None, language: str = "id") -> None: ...
 def mask_contacts(text: str | None, language: str = "id") -> str | None:
     """``text`` with phone numbers and e-mail addresses replaced by a marker."""
     if not text:

@@ -175,7 +175,7 @@ def _is_blank_contact(reporter: object) -> bool:
 def build_report(**values: object) -> IncomingReport:
     """Construct a report, turning validation failures into InvalidReport."""
     try:
-        return IncomingReport(**values)
+        return IncomingReport.model_validate(values)  # values from outside: validated, not yet typed
     except ValidationError as error:
         raise InvalidReport(problems_from(error)) from None
 

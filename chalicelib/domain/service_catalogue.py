@@ -427,9 +427,9 @@ def _check_value(question: Question, values: list[str]) -> tuple[str | None, Ans
         return "takes one value", ""
     value = values[0]
     if question.datatype == "singlevaluelist":
-        keys = [choice.key for choice in question.choices]
-        if value not in keys:
-            return f"unknown choice {value[:40]!r}; use one of {', '.join(keys)}", ""
+        listed = [choice.key for choice in question.choices]
+        if value not in listed:
+            return f"unknown choice {value[:40]!r}; use one of {', '.join(listed)}", ""
         return None, value
     if question.datatype == "number":
         try:

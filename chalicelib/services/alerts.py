@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.adapters.alert_store import AlertStore
 from chalicelib.domain import alerts as rules
+from chalicelib.domain.channels import Channel
 from chalicelib.domain.clock import JAKARTA
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.events import Envelope
@@ -51,10 +52,12 @@ class Context:
 
 def handle_for(ctx: Context, sub: rules.Subscription) -> ReplyHandle:
     if sub.channel == "email":
-        return ReplyHandle(channel="email", kind="email", address=sub.address)
+        return ReplyHandle(channel=Channel.EMAIL, kind="email", address=sub.address)
     if sub.channel == "whatsapp":
-        return ReplyHandle(channel="whatsapp", kind="twilio", address=f"whatsapp:{sub.address}", via=ctx.whatsapp_from)
-    return ReplyHandle(channel="sms_1708", kind="twilio", address=sub.address, via=ctx.sms_from)
+        return ReplyHandle(
+            channel=Channel.WHATSAPP, kind="twilio", address=f"whatsapp:{sub.address}", via=ctx.whatsapp_from
+        )
+    return ReplyHandle(channel=Channel.SMS_1708, kind="twilio", address=sub.address, via=ctx.sms_from)
 
 
 def _send(ctx: Context, sub: rules.Subscription, text: str, subject: str | None = None) -> None:
@@ -238,6 +241,8 @@ def collect(message: Envelope, *, store: AlertStore, cases: Any, public_view: An
     if not matching:
         return 0
     entry = rules.entry_from_public_view(message, public_view(case))
+    if entry is None:  # not an event subscribers hear of (the caller checks first)
+        return 0
     day = now.astimezone(JAKARTA).date().isoformat()
     for sub_id in matching:
         store.add_entry(sub_id, entry.as_dict(), day, now)

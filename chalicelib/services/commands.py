@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from chalicelib.domain.case import REJECTION_REASONS
+from chalicelib.domain.case import RejectionReason
 from chalicelib.domain.clock import JAKARTA
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -99,7 +99,7 @@ class ResolveCommand(Command):
 
 
 class RejectCommand(Command):
-    reason: Literal[REJECTION_REASONS]  # type: ignore[valid-type]
+    reason: RejectionReason
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 

@@ -54,7 +54,8 @@ def record_walk_in(
     form, key = desk.parse(payload, header_key)
     channel = desks.choose_channel(office, form.channel)
     own_prefix = f"uploads/{principal.user_id}/"
-    uploaded, problems = [], []
+    uploaded: list[dict[str, object]] = []
+    problems: list[tuple[str, str]] = []
     for index, upload_key in enumerate(form.upload_keys):
         if not upload_key.startswith(own_prefix):
             problems.append((f"upload_keys.{index}", "is not an upload of yours"))

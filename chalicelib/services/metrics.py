@@ -40,7 +40,8 @@ class _Months:
     """Month partitions read at most once per request."""
 
     def __init__(self, store: MetricsStore):
-        self.store, self.cache = store, {}
+        self.store = store
+        self.cache: dict[str, Any] = {}
 
     def get(self, month: str):
         if month not in self.cache:

@@ -334,8 +334,9 @@ def parse_listing(query: dict[str, str], now: datetime) -> Listing:
 
     problems: list[str] = []
     ids = None
-    if arg("service_request_id"):
-        ids = [part.strip() for part in arg("service_request_id").split(",") if part.strip()]
+    asked_ids = arg("service_request_id")
+    if asked_ids:
+        ids = [part.strip() for part in asked_ids.split(",") if part.strip()]
         if len(ids) > MAX_IDS:
             problems.append(f"service_request_id takes at most {MAX_IDS} ids")
     statuses = frozenset(part.strip().lower() for part in (arg("status") or "").split(",") if part.strip())
@@ -347,8 +348,9 @@ def parse_listing(query: dict[str, str], now: datetime) -> Listing:
         problems.append(f"service_code {unknown[0][:80]!r} was not found")
     if problems:
         raise Open311Error(400, *problems)
-    start = _instant("start_date", arg("start_date"), False) if arg("start_date") else None
-    end = _instant("end_date", arg("end_date"), True) if arg("end_date") else None
+    start_text, end_text = arg("start_date"), arg("end_date")
+    start = _instant("start_date", start_text, False) if start_text else None
+    end = _instant("end_date", end_text, True) if end_text else None
     if end is None:
         end = min(now, start + MAX_WINDOW) if start else now
     if start is None:
@@ -499,13 +501,16 @@ def submit(
         raise _problems_as_errors(_named_uploads(invalid.problems, posted.uploads)) from None
     except ImageTooLarge as large:  # past the request's pixel budget: nothing decoded or stored
         raise _problems_as_errors(_named_uploads([(f"photos.{large.index}", str(large))], posted.uploads)) from None
-    if not receipt.created and client_key is not None and not _same_report(receipt.case, report):
+    code, case = receipt.tracking_code, receipt.case
+    if code is None or case is None:  # never: Open311 reports get no per-sender notices
+        raise ValueError(f"an Open311 report's receipt names no case ({receipt.outcome})")
+    if not receipt.created and client_key is not None and not _same_report(case, report):
         raise Open311Error(
             400,
             f"Idempotency-Key {client_key!r} was already used for another request "
-            f"({request_ids.public_id(receipt.tracking_code, deps.code_key)})",
+            f"({request_ids.public_id(code, deps.code_key)})",
         )
-    request_id = request_ids.public_id(receipt.tracking_code, deps.code_key)
+    request_id = request_ids.public_id(code, deps.code_key)
     response: dict[str, Any] = {
         "service_request_id": request_id,
         "service_notice": service_notice(report.category, language),
@@ -515,10 +520,10 @@ def submit(
         # The GeoReport v2 "extended attributes" convention (?extensions=true): for
         # the reporter's app, the tracking code that confirms or reopens the case.
         response["extended_attributes"] = {
-            "tracking_code": receipt.tracking_code,
-            "status_url": deps.settings.status_url(receipt.tracking_code),
+            "tracking_code": code,
+            "status_url": deps.settings.status_url(code),
         }
-    return Posted(receipt.created, [response], receipt.tracking_code)
+    return Posted(receipt.created, [response], code)
 
 
 def _partner(api_key: str | None, deps: Deps, refusal: str) -> api_keys.PartnerKey:
@@ -614,8 +619,9 @@ def list_updates(query: dict[str, str], language: str, deps: Deps) -> list[dict[
 
     partner = _partner(arg("api_key"), deps, "updates are listed for the api_key that posted the requests")
     now = deps.clock()
-    start = _instant("start_date", arg("start_date"), False) if arg("start_date") else None
-    end = _instant("end_date", arg("end_date"), True) if arg("end_date") else None
+    start_text, end_text = arg("start_date"), arg("end_date")
+    start = _instant("start_date", start_text, False) if start_text else None
+    end = _instant("end_date", end_text, True) if end_text else None
     if (start is None) != (end is None):
         raise Open311Error(400, "give start_date and end_date together (or neither: the last 24 hours)")
     if start is None or end is None:
@@ -745,7 +751,8 @@ def _own_case(request_id: str, partner: api_keys.PartnerKey, deps: Deps) -> Case
 def _upload_model(upload: wire.Upload):
     from chalicelib.domain.report import PhotoUpload
 
-    return PhotoUpload(content_type=upload.content_type, data=upload.data)
+    # The form's declared type, checked against the allowed ones here.
+    return PhotoUpload.model_validate({"content_type": upload.content_type, "data": upload.data})
 
 
 def _check_room(case: Case, adding: int) -> None:

@@ -228,7 +228,9 @@ def _window(snapshot: _Snapshot, filters: MapFilters) -> dict[str, Any]:
 
 def points(filters: MapFilters, deps: Deps) -> dict[str, Any]:
     snapshot = _snapshot(deps)
-    located = [row for row in _matching(snapshot, filters) if row.lat is not None and row.lng is not None]
+    located = [
+        (row, row.lat, row.lng) for row in _matching(snapshot, filters) if row.lat is not None and row.lng is not None
+    ]
     return {
         **_window(snapshot, filters),
         "limit": MAX_POINTS,
@@ -238,12 +240,12 @@ def points(filters: MapFilters, deps: Deps) -> dict[str, Any]:
         "points": [
             [
                 _public_id(snapshot, row.code, deps.code_key),
-                round(row.lat, 5),
-                round(row.lng, 5),
+                round(lat, 5),
+                round(lng, 5),
                 row.category,
                 row.status.value,
             ]
-            for row in located[:MAX_POINTS]
+            for row, lat, lng in located[:MAX_POINTS]
         ],
     }
 

@@ -241,20 +241,29 @@ def event_outgoing(
     message: Envelope, case: Case | None, base_url: str, code_key: bytes | None = None
 ) -> Outgoing | None:
     """The reply a relayed event calls for, if any (``code_key``: for public links by public id)."""
-    if case is None or case.reply_handle is None:
+    handle = _handle(case)
+    if case is None or handle is None:
         return None
-    if skips_event(case.reply_handle, message.event):
+    if skips_event(handle, message.event):
         return None
     text = event_reply(message, case, base_url)
     if text is None:
         return None
     public = None
-    if case.reply_handle.kind in PUBLIC_REPLY_KINDS:
+    if handle.kind in PUBLIC_REPLY_KINDS:
         key = texts.reply_key(message.event) or "updated"
         public = public_text(
             key, case.language, code=case.tracking_code, base_url=base_url, code_key=code_key, case=case
         )
-    return Outgoing(message.id, case.reply_handle, text, case.tracking_code, message, case.language, public)
+    return Outgoing(message.id, handle, text, case.tracking_code, message, case.language, public)
+
+
+def _handle(case: Case | None) -> ReplyHandle | None:
+    """The case's reply handle, opened first (``_opened``): one still sealed is a caller's bug."""
+    handle = case.reply_handle if case is not None else None
+    if handle is None or isinstance(handle, ReplyHandle):
+        return handle
+    raise TypeError("the reply handle is still sealed: open it first (CaseRepository.open_sealed)")
 
 
 # Replies that concern only the primary's own reporter (their receipt, their additions).
@@ -278,7 +287,8 @@ def follower_outgoing(
     """The reply an event on ``primary`` calls for to the reporter of ``follower``, a
     duplicate merged into it (its reply handle opened), if any. ``via``: the case
     ``follower`` was merged into when that case was itself merged into ``primary``."""
-    if follower is None or follower.reply_handle is None:
+    handle = _handle(follower)
+    if follower is None or handle is None:
         return None
     if follower.merged_into != (via or primary.tracking_code):
         return None  # merged elsewhere since, or never: not this primary's follower
@@ -289,13 +299,13 @@ def follower_outgoing(
     if text is None:
         return None
     public = None
-    if follower.reply_handle.kind in PUBLIC_REPLY_KINDS:
+    if handle.kind in PUBLIC_REPLY_KINDS:
         public = public_text(
             key, follower.language, code=follower.tracking_code, base_url=base_url, code_key=code_key, case=primary
         )
     reply_id = f"{message.id}>{follower.tracking_code}"
     event = replace(message, id=reply_id, tracking_code=follower.tracking_code)  # no primary's code to a sender
-    return Outgoing(reply_id, follower.reply_handle, text, follower.tracking_code, event, follower.language, public)
+    return Outgoing(reply_id, handle, text, follower.tracking_code, event, follower.language, public)
 
 
 def notice_outgoing(

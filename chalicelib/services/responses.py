@@ -15,7 +15,7 @@ schemathesis checks every answer of the running stack).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
@@ -26,6 +26,40 @@ from chalicelib.domain.lifecycle import CaseStatus
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# The closed sets of words the views answer with (each also a JSON schema enum).
+Privacy = Literal["public", "anonymous", "confidential"]
+Priority = Literal["urgent", "normal", "low"]
+PhotoKind = Literal["report", "completion"]
+DeadlineKind = Literal["coordination", "resolution", "escalation", "confirmation"]
+CompletionBasis = Literal["agreed", "standard", "predicted"]
+PlanStateName = Literal["submitted", "verified", "returned"]
+QueueView = Literal["agency", "family", "triage", "review", "escalated"]
+Language = Literal["id", "en"]
+
+PRIVACIES: tuple[Privacy, ...] = get_args(Privacy)
+PRIORITIES: tuple[Priority, ...] = get_args(Priority)
+PHOTO_KINDS: tuple[PhotoKind, ...] = get_args(PhotoKind)
+DEADLINE_KINDS: tuple[DeadlineKind, ...] = get_args(DeadlineKind)
+COMPLETION_BASES: tuple[CompletionBasis, ...] = get_args(CompletionBasis)
+PLAN_STATES: tuple[PlanStateName, ...] = get_args(PlanStateName)
+QUEUE_VIEWS: tuple[QueueView, ...] = get_args(QueueView)
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+_Word = TypeVar("_Word", bound=str)
+
+
+def one_of(value: object, words: tuple[_Word, ...]) -> _Word:
+    """``value`` (a domain word: a str or a StrEnum member) as one of ``words``; ValueError if it is none of them."""
+    for word in words:
+        if value == word:
+            return word
+    raise ValueError(f"{str(value)[:40]!r} is not one of {', '.join(words)}")
+
+
+def one_of_or_none(value: object, words: tuple[_Word, ...]) -> _Word | None:
+    return None if value is None else one_of(value, words)
 
 
 # An instant as the views show it: ISO 8601 in Jakarta time (+07:00), to the second.
@@ -40,8 +74,8 @@ def _absent(value: Any) -> bool:
     return value is None
 
 
-# A field left out of the answer when it has no value (rather than sent as null).
-OMITTED_WHEN_NONE = {"default": None, "exclude_if": _absent}
+# A field left out of the answer when it has no value (rather than sent as null) is declared
+# Field(default=None, exclude_if=_absent): spelt out at each field so that type checkers see the default.
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -130,7 +164,7 @@ class AreaNames(Strict):
 
 class PublicPhoto(Strict):
     id: str
-    kind: Literal["report", "completion"]
+    kind: PhotoKind
     url: str = Field(description="302 to a short-lived link to the metadata-free copy.")
     width: int
     height: int
@@ -161,7 +195,7 @@ class PublicStatus(Strict):
     created_at: JakartaTime
     updated_at: JakartaTime
     expected_completion: JakartaTime | None
-    expected_completion_basis: Literal["agreed", "standard", "predicted"] | None
+    expected_completion_basis: CompletionBasis | None
     progress: int = Field(ge=0, le=100)
     photos: list[PublicPhoto]
     photos_pending: int = Field(ge=0, description="Photos the reporter sent as provider links, not fetched yet.")
@@ -169,11 +203,11 @@ class PublicStatus(Strict):
     feedback: PublicFeedback | None
     can_confirm_or_reopen: bool
     merged_into: str | None
-    privacy: Literal["public", "anonymous", "confidential"] = Field(
+    privacy: Privacy = Field(
         description="confidential: the report is hidden from the public; this minimal view answers only to "
         "its tracking code (no description, place, agency, photos or timeline)."
     )
-    language: Literal["id", "en"]
+    language: Language
 
 
 # --- the public map (services/public_map.py) -----------------------------------------------------
@@ -370,9 +404,9 @@ class QueueRow(Strict):
     breached: list[str]
     escalated: bool
     progress: int
-    priority: Literal["urgent", "normal", "low"] = Field(default="normal", description="Set by the Bureau or holder.")
+    priority: Priority = Field(default="normal", description="Set by the Bureau or holder.")
     area: dict[str, str | None] | None = Field(description="kota / kecamatan / kelurahan codes")
-    deadline_kind: Literal["coordination", "resolution", "escalation", "confirmation"] | None = Field(
+    deadline_kind: DeadlineKind | None = Field(
         default=None, description="The next deadline the holder is held to (next_deadline may be a reminder)."
     )
     deadline: JakartaTime | None = None
@@ -380,7 +414,7 @@ class QueueRow(Strict):
 
 
 class QueuePage(Strict):
-    view: Literal["agency", "family", "triage", "review", "escalated"]
+    view: QueueView
     items: list[QueueRow]
     count: int
     cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last.")
@@ -399,7 +433,7 @@ class Sla(Strict):
     escalated: bool
     next_milestone: str | None
     next_deadline: JakartaTime | None
-    deadline_kind: Literal["coordination", "resolution", "escalation", "confirmation"] | None = Field(
+    deadline_kind: DeadlineKind | None = Field(
         default=None, description="The next real deadline (reminders skipped): what the holder is held to."
     )
     deadline: JakartaTime | None = None
@@ -410,26 +444,28 @@ class Plan(Strict):
     agency: AgencyRef | None
     submitted_at: JakartaTime | None
     proposed_completion: JakartaTime | None
-    state: Literal["submitted", "verified", "returned"]
+    state: PlanStateName
     review_comment: str | None
 
 
 class OfficerPhoto(Strict):
     id: str
-    kind: Literal["report", "completion"]
+    kind: PhotoKind
     url: str
-    original_url: str | None = Field(**OMITTED_WHEN_NONE, description="Only for roles that may see the reporter.")
+    original_url: str | None = Field(
+        default=None, exclude_if=_absent, description="Only for roles that may see the reporter."
+    )
 
 
 class Reporter(Strict):
     """The reporter's contact: only for roles that may see it, never for anonymous reports.
     Only what the reporter gave is sent."""
 
-    name: str | None = Field(**OMITTED_WHEN_NONE)
-    phone: str | None = Field(**OMITTED_WHEN_NONE)
-    email: str | None = Field(**OMITTED_WHEN_NONE)
-    device_id: str | None = Field(**OMITTED_WHEN_NONE)
-    account_id: str | None = Field(**OMITTED_WHEN_NONE)
+    name: str | None = Field(default=None, exclude_if=_absent)
+    phone: str | None = Field(default=None, exclude_if=_absent)
+    email: str | None = Field(default=None, exclude_if=_absent)
+    device_id: str | None = Field(default=None, exclude_if=_absent)
+    account_id: str | None = Field(default=None, exclude_if=_absent)
 
 
 class OtherCase(Strict):
@@ -494,10 +530,8 @@ class OfficerCase(Strict):
     plan: Plan | None
     photos: list[OfficerPhoto]
     anonymous: bool
-    privacy: Literal["public", "anonymous", "confidential"]
-    priority: Literal["urgent", "normal", "low"] = Field(
-        description="urgent shortens the SLA deadlines; low changes none (domain/sla.py)."
-    )
+    privacy: Privacy
+    priority: Priority = Field(description="urgent shortens the SLA deadlines; low changes none (domain/sla.py).")
     reporter: Reporter | None
     answers: dict[str, str | list[str]] = Field(description="Answers to the category's questions (Open311 attributes).")
     media_urls: list[str] = Field(description="Links to photos elsewhere, as sent; not fetched, never public.")

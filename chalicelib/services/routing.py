@@ -18,7 +18,7 @@ from datetime import datetime
 
 from chalicelib.adapters import reference_data
 from chalicelib.adapters.case_repository import CaseRepository
-from chalicelib.adapters.duplicate_index import DuplicateIndex
+from chalicelib.adapters.duplicate_index import DuplicateSearch
 from chalicelib.adapters.routing_store import RoutingStore
 from chalicelib.domain import duplicates, geo
 from chalicelib.domain.areas import AreaPath
@@ -62,13 +62,15 @@ OPEN_CHECKS = 2 * duplicates.MAX_CANDIDATES  # enough while up to half the best 
 DUPLICATE_READ_BOUND = 9 * NEARBY_PER_CELL + duplicates.BANDS * SIMILAR_PER_BAND + OPEN_CHECKS
 
 
-def duplicate_candidates(case: Case, index: DuplicateIndex, now: datetime) -> list[str]:
+def duplicate_candidates(case: Case, index: DuplicateSearch, now: datetime) -> list[str]:
     """Open cases that may report the same problem, best first (at most MAX_CANDIDATES)."""
     found: dict[str, float] = {}
     if case.location is not None:
         here = case.location
         for other in index.nearby_open(case.category, here.lat, here.lng, per_cell=NEARBY_PER_CELL):
             if other.code == case.tracking_code:
+                continue
+            if other.lat is None or other.lng is None:  # a geo-index entry always has its point
                 continue
             metres = geo.distance_m(here.lat, here.lng, other.lat, other.lng)
             if metres <= duplicates.NEARBY_METRES:
@@ -80,12 +82,12 @@ def duplicate_candidates(case: Case, index: DuplicateIndex, now: datetime) -> li
     # so with MAX_CANDIDATES nearby, text cannot change the answer: a flood at one spot stops here.
     if bands and len(found) < duplicates.MAX_CANDIDATES:
         since = now - duplicates.SIMILAR_WINDOW
-        for other in index.similar_recent(case.category, bands, since, per_band=SIMILAR_PER_BAND):
-            if other.code == case.tracking_code or other.code in found:
+        for candidate in index.similar_recent(case.category, bands, since, per_band=SIMILAR_PER_BAND):
+            if candidate.code == case.tracking_code or candidate.code in found:
                 continue  # itself; or already a candidate nearby (open, and ranked above any text match)
-            score = duplicates.text_similarity(text, other.summary)  # the signature picks, this confirms
+            score = duplicates.text_similarity(text, candidate.summary)  # the signature picks, this confirms
             if score >= duplicates.SIMILAR_TEXT:
-                similar[other.code] = score
+                similar[candidate.code] = score
                 if len(similar) == OPEN_CHECKS:
                     break  # as many as will be checked: the remaining bands are not read (a flood's usual case)
     if similar:
@@ -95,7 +97,7 @@ def duplicate_candidates(case: Case, index: DuplicateIndex, now: datetime) -> li
     return [code for code, _score in ranked[: duplicates.MAX_CANDIDATES]]
 
 
-def file_signature(case: Case, index: DuplicateIndex, now: datetime) -> None:
+def file_signature(case: Case, index: DuplicateSearch, now: datetime) -> None:
     """Make the case findable by text for the 7-day window (nothing for a case older than that)."""
     text = case.description[: duplicates.COMPARED_CHARS]
     bands = duplicates.band_keys(text)
@@ -107,7 +109,7 @@ def route_case(
     code: str,
     *,
     cases: CaseRepository,
-    duplicate_index: DuplicateIndex,
+    duplicate_index: DuplicateSearch,
     rules: RoutingStore,
     clock: Clock,
     predict=None,

@@ -78,7 +78,7 @@ def named_by_public_id(code_text: str) -> bool:
     return tracking.normalize(code_text) is None
 
 
-def expected_completion(case: Case) -> tuple[datetime | None, str | None]:
+def expected_completion(case: Case) -> tuple[datetime | None, r.CompletionBasis | None]:
     """(when, basis): an agreed estimate, the standard deadline, or a prediction."""
     agreed = case.plan.agreed_completion() if case.plan is not None else None
     if agreed is not None:
@@ -142,7 +142,7 @@ def public_view(
         photos=[
             r.PublicPhoto(
                 id=photo.id,
-                kind=photo.kind,
+                kind=r.one_of(photo.kind, r.PHOTO_KINDS),
                 url=f"{status_url}/photos/{photo.id}",
                 width=photo.width,
                 height=photo.height,
@@ -160,8 +160,8 @@ def public_view(
         # tracking code's holder may confirm or reopen.
         can_confirm_or_reopen=case.status is CaseStatus.RESOLVED and public_id is None,
         merged_into=_public_names({"primary": case.merged_into}, code_key)["primary"],
-        privacy=case.privacy,
-        language=language,
+        privacy=r.one_of(case.privacy, r.PRIVACIES),
+        language=r.one_of(language, r.LANGUAGES),
     )
 
 
@@ -201,8 +201,8 @@ def confidential_view(case: Case, language: str) -> r.PublicStatus:
         feedback=r.PublicFeedback(rating=case.feedback.rating) if case.feedback else None,
         can_confirm_or_reopen=case.status is CaseStatus.RESOLVED,
         merged_into=None,
-        privacy=case.privacy,
-        language=language,
+        privacy=r.one_of(case.privacy, r.PRIVACIES),
+        language=r.one_of(language, r.LANGUAGES),
     )
 
 

@@ -158,7 +158,7 @@ def officer_view(
             agency=_agency(case.plan.agency_id),
             submitted_at=case.plan.submitted_at,
             proposed_completion=case.plan.proposed_completion,
-            state=case.plan.state,
+            state=r.one_of(case.plan.state, r.PLAN_STATES),
             review_comment=case.plan.review_comment,
         )
         if case.plan
@@ -166,15 +166,15 @@ def officer_view(
         photos=[
             r.OfficerPhoto(
                 id=photo.id,
-                kind=photo.kind,
+                kind=r.one_of(photo.kind, r.PHOTO_KINDS),
                 url=photo_url(photo),
                 original_url=original_url(photo) if may_see_contact and original_url else None,
             )
             for photo in case.photos
         ],
         anonymous=case.anonymous,
-        privacy=case.privacy,
-        priority=case.priority,
+        privacy=r.one_of(case.privacy, r.PRIVACIES),
+        priority=r.one_of(case.priority, r.PRIORITIES),
         reporter=_contact(case, open_contact) if may_see_contact and case.reporter and not case.anonymous else None,
         answers=case.answers,
         # Links as the reporter's app sent them: like original photos, they may
@@ -213,7 +213,7 @@ def _sla(case: Case) -> r.Sla | None:
         escalated=case.escalated,
         next_milestone=pending[0].milestone.value if pending else None,
         next_deadline=pending[0].at if pending else None,
-        deadline_kind=due[0] if due else None,
+        deadline_kind=r.one_of(due[0], r.DEADLINE_KINDS) if due else None,
         deadline=due[1] if due else None,
     )
 
@@ -286,7 +286,7 @@ def _contact(case: Case, open_contact) -> r.Reporter | None:
 
 def queue_page(view: str, rows: list[r.QueueRow], cursor: str | None) -> r.QueuePage:
     """A page of one queue (``view``: agency, family, triage, review, escalated)."""
-    return r.QueuePage(view=view, items=rows, count=len(rows), cursor=cursor)
+    return r.QueuePage(view=r.one_of(view, r.QUEUE_VIEWS), items=rows, count=len(rows), cursor=cursor)
 
 
 def queue_rows(cards: list[CaseCard], language: str, now: datetime) -> list[r.QueueRow]:
@@ -311,10 +311,10 @@ def queue_row(card: CaseCard, language: str, now: datetime) -> r.QueueRow:
         breached=[milestone.kind.value for milestone in card.breached],
         escalated=card.escalated,
         progress=card.progress,
-        priority=card.priority,
+        priority=r.one_of(card.priority, r.PRIORITIES),
         area=card.area,
         # The real deadline; cards written before it was projected leave these null.
-        deadline_kind=card.deadline_kind,
+        deadline_kind=r.one_of_or_none(card.deadline_kind, r.DEADLINE_KINDS),
         deadline=card.deadline,
         deadline_in_minutes=_minutes_until(card.deadline, now),
     )

@@ -91,7 +91,10 @@ def correlation_of(record: Any) -> str | None:
             own = _attribute(document.get("MessageAttributes"), "Value")
             if own:
                 return own
-            document = json.loads(document.get("Message"))
+            message = document.get("Message")
+            if not isinstance(message, str):
+                return None
+            document = json.loads(message)
     except (Unreadable, TypeError, ValueError):
         return None
     return logs.valid_correlation_id(document.get("correlation_id")) if isinstance(document, dict) else None

@@ -30,13 +30,14 @@ import json
 import os
 import signal
 import sys
+from typing import Any
 
 READY_FILE_ENV = "CRM_LOCAL_READY_FILE"
 STARTING = {"status": "starting", "service": "crm", "message": "the local stack is still starting"}
 SOURCE_IP_HEADER = "x-crm-local-source-ip"
 
 
-def honour_source_ip_header(converter_class: type) -> None:
+def honour_source_ip_header(converter_class: Any) -> None:  # chalice.local.LambdaEventConverter, patched
     """Let ``X-Crm-Local-Source-Ip: <address>`` set the event's sourceIp (local stage, tests)."""
     plain = converter_class.create_lambda_event
     if getattr(plain, "honours_source_ip_header", False):
@@ -53,11 +54,11 @@ def honour_source_ip_header(converter_class: type) -> None:
             event["requestContext"]["identity"]["sourceIp"] = address
         return event
 
-    create_lambda_event.honours_source_ip_header = True  # type: ignore[attr-defined]
+    create_lambda_event.honours_source_ip_header = True  # type: ignore[attr-defined]  # a mark: patched once
     converter_class.create_lambda_event = create_lambda_event
 
 
-def gate_health_until_ready(handler_class: type, ready_file: str) -> None:
+def gate_health_until_ready(handler_class: Any, ready_file: str) -> None:  # chalice.local.ChaliceRequestHandler
     """Make the local server's GET/HEAD /health answer 503 "starting" while ``ready_file`` is absent."""
     plain_get, plain_head = handler_class.do_GET, handler_class.do_HEAD
 
@@ -80,7 +81,7 @@ def gate_health_until_ready(handler_class: type, ready_file: str) -> None:
     handler_class.do_GET, handler_class.do_HEAD = do_GET, do_HEAD
 
 
-def route_greedy_paths(matcher_class: type) -> None:
+def route_greedy_paths(matcher_class: Any) -> None:  # chalice.local.RouteMatcher, patched
     """Teach chalice local's RouteMatcher API Gateway's greedy parameter: a route
     whose last segment is ``{name+}`` matches any deeper path under its prefix,
     when no route of the exact shape does (API Gateway prefers the specific one)."""

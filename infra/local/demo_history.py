@@ -15,9 +15,13 @@ import base64
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.local import demo
+
+if TYPE_CHECKING:  # chalicelib is imported where the history is written
+    from chalicelib.adapters.case_queries import CaseCard
+    from chalicelib.adapters.duplicate_index import DuplicateSearch, TextCandidate
 
 
 @dataclass(frozen=True)
@@ -123,20 +127,24 @@ class _NoDuplicates:
     but still files each story's text signature, so a report typed in the demo that
     repeats a recent story is offered it as a duplicate."""
 
-    def __init__(self, index: Any):
+    def __init__(self, index: DuplicateSearch):
         self.index = index
 
-    def nearby_open(self, *_args: Any, **_kwargs: Any) -> list[Any]:
+    def nearby_open(self, category: str, lat: float, lng: float, per_cell: int) -> list[CaseCard]:
         return []
 
-    def similar_recent(self, *_args: Any, **_kwargs: Any) -> list[Any]:
+    def similar_recent(
+        self, category: str, bands: tuple[str, ...], since: datetime, per_band: int
+    ) -> list[TextCandidate]:
         return []
 
-    def still_open(self, _codes: list[str]) -> set[str]:
+    def still_open(self, codes: list[str]) -> set[str]:
         return set()
 
-    def record_signature(self, *args: Any) -> None:
-        self.index.record_signature(*args)
+    def record_signature(
+        self, code: str, category: str, bands: tuple[str, ...], summary: str, created_at: datetime
+    ) -> None:
+        self.index.record_signature(code, category, bands, summary, created_at)
 
 
 class _Clock:
@@ -177,9 +185,13 @@ def write(now: datetime | None = None) -> list[dict[str, Any]]:
         code = submit_report(
             report, cases=app.cases, photos=app.photos, clock=clock, code_key=app.settings.tracking_code_key
         ).tracking_code
+        if code is None:
+            raise RuntimeError(f"demo story {index} opened no case (is its place inside the service area?)")
         case = route_case(
             code, cases=app.cases, duplicate_index=_NoDuplicates(app.duplicate_index), rules=app.routing, clock=clock
         )
+        if case is None:
+            raise RuntimeError(f"demo story {index} could not be routed")
         holder = Principal("demo-history-officer", frozenset({Role.AGENCY_OFFICER}), case.agency_id)
 
         def act(

@@ -142,12 +142,14 @@ def start(
     endpoint = f"http://127.0.0.1:{aws_port}"
     api_url = f"http://127.0.0.1:{api_port}"
     stack = Stack(api_url=api_url, aws_endpoint=endpoint, env={})
-    child_output = {"stdout": output, "stderr": subprocess.STDOUT} if output else {}
+    # Child logs go to ``output`` when given (stderr with them), else where ours go.
+    child_stdout, child_stderr = (output, subprocess.STDOUT) if output else (None, None)
     try:
         aws = subprocess.Popen(
             [sys.executable, "-m", "infra.local.aws_server", "--port", str(aws_port)],
             cwd=ROOT,
-            **child_output,
+            stdout=child_stdout,
+            stderr=child_stderr,
         )
         stack.processes.append(aws)
         _wait_for_http(f"{endpoint}/moto-api/", aws, "the local AWS stand-in")
@@ -190,7 +192,8 @@ def start(
             ],
             cwd=ROOT,
             env=env,
-            **child_output,
+            stdout=child_stdout,
+            stderr=child_stderr,
         )
         stack.processes.append(api)
         _wait_for_http(f"{api_url}/health", api, "chalice local")

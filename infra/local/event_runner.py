@@ -22,6 +22,7 @@ sent there, shaped like Lambda's on-failure destination record
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -61,9 +62,10 @@ def _failed_ids(result: Any) -> list[str] | None:
     item without an identifier fails the whole batch (["*"])."""
     if isinstance(result, dict) and isinstance(result.get("batchItemFailures"), list):
         ids = [item.get("itemIdentifier") if isinstance(item, dict) else None for item in result["batchItemFailures"]]
-        if any(not isinstance(identifier, str) or not identifier for identifier in ids):
+        named = [identifier for identifier in ids if isinstance(identifier, str) and identifier]
+        if len(named) != len(ids):
             return ["*"]
-        return ids or None
+        return named or None
     return None
 
 
@@ -72,6 +74,7 @@ class Source:
 
     name = "source"
     function_name = "local"  # what Lambda's context says: crm-local-<handler>, as deployed stages name them
+    handler: Callable[..., Any]  # the app's handler; each kind of source sets it
 
     def poll(self) -> int:
         raise NotImplementedError
@@ -132,7 +135,7 @@ class StreamSource(Source):
                     records,
                     lambda r: r["dynamodb"]["SequenceNumber"],
                     lambda batch: {"Records": batch},
-                    on_discard=lambda batch, shard=shard_id: self.discarded(shard, batch),
+                    on_discard=functools.partial(self.discarded, shard_id),
                 )
                 delivered += len(records)
         return delivered
@@ -428,7 +431,7 @@ class EventRunner:
         """Call the handler once. Returns None on success, failed item ids, or ["*"] (all failed)."""
         context = LambdaContext(function_name=source.function_name)
         try:
-            result = source.handler(event, context)  # type: ignore[attr-defined]
+            result = source.handler(event, context)
         except Exception as error:  # noqa: BLE001 - the runner survives handler bugs
             log.warning("handler failed", extra={"source": source.name, "error": repr(error)})
             return ["*"]

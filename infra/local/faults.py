@@ -328,7 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
                 if size == 0:
@@ -481,7 +481,7 @@ class BotocoreFaults:
         from botocore.awsrequest import AWSResponse
         from botocore.exceptions import ConnectionClosedError
 
-        _, service, operation = (event_name.split(".", 2) + ["", ""])[:3]
+        service, operation = (event_name.split(".", 2) + ["", ""])[1:3]
         fault = self.plan.decide(service, operation)
         if fault is None:
             return None

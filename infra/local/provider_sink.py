@@ -14,7 +14,7 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TextIO
+from typing import IO, Any
 from urllib.parse import parse_qsl
 
 _LONG_ID = re.compile(r"\d{6,}|whatsapp:\+?\d+|\+\d{6,}")
@@ -38,7 +38,7 @@ def _text_of(body: bytes, content_type: str) -> str:
 
 
 class ProviderSink:
-    def __init__(self, output: TextIO):
+    def __init__(self, output: IO[str]):
         self.output = output
         sink = self
 

@@ -47,8 +47,10 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
                 value = value.split(".", 1)
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
-        else:
+        elif isinstance(node, yaml.MappingNode):
             value = loader.construct_mapping(node, deep=True)
+        else:
+            raise yaml.YAMLError(f"!{tag_suffix} takes a scalar, a list or a mapping")
         return {name: value}
 
     CfnLoader.add_multi_constructor("!", intrinsic)

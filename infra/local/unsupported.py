@@ -287,7 +287,7 @@ def _subscription(properties: dict[str, Any], client: Callable[[str], Any], lid:
     for existing in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
         if existing["Protocol"] == protocol and existing["Endpoint"] == endpoint:
             return {"Ref": existing["SubscriptionArn"]}
-    attributes = {}
+    attributes: dict[str, str] = {}
     for name in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy"):
         if name in properties:
             value = properties[name]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.api.openapi.spec import JSON, Operation, Param, Reply
 
@@ -104,10 +104,14 @@ def coverage(app: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return sorted(served - described), sorted(described - served)
 
 
-def _models(operations_by_route: dict[tuple[str, str], tuple[Operation, ...]]) -> list[tuple[Any, str]]:
+# pydantic's JsonSchemaMode (pydantic is imported only when the document is built).
+Mode = Literal["validation", "serialization"]
+
+
+def _models(operations_by_route: dict[tuple[str, str], tuple[Operation, ...]]) -> list[tuple[Any, Mode]]:
     from chalicelib.services import responses
 
-    pairs: dict[tuple[Any, str], None] = {
+    pairs: dict[tuple[Any, Mode], None] = {
         (responses.ErrorBody, "serialization"): None,
         (responses.GatewayMessage, "serialization"): None,
     }
@@ -211,7 +215,12 @@ def _operation(method: str, path: str, operation: Operation, entry: Any, refs: d
         described["parameters"] = params
     if operation.body is not None:
         body = operation.body
-        schema = _ref(refs, body.model, "validation") if body.model is not None else body.schema
+        if body.model is not None:
+            schema = _ref(refs, body.model, "validation")
+        elif body.schema is not None:
+            schema = body.schema
+        else:
+            raise ValueError(f"{operation.summary!r}: a request body names a model or a JSON Schema")
         described["requestBody"] = {
             "required": body.required,
             "content": _content(body.media_type, schema, body.example),

@@ -7,6 +7,7 @@ dev-only dependency here (moto, joserfc), used as the reference."""
 from __future__ import annotations
 
 import base64
+import json
 import time
 
 import jwt
@@ -130,12 +131,14 @@ def test_rs256_signatures_by_a_published_key_verify(signer):
         ("two parts", "invalid"),
         ("not base64url", "invalid"),
         ("header not JSON", "invalid"),
+        ("kid not a string", "invalid"),
     ],
 )
 def test_what_is_not_an_rs256_signature_by_our_keys(signer, stranger, change, reason):
     keys = rsa_keys({"keys": [_jwk(signer, "k1")]})
     good = _token(signer)
     header, payload, signature = good.split(".")
+    listed_kid = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "kid": ["k1"]}).encode()).decode().rstrip("=")
     token = {
         "another key": _token(stranger),
         "unknown kid": _token(signer, kid="k2"),
@@ -145,6 +148,7 @@ def test_what_is_not_an_rs256_signature_by_our_keys(signer, stranger, change, re
         "two parts": f"{header}.{payload}",
         "not base64url": f"{header}.{payload}.{signature[:10]}+{signature[11:]}",
         "header not JSON": f"{base64.urlsafe_b64encode(b'{nope').decode().rstrip('=')}.{payload}.{signature}",
+        "kid not a string": f"{listed_kid}.{payload}.{signature}",
     }[change]
     with pytest.raises(InvalidToken) as refused:
         verify_rs256(token, keys)
