@@ -180,6 +180,22 @@ def function_alarms(stage: str, function: str, source: Any, timeout: int | None)
     return alarms
 
 
+def _p99_alarm(suffix: str, description: str, dimensions: Any, threshold_ms: int) -> dict[str, Any]:
+    """API Gateway's p99 latency over ``threshold_ms`` in M of N five-minute periods."""
+    return _alarm(
+        {"Fn::Sub": f"crm-${{Stage}}-{suffix}"},
+        description,
+        Namespace="AWS/ApiGateway",
+        MetricName="Latency",
+        Dimensions=dimensions,
+        ExtendedStatistic="p99",
+        Period=PERIOD,
+        EvaluationPeriods=RATE_DATAPOINTS[1],
+        DatapointsToAlarm=RATE_DATAPOINTS[0],
+        Threshold=threshold_ms,
+    )
+
+
 def api_alarms() -> dict[str, Any]:
     api = {"ApiName": {"Ref": "ApiName"}, "Stage": API_STAGE}
     webhook = {**api, "Resource": WEBHOOK_RESOURCE, "Method": "POST"}
@@ -201,31 +217,19 @@ def api_alarms() -> dict[str, Any]:
             DatapointsToAlarm=RATE_DATAPOINTS[0],
             Threshold=ERROR_RATE_PERCENT,
         ),
-        "ApiLatencyAlarm": _alarm(
-            {"Fn::Sub": "crm-${Stage}-api-latency-p99"},
+        "ApiLatencyAlarm": _p99_alarm(
+            "api-latency-p99",
             f"The slowest 1 % of API requests took {API_P99_MS // 1000} s or more in {RATE_DATAPOINTS[0]} of "
             f"{RATE_DATAPOINTS[1]} five-minute periods.",
-            Namespace="AWS/ApiGateway",
-            MetricName="Latency",
-            Dimensions=latency(api),
-            ExtendedStatistic="p99",
-            Period=PERIOD,
-            EvaluationPeriods=RATE_DATAPOINTS[1],
-            DatapointsToAlarm=RATE_DATAPOINTS[0],
-            Threshold=API_P99_MS,
+            latency(api),
+            API_P99_MS,
         ),
-        "WebhookLatencyAlarm": _alarm(
-            {"Fn::Sub": "crm-${Stage}-webhook-latency-p99"},
+        "WebhookLatencyAlarm": _p99_alarm(
+            "webhook-latency-p99",
             f"The slowest 1 % of provider webhooks (POST {WEBHOOK_RESOURCE}) took {WEBHOOK_P99_MS // 1000} s or "
             f"more in {RATE_DATAPOINTS[0]} of {RATE_DATAPOINTS[1]} five-minute periods: providers time out and retry.",
-            Namespace="AWS/ApiGateway",
-            MetricName="Latency",
-            Dimensions=latency(webhook),
-            ExtendedStatistic="p99",
-            Period=PERIOD,
-            EvaluationPeriods=RATE_DATAPOINTS[1],
-            DatapointsToAlarm=RATE_DATAPOINTS[0],
-            Threshold=WEBHOOK_P99_MS,
+            latency(webhook),
+            WEBHOOK_P99_MS,
         ),
     }
 
