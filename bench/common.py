@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# Compiled bytecode of the fresh processes the benches start (bench/cold_start.py).
+BYTECODE = ROOT / "build" / "bench-bytecode"
 
 
 def median(values: list[float]) -> float:
