@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidReport
+from chalicelib.domain.receipts import Receipt
 from chalicelib.domain.report import (
     ALLOWED_PHOTO_TYPES,
     MAX_PHOTOS,
@@ -30,7 +31,6 @@ from chalicelib.domain.report import (
     build_report,
     problems_from,
 )
-from chalicelib.services.intake import Receipt
 
 from . import signing
 from .base import InboundRequest, MalformedPayload, Reply

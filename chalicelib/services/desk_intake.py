@@ -22,7 +22,8 @@ from chalicelib.domain.agencies import Agency
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.permissions import Principal
-from chalicelib.services.intake import Receipt, submit_report
+from chalicelib.domain.receipts import Receipt
+from chalicelib.services.intake import submit_report
 
 _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),

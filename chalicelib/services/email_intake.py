@@ -9,6 +9,7 @@ from __future__ import annotations
 from chalicelib.channels.email import parse_email
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.messages import tracking_code_in
+from chalicelib.domain.receipts import Receipt
 from chalicelib.logs import case_id, get_logger
 
 from . import intake
@@ -16,7 +17,7 @@ from . import intake
 log = get_logger("email")
 
 
-def receive_email(raw: bytes, message_id: str, *, app) -> intake.Receipt | None:
+def receive_email(raw: bytes, message_id: str, *, app) -> Receipt | None:
     """``app``: bootstrap.Services. None when the mail is not a report."""
     parsed = parse_email(raw, message_id, app.settings.email_from_address)
     if parsed is None:
@@ -45,7 +46,7 @@ def receive_email(raw: bytes, message_id: str, *, app) -> intake.Receipt | None:
         return _submit(report.model_copy(update={"photos": kept}), app)
 
 
-def _submit(report, app) -> intake.Receipt:
+def _submit(report, app) -> Receipt:
     return intake.submit_report(
         report,
         cases=app.cases,
@@ -56,7 +57,7 @@ def _submit(report, app) -> intake.Receipt:
     )
 
 
-def _add_to_case(report, case, app) -> intake.Receipt:
+def _add_to_case(report, case, app) -> Receipt:
     cleaned = []
     for upload in report.photos:
         try:

@@ -29,7 +29,6 @@ the write, nothing points at them and a retry writes the same keys again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib import cloudwatch
@@ -58,6 +57,18 @@ from chalicelib.domain.messages import (
     tracking_code_query,
 )
 from chalicelib.domain.photos import REPORT, PhotoRef, Photos
+from chalicelib.domain.receipts import (
+    ADDED,
+    ALERTS_STOPPED,
+    CREATED,
+    FULL,
+    OUTSIDE_AREA,
+    RATE_LIMITED,
+    REPEATED,
+    STATUS,
+    UNKNOWN_CODE,
+    Receipt,
+)
 from chalicelib.domain.report import IncomingReport
 from chalicelib.logs import case_id, get_logger
 
@@ -68,39 +79,7 @@ log = get_logger("intake")
 MAX_CODE_ATTEMPTS = 4
 
 
-# What happened to a message (Receipt.outcome).
-CREATED, REPEATED, ADDED, STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL = (
-    "created",
-    "repeated",
-    "added",
-    "status",
-    "unknown_code",
-    "rate_limited",
-    "full",
-)
-# "BERHENTI"/"STOP" by SMS or WhatsApp: the sender's area alerts are removed (services/alerts.py).
-ALERTS_STOPPED = "alerts_stopped"
-# A messaging sender's place is outside DKI Jakarta: told so, no case.
-OUTSIDE_AREA = "outside_area"
-# Outcomes that change no case: the sender is answered with a notice.
-NOTICE_OUTCOMES = frozenset({STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL, ALERTS_STOPPED, OUTSIDE_AREA})
 SAVE_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class Receipt:
-    tracking_code: str | None
-    created: bool  # False: this delivery repeats a report already taken in
-    case: Case | None
-    outcome: str = CREATED
-    language: str = "id"
-    added: list[str] = field(default_factory=list)  # what an ADDED message brought
-    notify: bool = True  # False: a notice we already sent (repeated rate-limit hits)
-    sender: str | None = None  # keyed hash of the sender, to answer notices
-
-    @property
-    def needs_notice(self) -> bool:
-        return self.outcome in NOTICE_OUTCOMES and self.notify
 
 
 def submit_report(

@@ -44,9 +44,10 @@ from chalicelib.domain.case import Case, source_key
 from chalicelib.domain.clock import JAKARTA, Clock
 from chalicelib.domain.errors import ConcurrentUpdate, IllegalTransition, InvalidReport, OutsideServiceArea
 from chalicelib.domain.lifecycle import CaseStatus, is_open
+from chalicelib.domain.receipts import Receipt
 from chalicelib.domain.report import MAX_PHOTOS
 from chalicelib.services import api_keys
-from chalicelib.services.intake import MAX_CODE_ATTEMPTS, Receipt, clean_photos, submit_report
+from chalicelib.services.intake import MAX_CODE_ATTEMPTS, clean_photos, submit_report
 from chalicelib.services.status import public_line, public_view_json, timeline_of
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

@@ -159,7 +159,7 @@ def test_reply_has_the_code_and_status_url():
 
     (report,) = adapter.parse(signed(body()))
     case = Case.open(report, "4N50G-7M7G1-2X63", NOW)
-    from chalicelib.services.intake import Receipt
+    from chalicelib.domain.receipts import Receipt
 
     created = adapter.reply([Receipt(case.tracking_code, True, case)], SETTINGS)
     repeated = adapter.reply([Receipt(case.tracking_code, False, case)], SETTINGS)
