@@ -127,8 +127,8 @@ def partner_body(report_id: str, description: str = "Sampah menumpuk di trotoar 
 
 
 def signed_headers(body: bytes, channel: str = "jaki") -> dict[str, str]:
-    from chalicelib.channels.partner import signature_headers
     from chalicelib.config import DEV_SECRETS
+    from chalicelib.domain.signatures import signature_headers
 
     secret = DEV_SECRETS[f"{channel.upper()}_WEBHOOK_SECRET"]
     return {"Content-Type": "application/json", **signature_headers(secret, body, int(time.time()))}

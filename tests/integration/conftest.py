@@ -12,8 +12,8 @@ import boto3
 import pytest
 import requests
 
-from chalicelib.channels.partner import signature_headers
 from chalicelib.config import DEV_SECRETS
+from chalicelib.domain.signatures import signature_headers
 from infra.local import devstack
 from infra.local.provision import LOCAL_CREDENTIALS
 from tests.support.artifacts import artifact

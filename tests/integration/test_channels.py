@@ -728,7 +728,7 @@ def test_partner_gets_status_changes_at_its_callback_url(client, runner, provide
     assert document["report_id"] == body["report_id"] and document["event_type"] == "case.resolved"
     assert f"/status/{code}/photos/c1" in document["text"]
     from chalicelib.channels import signing
-    from chalicelib.channels.partner import signed_message
+    from chalicelib.domain.signatures import signed_message
 
     expected = signing.hmac_sha256(
         DEV_SECRETS["JAKI_WEBHOOK_SECRET"], signed_message(callback.headers["x-crm-timestamp"], callback.body)

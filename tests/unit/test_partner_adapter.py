@@ -7,10 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.channels.base import InboundRequest, MalformedPayload, SignatureExpired, SignatureRejected
-from chalicelib.channels.partner import PartnerAdapter, signature_headers
+from chalicelib.channels.partner import PartnerAdapter
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidReport
+from chalicelib.domain.signatures import signature_headers
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 SECRET = "test-secret"
