@@ -88,6 +88,24 @@ class Services:
     quarantine: Any = None  # services.batch.Quarantine: poison records, scheduled jobs' attempts
     limiter: RateLimiter | None = None  # rate-limit counters (api/limits.py); None: nothing is limited
     feed: Any = None  # Open311Feed: partners' update feeds; None: built on first use
+    alerts: Any = None  # services.alerts.Context: area alerts' ports; None: built on first use
+
+    def alerts_context(self) -> Any:
+        """What area alerts need (services/alerts.py): their store, keys, texts' links and senders."""
+        if self.alerts is not None:
+            return self.alerts
+        from chalicelib.adapters.alert_store import AlertStore
+        from chalicelib.services.alerts import Context
+
+        return Context(
+            store=AlertStore(self.settings.cases_table),
+            key=self.settings.tracking_code_key,
+            base_url=self.settings.public_base_url,
+            sender_for=self.reply_sender,
+            sms_from=self.settings.alerts_sms_from,
+            whatsapp_from=self.settings.alerts_whatsapp_from,
+            phone_countries=self.settings.alert_phone_countries,
+        )
 
     def open311_feed(self) -> Any:
         if self.feed is not None:

@@ -237,7 +237,7 @@ def test_collect_alerts(world, monkeypatch):
 
     sender, store = RecordingSender(), FakeAlertStore()
     ctx = alerts.Context(store=store, key=world.settings.tracking_code_key, base_url="https://crm.x", sender_for=sender)
-    monkeypatch.setattr(worker, "context", lambda: ctx)
+    bootstrap.override(alerts=ctx)
     answer = alerts.subscribe(
         AlertSubscribeCommand(channel="email", address="warga@example.com", kelurahan="31.71.01.1001"),
         ctx,
