@@ -71,6 +71,7 @@ from chalicelib.domain.receipts import (
 )
 from chalicelib.domain.report import IncomingReport
 from chalicelib.logs import case_id, get_logger
+from chalicelib.services.retry import retry_on_conflict
 
 log = get_logger("intake")
 
@@ -304,11 +305,11 @@ def add_to_case(
                 "repeated delivery of an added message",
                 extra={"case_id": case_id(case.tracking_code), "channel": report.channel.value},
             )
-    for attempt in range(SAVE_ATTEMPTS):
-        if attempt:
-            reloaded = cases.get(case.tracking_code)
-            assert reloaded is not None
-            case = reloaded
+    first = case
+
+    def attempt(n: int) -> Receipt:
+        case = cases.get(first.tracking_code) if n else first
+        assert case is not None
         if case.has_message(message_key):
             return Receipt(case.tracking_code, False, case, ADDED, case.language, notify=False, sender=sender)
         if not case.accepts_additions():
@@ -319,16 +320,14 @@ def add_to_case(
             for photo_id, image in zip(case.photos.next_ids(len(cleaned)), cleaned, strict=True)
         ]
         added = case.add_from_reporter(report, now, stored, text=report.description if report.has_text else None)
-        try:
-            cases.save(case)
-        except ConcurrentUpdate:
-            continue
+        cases.save(case)
         log.info(
             "message added to open case",
             extra={"case_id": case_id(case.tracking_code), "channel": report.channel.value, "added": added},
         )
         return Receipt(case.tracking_code, False, case, ADDED, case.language, added=added, sender=sender)
-    raise ConcurrentUpdate(None)
+
+    return retry_on_conflict(attempt, SAVE_ATTEMPTS)
 
 
 def _rate_limited(report: IncomingReport, state: SenderState, key: str) -> Receipt:
