@@ -105,12 +105,9 @@ def _out_of_reach(default: str) -> str:
 def use_environment(env: dict[str, str]) -> None:
     """Point this process's app configuration at the stand-in."""
     os.environ.update(env)
-    from chalicelib import bootstrap, config
-    from chalicelib.adapters import aws
+    from chalicelib import bootstrap
 
-    config.reset()
     bootstrap.reset()
-    aws.reset()
 
 
 def partner_body(report_id: str, description: str = "Sampah menumpuk di trotoar depan pasar") -> bytes:

@@ -1,11 +1,13 @@
 """The composition root: which adapter serves each port, built once per process.
 
-Entry points ask for ``services()``; tests swap in fakes with ``override``.
+Entry points ask for ``services()``; tests swap in fakes with ``override`` and
+start afresh with ``reset``.
 Nothing here touches AWS until an adapter is used.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass, replace
 from typing import Any
@@ -186,7 +188,26 @@ def override(**replacements: Any) -> Services:
     return _current
 
 
+# Every process-wide cache, by its module and the function that clears it. A
+# module not imported yet holds nothing, and is not imported (with boto3) to clear it.
+# Not here: what cannot change within a process (the package's data and web files in
+# adapters/reference_data.py and adapters/web_assets.py, memoised pure functions).
+CACHES = (
+    ("chalicelib.config", "reset"),  # the settings, and the secrets read through them (secret_store)
+    ("chalicelib.adapters.aws", "reset"),  # boto3 clients and their session
+    ("chalicelib.services.routing", "forget_cached_rules"),  # routing rules, a minute per container
+    ("chalicelib.services.public_map", "forget_snapshots"),  # the map's recent cases, half a minute
+)
+
+
 def reset() -> None:
+    """Forget everything a process keeps between requests: the services built here
+    (and any ``override``) and every cache in ``CACHES`` (tests change the
+    environment and the fakes; this is the one reset they call)."""
     global _current
     with _lock:
         _current = None
+    for module, clear in CACHES:
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            getattr(loaded, clear)()

@@ -329,14 +329,12 @@ def test_reporters_of_a_merged_duplicate_hear_of_the_primary_by_their_own_code(c
 @pytest.fixture
 def update_template(client, monkeypatch):
     """WHATSAPP_UPDATE_TEMPLATE set for this process's workers (and unset again after)."""
-    from chalicelib import bootstrap, config
+    from chalicelib import bootstrap
 
     monkeypatch.setenv("WHATSAPP_UPDATE_TEMPLATE", "crm_status_update")
-    config.reset()
     bootstrap.reset()
     yield "crm_status_update"
     monkeypatch.delenv("WHATSAPP_UPDATE_TEMPLATE")
-    config.reset()
     bootstrap.reset()
 
 

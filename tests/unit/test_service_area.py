@@ -177,7 +177,6 @@ def app_client(monkeypatch):
 
     monkeypatch.setenv("CRM_STAGE", "local")
     monkeypatch.setenv("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-    config.reset()
     bootstrap.reset()
     cases = FakeCaseRepository()
     services = bootstrap.override(
