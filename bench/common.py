@@ -107,12 +107,9 @@ def _out_of_reach(default: str) -> str:
 def use_environment(env: dict[str, str]) -> None:
     """Point this process's app configuration at the stand-in."""
     os.environ.update(env)
-    from chalicelib import bootstrap, config
-    from chalicelib.adapters import aws
+    from chalicelib import bootstrap
 
-    config.reset()
     bootstrap.reset()
-    aws.reset()
 
 
 def partner_body(report_id: str, description: str = "Sampah menumpuk di trotoar depan pasar") -> bytes:
@@ -129,8 +126,8 @@ def partner_body(report_id: str, description: str = "Sampah menumpuk di trotoar 
 
 
 def signed_headers(body: bytes, channel: str = "jaki") -> dict[str, str]:
-    from chalicelib.channels.partner import signature_headers
     from chalicelib.config import DEV_SECRETS
+    from chalicelib.domain.signatures import signature_headers
 
     secret = DEV_SECRETS[f"{channel.upper()}_WEBHOOK_SECRET"]
     return {"Content-Type": "application/json", **signature_headers(secret, body, int(time.time()))}

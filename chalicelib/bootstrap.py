@@ -1,11 +1,13 @@
 """The composition root: which adapter serves each port, built once per process.
 
-Entry points ask for ``services()``; tests swap in fakes with ``override``.
+Entry points ask for ``services()``; tests swap in fakes with ``override`` and
+start afresh with ``reset``.
 Nothing here touches AWS until an adapter is used.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass, replace
 from typing import Any
@@ -88,6 +90,24 @@ class Services:
     quarantine: Any = None  # services.batch.Quarantine: poison records, scheduled jobs' attempts
     limiter: RateLimiter | None = None  # rate-limit counters (api/limits.py); None: nothing is limited
     feed: Any = None  # Open311Feed: partners' update feeds; None: built on first use
+    alerts: Any = None  # services.alerts.Context: area alerts' ports; None: built on first use
+
+    def alerts_context(self) -> Any:
+        """What area alerts need (services/alerts.py): their store, keys, texts' links and senders."""
+        if self.alerts is not None:
+            return self.alerts
+        from chalicelib.adapters.alert_store import AlertStore
+        from chalicelib.services.alerts import Context
+
+        return Context(
+            store=AlertStore(self.settings.cases_table),
+            key=self.settings.tracking_code_key,
+            base_url=self.settings.public_base_url,
+            sender_for=self.reply_sender,
+            sms_from=self.settings.alerts_sms_from,
+            whatsapp_from=self.settings.alerts_whatsapp_from,
+            phone_countries=self.settings.alert_phone_countries,
+        )
 
     def open311_feed(self) -> Any:
         if self.feed is not None:
@@ -168,7 +188,26 @@ def override(**replacements: Any) -> Services:
     return _current
 
 
+# Every process-wide cache, by its module and the function that clears it. A
+# module not imported yet holds nothing, and is not imported (with boto3) to clear it.
+# Not here: what cannot change within a process (the package's data and web files in
+# adapters/reference_data.py and adapters/web_assets.py, memoised pure functions).
+CACHES = (
+    ("chalicelib.config", "reset"),  # the settings, and the secrets read through them (secret_store)
+    ("chalicelib.adapters.aws", "reset"),  # boto3 clients and their session
+    ("chalicelib.services.routing", "forget_cached_rules"),  # routing rules, a minute per container
+    ("chalicelib.services.public_map", "forget_snapshots"),  # the map's recent cases, half a minute
+)
+
+
 def reset() -> None:
+    """Forget everything a process keeps between requests: the services built here
+    (and any ``override``) and every cache in ``CACHES`` (tests change the
+    environment and the fakes; this is the one reset they call)."""
     global _current
     with _lock:
         _current = None
+    for module, clear in CACHES:
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            getattr(loaded, clear)()

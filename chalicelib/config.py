@@ -17,10 +17,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from chalicelib.adapters.identity import CognitoSettings
 
 LOCAL_STAGE = "local"
 
@@ -108,6 +104,25 @@ def parse_limits(name: str, text: str) -> dict[str, Limit]:
 
 def _limits(name: str, scope: str) -> dict[str, Limit]:
     return parse_limits(name, os.environ.get(name) or RATE_LIMIT_DEFAULTS[scope])
+
+
+@dataclass(frozen=True)
+class CognitoSettings:
+    """Where ID tokens come from (adapters/identity.py checks them)."""
+
+    region: str
+    user_pool_id: str
+    client_id: str
+    jwks_url: str | None = None  # default: the pool's public JWKS in AWS
+    issuer_url: str | None = None  # default: derived from region and pool
+
+    @property
+    def issuer(self) -> str:
+        return self.issuer_url or f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def keys_url(self) -> str:
+        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
 
 
 @dataclass(frozen=True)
@@ -219,8 +234,6 @@ def _int(name: str, default: int) -> int:
 
 
 def _cognito(region: str) -> CognitoSettings | None:
-    from chalicelib.adapters.identity import CognitoSettings
-
     pool, client = os.environ.get("COGNITO_USER_POOL_ID"), os.environ.get("COGNITO_APP_CLIENT_ID")
     if not pool or not client:
         return None

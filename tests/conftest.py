@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import bootstrap, config
+from chalicelib import bootstrap
 
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    config.reset()
     bootstrap.reset()
     yield
-    config.reset()
     bootstrap.reset()

@@ -15,31 +15,15 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
+
+from chalicelib.config import CognitoSettings
 
 
 class InvalidToken(Exception):
     def __init__(self, reason: str):
         self.reason = reason
         super().__init__(reason)
-
-
-@dataclass(frozen=True)
-class CognitoSettings:
-    region: str
-    user_pool_id: str
-    client_id: str
-    jwks_url: str | None = None  # default: the pool's public JWKS in AWS
-    issuer_url: str | None = None  # default: derived from region and pool
-
-    @property
-    def issuer(self) -> str:
-        return self.issuer_url or f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
-
-    @property
-    def keys_url(self) -> str:
-        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
 
 
 KEYS_TTL_SECONDS = 3600

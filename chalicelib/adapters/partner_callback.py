@@ -13,6 +13,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.clock import to_utc_text
 from chalicelib.domain.events import Envelope
 from chalicelib.domain.messages import ReplyHandle
+from chalicelib.domain.signatures import signature_headers
 from chalicelib.logs import get_logger
 
 from . import http_client
@@ -27,8 +28,6 @@ class PartnerCallbackSender:
     def send(
         self, handle: ReplyHandle, text: str, *, code: str | None, event: Envelope | None, language: str = "id"
     ) -> None:
-        from chalicelib.channels.partner import signature_headers
-
         prefix = handle.channel.value.upper()
         url = os.environ.get(f"{prefix}_CALLBACK_URL")
         if not url:

@@ -33,12 +33,12 @@ def _context():
     from dataclasses import replace
 
     from chalicelib.api.limits import check
-    from chalicelib.workers.alerts import context
+    from chalicelib.bootstrap import services
 
     # Per destination (a keyed hash of the address), whatever the area or the caller's address:
     # confirmation messages (ALERT_MESSAGES) and code attempts (ALERT_CODE_ATTEMPTS) a day.
     return replace(
-        context(),
+        services().alerts_context(),
         count_message=lambda contact: check("alert_messages", fail_closed=True, contact=contact),
         count_code_attempt=lambda contact: check("alert_code_attempts", fail_closed=True, contact=contact),
     )

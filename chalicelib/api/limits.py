@@ -24,7 +24,7 @@ codes) answer 503 with Retry-After; the others let the request through
 and count ``RateLimiterUnavailable``.
 
 Every route anyone can call without signing in is either ``limited`` or listed
-in ``EXEMPT`` with the reason (tests/unit/test_rate_limit_routes.py fails
+in ``EXEMPT`` with the reason (tests/unit/test_rate_limits.py fails
 otherwise).
 """
 

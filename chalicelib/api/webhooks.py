@@ -63,10 +63,12 @@ def handshake(channel):
 
 def _stop_alerts(handle) -> int:
     """BERHENTI/STOP by SMS or WhatsApp: the number's area alerts go (services/alerts.py)."""
+    from chalicelib.bootstrap import services
     from chalicelib.services.alerts import unsubscribe_contact
-    from chalicelib.workers.alerts import context
 
-    return unsubscribe_contact("whatsapp" if handle.channel.value == "whatsapp" else "sms", handle.address, context())
+    return unsubscribe_contact(
+        "whatsapp" if handle.channel.value == "whatsapp" else "sms", handle.address, services().alerts_context()
+    )
 
 
 @bp.route("/webhooks/{channel}", methods=["POST"], content_types=["*/*"])

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from chalicelib.config import Settings
     from chalicelib.domain.channels import Channel
+    from chalicelib.domain.receipts import Receipt
     from chalicelib.domain.report import IncomingReport
-    from chalicelib.services.intake import Receipt
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidReport
+from chalicelib.domain.receipts import Receipt
 from chalicelib.domain.report import (
     ALLOWED_PHOTO_TYPES,
     MAX_PHOTOS,
@@ -30,30 +31,16 @@ from chalicelib.domain.report import (
     build_report,
     problems_from,
 )
-from chalicelib.services.intake import Receipt
+from chalicelib.domain.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_message
 
 from . import signing
 from .base import InboundRequest, MalformedPayload, Reply
-
-TIMESTAMP_HEADER = "X-CRM-Timestamp"
-SIGNATURE_HEADER = "X-CRM-Signature"
 
 # Our report's field -> the wire field it came from, for the partner's error details.
 _WIRE_NAMES = {"reported_at": "created_at"}
 
 # Base64 of the largest photo we accept, with room for line breaks.
 _MAX_BASE64_CHARS = 11_500_000
-
-
-def signed_message(timestamp: str, body: bytes) -> bytes:
-    """What the partner signs: ``<timestamp>.<raw body>``."""
-    return timestamp.encode() + b"." + body
-
-
-def signature_headers(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
-    """The headers a partner sends (used by our demo loader, load tests and tests)."""
-    digest = signing.hmac_sha256(secret, signed_message(str(timestamp), body)).hex()
-    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: f"sha256={digest}"}
 
 
 class PartnerLocation(BaseModel):

@@ -3,15 +3,12 @@ constant-time (hmac.compare_digest) so a forger learns nothing from timing."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import datetime
 
+from chalicelib.domain.signatures import hmac_sha256 as hmac_sha256
+
 from .base import SignatureExpired, SignatureRejected
-
-
-def hmac_sha256(secret: str, message: bytes) -> bytes:
-    return hmac.new(secret.encode(), message, hashlib.sha256).digest()
 
 
 def require_prefixed_hex(header_value: str | None, expected: bytes, header_name: str) -> None:

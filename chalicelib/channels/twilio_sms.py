@@ -20,8 +20,8 @@ from xml.sax.saxutils import escape
 
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.receipts import Receipt, receipt_text
 from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, MAX_PHOTOS, IncomingReport
-from chalicelib.services.intake import Receipt
 
 from . import twilio_signature
 from .base import InboundRequest, MalformedPayload, Reply, SignatureRejected
@@ -116,8 +116,6 @@ class TwilioAdapter:
         ]
 
     def reply(self, receipts: list[Receipt], settings: Settings) -> Reply:
-        from chalicelib.services.replies import receipt_text
-
         messages = [text for text in (receipt_text(r, settings.public_base_url) for r in receipts) if text]
         inner = "".join(f"<Message>{escape(text)}</Message>" for text in messages)
         twiml = f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>'

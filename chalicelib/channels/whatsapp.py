@@ -23,8 +23,8 @@ from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.receipts import Receipt
 from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, IncomingReport
-from chalicelib.services.intake import Receipt
 
 from . import meta
 from .base import ChannelAdapter, InboundRequest, MalformedPayload, Reply

@@ -26,8 +26,8 @@ from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
+from chalicelib.domain.receipts import Receipt
 from chalicelib.domain.report import MAX_PHOTOS, IncomingReport
-from chalicelib.services.intake import Receipt
 
 from . import signing
 from .base import InboundRequest, MalformedPayload, Reply, SignatureRejected

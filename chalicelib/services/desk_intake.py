@@ -16,13 +16,15 @@ from typing import Any
 
 from chalicelib.adapters.case_repository import CaseRepository
 from chalicelib.adapters.photo_store import PhotoStore
-from chalicelib.channels import desk
 from chalicelib.domain import desks
 from chalicelib.domain.agencies import Agency
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.permissions import Principal
-from chalicelib.services.intake import Receipt, submit_report
+from chalicelib.domain.receipts import Receipt
+from chalicelib.services.intake import submit_report
+
+from . import desk_form as desk
 
 _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),

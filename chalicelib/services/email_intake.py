@@ -2,13 +2,15 @@
 subject carries its tracking code, the mail comes from the address the case
 was reported from (a reply to our answer) and SES verified that sender (SPF,
 DKIM, DMARC: channels/email.py). A forged From quoting a code adds nothing to
-that case: it is taken as a new report."""
+that case: it is taken as a new report. The worker parses the mail
+(workers/email_intake.py); this gets the report and what the mail said of it."""
 
 from __future__ import annotations
 
-from chalicelib.channels.email import parse_email
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.messages import tracking_code_in
+from chalicelib.domain.receipts import Receipt
+from chalicelib.domain.report import IncomingReport
 from chalicelib.logs import case_id, get_logger
 
 from . import intake
@@ -16,23 +18,18 @@ from . import intake
 log = get_logger("email")
 
 
-def receive_email(raw: bytes, message_id: str, *, app) -> intake.Receipt | None:
-    """``app``: bootstrap.Services. None when the mail is not a report."""
-    parsed = parse_email(raw, message_id, app.settings.email_from_address)
-    if parsed is None:
-        log.info("mail ignored (auto-reply, own address or spam)")
-        return None
-    report = parsed.report
-    code = tracking_code_in(parsed.subject)
+def receive_email(report: IncomingReport, *, subject: str, sender: str, verified: bool, app) -> Receipt:
+    """A parsed mail (channels/email.py, read by the worker); ``app``: bootstrap.Services."""
+    code = tracking_code_in(subject)
     case = app.cases.get(code) if code else None
-    if case is not None and not parsed.verified:
+    if case is not None and not verified:
         log.info(
             "unverified sender quoting a case; taken as a new report", extra={"case_id": case_id(case.tracking_code)}
         )
         case = None
     if case is not None and case.reply_handle is not None:
         handle = app.cases.open_sealed(case, "reply_handle").reply_handle  # stored sealed
-        if handle.address.lower() == parsed.sender.lower():
+        if handle.address.lower() == sender.lower():
             return _add_to_case(report, case, app)
     try:
         return _submit(report, app)
@@ -45,7 +42,7 @@ def receive_email(raw: bytes, message_id: str, *, app) -> intake.Receipt | None:
         return _submit(report.model_copy(update={"photos": kept}), app)
 
 
-def _submit(report, app) -> intake.Receipt:
+def _submit(report, app) -> Receipt:
     return intake.submit_report(
         report,
         cases=app.cases,
@@ -56,7 +53,7 @@ def _submit(report, app) -> intake.Receipt:
     )
 
 
-def _add_to_case(report, case, app) -> intake.Receipt:
+def _add_to_case(report, case, app) -> Receipt:
     cleaned = []
     for upload in report.photos:
         try:

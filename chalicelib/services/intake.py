@@ -29,7 +29,6 @@ the write, nothing points at them and a retry writes the same keys again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib import cloudwatch
@@ -58,8 +57,21 @@ from chalicelib.domain.messages import (
     tracking_code_query,
 )
 from chalicelib.domain.photos import REPORT, PhotoRef, Photos
+from chalicelib.domain.receipts import (
+    ADDED,
+    ALERTS_STOPPED,
+    CREATED,
+    FULL,
+    OUTSIDE_AREA,
+    RATE_LIMITED,
+    REPEATED,
+    STATUS,
+    UNKNOWN_CODE,
+    Receipt,
+)
 from chalicelib.domain.report import IncomingReport
 from chalicelib.logs import case_id, get_logger
+from chalicelib.services.retry import retry_on_conflict
 
 log = get_logger("intake")
 
@@ -68,39 +80,7 @@ log = get_logger("intake")
 MAX_CODE_ATTEMPTS = 4
 
 
-# What happened to a message (Receipt.outcome).
-CREATED, REPEATED, ADDED, STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL = (
-    "created",
-    "repeated",
-    "added",
-    "status",
-    "unknown_code",
-    "rate_limited",
-    "full",
-)
-# "BERHENTI"/"STOP" by SMS or WhatsApp: the sender's area alerts are removed (services/alerts.py).
-ALERTS_STOPPED = "alerts_stopped"
-# A messaging sender's place is outside DKI Jakarta: told so, no case.
-OUTSIDE_AREA = "outside_area"
-# Outcomes that change no case: the sender is answered with a notice.
-NOTICE_OUTCOMES = frozenset({STATUS, UNKNOWN_CODE, RATE_LIMITED, FULL, ALERTS_STOPPED, OUTSIDE_AREA})
 SAVE_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class Receipt:
-    tracking_code: str | None
-    created: bool  # False: this delivery repeats a report already taken in
-    case: Case | None
-    outcome: str = CREATED
-    language: str = "id"
-    added: list[str] = field(default_factory=list)  # what an ADDED message brought
-    notify: bool = True  # False: a notice we already sent (repeated rate-limit hits)
-    sender: str | None = None  # keyed hash of the sender, to answer notices
-
-    @property
-    def needs_notice(self) -> bool:
-        return self.outcome in NOTICE_OUTCOMES and self.notify
 
 
 def submit_report(
@@ -325,11 +305,11 @@ def add_to_case(
                 "repeated delivery of an added message",
                 extra={"case_id": case_id(case.tracking_code), "channel": report.channel.value},
             )
-    for attempt in range(SAVE_ATTEMPTS):
-        if attempt:
-            reloaded = cases.get(case.tracking_code)
-            assert reloaded is not None
-            case = reloaded
+    first = case
+
+    def attempt(n: int) -> Receipt:
+        case = cases.get(first.tracking_code) if n else first
+        assert case is not None
         if case.has_message(message_key):
             return Receipt(case.tracking_code, False, case, ADDED, case.language, notify=False, sender=sender)
         if not case.accepts_additions():
@@ -340,16 +320,14 @@ def add_to_case(
             for photo_id, image in zip(case.photos.next_ids(len(cleaned)), cleaned, strict=True)
         ]
         added = case.add_from_reporter(report, now, stored, text=report.description if report.has_text else None)
-        try:
-            cases.save(case)
-        except ConcurrentUpdate:
-            continue
+        cases.save(case)
         log.info(
             "message added to open case",
             extra={"case_id": case_id(case.tracking_code), "channel": report.channel.value, "added": added},
         )
         return Receipt(case.tracking_code, False, case, ADDED, case.language, added=added, sender=sender)
-    raise ConcurrentUpdate(None)
+
+    return retry_on_conflict(attempt, SAVE_ATTEMPTS)
 
 
 def _rate_limited(report: IncomingReport, state: SenderState, key: str) -> Receipt:

@@ -20,10 +20,10 @@ from chalicelib.adapters.images import UnreadableImage, clean
 from chalicelib.adapters.photo_store import PhotoStore
 from chalicelib.domain.case import Case
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.messages import MediaLink
 from chalicelib.domain.photos import REPORT, PhotoRef
 from chalicelib.logs import case_id, get_logger
+from chalicelib.services.retry import retry_on_conflict
 
 log = get_logger("media")
 
@@ -33,7 +33,8 @@ ATTEMPTS = 3
 
 def fetch_pending_media(code: str, *, cases: CaseRepository, photos: PhotoStore, fetch: Fetch, clock: Clock) -> int:
     """Fetch what is pending on one case; returns how many photos were added."""
-    for _ in range(ATTEMPTS):
+
+    def attempt(_: int) -> int:
         case = cases.get(code)
         if case is None or not case.pending_media:
             return 0  # a repeated event, or already done
@@ -57,12 +58,10 @@ def fetch_pending_media(code: str, *, cases: CaseRepository, photos: PhotoStore,
             results.append((link, photos.store(code, case.photos.next_id(offset), REPORT, image)))
         if results:
             added = case.attach_fetched_photos(results, clock())
-            try:
-                cases.save(case)
-            except ConcurrentUpdate:
-                continue  # the case moved on meanwhile: reload and fetch again
+            cases.save(case)  # the case moved on meanwhile: the next attempt reloads and fetches again
             log.info("linked photos fetched", extra={"case_id": case_id(code), "added": added})
         if failure is not None:
             raise failure
         return sum(1 for _, ref in results if ref is not None)
-    raise ConcurrentUpdate(None)
+
+    return retry_on_conflict(attempt, ATTEMPTS)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from chalicelib.domain.messages import Notice
+from chalicelib.domain.receipts import Receipt
 from chalicelib.logs import get_logger
-
-from .intake import Receipt
 
 log = get_logger("notices")
 

@@ -42,11 +42,13 @@ from chalicelib.config import Settings
 from chalicelib.domain import categories, privacy, request_ids, service_catalogue, tracking
 from chalicelib.domain.case import Case, source_key
 from chalicelib.domain.clock import JAKARTA, Clock
-from chalicelib.domain.errors import ConcurrentUpdate, IllegalTransition, InvalidReport, OutsideServiceArea
+from chalicelib.domain.errors import IllegalTransition, InvalidReport, OutsideServiceArea
 from chalicelib.domain.lifecycle import CaseStatus, is_open
+from chalicelib.domain.receipts import Receipt
 from chalicelib.domain.report import MAX_PHOTOS
 from chalicelib.services import api_keys
-from chalicelib.services.intake import MAX_CODE_ATTEMPTS, Receipt, clean_photos, submit_report
+from chalicelib.services.intake import MAX_CODE_ATTEMPTS, clean_photos, submit_report
+from chalicelib.services.retry import retry_on_conflict
 from chalicelib.services.status import public_line, public_view_json, timeline_of
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -705,9 +707,10 @@ def post_update(content_type: str, body: bytes, query: dict[str, str], language:
         raise _problems_as_errors(_named_uploads([(f"photos.{large.index}", str(large))], update.uploads)) from None
     answer = [{"update_id": request_ids.update_id(f"in:{report.message_id}", deps.code_key)}]
     key = source_key(report.channel, report.message_id)
-    for attempt in range(3):
-        if attempt:
-            case = _own_case(update.service_request_id, partner, deps)
+    first = case
+
+    def attempt(n: int) -> PostedUpdateAnswer:
+        case = _own_case(update.service_request_id, partner, deps) if n else first
         if case.has_message(key):
             return PostedUpdateAnswer(False, answer)
         reopening = update.asks_to_reopen and case.status is CaseStatus.RESOLVED
@@ -730,12 +733,10 @@ def post_update(content_type: str, body: bytes, query: dict[str, str], language:
         case.add_from_reporter(
             report, now, stored, text=None if reopening or not report.has_text else update.description
         )
-        try:
-            deps.cases.save(case)
-        except ConcurrentUpdate:
-            continue
+        deps.cases.save(case)
         return PostedUpdateAnswer(True, answer, reopened=reopening)
-    raise ConcurrentUpdate(None)
+
+    return retry_on_conflict(attempt, 3)
 
 
 def _own_case(request_id: str, partner: api_keys.PartnerKey, deps: Deps) -> Case:

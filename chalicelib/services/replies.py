@@ -2,7 +2,7 @@
 
 Two sources, one set of texts (chalicelib/domain/texts.py):
 
-* receipts of a webhook (``receipt_text``): answered inline where the provider
+* receipts of a webhook (``domain/receipts.receipt_text``): answered inline where the provider
   allows (TwiML, the partner's JSON, the web page), otherwise as a notice
   through the replies queue when no case changed (status answers, limits);
 * domain events relayed from the outbox (``event_reply``): the tracking code
@@ -30,22 +30,16 @@ from typing import Any, Protocol
 
 from chalicelib.domain import events, texts
 from chalicelib.domain.case import Case
-from chalicelib.domain.clock import to_jakarta_text
 from chalicelib.domain.events import Envelope
-from chalicelib.domain.messages import MAX_REPORTS_PER_HOUR, Notice, ReplyHandle
+from chalicelib.domain.messages import Notice, ReplyHandle
+from chalicelib.domain.receipts import RATE_LIMITED, UNKNOWN_CODE, notice_text, status_url
 from chalicelib.logs import case_id, get_logger
-
-from . import intake
 
 log = get_logger("replies")
 
 
 # Reply kinds whose answer is posted where everyone can read it.
 PUBLIC_REPLY_KINDS = frozenset({"meta_comment"})
-
-
-def status_url(base_url: str, code: str) -> str:
-    return f"{base_url}/status/{code}"
 
 
 def public_status_url(base_url: str, code: str | None, code_key: bytes | None) -> str:
@@ -67,43 +61,6 @@ def public_text(
     if case is not None and key not in ("rate_limited", "unknown_code"):
         return texts.reply_text("public_update", language, url=url, status=texts.status_label(case.status, language))
     return texts.reply_text("public_notice", language)
-
-
-def receipt_text(receipt: intake.Receipt, base_url: str) -> str | None:
-    """The answer to one message, or None when nothing should be said."""
-    language = receipt.language
-    code = receipt.tracking_code or ""
-    url = status_url(base_url, code) if code else ""
-    outcome = receipt.outcome
-    if outcome in (intake.CREATED, intake.REPEATED):
-        return texts.reply_text("received", language, code=code, url=url)
-    if outcome == intake.ADDED:
-        return texts.reply_text("added", language, code=code, url=url, added=receipt.added or ["text"])
-    if not receipt.notify:
-        return None
-    return notice_text(outcome, language, code=code, base_url=base_url, case=receipt.case)
-
-
-def notice_text(outcome: str, language: str, *, code: str, base_url: str, case: Case | None) -> str:
-    url = status_url(base_url, code) if code else ""
-    if outcome == intake.STATUS and case is not None:
-        return texts.reply_text(
-            "status",
-            language,
-            code=code,
-            url=url,
-            status=texts.status_label(case.status, language),
-            updated=to_jakarta_text(case.updated_at).replace("T", " ")[:16] + " WIB",
-        )
-    if outcome in (intake.STATUS, intake.UNKNOWN_CODE):
-        return texts.reply_text("unknown_code", language, code=code)
-    if outcome == intake.RATE_LIMITED:
-        return texts.reply_text("rate_limited", language, limit=MAX_REPORTS_PER_HOUR)
-    if outcome == intake.ALERTS_STOPPED:
-        return texts.reply_text("alerts_stopped", language)
-    if outcome == intake.OUTSIDE_AREA:
-        return texts.reply_text("outside_area", language)
-    return texts.reply_text("full", language, code=code, url=url)
 
 
 def _event_values(event: events.DomainEvent) -> dict[str, Any]:
@@ -324,13 +281,7 @@ def notice_outgoing(
     public = None
     if handle.kind in PUBLIC_REPLY_KINDS:
         outcome = notice.outcome
-        key = (
-            "unknown_code"
-            if outcome == intake.UNKNOWN_CODE
-            else "rate_limited"
-            if (outcome == intake.RATE_LIMITED)
-            else "status"
-        )
+        key = "unknown_code" if outcome == UNKNOWN_CODE else "rate_limited" if (outcome == RATE_LIMITED) else "status"
         public = public_text(
             key,
             language,

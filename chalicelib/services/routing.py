@@ -24,10 +24,10 @@ from chalicelib.domain import duplicates, geo
 from chalicelib.domain.areas import AreaPath
 from chalicelib.domain.case import SYSTEM, Case
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.routing import RoutingRule, choose_agency, effective_rules
 from chalicelib.logs import case_id, get_logger
+from chalicelib.services.retry import retry_on_conflict
 
 log = get_logger("routing")
 
@@ -115,7 +115,8 @@ def route_case(
     predict=None,
     attempts: int = 3,
 ) -> Case | None:
-    for _ in range(attempts):
+
+    def attempt(_: int) -> Case | None:
         case = cases.get(code)
         if case is None or case.routed or case.status is not CaseStatus.RECEIVED:
             return case
@@ -137,29 +138,26 @@ def route_case(
             case.send_to_triage(now, reason)
         case.note_duplicates(duplicate_candidates(case, duplicate_index, now), now)
         file_signature(case, duplicate_index, now)  # before the save: a redelivery after a crash finds it routed
-        try:
-            cases.save(case)
-        except ConcurrentUpdate:
-            continue  # changed meanwhile (e.g. the reporter added a photo): route the new version
+        cases.save(case)  # changed meanwhile (e.g. the reporter added a photo): the next attempt routes the new version
         log.info("case routed", extra={"case_id": case_id(code), "agency_id": case.agency_id or "triage"})
         return case
-    raise ConcurrentUpdate(None)
+
+    return retry_on_conflict(attempt, attempts)
 
 
 def absorb_duplicate(
     primary_code: str, duplicate_code: str, *, cases: CaseRepository, clock: Clock, attempts: int = 3
 ) -> bool:
     """After a merge: the primary remembers the duplicate (its reporter follows the primary)."""
-    for _ in range(attempts):
+
+    def attempt(_: int) -> bool:
         primary = cases.get(primary_code)
         if primary is None:
             log.warning("merge target missing", extra={"case_id": case_id(primary_code)})
             return False
         if not primary.absorb(duplicate_code, clock()):
             return False
-        try:
-            cases.save(primary)
-            return True
-        except ConcurrentUpdate:
-            continue
-    raise ConcurrentUpdate(None)
+        cases.save(primary)
+        return True
+
+    return retry_on_conflict(attempt, attempts)

@@ -7,23 +7,6 @@ from typing import Any
 QUEUE = "alerts"
 
 
-def context() -> Any:
-    from chalicelib.adapters.alert_store import AlertStore
-    from chalicelib.bootstrap import services
-    from chalicelib.services.alerts import Context
-
-    app = services()
-    return Context(
-        store=AlertStore(app.settings.cases_table),
-        key=app.settings.tracking_code_key,
-        base_url=app.settings.public_base_url,
-        sender_for=app.reply_sender,
-        sms_from=app.settings.alerts_sms_from,
-        whatsapp_from=app.settings.alerts_whatsapp_from,
-        phone_countries=app.settings.alert_phone_countries,
-    )
-
-
 def collect_batch(records) -> dict[str, Any]:
     from chalicelib.adapters import reference_data
     from chalicelib.bootstrap import services
@@ -44,7 +27,9 @@ def collect_batch(records) -> dict[str, Any]:
     def locate(lat: float, lng: float):
         return reference_data.areas().locate(lat, lng)  # the area index loads on first use only
 
-    ports = AlertPorts(store=context().store, cases=app.cases, public_view=view, locate=locate, clock=app.clock)
+    ports = AlertPorts(
+        store=app.alerts_context().store, cases=app.cases, public_view=view, locate=locate, clock=app.clock
+    )
     answer, _results = dispatch(records, QUEUE, ports, "collect_alerts")
     return answer
 
@@ -62,4 +47,4 @@ def send_digests() -> dict[str, int]:
         case = app.cases.get(code) if code else None
         return case is not None and not case.hidden_from_public
 
-    return send(context(), app.clock(), still_public, app.quarantine)
+    return send(app.alerts_context(), app.clock(), still_public, app.quarantine)

@@ -18,6 +18,7 @@ def receive_email(bucket: str, key: str) -> Any:
     from chalicelib.adapters import aws
     from chalicelib.bootstrap import services
     from chalicelib.channels.base import WebhookRejected
+    from chalicelib.channels.email import parse_email
     from chalicelib.domain.errors import InvalidReport
     from chalicelib.services.email_intake import receive_email as receive
     from chalicelib.services.notices import send_notices
@@ -28,13 +29,18 @@ def receive_email(bucket: str, key: str) -> Any:
     with aws.unavailable_on_transient("s3"):
         raw = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     try:
-        receipt = receive(raw, message_id, app=app)
+        parsed = parse_email(raw, message_id, app.settings.email_from_address)
+        if parsed is None:
+            log.info("mail ignored (auto-reply, own address or spam)")
+            return None
+        receipt = receive(
+            parsed.report, subject=parsed.subject, sender=parsed.sender, verified=parsed.verified, app=app
+        )
     except (WebhookRejected, InvalidReport) as error:
         log.warning("mail not taken in", extra={"reason": str(error)[:200]})
         return None
-    if receipt is not None:
-        send_notices([receipt], app.notice_queue)
-        log.info("mail taken in", extra={"case_id": logs.case_id(receipt.tracking_code), "outcome": receipt.outcome})
+    send_notices([receipt], app.notice_queue)
+    log.info("mail taken in", extra={"case_id": logs.case_id(receipt.tracking_code), "outcome": receipt.outcome})
     return receipt
 
 

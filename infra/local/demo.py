@@ -190,7 +190,7 @@ def payload(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def post_signed(api_url: str, channel: str, secret: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    from chalicelib.channels.partner import signature_headers
+    from chalicelib.domain.signatures import signature_headers
 
     raw = json.dumps(body).encode()
     headers = {"Content-Type": "application/json", **signature_headers(secret, raw, int(time.time()))}

@@ -238,11 +238,8 @@ def stream_failure_destinations(outputs: dict[str, str]) -> dict[str, str]:
 def use_environment(env: dict[str, str]) -> None:
     """Configure this process like the stack's API (the event runner and demo history run here)."""
     os.environ.update(env)
-    from chalicelib import bootstrap, config
-    from chalicelib.adapters import aws
+    from chalicelib import bootstrap
 
-    config.reset()
-    aws.reset()
     bootstrap.reset()
 
 

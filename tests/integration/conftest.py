@@ -12,8 +12,8 @@ import boto3
 import pytest
 import requests
 
-from chalicelib.channels.partner import signature_headers
 from chalicelib.config import DEV_SECRETS
+from chalicelib.domain.signatures import signature_headers
 from infra.local import devstack
 from infra.local.provision import LOCAL_CREDENTIALS
 from tests.support.artifacts import artifact
@@ -84,16 +84,12 @@ def aws(stack):
 @pytest.fixture
 def app_env(stack, monkeypatch):
     """This process configured like the stack's API (for in-process app use)."""
-    from chalicelib import bootstrap, config
-    from chalicelib.adapters import aws as aws_clients
+    from chalicelib import bootstrap
 
     for name, value in stack.env.items():
         monkeypatch.setenv(name, value)
-    config.reset()
     bootstrap.reset()
-    aws_clients.reset()
-    yield stack.env
-    aws_clients.reset()
+    yield stack.env  # tests/conftest.py resets again afterwards
 
 
 @pytest.fixture

@@ -171,7 +171,6 @@ def test_a_thousand_sign_ups_for_one_number_send_at_most_the_daily_cap(client, a
     from chalicelib.config import RATE_LIMIT_DEFAULTS
 
     monkeypatch.setenv("RATE_LIMIT_ALERT_MESSAGES", RATE_LIMIT_DEFAULTS["alert_messages"])
-    config.reset()
     bootstrap.reset()
     cap = config.settings().rate_limits["alert_messages"]["contact"].count
     providers.routes[f"POST {TWILIO_MESSAGES}"] = Answer(201, b'{"sid": "SM1"}')

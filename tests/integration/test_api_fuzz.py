@@ -33,8 +33,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from chalicelib.channels.partner import signature_headers
 from chalicelib.config import DEV_SECRETS
+from chalicelib.domain.signatures import signature_headers
 from tests.integration.conftest import partner_body, post_report
 from tests.support.images import jpeg_with_metadata
 

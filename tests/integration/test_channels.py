@@ -329,14 +329,12 @@ def test_reporters_of_a_merged_duplicate_hear_of_the_primary_by_their_own_code(c
 @pytest.fixture
 def update_template(client, monkeypatch):
     """WHATSAPP_UPDATE_TEMPLATE set for this process's workers (and unset again after)."""
-    from chalicelib import bootstrap, config
+    from chalicelib import bootstrap
 
     monkeypatch.setenv("WHATSAPP_UPDATE_TEMPLATE", "crm_status_update")
-    config.reset()
     bootstrap.reset()
     yield "crm_status_update"
     monkeypatch.delenv("WHATSAPP_UPDATE_TEMPLATE")
-    config.reset()
     bootstrap.reset()
 
 
@@ -728,7 +726,7 @@ def test_partner_gets_status_changes_at_its_callback_url(client, runner, provide
     assert document["report_id"] == body["report_id"] and document["event_type"] == "case.resolved"
     assert f"/status/{code}/photos/c1" in document["text"]
     from chalicelib.channels import signing
-    from chalicelib.channels.partner import signed_message
+    from chalicelib.domain.signatures import signed_message
 
     expected = signing.hmac_sha256(
         DEV_SECRETS["JAKI_WEBHOOK_SECRET"], signed_message(callback.headers["x-crm-timestamp"], callback.body)

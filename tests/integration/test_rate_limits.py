@@ -82,14 +82,13 @@ def test_the_counters_are_dynamodb_items_without_the_address_that_expire_and_a_n
     """In process against the same moto table, with a clock we move past the window."""
     from chalice.local import LambdaEventConverter
 
-    from chalicelib import bootstrap, config
+    from chalicelib import bootstrap
     from infra.local.chalice_local import honour_source_ip_header
     from tests.support.fakes import FixedClock
 
     monkeypatch.setenv("RATE_LIMIT_REPORTS", "ip=3/60")
     monkeypatch.setattr(LambdaEventConverter, "create_lambda_event", LambdaEventConverter.create_lambda_event)
     honour_source_ip_header(LambdaEventConverter)
-    config.reset()
     bootstrap.reset()
     start = datetime(2031, 1, 2, 3, 4, 0, tzinfo=UTC)  # a window of its own in the shared table
     clock = FixedClock(start)

@@ -113,7 +113,7 @@ def test_a_deployed_stage_accepts_webhooks_signed_with_the_ssm_secret(deployed, 
     from chalice.test import Client
 
     import app
-    from chalicelib.channels.partner import signature_headers
+    from chalicelib.domain.signatures import signature_headers
 
     arn = aws("secretsmanager").create_secret(Name=f"crm-test/{time.time_ns()}", SecretString="k" * 64)["ARN"]
     monkeypatch.setenv("TRACKING_CODE_KEY_PARAM", arn)

@@ -129,7 +129,7 @@ def partner_json(report: Report) -> bytes:
 
 def _partner_signer(secret_name: str) -> Callable[[bytes, int], dict[str, str]]:
     def sign(raw: bytes, at: int) -> dict[str, str]:
-        from chalicelib.channels.partner import signature_headers
+        from chalicelib.domain.signatures import signature_headers
 
         return signature_headers(DEV_SECRETS[secret_name], raw, at)
 
@@ -148,7 +148,7 @@ def _resign_at(offset: int) -> Callable[[Delivery, WebhookProfile], Delivery]:
 
 
 def _other_secret(delivery: Delivery, profile: WebhookProfile) -> Delivery:
-    from chalicelib.channels.partner import signature_headers
+    from chalicelib.domain.signatures import signature_headers
 
     headers = signature_headers("not-the-partners-secret", delivery.body, int(time.time()))
     return Delivery(delivery.path, {**delivery.headers, **headers}, delivery.body)

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from chalicelib.adapters import reference_data
 from chalicelib.domain import alerts as rules
-from chalicelib.domain import tracking
+from chalicelib.domain import receipts, tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidInput
@@ -374,7 +374,7 @@ def test_stop_by_sms_removes_the_numbers_alerts_and_opens_no_case(world, text):
         code_key=KEY,
         stop_alerts=lambda h: stopped.append(alerts.unsubscribe_contact("sms", h.address, ctx)) or stopped[-1],
     )
-    assert receipt.outcome == intake.ALERTS_STOPPED and receipt.case is None and cases.items == {}
+    assert receipt.outcome == receipts.ALERTS_STOPPED and receipt.case is None and cases.items == {}
     assert stopped == [2] and set(store.subs) == {keep["subscription_id"]} and sms["subscription_id"] not in store.subs
 
 
@@ -395,7 +395,7 @@ def test_a_report_mentioning_stop_is_still_a_report(world):
         code_key=KEY,
         stop_alerts=lambda h: pytest.fail("not a stop"),
     )
-    assert receipt.outcome == intake.CREATED
+    assert receipt.outcome == receipts.CREATED
 
 
 def test_entries_expire_and_pending_subscriptions_expire():

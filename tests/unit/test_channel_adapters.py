@@ -123,7 +123,7 @@ def test_malformed_twilio_messages(change):
 
 def test_twiml_reply_carries_the_tracking_code():
     from chalicelib.domain.case import Case
-    from chalicelib.services.intake import Receipt
+    from chalicelib.domain.receipts import Receipt
 
     (report,) = sms.parse(twilio(providers.twilio_form()))
     case = Case.open(report, "K7QM4-XPA9R-TD2W", NOW)

@@ -3,13 +3,12 @@ hourly limit -- the intake service against in-memory fakes."""
 
 import pytest
 
-from chalicelib.domain import texts, tracking
+from chalicelib.domain import receipts, texts, tracking
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.messages import MAX_REPORTS_PER_HOUR
+from chalicelib.domain.receipts import receipt_text
 from chalicelib.domain.report import build_report
-from chalicelib.services import intake
 from chalicelib.services.intake import submit_report
-from chalicelib.services.replies import receipt_text
 from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FakeSenderRepository, FixedClock
 
 KEY = b"unit-test-key"
@@ -43,12 +42,12 @@ def deps():
 
 def test_text_then_photo_then_location_make_one_case(deps):
     first = submit_report(message(), **deps)
-    assert first.outcome == intake.CREATED
+    assert first.outcome == receipts.CREATED
     deps["clock"].advance(minutes=2)
     photo = submit_report(message(None, media=[{"source": "whatsapp", "ref": "1048"}]), **deps)
     deps["clock"].advance(minutes=5)
     place = submit_report(message(None, location={"lat": -6.2, "lng": 106.8}), **deps)
-    assert photo.outcome == place.outcome == intake.ADDED
+    assert photo.outcome == place.outcome == receipts.ADDED
     assert photo.tracking_code == place.tracking_code == first.tracking_code
     assert len(deps["cases"].items) == 1
     case = deps["cases"].get(first.tracking_code)
@@ -67,13 +66,13 @@ def test_after_thirty_minutes_a_new_case_opens(deps):
     first = submit_report(message(), **deps)
     deps["clock"].advance(minutes=31)
     later = submit_report(message("Jalan berlubang"), **deps)
-    assert later.outcome == intake.CREATED and later.tracking_code != first.tracking_code
+    assert later.outcome == receipts.CREATED and later.tracking_code != first.tracking_code
 
 
 def test_other_senders_do_not_join(deps):
     first = submit_report(message(), **deps)
     other = submit_report(message(sender="+6281299990000"), **deps)
-    assert other.outcome == intake.CREATED and other.tracking_code != first.tracking_code
+    assert other.outcome == receipts.CREATED and other.tracking_code != first.tracking_code
 
 
 def test_a_repeated_addition_adds_nothing(deps):
@@ -104,7 +103,7 @@ def test_a_late_retry_whose_case_is_gone_opens_one_case_and_keeps_it(deps):
     deps["clock"].advance(hours=1)
     opened = submit_report(addition, **deps)
     again = submit_report(addition, **deps)
-    assert opened.outcome == intake.CREATED and again.outcome == intake.REPEATED
+    assert opened.outcome == receipts.CREATED and again.outcome == receipts.REPEATED
     assert again.tracking_code == opened.tracking_code and list(deps["cases"].items) == [opened.tracking_code]
 
 
@@ -125,7 +124,7 @@ def test_a_late_retry_that_never_got_into_its_now_closed_case_opens_one_case(dep
     deps["clock"].advance(hours=2)
     opened = submit_report(addition, **deps)
     again = submit_report(addition, **deps)
-    assert opened.outcome == intake.CREATED and again.outcome == intake.REPEATED
+    assert opened.outcome == receipts.CREATED and again.outcome == receipts.REPEATED
     assert again.tracking_code == opened.tracking_code != first.tracking_code
     assert len(deps["cases"].items) == 2
 
@@ -136,7 +135,7 @@ def test_a_late_retry_does_not_join_the_sender_s_newer_conversation(deps):
     submit_report(addition, **deps)
     deps["clock"].advance(minutes=45)
     newer = submit_report(message("Jalan berlubang"), **deps)
-    assert newer.outcome == intake.CREATED
+    assert newer.outcome == receipts.CREATED
     late_addition = submit_report(addition, **deps)
     assert late_addition.tracking_code == first.tracking_code and not late_addition.notify
     assert "lagi" not in deps["cases"].get(newer.tracking_code).description
@@ -157,33 +156,33 @@ def test_a_repeated_opener_is_the_same_case(deps):
     opener = message()
     first = submit_report(opener, **deps)
     again = submit_report(opener, **deps)
-    assert again.outcome == intake.REPEATED and again.tracking_code == first.tracking_code
+    assert again.outcome == receipts.REPEATED and again.tracking_code == first.tracking_code
 
 
 def test_a_message_that_is_only_a_code_gets_the_status(deps):
     first = submit_report(message(channel=Channel.SMS_1708), **deps)
     deps["clock"].advance(minutes=45)
     asked = submit_report(message(first.tracking_code.lower(), sender="+6281200000000"), **deps)
-    assert asked.outcome == intake.STATUS and asked.needs_notice and asked.case.tracking_code == first.tracking_code
+    assert asked.outcome == receipts.STATUS and asked.needs_notice and asked.case.tracking_code == first.tracking_code
     assert len(deps["cases"].items) == 1
     text = receipt_text(asked, "https://crm")
     assert first.tracking_code in text and texts.status_label(asked.case.status, "id") in text
     unknown = submit_report(message(tracking.derive_code(b"elsewhere", "x", "1")), **deps)
-    assert unknown.outcome == intake.UNKNOWN_CODE and "tidak kami temukan" in receipt_text(unknown, "https://crm")
+    assert unknown.outcome == receipts.UNKNOWN_CODE and "tidak kami temukan" in receipt_text(unknown, "https://crm")
 
 
 def test_more_than_twenty_reports_an_hour_are_refused_politely(deps):
-    receipts = []
+    answers = []
     for n in range(MAX_REPORTS_PER_HOUR + 3):
-        receipts.append(submit_report(message(f"Sampah nomor {n}", conversational=False), **deps))
-    created = [r for r in receipts if r.outcome == intake.CREATED]
-    limited = [r for r in receipts if r.outcome == intake.RATE_LIMITED]
+        answers.append(submit_report(message(f"Sampah nomor {n}", conversational=False), **deps))
+    created = [r for r in answers if r.outcome == receipts.CREATED]
+    limited = [r for r in answers if r.outcome == receipts.RATE_LIMITED]
     assert len(created) == MAX_REPORTS_PER_HOUR and len(limited) == 3
     assert [r.needs_notice for r in limited] == [True, False, False]  # told once, not spammed back
     assert len(deps["cases"].items) == MAX_REPORTS_PER_HOUR
     assert "20" in receipt_text(limited[0], "https://crm")
     deps["clock"].advance(hours=1)
-    assert submit_report(message("Sampah baru", conversational=False), **deps).outcome == intake.CREATED
+    assert submit_report(message("Sampah baru", conversational=False), **deps).outcome == receipts.CREATED
 
 
 def test_a_full_case_takes_no_more(deps, monkeypatch):
@@ -192,7 +191,7 @@ def test_a_full_case_takes_no_more(deps, monkeypatch):
     monkeypatch.setattr(case_module, "MAX_ADDITIONS", 2)
     submit_report(message(), **deps)
     outcomes = [submit_report(message(f"tambahan {n}"), **deps).outcome for n in range(3)]
-    assert outcomes == [intake.ADDED, intake.ADDED, intake.FULL]
+    assert outcomes == [receipts.ADDED, receipts.ADDED, receipts.FULL]
 
 
 def test_a_conversation_pointing_at_a_lost_case_is_taken_over(deps):
@@ -203,7 +202,7 @@ def test_a_conversation_pointing_at_a_lost_case_is_taken_over(deps):
     key = sender_key(KEY, message().reply_handle)
     assert deps["senders"].items[key]["open_case"] == first.tracking_code
     next_one = submit_report(message("Sampah lagi"), **deps)
-    assert next_one.outcome == intake.CREATED and deps["senders"].items[key]["open_case"] == next_one.tracking_code
+    assert next_one.outcome == receipts.CREATED and deps["senders"].items[key]["open_case"] == next_one.tracking_code
 
 
 def test_sender_items_are_keyed_by_a_keyed_hash_not_the_number(deps):

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.channels import desk
 from chalicelib.channels import open311 as open311_wire
 from chalicelib.channels.base import InboundRequest
 from chalicelib.channels.email import parse_email
@@ -25,6 +24,7 @@ from chalicelib.domain.channels import Channel
 from chalicelib.domain.clock import AHEAD_FROM_OUTSIDE, EARLIEST_FROM_OUTSIDE, JAKARTA, from_outside
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.report import build_report
+from chalicelib.services import desk_form as desk
 from tests.support import providers
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.adapters import reference_data
-from chalicelib.channels import desk
 from chalicelib.domain import desks
 from chalicelib.domain.channels import DESK_CHANNELS, Channel
 from chalicelib.domain.errors import Forbidden, InvalidInput, InvalidReport
 from chalicelib.domain.permissions import Principal, Role
+from chalicelib.services import desk_form as desk
 from chalicelib.services.desk_intake import record_walk_in, sniff_content_type
 from tests.support.fakes import FakeCaseRepository, FakePhotoStore, FixedClock
 from tests.support.images import gif_bytes, jpeg_with_metadata, png_bytes

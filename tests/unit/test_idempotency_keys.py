@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from chalicelib import bootstrap, config
+from chalicelib import bootstrap
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.idempotency import IdempotencyKeyReused, content_digest
 from chalicelib.domain.report import build_report
@@ -28,7 +28,6 @@ def app_client(monkeypatch):
 
     monkeypatch.setenv("CRM_STAGE", "local")
     monkeypatch.delenv("TRACKING_CODE_KEY", raising=False)
-    config.reset()
     bootstrap.reset()
     cases, photos = FakeCaseRepository(), FakePhotoStore()
     bootstrap.override(cases=cases, photos=photos, limiter=FakeRateLimiter())

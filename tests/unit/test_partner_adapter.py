@@ -7,10 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.channels.base import InboundRequest, MalformedPayload, SignatureExpired, SignatureRejected
-from chalicelib.channels.partner import PartnerAdapter, signature_headers
+from chalicelib.channels.partner import PartnerAdapter
 from chalicelib.config import Settings
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidReport
+from chalicelib.domain.signatures import signature_headers
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 SECRET = "test-secret"
@@ -159,7 +160,7 @@ def test_reply_has_the_code_and_status_url():
 
     (report,) = adapter.parse(signed(body()))
     case = Case.open(report, "4N50G-7M7G1-2X63", NOW)
-    from chalicelib.services.intake import Receipt
+    from chalicelib.domain.receipts import Receipt
 
     created = adapter.reply([Receipt(case.tracking_code, True, case)], SETTINGS)
     repeated = adapter.reply([Receipt(case.tracking_code, False, case)], SETTINGS)

@@ -5,12 +5,12 @@ import pytest
 from chalicelib.adapters import http_client, meta_graph
 from chalicelib.adapters.http_client import HttpResponse, ProviderRejected
 from chalicelib.config import Settings
-from chalicelib.domain import events, request_ids, tracking
+from chalicelib.domain import events, receipts, request_ids, tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.messages import Notice, ReplyHandle
 from chalicelib.domain.report import build_report
-from chalicelib.services import intake, replies
+from chalicelib.services import replies
 from tests.support.event_messages import envelope, example
 from tests.support.fakes import FakeReplyLedger, FakeReplySender, FixedClock
 
@@ -66,7 +66,7 @@ def test_other_reply_kinds_have_no_public_text():
 
 def test_notices_under_a_comment_say_nothing_private_in_public():
     handle = comment_case().reply_handle
-    for outcome in (intake.STATUS, intake.UNKNOWN_CODE, intake.RATE_LIMITED, intake.FULL):
+    for outcome in (receipts.STATUS, receipts.UNKNOWN_CODE, receipts.RATE_LIMITED, receipts.FULL):
         notice = Notice(outcome, None, CODE, "id", id="r1")
         outgoing = replies.notice_outgoing(notice, handle, comment_case(), BASE, KEY)
         assert CODE not in outgoing.public_text

@@ -87,7 +87,6 @@ def limited_app(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(LambdaEventConverter, "create_lambda_event", LambdaEventConverter.create_lambda_event)
     honour_source_ip_header(LambdaEventConverter)
-    config.reset()
     bootstrap.reset()
     cases, clock, limiter = FakeCaseRepository(), FixedClock(START), FakeRateLimiter()
     services = bootstrap.override(

@@ -214,7 +214,7 @@ def test_metrics_views():
 
 def test_webhook_receipt():
     from chalicelib.channels.partner import PartnerAdapter
-    from chalicelib.services.intake import Receipt
+    from chalicelib.domain.receipts import Receipt
 
     settings = Settings(
         stage="local",

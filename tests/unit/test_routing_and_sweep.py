@@ -25,13 +25,6 @@ from tests.support.fakes import (
 MEDAN_MERDEKA = {"lat": -6.1754, "lng": 106.8272}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rules():
-    routing.forget_cached_rules()
-    yield
-    routing.forget_cached_rules()
-
-
 @pytest.fixture
 def world():
     cases = FakeCaseRepository()

@@ -7,15 +7,15 @@ tests/integration/test_service_area_api.py."""
 import pytest
 
 from chalicelib.api.http import to_api_error
-from chalicelib.domain import texts
+from chalicelib.domain import receipts, texts
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import OutsideServiceArea
 from chalicelib.domain.messages import MAX_REPORTS_PER_HOUR
+from chalicelib.domain.receipts import receipt_text
 from chalicelib.domain.report import build_report
-from chalicelib.services import intake
 from chalicelib.services.intake import submit_report
 from chalicelib.services.notices import send_notices
-from chalicelib.services.replies import notice_outgoing, receipt_text
+from chalicelib.services.replies import notice_outgoing
 from tests.support import providers
 from tests.support.fakes import (
     FakeCaseRepository,
@@ -74,7 +74,7 @@ def partner(location, photos=()):
 @pytest.mark.parametrize("place", [LONDON, BANDUNG, OPEN_SEA], ids=["london", "bandung", "open-sea"])
 def test_a_messaging_sender_outside_jakarta_gets_a_notice_and_no_case(deps, place):
     receipt = submit_report(whatsapp(place), **deps)
-    assert receipt.outcome == intake.OUTSIDE_AREA
+    assert receipt.outcome == receipts.OUTSIDE_AREA
     assert receipt.tracking_code is None and receipt.case is None
     assert deps["cases"].items == {}
     assert receipt.needs_notice and receipt.sender
@@ -104,22 +104,22 @@ def test_the_queued_notice_becomes_that_text_for_the_reply_worker(deps):
 
 def test_inside_jakarta_the_same_message_opens_a_case(deps):
     receipt = submit_report(whatsapp(MONAS), **deps)
-    assert receipt.outcome == intake.CREATED and len(deps["cases"].items) == 1
+    assert receipt.outcome == receipts.CREATED and len(deps["cases"].items) == 1
 
 
 def test_a_far_away_location_is_not_added_to_an_open_conversation(deps):
     first = submit_report(whatsapp(None), **deps)
     deps["clock"].advance(minutes=3)
     later = submit_report(whatsapp(LONDON, text=None), **deps)
-    assert later.outcome == intake.OUTSIDE_AREA
+    assert later.outcome == receipts.OUTSIDE_AREA
     case = deps["cases"].get(first.tracking_code)
     assert case.location is None and case.version == 1
 
 
 def test_far_away_messages_count_against_the_hourly_limit(deps):
     outcomes = [submit_report(whatsapp(LONDON), **deps) for _ in range(MAX_REPORTS_PER_HOUR + 3)]
-    assert [r.outcome for r in outcomes[:MAX_REPORTS_PER_HOUR]] == [intake.OUTSIDE_AREA] * MAX_REPORTS_PER_HOUR
-    assert {r.outcome for r in outcomes[MAX_REPORTS_PER_HOUR:]} == {intake.RATE_LIMITED}
+    assert [r.outcome for r in outcomes[:MAX_REPORTS_PER_HOUR]] == [receipts.OUTSIDE_AREA] * MAX_REPORTS_PER_HOUR
+    assert {r.outcome for r in outcomes[MAX_REPORTS_PER_HOUR:]} == {receipts.RATE_LIMITED}
     assert [r.needs_notice for r in outcomes[MAX_REPORTS_PER_HOUR:]] == [True, False, False]  # one notice an hour
 
 
@@ -134,7 +134,7 @@ def test_other_channels_refuse_before_anything_is_stored(deps, place):
 
 
 def test_a_report_without_a_location_is_taken_as_before(deps):
-    assert submit_report(partner(None), **deps).outcome == intake.CREATED
+    assert submit_report(partner(None), **deps).outcome == receipts.CREATED
 
 
 def test_a_given_service_area_is_used_instead_of_jakarta(deps):
@@ -153,7 +153,7 @@ def test_a_given_service_area_is_used_instead_of_jakarta(deps):
             ]
         }
     )
-    assert submit_report(partner(LONDON), **deps, areas=london).outcome == intake.CREATED
+    assert submit_report(partner(LONDON), **deps, areas=london).outcome == receipts.CREATED
     with pytest.raises(OutsideServiceArea):
         submit_report(partner(MONAS), **deps, areas=london)
 
@@ -177,7 +177,6 @@ def app_client(monkeypatch):
 
     monkeypatch.setenv("CRM_STAGE", "local")
     monkeypatch.setenv("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-    config.reset()
     bootstrap.reset()
     cases = FakeCaseRepository()
     services = bootstrap.override(

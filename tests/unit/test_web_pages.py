@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.adapters import web_assets
-from chalicelib.adapters.identity import CognitoSettings
 from chalicelib.api import web
-from chalicelib.config import Settings
+from chalicelib.config import CognitoSettings, Settings
 
 WEB = Path(web_assets.WEB_DIR)
 

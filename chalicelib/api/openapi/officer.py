@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from chalicelib.api.officer import OPERATION_PATHS, QUEUE_VIEWS
 from chalicelib.api.openapi.spec import Body, Operation, Param, Reply
-from chalicelib.channels.desk import DeskForm
 from chalicelib.services import responses as r
 from chalicelib.services.commands import TemplateCommand
+from chalicelib.services.desk_form import DeskForm
 from chalicelib.services.lifecycle import OPERATIONS as LIFECYCLE
 
 CODE = Param(

@@ -47,14 +47,13 @@ HARMLESS_BODIES = {
 def held(stack, officers):
     """Two cases held by dinas-lh: one with a contact, one anonymous (routed by the followups worker)."""
     import app
-    from chalicelib import bootstrap, config
-    from chalicelib.adapters import aws
+    from chalicelib import bootstrap
     from infra.local.event_runner import EventRunner
 
     with pytest.MonkeyPatch.context() as patch:  # the handlers run here, configured like the stack
         for name, value in stack.env.items():
             patch.setenv(name, value)
-        config.reset(), bootstrap.reset(), aws.reset()
+        bootstrap.reset()
         try:
             # Only what routing needs: earlier suites leave replies, notices and
             # metrics in the queues, and draining those here took minutes.
@@ -77,7 +76,7 @@ def held(stack, officers):
                 if all((view.get("agency") or {}).get("id") == "dinas-lh" for view in views):
                     return codes
         finally:
-            config.reset(), bootstrap.reset(), aws.reset()
+            bootstrap.reset()
     pytest.fail(f"the cases were not routed to dinas-lh: {views}")
 
 

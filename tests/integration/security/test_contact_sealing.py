@@ -128,10 +128,9 @@ def test_an_unusable_key_fails_closed_with_503_and_takes_anonymous_reports(clien
 
 
 def test_without_a_configured_key_contacts_are_refused_not_stored_in_clear(client, monkeypatch):
-    from chalicelib import bootstrap, config
+    from chalicelib import bootstrap
 
     monkeypatch.delenv("CONTACT_KEY_ARN")
-    config.reset()
     bootstrap.reset()
     report = Report(unique_id("SEAL"), reporter=CONTACT)
     refused = deliver(client, report)

@@ -10,14 +10,14 @@ import json
 
 import pytest
 
-from chalicelib import bootstrap, config
+from chalicelib import bootstrap
 from chalicelib.adapters.http_client import ProviderUnavailable
 from chalicelib.domain import tracking
 from chalicelib.domain.case import Case
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.events import CaseAssigned, CaseReceived, PhotoPending
 from chalicelib.domain.report import build_report
-from chalicelib.services import alerts, routing
+from chalicelib.services import alerts
 from chalicelib.services.alert_models import AlertSubscribeCommand
 from chalicelib.services.batch import SQS_MAX_RECEIVES
 from tests.support.alert_fakes import FakeAlertStore, RecordingSender
@@ -58,10 +58,7 @@ class PoisonedCases(FakeCaseRepository):
 @pytest.fixture(autouse=True)
 def local_stage(monkeypatch):
     monkeypatch.setenv("CRM_STAGE", "local")  # the development tracking-code key
-    config.reset()
-    routing.forget_cached_rules()
-    yield
-    routing.forget_cached_rules()
+    bootstrap.reset()
 
 
 @pytest.fixture
@@ -237,7 +234,7 @@ def test_collect_alerts(world, monkeypatch):
 
     sender, store = RecordingSender(), FakeAlertStore()
     ctx = alerts.Context(store=store, key=world.settings.tracking_code_key, base_url="https://crm.x", sender_for=sender)
-    monkeypatch.setattr(worker, "context", lambda: ctx)
+    bootstrap.override(alerts=ctx)
     answer = alerts.subscribe(
         AlertSubscribeCommand(channel="email", address="warga@example.com", kelurahan="31.71.01.1001"),
         ctx,

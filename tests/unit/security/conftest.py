@@ -8,7 +8,7 @@ import pytest
 
 @pytest.fixture
 def fakes(monkeypatch):
-    from chalicelib import bootstrap, config
+    from chalicelib import bootstrap
     from tests.support.fakes import (
         FakeCaseQueries,
         FakeCaseRepository,
@@ -28,7 +28,6 @@ def fakes(monkeypatch):
         monkeypatch.delenv(name, raising=False)  # the documented local development secrets
     for name, value in generous_rate_limits().items():  # fuzzers: thousands of requests, one address
         monkeypatch.setenv(name, value)
-    config.reset()
     bootstrap.reset()
     cases = FakeCaseRepository()
     return bootstrap.override(

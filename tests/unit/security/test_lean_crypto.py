@@ -19,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.adapters import identity
-from chalicelib.adapters.identity import CognitoSettings, InvalidToken, TokenVerifier, rsa_keys, verify_rs256
+from chalicelib.adapters.identity import InvalidToken, TokenVerifier, rsa_keys, verify_rs256
 from chalicelib.adapters.sealing import SealBroken, gcm_open, gcm_seal
+from chalicelib.config import CognitoSettings
 from chalicelib.domain import request_ids, tracking
 
 KEY = b"test-tracking-code-key"

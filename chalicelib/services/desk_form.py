@@ -18,7 +18,9 @@ submission. It becomes the report's message id, scoped to the officer:
 the same tracking code (intake's conditional write), never on a second case.
 
 Parsing only: reading the uploaded photos is the service's job
-(services/desk_intake.py).
+(services/desk_intake.py). The form is a request body of the officer API, our
+own client's, like the officer commands (services/commands.py); a desk is no
+provider, so it is no channel adapter.
 """
 
 from __future__ import annotations
