@@ -23,8 +23,9 @@ dkim=...; dmarc=...``. Only the topmost Authentication-Results counts, and only
 if SES wrote it (authserv-id ``amazonses.com``): a sender can put any header
 below it. The sender is *verified* when SPF and DKIM pass and DMARC did not
 fail; anything else (a fail, softfail, none, a missing header) is unverified.
-An unverified mail may open a new case but never adds to an existing one
-(services/email_intake.py).
+An unverified mail may open a new case, flagged ``unverified`` for officers
+(``IncomingReport.provenance``), but never adds to an existing one
+(services/email_intake.py) and gets no receipt (services/replies.py).
 """
 
 from __future__ import annotations
@@ -40,7 +41,14 @@ from html import unescape
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.messages import describe, guess_category, guess_language
-from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, MAX_PHOTO_BYTES, MAX_PHOTOS, IncomingReport, build_report
+from chalicelib.domain.report import (
+    ALLOWED_PHOTO_TYPES,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    IncomingReport,
+    Provenance,
+    build_report,
+)
 
 from .base import MalformedPayload
 from .common import contact_email, provider_time
@@ -131,6 +139,7 @@ def parse_email(raw: bytes, message_id: str, own_address: str) -> ParsedEmail | 
             reported_at=provider_time(sent, Channel.EMAIL, message_id, parsedate_to_datetime),
             language=language,
             reply_handle={"channel": Channel.EMAIL, "kind": "email", "address": contact["email"]},
+            provenance=Provenance.VERIFIED if verified else Provenance.UNVERIFIED,
         )
     except InvalidReport as error:
         raise MalformedPayload("the message is not usable: " + str(error)) from None

@@ -180,6 +180,7 @@ def officer_view(
         # Links as the reporter's app sent them: like original photos, they may
         # reveal who took them, so only for roles that may see the reporter.
         media_urls=case.media_urls if may_see_contact else [],
+        unverified_sender=case.unverified_sender,
         duplicate_candidates=[name(code) for code in case.duplicate_candidates],
         merged_into=name(case.merged_into) if case.merged_into else None,
         merged_cases=[name(code) for code in case.merged_cases],
@@ -317,6 +318,7 @@ def queue_row(card: CaseCard, language: str, now: datetime) -> r.QueueRow:
         deadline_kind=r.one_of_or_none(card.deadline_kind, r.DEADLINE_KINDS),
         deadline=card.deadline,
         deadline_in_minutes=_minutes_until(card.deadline, now),
+        unverified_sender=card.unverified_sender,
     )
 
 

@@ -297,6 +297,7 @@ function queueRow(row) {
         el("span", { class: "code", text: row.tracking_code }),
         el("span", { class: "row-category", text: row.category.name }),
         priorityBadge(row.priority),
+        senderBadge(row.unverified_sender),
         statusBadge(row.status, row.status_label)),
       el("p", { class: "row-summary", text: row.summary }),
       el("div", { class: "row-meta" },
@@ -304,6 +305,11 @@ function queueRow(row) {
         row.escalated ? el("span", { class: "badge sla-overdue", text: t("sla.escalated") }) : null,
         row.progress ? progressBar(row.progress) : null,
         el("span", { class: "muted", text: [row.agency ? row.agency.name : null, place, t("queue.reported", { when: formatDateTime(row.created_at) })].filter(Boolean).join(" · ") }))));
+}
+
+// A case opened by an e-mail whose sender SES could not verify (the From may be forged).
+function senderBadge(unverified) {
+  return unverified ? el("span", { class: "badge sla-overdue", title: t("case.unverified_sender.why"), text: t("case.unverified_sender") }) : null;
 }
 
 function priorityBadge(priority) {
@@ -569,6 +575,7 @@ function renderCase(view, notice) {
   const header = el("div", { class: "case-head" },
     el("h1", {}, el("span", { class: "code", text: view.tracking_code }), " ", el("span", { class: "case-category", text: view.category.name })),
     priorityBadge(view.priority),
+    senderBadge(view.unverified_sender),
     statusBadge(view.status, view.status_label));
   const status = el("div", { id: "case-status" });
   if (notice) status.append(notice);
