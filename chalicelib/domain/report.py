@@ -152,6 +152,10 @@ class IncomingReport(BaseModel):
     media_urls: list[MediaUrl] = Field(default_factory=list, max_length=MAX_PHOTOS)
     provenance: Provenance = Provenance.NOT_CHECKED
 
+    @property
+    def unverified_sender(self) -> bool:
+        return self.provenance is Provenance.UNVERIFIED
+
     @field_validator("category")
     @classmethod
     def _known_category(cls, value: str) -> str:
