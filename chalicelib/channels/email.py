@@ -14,7 +14,9 @@ default (modern) policy.
   (common.provider_time: otherwise dropped and logged; the mail is still taken).
 
 Not reports: auto-replies and bulk mail (Auto-Submitted, Precedence), mail
-from our own address (no loops), and mail SES marked as virus or spam.
+from our own address (no loops), and mail SES marked as spam. Mail SES marked
+as a virus (``X-SES-Virus-Verdict: FAIL``) raises ``InfectedMail``: dropped
+too, but counted and alarmed on (services/email_intake.py).
 
 Sender authentication: our path reads the stored message (S3 event), not the
 SES action's notification, so the verdicts come from the headers SES adds on
@@ -72,6 +74,12 @@ MAX_SIGNATURE_LINES = 6
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 
 
+class InfectedMail(MalformedPayload):
+    """SES found a virus in the message: it is dropped unread (a security signal, counted)."""
+
+    code = "virus_found"
+
+
 @dataclass(frozen=True)
 class ParsedEmail:
     report: IncomingReport
@@ -108,15 +116,18 @@ def parse_email(raw: bytes, message_id: str, own_address: str) -> ParsedEmail | 
         name, address = parseaddr(str(message.get("From", "")))
         auto = str(message.get("Auto-Submitted", "no")).strip().lower()
         precedence = str(message.get("Precedence", "")).strip().lower()
-        verdicts = {str(message.get(h, "")).upper() for h in ("X-SES-Virus-Verdict", "X-SES-Spam-Verdict")}
+        virus = str(message.get("X-SES-Virus-Verdict", "")).strip().upper()
+        spam = str(message.get("X-SES-Spam-Verdict", "")).strip().upper()
         subject = " ".join(str(message.get("Subject", "")).split())[:300]
         sent = str(message.get("Date", "")).strip()
         verified = sender_verified(message)
     except Exception:  # noqa: BLE001 - broken encoded words in headers
         raise MalformedPayload("the message headers are not readable") from None
+    if virus == "FAIL":
+        raise InfectedMail("SES found a virus in the message")
     if not address or "@" not in address:
         raise MalformedPayload("the message has no sender address")
-    if auto != "no" or precedence in ("bulk", "junk", "list", "auto_reply") or "FAIL" in verdicts:
+    if auto != "no" or precedence in ("bulk", "junk", "list", "auto_reply") or spam == "FAIL":
         return None
     if address.lower() == own_address.lower():
         return None

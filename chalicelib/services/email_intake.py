@@ -6,7 +6,8 @@ that case: it is taken as a new report."""
 
 from __future__ import annotations
 
-from chalicelib.channels.email import parse_email
+from chalicelib import cloudwatch
+from chalicelib.channels.email import InfectedMail, parse_email
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.messages import tracking_code_in
 from chalicelib.logs import case_id, get_logger
@@ -18,7 +19,13 @@ log = get_logger("email")
 
 def receive_email(raw: bytes, message_id: str, *, app) -> intake.Receipt | None:
     """``app``: bootstrap.Services. None when the mail is not a report."""
-    parsed = parse_email(raw, message_id, app.settings.email_from_address)
+    try:
+        parsed = parse_email(raw, message_id, app.settings.email_from_address)
+    except InfectedMail:
+        # A security signal (alarm InboundVirusMailAlarm); the sender's address is not logged.
+        log.warning("mail dropped: SES virus verdict FAIL", extra={"message_id": message_id})
+        cloudwatch.count("InboundVirusMail")
+        return None
     if parsed is None:
         log.info("mail ignored (auto-reply, own address or spam)")
         return None
