@@ -582,7 +582,10 @@ class Notification(Strict):
     event_id: str
     occurred_at: str
     event_type: str
-    tracking_code: str
+    tracking_code: str | OtherCase = Field(
+        description="The case's tracking code if this officer may open it now; otherwise its public id and agency "
+        "(a case transferred away, another agency's duplicate). Codes in `detail` are named the same way."
+    )
     title: str
     category: str | None = None
     detail: dict[str, Any]

@@ -919,16 +919,23 @@ async function showNotifications() {
   show(main, el("h1", { text: t("notifications.title") }), el("p", { class: "muted", text: t("loading") }));
   const page = await call("officer/notifications");
   const list = page.items.length
-    ? el("ol", { class: "rows" }, page.items.map((item) => el("li", { class: "row" },
-      el("a", { href: `#/case/${encodeURIComponent(item.tracking_code)}`, class: "row-link" },
-        el("div", { class: "row-top" },
-          el("span", { class: "row-category", text: t(`notify.${item.event_type}`) === `notify.${item.event_type}` ? item.title : t(`notify.${item.event_type}`) }),
-          el("span", { class: "code", text: item.tracking_code })),
-        el("div", { class: "row-meta" },
-          el("span", { class: "muted", text: [item.category ? categoryName(item.category) : null, item.detail && item.detail.agency_name, formatDateTime(item.occurred_at)].filter(Boolean).join(" · ") }),
-          item.detail && item.detail.deadline ? el("span", { class: "muted", text: `${t(`milestone.${item.detail.milestone}`)}: ${formatDateTime(item.detail.deadline)}` }) : null)))))
+    ? el("ol", { class: "rows" }, page.items.map(notificationRow))
     : el("p", { class: "empty", text: t("notifications.empty") });
   show(main, el("h1", { text: t("notifications.title") }), list);
+}
+
+// A case this officer may not open (any more) comes by its public id and agency: no link.
+function notificationRow(item) {
+  const openable = typeof item.tracking_code === "string";
+  const name = openable ? item.tracking_code : [item.tracking_code.public_id, item.tracking_code.agency].filter(Boolean).join(" · ");
+  return el("li", { class: "row" },
+    el(openable ? "a" : "div", openable ? { href: `#/case/${encodeURIComponent(item.tracking_code)}`, class: "row-link" } : { class: "row-link" },
+      el("div", { class: "row-top" },
+        el("span", { class: "row-category", text: t(`notify.${item.event_type}`) === `notify.${item.event_type}` ? item.title : t(`notify.${item.event_type}`) }),
+        el("span", { class: "code", text: name })),
+      el("div", { class: "row-meta" },
+        el("span", { class: "muted", text: [item.category ? categoryName(item.category) : null, item.detail && item.detail.agency_name, formatDateTime(item.occurred_at)].filter(Boolean).join(" · ") }),
+        item.detail && item.detail.deadline ? el("span", { class: "muted", text: `${t(`milestone.${item.detail.milestone}`)}: ${formatDateTime(item.detail.deadline)}` }) : null)));
 }
 
 function showDashboard() {
