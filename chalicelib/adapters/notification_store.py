@@ -53,13 +53,20 @@ class NotificationStore:
         return Page(readable(page.items, _entry, "notifications"), page.cursor)
 
 
+# What an entry shows (api: responses.Notification); any other attribute stays in the table.
+ENTRY_FIELDS = ("event_id", "occurred_at", "event_type", "tracking_code", "title", "category", "detail")
+
+
 def _entry(item: dict[str, Any]) -> dict[str, Any]:
     """One inbox entry as the officer client reads it; raises if it is malformed."""
-    entry = {k: v for k, v in item.items() if k not in ("PK", "SK", "expires_at", "type")}
-    for name in ("event_id", "occurred_at", "event_type", "tracking_code"):
+    entry = {k: v for k, v in item.items() if k in ENTRY_FIELDS}
+    for name in ("event_id", "occurred_at", "event_type", "tracking_code", "title"):
         if not isinstance(entry[name], str):
             raise TypeError(f"{name} must be text")
-    if not isinstance(entry.get("detail", {}), dict):
+    if not isinstance(entry.get("category"), str | None):
+        raise TypeError("category must be text")
+    entry.setdefault("detail", {})
+    if not isinstance(entry["detail"], dict):
         raise TypeError("detail must be a map")
     json.dumps(entry)  # what the API will do with it (a set or bytes would fail there)
     return entry

@@ -87,3 +87,13 @@ def test_the_stored_sort_key_and_so_a_page_cursor_hold_no_code(monkeypatch):
     NotificationStore("cases").add("dinas-lh", f"{THEIRS}:2:0", "2026-12-05T03:00:00.000000Z", entry(THEIRS), T0)
     (item,) = written
     assert item["SK"]["S"].startswith("2026-12-05T03:00:00.000000Z#") and THEIRS not in item["SK"]["S"]
+
+
+def test_an_entry_without_detail_or_with_an_odd_attribute_still_reads():
+    from chalicelib.adapters.notification_store import _entry
+
+    stored = {**entry(MINE), "PK": "INBOX#dinas-lh", "SK": "x", "type": "notification", "stray": 1}
+    del stored["detail"]
+    page = Page([_entry(stored)], None)
+    body = json.loads(json_body(inbox_page("dinas-lh", page, LH, cases(), None, KEY)))
+    assert body["items"][0]["detail"] == {} and "stray" not in body["items"][0]
