@@ -77,6 +77,12 @@ class Services:
 
         return sender_for(handle, self.settings)
 
+    def receipt_counter(self) -> Any:
+        """services/intake.py ``receipts``: the daily cap per reply address (RATE_LIMIT_RECEIPTS)."""
+        from chalicelib.services.intake import receipt_counter
+
+        return receipt_counter(self.limiter, self.settings.rate_limits.get("receipts", {}).get("contact"), self.clock)
+
     def fetch_media(self, link: Any, case: Any) -> bytes:
         if self.media is not None:
             return self.media(link, case)

@@ -74,6 +74,9 @@ RATE_LIMIT_DEFAULTS = {
     # messages sent, and codes tried (3 confirmations + 5 wrong codes).
     "alert_messages": "contact=3/86400",
     "alert_code_attempts": "contact=8/86400",
+    # Receipts (the reply with the tracking code) to one e-mail address a day, across all
+    # reports naming it: the website's, the form's and e-mail's (services/replies.py).
+    "receipts": "contact=5/86400",
     "open311_read": "ip=120/60",
     "open311_post": "ip=600/60,contact=300/60,global=3000/3600",
     "webhooks": "channel=600/60",
@@ -288,6 +291,7 @@ def settings() -> Settings:
             "alert_codes": _limits("RATE_LIMIT_ALERT_CODES", "alert_codes"),
             "alert_messages": _limits("RATE_LIMIT_ALERT_MESSAGES", "alert_messages"),
             "alert_code_attempts": _limits("RATE_LIMIT_ALERT_CODE_ATTEMPTS", "alert_code_attempts"),
+            "receipts": _limits("RATE_LIMIT_RECEIPTS", "receipts"),
             "open311_read": _limits("RATE_LIMIT_OPEN311_READ", "open311_read"),
             "open311_post": _limits("RATE_LIMIT_OPEN311_POST", "open311_post"),
             "webhooks": _limits("RATE_LIMIT_WEBHOOKS", "webhooks"),

@@ -43,6 +43,10 @@ SWEEP_DURATION_SHARE = 0.6  # of the sweep's timeout: it runs every 5 minutes, s
 TABLE_THROTTLES = 10  # throttled read+write events in a period, 2 of 3 periods
 SES_BOUNCE_RATE = 0.05  # AWS reviews an account at 10 %
 SES_COMPLAINT_RATE = 0.001  # AWS reviews an account at 0.5 %
+# Mails SES found a virus in, an hour (chalicelib/services/email_intake.py drops them): one is SES
+# doing its job; a burst is someone aiming malware at the reports inbox (a security signal).
+INBOUND_VIRUS_MAILS = 5
+INBOUND_VIRUS_METRIC = "InboundVirusMail"
 
 # Functions started by a schedule: a whole run per invocation, too few for a rate.
 SCHEDULED_EVERY_5_MINUTES = {"sla_sweep"}
@@ -300,6 +304,17 @@ def ses_alarms() -> dict[str, Any]:
             SES_BOUNCE_RATE,
             "SES bounce rate of this account reached 5 % (AWS reviews the account at 10 % and may pause sending): "
             "replies and alert digests go to addresses that do not exist.",
+        ),
+        "InboundVirusMailAlarm": _alarm(
+            {"Fn::Sub": "crm-${Stage}-inbound-virus-mail"},
+            f"{INBOUND_VIRUS_MAILS} or more mails to the reports address carried a virus in an hour (SES verdict FAIL; "
+            "dropped unread, InboundVirusMail): someone may be targeting the inbox. Runbook: docs/security.md.",
+            Namespace={"Fn::Sub": "CRM/${Stage}"},
+            MetricName=INBOUND_VIRUS_METRIC,
+            Statistic="Sum",
+            Period=3600,
+            EvaluationPeriods=1,
+            Threshold=INBOUND_VIRUS_MAILS,
         ),
         "SesComplaintRateAlarm": reputation(
             "Reputation.ComplaintRate",

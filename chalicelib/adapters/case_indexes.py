@@ -134,6 +134,7 @@ def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
         "summary": case.description[:SUMMARY_CHARS],
         "progress": case.progress,
         "version": case.version,
+        **({"unverified_sender": True} if case.unverified_sender else {}),
     }
 
 

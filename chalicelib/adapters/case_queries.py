@@ -90,6 +90,7 @@ class CaseCard:
     deadline: datetime | None = None
     breached: tuple[Milestone, ...] = ()  # milestones breached (stored as "coordination.breach", ...)
     escalated: bool = False
+    unverified_sender: bool = False  # opened by an e-mail SES could not verify (officers only)
 
     @property
     def kota(self) -> str | None:
@@ -158,6 +159,7 @@ def read_card(card: Mapping[str, Any], location: Mapping[str, Any] | None = None
         deadline=_instant(card.get("deadline")),
         breached=tuple(Milestone.named(name) for name in breached),  # an unknown name: unreadable
         escalated=bool(card.get("escalated")),
+        unverified_sender=card.get("unverified_sender") is True,
     )
 
 

@@ -53,7 +53,7 @@ from chalicelib.domain.lifecycle import CaseStatus
 from chalicelib.domain.messages import MediaLink, ReplyHandle
 from chalicelib.domain.plan import PlanState
 from chalicelib.domain.privacy import PrivacyLevel
-from chalicelib.domain.report import GeoPoint, ReporterContact
+from chalicelib.domain.report import GeoPoint, Provenance, ReporterContact
 from chalicelib.domain.sealed import Sealed
 from chalicelib.domain.sla import Milestone, SlaClock
 
@@ -467,6 +467,7 @@ def case_to_item(case: Case, version: int, events: list[DomainEvent], sealer: Se
         "added_messages": list(case.added_messages) or None,
         "answers": dict(case.answers) or None,
         "media_urls": list(case.media_urls) or None,
+        "provenance": None if case.provenance is Provenance.NOT_CHECKED else case.provenance.value,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
     item.update(sealed_attributes(case, sealer))
@@ -607,6 +608,7 @@ def item_to_case(item: dict[str, Any]) -> Case:
         added_messages=list(item.get("added_messages", [])),
         answers=dict(item.get("answers") or {}),
         media_urls=list(item.get("media_urls") or []),
+        provenance=Provenance(item.get("provenance") or Provenance.NOT_CHECKED),
     )
 
 

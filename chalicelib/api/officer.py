@@ -310,6 +310,7 @@ def notifications():
     from chalicelib.domain.agencies import INSPECTORATE
     from chalicelib.domain.permissions import Role
     from chalicelib.services.notifications import SUPERVISORS
+    from chalicelib.services.views import inbox_page
 
     principal = auth.principal_of(_request())
     inbox = principal.agency_id
@@ -318,10 +319,10 @@ def notifications():
     if not inbox:
         raise ApiError(403, "forbidden", "Your account has no agency, so it has no inbox.")
     query = _request().query_params or {}
-    page = services().notifications.page(inbox, cursor=query.get("cursor"))
-    return json_response(
-        {"inbox": inbox, "items": page.items, "cursor": page.cursor}, headers={"Cache-Control": "no-store"}
-    )
+    app = services()
+    page = app.notifications.page(inbox, cursor=query.get("cursor"))
+    view = inbox_page(inbox, page, principal, app.cases, app.case_reader, app.settings.tracking_code_key)
+    return json_response(view, headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/officer/uploads", methods=["POST"], authorizer=auth.cognito, content_types=["*/*"])

@@ -52,6 +52,7 @@ def _submit(report):
         clock=app.clock,
         code_key=app.settings.tracking_code_key,
         bind_content=True,  # submission_id / Idempotency-Key: chosen by the client
+        receipts=app.receipt_counter(),
     )
 
 

@@ -14,7 +14,9 @@ default (modern) policy.
   (common.provider_time: otherwise dropped and logged; the mail is still taken).
 
 Not reports: auto-replies and bulk mail (Auto-Submitted, Precedence), mail
-from our own address (no loops), and mail SES marked as virus or spam.
+from our own address (no loops), and mail SES marked as spam. Mail SES marked
+as a virus (``X-SES-Virus-Verdict: FAIL``) raises ``InfectedMail``: dropped
+too, but counted and alarmed on (services/email_intake.py).
 
 Sender authentication: our path reads the stored message (S3 event), not the
 SES action's notification, so the verdicts come from the headers SES adds on
@@ -23,8 +25,9 @@ dkim=...; dmarc=...``. Only the topmost Authentication-Results counts, and only
 if SES wrote it (authserv-id ``amazonses.com``): a sender can put any header
 below it. The sender is *verified* when SPF and DKIM pass and DMARC did not
 fail; anything else (a fail, softfail, none, a missing header) is unverified.
-An unverified mail may open a new case but never adds to an existing one
-(services/email_intake.py).
+An unverified mail may open a new case, flagged ``unverified`` for officers
+(``IncomingReport.provenance``), but never adds to an existing one
+(services/email_intake.py) and gets no receipt (services/replies.py).
 """
 
 from __future__ import annotations
@@ -40,7 +43,14 @@ from html import unescape
 from chalicelib.domain.channels import Channel
 from chalicelib.domain.errors import InvalidReport
 from chalicelib.domain.messages import describe, guess_category, guess_language
-from chalicelib.domain.report import ALLOWED_PHOTO_TYPES, MAX_PHOTO_BYTES, MAX_PHOTOS, IncomingReport, build_report
+from chalicelib.domain.report import (
+    ALLOWED_PHOTO_TYPES,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    IncomingReport,
+    Provenance,
+    build_report,
+)
 
 from .base import MalformedPayload
 from .common import contact_email, provider_time
@@ -62,6 +72,12 @@ _CLOSING = re.compile(
 )
 MAX_SIGNATURE_LINES = 6
 _TAGS = re.compile(r"<[^>]{0,2000}>")
+
+
+class InfectedMail(MalformedPayload):
+    """SES found a virus in the message: it is dropped unread (a security signal, counted)."""
+
+    code = "virus_found"
 
 
 @dataclass(frozen=True)
@@ -100,15 +116,18 @@ def parse_email(raw: bytes, message_id: str, own_address: str) -> ParsedEmail | 
         name, address = parseaddr(str(message.get("From", "")))
         auto = str(message.get("Auto-Submitted", "no")).strip().lower()
         precedence = str(message.get("Precedence", "")).strip().lower()
-        verdicts = {str(message.get(h, "")).upper() for h in ("X-SES-Virus-Verdict", "X-SES-Spam-Verdict")}
+        virus = str(message.get("X-SES-Virus-Verdict", "")).strip().upper()
+        spam = str(message.get("X-SES-Spam-Verdict", "")).strip().upper()
         subject = " ".join(str(message.get("Subject", "")).split())[:300]
         sent = str(message.get("Date", "")).strip()
         verified = sender_verified(message)
     except Exception:  # noqa: BLE001 - broken encoded words in headers
         raise MalformedPayload("the message headers are not readable") from None
+    if virus == "FAIL":
+        raise InfectedMail("SES found a virus in the message")
     if not address or "@" not in address:
         raise MalformedPayload("the message has no sender address")
-    if auto != "no" or precedence in ("bulk", "junk", "list", "auto_reply") or "FAIL" in verdicts:
+    if auto != "no" or precedence in ("bulk", "junk", "list", "auto_reply") or spam == "FAIL":
         return None
     if address.lower() == own_address.lower():
         return None
@@ -131,6 +150,7 @@ def parse_email(raw: bytes, message_id: str, own_address: str) -> ParsedEmail | 
             reported_at=provider_time(sent, Channel.EMAIL, message_id, parsedate_to_datetime),
             language=language,
             reply_handle={"channel": Channel.EMAIL, "kind": "email", "address": contact["email"]},
+            provenance=Provenance.VERIFIED if verified else Provenance.UNVERIFIED,
         )
     except InvalidReport as error:
         raise MalformedPayload("the message is not usable: " + str(error)) from None

@@ -58,7 +58,7 @@ from .messages import MAX_ADDITIONS, MediaLink, ReplyHandle
 from .photos import COMPLETION, PhotoRef, Photos
 from .plan import FollowUpPlan
 from .privacy import PrivacyLevel
-from .report import MAX_PHOTOS, GeoPoint, IncomingReport, ReporterContact
+from .report import MAX_PHOTOS, GeoPoint, IncomingReport, Provenance, ReporterContact
 from .sealed import Sealed
 from .sla import Due, Milestone, SlaClock, SlaPolicy
 
@@ -199,10 +199,13 @@ class Case:
     # Links to photos elsewhere, as the reporter's app sent them (never fetched,
     # never public: only our cleaned copies are shown to the public).
     media_urls: list[str] = field(default_factory=list)
+    # What the channel proved about the sender (an e-mail's SES verdicts); officers only.
+    provenance: Provenance = Provenance.NOT_CHECKED
     pending_events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.privacy = PrivacyLevel(self.privacy)  # ValueError for a level there is not
+        self.provenance = Provenance(self.provenance)
         if not isinstance(self.photos, Photos):
             self.photos = Photos(self.photos)
 
@@ -239,6 +242,7 @@ class Case:
             pending_media=list(report.media),
             answers=dict(report.answers),
             media_urls=list(report.media_urls),
+            provenance=report.provenance,
         )
         case.record(CaseReceived(occurred_at=now, channel=report.channel.value, category=report.category))
         if case.pending_media:
@@ -562,6 +566,11 @@ class Case:
     @property
     def hidden_from_public(self) -> bool:
         return self.privacy.hidden
+
+    @property
+    def unverified_sender(self) -> bool:
+        """Opened by an e-mail whose sender SES could not verify (officers see the flag)."""
+        return self.provenance is Provenance.UNVERIFIED
 
     def comment(self, text: str, now: datetime, actor: Actor) -> None:
         if not text or not text.strip():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -96,6 +97,20 @@ class ReporterContact(BaseModel):
         return not (self.name or self.phone or self.email or self.device_id or self.account_id)
 
 
+class Provenance(StrEnum):
+    """What the channel proved about who sent a report (asal-usul pengirim).
+
+    Most channels prove it their own way (a signed webhook, a signed-in officer)
+    or have nothing to prove: ``not_checked``. E-mail has the verdicts SES wrote
+    (SPF, DKIM, DMARC; channels/email.py): a mail that fails them is
+    ``unverified`` -- it may open a case, flagged for officers, but adds to no
+    case and gets no receipt (its From may be someone else's address)."""
+
+    NOT_CHECKED = "not_checked"
+    VERIFIED = "verified"
+    UNVERIFIED = "unverified"
+
+
 class PhotoUpload(BaseModel):
     """A photo sent inline with the report, already decoded from base64."""
 
@@ -135,6 +150,11 @@ class IncomingReport(BaseModel):
     # Links to photos kept elsewhere, stored as given and not fetched (officers
     # see them; the public never does: they are not our cleaned copies).
     media_urls: list[MediaUrl] = Field(default_factory=list, max_length=MAX_PHOTOS)
+    provenance: Provenance = Provenance.NOT_CHECKED
+
+    @property
+    def unverified_sender(self) -> bool:
+        return self.provenance is Provenance.UNVERIFIED
 
     @field_validator("category")
     @classmethod

@@ -50,6 +50,7 @@ def _submit(report, app) -> Receipt:
         clock=app.clock,
         code_key=app.settings.tracking_code_key,
         senders=app.senders,
+        receipts=app.receipt_counter(),
     )
 
 

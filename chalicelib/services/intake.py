@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from chalicelib import cloudwatch
 from chalicelib.adapters.case_repository import Added, AddedElsewhere, AlreadyStored, CaseRepository, CodeTaken
@@ -95,8 +96,12 @@ def submit_report(
     areas: AreaIndex | None = None,
     bind_content: bool = False,
     max_pixels: int = MAX_REQUEST_PIXELS,
+    receipts: Callable[[ReplyHandle], bool] | None = None,
 ) -> Receipt:
     """``areas``: the service area; by default DKI Jakarta's (chalicelib/data/areas.geojson).
+
+    ``receipts``: counts a receipt to the reply address against its daily cap
+    (``receipt_allowed``; bootstrap.Services.receipt_counter); None: not capped.
 
     ``bind_content``: the message id is a key the client chose (the report form, POST /reports,
     a desk form): the case keeps the content's digest, and the same key with other content
@@ -125,9 +130,12 @@ def submit_report(
             code_key=code_key,
             senders=senders,
             outside=outside,
+            receipts=receipts,
         )
     digest = content_digest(report, code_key) if bind_content and report.message_id else None
-    return _open_case(report, cleaned, cases=cases, photos=photos, now=clock(), code_key=code_key, digest=digest)
+    return _open_case(
+        report, cleaned, cases=cases, photos=photos, now=clock(), code_key=code_key, digest=digest, receipts=receipts
+    )
 
 
 def _serves(report: IncomingReport, areas: AreaIndex | None) -> bool:
@@ -162,7 +170,12 @@ def _open_case(
     code_key: bytes,
     sender: str | None = None,
     digest: str | None = None,
+    receipts: Callable[[ReplyHandle], bool] | None = None,
 ) -> Receipt:
+    # Over the address's daily receipt cap: the case opens without its reply address. An
+    # unverified sender gets no reply anyway (replies.deliver) and uses up no one's cap.
+    capped = not report.unverified_sender and not receipt_allowed(report.reply_handle, receipts)
+    opening = report.model_copy(update={"reply_handle": None}) if capped else report
     for attempt in range(MAX_CODE_ATTEMPTS):
         if report.message_id:
             code = tracking.derive_code(code_key, report.channel.value, report.message_id, attempt)
@@ -171,12 +184,15 @@ def _open_case(
         if digest is not None and cleaned:
             _refuse_other_content(code, report, digest, cases)  # before its photos could overwrite the case's
         stored_photos = _store_photos(code, cleaned, photos)
-        case = Case.open(report, code, now, stored_photos)
+        case = Case.open(opening, code, now, stored_photos)
         case.content_digest = digest
         outcome = cases.add(case)
         if isinstance(outcome, Added):
             log.info("case opened", extra={"case_id": case_id(code), "channel": report.channel.value})
             cloudwatch.count("CasesOpened", channel=report.channel.value)  # the ops dashboard's intake per channel
+            if capped:
+                log.info("receipt withheld: the address's daily cap", extra={"case_id": case_id(code)})
+                cloudwatch.count("ReceiptsWithheld", reason="daily_cap")
             return Receipt(code, True, outcome.case, CREATED, report.language)
         if isinstance(outcome, AlreadyStored):
             if not same_content(outcome.case.content_digest, digest):
@@ -205,6 +221,42 @@ def _open_case(
     raise RuntimeError("no free tracking code after several attempts")
 
 
+# Reply kinds whose receipts count against the address's daily cap (RATE_LIMIT_RECEIPTS):
+# e-mail, where a report may name an address that is not the sender's (the website's contact
+# field, a forged From). SMS, WhatsApp, X and partner receipts answer the account that wrote.
+CAPPED_RECEIPT_KINDS = frozenset({"email"})
+
+
+def receipt_counter(limiter: Any, limit: Any, clock: Clock) -> Callable[[ReplyHandle], bool] | None:
+    """``receipts`` for ``submit_report``: one count per receipt in the rate-limit store
+    (adapters/rate_limits.py), by the normalised address -- the store keeps only its keyed
+    hash. ``limit``: config.Limit; None (or no limiter): receipts are not capped."""
+    if limiter is None or limit is None:
+        return None
+
+    def count(handle: ReplyHandle) -> bool:
+        address = handle.address.strip().lower()
+        return bool(limiter.hit("receipts:contact", address, limit.count, limit.window_s, clock()).allowed)
+
+    return count
+
+
+def receipt_allowed(handle: ReplyHandle | None, receipts: Callable[[ReplyHandle], bool] | None) -> bool:
+    """Whether a new case may answer ``handle`` (counted once per report, retries included).
+    When the counter store fails, yes: the receipt is the e-mail reporter's only copy of their
+    code, and the route's own limits still bound the reports (logged, counted)."""
+    from chalicelib.adapters.rate_limits import LimiterUnavailable
+
+    if receipts is None or handle is None or handle.kind not in CAPPED_RECEIPT_KINDS:
+        return True
+    try:
+        return receipts(handle)
+    except LimiterUnavailable as error:
+        log.error("receipt cap unavailable; receipt sent", extra={"problem": str(error)[:200]})
+        cloudwatch.count("RateLimiterUnavailable", scope="receipts")
+        return True
+
+
 def _refuse_other_content(code: str, report: IncomingReport, digest: str, cases: CaseRepository) -> None:
     """A reused client key with other photos would write them over the first case's
     (same code, same photo ids): one GetItem first, only for bound keys with photos."""
@@ -228,6 +280,7 @@ def _from_sender(
     code_key: bytes,
     senders: SenderRepository,
     outside: bool = False,
+    receipts: Callable[[ReplyHandle], bool] | None = None,
 ) -> Receipt:
     now = clock()
     handle = report.reply_handle
@@ -256,7 +309,7 @@ def _from_sender(
         state = senders.count(key, now, handle)
         if state.count > MAX_REPORTS_PER_HOUR:
             return _rate_limited(report, state, key)
-        return _open_case(report, cleaned, cases=cases, photos=photos, now=now, code_key=code_key)
+        return _open_case(report, cleaned, cases=cases, photos=photos, now=now, code_key=code_key, receipts=receipts)
 
     # Messaging: claim the sender's conversation for this message's case, or
     # learn which open case it belongs to (one UpdateItem either way).

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from chalicelib import cloudwatch
 from chalicelib.domain import events, texts
 from chalicelib.domain.case import Case
 from chalicelib.domain.events import Envelope
@@ -153,20 +154,29 @@ class Outgoing:
     language: str = "id"
     # For PUBLIC_REPLY_KINDS: what is posted in public (``text`` goes out privately).
     public_text: str | None = None
+    # To the From of an e-mail SES could not verify (it may be anyone's address): withheld.
+    unverified: bool = False
 
 
 # --- delivery (the reply worker) ---------------------------------------------------------
 
 SENT, SKIPPED, DUPLICATE, REFUSED = "sent", "skipped", "duplicate", "refused"
+WITHHELD = "withheld"  # to an unverified e-mail sender: neither the receipt nor any later reply
 
 
 def deliver(outgoing: Outgoing | None, *, ledger: ReplyLedger, sender_for: Any) -> str:
     """Send once per reply id. A provider that is down raises (the queue retries);
-    one that refuses the message (blocked user, closed window) is logged, not retried."""
+    one that refuses the message (blocked user, closed window) is logged, not retried.
+    One to an unverified e-mail sender is withheld: logged by public id and counted."""
     from chalicelib.adapters.http_client import ProviderRejected
 
     if outgoing is None:
         return SKIPPED
+    if outgoing.unverified:
+        log.info("reply withheld: unverified sender", extra={"case_id": case_id(outgoing.code)})
+        if outgoing.event is not None and isinstance(outgoing.event.event, events.CaseReceived):
+            cloudwatch.count("ReceiptsWithheld", reason="unverified_sender")
+        return WITHHELD
     if not ledger.claim(outgoing.reply_id):
         return DUPLICATE
     extra = {"public_text": outgoing.public_text} if outgoing.public_text is not None else {}
@@ -212,7 +222,8 @@ def event_outgoing(
         public = public_text(
             key, case.language, code=case.tracking_code, base_url=base_url, code_key=code_key, case=case
         )
-    return Outgoing(message.id, handle, text, case.tracking_code, message, case.language, public)
+    unverified = case.unverified_sender
+    return Outgoing(message.id, handle, text, case.tracking_code, message, case.language, public, unverified)
 
 
 def _handle(case: Case | None) -> ReplyHandle | None:
@@ -262,7 +273,8 @@ def follower_outgoing(
         )
     reply_id = f"{message.id}>{follower.tracking_code}"
     event = replace(message, id=reply_id, tracking_code=follower.tracking_code)  # no primary's code to a sender
-    return Outgoing(reply_id, handle, text, follower.tracking_code, event, follower.language, public)
+    unverified = follower.unverified_sender
+    return Outgoing(reply_id, handle, text, follower.tracking_code, event, follower.language, public, unverified)
 
 
 def notice_outgoing(

@@ -389,6 +389,12 @@ class Me(Strict):
     )
 
 
+UNVERIFIED_SENDER = (
+    "Opened by an e-mail whose sender SES could not verify (SPF, DKIM, DMARC): the From address may be forged. "
+    'Shown as "unverified sender"; never in public views.'
+)
+
+
 class QueueRow(Strict):
     tracking_code: str
     version: int | None
@@ -411,6 +417,7 @@ class QueueRow(Strict):
     )
     deadline: JakartaTime | None = None
     deadline_in_minutes: int | None = Field(default=None, description="Negative: overdue.")
+    unverified_sender: bool = Field(default=False, description=UNVERIFIED_SENDER)
 
 
 class QueuePage(Strict):
@@ -535,6 +542,7 @@ class OfficerCase(Strict):
     reporter: Reporter | None
     answers: dict[str, str | list[str]] = Field(description="Answers to the category's questions (Open311 attributes).")
     media_urls: list[str] = Field(description="Links to photos elsewhere, as sent; not fetched, never public.")
+    unverified_sender: bool = Field(default=False, description=UNVERIFIED_SENDER)
     duplicate_candidates: list[str | OtherCase]
     merged_into: str | OtherCase | None
     merged_cases: list[str | OtherCase]
@@ -574,7 +582,10 @@ class Notification(Strict):
     event_id: str
     occurred_at: str
     event_type: str
-    tracking_code: str
+    tracking_code: str | OtherCase = Field(
+        description="The case's tracking code if this officer may open it now; otherwise its public id and agency "
+        "(a case transferred away, another agency's duplicate). Codes in `detail` are named the same way."
+    )
     title: str
     category: str | None = None
     detail: dict[str, Any]

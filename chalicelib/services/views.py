@@ -88,6 +88,39 @@ def related_names(principal: Principal, cases: Any, code_key: bytes, own_code: s
     return name
 
 
+def inbox_page(
+    inbox: str, page: Any, principal: Principal, cases: Any, reader: Any, code_key: bytes
+) -> r.Notifications:
+    """A page of an officer inbox (NotificationStore.page) as this officer may see it: each
+    entry's case, and the codes in its detail (duplicate candidates), named by
+    ``related_names`` -- a case they may not open (any more) by public id and agency, also in
+    the entry's event id (``<code>:<version>:<n>``). ``reader``: DynamoCaseReader, reading the
+    cases in one BatchGetItem; None: one GetItem each through ``cases``."""
+    codes: list[str] = []
+    _named([[entry.get("tracking_code"), entry.get("detail")] for entry in page.items], codes.append)  # collects
+    known = _Known(reader.get_many(codes, "notifications")) if reader is not None else cases
+    name = related_names(principal, known, code_key, "")
+    return r.Notifications(inbox=inbox, items=[_inbox_entry(entry, name) for entry in page.items], cursor=page.cursor)
+
+
+def _inbox_entry(entry: dict[str, Any], name) -> r.Notification:
+    named = _named(entry, name)
+    shown = named["tracking_code"]
+    if isinstance(shown, dict):
+        named["event_id"] = str(entry["event_id"]).replace(entry["tracking_code"], shown["public_id"])
+    return r.Notification(**named)
+
+
+class _Known:
+    """``get`` over cases already read together (a case not among them: not found)."""
+
+    def __init__(self, found: dict[str, Case]):
+        self.found = found
+
+    def get(self, code: str) -> Case | None:
+        return self.found.get(code)
+
+
 def _named(value: Any, name) -> Any:
     """``value`` (history data) with every tracking code in it named by ``name``."""
     from chalicelib.domain import tracking
@@ -180,6 +213,7 @@ def officer_view(
         # Links as the reporter's app sent them: like original photos, they may
         # reveal who took them, so only for roles that may see the reporter.
         media_urls=case.media_urls if may_see_contact else [],
+        unverified_sender=case.unverified_sender,
         duplicate_candidates=[name(code) for code in case.duplicate_candidates],
         merged_into=name(case.merged_into) if case.merged_into else None,
         merged_cases=[name(code) for code in case.merged_cases],
@@ -317,6 +351,7 @@ def queue_row(card: CaseCard, language: str, now: datetime) -> r.QueueRow:
         deadline_kind=r.one_of_or_none(card.deadline_kind, r.DEADLINE_KINDS),
         deadline=card.deadline,
         deadline_in_minutes=_minutes_until(card.deadline, now),
+        unverified_sender=card.unverified_sender,
     )
 
 

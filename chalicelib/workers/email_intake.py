@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote_plus
 
-from chalicelib import logs
+from chalicelib import cloudwatch, logs
 
 log = logs.get_logger("email")
 
@@ -17,19 +17,30 @@ log = logs.get_logger("email")
 def receive_email(bucket: str, key: str) -> Any:
     from chalicelib.adapters import aws
     from chalicelib.bootstrap import services
+
+    key = unquote_plus(key)
+    app = services()
+    with aws.unavailable_on_transient("s3"):
+        raw = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    return take_in(raw, key.rsplit("/", 1)[-1], app)
+
+
+def take_in(raw: bytes, message_id: str, app: Any) -> Any:
+    """One stored mail into a case (or nothing); ``app``: bootstrap.Services."""
     from chalicelib.channels.base import WebhookRejected
-    from chalicelib.channels.email import parse_email
+    from chalicelib.channels.email import InfectedMail, parse_email
     from chalicelib.domain.errors import InvalidReport
     from chalicelib.services.email_intake import receive_email as receive
     from chalicelib.services.notices import send_notices
 
-    key = unquote_plus(key)
-    message_id = key.rsplit("/", 1)[-1]
-    app = services()
-    with aws.unavailable_on_transient("s3"):
-        raw = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     try:
         parsed = parse_email(raw, message_id, app.settings.email_from_address)
+    except InfectedMail:
+        # A security signal (alarm InboundVirusMailAlarm); the sender's address is not logged.
+        log.warning("mail dropped: SES virus verdict FAIL", extra={"message_id": message_id})
+        cloudwatch.count("InboundVirusMail")
+        return None
+    try:
         if parsed is None:
             log.info("mail ignored (auto-reply, own address or spam)")
             return None

@@ -686,7 +686,19 @@ def test_a_forged_mail_quoting_a_code_adds_nothing_to_that_case(stack, aws, runn
     after = stored(code)
     assert after.version == before.version and "palsu" not in after.description
     assert len(after.photos) == len(before.photos)
-    assert stored(code_for("email", forged)) is not None
+    assert stored(code_for("email", forged)).unverified_sender and not before.unverified_sender
+
+
+def test_officers_see_an_unverified_sender_the_public_does_not(client, stack, aws, runner, officers):
+    bucket, message_id = stack.env["INBOUND_EMAIL_BUCKET"], f"ses{time.time_ns()}"
+    forged = mail("Jalan rusak", f"w{time.time_ns()}@example.com", verdicts="spf=fail; dkim=fail; dmarc=fail")
+    aws("s3").put_object(Bucket=bucket, Key=f"inbound/{message_id}", Body=forged)
+    runner.drain()
+    code = code_for("email", message_id)
+    officer = client.http.get(f"/officer/cases/{code}", headers=officers["bureau"])
+    assert officer.status_code == 200 and json.loads(officer.body)["unverified_sender"] is True
+    public = client.http.get(f"/status/{code}")
+    assert public.status_code == 200 and b"unverified" not in public.body and b"sender" not in public.body
 
 
 def test_email_intake_costs(stack, aws, app_env, dynamodb_calls):

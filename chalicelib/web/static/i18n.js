@@ -187,6 +187,8 @@ export const TEXTS = {
   "redact.done": ["Salinan publik foto sudah disamarkan", "The photo's public copy is blurred"],
   "case.history": ["Riwayat", "History"],
   "case.internal": ["internal", "internal"],
+  "case.unverified_sender": ["pengirim belum terverifikasi", "unverified sender"],
+  "case.unverified_sender.why": ["Alamat pengirim e-mail ini tidak lolos pemeriksaan SPF/DKIM/DMARC: bisa dipalsukan. Tanda terima tidak dikirim.", "This e-mail's sender failed the SPF/DKIM/DMARC checks: the address may be forged. No receipt was sent."],
   "case.history.older": ["Tampilkan riwayat lebih lama", "Load older history"],
   "case.history.count": ["{shown} dari {total} entri riwayat ditampilkan", "Showing {shown} of {total} history entries"],
   "case.actions": ["Tindakan", "Actions"],

@@ -297,6 +297,7 @@ function queueRow(row) {
         el("span", { class: "code", text: row.tracking_code }),
         el("span", { class: "row-category", text: row.category.name }),
         priorityBadge(row.priority),
+        senderBadge(row.unverified_sender),
         statusBadge(row.status, row.status_label)),
       el("p", { class: "row-summary", text: row.summary }),
       el("div", { class: "row-meta" },
@@ -304,6 +305,11 @@ function queueRow(row) {
         row.escalated ? el("span", { class: "badge sla-overdue", text: t("sla.escalated") }) : null,
         row.progress ? progressBar(row.progress) : null,
         el("span", { class: "muted", text: [row.agency ? row.agency.name : null, place, t("queue.reported", { when: formatDateTime(row.created_at) })].filter(Boolean).join(" · ") }))));
+}
+
+// A case opened by an e-mail whose sender SES could not verify (the From may be forged).
+function senderBadge(unverified) {
+  return unverified ? el("span", { class: "badge sla-overdue", title: t("case.unverified_sender.why"), text: t("case.unverified_sender") }) : null;
 }
 
 function priorityBadge(priority) {
@@ -569,6 +575,7 @@ function renderCase(view, notice) {
   const header = el("div", { class: "case-head" },
     el("h1", {}, el("span", { class: "code", text: view.tracking_code }), " ", el("span", { class: "case-category", text: view.category.name })),
     priorityBadge(view.priority),
+    senderBadge(view.unverified_sender),
     statusBadge(view.status, view.status_label));
   const status = el("div", { id: "case-status" });
   if (notice) status.append(notice);
@@ -912,16 +919,23 @@ async function showNotifications() {
   show(main, el("h1", { text: t("notifications.title") }), el("p", { class: "muted", text: t("loading") }));
   const page = await call("officer/notifications");
   const list = page.items.length
-    ? el("ol", { class: "rows" }, page.items.map((item) => el("li", { class: "row" },
-      el("a", { href: `#/case/${encodeURIComponent(item.tracking_code)}`, class: "row-link" },
-        el("div", { class: "row-top" },
-          el("span", { class: "row-category", text: t(`notify.${item.event_type}`) === `notify.${item.event_type}` ? item.title : t(`notify.${item.event_type}`) }),
-          el("span", { class: "code", text: item.tracking_code })),
-        el("div", { class: "row-meta" },
-          el("span", { class: "muted", text: [item.category ? categoryName(item.category) : null, item.detail && item.detail.agency_name, formatDateTime(item.occurred_at)].filter(Boolean).join(" · ") }),
-          item.detail && item.detail.deadline ? el("span", { class: "muted", text: `${t(`milestone.${item.detail.milestone}`)}: ${formatDateTime(item.detail.deadline)}` }) : null)))))
+    ? el("ol", { class: "rows" }, page.items.map(notificationRow))
     : el("p", { class: "empty", text: t("notifications.empty") });
   show(main, el("h1", { text: t("notifications.title") }), list);
+}
+
+// A case this officer may not open (any more) comes by its public id and agency: no link.
+function notificationRow(item) {
+  const openable = typeof item.tracking_code === "string";
+  const name = openable ? item.tracking_code : [item.tracking_code.public_id, item.tracking_code.agency].filter(Boolean).join(" · ");
+  return el("li", { class: "row" },
+    el(openable ? "a" : "div", openable ? { href: `#/case/${encodeURIComponent(item.tracking_code)}`, class: "row-link" } : { class: "row-link" },
+      el("div", { class: "row-top" },
+        el("span", { class: "row-category", text: t(`notify.${item.event_type}`) === `notify.${item.event_type}` ? item.title : t(`notify.${item.event_type}`) }),
+        el("span", { class: "code", text: name })),
+      el("div", { class: "row-meta" },
+        el("span", { class: "muted", text: [item.category ? categoryName(item.category) : null, item.detail && item.detail.agency_name, formatDateTime(item.occurred_at)].filter(Boolean).join(" · ") }),
+        item.detail && item.detail.deadline ? el("span", { class: "muted", text: `${t(`milestone.${item.detail.milestone}`)}: ${formatDateTime(item.detail.deadline)}` }) : null)));
 }
 
 function showDashboard() {

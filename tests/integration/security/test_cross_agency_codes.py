@@ -90,3 +90,26 @@ def test_merging_into_another_agencys_case_is_403(client, runner, officers):
     assert json.loads(refused.body)["error"]["code"] == "forbidden"
     own = report(client, runner, "garbage")
     assert act(client, officers["dinas_lh"], mine, "merge", {"primary": own}).status_code == 200
+
+
+def test_a_notification_about_a_case_transferred_away_names_it_by_public_id(client, runner, officers, code_key):
+    """Planted marker: Dinas LH was told of its new case; once the case is transferred to
+    Bina Marga, LH may not open it, and its inbox no longer shows that case's code (not in
+    the entry, its event id, or the page's cursor)."""
+    import base64
+
+    planted = report(client, runner, "garbage")  # assigned to Dinas LH: an entry in its inbox
+    moved = act(client, officers["dinas_lh"], planted, "transfer", {"agency_id": "dinas-bina-marga", "reason": "jalan"})
+    assert moved.status_code == 200, moved.body
+    runner.drain()
+    inbox = client.http.get("/officer/notifications", headers=officers["dinas_lh"])
+    assert inbox.status_code == 200
+    body = json.loads(inbox.body)
+    cursor = base64.urlsafe_b64decode(body["cursor"].encode()).decode() if body["cursor"] else ""
+    assert not leaks(inbox.body.decode(), planted) and not leaks(cursor, planted)
+    named = {"public_id": public_id(planted, code_key), "agency": "Dinas Bina Marga"}
+    about = [item for item in body["items"] if item["tracking_code"] == named]
+    assert about and all(item["event_id"].startswith(named["public_id"]) for item in about)
+    # Bina Marga, which holds it now, is told by its code.
+    theirs = json.loads(client.http.get("/officer/notifications", headers=officers["bina_marga"]).body)
+    assert any(item["tracking_code"] == planted for item in theirs["items"])
