@@ -411,6 +411,8 @@ class QueueRow(Strict):
     )
     deadline: JakartaTime | None = None
     deadline_in_minutes: int | None = Field(default=None, description="Negative: overdue.")
+    lat: float | None = Field(default=None, description="Where the problem is (the queue's map view).")
+    lng: float | None = None
 
 
 class QueueCounts(Strict):

@@ -317,6 +317,8 @@ def queue_row(card: CaseCard, language: str, now: datetime) -> r.QueueRow:
         deadline_kind=r.one_of_or_none(card.deadline_kind, r.DEADLINE_KINDS),
         deadline=card.deadline,
         deadline_in_minutes=_minutes_until(card.deadline, now),
+        lat=card.lat,
+        lng=card.lng,
     )
 
 
