@@ -118,5 +118,7 @@ def test_the_csv_export_holds_the_filtered_rows(stack, runner, officers):
     assert sorted(row["tracking_code"] for row in rows) == sorted(mine[1:])
     assert {row["kelurahan"] for row in rows} == {"Gambir"} and {row["breached"] for row in rows} <= {"yes", "no"}
     assert answer.headers["X-Export-Rows"] == "3"
-    refused = requests.get(f"{stack.api_url}/officer/queue.csv", params={"due": "late"}, headers=officers["dinas_lh"])
+    refused = requests.get(
+        f"{stack.api_url}/officer/queue.csv", params={"due": "late"}, headers=officers["dinas_lh"], timeout=10
+    )
     assert refused.status_code == 422
