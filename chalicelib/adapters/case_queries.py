@@ -41,7 +41,8 @@ from chalicelib.adapters.case_indexes import (
     index_range,
     up_to,
 )
-from chalicelib.adapters.table import KeyRange, Page, Table
+from chalicelib.adapters.case_repository import serialize
+from chalicelib.adapters.table import TABLE_KEYS, KeyRange, Page, Table, encode_cursor
 from chalicelib.adapters.unreadable import readable
 from chalicelib.domain import geo, privacy, search
 from chalicelib.domain.case import Case
@@ -273,6 +274,33 @@ class CaseQueries:
         entries = _queue_range(view, holder, filters, due_from, due_by)
         items = list(self.table.items(entries, page_size=PAGE_ITEMS, max_items=budget + 1))
         return Scanned(list(readable(items[:budget], _card_of, QUEUE)), truncated=len(items) > budget)
+
+    def queue_counted(
+        self,
+        view: str,
+        holder: str | None = None,
+        *,
+        filters: Mapping[str, str] | None = None,
+        due_from: datetime | None = None,
+        due_by: datetime | None = None,
+        limit: int,
+        budget: int,
+    ) -> tuple[Page, Scanned]:
+        """The first page of a queue (as ``queue``) and the whole filtered queue (as
+        ``queue_cards``) from one read: a queue of up to PAGE_ITEMS cards costs one Query.
+        The page's cursor is its last entry's key, as DynamoDB's own would be."""
+        entries = _queue_range(view, holder, filters, due_from, due_by)
+        items = list(self.table.items(entries, page_size=PAGE_ITEMS, max_items=budget + 1))
+        page_cards: list[CaseCard] = []
+        cards: list[CaseCard] = []
+        for n, item in enumerate(items[:budget]):
+            for card in readable([item], _card_of, QUEUE):
+                cards.append(card)
+                if n < limit:
+                    page_cards.append(card)
+        last = items[limit - 1] if len(items) > limit else None
+        cursor = encode_cursor(serialize({name: last[name] for name in (*TABLE_KEYS, *entries.keys)})) if last else None
+        return Page(page_cards, cursor), Scanned(cards, truncated=len(items) > budget)
 
     def due(self, now: datetime) -> Iterator[str]:
         """Tracking codes of the cases whose next SLA milestone is at or before ``now``

@@ -136,23 +136,22 @@ def queue_page(
         page = views.queue_page(chosen.view, views.queue_rows(found.cards[:limit], language, now), None)
         return page.model_copy(update={"counts": counts(found.cards, now), "truncated": found.truncated})
     due_from, due_by = _due_span(chosen.due, now)
-    listed = lists.queue(
-        chosen.view,
-        chosen.holder,
-        filters=chosen.filters or None,
-        due_from=due_from,
-        due_by=due_by,
-        limit=limit,
-        cursor=cursor,
-    )
     keep = _keeps(chosen)
-    page = views.queue_page(
-        chosen.view, views.queue_rows([c for c in listed.items if keep(c)], language, now), listed.cursor
+    filters = chosen.filters or None
+    if cursor:  # a later page: one Query, no counts
+        listed = lists.queue(
+            chosen.view, chosen.holder, filters=filters, due_from=due_from, due_by=due_by, limit=limit, cursor=cursor
+        )
+        rows = views.queue_rows([card for card in listed.items if keep(card)], language, now)
+        return views.queue_page(chosen.view, rows, listed.cursor)
+    first, whole = lists.queue_counted(
+        chosen.view, chosen.holder, filters=filters, due_from=due_from, due_by=due_by, limit=limit, budget=SCAN_BUDGET
     )
-    if cursor:
-        return page
-    whole = selected(lists, chosen, now)
-    return page.model_copy(update={"counts": counts(whole.cards, now), "truncated": whole.truncated})
+    page = views.queue_page(
+        chosen.view, views.queue_rows([card for card in first.items if keep(card)], language, now), first.cursor
+    )
+    kept = [card for card in whole.cards if keep(card)]
+    return page.model_copy(update={"counts": counts(kept, now), "truncated": whole.truncated})
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,14 @@ def test_counts_cover_the_whole_filtered_queue_not_the_page(cases):
     lists = FakeCaseQueries(cases)
     now = T0 + timedelta(hours=3)
     page = oq.queue_page(lists, oq.QueueFilter("agency", "dinas-lh"), limit=5, cursor=None, now=now, language="id")
-    assert page.count == 5 and page.cursor
+    assert page.count == 5 and page.cursor and lists.requests == 1  # page and counts from one Query
+    seen, cursor = [row.tracking_code for row in page.items], page.cursor
+    while cursor:
+        more = oq.queue_page(
+            lists, oq.QueueFilter("agency", "dinas-lh"), limit=5, cursor=cursor, now=now, language="id"
+        )
+        seen, cursor = seen + [row.tracking_code for row in more.items], more.cursor
+    assert len(seen) == len(set(seen)) == 12
     assert page.counts.total == 12 and sum(page.counts.by_status.values()) == 12
     breached = oq.queue_page(
         lists, oq.QueueFilter("agency", "dinas-lh", due="breached"), limit=100, cursor=None, now=now, language="id"
