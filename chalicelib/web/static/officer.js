@@ -334,7 +334,10 @@ async function showQueue(view, notice = null) {
     optionList("f-due", t("queue.filter.due"), [["", t("queue.filter.all")], ["breached", t("queue.due.breached")], ["soon", t("queue.due.soon")]], f.due, (v) => { f.due = v; reload(); }),
     optionList("f-priority", t("queue.filter.priority"), [["", t("queue.filter.all")], ...PRIORITIES.map((p) => [p, t(`priority.${p}`)])], f.priority, (v) => { f.priority = v; reload(); }));
 
-  if (bulkActions(view).some((a) => a !== "priority")) await agencies();
+  if (bulkActions(view).some((a) => a !== "priority")) {
+    await agencies();
+    if (location.hash.split("/")[1] !== view) return; // the officer moved on while it loaded
+  }
   const search = el("input", { id: "f-q", type: "search", value: f.q, maxlength: "100", placeholder: t("queue.search.hint") });
   const searchForm = el("form", { class: "search-form", role: "search", on: { submit: (event) => {
     event.preventDefault();
