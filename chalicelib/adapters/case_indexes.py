@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.adapters.table import KeyRange
-from chalicelib.domain import geo
+from chalicelib.domain import geo, search
 from chalicelib.domain import sla as sla_rules
 from chalicelib.domain.case import Case
 from chalicelib.domain.clock import JAKARTA, to_utc_text
@@ -132,6 +132,10 @@ def card(case: Case, next_deadline: str | None) -> dict[str, Any]:
         # Where (no address): the public map draws points from cards (services/public_map.py).
         "location": {"lat": case.location.lat, "lng": case.location.lng} if case.location else None,
         "summary": case.description[:SUMMARY_CHARS],
+        # What the officer search matches (domain/search.py): description and address, folded.
+        "words": search.searchable(case.description, case.location.address if case.location else None),
+        "coordinate_by": to_utc_text(case.sla.coordinate_by) if case.sla else None,
+        "resolve_by": to_utc_text(case.sla.resolve_by) if case.sla else None,
         "progress": case.progress,
         "version": case.version,
         **({"unverified_sender": True} if case.unverified_sender else {}),

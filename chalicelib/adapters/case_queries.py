@@ -37,12 +37,15 @@ from chalicelib.adapters.case_indexes import (
     due_partitions,
     family_partition,
     geo_partition,
+    index_attributes,
     index_range,
     up_to,
 )
-from chalicelib.adapters.table import Page, Table
+from chalicelib.adapters.case_repository import serialize
+from chalicelib.adapters.table import TABLE_KEYS, KeyRange, Page, Table, encode_cursor
 from chalicelib.adapters.unreadable import readable
-from chalicelib.domain import geo, privacy
+from chalicelib.domain import geo, privacy, search
+from chalicelib.domain.case import Case
 from chalicelib.domain.clock import JAKARTA, parse_instant, to_utc_text
 from chalicelib.domain.lifecycle import CaseStatus, is_open
 from chalicelib.domain.sla import Milestone
@@ -91,6 +94,10 @@ class CaseCard:
     breached: tuple[Milestone, ...] = ()  # milestones breached (stored as "coordination.breach", ...)
     escalated: bool = False
     unverified_sender: bool = False  # opened by an e-mail SES could not verify (officers only)
+    updated_at: datetime | None = None
+    coordinate_by: datetime | None = None  # the SLA deadlines (cards written before they were projected: None)
+    resolve_by: datetime | None = None
+    words: str = ""  # what the officer search matches: description and address, folded (domain/search.py)
 
     @property
     def kota(self) -> str | None:
@@ -160,7 +167,20 @@ def read_card(card: Mapping[str, Any], location: Mapping[str, Any] | None = None
         breached=tuple(Milestone.named(name) for name in breached),  # an unknown name: unreadable
         escalated=bool(card.get("escalated")),
         unverified_sender=card.get("unverified_sender") is True,
+        updated_at=_instant(card.get("updated_at")),
+        coordinate_by=_instant(card.get("coordinate_by")),
+        resolve_by=_instant(card.get("resolve_by")),
+        # cards written before they carried their words: the summary's
+        words=_text(card.get("words") or search.fold(_text(card.get("summary", ""), "summary")), "words"),
     )
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """Every card of a filtered queue, up to a budget."""
+
+    cards: list[CaseCard]
+    truncated: bool  # the budget was reached: more cards are in the queue than were read
 
 
 def _card_of(item: dict[str, Any]) -> CaseCard:
@@ -237,25 +257,52 @@ class CaseQueries:
         sub-agencies'), triage, review or escalated. ``filters``: card field -> value
         (status, category, priority). ``due_from``/``due_by``: only cases whose next
         deadline is in that span."""
-        if view == "agency":
-            index, partition = "queue", agency_partition(_required(holder))
-        elif view == "family":
-            index, partition = "family", family_partition(_required(holder))
-        elif view in ("triage", "review"):
-            index, partition = "work", TRIAGE if view == "triage" else REVIEW
-        elif view == "escalated":
-            index, partition = "escalated", ESCALATED
-        else:
-            raise ValueError(f"no queue view {view!r}")
-        entries = index_range(
-            index,
-            partition,
-            low=to_utc_text(due_from) if due_from else None,
-            high=up_to(due_by) if due_by else None,
-            where=tuple((f"card.{field}", value) for field, value in sorted((filters or {}).items())),
-        )
+        entries = _queue_range(view, holder, filters, due_from, due_by)
         page = self.table.client_page(entries, limit=limit, cursor=cursor)
         return Page(readable(page.items, _card_of, QUEUE), page.cursor)
+
+    def queue_cards(
+        self,
+        view: str,
+        holder: str | None = None,
+        *,
+        filters: Mapping[str, str] | None = None,
+        due_from: datetime | None = None,
+        due_by: datetime | None = None,
+        budget: int,
+    ) -> Scanned:
+        """The whole filtered queue (as ``queue``), read a page of PAGE_ITEMS at a time, but
+        at most ``budget`` cards: for counting, searching and exporting it."""
+        entries = _queue_range(view, holder, filters, due_from, due_by)
+        items = list(self.table.items(entries, page_size=PAGE_ITEMS, max_items=budget + 1))
+        return Scanned(list(readable(items[:budget], _card_of, QUEUE)), truncated=len(items) > budget)
+
+    def queue_counted(
+        self,
+        view: str,
+        holder: str | None = None,
+        *,
+        filters: Mapping[str, str] | None = None,
+        due_from: datetime | None = None,
+        due_by: datetime | None = None,
+        limit: int,
+        budget: int,
+    ) -> tuple[Page, Scanned]:
+        """The first page of a queue (as ``queue``) and the whole filtered queue (as
+        ``queue_cards``) from one read: a queue of up to PAGE_ITEMS cards costs one Query.
+        The page's cursor is its last entry's key, as DynamoDB's own would be."""
+        entries = _queue_range(view, holder, filters, due_from, due_by)
+        items = list(self.table.items(entries, page_size=PAGE_ITEMS, max_items=budget + 1))
+        page_cards: list[CaseCard] = []
+        cards: list[CaseCard] = []
+        for n, item in enumerate(items[:budget]):
+            for card in readable([item], _card_of, QUEUE):
+                cards.append(card)
+                if n < limit:
+                    page_cards.append(card)
+        last = items[limit - 1] if len(items) > limit else None
+        cursor = encode_cursor(serialize({name: last[name] for name in (*TABLE_KEYS, *entries.keys)})) if last else None
+        return Page(page_cards, cursor), Scanned(cards, truncated=len(items) > budget)
 
     def due(self, now: datetime) -> Iterator[str]:
         """Tracking codes of the cases whose next SLA milestone is at or before ``now``
@@ -314,6 +361,37 @@ class CaseQueries:
 
     def nearby_open(self, category: str, lat: float, lng: float, per_cell: int, list_name: str) -> list[CaseCard]:
         return nearby_open(self.table, category, lat, lng, per_cell, list_name)
+
+
+def _queue_range(
+    view: str,
+    holder: str | None,
+    filters: Mapping[str, str] | None,
+    due_from: datetime | None,
+    due_by: datetime | None,
+) -> KeyRange:
+    if view == "agency":
+        index, partition = "queue", agency_partition(_required(holder))
+    elif view == "family":
+        index, partition = "family", family_partition(_required(holder))
+    elif view in ("triage", "review"):
+        index, partition = "work", TRIAGE if view == "triage" else REVIEW
+    elif view == "escalated":
+        index, partition = "escalated", ESCALATED
+    else:
+        raise ValueError(f"no queue view {view!r}")
+    return index_range(
+        index,
+        partition,
+        low=to_utc_text(due_from) if due_from else None,
+        high=up_to(due_by) if due_by else None,
+        where=tuple((f"card.{field}", value) for field, value in sorted((filters or {}).items())),
+    )
+
+
+def case_card(case: Case) -> CaseCard:
+    """The card a case's list entries carry, read from the case itself (a search that jumps to it)."""
+    return read_card(index_attributes(case, case.version or 0)["card"])
 
 
 def _required(holder: str | None) -> str:

@@ -2,10 +2,12 @@
 uploads, notifications. Cognito sign-in via the authorizer in api/auth.py.
 
     GET  /officer/me
-    GET  /officer/queue?view=&agency_id=&status=&category=&priority=&kota=&due=&limit=&cursor=
+    GET  /officer/queue?view=&agency_id=&status=&category=&priority=&kota=&due=&q=&limit=&cursor=
+    GET  /officer/queue.csv?<the same filters>  the whole filtered queue as CSV
     GET  /officer/cases/{code}
     GET  /officer/cases/{code}/history?cursor=&limit=   older history, newest first, a page at a time
     POST /officer/cases/{code}/<operation>      (see OPERATION_PATHS)
+    POST /officer/cases/bulk                   priority / assign / delegate on up to 50 cases
     GET  /officer/agencies
     GET  /officer/notifications?cursor=
     POST /officer/uploads                      presigned POST for a completion photo
@@ -148,15 +150,16 @@ def _queue_holder(view: str, agency_id: str | None, principal) -> str | None:
     return target
 
 
-@bp.route("/officer/queue", methods=["GET"], authorizer=auth.cognito)
-@handles_errors
-def queue():
-    from chalicelib.adapters import reference_data
-    from chalicelib.bootstrap import services
-    from chalicelib.services.officer_queue import DUE_FILTERS, queue_page
+def _invalid(field: str, message: str) -> ApiError:
+    return ApiError(422, "validation_failed", f"{field} {message}", details=[{"field": field, "message": message}])
 
-    principal = auth.principal_of(_request())
-    query = _request().query_params or {}
+
+def _queue_filter(principal, query):
+    """The list and filters a queue request asks for (checked: 403/422)."""
+    from chalicelib.adapters import reference_data
+    from chalicelib.domain import search
+    from chalicelib.services.officer_queue import DUE_FILTERS, QueueFilter
+
     directory = reference_data.agencies()
     default_view = "agency"
     if (
@@ -168,52 +171,91 @@ def queue():
         default_view = "family"
     view = query.get("view") or default_view
     if view not in QUEUE_VIEWS:
-        raise ApiError(
-            422,
-            "validation_failed",
-            f"view must be one of {', '.join(QUEUE_VIEWS)}",
-            details=[{"field": "view", "message": "unknown view"}],
-        )
+        raise _invalid("view", f"must be one of {', '.join(QUEUE_VIEWS)}")
     holder = _queue_holder(view, query.get("agency_id"), principal)
+    filters = {name: query[name] for name in ("status", "category", "priority") if query.get(name)}
+    if filters.get("priority") and filters["priority"] not in ("urgent", "normal", "low"):
+        raise _invalid("priority", "must be urgent, normal or low")
+    due = query.get("due")
+    if due and due not in DUE_FILTERS:
+        raise _invalid("due", "must be breached or soon")
+    q = (query.get("q") or "").strip()
+    if not search.valid_query(q):
+        raise _invalid("q", f"must be at most {search.MAX_QUERY_CHARS} letters, digits, spaces or . , / # ' ( ) & : -")
+    return QueueFilter(view, holder, filters, due, query.get("kota"), q or None)
+
+
+@bp.route("/officer/queue", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def queue():
+    from chalicelib.bootstrap import services
+    from chalicelib.services.officer_queue import find_case, queue_page
+
+    principal = auth.principal_of(_request())
+    query = _request().query_params or {}
+    chosen = _queue_filter(principal, query)
     try:
         limit = min(MAX_PAGE, max(1, int(query.get("limit", "50"))))
     except ValueError:
-        raise ApiError(
-            422,
-            "validation_failed",
-            "limit must be a number",
-            details=[{"field": "limit", "message": "must be a number"}],
-        ) from None
-    filters = {name: query[name] for name in ("status", "category", "priority") if query.get(name)}
-    if filters.get("priority") and filters["priority"] not in ("urgent", "normal", "low"):
-        raise ApiError(
-            422,
-            "validation_failed",
-            "priority must be urgent, normal or low",
-            details=[{"field": "priority", "message": "must be urgent, normal or low"}],
-        )
-    due = query.get("due")
-    if due and due not in DUE_FILTERS:
-        raise ApiError(
-            422,
-            "validation_failed",
-            "due must be breached or soon",
-            details=[{"field": "due", "message": "must be breached or soon"}],
-        )
+        raise _invalid("limit", "must be a number") from None
     app = services()
+    jump = find_case(chosen.q, principal, app.cases, app.settings.tracking_code_key) if chosen.q else None
     body = queue_page(
         app.queries,
-        view,
-        holder,
-        filters=filters,
-        due=due,
-        kota=query.get("kota"),
+        chosen,
         limit=limit,
         cursor=query.get("cursor"),
         now=app.clock(),
         language=preferred_language(_request()),
+        jump=jump,
     )
     return json_response(body, headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/officer/queue.csv", methods=["GET"], authorizer=auth.cognito)
+@handles_errors
+def queue_csv():
+    """The filtered queue as CSV for the agency's weekly meeting (docs/officer-guide.md)."""
+    from chalice import Response
+
+    from chalicelib.bootstrap import services
+    from chalicelib.services.officer_queue import export_csv
+
+    principal = auth.principal_of(_request())
+    chosen = _queue_filter(principal, _request().query_params or {})
+    app = services()
+    now = app.clock()
+    export = export_csv(app.queries, chosen, now, preferred_language(_request()), app.settings.tracking_code_key)
+    name = f"queue-{chosen.holder or chosen.view}-{now.date().isoformat()}.csv"
+    return Response(
+        body=export.text,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+            "X-Export-Rows": str(export.rows),
+            "X-Export-Truncated": "true" if export.truncated else "false",
+        },
+    )
+
+
+@bp.route("/officer/cases/bulk", methods=["POST"], authorizer=auth.cognito, content_types=["*/*"])
+@handles_errors
+def bulk():
+    from chalicelib.api.http import to_api_error
+    from chalicelib.bootstrap import services
+    from chalicelib.services.bulk import apply_bulk
+    from chalicelib.services.lifecycle import Deps
+
+    def describe(error: Exception) -> tuple[str, str]:
+        answer = to_api_error(error)
+        return answer.code, answer.message
+
+    principal = auth.principal_of(_request())
+    app = services()
+    deps = Deps(cases=app.cases, photos=app.photos, clock=app.clock)
+    return json_response(apply_bulk(_body(), principal, deps, describe), headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/officer/cases/{code}", methods=["GET"], authorizer=auth.cognito)

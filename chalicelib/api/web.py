@@ -369,8 +369,9 @@ def _page(name: str) -> Response:
 
     config = settings()
     web = web_assets.files(reload=config.is_local)
-    body = render_page(web.pages[name], web.version, client_config(config, reference=name == "officer"))
-    headers = {**HTML_HEADERS, "Content-Security-Policy": content_security_policy(config)}
+    officer = name == "officer"  # its queue has a map view
+    body = render_page(web.pages[name], web.version, client_config(config, reference=officer, maps=officer))
+    headers = {**HTML_HEADERS, "Content-Security-Policy": content_security_policy(config, maps=officer)}
     return _html_answer(body, headers)
 
 

@@ -119,6 +119,35 @@ class PriorityCommand(Command):
     reason: ShortText
 
 
+MAX_BULK = 50
+TrackingCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class BulkCommand(BaseModel):
+    """One action on up to MAX_BULK cases (POST /officer/cases/bulk): each case gets the
+    single-case command built from the arguments, with the same rules and rights."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["priority", "assign", "delegate"]
+    codes: list[TrackingCode] = Field(min_length=1, max_length=MAX_BULK, description="Tracking codes, each once.")
+    priority: Literal["urgent", "normal", "low"] | None = Field(default=None, description="action=priority")
+    reason: ShortText | None = Field(default=None, description="action=priority: why")
+    agency_id: AgencyId | None = Field(default=None, description="action=assign or delegate: to whom")
+
+    @field_validator("codes")
+    @classmethod
+    def _each_once(cls, codes: list[str]) -> list[str]:
+        if len({code.upper() for code in codes}) != len(codes):
+            raise ValueError("a tracking code is listed twice")
+        return codes
+
+    def arguments(self) -> dict[str, str]:
+        """The body of the single-case command."""
+        given = {"priority": self.priority, "reason": self.reason, "agency_id": self.agency_id}
+        return {name: value for name, value in given.items() if value is not None}
+
+
 class MergeCommand(Command):
     primary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 

@@ -418,6 +418,15 @@ class QueueRow(Strict):
     deadline: JakartaTime | None = None
     deadline_in_minutes: int | None = Field(default=None, description="Negative: overdue.")
     unverified_sender: bool = Field(default=False, description=UNVERIFIED_SENDER)
+    lat: float | None = Field(default=None, description="Where the problem is (the queue's map view).")
+    lng: float | None = None
+
+
+class QueueCounts(Strict):
+    total: int
+    by_status: dict[str, int] = Field(description="status -> cases")
+    breached: int = Field(description="Next deadline passed (what ?due=breached lists).")
+    due_soon: int = Field(description="Next deadline within 24 hours (what ?due=soon lists).")
 
 
 class QueuePage(Strict):
@@ -425,6 +434,30 @@ class QueuePage(Strict):
     items: list[QueueRow]
     count: int
     cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last.")
+    counts: QueueCounts | None = Field(
+        default=None, description="Of the whole filtered queue (first page only; null on later pages)."
+    )
+    truncated: bool = Field(
+        default=False, description="Counting or searching stopped at its budget: there are more cases than counted."
+    )
+    jump: str | None = Field(
+        default=None, description="?q= was the tracking code or public id of a case you may open: its tracking code."
+    )
+
+
+class BulkResult(Strict):
+    code: str
+    ok: bool
+    version: int | None = None
+    error: str | None = Field(default=None, description="An error code (as the single-case route answers).")
+    message: str | None = None
+
+
+class BulkOutcome(Strict):
+    action: Literal["priority", "assign", "delegate"]
+    succeeded: int
+    failed: int
+    results: list[BulkResult]
 
 
 class AreaCode(Strict):

@@ -352,6 +352,8 @@ def queue_row(card: CaseCard, language: str, now: datetime) -> r.QueueRow:
         deadline=card.deadline,
         deadline_in_minutes=_minutes_until(card.deadline, now),
         unverified_sender=card.unverified_sender,
+        lat=card.lat,
+        lng=card.lng,
     )
 
 

@@ -213,6 +213,8 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("DELETE", "/admin/open311/keys/{key_id}"): RouteSpec(ADMIN),
     ("GET", "/officer/me"): RouteSpec(OFFICER),
     ("GET", "/officer/queue"): RouteSpec(OFFICER),
+    ("GET", "/officer/queue.csv"): RouteSpec(OFFICER),
+    ("POST", "/officer/cases/bulk"): RouteSpec(OFFICER),  # per-case rights: each result says
     ("GET", "/officer/agencies"): RouteSpec(OFFICER),
     ("GET", "/officer/notifications"): RouteSpec(OFFICER),
     ("POST", "/officer/uploads"): RouteSpec(OFFICER),

@@ -7,9 +7,10 @@ from __future__ import annotations
 from chalicelib.api.officer import OPERATION_PATHS, QUEUE_VIEWS
 from chalicelib.api.openapi.spec import Body, Operation, Param, Reply
 from chalicelib.services import responses as r
-from chalicelib.services.commands import TemplateCommand
+from chalicelib.services.commands import BulkCommand, TemplateCommand
 from chalicelib.services.desk_form import DeskForm
 from chalicelib.services.lifecycle import OPERATIONS as LIFECYCLE
+from chalicelib.services.officer_queue import EXPORT_COLUMNS
 
 CODE = Param(
     "code", "path", {"type": "string", "minLength": 1, "maxLength": 40}, "Tracking code.", example="4N50G-7M7G1-2X63"
@@ -22,6 +23,22 @@ TEMPLATE_ID = Param(
     {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
     required=True,
     example="diangkut-besok",
+)
+
+QUEUE_FILTERS = (
+    Param("view", "query", {"type": "string", "enum": list(QUEUE_VIEWS)}),
+    Param("agency_id", "query", {"type": "string", "maxLength": 80}),
+    Param("status", "query", {"type": "string"}),
+    Param("category", "query", {"type": "string"}),
+    Param("priority", "query", {"type": "string", "enum": ["urgent", "normal", "low"]}),
+    Param("kota", "query", {"type": "string"}, "An area code, e.g. 31.71"),
+    Param("due", "query", {"type": "string", "enum": ["breached", "soon"]}),
+    Param(
+        "q",
+        "query",
+        {"type": "string", "maxLength": 100, "pattern": "^[\\w\\s.,/#'()&:-]*$"},
+        "A tracking code, a public id, or words of the description or address",
+    ),
 )
 
 _EXAMPLES = {
@@ -64,24 +81,59 @@ OPERATIONS = {
         uses_aws=False,
     ),
     ("GET", "/officer/queue"): Operation(
-        summary="A list of cases, soonest deadline first",
+        summary="A list of cases, soonest deadline first, with the counts of the whole filtered list",
         description="Your agency's cases by default (a Dinas also sees its Suku Dinas'); `view=triage|review|"
-        "escalated` for the Bureau and supervisors.",
+        "escalated` for the Bureau and supervisors. `counts` (first page only) covers every case the filters "
+        "select, not just the page. `q`: a tracking code or public id of a case you may open answers that case "
+        "alone with `jump` set; otherwise its words are looked for in descriptions and addresses (accents and "
+        "case ignored) and the first `limit` matches are answered (no cursor). Counting and searching read at "
+        "most 5,000 cases of the list; past that `truncated` is true.",
         tags=TAGS,
-        params=(
-            Param("view", "query", {"type": "string", "enum": list(QUEUE_VIEWS)}),
-            Param("agency_id", "query", {"type": "string", "maxLength": 80}),
-            Param("status", "query", {"type": "string"}),
-            Param("category", "query", {"type": "string"}),
-            Param("priority", "query", {"type": "string", "enum": ["urgent", "normal", "low"]}),
-            Param("kota", "query", {"type": "string"}, "An area code, e.g. 31.71"),
-            Param("due", "query", {"type": "string", "enum": ["breached", "soon"]}),
+        params=QUEUE_FILTERS
+        + (
             Param("limit", "query", {"type": "string", "pattern": "^[0-9]{1,4}$"}, "1-100 (default 50)"),
             Param("cursor", "query", {"type": "string"}, "From the previous page"),
             LANG,
         ),
         responses={200: Reply("One page", r.QueuePage)},
         errors=(422,),
+    ),
+    ("GET", "/officer/queue.csv"): Operation(
+        summary="The filtered list as CSV (UTF-8, no BOM) for the weekly meeting",
+        description="The same filters as GET /officer/queue. Columns: "
+        + ", ".join(EXPORT_COLUMNS)
+        + ". Times in Jakarta (yyyy-mm-dd hh:mm). A cell that starts with = + - @ gets a leading apostrophe. "
+        "At most 5,000 rows: `X-Export-Truncated: true` when the list has more.",
+        tags=TAGS,
+        params=(*QUEUE_FILTERS, LANG),
+        responses={
+            200: Reply(
+                "A header row, then one row per case",
+                schema={"type": "string"},
+                media_type="text/csv",
+                headers={"X-Export-Rows": "Rows written", "X-Export-Truncated": "true when rows were left out"},
+            )
+        },
+        errors=(422,),
+    ),
+    ("POST", "/officer/cases/bulk"): Operation(
+        summary="Set the priority of, assign or delegate up to 50 cases at once",
+        description="Each case gets the single-case command (POST /officer/cases/{code}/priority, /assign, "
+        "/delegate) with the same rules and rights, checked per case. One failing case never stops the others: "
+        "`results` lists each code with `ok` or the error the single route answers (a case you may not open: "
+        "`not_found`). An empty list, more than 50 codes or a code listed twice: 422.",
+        tags=TAGS,
+        body=Body(
+            BulkCommand,
+            example={
+                "action": "priority",
+                "codes": ["4N50G-7M7G1-2X63", "7Q1KD-2B9ZX-0M4T"],
+                "priority": "urgent",
+                "reason": "Banjir",
+            },
+        ),
+        responses={200: Reply("What happened to each case", r.BulkOutcome)},
+        errors=(413, 415, 422),
     ),
     ("GET", "/officer/cases/{code}"): Operation(
         summary="A case in full (within your rights), with what you may do to it",

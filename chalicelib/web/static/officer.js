@@ -11,6 +11,9 @@ import {
   formatDateTime, lang, localize, progressBar, show, statusBadge, t, trackUrl, wireLanguageToggle,
 } from "./common.js";
 import { renderPerformance } from "./dashboard.js";
+import {
+  bulkBar, exportButton, keepInUrl, listenForShortcuts, queueMap, serverCounts, shortcutHelp, takeUrlFilters,
+} from "./queue-tools.js";
 import { redactEditor } from "./redact.js";
 
 const main = document.getElementById("main");
@@ -34,7 +37,8 @@ const KIND_ORDER = ["dinas", "suku_dinas", "utility", "city", "kecamatan", "kelu
 const state = {
   me: null,
   agencies: null,
-  filters: {}, // per list: {agency_id, scope, status, category, kota, due}
+  filters: {}, // per list: {agency_id, scope, status, category, kota, due, priority, q}; the shown one also in the URL
+  mapView: false, // the queue shown as a map of its loaded rows
   intakeKey: null,
   intakeUploads: null,
 };
@@ -246,7 +250,9 @@ function optionList(id, label, values, chosen, onChange) {
 }
 
 function filtersOf(view) {
-  if (!state.filters[view]) state.filters[view] = { agency_id: "", scope: "", status: "", category: "", kota: "", due: "", priority: "" };
+  if (!state.filters[view]) {
+    state.filters[view] = takeUrlFilters({ agency_id: "", scope: "", status: "", category: "", kota: "", due: "", priority: "", q: "" });
+  }
   return state.filters[view];
 }
 
@@ -258,10 +264,9 @@ function queueParams(view) {
     if (f.scope) params.set("view", f.scope);
     if (f.agency_id) params.set("agency_id", f.agency_id);
   }
-  for (const name of ["status", "category", "kota", "due", "priority"]) {
+  for (const name of ["status", "category", "kota", "due", "priority", "q"]) {
     if (f[name] && !(name === "status" && (view === "review" || view === "triage"))) params.set(name, f[name]);
   }
-  params.set("limit", "50");
   return params;
 }
 
@@ -275,23 +280,11 @@ function isOverdue(row) {
   return (due !== null && due < 0 && row.deadline_kind !== "confirmation") || (row.breached || []).length > 0;
 }
 
-function counts(rows, more) {
-  const overdue = rows.filter(isOverdue).length;
-  const soon = rows.filter((r) => !isOverdue(r) && r.status !== "resolved" && dueIn(r) !== null && dueIn(r) < 1440).length;
-  const resolved = rows.filter((r) => r.status === "resolved").length;
-  const total = more ? t("queue.count.more", { n: rows.length }) : String(rows.length);
-  const stat = (label, value, cls) => el("div", { class: `count ${cls}` }, el("span", { class: "count-value", text: value }), el("span", { class: "count-label", text: label }));
-  return el("div", { class: "counts", role: "group", "aria-label": t("queue.title") },
-    stat(t("queue.count.total"), total, ""),
-    stat(t("queue.count.breached"), String(overdue), overdue ? "count-bad" : ""),
-    stat(t("queue.count.soon"), String(soon), soon ? "count-warn" : ""),
-    stat(t("queue.count.resolved"), String(resolved), ""));
-}
-
-function queueRow(row) {
+function queueRow(row, checkbox) {
   const breached = (row.breached || []).map((m) => el("span", { class: "badge sla-overdue", text: t(`sla.breached.${m}`) }));
   const place = row.area && row.area.kota ? ((config.kota || []).find((k) => k.code === row.area.kota) || {}).name : null;
-  return el("li", { class: "row" },
+  return el("li", { class: checkbox ? "row selectable" : "row", dataset: { code: row.tracking_code } },
+    checkbox ? checkbox(row) : null,
     el("a", { href: `#/case/${encodeURIComponent(row.tracking_code)}`, class: "row-link" },
       el("div", { class: "row-top" },
         el("span", { class: "code", text: row.tracking_code }),
@@ -316,7 +309,7 @@ function priorityBadge(priority) {
   return priority && priority !== "normal" ? el("span", { class: `badge priority-${priority}`, text: t(`priority.${priority}`) }) : null;
 }
 
-async function showQueue(view) {
+async function showQueue(view, notice = null) {
   const f = filtersOf(view);
   if (view === "queue" && overseer() && !f.agency_id && state.me.agency && state.me.agency.kind !== "bureau" && state.me.agency.kind !== "inspectorate") {
     f.agency_id = state.me.agency.id;
@@ -347,34 +340,86 @@ async function showQueue(view) {
     optionList("f-due", t("queue.filter.due"), [["", t("queue.filter.all")], ["breached", t("queue.due.breached")], ["soon", t("queue.due.soon")]], f.due, (v) => { f.due = v; reload(); }),
     optionList("f-priority", t("queue.filter.priority"), [["", t("queue.filter.all")], ...PRIORITIES.map((p) => [p, t(`priority.${p}`)])], f.priority, (v) => { f.priority = v; reload(); }));
 
+  if (bulkActions(view).some((a) => a !== "priority")) {
+    await agencies();
+    if (location.hash.split("/")[1] !== view) return; // the officer moved on while it loaded
+  }
+  const search = el("input", { id: "f-q", type: "search", value: f.q, maxlength: "100", placeholder: t("queue.search.hint") });
+  const searchForm = el("form", { class: "search-form", role: "search", on: { submit: (event) => {
+    event.preventDefault();
+    f.q = search.value.trim();
+    reload();
+  } } },
+  el("label", { for: "f-q", text: t("queue.search") }), search,
+  el("button", { type: "submit", class: "button small", text: t("queue.search.submit") }));
+
   const list = el("ol", { class: "rows", "aria-label": title });
+  const mapNode = el("div", { class: "map queue-map", id: "queue-map", hidden: !state.mapView });
   const summary = el("div");
   const footer = el("div");
   const intro = view === "escalated" ? el("p", { class: "lead", text: t("queue.intro.escalated") }) : null;
   const refresh = el("button", { type: "button", class: "button secondary small", text: t("queue.refresh"), on: { click: reload } });
-  show(main, heading, intro, filterBox, summary,
-    el("div", { class: "toolbar" }, el("p", { class: "hint", text: t("queue.sorted") }), refresh), list, footer);
+  const mapToggle = el("button", { type: "button", id: "map-toggle", class: "button secondary small", "aria-pressed": String(state.mapView),
+    text: state.mapView ? t("queue.list") : t("queue.map"), on: { click: () => { state.mapView = !state.mapView; reload(); } } });
+  const bulk = bulkBar({
+    actions: bulkActions(view),
+    agencySelect: (id) => agencySelect(id, (state.agencies || []).filter((a) => bulkTarget(a)), {}),
+    call,
+    done: (result) => showQueue(view, result), // the list again, with what the bulk action did
+  });
+  keepInUrl(f);
+  show(main, heading, intro, searchForm, filterBox, summary,
+    el("div", { class: "toolbar" }, el("p", { class: "hint", text: t("queue.sorted") }), refresh, mapToggle,
+      exportButton(() => queueParams(view), auth.idToken), shortcutHelp()),
+    notice, bulk.bar, mapNode, list, footer);
 
   if (view === "queue" && overseer() && !f.agency_id) {
     list.replaceWith(el("p", { class: "empty", text: t("queue.choose.agency") }));
     return;
   }
   const rows = [];
+  const checkbox = bulkActions(view).length ? bulk.checkbox : null;
+  let drawn = null;
   const loadPage = async (cursor) => {
     const params = queueParams(view);
+    params.set("limit", "50");
     if (cursor) params.set("cursor", cursor);
     show(footer, el("p", { class: "muted", text: t("loading") }));
     const page = await call(`officer/queue?${params}`);
+    if (page.jump) { // the search named one case: open it (and leave the search, so "back" lists the queue)
+      f.q = "";
+      keepInUrl(f);
+      location.hash = `#/case/${encodeURIComponent(page.jump)}`;
+      return;
+    }
     rows.push(...page.items);
-    list.append(...page.items.map(queueRow));
-    show(summary, counts(rows, !!page.cursor));
+    list.append(...page.items.map((row) => queueRow(row, checkbox)));
+    if (page.counts) show(summary, serverCounts(page.counts, page.truncated));
     show(footer);
-    if (!rows.length) footer.append(el("p", { class: "empty", text: t("queue.empty") }));
+    if (!rows.length) footer.append(el("p", { class: "empty", text: f.q ? t("queue.search.none") : t("queue.empty") }));
     if (page.cursor) {
       footer.append(el("button", { type: "button", class: "button secondary", text: t("queue.more"), on: { click: () => loadPage(page.cursor).catch((e) => show(footer, errorBox(e))) } }));
     }
+    if (state.mapView) {
+      if (!drawn) drawn = await queueMap(mapNode, rows, (code) => { location.hash = `#/case/${encodeURIComponent(code)}`; });
+      else drawn.layer.setPoints(rows.filter((r) => r.lat !== null).map((r) => ({ id: r.tracking_code, lat: r.lat, lng: r.lng, status: r.status })));
+    }
   };
   await loadPage(null);
+}
+
+// What the bulk bar offers this officer (the server checks each case again).
+function bulkActions(view) {
+  const actions = [];
+  if (has("agency_officer", "bureau_verifier")) actions.push("priority");
+  if (has("bureau_verifier", "supervisor") && view === "triage") actions.push("assign");
+  if (has("agency_officer") && state.me.sub_agencies && state.me.sub_agencies.length) actions.push("delegate");
+  return actions;
+}
+
+function bulkTarget(agency) {
+  if (has("agency_officer") && state.me.agency) return isBelow(agency.id, state.me.agency.id);
+  return !["bureau", "inspectorate"].includes(agency.kind);
 }
 
 // --- the case page -----------------------------------------------------------------------
@@ -975,6 +1020,10 @@ signOutButton.addEventListener("click", () => {
   showSignIn();
 });
 window.addEventListener("hashchange", route);
+listenForShortcuts({ toggleHelp: () => {
+  const help = document.getElementById("shortcut-help");
+  if (help) help.open = !help.open;
+} });
 wireLanguageToggle(() => {
   if (state.me) {
     renderShell();
