@@ -17,6 +17,7 @@ without them (tests/deploy/test_package.py checks it on the packaged zip).
 from __future__ import annotations
 
 import re
+import shutil
 import struct
 from pathlib import Path
 
@@ -56,6 +57,7 @@ UNUSED = {
     "PIL/_imagingcms.*.so": "ImageCms (colour management): public copies keep no ICC profile",
     "pillow.libs/liblcms2-*": "LittleCMS, only for PIL/_imagingcms",
     "PIL/_imagingtk.*.so": "Tk display: no GUI on Lambda",
+    "Crypto/SelfTest": "PyCryptodome's own test suite (1.7 MB): run by its self_test(), never imported by the app",
 }
 
 _SHT_DYNAMIC = 6
@@ -121,6 +123,10 @@ def prune(directory: Path) -> int:
     removed = 0
     for pattern in UNUSED:
         for path in directory.glob(pattern):
-            removed += path.stat().st_size
-            path.unlink()
+            if path.is_dir():
+                removed += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+                shutil.rmtree(path)
+            else:
+                removed += path.stat().st_size
+                path.unlink()
     return removed
