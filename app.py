@@ -3,10 +3,14 @@
 Everything with logic lives in chalicelib/ (see its package docstring).
 """
 
-from chalice import Chalice
+from chalicelib import coldstart
 
-from chalicelib import config
-from chalicelib.api import (
+coldstart.pause_collector()  # first: until the first invocation ends (chalicelib/coldstart.py)
+
+from chalice import Chalice  # noqa: E402
+
+from chalicelib import config  # noqa: E402
+from chalicelib.api import (  # noqa: E402
     admin,
     alerts,
     api_keys,
@@ -22,10 +26,12 @@ from chalicelib.api import (
     web,
     webhooks,
 )
-from chalicelib.api.http import correlation_middleware
-from chalicelib.logs import invocation_middleware
+from chalicelib.api.http import correlation_middleware  # noqa: E402
+from chalicelib.logs import invocation_middleware  # noqa: E402
 
 app = Chalice(app_name="crm")
+# Outermost: the collector paused for the cold start runs again after the first invocation.
+app.register_middleware(coldstart.middleware, "all")
 # Every log line: function name, request id, cold start, correlation id (logs.py).
 app.register_middleware(invocation_middleware, "all")
 app.register_middleware(correlation_middleware, "http")
