@@ -5,7 +5,7 @@ Everything with logic lives in chalicelib/ (see its package docstring).
 
 from chalicelib import coldstart
 
-coldstart.pause_collector()  # first: until the first invocation ends (chalicelib/coldstart.py)
+coldstart.begin()  # first: before pydantic and the collector's work (chalicelib/coldstart.py)
 
 from chalice import Chalice  # noqa: E402
 

@@ -267,7 +267,8 @@ def _ring(coordinates: object) -> Ring:
     ray and distance tests take as an empty edge); only its shape is checked."""
     if not isinstance(coordinates, list) or len(coordinates) < 4:
         raise ValueError("a ring needs at least 4 points (the first repeated at the end)")
-    if any(not isinstance(point, list) or len(point) < 2 for point in coordinates):
+    # The same check as a loop over the points, in C (a cold start reads 14,000 of them).
+    if set(map(type, coordinates)) != {list} or min(map(len, coordinates)) < 2:
         raise ValueError("a point is [longitude, latitude]")
     return coordinates
 

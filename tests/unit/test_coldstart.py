@@ -110,3 +110,24 @@ def test_later_invocations_leave_the_collector_alone():
     frozen = gc.get_freeze_count()
     assert coldstart.middleware(HttpEvent(), lambda event: "ok") == "ok"
     assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_pydantic_plugins_are_not_looked_up_unless_asked_for():
+    seen = subprocess.run(
+        [sys.executable, "-c", "import os, app; print(os.environ['PYDANTIC_DISABLE_PLUGINS'])"],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}, "CRM_STAGE": "local"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seen.stdout.strip() == "__all__", seen.stderr[-2000:]
+    chosen = subprocess.run(
+        [sys.executable, "-c", "import os, app; print(os.environ['PYDANTIC_DISABLE_PLUGINS'])"],
+        cwd=ROOT,
+        env={**os.environ, "CRM_STAGE": "local", "PYDANTIC_DISABLE_PLUGINS": "some_plugin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert chosen.stdout.strip() == "some_plugin", chosen.stderr[-2000:]
