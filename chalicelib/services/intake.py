@@ -149,15 +149,16 @@ def _serves(report: IncomingReport, areas: AreaIndex | None) -> bool:
 
 def _is_stop(report: IncomingReport, cleaned: list[CleanImage]) -> bool:
     """Only the keyword, by SMS or WhatsApp, with nothing else: not a report."""
-    from chalicelib.domain.alerts import is_stop_keyword
-
-    return (
+    if not (
         report.reply_handle is not None
         and report.channel.value in ("sms_1708", "whatsapp")
         and not (report.media or cleaned)
         and report.has_text
-        and is_stop_keyword(report.description)
-    )
+    ):
+        return False
+    from chalicelib.domain.alerts import is_stop_keyword  # the alerts' rules: only for such a message
+
+    return is_stop_keyword(report.description)
 
 
 def _open_case(
