@@ -48,7 +48,7 @@ class DomainEvent:
     actor_agency_id: str | None = None
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _field_names(type(self)))
+        return tuple(getattr(self, item.name) for item in fields(self))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DomainEvent) or other.__class__ is not self.__class__:
@@ -59,7 +59,7 @@ class DomainEvent:
         return hash(self._values())
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _field_names(type(self)))
+        shown = ", ".join(f"{item.name}={getattr(self, item.name)!r}" for item in fields(self))
         return f"{type(self).__qualname__}({shown})"
 
     def data(self) -> dict[str, Any]:
@@ -73,11 +73,6 @@ class DomainEvent:
             "occurred_at": to_utc_text(self.occurred_at),
             "data": self.data(),
         }
-
-
-@cache
-def _field_names(cls: type[DomainEvent]) -> tuple[str, ...]:
-    return tuple(item.name for item in fields(cls))
 
 
 _E = typing.TypeVar("_E", bound=DomainEvent)
