@@ -140,6 +140,11 @@ class Services:
             raise ConfigurationError("EVENTS_TOPIC_ARN is not set")
         return self.events
 
+    def api_key_store(self) -> ApiKeyStore:
+        if self.api_keys is None:
+            raise ConfigurationError("no Open311 key store: CASES_TABLE is not set")
+        return self.api_keys
+
     def token_verifier(self) -> TokenVerifier:
         if self.verifier is None:
             raise ConfigurationError("COGNITO_USER_POOL_ID and COGNITO_APP_CLIENT_ID are not set")

@@ -7,6 +7,8 @@ DELETE /admin/routing-rules?category=&area=   drop an edit (the seed rule, if an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chalice import Blueprint
 
 from chalicelib.api import auth
@@ -64,7 +66,7 @@ def delete_rule():
     from chalicelib.services import routing_rules
 
     _admin()
-    query = bp.current_request.query_params or {}
+    query: Mapping[str, str] = bp.current_request.query_params or {}
     if not query.get("category"):
         raise ApiError(
             422,

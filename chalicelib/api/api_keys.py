@@ -29,8 +29,9 @@ def _view(stored):
 
     view = key_view(stored)
     for name in ("created_at", "revoked_at"):
-        if view[name]:
-            view[name] = to_jakarta_text(parse_instant(view[name]))
+        instant = view[name]
+        if instant:
+            view[name] = to_jakarta_text(parse_instant(instant))
     return view
 
 
@@ -41,7 +42,7 @@ def list_keys():
     from chalicelib.services import api_keys
 
     _admin()
-    keys = api_keys.all_keys(services().api_keys)
+    keys = api_keys.all_keys(services().api_key_store())
     return json_response({"keys": [_view(key) for key in keys]}, headers={"Cache-Control": "no-store"})
 
 
@@ -65,7 +66,7 @@ def issue_key():
     command = parse(api_keys.IssueKeyCommand, payload)
     app = services()
     stored, raw = api_keys.issue(
-        app.api_keys,
+        app.api_key_store(),
         command,
         principal.user_id,
         to_utc_text(app.clock()),
@@ -83,7 +84,7 @@ def revoke_key(key_id):
 
     principal = _admin()
     app = services()
-    stored = api_keys.revoke(app.api_keys, key_id, principal.user_id, to_utc_text(app.clock()))
+    stored = api_keys.revoke(app.api_key_store(), key_id, principal.user_id, to_utc_text(app.clock()))
     if stored is None:
         raise not_found("No API key has this id.")
     return json_response({"key": _view(stored)}, headers={"Cache-Control": "no-store"})

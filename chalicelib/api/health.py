@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from chalice import Blueprint
 
 from chalicelib.api.http import handles_errors, json_response
@@ -17,8 +20,9 @@ def health():
     from chalicelib.config import settings
 
     config = settings()
-    body = {"status": "ok", "service": "crm", "stage": config.stage, "version": VERSION}
-    if (bp.current_request.query_params or {}).get("deep") in ("1", "true"):
+    body: dict[str, Any] = {"status": "ok", "service": "crm", "stage": config.stage, "version": VERSION}
+    query: Mapping[str, str] = bp.current_request.query_params or {}
+    if query.get("deep") in ("1", "true"):
         body["checks"] = _dependency_checks()
         if any(result != "ok" for result in body["checks"].values()):
             body["status"] = "degraded"

@@ -7,6 +7,8 @@ only counters per agency.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chalice import Blueprint
 
 from chalicelib.api.http import handles_errors, json_response, not_found
@@ -29,7 +31,7 @@ def all_agencies():
     from chalicelib.bootstrap import services
     from chalicelib.services.metrics import dashboard
 
-    query = bp.current_request.query_params or {}
+    query: Mapping[str, str] = bp.current_request.query_params or {}
     body = dashboard(services().metrics, query.get("from"), query.get("to"), _today())
     return json_response(body, headers={"Cache-Control": "public, max-age=60"})
 
@@ -41,7 +43,7 @@ def one_agency(agency_id):
     from chalicelib.bootstrap import services
     from chalicelib.services.metrics import agency_detail
 
-    query = bp.current_request.query_params or {}
+    query: Mapping[str, str] = bp.current_request.query_params or {}
     body = agency_detail(services().metrics, agency_id, query.get("from"), query.get("to"), _today())
     if body is None:
         raise not_found("No such agency.")

@@ -411,6 +411,7 @@ def intake():
         code_key=app.settings.tracking_code_key,
     )
     case = receipt.case
+    assert receipt.tracking_code is not None  # a desk intake always opens or finds a case
     return json_response(
         {
             "tracking_code": receipt.tracking_code,

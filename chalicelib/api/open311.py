@@ -56,7 +56,7 @@ def _deps():
         settings=app.settings,
         cases=app.cases,
         queries=app.queries,
-        keys=app.api_keys,
+        keys=app.api_key_store(),
         photos=app.photos,
         clock=app.clock,
         reader=app.case_reader,

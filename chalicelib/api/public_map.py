@@ -14,6 +14,7 @@ Bad arguments get 422 naming each one.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -32,7 +33,8 @@ def _deps():
     from chalicelib.services.public_map import Deps
 
     app = services()
-    reader = app.case_reader or app.cases
+    # The DynamoDB reader; tests' fake repositories read many cases themselves.
+    reader: Any = app.case_reader or app.cases
     return Deps(
         lists=app.queries,
         get_many=reader.get_many,
@@ -83,7 +85,7 @@ def map_nearby():
     from chalicelib.services import public_map
 
     request = bp.current_request
-    query = request.query_params or {}
+    query: Mapping[str, str] = request.query_params or {}
     lat, lng = public_map.parse_point(query)
     category = (query.get("category") or "").strip() or None
     body = public_map.nearby(lat, lng, category, preferred_language(request), _deps())

@@ -101,7 +101,8 @@ def submit_form():
         language = _language(request)
         return _html(form_page(language, secrets.token_urlsafe(18), None, [("photo", t("too_large", language))]), 413)
     form = read_form(request.headers.get("content-type", ""), body)
-    language = form.fields.get("lang") if form.fields.get("lang") in ("id", "en") else _language(request)
+    chosen = form.fields.get("lang")
+    language = chosen if chosen in ("id", "en") else _language(request)
     try:
         report = report_from_form(form, language)
         app, receipt = _submit(report)

@@ -50,7 +50,7 @@ def get_status(tracking_code):
     )
     body = json_body(view)
     etag = etag_for(body)
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Language"}
+    headers: dict[str, str | list[str]] = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Language"}
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(body="", status_code=304, headers=headers)
     return Response(body=body, status_code=200, headers={"Content-Type": "application/json; charset=utf-8", **headers})

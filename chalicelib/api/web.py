@@ -445,7 +445,7 @@ def static_file(version, name):
         raise not_found("No such file.")
     # An old version's URL (a page cached before a deploy) gets today's file, briefly cached.
     cache = f"public, max-age={STATIC_MAX_AGE}, immutable" if version == web.version else "no-cache"
-    headers = {
+    headers: dict[str, str | list[str]] = {
         "Content-Type": asset.content_type,
         "Cache-Control": cache,
         "ETag": asset.etag,
