@@ -75,9 +75,16 @@ class DomainEvent:
         }
 
 
-@cache
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _field_names(cls: type[DomainEvent]) -> tuple[str, ...]:
-    return tuple(item.name for item in fields(cls))
+    """The event class's field names, worked out once per class (a dict, not functools.cache: mypy
+    takes an event class for unhashable, since DomainEvent defines __hash__ for its instances)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(item.name for item in fields(cls))
+    return names
 
 
 _E = typing.TypeVar("_E", bound=DomainEvent)
