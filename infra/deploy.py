@@ -29,8 +29,9 @@ It prints deployment.zip's size and fails when it unzips to more than 25 MB.
 
 Both build the dependencies once per requirements.txt (build/site-packages-*):
 Chalice's own choice of Lambda-compatible wheels, then native libraries
-stripped of debug symbols; the copy of the project takes them as vendor/
-(docs/scaling.md "Package size").
+stripped of debug symbols and the Python modules compiled (sourceless); the
+copy of the project takes them as vendor/, and our own modules' bytecode beside
+their source (infra/bytecode.py, docs/scaling.md "Package size").
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra import deploy_state, iam, native, observability
+from infra import bytecode, deploy_state, iam, native, observability
 from infra.local.provision import DEFAULT_REGION, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,14 +200,14 @@ def infra_template(stage: str, functions: dict[str, Any]) -> dict[str, Any]:
 
 def lambda_site_packages(requirements: Path = ROOT / "requirements.txt") -> Path:
     """requirements.txt installed for the Lambda runtime, unused native parts pruned, checked to
-    load on Lambda (infra/native.py), stripped; cached in build/ by the requirements' hash
-    (callers hold build_lock)."""
+    load on Lambda (infra/native.py), stripped, then sourceless bytecode (infra/bytecode.py);
+    cached in build/ by the requirements' hash (callers hold build_lock)."""
     from chalice import __version__ as chalice_version
     from chalice.deploy.packager import DependencyBuilder, MissingDependencyError
     from chalice.utils import OSUtils
 
     abi = f"cp{sys.version_info.major}{sys.version_info.minor}"  # Chalice deploys the runtime it runs on
-    recipe = f"{abi} {chalice_version} {sorted(native.UNUSED)}"
+    recipe = f"{abi} {chalice_version} {sorted(native.UNUSED)} {bytecode.RECIPE}"
     key = hashlib.sha256(requirements.read_bytes() + recipe.encode()).hexdigest()[:16]
     target = BUILD / f"site-packages-{abi}-{key}"
     if target.is_dir():
@@ -226,6 +227,9 @@ def lambda_site_packages(requirements: Path = ROOT / "requirements.txt") -> Path
             "pin a version with a manylinux2014 wheel):\n  " + "\n  ".join(problems)
         )
     strip_native_libraries(staging)
+    bytecode.prune(staging)
+    bytecode.trim_distribution_info(staging)
+    bytecode.make_sourceless(staging)  # no source to compile on a cold start (infra/bytecode.py)
     staging.rename(target)
     return target
 
@@ -265,6 +269,30 @@ def check_package_size(zip_path: Path, limit: int = PACKAGE_LIMIT_BYTES) -> str:
 # --- a Chalice project per stage --------------------------------------------------------------
 
 
+def add_bytecode(project: Path) -> None:
+    """vendor/ (which Chalice bundles as it is): the dependencies built, stripped and compiled once
+    (lambda_site_packages, each entry a link), plus the bytecode of the modules whose source
+    Chalice adds itself: app.py and its runtime (chalice/app.py, chalice/__init__.py). And
+    chalicelib/__pycache__ (Chalice bundles chalicelib/ whole). All unchecked-hash pycs beside
+    their source: /var/task is read-only, a cold start must find them there (infra/bytecode.py)."""
+    import chalice
+    import chalice.app
+
+    vendor = project / "vendor"
+    vendor.mkdir()
+    for entry in sorted(lambda_site_packages().iterdir()):
+        (vendor / entry.name).symlink_to(entry)
+    runtime = [
+        (Path(module.__file__ or ""), f"chalice/{Path(module.__file__ or '').name}")
+        for module in (chalice.app, chalice)
+    ]
+    if any(not source.name.endswith(".py") or (vendor / "chalice").exists() for source, _ in runtime):
+        raise DeployError(f"unexpected Chalice runtime files {runtime} (or a chalice package among the dependencies)")
+    bytecode.compile_beside([(project / "app.py", "app.py"), *runtime], cache_root=vendor)
+    ours = sorted((project / "chalicelib").rglob("*.py"))
+    bytecode.compile_beside((source, source.relative_to(project).as_posix()) for source in ours)
+
+
 def build_project(stage: str, mode: str, policies: dict[str, dict[str, Any]], variables: dict[str, str] | None) -> Path:
     """A copy of the app with the stage's generated policies (and variables)."""
     config = chalice_config()
@@ -275,10 +303,9 @@ def build_project(stage: str, mode: str, policies: dict[str, dict[str, Any]], va
         shutil.rmtree(target)
     (target / ".chalice").mkdir(parents=True)
     shutil.copy2(ROOT / "app.py", target / "app.py")
-    # Chalice bundles vendor/ as it is: the dependencies built and stripped once (lambda_site_packages).
-    (target / "vendor").symlink_to(lambda_site_packages())
     (target / "requirements.txt").write_text("# The dependencies are in vendor/ (infra.deploy.lambda_site_packages).\n")
     shutil.copytree(ROOT / "chalicelib", target / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
+    add_bytecode(target)
     stage_config = config["stages"][stage]
     stage_config["autogen_policy"] = False
     functions = stage_config.setdefault("lambda_functions", {})

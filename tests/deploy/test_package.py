@@ -4,7 +4,9 @@ every call the code makes, and wires the functions to the infra resources."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from infra import deploy, iam, native
+from infra import bytecode, deploy, iam, native
 from infra.local.provision import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,6 +119,150 @@ def test_the_packaged_pillow_is_the_manylinux2014_wheel_and_loads_on_lambda(pack
     assert pruned == []
     for kept in ("_imaging", "_webp"):
         assert list((tmp_path / "PIL").glob(f"{kept}.*.so")), kept
+
+
+def _pyc_header(data: bytes) -> tuple[bytes, int, bytes]:
+    """(magic number, flags, source hash) of a pyc (PEP 552); flags 0b01: hash-based, unchecked."""
+    return data[:4], int.from_bytes(data[4:8], "little"), data[8:16]
+
+
+@pytest.mark.slow
+def test_the_package_ships_unchecked_bytecode_for_every_module(packaged):
+    """Our modules (and Chalice's runtime) keep their source plus an unchecked-hash pyc of that
+    very source in __pycache__; the dependencies are sourceless, compiled for exactly the
+    runtime the template names (a sourceless pyc loads only with the runtime's magic number)."""
+    _, path, template = packaged
+    runtimes = {r["Properties"].get("Runtime") for r in template["Resources"].values() if "Runtime" in r["Properties"]}
+    assert runtimes == {f"python{sys.version_info.major}.{sys.version_info.minor}"}
+    with zipfile.ZipFile(path.parent / "deployment.zip") as archive:
+        files = {name: archive.read(name) for name in archive.namelist() if name.endswith((".py", ".pyc", ".pyi"))}
+    sources = sorted(name for name in files if name.endswith(".py"))
+    assert "app.py" in sources and "chalicelib/bootstrap.py" in sources and "chalice/app.py" in sources
+    outside = [name for name in sources if name != "app.py" and name.split("/")[0] not in ("chalicelib", "chalice")]
+    assert outside == [], "dependencies ship without source"
+    for name in sources:
+        cached = bytecode.cached_path(Path(name)).as_posix()
+        assert cached in files, f"no bytecode for {name}"
+        assert _pyc_header(files[cached]) == (
+            importlib.util.MAGIC_NUMBER,
+            0b01,
+            importlib.util.source_hash(files[name]),
+        )
+    sourceless = [name for name in files if name.endswith(".pyc") and "__pycache__" not in name]
+    assert {"typing_extensions.pyc", "pydantic/main.pyc", "phonenumbers/__init__.pyc", "Crypto/Cipher/AES.pyc"} <= set(
+        sourceless
+    )
+    for name in sourceless:
+        magic, flags, _ = _pyc_header(files[name])
+        assert (magic, flags) == (importlib.util.MAGIC_NUMBER, 0b01), name
+    assert len([name for name in files if name.endswith(".pyc")]) == len(sources) + len(sourceless)
+    pruned = [name for name in files if name.endswith(".pyi") or name.startswith(("pydantic/v1/", "pydantic/mypy."))]
+    assert pruned == []
+
+
+# A fresh interpreter with the extracted package and the runtime's boto3 on its path, as on Lambda;
+# it counts every module compiled from source under the package while it imports app, serves
+# GET /health and loads what a partner webhook loads.
+READ_ONLY_CHILD = """
+import importlib._bootstrap_external as external, json, sys
+
+package, runtime = sys.argv[1], sys.argv[2]
+sys.path[:0] = [package, runtime]
+sys.modules["cffi"] = None  # as on Lambda (no cffi in the package): PyCryptodome loads its C code with ctypes
+compiled = []
+source_to_code = external.SourceLoader.source_to_code
+
+
+def counting_source_to_code(self, data, path, *args, **kwargs):
+    if str(path).startswith(package + "/"):
+        compiled.append(str(path)[len(package) + 1 :])
+    return source_to_code(self, data, path, *args, **kwargs)
+
+
+external.SourceLoader.source_to_code = counting_source_to_code
+
+import app
+
+event = {
+    "resource": "/health", "path": "/health", "httpMethod": "GET", "headers": {},
+    "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
+    "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
+    "requestContext": {"resourcePath": "/health", "httpMethod": "GET", "requestId": "t", "path": "/health",
+                       "stage": "api", "identity": {"sourceIp": "127.0.0.1"}},
+}
+response = app.app(event, None)
+
+import chalicelib.adapters.sealing, chalicelib.bootstrap, chalicelib.channels.partner, chalicelib.services.intake
+import phonenumbers
+from Crypto.Cipher import AES
+
+assert phonenumbers.is_valid_number(phonenumbers.parse("+62 812-3456-7890", None))  # loads the region's data
+AES.new(bytes(32), AES.MODE_GCM, nonce=bytes(12)).encrypt_and_digest(b"contact")
+loaded = [m.__name__ for m in list(sys.modules.values()) if (getattr(m, "__file__", None) or "").startswith(package)]
+print(json.dumps({"status": response["statusCode"], "compiled": compiled, "loaded": sorted(loaded)}))
+"""
+
+# What the Lambda runtime provides beside the package (boto3 and what it needs).
+LAMBDA_RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+
+
+def run_read_only(package: Path, tmp_path: Path) -> dict:
+    """READ_ONLY_CHILD against ``package`` (an extracted deployment.zip), made read-only first."""
+    import boto3
+
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    site_packages = Path(boto3.__file__).parents[1]
+    for name in LAMBDA_RUNTIME_PACKAGES:
+        if (site_packages / name).exists():
+            (runtime / name).symlink_to(site_packages / name)
+    for path in [package, *package.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & ~0o222)
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONPATH", "PYTHONPYCACHEPREFIX", "PYTHONHOME", "AWS_LAMBDA_FUNCTION_NAME")
+    }
+    environment.update({"PYTHONDONTWRITEBYTECODE": "1", "CRM_STAGE": "local"})
+    try:
+        result = subprocess.run(
+            [sys.executable, "-S", "-c", READ_ONLY_CHILD, str(package), str(runtime)],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        for path in [package, *package.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o200)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_a_read_only_copy_of_the_package_compiles_nothing_it_imports(packaged, tmp_path):
+    """/var/task is read-only on Lambda: without bytecode in the package, every cold start
+    compiles each module it imports from source. From the package alone (made read-only), the
+    app answers GET /health and loads what a partner webhook loads without compiling anything."""
+    _, path, _ = packaged
+    package = tmp_path / "task"
+    zipfile.ZipFile(path.parent / "deployment.zip").extractall(package)
+    seen = run_read_only(package, tmp_path)
+    assert seen["status"] == 200
+    for module in (
+        "app",
+        "chalicelib.services.intake",
+        "chalice.app",
+        "pydantic.main",
+        "phonenumbers",
+        "Crypto.Cipher.AES",
+    ):
+        assert module in seen["loaded"], module
+    assert len(seen["loaded"]) > 150, "the modules came from the package"
+    assert seen["compiled"] == [], f"compiled from source on import: {seen['compiled']}"
 
 
 def test_a_package_over_the_limit_fails_with_a_clear_message(tmp_path):
