@@ -146,3 +146,55 @@ def test_applying_it_twice_wraps_once(table):
     wrapped = Table.query
     partition_sized_queries()
     assert Table.query is wrapped
+
+
+def test_an_index_query_sees_every_write_since_the_last_one(table):
+    """The index partitions are kept between writes only: a put, an update that moves an
+    item to another partition (in place, in moto) and a delete are all seen at once."""
+    partition_sized_queries()
+    g1 = {**REQUESTS[4], "ExpressionAttributeValues": {":p": {"S": "G#1"}}}
+    before = every_page(table, **g1)
+    first = before[0][0][0]
+    key = {"PK": first["PK"], "SK": first["SK"]}
+    table.update_item(
+        TableName="t",
+        Key=key,
+        UpdateExpression="SET g_pk = :g",
+        ExpressionAttributeValues={":g": {"S": "G#moved"}},
+    )
+    moved = {**REQUESTS[4], "ExpressionAttributeValues": {":p": {"S": "G#moved"}}}
+    assert [item["SK"] for item in every_page(table, **moved)[0][0]] == [first["SK"]]
+    assert first["SK"] not in [item["SK"] for items, *_ in every_page(table, **g1) for item in items]
+    table.put_item(TableName="t", Item={**key, "g_pk": {"S": "G#1"}, "g_sk": {"S": "99"}})
+    assert every_page(table, **moved)[0][0] == []
+    table.delete_item(TableName="t", Key=key)
+    left = [item for item in before[0][0] if item["SK"] != first["SK"]]
+    assert every_page(table, **g1) == [(left, len(left), len(left), None)]
+
+
+def test_reads_answered_as_plain_json_parse_as_moto_writes_them(table, monkeypatch):
+    from moto.dynamodb.responses import DynamoHandler
+
+    from infra.local.aws_server import plain_json_reads
+
+    for name in ("get_item", "batch_get_item", "query", "scan", "crm_plain_json_reads"):
+        monkeypatch.setattr(DynamoHandler, name, getattr(DynamoHandler, name, False), raising=False)
+    table.put_item(TableName="t", Item={"PK": {"S": "P#bin"}, "SK": {"S": "1"}, "b": {"B": b"\x00\xff"}})
+    keys = [{"PK": {"S": "P#3"}, "SK": item["SK"]} for item in every_page(table, **REQUESTS[0])[0][0]]
+
+    def answers():
+        return (
+            [every_page(table, **request) for request in REQUESTS],
+            table.get_item(TableName="t", Key=keys[0])["Item"],
+            table.get_item(TableName="t", Key={"PK": {"S": "P#bin"}, "SK": {"S": "1"}})["Item"],
+            table.get_item(TableName="t", Key={"PK": {"S": "P#none"}, "SK": {"S": "1"}}).get("Item"),
+            table.batch_get_item(RequestItems={"t": {"Keys": keys}})["Responses"],
+            table.scan(TableName="t", Limit=40)["Items"],
+        )
+
+    partition_sized_queries()
+    before = answers()
+    plain_json_reads()
+    assert DynamoHandler.crm_plain_json_reads
+    assert answers() == before
+    assert before[2]["b"] == {"B": b"\x00\xff"} and len(before[4]["t"]) == len(keys) > 3
