@@ -77,6 +77,21 @@ def counter_pk(secret: bytes, scope: str, key: str, window_s: int, start: int) -
     return f"RATE#{scope}#{window_s}#{hashed_key(secret, scope, key)}#{start}"
 
 
+def counter_update(
+    table_name: str, secret: bytes, scope: str, key: str, window_s: int, now: datetime
+) -> tuple[dict[str, Any], int]:
+    """The one UpdateItem that counts a request (its arguments), and the end of its window."""
+    start, end = window_bounds(now, window_s)
+    request = {
+        "TableName": table_name,
+        "Key": {"PK": {"S": counter_pk(secret, scope, key, window_s, start)}},
+        "UpdateExpression": "ADD hits :one SET expires_at = if_not_exists(expires_at, :expires)",
+        "ExpressionAttributeValues": {":one": {"N": "1"}, ":expires": {"N": str(end + EXPIRY_GRACE_S)}},
+        "ReturnValues": "UPDATED_NEW",
+    }
+    return request, end
+
+
 class DynamoRateLimiter:
     """``secret``: bytes, or a function returning them (read on first use, e.g. from Secrets Manager)."""
 
@@ -88,17 +103,10 @@ class DynamoRateLimiter:
         return self._secret() if callable(self._secret) else self._secret
 
     def hit(self, scope: str, key: str, limit: int, window_s: int, now: datetime) -> Decision:
-        start, end = window_bounds(now, window_s)
         try:
-            pk = counter_pk(self._key(), scope, key, window_s, start)
+            request, end = counter_update(self.table_name, self._key(), scope, key, window_s, now)
             with aws.unavailable_on_transient("dynamodb"):
-                response: dict[str, Any] = aws.client("dynamodb").update_item(
-                    TableName=self.table_name,
-                    Key={"PK": {"S": pk}},
-                    UpdateExpression="ADD hits :one SET expires_at = if_not_exists(expires_at, :expires)",
-                    ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": str(end + EXPIRY_GRACE_S)}},
-                    ReturnValues="UPDATED_NEW",
-                )
+                response: dict[str, Any] = aws.client("dynamodb").update_item(**request)
             count = int(response["Attributes"]["hits"]["N"])
         except Exception as error:  # noqa: BLE001 - whatever failed, the request was not counted
             raise LimiterUnavailable(f"{type(error).__name__}: {error}") from error
