@@ -68,16 +68,9 @@ for source in sorted(root.rglob("*.py")):
 
 def prune(directory: Path) -> int:
     """Remove what ``UNUSED`` names; returns the bytes removed."""
-    removed = 0
-    for pattern in UNUSED:
-        for path in directory.glob(pattern):
-            if path.is_dir():
-                removed += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-                shutil.rmtree(path)
-            else:
-                removed += path.stat().st_size
-                path.unlink()
-    return removed
+    from infra.native import remove_matching
+
+    return remove_matching(directory, UNUSED)
 
 
 def trim_distribution_info(directory: Path) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import shutil
 import struct
+from collections.abc import Iterable
 from pathlib import Path
 
 # glibc of the Lambda python3.11 runtime (Amazon Linux 2); Chalice's packager uses the same figure.
@@ -120,8 +121,13 @@ def problems(directory: Path, glibc: tuple[int, int] = LAMBDA_GLIBC) -> list[str
 
 def prune(directory: Path) -> int:
     """Remove what ``UNUSED`` names; returns the bytes removed."""
+    return remove_matching(directory, UNUSED)
+
+
+def remove_matching(directory: Path, patterns: Iterable[str]) -> int:
+    """Remove every file and folder under ``directory`` that a glob pattern names; returns the bytes removed."""
     removed = 0
-    for pattern in UNUSED:
+    for pattern in patterns:
         for path in directory.glob(pattern):
             if path.is_dir():
                 removed += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
