@@ -16,6 +16,7 @@ import pytest
 
 from infra import bytecode, deploy, iam, native
 from infra.local.provision import load_template
+from tests.support.lambda_events import health_event
 
 ROOT = Path(__file__).resolve().parents[2]
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
@@ -183,13 +184,7 @@ external.SourceLoader.source_to_code = counting_source_to_code
 
 import app
 
-event = {
-    "resource": "/health", "path": "/health", "httpMethod": "GET", "headers": {},
-    "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
-    "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
-    "requestContext": {"resourcePath": "/health", "httpMethod": "GET", "requestId": "t", "path": "/health",
-                       "stage": "api", "identity": {"sourceIp": "127.0.0.1"}},
-}
+event = json.loads(sys.argv[3])  # GET /health (tests/support/lambda_events.py)
 response = app.app(event, None)
 
 import chalicelib.adapters.sealing, chalicelib.bootstrap, chalicelib.channels.partner, chalicelib.services.intake
@@ -227,7 +222,7 @@ def run_read_only(package: Path, tmp_path: Path) -> dict:
     environment.update({"PYTHONDONTWRITEBYTECODE": "1", "CRM_STAGE": "local"})
     try:
         result = subprocess.run(
-            [sys.executable, "-S", "-c", READ_ONLY_CHILD, str(package), str(runtime)],
+            [sys.executable, "-S", "-c", READ_ONLY_CHILD, str(package), str(runtime), json.dumps(health_event())],
             cwd=tmp_path,
             env=environment,
             capture_output=True,

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib import coldstart
+from tests.support.lambda_events import health_event
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,13 +24,7 @@ CHILD = """
 import gc, json, sys
 import app
 after_import = gc.isenabled()
-event = {
-    "resource": "/health", "path": "/health", "httpMethod": "GET", "headers": {},
-    "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
-    "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
-    "requestContext": {"resourcePath": "/health", "httpMethod": "GET", "requestId": "t", "path": "/health",
-                       "stage": "api", "identity": {"sourceIp": "127.0.0.1"}},
-}
+event = json.loads(sys.argv[1])  # GET /health (tests/support/lambda_events.py)
 response = app.app(event, None)
 print(json.dumps({"after_import": after_import, "status": response["statusCode"],
                   "after_first": gc.isenabled(), "frozen": gc.get_freeze_count()}))
@@ -40,7 +35,12 @@ def _run_app(**env: str) -> dict:
     environment = {key: value for key, value in os.environ.items() if key != "AWS_LAMBDA_FUNCTION_NAME"}
     environment.update({"CRM_STAGE": "local", **env})
     result = subprocess.run(
-        [sys.executable, "-c", CHILD], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", CHILD, json.dumps(health_event())],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
