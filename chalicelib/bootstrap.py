@@ -3,52 +3,227 @@
 Entry points ask for ``services()``; tests swap in fakes with ``override`` and
 start afresh with ``reset``.
 Nothing here touches AWS until an adapter is used.
+
+Each adapter is built, and its module imported, only when first read: a field of
+``Services`` declared ``Lazy(builder)`` holds a sentinel until
+``services().cases`` (say) runs its builder, under ``_lock``, and keeps the result
+in the instance. A cold start that serves one webhook thus never imports the
+officers' queries, the uploads or the Open311 key store. ``override(cases=fake)``
+copies what is built so far (the sentinel for the rest) and puts the fakes in;
+the shared ``sealer`` (contacts' envelope key) is such a field too, so cases and
+senders still seal with one ``KmsSealer``. The port types come from
+``TYPE_CHECKING`` imports: the annotations name them, nothing imports them.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from chalicelib.adapters.api_key_store import ApiKeyStore
-from chalicelib.adapters.case_queries import CaseQueries
-from chalicelib.adapters.case_reader import DynamoCaseReader
-from chalicelib.adapters.case_repository import CaseRepository, DynamoCaseRepository
-from chalicelib.adapters.duplicate_index import DuplicateIndex
-from chalicelib.adapters.event_publisher import EventPublisher, SnsEventPublisher
-from chalicelib.adapters.identity import TokenVerifier
-from chalicelib.adapters.mailer import SesMailer
-from chalicelib.adapters.metrics_store import MetricsStore
-from chalicelib.adapters.notification_store import NotificationStore
-from chalicelib.adapters.photo_store import PhotoStore, S3PhotoStore
-from chalicelib.adapters.quarantine_store import QuarantineStore
-from chalicelib.adapters.rate_limits import DynamoRateLimiter, RateLimiter
-from chalicelib.adapters.routing_store import RoutingStore
-from chalicelib.adapters.sealing import KmsSealer
-from chalicelib.adapters.sender_state import DynamoSenderRepository, SenderRepository
-from chalicelib.adapters.uploads import Uploads
 from chalicelib.config import ConfigurationError, Settings, settings
 from chalicelib.domain.clock import Clock, system_clock
 
+if TYPE_CHECKING:
+    from chalicelib.adapters.api_key_store import ApiKeyStore
+    from chalicelib.adapters.case_queries import CaseQueries
+    from chalicelib.adapters.case_reader import DynamoCaseReader
+    from chalicelib.adapters.case_repository import CaseRepository
+    from chalicelib.adapters.duplicate_index import DuplicateIndex
+    from chalicelib.adapters.event_publisher import EventPublisher
+    from chalicelib.adapters.identity import TokenVerifier
+    from chalicelib.adapters.mailer import SesMailer
+    from chalicelib.adapters.metrics_store import MetricsStore
+    from chalicelib.adapters.notification_store import NotificationStore
+    from chalicelib.adapters.photo_store import PhotoStore
+    from chalicelib.adapters.rate_limits import RateLimiter
+    from chalicelib.adapters.routing_store import RoutingStore
+    from chalicelib.adapters.sealing import Sealer
+    from chalicelib.adapters.sender_state import SenderRepository
+    from chalicelib.adapters.uploads import Uploads
 
-@dataclass(frozen=True)
+T = TypeVar("T")
+
+# Builds the adapters, and guards services(), override() and reset(). Reentrant: a
+# builder reads the fields it needs (cases reads the sealer) while holding it.
+_lock = threading.RLock()
+
+
+class _Unbuilt:
+    def __repr__(self) -> str:
+        return "<not built yet>"
+
+
+_UNBUILT: Any = _Unbuilt()
+
+
+class Lazy(Generic[T]):
+    """A field of ``Services`` whose value ``build(services)`` makes on first read, once
+    per instance (a value given to the constructor, as ``override`` does, is kept as is)."""
+
+    def __init__(self, build: Callable[[Services], T]) -> None:
+        self.build = build
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, services: None, owner: type) -> Any: ...
+    @overload
+    def __get__(self, services: Services, owner: type) -> T: ...
+    def __get__(self, services: Services | None, owner: type) -> Any:
+        if services is None:
+            return _UNBUILT  # the field's default (what dataclasses read from the class)
+        value = services.__dict__[self.name]
+        if value is _UNBUILT:
+            with _lock:
+                value = services.__dict__[self.name]
+                if value is _UNBUILT:
+                    value = services.__dict__[self.name] = self.build(services)
+        return value
+
+    def __set__(self, services: Services, value: T) -> None:
+        services.__dict__[self.name] = value  # only __init__ gets here: the dataclass is frozen
+
+
+# The builders: each imports its adapter's module when it runs.
+
+
+def _sealer(app: Services) -> Sealer:
+    from chalicelib.adapters.sealing import KmsSealer
+
+    return KmsSealer(app.settings.contact_key_arn)
+
+
+def _cases(app: Services) -> CaseRepository:
+    from chalicelib.adapters.case_repository import DynamoCaseRepository
+
+    return DynamoCaseRepository(app.settings.cases_table, sealer=app.sealer)
+
+
+def _senders(app: Services) -> SenderRepository:
+    from chalicelib.adapters.sender_state import DynamoSenderRepository
+
+    return DynamoSenderRepository(app.settings.cases_table, sealer=app.sealer)
+
+
+def _photos(app: Services) -> PhotoStore:
+    from chalicelib.adapters.photo_store import S3PhotoStore
+
+    return S3PhotoStore(app.settings.photos_bucket, app.settings.photo_url_ttl_seconds)
+
+
+def _clock(app: Services) -> Clock:
+    return system_clock
+
+
+def _events(app: Services) -> EventPublisher | None:
+    if not app.settings.events_topic_arn:
+        return None
+    from chalicelib.adapters.event_publisher import SnsEventPublisher
+
+    return SnsEventPublisher(app.settings.events_topic_arn)
+
+
+def _queries(app: Services) -> CaseQueries:
+    from chalicelib.adapters.case_queries import CaseQueries
+
+    return CaseQueries(app.settings.cases_table)
+
+
+def _routing(app: Services) -> RoutingStore:
+    from chalicelib.adapters.routing_store import RoutingStore
+
+    return RoutingStore(app.settings.cases_table)
+
+
+def _duplicate_index(app: Services) -> DuplicateIndex:
+    from chalicelib.adapters.duplicate_index import DuplicateIndex
+
+    return DuplicateIndex(app.settings.cases_table)
+
+
+def _metrics(app: Services) -> MetricsStore:
+    from chalicelib.adapters.metrics_store import MetricsStore
+
+    return MetricsStore(app.settings.cases_table)
+
+
+def _notifications(app: Services) -> NotificationStore:
+    from chalicelib.adapters.notification_store import NotificationStore
+
+    return NotificationStore(app.settings.cases_table)
+
+
+def _uploads(app: Services) -> Uploads:
+    from chalicelib.adapters.uploads import Uploads
+
+    return Uploads(app.settings.photos_bucket)
+
+
+def _mailer(app: Services) -> SesMailer | None:
+    if not app.settings.notify_from_email:
+        return None
+    from chalicelib.adapters.mailer import SesMailer
+
+    return SesMailer(app.settings.notify_from_email)
+
+
+def _verifier(app: Services) -> TokenVerifier | None:
+    cognito = app.settings.cognito
+    if not cognito:
+        return None
+    from chalicelib.adapters.identity import TokenVerifier
+
+    return TokenVerifier(cognito)
+
+
+def _api_keys(app: Services) -> ApiKeyStore | None:
+    from chalicelib.adapters.api_key_store import ApiKeyStore
+
+    return ApiKeyStore(app.settings.cases_table)
+
+
+def _case_reader(app: Services) -> DynamoCaseReader | None:
+    from chalicelib.adapters.case_reader import DynamoCaseReader
+
+    return DynamoCaseReader(app.settings.cases_table)
+
+
+def _quarantine(app: Services) -> Any:
+    from chalicelib.adapters.quarantine_store import QuarantineStore
+
+    return QuarantineStore(app.settings.cases_table)
+
+
+def _limiter(app: Services) -> RateLimiter | None:
+    from chalicelib.adapters.rate_limits import DynamoRateLimiter
+
+    config = app.settings
+    # Counter keys are hashed with a key derived from the tracking-code key (read on first use).
+    return DynamoRateLimiter(config.rate_limits_table, lambda: config.tracking_code_key)
+
+
+@dataclass(frozen=True, eq=False, repr=False)  # comparing or printing would build every adapter
 class Services:
     settings: Settings
-    cases: CaseRepository
-    photos: PhotoStore
-    clock: Clock
-    events: EventPublisher | None
-    queries: CaseQueries
-    routing: RoutingStore
-    duplicate_index: DuplicateIndex
-    metrics: MetricsStore
-    notifications: NotificationStore
-    uploads: Uploads
-    senders: SenderRepository  # per-sender counts and notices' reply handles (always built)
-    mailer: SesMailer | None = None
-    verifier: TokenVerifier | None = None
+    cases: Lazy[CaseRepository] = Lazy(_cases)
+    photos: Lazy[PhotoStore] = Lazy(_photos)
+    clock: Lazy[Clock] = Lazy(_clock)
+    events: Lazy[EventPublisher | None] = Lazy(_events)  # None: EVENTS_TOPIC_ARN is not set
+    queries: Lazy[CaseQueries] = Lazy(_queries)
+    routing: Lazy[RoutingStore] = Lazy(_routing)
+    duplicate_index: Lazy[DuplicateIndex] = Lazy(_duplicate_index)
+    metrics: Lazy[MetricsStore] = Lazy(_metrics)
+    notifications: Lazy[NotificationStore] = Lazy(_notifications)
+    uploads: Lazy[Uploads] = Lazy(_uploads)
+    senders: Lazy[SenderRepository] = Lazy(_senders)  # per-sender counts and notices' reply handles
+    sealer: Lazy[Sealer] = Lazy(_sealer)  # contacts' envelope key: one for cases and senders
+    mailer: Lazy[SesMailer | None] = Lazy(_mailer)  # None: NOTIFY_FROM_EMAIL is not set
+    verifier: Lazy[TokenVerifier | None] = Lazy(_verifier)  # None: no Cognito pool configured
     notices: Any = None  # NoticeQueue; None: built from REPLIES_QUEUE_URL on first use
     replies: Any = None  # ReplyLedger
     outbound: Any = None  # callable: ReplyHandle -> ReplySender (tests swap in fakes)
@@ -90,11 +265,12 @@ class Services:
 
         return fetch_media(link, case.channel, self.settings)
 
-    api_keys: ApiKeyStore | None = None  # Open311 partner keys
-    case_reader: DynamoCaseReader | None = None  # many cases at once (Open311 listings)
+    api_keys: Lazy[ApiKeyStore | None] = Lazy(_api_keys)  # Open311 partner keys
+    case_reader: Lazy[DynamoCaseReader | None] = Lazy(_case_reader)  # many cases at once (Open311 listings)
     templates: Any = None  # TemplateStore; None: built on first use
-    quarantine: Any = None  # services.batch.Quarantine: poison records, scheduled jobs' attempts
-    limiter: RateLimiter | None = None  # rate-limit counters (api/limits.py); None: nothing is limited
+    quarantine: Lazy[Any] = Lazy(_quarantine)  # services.batch.Quarantine: poison records, scheduled jobs' attempts
+    # Rate-limit counters (api/limits.py); None (a test's choice): nothing is limited.
+    limiter: Lazy[RateLimiter | None] = Lazy(_limiter)
     feed: Any = None  # Open311Feed: partners' update feeds; None: built on first use
     alerts: Any = None  # services.alerts.Context: area alerts' ports; None: built on first use
 
@@ -152,34 +328,10 @@ class Services:
 
 
 _current: Services | None = None
-_lock = threading.Lock()
 
 
 def _build() -> Services:
-    config = settings()
-    cognito = config.cognito
-    sealer = KmsSealer(config.contact_key_arn)
-    return Services(
-        settings=config,
-        cases=DynamoCaseRepository(config.cases_table, sealer=sealer),
-        photos=S3PhotoStore(config.photos_bucket, config.photo_url_ttl_seconds),
-        clock=system_clock,
-        events=SnsEventPublisher(config.events_topic_arn) if config.events_topic_arn else None,
-        queries=CaseQueries(config.cases_table),
-        routing=RoutingStore(config.cases_table),
-        duplicate_index=DuplicateIndex(config.cases_table),
-        metrics=MetricsStore(config.cases_table),
-        notifications=NotificationStore(config.cases_table),
-        uploads=Uploads(config.photos_bucket),
-        mailer=SesMailer(config.notify_from_email) if config.notify_from_email else None,
-        verifier=TokenVerifier(cognito) if cognito else None,
-        senders=DynamoSenderRepository(config.cases_table, sealer=sealer),
-        api_keys=ApiKeyStore(config.cases_table),
-        case_reader=DynamoCaseReader(config.cases_table),
-        quarantine=QuarantineStore(config.cases_table),
-        # Counter keys are hashed with a key derived from the tracking-code key (read on first use).
-        limiter=DynamoRateLimiter(config.rate_limits_table, lambda: config.tracking_code_key),
-    )
+    return Services(settings=settings())  # every adapter is built on first read (Lazy)
 
 
 def services() -> Services:
@@ -192,10 +344,15 @@ def services() -> Services:
 
 
 def override(**replacements: Any) -> Services:
-    """Replace some adapters (tests): ``override(clock=fixed_clock)``."""
+    """Replace some adapters (tests): ``override(clock=fixed_clock)``. What is built
+    already is kept; what is not is built, from the (possibly replaced) settings, on
+    first read."""
     global _current
     with _lock:
-        _current = replace(_current or _build(), **replacements)
+        current = _current or _build()
+        # Each field as the instance holds it (reading the attribute would build it).
+        given = {field.name: current.__dict__[field.name] for field in fields(Services)}
+        _current = Services(**{**given, **replacements})
     return _current
 
 
