@@ -19,7 +19,6 @@ import argparse
 import inspect
 import sys
 from collections.abc import Mapping
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +153,7 @@ def render() -> str:
     out += ["", "## Events", ""]
     out += ["| type | class | public | data | handled by |", "|---|---|---|---|---|"]
     for kind, cls in sorted(EVENT_TYPES.items()):
-        names = [f.name for f in fields(cls) if f.name not in ("occurred_at", *ACTOR_FIELDS)]
+        names = [name for name in cls.field_names if name not in ("occurred_at", *ACTOR_FIELDS)]
         data = ", ".join(f"`{name}`" + (" (private)" if name in cls.private_fields else "") for name in names)
         handled = "; ".join(
             f"{queue}: " + ", ".join(f"`{handler.__name__}`" for handler in chain)
@@ -162,7 +161,7 @@ def render() -> str:
         )
         if cls in HISTORY_ONLY:
             handled = "history only"
-        summary = _first_line(cls.__dict__.get("__doc__")) if not _generated_doc(cls) else ""
+        summary = _first_line(cls.__dict__.get("__doc__"))
         out.append(
             f"| `{kind}` | `{cls.__name__}`{' — ' + summary if summary else ''} | {'yes' if cls.public else 'no'} "
             f"| {data or '—'} | {handled or '**none**'} |"
@@ -191,11 +190,6 @@ def _worker(queue: str) -> str:
         if getattr(source, "queue", "").endswith(f"-{queue}"):
             return source.name
     return "?"
-
-
-def _generated_doc(cls: type) -> bool:
-    """dataclass writes the signature as the docstring of a class that has none."""
-    return (cls.__doc__ or "").startswith(f"{cls.__name__}(")
 
 
 def _first_line(doc: str | None) -> str:

@@ -18,9 +18,10 @@ chalicelib/services/handlers.py (docs/events.md is generated from it).
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
 from datetime import datetime
 from functools import cache
 from typing import Any, ClassVar
@@ -30,25 +31,106 @@ from .clock import parse_instant, to_utc_text
 ACTOR_FIELDS = ("actor_user", "actor_role", "actor_agency_id")
 
 
-# Equality, hashing and repr are written once here rather than generated for each of the
-# events: a dataclass compiles every generated method from source when its class is made,
-# and six methods for each of the events were a tenth of a cold start (bench/cold_start.py).
-# They behave as the generated ones: the same class and the same field values.
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+# Events are plain classes, not dataclasses. A dataclass compiles its ``__init__``,
+# ``__setattr__`` and ``__delattr__`` (and, before, its equality, hash and repr) from source when
+# its class is made: for the 28 events that was most of this module's import, on every cold
+# start (bench/cold_start.py). Here each class only records its fields, from its annotations,
+# as it is made, and the methods below, written once, serve every event. They behave as a
+# frozen, keyword-only dataclass's: a missing or unknown field is a TypeError, assigning or
+# deleting an attribute a FrozenInstanceError, and two events are equal when they are of the
+# same class with the same field values. ``_event`` tells the type checker the same, so it
+# checks every event's constructor call against its fields.
+
+_T = typing.TypeVar("_T")
+
+
+@typing.dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(field,))
+def _frozen_fields(cls: type[_T]) -> type[_T]:
+    _record_fields(cls)
+    return cls
+
+
+def _record_fields(cls: Any) -> None:
+    """Record the fields of ``cls``: those it inherits first, then its own annotated ones."""
+    names = list(getattr(cls, "field_names", ()))
+    defaults = dict(getattr(cls, "_defaults", {}))
+    factories = dict(getattr(cls, "_factories", {}))
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+        if _is_class_var(annotation):
+            continue
+        if name not in names:
+            names.append(name)
+        defaults.pop(name, None)
+        factories.pop(name, None)
+        value = cls.__dict__.get(name, MISSING)
+        if isinstance(value, Field):
+            if value.default_factory is not MISSING:
+                factories[name] = value.default_factory
+                delattr(cls, name)
+                continue
+            if value.default is MISSING:
+                delattr(cls, name)
+                continue
+            value = value.default
+            setattr(cls, name, value)
+        if value is not MISSING:
+            if type(value).__hash__ is None:  # a list, dict or set shared by every event: as dataclass refuses
+                raise ValueError(f"mutable default {type(value)} for field {name} is not allowed: use default_factory")
+            defaults[name] = value
+    cls.field_names = tuple(names)
+    cls.required_fields = frozenset(names) - defaults.keys() - factories.keys()
+    cls._known = frozenset(names)
+    cls._defaults = defaults
+    cls._factories = factories
+
+
+def _is_class_var(annotation: Any) -> bool:
+    if isinstance(annotation, str):  # every annotation here (``from __future__ import annotations``)
+        return annotation == "ClassVar" or annotation.startswith(("ClassVar[", "typing.ClassVar"))
+    return annotation is ClassVar or typing.get_origin(annotation) is ClassVar
+
+
+@_frozen_fields
 class DomainEvent:
     type: ClassVar[str]
     # Public events are shown on the public timeline (GET /status/{code}).
     public: ClassVar[bool] = True
     # Fields never shown publicly, beyond who acted.
     private_fields: ClassVar[tuple[str, ...]] = ()
+    # The event's fields in order (occurred_at and who acted first), and those without a default.
+    field_names: ClassVar[tuple[str, ...]]
+    required_fields: ClassVar[frozenset[str]]
+    _known: ClassVar[frozenset[str]]
+    _defaults: ClassVar[dict[str, Any]]
+    _factories: ClassVar[dict[str, typing.Callable[[], Any]]]
 
     occurred_at: datetime
     actor_user: str | None = None
     actor_role: str | None = None
     actor_agency_id: str | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _record_fields(cls)
+
+    if not typing.TYPE_CHECKING:  # the type checker makes each event's own, from its fields
+
+        def __init__(self, **values):
+            cls = type(self)
+            state = cls._defaults | values
+            if state.keys() != cls._known:  # a field missing, one unknown, or one made by a factory
+                state = _filled(cls, state)
+            _set_attribute(self, "__dict__", state)
+
+        def __setattr__(self, name, value):
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+        def __delattr__(self, name):
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, item.name) for item in fields(self))
+        state = self.__dict__
+        return tuple([state[name] for name in self.field_names])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DomainEvent) or other.__class__ is not self.__class__:
@@ -59,13 +141,14 @@ class DomainEvent:
         return hash(self._values())
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{item.name}={getattr(self, item.name)!r}" for item in fields(self))
+        state = self.__dict__
+        shown = ", ".join(f"{name}={state[name]!r}" for name in self.field_names)
         return f"{type(self).__qualname__}({shown})"
 
     def data(self) -> dict[str, Any]:
-        values = asdict(self)
-        values.pop("occurred_at")
-        return values
+        """The fields but ``occurred_at``, as ``dataclasses.asdict`` gave them (lists copied)."""
+        state = self.__dict__
+        return {name: _copied(state[name]) for name in self.field_names if name != "occurred_at"}
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -75,18 +158,50 @@ class DomainEvent:
         }
 
 
+_set_attribute = object.__setattr__
+
+
+def _filled(cls: type[DomainEvent], state: dict[str, Any]) -> dict[str, Any]:
+    """``state`` with the values of fields made by a factory, or the TypeError of a wrong call."""
+    for name, make in cls._factories.items():
+        if name not in state:
+            state[name] = make()
+    if state.keys() != cls._known:
+        raise _wrong_fields(cls, state.keys())
+    return state
+
+
+def _wrong_fields(cls: type[DomainEvent], given: typing.KeysView[str]) -> TypeError:
+    unknown = sorted(given - cls._known)
+    if unknown:
+        return TypeError(f"{cls.__qualname__}.__init__() got an unexpected keyword argument {unknown[0]!r}")
+    missing = [name for name in cls.field_names if name in cls.required_fields and name not in given]
+    return TypeError(f"{cls.__qualname__}.__init__() missing required keyword-only argument(s): {', '.join(missing)}")
+
+
+def _copied(value: Any) -> Any:
+    """A field's value with its lists and dicts copied, as ``dataclasses.asdict`` copies them."""
+    if value is None or type(value) in (str, int, bool, float):
+        return value
+    if type(value) is list:
+        return [_copied(item) for item in value]
+    if type(value) is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    return copy.deepcopy(value)
+
+
 _E = typing.TypeVar("_E", bound=DomainEvent)
 
 
-# The decorator makes a frozen, keyword-only dataclass: the type checker is told so, and checks
-# every event's constructor call against its fields.
-@typing.dataclass_transform(frozen_default=True, kw_only_default=True)
+# The type checker is told that the decorator makes a frozen, keyword-only dataclass (its fields
+# recorded by DomainEvent.__init_subclass__), and checks every event's constructor call.
+@typing.dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(field,))
 def _event(type_name: str, public: bool = True, private: tuple[str, ...] = ()) -> typing.Callable[[type[_E]], type[_E]]:
     def decorate(cls: type[_E]) -> type[_E]:
         cls.type = type_name
         cls.public = public
         cls.private_fields = private
-        return dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
+        return cls
 
     return decorate
 
@@ -402,7 +517,7 @@ def from_record(record: Any) -> DomainEvent:
     try:
         return cls(occurred_at=occurred_at, **values)
     except TypeError:
-        missing = sorted(f.name for f in fields(cls) if f.name not in values and f.name != "occurred_at")
+        missing = sorted(cls.required_fields - values.keys() - {"occurred_at"})
         raise UnreadableEvent(f"{kind}: missing {', '.join(missing)}") from None
 
 
@@ -410,7 +525,7 @@ def from_record(record: Any) -> DomainEvent:
 def _field_types(kind: str) -> dict[str, Any]:
     cls = EVENT_TYPES[kind]
     hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in fields(cls) if f.name != "occurred_at"}
+    return {name: hints[name] for name in cls.field_names if name != "occurred_at"}
 
 
 def _conforms(value: Any, hint: Any) -> bool:

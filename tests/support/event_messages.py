@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import types
 import typing
-from dataclasses import MISSING, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,15 +23,13 @@ _EXAMPLE_VALUES = {str: "x", int: 1, bool: False, list: []}
 def example(cls: type[DomainEvent], at: datetime = T0, **values: Any) -> DomainEvent:
     """A valid ``cls`` event: ``values`` as given, every other required field a plain example."""
     hints = typing.get_type_hints(cls)
-    for item in fields(cls):
-        if item.name in values or item.name == "occurred_at" or item.init is False:
+    for name in cls.field_names:
+        if name in values or name == "occurred_at" or name not in cls.required_fields:
             continue
-        if item.default is not MISSING or item.default_factory is not MISSING:
-            continue
-        hint = hints[item.name]
+        hint = hints[name]
         options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
         chosen = next((o for o in options if o is not type(None)), str)
-        values[item.name] = _EXAMPLE_VALUES.get(typing.get_origin(chosen) or chosen, "x")
+        values[name] = _EXAMPLE_VALUES.get(typing.get_origin(chosen) or chosen, "x")
     return cls(occurred_at=at, **values)
 
 
