@@ -19,7 +19,8 @@ import subprocess
 import sys
 import time
 
-from bench.common import BYTECODE, ROOT, Row, api_gateway_event, median, partner_body, signed_headers
+from bench.common import BYTECODE, ROOT, Row, median, partner_body, signed_headers
+from tests.support.lambda_events import CONTEXT_SOURCE, partner_webhook_event
 
 RUNS = 15
 FLOOR = "import boto3, chalice, pydantic"
@@ -29,7 +30,7 @@ FIRST_WEBHOOK_RUNS = 11
 FIRST_WEBHOOK_TARGET = 1.3
 # The child reads its input (an API Gateway event, or the floor's item) from stdin, so it
 # imports nothing the measured thing would not.
-FIRST_WEBHOOK = """
+FIRST_WEBHOOK = f"""
 import json, sys
 # As in the Lambda package, which has no cffi (tests/deploy/test_package.py): PyCryptodome then
 # loads its C code with ctypes. This venv has cffi (for moto's cryptography); with it PyCryptodome
@@ -37,18 +38,10 @@ import json, sys
 sys.modules["cffi"] = None
 event = json.load(sys.stdin)
 import app
-
-class Context:
-    aws_request_id = "bench"
-    function_name = "crm-bench"
-    memory_limit_in_mb = 256
-
-    def get_remaining_time_in_millis(self):
-        return 29_000
-
-response = app.app(event, Context())
+{CONTEXT_SOURCE}
+response = app.app(event, LambdaContext())
 if response["statusCode"] != 201:
-    sys.exit(f"webhook answered {response['statusCode']}: {response['body'][:300]}")
+    sys.exit(f"webhook answered {{response['statusCode']}}: {{response['body'][:300]}}")
 """
 RAW_PUT_ITEM = """
 import json, os, sys
@@ -114,10 +107,7 @@ def run() -> list[Row]:
 
 def _first_webhook_input() -> bytes:
     body = partner_body(f"BENCH-FIRST-{time.time_ns()}")
-    event = api_gateway_event(
-        "POST", "/webhooks/jaki", body, signed_headers(body), {"channel": "jaki"}, "/webhooks/{channel}"
-    )
-    return json.dumps(event).encode()
+    return json.dumps(partner_webhook_event("jaki", body, signed_headers(body))).encode()
 
 
 def _raw_item_input() -> bytes:

@@ -12,7 +12,6 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # Compiled bytecode of the fresh processes the benches start (bench/cold_start.py).
@@ -131,35 +130,3 @@ def signed_headers(body: bytes, channel: str = "jaki") -> dict[str, str]:
 
     secret = DEV_SECRETS[f"{channel.upper()}_WEBHOOK_SECRET"]
     return {"Content-Type": "application/json", **signature_headers(secret, body, int(time.time()))}
-
-
-def api_gateway_event(
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    path_parameters: dict[str, str] | None = None,
-    resource: str | None = None,
-) -> dict[str, Any]:
-    """An API Gateway proxy event, as Lambda hands it to the Chalice app."""
-    return {
-        "resource": resource or path,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers or {},
-        "multiValueHeaders": {k: [v] for k, v in (headers or {}).items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": path_parameters,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource or path,
-            "httpMethod": method,
-            "requestId": "bench",
-            "path": path,
-            "stage": "api",
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-        "body": body.decode() if body is not None else None,
-        "isBase64Encoded": False,
-    }

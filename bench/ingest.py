@@ -19,7 +19,8 @@ import multiprocessing
 import os
 import time
 
-from bench.common import Row, api_gateway_event, partner_body, percentile, signed_headers
+from bench.common import Row, partner_body, percentile, signed_headers
+from tests.support.lambda_events import LambdaContext, api_gateway_event, partner_webhook_event
 
 PROCESSES = 2  # one per core: more would measure CPU contention on the shared machine, not the code
 BLOCK = 20
@@ -31,18 +32,6 @@ def _now():
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
-
-
-def _lambda_context():
-    class Context:
-        aws_request_id = "bench"
-        function_name = "crm-bench"
-        memory_limit_in_mb = 256
-
-        def get_remaining_time_in_millis(self):
-            return 29_000
-
-    return Context()
 
 
 def _peak_rss_mb() -> float:
@@ -68,20 +57,13 @@ def _worker(args):
     from chalicelib.adapters.rate_limits import counter_update
 
     client, kms = aws.client("dynamodb"), aws.client("kms")
-    context = _lambda_context()
+    context = LambdaContext()
     spent = {"webhook": 0.0, "raw": 0.0}
     for block in range(blocks):
         start = time.perf_counter()
         for n in range(BLOCK):
             body = partner_body(f"BENCH-INGEST-{worker}-{block}-{n}-{time.time_ns()}")
-            event = api_gateway_event(
-                "POST",
-                "/webhooks/jaki",
-                body,
-                signed_headers(body),
-                path_parameters={"channel": "jaki"},
-                resource="/webhooks/{channel}",
-            )
+            event = partner_webhook_event("jaki", body, signed_headers(body))
             response = app.app(event, context)
             if response["statusCode"] != 201:
                 raise RuntimeError(f"webhook answered {response['statusCode']}: {response['body'][:200]}")
@@ -173,17 +155,10 @@ def status_latency(stand_in) -> list[Row]:
     from chalicelib.adapters.case_repository import case_key, serialize
     from chalicelib.adapters.rate_limits import counter_update
 
-    context = _lambda_context()
+    context = LambdaContext()
     body = partner_body(f"BENCH-STATUS-{time.time_ns()}")
     created = app.app(
-        api_gateway_event(
-            "POST",
-            "/webhooks/jaki",
-            body,
-            signed_headers(body),
-            path_parameters={"channel": "jaki"},
-            resource="/webhooks/{channel}",
-        ),
+        partner_webhook_event("jaki", body, signed_headers(body)),
         context,
     )
     code = json.loads(created["body"])["tracking_code"]

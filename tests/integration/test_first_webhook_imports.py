@@ -11,57 +11,26 @@ from pathlib import Path
 
 from tests.integration.conftest import partner_body, signed_headers, unique
 from tests.support.cold_start import NOT_ON_THE_WEBHOOK_PATH, WEBHOOK_READS
+from tests.support.lambda_events import CONTEXT_SOURCE, partner_webhook_event
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CHILD = """
+CHILD = f"""
 import json, sys
 event = json.load(sys.stdin)
 import app
 from chalicelib import bootstrap
 
-class Context:
-    aws_request_id = "first-webhook"
-    function_name = "crm-test"
-    memory_limit_in_mb = 256
-
-    def get_remaining_time_in_millis(self):
-        return 29_000
-
-response = app.app(event, Context())
+{CONTEXT_SOURCE}
+response = app.app(event, LambdaContext())
 built = bootstrap.services().__dict__
 lazy = [name for name, field in vars(bootstrap.Services).items() if isinstance(field, bootstrap.Lazy)]
-print(json.dumps({
+print(json.dumps({{
     "status": response["statusCode"],
     "adapters": sorted(m for m in sys.modules if m.startswith("chalicelib.adapters.")),
     "built": sorted(name for name in lazy if built[name] is not bootstrap._UNBUILT),
-}))
+}}))
 """
-
-
-def _webhook_event(raw: bytes) -> dict:
-    headers = signed_headers(raw)
-    return {
-        "resource": "/webhooks/{channel}",
-        "path": "/webhooks/jaki",
-        "httpMethod": "POST",
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"channel": "jaki"},
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/webhooks/{channel}",
-            "httpMethod": "POST",
-            "requestId": "first-webhook",
-            "path": "/webhooks/jaki",
-            "stage": "api",
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-        "body": raw.decode(),
-        "isBase64Encoded": False,
-    }
 
 
 def test_the_first_webhook_in_a_fresh_process_imports_no_adapter_it_does_not_use(stack):
@@ -69,7 +38,7 @@ def test_the_first_webhook_in_a_fresh_process_imports_no_adapter_it_does_not_use
     environment = {key: value for key, value in os.environ.items() if key != "AWS_LAMBDA_FUNCTION_NAME"}
     result = subprocess.run(
         [sys.executable, "-c", CHILD],
-        input=json.dumps(_webhook_event(raw)),
+        input=json.dumps(partner_webhook_event("jaki", raw, signed_headers(raw))),
         cwd=ROOT,
         env={**environment, **stack.env, "LOG_LEVEL": "WARNING"},
         capture_output=True,
