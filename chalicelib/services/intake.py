@@ -29,6 +29,7 @@ the write, nothing points at them and a retry writes the same keys again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -121,7 +122,7 @@ def submit_report(
         return Receipt(None, False, None, ALERTS_STOPPED, report.language)
     if by_sender:
         assert senders is not None
-        return _from_sender(
+        answered = _from_sender(
             report,
             cleaned,
             cases=cases,
@@ -132,6 +133,7 @@ def submit_report(
             outside=outside,
             receipts=receipts,
         )
+        return _withhold_notice(answered) if report.unverified_sender else answered
     digest = content_digest(report, code_key) if bind_content and report.message_id else None
     return _open_case(
         report, cleaned, cases=cases, photos=photos, now=clock(), code_key=code_key, digest=digest, receipts=receipts
@@ -382,6 +384,17 @@ def add_to_case(
         return Receipt(case.tracking_code, False, case, ADDED, case.language, added=added, sender=sender)
 
     return retry_on_conflict(attempt, SAVE_ATTEMPTS)
+
+
+def _withhold_notice(receipt: Receipt) -> Receipt:
+    """An unverified e-mail sender's From may be anyone's address: like receipts and replies
+    (services/replies.py), no notice (the hourly limit, a status answer, outside the area)
+    goes to it, so a forged From cannot point our mail at a third party."""
+    if not receipt.needs_notice:
+        return receipt
+    log.info("notice withheld: unverified sender", extra={"outcome": receipt.outcome})
+    cloudwatch.count("ReceiptsWithheld", reason="unverified_sender")
+    return replace(receipt, notify=False)
 
 
 def _rate_limited(report: IncomingReport, state: SenderState, key: str) -> Receipt:

@@ -130,3 +130,41 @@ def test_an_unverified_sender_gets_no_receipt_nor_any_later_reply(world, capsys)
     assert [metric["reason"] for metric in metrics] == ["unverified_sender"]  # the receipt, once
     verified = submit_report(report("ses-real", "warga@example.org", Channel.EMAIL), **deps).tracking_code
     assert replies_to(deps["cases"], verified, events.CaseReceived, sender=sender) == [replies.SENT]
+
+
+def test_an_unverified_sender_gets_no_notice_for_its_hourly_limit_nor_a_status_answer(world, capsys):
+    deps, _ = world
+    from chalicelib.domain.receipts import RATE_LIMITED, STATUS
+    from chalicelib.services.intake import MAX_REPORTS_PER_HOUR
+
+    opened = submit_report(report("ses-open", "warga@example.org", Channel.EMAIL), **deps).tracking_code
+
+    def mail(n: int, address: str, provenance=Provenance.VERIFIED, text: str = "Sampah menumpuk"):
+        return build_report(
+            channel=Channel.EMAIL,
+            message_id=f"ses-{address}-{n}",
+            category="garbage",
+            description=text,
+            reply_handle={"channel": Channel.EMAIL, "kind": "email", "address": address},
+            provenance=provenance,
+        )
+
+    with captured_lines() as lines:
+        asked = submit_report(mail(99, "korban@example.org", Provenance.UNVERIFIED, f"status {opened}"), **deps)
+        forged = [  # the status question counted first: over the limit at the last two
+            submit_report(mail(n, "korban@example.org", Provenance.UNVERIFIED), **deps)
+            for n in range(MAX_REPORTS_PER_HOUR + 1)
+        ]
+    assert asked.outcome == STATUS and asked.tracking_code == opened and not asked.needs_notice
+    assert all(receipt.created for receipt in forged[: MAX_REPORTS_PER_HOUR - 1])
+    assert [receipt.outcome for receipt in forged[-2:]] == [RATE_LIMITED] * 2  # the limit still holds, silently
+    assert not any(receipt.needs_notice for receipt in forged)
+    assert [line["message"] for line in lines() if "withheld" in line["message"]] == [
+        "notice withheld: unverified sender"
+    ] * 2  # the status answer and the first hit over the limit (later hits are never told)
+    assert opened not in json.dumps(lines())
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"ReceiptsWithheld"' in line]
+    assert [metric["reason"] for metric in metrics] == ["unverified_sender"] * 2
+    # A verified sender over the same limit is told (its first report opened the case asked about).
+    real = [submit_report(mail(n, "warga@example.org"), **deps) for n in range(MAX_REPORTS_PER_HOUR)]
+    assert real[-1].outcome == RATE_LIMITED and real[-1].needs_notice
