@@ -207,6 +207,32 @@ def _limiter(app: Services) -> RateLimiter | None:
     return DynamoRateLimiter(config.rate_limits_table, lambda: config.tracking_code_key)
 
 
+def _notices(app: Services) -> Any:
+    if not app.settings.replies_queue_url:
+        raise ConfigurationError("REPLIES_QUEUE_URL is not set")
+    from chalicelib.adapters.queues import SqsNoticeQueue
+
+    return SqsNoticeQueue(app.settings.replies_queue_url)
+
+
+def _replies(app: Services) -> Any:
+    from chalicelib.adapters.reply_ledger import DynamoReplyLedger
+
+    return DynamoReplyLedger(app.settings.cases_table)
+
+
+def _templates(app: Services) -> Any:
+    from chalicelib.adapters.template_store import TemplateStore
+
+    return TemplateStore(app.settings.cases_table)
+
+
+def _feed(app: Services) -> Any:
+    from chalicelib.adapters.open311_feed import Open311Feed
+
+    return Open311Feed(app.settings.cases_table, app.settings.tracking_code_key)
+
+
 @dataclass(frozen=True, eq=False, repr=False)  # comparing or printing would build every adapter
 class Services:
     settings: Settings
@@ -224,26 +250,10 @@ class Services:
     sealer: Lazy[Sealer] = Lazy(_sealer)  # contacts' envelope key: one for cases and senders
     mailer: Lazy[SesMailer | None] = Lazy(_mailer)  # None: NOTIFY_FROM_EMAIL is not set
     verifier: Lazy[TokenVerifier | None] = Lazy(_verifier)  # None: no Cognito pool configured
-    notices: Any = None  # NoticeQueue; None: built from REPLIES_QUEUE_URL on first use
-    replies: Any = None  # ReplyLedger
+    notices: Lazy[Any] = Lazy(_notices)  # NoticeQueue (services/notices.py), on REPLIES_QUEUE_URL
+    replies: Lazy[Any] = Lazy(_replies)  # ReplyLedger (services/replies.py)
     outbound: Any = None  # callable: ReplyHandle -> ReplySender (tests swap in fakes)
     media: Any = None  # callable: MediaLink, Case -> bytes
-
-    def notice_queue(self) -> Any:
-        if self.notices is not None:
-            return self.notices
-        if not self.settings.replies_queue_url:
-            raise ConfigurationError("REPLIES_QUEUE_URL is not set")
-        from chalicelib.adapters.queues import SqsNoticeQueue
-
-        return SqsNoticeQueue(self.settings.replies_queue_url)
-
-    def reply_ledger(self) -> Any:
-        if self.replies is not None:
-            return self.replies
-        from chalicelib.adapters.reply_ledger import DynamoReplyLedger
-
-        return DynamoReplyLedger(self.settings.cases_table)
 
     def reply_sender(self, handle: Any) -> Any:
         if self.outbound is not None:
@@ -267,11 +277,11 @@ class Services:
 
     api_keys: Lazy[ApiKeyStore | None] = Lazy(_api_keys)  # Open311 partner keys
     case_reader: Lazy[DynamoCaseReader | None] = Lazy(_case_reader)  # many cases at once (Open311 listings)
-    templates: Any = None  # TemplateStore; None: built on first use
+    templates: Lazy[Any] = Lazy(_templates)  # TemplateStore: officers' response templates
     quarantine: Lazy[Any] = Lazy(_quarantine)  # services.batch.Quarantine: poison records, scheduled jobs' attempts
     # Rate-limit counters (api/limits.py); None (a test's choice): nothing is limited.
     limiter: Lazy[RateLimiter | None] = Lazy(_limiter)
-    feed: Any = None  # Open311Feed: partners' update feeds; None: built on first use
+    feed: Lazy[Any] = Lazy(_feed)  # Open311Feed: partners' update feeds
     alerts: Any = None  # services.alerts.Context: area alerts' ports; None: built on first use
 
     def alerts_context(self) -> Any:
@@ -290,20 +300,6 @@ class Services:
             whatsapp_from=self.settings.alerts_whatsapp_from,
             phone_countries=self.settings.alert_phone_countries,
         )
-
-    def open311_feed(self) -> Any:
-        if self.feed is not None:
-            return self.feed
-        from chalicelib.adapters.open311_feed import Open311Feed
-
-        return Open311Feed(self.settings.cases_table, self.settings.tracking_code_key)
-
-    def template_store(self) -> Any:
-        if self.templates is not None:
-            return self.templates
-        from chalicelib.adapters.template_store import TemplateStore
-
-        return TemplateStore(self.settings.cases_table)
 
     def storage_probes(self) -> Any:
         """What GET /health?deep=1 checks (adapters/health.py)."""

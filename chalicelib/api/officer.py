@@ -433,7 +433,7 @@ def templates_list():
 
     principal = auth.principal_of(_request())
     agency_id = templates.managed_agency(principal, (_request().query_params or {}).get("agency_id"))
-    found = services().template_store().list(agency_id)
+    found = services().templates.list(agency_id)
     return json_response(
         {"agency_id": agency_id, "items": [templates.as_json(t) for t in found]}, headers={"Cache-Control": "no-store"}
     )
@@ -449,7 +449,7 @@ def template_put(template_id):
     principal = auth.principal_of(_request())
     app = services()
     template = templates.template_from(template_id, _body(), principal)
-    app.template_store().put(template, principal.user_id, to_utc_text(app.clock()))
+    app.templates.put(template, principal.user_id, to_utc_text(app.clock()))
     return json_response(templates.as_json(template))
 
 
@@ -461,7 +461,7 @@ def template_delete(template_id):
 
     principal = auth.principal_of(_request())
     agency_id = templates.managed_agency(principal, (_request().query_params or {}).get("agency_id"))
-    if not services().template_store().delete(agency_id, templates.check_id(template_id)):
+    if not services().templates.delete(agency_id, templates.check_id(template_id)):
         raise ApiError(404, "not_found", "This agency has no such template.")
     return json_response({"deleted": template_id, "agency_id": agency_id})
 
@@ -476,7 +476,7 @@ def case_templates(code):
     principal = auth.principal_of(_request())
     app = services()
     case = view_for_officer(code, principal, app.cases)
-    available = app.template_store().list(principal.agency_id) if principal.agency_id else []
+    available = app.templates.list(principal.agency_id) if principal.agency_id else []
     return json_response(
         {
             "tracking_code": case.tracking_code,

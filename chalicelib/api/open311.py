@@ -60,7 +60,7 @@ def _deps():
         photos=app.photos,
         clock=app.clock,
         reader=app.case_reader,
-        feed=app.open311_feed(),
+        feed=app.feed,
     )
 
 

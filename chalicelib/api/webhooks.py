@@ -101,5 +101,5 @@ def receive(channel):
         for report in adapter.parse(inbound)
     ]
     if not inline_replies(adapter):
-        send_notices(receipts, app.notice_queue)
+        send_notices(receipts, lambda: app.notices)
     return reply_response(adapter.reply(receipts, app.settings))

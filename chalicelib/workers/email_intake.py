@@ -50,7 +50,7 @@ def take_in(raw: bytes, message_id: str, app: Any) -> Any:
     except (WebhookRejected, InvalidReport) as error:
         log.warning("mail not taken in", extra={"reason": str(error)[:200]})
         return None
-    send_notices([receipt], app.notice_queue)
+    send_notices([receipt], lambda: app.notices)
     log.info("mail taken in", extra={"case_id": logs.case_id(receipt.tracking_code), "outcome": receipt.outcome})
     return receipt
 

@@ -49,7 +49,7 @@ def send_replies(records: Iterable[Any]) -> dict[str, Any]:
     ports = ReplyPorts(
         cases=app.cases,
         senders=app.senders,
-        ledger=app.reply_ledger(),
+        ledger=app.replies,
         sender_for=app.reply_sender,
         base_url=app.settings.public_base_url,
         code_key=app.settings.tracking_code_key,

@@ -102,7 +102,7 @@ def seed_templates() -> list[str]:
     stored = []
     for agency_id, template_id, body in DEMO_TEMPLATES:
         template = templates.template_from(template_id, {**body, "agency_id": agency_id}, admin)
-        app.template_store().put(template, admin.user_id, to_utc_text(app.clock()))
+        app.templates.put(template, admin.user_id, to_utc_text(app.clock()))
         stored.append(f"{agency_id}/{template_id}")
     return stored
 
