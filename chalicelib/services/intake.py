@@ -77,6 +77,9 @@ from chalicelib.services.retry import retry_on_conflict
 
 log = get_logger("intake")
 
+# ``receipts``: (reply handle, the report's source key) -> may this new case answer it (counted).
+Receipts = Callable[[ReplyHandle, str | None], bool]
+
 # A collision needs two messages among all cases ever to share 64 random
 # bits; a few attempts make a failure here a cosmic-ray event.
 MAX_CODE_ATTEMPTS = 4
@@ -97,7 +100,7 @@ def submit_report(
     areas: AreaIndex | None = None,
     bind_content: bool = False,
     max_pixels: int = MAX_REQUEST_PIXELS,
-    receipts: Callable[[ReplyHandle], bool] | None = None,
+    receipts: Receipts | None = None,
 ) -> Receipt:
     """``areas``: the service area; by default DKI Jakarta's (chalicelib/data/areas.geojson).
 
@@ -173,11 +176,12 @@ def _open_case(
     code_key: bytes,
     sender: str | None = None,
     digest: str | None = None,
-    receipts: Callable[[ReplyHandle], bool] | None = None,
+    receipts: Receipts | None = None,
 ) -> Receipt:
     # Over the address's daily receipt cap: the case opens without its reply address. An
     # unverified sender gets no reply anyway (replies.deliver) and uses up no one's cap.
-    capped = not report.unverified_sender and not receipt_allowed(report.reply_handle, receipts)
+    message = source_key(report.channel, report.message_id)
+    capped = not report.unverified_sender and not receipt_allowed(report.reply_handle, receipts, message)
     opening = report.model_copy(update={"reply_handle": None}) if capped else report
     for attempt in range(MAX_CODE_ATTEMPTS):
         if report.message_id:
@@ -230,22 +234,28 @@ def _open_case(
 CAPPED_RECEIPT_KINDS = frozenset({"email"})
 
 
-def receipt_counter(limiter: Any, limit: Any, clock: Clock) -> Callable[[ReplyHandle], bool] | None:
+def receipt_counter(limiter: Any, limit: Any, clock: Clock) -> Receipts | None:
     """``receipts`` for ``submit_report``: one count per receipt in the rate-limit store
     (adapters/rate_limits.py), by the normalised address -- the store keeps only its keyed
-    hash. ``limit``: config.Limit; None (or no limiter): receipts are not capped."""
+    hash. A message (its channel's message id) is counted once: a retried delivery is answered
+    from its case and uses up no more of the cap. ``limit``: config.Limit; None (or no
+    limiter): receipts are not capped."""
     if limiter is None or limit is None:
         return None
 
-    def count(handle: ReplyHandle) -> bool:
+    def count(handle: ReplyHandle, message: str | None) -> bool:
         address = handle.address.strip().lower()
-        return bool(limiter.hit("receipts:contact", address, limit.count, limit.window_s, clock()).allowed)
+        if message is None:
+            decision = limiter.hit("receipts:contact", address, limit.count, limit.window_s, clock())
+        else:
+            decision = limiter.hit_once("receipts:contact", address, message, limit.count, limit.window_s, clock())
+        return bool(decision.allowed)
 
     return count
 
 
-def receipt_allowed(handle: ReplyHandle | None, receipts: Callable[[ReplyHandle], bool] | None) -> bool:
-    """Whether a new case may answer ``handle`` (counted once per report, retries included).
+def receipt_allowed(handle: ReplyHandle | None, receipts: Receipts | None, message: str | None = None) -> bool:
+    """Whether a new case may answer ``handle``, counting ``message`` (a report's source key) once.
     When the counter store fails, yes: the receipt is the e-mail reporter's only copy of their
     code, and the route's own limits still bound the reports (logged, counted)."""
     from chalicelib.adapters.rate_limits import LimiterUnavailable
@@ -253,7 +263,7 @@ def receipt_allowed(handle: ReplyHandle | None, receipts: Callable[[ReplyHandle]
     if receipts is None or handle is None or handle.kind not in CAPPED_RECEIPT_KINDS:
         return True
     try:
-        return receipts(handle)
+        return receipts(handle, message)
     except LimiterUnavailable as error:
         log.error("receipt cap unavailable; receipt sent", extra={"problem": str(error)[:200]})
         cloudwatch.count("RateLimiterUnavailable", scope="receipts")
@@ -283,7 +293,7 @@ def _from_sender(
     code_key: bytes,
     senders: SenderRepository,
     outside: bool = False,
-    receipts: Callable[[ReplyHandle], bool] | None = None,
+    receipts: Receipts | None = None,
 ) -> Receipt:
     now = clock()
     handle = report.reply_handle

@@ -644,6 +644,7 @@ class FakeRateLimiter:
     def __init__(self) -> None:
         self.counts: dict[tuple[str, str, int, int], int] = {}
         self.hits: list[tuple[str, str]] = []  # (scope, key) of every hit, in order
+        self.seen: dict[tuple[str, str, int, int], set[str]] = {}  # hit_once's tokens per counter
         self.failing = False
         self._lock = threading.Lock()
 
@@ -658,6 +659,27 @@ class FakeRateLimiter:
             self.counts[counter] = self.counts.get(counter, 0) + 1
             self.hits.append((scope, key))
             return decide(self.counts[counter], limit, end, now)
+
+    def hit_once(self, scope: str, key: str, token: str, limit: int, window_s: int, now: datetime):
+        """As the adapter's: a token counted in the window is answered as then, not counted again;
+        a token is added only while there is room."""
+        from chalicelib.adapters.rate_limits import Decision, LimiterUnavailable, decide, window_bounds
+
+        if self.failing:
+            raise LimiterUnavailable("ProvisionedThroughputExceededException")
+        start, end = window_bounds(now, window_s)
+        with self._lock:
+            counter = (scope, key, window_s, start)
+            count = self.counts.get(counter, 0)
+            seen = self.seen.setdefault(counter, set())
+            if token in seen:
+                return Decision(True, 0, max(0, limit - count))
+            if count >= limit:
+                return decide(count + 1, limit, end, now)
+            seen.add(token)
+            self.counts[counter] = count + 1
+            self.hits.append((scope, key))
+            return decide(count + 1, limit, end, now)
 
 
 def generous_rate_limits() -> dict[str, str]:

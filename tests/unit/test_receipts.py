@@ -168,3 +168,19 @@ def test_an_unverified_sender_gets_no_notice_for_its_hourly_limit_nor_a_status_a
     # A verified sender over the same limit is told (its first report opened the case asked about).
     real = [submit_report(mail(n, "warga@example.org"), **deps) for n in range(MAX_REPORTS_PER_HOUR)]
     assert real[-1].outcome == RATE_LIMITED and real[-1].needs_notice
+
+
+def test_a_retried_delivery_is_answered_from_its_case_and_counts_once(world):
+    deps, limiter = world
+    codes = []
+    for n in range(CAP.count):
+        for _ in range(3):  # the sender retries each delivery twice (a timeout, at-least-once queues)
+            receipt = submit_report(report(f"form-{n}", "warga@example.org"), **deps)
+        assert receipt.outcome == "repeated" and not receipt.created
+        codes.append(receipt.tracking_code)
+    assert len(limiter.hits) == CAP.count  # once per report, not per delivery
+    assert all(deps["cases"].get(code).reply_handle is not None for code in codes)  # every one within the cap
+    over = submit_report(report("form-over", "warga@example.org"), **deps)
+    assert over.created and deps["cases"].get(over.tracking_code).reply_handle is None  # the next one is over
+    again = submit_report(report("form-over", "warga@example.org"), **deps)
+    assert again.outcome == "repeated" and deps["cases"].get(again.tracking_code).reply_handle is None
