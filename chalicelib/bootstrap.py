@@ -116,10 +116,6 @@ def _photos(app: Services) -> PhotoStore:
     return S3PhotoStore(app.settings.photos_bucket, app.settings.photo_url_ttl_seconds)
 
 
-def _clock(app: Services) -> Clock:
-    return system_clock
-
-
 def _events(app: Services) -> EventPublisher | None:
     if not app.settings.events_topic_arn:
         return None
@@ -238,7 +234,7 @@ class Services:
     settings: Settings
     cases: Lazy[CaseRepository] = Lazy(_cases)
     photos: Lazy[PhotoStore] = Lazy(_photos)
-    clock: Lazy[Clock] = Lazy(_clock)
+    clock: Clock = system_clock  # nothing to build
     events: Lazy[EventPublisher | None] = Lazy(_events)  # None: EVENTS_TOPIC_ARN is not set
     queries: Lazy[CaseQueries] = Lazy(_queries)
     routing: Lazy[RoutingStore] = Lazy(_routing)

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-# The fields of bootstrap.Services that POST /webhooks/{channel} reads (api/webhooks.py,
+# The lazily built fields of bootstrap.Services that POST /webhooks/{channel} reads (api/webhooks.py,
 # api/limits.py) or that their builders read (the contacts' sealer).
-WEBHOOK_READS = ("cases", "photos", "clock", "senders", "sealer", "limiter")
+WEBHOOK_READS = ("cases", "photos", "senders", "sealer", "limiter")
 
 # Adapter modules nothing on that path needs: a fresh process serving the webhook never imports them.
 NOT_ON_THE_WEBHOOK_PATH = (
