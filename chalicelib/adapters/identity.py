@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any
 
+from chalicelib.adapters import pycryptodome
 from chalicelib.config import CognitoSettings
 
 
@@ -49,6 +50,7 @@ def _b64url(text: str) -> bytes:
 
 def rsa_keys(jwks: Any) -> dict[str, Any]:
     """The RS256 signing keys of a JWKS document, by ``kid`` (others are skipped)."""
+    pycryptodome.prepare()
     from Crypto.PublicKey import RSA
 
     keys = {}
@@ -72,6 +74,7 @@ def verify_rs256(token: str, keys: dict[str, Any]) -> None:
     """Raise InvalidToken unless ``token`` is a JWS signed with RS256 by one of ``keys``."""
     import json
 
+    pycryptodome.prepare()
     from Crypto.Hash import SHA256
     from Crypto.Signature import pkcs1_15
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Protocol
 
-from chalicelib.adapters import aws
+from chalicelib.adapters import aws, pycryptodome
 from chalicelib.config import ConfigurationError
 
 TOKEN_PREFIX = "kms1"  # noqa: S105 - a format tag, not a secret
@@ -77,6 +77,7 @@ def _unb64(text: str) -> bytes:
 
 def gcm_seal(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
     """AES-GCM: ciphertext + 16-byte tag."""
+    pycryptodome.prepare()
     from Crypto.Cipher import AES
 
     cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES)
@@ -87,6 +88,7 @@ def gcm_seal(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
 
 def gcm_open(key: bytes, nonce: bytes, sealed: bytes, aad: bytes, field: str = "the value") -> bytes:
     """The plaintext of ``gcm_seal``'s output, or SealBroken when the tag does not verify."""
+    pycryptodome.prepare()
     from Crypto.Cipher import AES
 
     if len(sealed) < TAG_BYTES:
