@@ -23,9 +23,11 @@ What it does, in order:
    kelurahan do not always share their borders point for point, which leaves
    slivers (gaps and overlaps of up to ~1.2 ha between neighbours): holes and
    pieces smaller than SLIVER_M2 that lie inside the outline are dropped;
-5. writes ``areas.geojson`` (what the lookup loads: kelurahan polygons, and
-   the kecamatan and kota by code and name, without geometry) and
-   ``area_outlines.geojson`` (kecamatan and kota outlines, for maps only);
+5. writes ``areas.geojson`` (the lookup's areas: kelurahan polygons, and
+   the kecamatan and kota by code and name, without geometry), the same
+   packed as the lookup loads it (``areas.packed.json``,
+   chalicelib/adapters/packed_areas.py) and ``area_outlines.geojson``
+   (kecamatan and kota outlines, for maps only);
 6. checks the result (``check_document``) and the source's own kecamatan and
    kota polygons against it (``check_against_source``): 6 kota/kabupaten, 44
    kecamatan, 267 kelurahan, Kemendagri codes, every kelurahan inside the
@@ -50,6 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "chalicelib" / "data"
 AREAS_FILE = "areas.geojson"
+PACKED_FILE = "areas.packed.json"
 OUTLINES_FILE = "area_outlines.geojson"
 SOURCE_REPOSITORY = "https://github.com/cahyadsn/wilayah_boundaries"
 PROVINCE = "31"  # DKI Jakarta
@@ -515,8 +518,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     vertices_in = sum(len(r) for code, (_, ps) in rows.items() if len(code.split(".")) == 4 for p in ps for r in p)
     vertices_out = sum(len(r) for f in areas["features"] for p in feature_polygons(f) for r in p)
-    for name, document in ((AREAS_FILE, areas), (OUTLINES_FILE, outlines)):
-        text = encode(document)
+    from chalicelib.adapters.packed_areas import pack
+
+    for name, text in ((AREAS_FILE, encode(areas)), (PACKED_FILE, pack(areas)), (OUTLINES_FILE, encode(outlines))):
         (args.out_dir / name).write_text(text, encoding="utf-8")
         print(f"{args.out_dir / name}: {len(text.encode()):,} bytes")
     levels = dict(Counter(f["properties"]["level"] for f in areas["features"]))

@@ -2,12 +2,15 @@
 
 agencies.json          the agency tree (Dinas, Suku Dinas, offices, Bureau, Inspectorate)
 areas.geojson          DKI Jakarta's 267 kelurahan polygons, 44 kecamatan and 6 kota by code
-                       (about 340 KB; loaded on the first located report, ~10 ms; see data/README.md)
+                       (about 340 KB; see data/README.md)
+areas.packed.json      the same areas as the lookup loads them on the first located report
+                       (adapters/packed_areas.py: ~1 ms, where the GeoJSON took ~20)
 area_outlines.geojson  kecamatan and kota outlines, for maps only (never read by the lookup)
 routing_rules.json     category (+ area) -> agency, overlaid by admins' edits in the table
 sla_policy.json        time limits per category
 
-AREAS_GEOJSON may point at another GeoJSON file of the same shape (newer boundaries).
+AREAS_GEOJSON may point at another GeoJSON file of the same shape (newer boundaries); it is
+read as GeoJSON (run infra/geodata.py to ship new boundaries packed).
 """
 
 from __future__ import annotations
@@ -37,8 +40,11 @@ def agencies() -> AgencyDirectory:
 @lru_cache(maxsize=1)
 def areas() -> AreaIndex:
     path = os.environ.get("AREAS_GEOJSON")
-    document = json.loads(Path(path).read_text(encoding="utf-8")) if path else _load("areas.geojson")
-    return index_from_geojson(document)
+    if path:
+        return index_from_geojson(json.loads(Path(path).read_text(encoding="utf-8")))
+    from chalicelib.adapters.packed_areas import index_from_packed
+
+    return index_from_packed((DATA / "areas.packed.json").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)

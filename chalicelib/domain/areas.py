@@ -6,7 +6,8 @@ Codes are Kemendagri's: ``31.71`` Jakarta Pusat, ``31.71.01`` Kecamatan Gambir,
 last part, so a routing rule for a kota covers every kecamatan and kelurahan
 in it (domain/routing.py).
 
-Only kelurahan carry polygons for the lookup (chalicelib/data/areas.geojson);
+Only kelurahan carry polygons for the lookup (chalicelib/data/areas.geojson,
+shipped packed: adapters/packed_areas.py);
 a point's kecamatan and kota follow from its kelurahan's code, so the three
 levels always agree. The boundaries are the city's real ones, simplified
 (see chalicelib/data/README.md); kecamatan and kota outlines for drawing are
@@ -19,7 +20,7 @@ out) belongs to the nearest kelurahan. Anything further is refused on every
 channel (services/intake.py).
 
 Lookup: a grid of 0.01-degree cells over the province; each cell lists the
-kelurahan whose bounding box meets it. A point is tested against its cell's
+kelurahan with a polygon whose bounding box meets it. A point is tested against its cell's
 few candidates (the even-odd ray test, after a bounding-box check), never
 against all 267; only a point inside none of them (the sea, a border) looks
 at the cells within the buffer, measuring distances to the nearest borders.
@@ -30,8 +31,9 @@ start for this.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, overload
 
 LEVELS = ("kota", "kecamatan", "kelurahan")
 
@@ -70,15 +72,62 @@ class AreaPath:
         return cls(data.get("kota"), data.get("kecamatan"), data.get("kelurahan"))
 
 
+class PolygonsOnDemand(Sequence[Polygon]):
+    """An area's polygons, decoded on first use (adapters/packed_areas.py): a cold start
+    files every area in the grid by its boxes and decodes only the areas it tests.
+    Equal to any sequence of the same polygons, e.g. the GeoJSON's."""
+
+    __slots__ = ("_count", "_decode", "_polygons")
+
+    def __init__(self, count: int, decode: Callable[[], Sequence[Polygon]]):
+        self._count = count
+        self._decode: Callable[[], Sequence[Polygon]] | None = decode
+        self._polygons: Sequence[Polygon] | None = None
+
+    def _all(self) -> Sequence[Polygon]:
+        if self._polygons is None:
+            assert self._decode is not None
+            polygons = self._decode()
+            if len(polygons) != self._count:
+                raise ValueError(f"{len(polygons)} polygons decoded, {self._count} announced")
+            self._polygons, self._decode = polygons, None
+        return self._polygons
+
+    @property
+    def decoded(self) -> bool:
+        return self._polygons is not None
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Polygon: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Polygon]: ...
+    def __getitem__(self, index: Any) -> Any:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Polygon]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]  # like the lists it holds
+
+    def __repr__(self) -> str:
+        return f"PolygonsOnDemand({self._count}, decoded={self.decoded})"
+
+
 @dataclass(frozen=True)
 class Area:
     level: str
     code: str
     name: str
     parent: str | None
-    polygons: tuple[Polygon, ...] = ()  # kelurahan only; empty for kecamatan and kota
+    polygons: Sequence[Polygon] = ()  # kelurahan only; empty for kecamatan and kota
     bbox: tuple[float, float, float, float] | None = None  # min lng, min lat, max lng, max lat
-    _boxes: tuple[tuple[float, float, float, float], ...] = field(default=(), repr=False, compare=False)
+    _boxes: tuple[tuple[float, float, float, float], ...] = field(default=(), repr=False, compare=False)  # per polygon
 
     def contains(self, lng: float, lat: float) -> bool:
         if self.bbox is None:
@@ -165,13 +214,17 @@ class AreaIndex:
         for area in self.areas:
             if area.parent is not None and area.parent not in self._by_code:
                 raise ValueError(f"area {area.code} has unknown parent {area.parent}")
-        # cell -> the kelurahan whose bounding box meets it. Every kelurahan within
-        # buffer_m of a point meets a cell at most _reach cells away from the point's.
+        # cell -> the kelurahan with a polygon whose bounding box meets it (a polygon's, not
+        # the area's: the islands of one Kepulauan Seribu kelurahan span 1,000 cells of sea).
+        # Every kelurahan within buffer_m of a point meets a cell at most _reach cells away.
         self._cells: dict[tuple[int, int], list[Area]] = {}
         located = [(area, area.bbox) for area in self.areas if area.level == "kelurahan" and area.bbox is not None]
-        for area, bbox in located:
-            for cell in _cells(*bbox):
-                self._cells.setdefault(cell, []).append(area)
+        for area, _ in located:
+            for box in area._boxes:
+                for cell in _cells(*box):
+                    listed = self._cells.setdefault(cell, [])
+                    if not listed or listed[-1] is not area:  # two polygons of one area in a cell
+                        listed.append(area)
         # A degree of longitude is shortest at the highest latitude: measure the reach there.
         widest = max((max(abs(bbox[1]), abs(bbox[3])) for _, bbox in located), default=0.0)
         cell_width_m = CELL_DEGREES * METRES_PER_DEGREE * math.cos(math.radians(min(widest + 1.0, 89.0)))
@@ -257,7 +310,7 @@ def _bbox(ring: Ring) -> tuple[float, float, float, float]:
     return (min(lngs), min(lats), max(lngs), max(lats))
 
 
-def _union(boxes: Iterable[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+def union_box(boxes: Iterable[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
     min_lngs, min_lats, max_lngs, max_lats = zip(*boxes, strict=True)
     return (min(min_lngs), min(min_lats), max(max_lngs), max(max_lats))
 
@@ -273,35 +326,42 @@ def _ring(coordinates: object) -> Ring:
     return coordinates
 
 
+def geojson_polygons(feature: dict) -> list[Sequence[Ring]]:
+    """A GeoJSON area Feature's polygons (outer ring, then holes), shape-checked."""
+    properties = feature.get("properties") or {}
+    geometry = feature.get("geometry") or {}
+    level = properties.get("level")
+    code = properties.get("code")
+    if level not in LEVELS:
+        raise ValueError(f"area {code!r} has unknown level {level!r}")
+    if geometry.get("type") == "Polygon":
+        raw_polygons = [geometry["coordinates"]]
+    elif geometry.get("type") == "MultiPolygon":
+        raw_polygons = geometry["coordinates"]
+    elif not geometry and level != "kelurahan":
+        raw_polygons = []
+    else:
+        raise ValueError(f"area {code!r}: geometry must be a Polygon or MultiPolygon")
+    return [tuple(_ring(ring) for ring in polygon) for polygon in raw_polygons]
+
+
 def index_from_geojson(document: dict, buffer_m: float = SERVICE_BUFFER_M) -> AreaIndex:
     """Areas from a GeoJSON FeatureCollection whose features have ``level``, ``code``,
     ``name`` and ``parent`` properties; kecamatan and kota may have no geometry."""
     areas = []
     for feature in document.get("features", []):
         properties = feature.get("properties") or {}
-        geometry = feature.get("geometry") or {}
-        level = properties.get("level")
         code = properties.get("code")
-        if level not in LEVELS:
-            raise ValueError(f"area {code!r} has unknown level {level!r}")
-        if geometry.get("type") == "Polygon":
-            raw_polygons = [geometry["coordinates"]]
-        elif geometry.get("type") == "MultiPolygon":
-            raw_polygons = geometry["coordinates"]
-        elif not geometry and level != "kelurahan":
-            raw_polygons = []
-        else:
-            raise ValueError(f"area {code!r}: geometry must be a Polygon or MultiPolygon")
-        polygons = tuple(tuple(_ring(ring) for ring in polygon) for polygon in raw_polygons)
+        polygons = tuple(geojson_polygons(feature))
         boxes = tuple(_bbox(polygon[0]) for polygon in polygons)  # holes lie inside their outer ring
         areas.append(
             Area(
-                level,
+                properties["level"],
                 str(code),
                 str(properties.get("name", code)),
                 properties.get("parent"),
                 polygons,
-                _union(boxes) if boxes else None,
+                union_box(boxes) if boxes else None,
                 boxes,
             )
         )
