@@ -81,17 +81,17 @@ class PolygonsOnDemand(Sequence[Polygon]):
 
     def __init__(self, count: int, decode: Callable[[], Sequence[Polygon]]):
         self._count = count
-        self._decode: Callable[[], Sequence[Polygon]] | None = decode
+        self._decode = decode
         self._polygons: Sequence[Polygon] | None = None
 
     def _all(self) -> Sequence[Polygon]:
-        if self._polygons is None:
-            assert self._decode is not None
+        polygons = self._polygons
+        if polygons is None:  # two threads may both decode: the same polygons, either kept
             polygons = self._decode()
             if len(polygons) != self._count:
                 raise ValueError(f"{len(polygons)} polygons decoded, {self._count} announced")
-            self._polygons, self._decode = polygons, None
-        return self._polygons
+            self._polygons = polygons
+        return polygons
 
     @property
     def decoded(self) -> bool:

@@ -101,3 +101,15 @@ def test_a_broken_packed_file_is_refused(changes, message):
     with pytest.raises(ValueError, match=message):
         index = packed_areas.index_from_packed(_packed(**changes))
         index.locate(-5.95, 106.05)  # rings are decoded on first use
+
+
+def test_threads_decoding_one_area_at_once_agree(packed_text):
+    """The local server answers on threads: two first lookups of one area may decode it together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = packed_areas.index_from_packed(packed_text)
+    points = [(-6.1754, 106.8272)] * 64  # Monas, in Gambir
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(lambda point: index.locate(*point).kelurahan, points))
+    assert found == ["31.71.01.1001"] * 64
+    assert index.get("31.71.01.1001").polygons.decoded
