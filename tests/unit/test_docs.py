@@ -162,6 +162,20 @@ def test_every_relative_link_resolves(document):
     assert broken_links(document) == []
 
 
+_TRACKER_REFERENCE = re.compile(r"\bissues?\s+#?\d+", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("document", documents(), ids=lambda path: path.relative_to(ROOT).as_posix())
+def test_no_doc_points_at_the_tracker_s_issue_numbers(document):
+    """A reader of the docs has no tracker: what an issue decided is written out where it applies."""
+    found = [
+        f"{number}: {line.strip()[:100]}"
+        for number, line in enumerate(document.read_text(encoding="utf-8").splitlines(), 1)
+        if _TRACKER_REFERENCE.search(line)
+    ]
+    assert found == []
+
+
 def test_every_doc_is_linked_from_the_readme_or_the_architecture_page():
     linked = set()
     for source in (README, DOCS / "architecture.md"):
