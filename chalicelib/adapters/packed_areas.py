@@ -34,6 +34,7 @@ from chalicelib.domain.areas import LEVELS, Area, AreaIndex, PolygonsOnDemand, g
 FORMAT = "crm-areas/1"
 SCALE = 100_000  # 5 decimals (infra/geodata.py DECIMALS)
 _INT32 = 2**31
+_INT32_CODE = next(code for code in "il" if array(code).itemsize == 4)  # "i" on every platform Lambda runs
 
 
 def _scaled(value: float, code: str) -> int:
@@ -44,14 +45,14 @@ def _scaled(value: float, code: str) -> int:
 
 
 def _encode_ring(ring, code: str) -> str:
-    numbers = array("i", (_scaled(value, code) for point in ring for value in point[:2]))
+    numbers = array(_INT32_CODE, (_scaled(value, code) for point in ring for value in point[:2]))
     if sys.byteorder == "big":
         numbers.byteswap()
     return base64.b64encode(numbers.tobytes()).decode("ascii")
 
 
 def _decode_ring(text: str) -> list[list[float]]:
-    numbers = array("i")
+    numbers = array(_INT32_CODE)
     numbers.frombytes(base64.b64decode(text, validate=True))
     if sys.byteorder == "big":
         numbers.byteswap()
