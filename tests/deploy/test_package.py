@@ -73,6 +73,9 @@ def test_the_lambda_package_is_lean(packaged):
     top_level = {name.split("/")[0] for name in zipfile.ZipFile(zip_path).namelist()}
     assert {"app.py", "chalicelib", "pydantic_core", "PIL", "Crypto", "jwt", "phonenumbers"} <= top_level
     assert not top_level & {"twilio", "aiohttp", "requests", "cryptography", "cffi"}, top_level
+    data = {name for name in zipfile.ZipFile(zip_path).namelist() if name.startswith("chalicelib/data/")}
+    assert "chalicelib/data/areas.packed.json" in data
+    assert "chalicelib/data/areas.geojson" not in data  # its source, read by no function
 
 
 @pytest.mark.slow
@@ -193,8 +196,11 @@ from Crypto.Cipher import AES
 
 assert phonenumbers.is_valid_number(phonenumbers.parse("+62 812-3456-7890", None))  # loads the region's data
 AES.new(bytes(32), AES.MODE_GCM, nonce=bytes(12)).encrypt_and_digest(b"contact")
+from chalicelib.adapters import reference_data
+
+monas = reference_data.areas().locate(-6.1754, 106.8272).kelurahan  # the packed boundaries, from the package
 loaded = [m.__name__ for m in list(sys.modules.values()) if (getattr(m, "__file__", None) or "").startswith(package)]
-print(json.dumps({"status": response["statusCode"], "compiled": compiled, "loaded": sorted(loaded)}))
+print(json.dumps({"status": response["statusCode"], "compiled": compiled, "loaded": sorted(loaded), "monas": monas}))
 """
 
 # What the Lambda runtime provides beside the package (boto3 and what it needs).
@@ -247,9 +253,11 @@ def test_a_read_only_copy_of_the_package_compiles_nothing_it_imports(packaged, t
     zipfile.ZipFile(path.parent / "deployment.zip").extractall(package)
     seen = run_read_only(package, tmp_path)
     assert seen["status"] == 200
+    assert seen["monas"] == "31.71.01.1001"  # Gambir
     for module in (
         "app",
         "chalicelib.services.intake",
+        "chalicelib.adapters.packed_areas",
         "chalice.app",
         "pydantic.main",
         "phonenumbers",
