@@ -4,7 +4,7 @@ agencies.json          the agency tree (Dinas, Suku Dinas, offices, Bureau, Insp
 areas.geojson          DKI Jakarta's 267 kelurahan polygons, 44 kecamatan and 6 kota by code
                        (about 340 KB; see data/README.md)
 areas.packed.json      the same areas as the lookup loads them on the first located report
-                       (adapters/packed_areas.py: ~1 ms, where the GeoJSON took ~20)
+                       (adapters/packed_areas.py: 3-5 ms, where the GeoJSON took ~20)
 area_outlines.geojson  kecamatan and kota outlines, for maps only (never read by the lookup)
 routing_rules.json     category (+ area) -> agency, overlaid by admins' edits in the table
 sla_policy.json        time limits per category

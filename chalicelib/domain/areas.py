@@ -20,10 +20,11 @@ out) belongs to the nearest kelurahan. Anything further is refused on every
 channel (services/intake.py).
 
 Lookup: a grid of 0.01-degree cells over the province; each cell lists the
-kelurahan with a polygon whose bounding box meets it. A point is tested against its cell's
-few candidates (the even-odd ray test, after a bounding-box check), never
-against all 267; only a point inside none of them (the sea, a border) looks
-at the cells within the buffer, measuring distances to the nearest borders.
+kelurahan with a polygon whose bounding box meets it. A point is tested
+against its cell's few candidates (the even-odd ray test, after a
+bounding-box check), never against all 267; only a point inside none of
+them (the sea, a border) looks at the cells within the buffer, measuring
+distances to the nearest borders.
 Pure Python: shapely pulls in GEOS and NumPy, too heavy for a Lambda cold
 start for this.
 """
@@ -218,15 +219,15 @@ class AreaIndex:
         # the area's: the islands of one Kepulauan Seribu kelurahan span 1,000 cells of sea).
         # Every kelurahan within buffer_m of a point meets a cell at most _reach cells away.
         self._cells: dict[tuple[int, int], list[Area]] = {}
-        located = [(area, area.bbox) for area in self.areas if area.level == "kelurahan" and area.bbox is not None]
-        for area, _ in located:
+        located = [area for area in self.areas if area.level == "kelurahan" and area.bbox is not None]
+        for area in located:
             for box in area._boxes:
                 for cell in _cells(*box):
                     listed = self._cells.setdefault(cell, [])
                     if not listed or listed[-1] is not area:  # two polygons of one area in a cell
                         listed.append(area)
         # A degree of longitude is shortest at the highest latitude: measure the reach there.
-        widest = max((max(abs(bbox[1]), abs(bbox[3])) for _, bbox in located), default=0.0)
+        widest = max((max(abs(box[1]), abs(box[3])) for area in located for box in area._boxes), default=0.0)
         cell_width_m = CELL_DEGREES * METRES_PER_DEGREE * math.cos(math.radians(min(widest + 1.0, 89.0)))
         self._reach = max(1, math.ceil(buffer_m / cell_width_m))
 
