@@ -489,14 +489,10 @@ def check_against_source(areas: dict, outlines: dict, rows: dict[str, tuple[str,
 
 def encode(document: dict) -> str:
     """Compact JSON, one feature per line (readable diffs, small file)."""
+    from chalicelib.adapters.packed_areas import one_per_line
+
     head = {key: value for key, value in document.items() if key != "features"}
-    lines = [json.dumps(feature, ensure_ascii=False, separators=(",", ":")) for feature in document["features"]]
-    return (
-        json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
-        + ',"features":[\n'
-        + ",\n".join(lines)
-        + "\n]}\n"
-    )
+    return one_per_line(head, "features", document["features"])
 
 
 def main(argv: list[str] | None = None) -> int:

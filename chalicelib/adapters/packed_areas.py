@@ -29,7 +29,7 @@ import json
 import sys
 from array import array
 
-from chalicelib.domain.areas import LEVELS, Area, AreaIndex, PolygonsOnDemand, geojson_polygons, union_box
+from chalicelib.domain.areas import LEVELS, Area, AreaIndex, PolygonsOnDemand, geojson_polygons, ring_box, union_box
 
 FORMAT = "crm-areas/1"
 SCALE = 100_000  # 5 decimals (infra/geodata.py DECIMALS)
@@ -76,18 +76,19 @@ def pack(document: dict) -> str:
         }
         polygons = geojson_polygons(feature)
         if polygons:
-            entry["boxes"] = [
-                [min(_scaled(point[axis], code) for point in polygon[0]) for axis in (0, 1)]
-                + [max(_scaled(point[axis], code) for point in polygon[0]) for axis in (0, 1)]
-                for polygon in polygons
-            ]
+            entry["boxes"] = [[_scaled(value, code) for value in ring_box(polygon[0])] for polygon in polygons]
             entry["polygons"] = [[_encode_ring(ring, code) for ring in polygon] for polygon in polygons]
         areas.append(entry)
     head = {"format": FORMAT, "from": "areas.geojson", "source": document.get("source"), "scale": SCALE}
-    lines = [json.dumps(area, ensure_ascii=False, separators=(",", ":")) for area in areas]
-    return (
-        json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"areas":[\n' + ",\n".join(lines) + "\n]}\n"
-    )
+    return one_per_line(head, "areas", areas)
+
+
+def one_per_line(head: dict, key: str, items: list) -> str:
+    """Compact JSON: ``head`` with ``key`` holding ``items``, one item per line (readable
+    diffs, small files; infra/geodata.py writes the GeoJSON files the same way)."""
+    lines = [json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in items]
+    opening = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
+    return f'{opening},"{key}":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
 def index_from_packed(text: str) -> AreaIndex:

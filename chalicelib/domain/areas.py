@@ -306,7 +306,7 @@ def _cells(min_lng: float, min_lat: float, max_lng: float, max_lat: float) -> It
             yield (x, y)
 
 
-def _bbox(ring: Ring) -> tuple[float, float, float, float]:
+def ring_box(ring: Ring) -> tuple[float, float, float, float]:
     lngs, lats = zip(*ring, strict=False)
     return (min(lngs), min(lats), max(lngs), max(lats))
 
@@ -354,7 +354,7 @@ def index_from_geojson(document: dict, buffer_m: float = SERVICE_BUFFER_M) -> Ar
         properties = feature.get("properties") or {}
         code = properties.get("code")
         polygons = tuple(geojson_polygons(feature))
-        boxes = tuple(_bbox(polygon[0]) for polygon in polygons)  # holes lie inside their outer ring
+        boxes = tuple(ring_box(polygon[0]) for polygon in polygons)  # holes lie inside their outer ring
         areas.append(
             Area(
                 properties["level"],
